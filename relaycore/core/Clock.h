@@ -1,0 +1,50 @@
+#pragma once
+
+#include <QtGlobal>
+
+#include <atomic>
+
+namespace relay {
+
+// Source of time for everything whose behaviour depends on it (timeouts, config polling,
+// buckets, breakers, budget periods). Tests inject a ManualClock and move time by hand.
+class Clock
+{
+public:
+    virtual ~Clock() = default;
+    // Milliseconds on a monotonic scale, for durations and deadlines.
+    virtual qint64 monotonicMs() const = 0;
+    // Milliseconds since the Unix epoch (UTC), for records and calendar periods.
+    virtual qint64 wallMs() const = 0;
+
+    // The process-wide real clock.
+    static Clock &system();
+};
+
+// Real time: steady clock for monotonic, system clock for wall time.
+class SystemClock final : public Clock
+{
+public:
+    qint64 monotonicMs() const override;
+    qint64 wallMs() const override;
+};
+
+// A clock that only moves when told to. Thread-safe.
+class ManualClock final : public Clock
+{
+public:
+    explicit ManualClock(qint64 wallStartMs = 1'780'000'000'000) : m_wall(wallStartMs) {}
+    qint64 monotonicMs() const override { return m_mono.load(); }
+    qint64 wallMs() const override { return m_wall.load(); }
+    void advance(qint64 ms)
+    {
+        m_mono += ms;
+        m_wall += ms;
+    }
+
+private:
+    std::atomic<qint64> m_mono{1'000'000};
+    std::atomic<qint64> m_wall;
+};
+
+} // namespace relay

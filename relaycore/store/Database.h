@@ -1,0 +1,40 @@
+#pragma once
+
+#include <QSqlDatabase>
+#include <QString>
+
+namespace relay {
+
+// One QtSql connection to the TenantRelay database, owned by the thread that opened it
+// (Qt's rule: a connection is used only on its creating thread). Opening creates the file
+// with mode 0600, switches to WAL and applies the numbered migrations.
+class Database
+{
+public:
+    Database() = default;
+    ~Database();
+    Database(const Database &) = delete;
+    Database &operator=(const Database &) = delete;
+
+    bool open(const QString &path, QString *error);
+    void close();
+    bool isOpen() const { return m_db.isOpen(); }
+    QSqlDatabase &db() { return m_db; }
+    const QString &path() const { return m_path; }
+
+    // Schema version this build writes (PRAGMA user_version after migrating).
+    static int schemaVersion();
+
+    // The database path from --db, else $TENANTRELAY_DB, else the console's saved setting,
+    // else tenantrelay.db in the platform's app-data folder.
+    static QString resolvePath(const QString &cliPath);
+
+private:
+    bool migrate(QString *error);
+
+    QSqlDatabase m_db;
+    QString m_connectionName;
+    QString m_path;
+};
+
+} // namespace relay

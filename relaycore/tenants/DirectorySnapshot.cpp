@@ -1,0 +1,108 @@
+#include "DirectorySnapshot.h"
+
+#include <QUrl>
+
+#include <algorithm>
+
+namespace relay {
+
+QByteArray UpstreamConfig::resolveApiKey() const
+{
+    if (!apiKeyEnv.isEmpty())
+        return qgetenv(apiKeyEnv.toLocal8Bit().constData());
+    return apiKey.toUtf8();
+}
+
+bool UpstreamConfig::parseBaseUrl(QString *error)
+{
+    const QUrl url(baseUrl, QUrl::StrictMode);
+    const QString scheme = url.scheme().toLower();
+    if (!url.isValid() || (scheme != QLatin1String("http") && scheme != QLatin1String("https")) ||
+        url.host().isEmpty()) {
+        if (error)
+            *error = QStringLiteral("base URL must be an http:// or https:// URL: %1").arg(baseUrl);
+        return false;
+    }
+    tls = scheme == QLatin1String("https");
+    host = url.host();
+    port = quint16(url.port(tls ? 443 : 80));
+    QString path = url.path(QUrl::FullyEncoded);
+    while (path.endsWith(QLatin1Char('/')))
+        path.chop(1);
+    basePath = path.toUtf8();
+    return true;
+}
+
+const UpstreamConfig *DirectorySnapshot::upstream(const QString &name) const
+{
+    for (const auto &u : upstreams)
+        if (u.name == name)
+            return &u;
+    return nullptr;
+}
+
+ModelResolution DirectorySnapshot::resolve(const QString &requested) const
+{
+    ModelResolution r;
+    r.requested = requested;
+    r.model = aliases.value(requested, requested);
+    const auto route = routes.constFind(r.model);
+    if (route != routes.cend()) {
+        for (const RouteTarget &t : *route) {
+            const UpstreamConfig *u = upstream(t.upstream);
+            if (u && u->enabled)
+                r.chain.push_back({u, t.model.isEmpty() ? r.model : t.model});
+        }
+        return r;
+    }
+    for (const auto &u : upstreams) {
+        if (u.enabled) {
+            r.chain.push_back({&u, r.model});
+            break;
+        }
+    }
+    return r;
+}
+
+bool DirectorySnapshot::allows(const TenantConfig &tenant, const ModelResolution &resolution)
+{
+    if (!tenant.models)
+        return true;
+    return tenant.models->contains(resolution.requested) ||
+           tenant.models->contains(resolution.model);
+}
+
+std::optional<PriceConfig> DirectorySnapshot::priceFor(const QString &model) const
+{
+    const PriceConfig *best = nullptr;
+    for (const auto &p : prices) {
+        if (model.startsWith(p.model) && (!best || p.model.size() > best->model.size()))
+            best = &p;
+    }
+    if (!best)
+        return std::nullopt;
+    return *best;
+}
+
+QStringList DirectorySnapshot::modelsFor(const TenantConfig &tenant) const
+{
+    QStringList out;
+    if (tenant.models) {
+        out = *tenant.models;
+        for (auto it = aliases.cbegin(); it != aliases.cend(); ++it)
+            if (tenant.models->contains(it.value()))
+                out.append(it.key());
+    } else {
+        for (auto it = routes.cbegin(); it != routes.cend(); ++it)
+            out.append(it.key());
+        for (auto it = aliases.cbegin(); it != aliases.cend(); ++it)
+            out.append(it.key());
+        for (const auto &p : prices)
+            out.append(p.model);
+    }
+    out.removeDuplicates();
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+} // namespace relay

@@ -1,0 +1,107 @@
+#pragma once
+
+#include <QByteArray>
+#include <QHash>
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace relay {
+
+struct TenantConfig
+{
+    QString id;
+    QString name;
+    std::optional<QStringList> models; // nullopt = every model
+    bool enabled = true;
+};
+
+struct KeyConfig
+{
+    QString prefix;
+    QString tenantId;
+    bool revoked = false;
+};
+
+struct UpstreamConfig
+{
+    QString name;
+    QString kind = QStringLiteral("openai");
+    QString baseUrl; // as entered, without trailing slash
+    QString apiKeyEnv;
+    QString apiKey; // stored secret (from --api-key-stdin); never logged or shown
+    int maxConnections = 8;
+    int timeoutMs = 60000;
+    bool enabled = true;
+    int position = 0;
+
+    // Parsed from baseUrl.
+    bool tls = false;
+    QString host;
+    quint16 port = 0;
+    QByteArray basePath; // e.g. "/v1", no trailing slash
+
+    // The secret to send upstream: the environment variable of this process, else the stored key.
+    QByteArray resolveApiKey() const;
+    // Splits baseUrl into tls/host/port/basePath; false if it is not an http(s) URL.
+    bool parseBaseUrl(QString *error = nullptr);
+};
+
+struct RouteTarget
+{
+    QString upstream;
+    QString model; // empty = the requested model's own name
+};
+
+struct PriceConfig
+{
+    QString model;
+    double inputPerMTok = 0;
+    double outputPerMTok = 0;
+};
+
+// One target of a request's chain, resolved against the snapshot.
+struct ResolvedTarget
+{
+    const UpstreamConfig *upstream = nullptr;
+    QString model; // the name sent upstream
+};
+
+struct ModelResolution
+{
+    QString requested;
+    QString model; // after alias
+    std::vector<ResolvedTarget> chain;
+};
+
+// The tenant directory: everything a worker needs to authenticate and route a request.
+// Immutable once published; workers read it without locks and the engine swaps in a new one
+// when the database's config version moves.
+class DirectorySnapshot
+{
+public:
+    qint64 version = 0;
+    QHash<QByteArray, KeyConfig> keysByHash;
+    QHash<QString, TenantConfig> tenants;
+    std::vector<UpstreamConfig> upstreams; // in the order they were added
+    QHash<QString, std::vector<RouteTarget>> routes;
+    QHash<QString, QString> aliases;
+    std::vector<PriceConfig> prices; // sorted by model name
+
+    const UpstreamConfig *upstream(const QString &name) const;
+    // Alias, then route; without a route the first enabled upstream serves the model as named.
+    ModelResolution resolve(const QString &requested) const;
+    // A tenant's allow-list may name the requested name or the alias target.
+    static bool allows(const TenantConfig &tenant, const ModelResolution &resolution);
+    // Exact price, else the longest priced prefix (dated variants).
+    std::optional<PriceConfig> priceFor(const QString &model) const;
+    // What /v1/models lists for this tenant.
+    QStringList modelsFor(const TenantConfig &tenant) const;
+};
+
+using DirectorySnapshotPtr = std::shared_ptr<const DirectorySnapshot>;
+
+} // namespace relay
