@@ -1,0 +1,1 @@
+#include "TempDir.h"
