@@ -1,0 +1,40 @@
+#pragma once
+
+#include "HttpMessage.h"
+
+#include <QByteArray>
+
+namespace relay {
+
+// An error as a tenant sees it: HTTP status plus OpenAI's error body
+// {"error":{"message","type","param","code"}}. Every refusal of the relay is built here,
+// so the table of interface.md §3 lives in one place.
+struct ApiError
+{
+    int status = 500;
+    QByteArray type;
+    QByteArray code;
+    QByteArray message;
+    HttpHeaders extraHeaders;
+
+    QByteArray body() const;
+
+    static ApiError invalidApiKey(const QByteArray &message);
+    static ApiError modelNotFound(const QByteArray &model);
+    static ApiError badRequest(const QByteArray &message);
+    static ApiError notFound(const QByteArray &path);
+    static ApiError methodNotAllowed();
+    static ApiError tooLarge();
+    static ApiError headersTooLarge();
+    static ApiError requestTimeout();
+    static ApiError upstreamError(const QByteArray &message);
+    static ApiError overloaded(const QByteArray &message, int retryAfterSeconds);
+    static ApiError internal(const QByteArray &message);
+    // From the request parser's refusal (400, 413, 431).
+    static ApiError fromParserStatus(int status, const QByteArray &message);
+};
+
+// JSON string literal (with quotes) for a UTF-8 value.
+QByteArray jsonQuote(QByteArrayView value);
+
+} // namespace relay

@@ -1,0 +1,55 @@
+#pragma once
+
+#include "HttpRequestParser.h"
+
+#include <QObject>
+#include <QTcpSocket>
+
+namespace relay {
+
+class HttpExchange;
+class HttpWorker;
+
+// One client connection on a worker thread: reads and parses requests (keep-alive and
+// pipelining: answered strictly in order, one at a time), enforces the header timeout and
+// idle close, and hands each request to the worker's handler as an HttpExchange.
+// Owned by its worker; deletes itself once closed and its last exchange has finished.
+class HttpConnection : public QObject
+{
+    Q_OBJECT
+public:
+    HttpConnection(qintptr socketDescriptor, HttpWorker *worker);
+    ~HttpConnection() override;
+
+    bool isValid() const { return m_valid; }
+    void checkTimeouts(qint64 nowMs);
+    void closeNow();
+    QHostAddress peerAddress() const { return m_peer; }
+
+private:
+    friend class HttpExchange;
+    void onReadyRead();
+    void onDisconnected();
+    void processNext();
+    void exchangeFinished(HttpExchange *exchange, bool keepAlive);
+    void exchangeAborted(HttpExchange *exchange);
+    void writeBytes(QByteArrayView bytes);
+    void refuse(int status, const QByteArray &code, const QByteArray &message);
+    void closeAfterWrite();
+    void maybeDestroy();
+
+    HttpWorker *m_worker;
+    QTcpSocket m_socket;
+    HttpRequestParser m_parser;
+    HttpExchange *m_active = nullptr;
+    QHostAddress m_peer;
+    qint64 m_headerStartMs = 0;
+    qint64 m_lastActivityMs = 0;
+    bool m_valid = false;
+    bool m_closing = false;
+    bool m_gone = false;
+    bool m_dispatching = false;
+    bool m_destroyed = false;
+};
+
+} // namespace relay

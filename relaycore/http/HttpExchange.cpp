@@ -1,0 +1,94 @@
+#include "HttpExchange.h"
+
+#include "HttpConnection.h"
+
+namespace relay {
+
+HttpExchange::HttpExchange(HttpConnection *connection, HttpRequest request, qint64 receivedMs)
+    : QObject(connection), m_connection(connection), m_request(std::move(request)),
+      m_receivedMs(receivedMs)
+{
+}
+
+QHostAddress HttpExchange::peerAddress() const
+{
+    return m_connection->peerAddress();
+}
+
+void HttpExchange::respond(int status, const HttpHeaders &headers, const QByteArray &body)
+{
+    if (m_finished)
+        return;
+    if (m_streaming) {
+        endStream();
+        return;
+    }
+    const bool keepAlive = m_request.keepAlive;
+    if (!m_clientGone)
+        m_connection->writeBytes(buildHttpResponse(status, headers, body, keepAlive));
+    finish(keepAlive);
+}
+
+void HttpExchange::beginStream(int status, const HttpHeaders &headers)
+{
+    if (m_finished || m_streaming)
+        return;
+    m_streaming = true;
+    // HTTP/1.0 has no chunked coding: the body then ends when the connection closes.
+    m_chunked = m_request.versionMinor >= 1;
+    if (!m_clientGone)
+        m_connection->writeBytes(buildHttpStreamHead(status, headers, m_chunked));
+}
+
+void HttpExchange::writeStream(QByteArrayView data)
+{
+    if (m_finished || !m_streaming || m_clientGone || data.isEmpty())
+        return;
+    if (m_chunked)
+        m_connection->writeBytes(encodeChunk(data));
+    else
+        m_connection->writeBytes(data);
+}
+
+void HttpExchange::endStream()
+{
+    if (m_finished)
+        return;
+    if (!m_streaming) {
+        respond(200, {}, {});
+        return;
+    }
+    if (!m_clientGone && m_chunked)
+        m_connection->writeBytes(kLastChunk);
+    finish(m_chunked && m_request.keepAlive);
+}
+
+void HttpExchange::abortConnection()
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    m_clientGone = true;
+    m_connection->exchangeAborted(this);
+}
+
+qint64 HttpExchange::pendingClientBytes() const
+{
+    return m_clientGone ? 0 : m_connection->m_socket.bytesToWrite();
+}
+
+void HttpExchange::markClientGone()
+{
+    if (m_clientGone || m_finished)
+        return;
+    m_clientGone = true;
+    Q_EMIT clientGone();
+}
+
+void HttpExchange::finish(bool keepAlive)
+{
+    m_finished = true;
+    m_connection->exchangeFinished(this, keepAlive);
+}
+
+} // namespace relay

@@ -1,0 +1,60 @@
+#pragma once
+
+#include "HttpMessage.h"
+
+#include <QHostAddress>
+#include <QObject>
+
+namespace relay {
+
+class HttpConnection;
+
+// One request and its response on a client connection. Owned by its connection; lives on the
+// connection's worker thread. The handler completes every exchange exactly once — respond(),
+// or beginStream() … endStream() — even after the client has gone (writes are then dropped),
+// because the connection waits for that before it goes away.
+class HttpExchange : public QObject
+{
+    Q_OBJECT
+public:
+    HttpExchange(HttpConnection *connection, HttpRequest request, qint64 receivedMs);
+
+    const HttpRequest &request() const { return m_request; }
+    // Monotonic time the request was complete.
+    qint64 receivedMs() const { return m_receivedMs; }
+    QHostAddress peerAddress() const;
+
+    void respond(int status, const HttpHeaders &headers, const QByteArray &body);
+    void beginStream(int status, const HttpHeaders &headers);
+    void writeStream(QByteArrayView data);
+    void endStream();
+
+    // Drops the connection without completing the response (the simulator's resets and cut
+    // streams); the exchange counts as finished.
+    void abortConnection();
+
+    bool isClientGone() const { return m_clientGone; }
+    bool isFinished() const { return m_finished; }
+    bool isStreaming() const { return m_streaming; }
+    // Bytes written to the client socket but not yet sent.
+    qint64 pendingClientBytes() const;
+
+Q_SIGNALS:
+    // The client closed its connection before the response was complete.
+    void clientGone();
+
+private:
+    friend class HttpConnection;
+    void markClientGone();
+    void finish(bool keepAlive);
+
+    HttpConnection *m_connection;
+    HttpRequest m_request;
+    qint64 m_receivedMs;
+    bool m_streaming = false;
+    bool m_chunked = true;
+    bool m_finished = false;
+    bool m_clientGone = false;
+};
+
+} // namespace relay

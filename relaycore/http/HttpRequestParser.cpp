@@ -1,0 +1,181 @@
+#include "HttpRequestParser.h"
+
+#include <http_parser.h>
+
+namespace relay {
+
+struct HttpRequestParserCallbacks
+{
+    static HttpRequestParser *self(http_parser *p) { return static_cast<HttpRequestParser *>(p->data); }
+
+    static bool countHeaderBytes(HttpRequestParser *s, size_t len)
+    {
+        s->m_headerBytes += qint64(len);
+        if (s->m_headerBytes > s->m_limits.maxHeaderBytes) {
+            s->fail(431, "request headers are larger than 32 KiB");
+            return false;
+        }
+        return true;
+    }
+
+    static void flushHeader(HttpRequestParser *s)
+    {
+        if (!s->m_field.isEmpty())
+            s->m_current.headers.append({s->m_field.toLower(), s->m_value.trimmed()});
+        s->m_field.clear();
+        s->m_value.clear();
+    }
+
+    static int onMessageBegin(http_parser *p)
+    {
+        auto *s = self(p);
+        s->m_current = HttpRequest();
+        s->m_inHeaders = true;
+        s->m_inMessage = true;
+        s->m_headerBytes = 0;
+        s->m_lastWasValue = false;
+        return 0;
+    }
+    static int onUrl(http_parser *p, const char *at, size_t len)
+    {
+        auto *s = self(p);
+        if (!countHeaderBytes(s, len))
+            return -1;
+        s->m_current.target.append(at, qsizetype(len));
+        return 0;
+    }
+    static int onHeaderField(http_parser *p, const char *at, size_t len)
+    {
+        auto *s = self(p);
+        if (!countHeaderBytes(s, len))
+            return -1;
+        if (s->m_lastWasValue)
+            flushHeader(s);
+        s->m_field.append(at, qsizetype(len));
+        s->m_lastWasValue = false;
+        return 0;
+    }
+    static int onHeaderValue(http_parser *p, const char *at, size_t len)
+    {
+        auto *s = self(p);
+        if (!countHeaderBytes(s, len))
+            return -1;
+        s->m_value.append(at, qsizetype(len));
+        s->m_lastWasValue = true;
+        return 0;
+    }
+    static int onHeadersComplete(http_parser *p)
+    {
+        auto *s = self(p);
+        flushHeader(s);
+        s->m_inHeaders = false;
+        HttpRequest &r = s->m_current;
+        r.method = http_method_str(static_cast<http_method>(p->method));
+        r.versionMinor = p->http_minor;
+        const qsizetype q = r.target.indexOf('?');
+        r.path = q < 0 ? r.target : r.target.left(q);
+        // Refuse an announced oversize body before reading it.
+        if ((p->flags & F_CONTENTLENGTH) && qint64(p->content_length) > s->m_limits.maxBodyBytes) {
+            s->fail(413, "request body is larger than the relay accepts");
+            return -1;
+        }
+        return 0;
+    }
+    static int onBody(http_parser *p, const char *at, size_t len)
+    {
+        auto *s = self(p);
+        if (s->m_current.body.size() + qint64(len) > s->m_limits.maxBodyBytes) {
+            s->fail(413, "request body is larger than the relay accepts");
+            return -1;
+        }
+        s->m_current.body.append(at, qsizetype(len));
+        return 0;
+    }
+    static int onMessageComplete(http_parser *p)
+    {
+        auto *s = self(p);
+        s->m_current.keepAlive = http_should_keep_alive(p) != 0;
+        s->m_ready.push_back(std::move(s->m_current));
+        s->m_current = HttpRequest();
+        s->m_inMessage = false;
+        return 0;
+    }
+
+    static const http_parser_settings &settings()
+    {
+        static const http_parser_settings st = [] {
+            http_parser_settings x;
+            http_parser_settings_init(&x);
+            x.on_message_begin = onMessageBegin;
+            x.on_url = onUrl;
+            x.on_header_field = onHeaderField;
+            x.on_header_value = onHeaderValue;
+            x.on_headers_complete = onHeadersComplete;
+            x.on_body = onBody;
+            x.on_message_complete = onMessageComplete;
+            return x;
+        }();
+        return st;
+    }
+};
+
+HttpRequestParser::HttpRequestParser(Limits limits)
+    : m_parser(std::make_unique<http_parser>()), m_limits(limits)
+{
+    http_parser_init(m_parser.get(), HTTP_REQUEST);
+    m_parser->data = this;
+}
+
+HttpRequestParser::HttpRequestParser() : HttpRequestParser(Limits{}) {}
+
+HttpRequestParser::~HttpRequestParser() = default;
+
+bool HttpRequestParser::feed(const char *data, qsizetype size)
+{
+    if (m_errorStatus)
+        return false;
+    if (size <= 0)
+        return true;
+    const size_t parsed = http_parser_execute(m_parser.get(), &HttpRequestParserCallbacks::settings(),
+                                              data, size_t(size));
+    if (m_errorStatus)
+        return false;
+    const auto err = HTTP_PARSER_ERRNO(m_parser.get());
+    if (err != HPE_OK || parsed != size_t(size)) {
+        if (err == HPE_HEADER_OVERFLOW)
+            fail(431, "request headers are larger than 32 KiB");
+        else
+            fail(400, http_errno_description(err));
+        return false;
+    }
+    return true;
+}
+
+HttpRequest HttpRequestParser::takeRequest()
+{
+    HttpRequest r = std::move(m_ready.front());
+    m_ready.pop_front();
+    return r;
+}
+
+QByteArray HttpRequestParser::errorCode() const
+{
+    switch (m_errorStatus) {
+    case 413:
+        return QByteArrayLiteral("request_too_large");
+    case 431:
+        return QByteArrayLiteral("request_header_fields_too_large");
+    default:
+        return QByteArrayLiteral("invalid_request_error");
+    }
+}
+
+void HttpRequestParser::fail(int status, const char *message)
+{
+    if (m_errorStatus)
+        return;
+    m_errorStatus = status;
+    m_errorMessage = message;
+}
+
+} // namespace relay

@@ -1,0 +1,152 @@
+#include "HttpResponseParser.h"
+
+#include <http_parser.h>
+
+namespace relay {
+
+namespace {
+constexpr qint64 kMaxResponseHeaderBytes = 64 * 1024;
+}
+
+struct HttpResponseParserCallbacks
+{
+    static HttpResponseParser *self(http_parser *p) { return static_cast<HttpResponseParser *>(p->data); }
+    static void flushHeader(HttpResponseParser *s)
+    {
+        if (!s->m_field.isEmpty() && s->m_headers.size() < 256)
+            s->m_headers.append({s->m_field.toLower(), s->m_value.trimmed()});
+        s->m_field.clear();
+        s->m_value.clear();
+    }
+    static int onMessageBegin(http_parser *p)
+    {
+        self(p)->m_started = true;
+        return 0;
+    }
+    static int onHeaderField(http_parser *p, const char *at, size_t len)
+    {
+        auto *s = self(p);
+        if (s->m_lastWasValue)
+            flushHeader(s);
+        if (s->m_field.size() + qint64(len) > kMaxResponseHeaderBytes)
+            return -1;
+        s->m_field.append(at, qsizetype(len));
+        s->m_lastWasValue = false;
+        return 0;
+    }
+    static int onHeaderValue(http_parser *p, const char *at, size_t len)
+    {
+        auto *s = self(p);
+        if (s->m_value.size() + qint64(len) > kMaxResponseHeaderBytes)
+            return -1;
+        s->m_value.append(at, qsizetype(len));
+        s->m_lastWasValue = true;
+        return 0;
+    }
+    static int onHeadersComplete(http_parser *p)
+    {
+        auto *s = self(p);
+        flushHeader(s);
+        s->m_status = int(p->status_code);
+        s->m_headComplete = true;
+        return 0;
+    }
+    static int onBody(http_parser *p, const char *at, size_t len)
+    {
+        self(p)->m_body.append(at, qsizetype(len));
+        return 0;
+    }
+    static int onMessageComplete(http_parser *p)
+    {
+        auto *s = self(p);
+        s->m_complete = true;
+        s->m_keepAlive = http_should_keep_alive(p) != 0;
+        // One response per request: stop here so stray bytes are not taken as a second message.
+        http_parser_pause(p, 1);
+        return 0;
+    }
+    static const http_parser_settings &settings()
+    {
+        static const http_parser_settings st = [] {
+            http_parser_settings x;
+            http_parser_settings_init(&x);
+            x.on_message_begin = onMessageBegin;
+            x.on_header_field = onHeaderField;
+            x.on_header_value = onHeaderValue;
+            x.on_headers_complete = onHeadersComplete;
+            x.on_body = onBody;
+            x.on_message_complete = onMessageComplete;
+            return x;
+        }();
+        return st;
+    }
+};
+
+HttpResponseParser::HttpResponseParser() : m_parser(std::make_unique<http_parser>())
+{
+    reset();
+}
+
+HttpResponseParser::~HttpResponseParser() = default;
+
+void HttpResponseParser::reset()
+{
+    http_parser_init(m_parser.get(), HTTP_RESPONSE);
+    m_parser->data = this;
+    m_status = 0;
+    m_headers.clear();
+    m_field.clear();
+    m_value.clear();
+    m_lastWasValue = false;
+    m_headComplete = false;
+    m_complete = false;
+    m_keepAlive = false;
+    m_started = false;
+    m_body.clear();
+    m_error.clear();
+}
+
+bool HttpResponseParser::feed(const char *data, qsizetype size)
+{
+    if (failed())
+        return false;
+    if (m_complete || size <= 0)
+        return true;
+    const size_t parsed = http_parser_execute(m_parser.get(),
+                                              &HttpResponseParserCallbacks::settings(), data,
+                                              size_t(size));
+    const auto err = HTTP_PARSER_ERRNO(m_parser.get());
+    if (m_complete) {
+        // Bytes after a complete response on a keep-alive connection mean the connection
+        // cannot be trusted for reuse.
+        if (parsed + 1 < size_t(size))
+            m_keepAlive = false;
+        return true;
+    }
+    if (err != HPE_OK) {
+        m_error = QByteArray("malformed upstream response: ") + http_errno_name(err);
+        return false;
+    }
+    return true;
+}
+
+bool HttpResponseParser::feedEof()
+{
+    if (m_complete)
+        return true;
+    if (failed() || !m_started)
+        return false;
+    http_parser_execute(m_parser.get(), &HttpResponseParserCallbacks::settings(), nullptr, 0);
+    if (!m_complete && m_error.isEmpty())
+        m_error = "upstream closed the connection before the response was complete";
+    return m_complete;
+}
+
+QByteArray HttpResponseParser::takeBody()
+{
+    QByteArray out;
+    out.swap(m_body);
+    return out;
+}
+
+} // namespace relay

@@ -1,0 +1,74 @@
+#include "HttpWorker.h"
+
+#include "HttpConnection.h"
+#include "HttpServer.h"
+#include "core/Clock.h"
+
+namespace relay {
+
+namespace {
+constexpr int kSweepIntervalMs = 250;
+}
+
+HttpWorker::HttpWorker(int index, const ServerConfig &config, Clock &clock, HttpServer *server)
+    : m_index(index), m_config(config), m_clock(clock), m_server(server)
+{
+}
+
+HttpWorker::~HttpWorker()
+{
+    stop();
+}
+
+void HttpWorker::start(const HttpHandlerFactory &factory)
+{
+    m_handler = factory(this);
+    m_sweepTimer = new QTimer(this);
+    m_sweepTimer->setInterval(kSweepIntervalMs);
+    connect(m_sweepTimer, &QTimer::timeout, this, &HttpWorker::sweepNow);
+    m_sweepTimer->start();
+}
+
+void HttpWorker::stop()
+{
+    if (m_sweepTimer)
+        m_sweepTimer->stop();
+    // The handler goes first: it finishes its exchanges and releases upstream slots.
+    m_handler.reset();
+    const auto connections = m_connections;
+    for (HttpConnection *c : connections) {
+        c->closeNow();
+        delete c;
+    }
+    m_connections.clear();
+}
+
+void HttpWorker::addConnection(qintptr socketDescriptor)
+{
+    auto *connection = new HttpConnection(socketDescriptor, this);
+    if (!connection->isValid() || !m_handler) {
+        delete connection;
+        m_server->connectionClosed();
+        return;
+    }
+    m_connections.insert(connection);
+}
+
+void HttpWorker::connectionClosed(HttpConnection *connection)
+{
+    if (m_connections.remove(connection))
+        m_server->connectionClosed();
+}
+
+void HttpWorker::sweepNow()
+{
+    const qint64 now = m_clock.monotonicMs();
+    const auto connections = m_connections;
+    for (HttpConnection *c : connections)
+        if (m_connections.contains(c))
+            c->checkTimeouts(now);
+    if (m_handler)
+        m_handler->sweep(now);
+}
+
+} // namespace relay

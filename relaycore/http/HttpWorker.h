@@ -1,0 +1,53 @@
+#pragma once
+
+#include "HttpHandler.h"
+#include "ServerConfig.h"
+
+#include <QObject>
+#include <QSet>
+#include <QTimer>
+
+namespace relay {
+
+class Clock;
+class HttpConnection;
+class HttpServer;
+
+// One worker thread's share of the server: its client connections, its handler (and through
+// it its idle upstream connections), and a sweep timer for deadlines. Lives on its own QThread
+// with its own event loop; everything here is touched only on that thread, except
+// addConnection(), which the acceptor posts to it.
+class HttpWorker : public QObject
+{
+    Q_OBJECT
+public:
+    HttpWorker(int index, const ServerConfig &config, Clock &clock, HttpServer *server);
+    ~HttpWorker() override;
+
+    int index() const { return m_index; }
+    Clock &clock() const { return m_clock; }
+    const ServerConfig &config() const { return m_config; }
+    HttpHandler *handler() const { return m_handler.get(); }
+
+    // On the worker thread: takes over an accepted socket.
+    void addConnection(qintptr socketDescriptor);
+    // On the worker thread: creates the handler and starts the sweep timer.
+    void start(const HttpHandlerFactory &factory);
+    // On the worker thread: closes every connection and drops the handler.
+    void stop();
+    void sweepNow();
+
+private:
+    friend class HttpConnection;
+    void connectionClosed(HttpConnection *connection);
+
+    int m_index;
+    ServerConfig m_config;
+    Clock &m_clock;
+    HttpServer *m_server;
+    std::unique_ptr<HttpHandler> m_handler;
+    QSet<HttpConnection *> m_connections;
+    QTimer *m_sweepTimer = nullptr;
+};
+
+} // namespace relay

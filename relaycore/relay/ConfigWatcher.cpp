@@ -1,0 +1,60 @@
+#include "ConfigWatcher.h"
+
+#include "RelayContext.h"
+#include "store/ConfigLoader.h"
+#include "store/Database.h"
+
+#include <QTimer>
+
+namespace relay {
+
+ConfigWatcher::ConfigWatcher(QString dbPath, RelayContext &context, int pollIntervalMs)
+    : m_dbPath(std::move(dbPath)), m_context(context), m_pollIntervalMs(pollIntervalMs)
+{
+}
+
+ConfigWatcher::~ConfigWatcher() = default;
+
+bool ConfigWatcher::open(QString *error)
+{
+    m_db = std::make_unique<Database>();
+    if (!m_db->open(m_dbPath, error))
+        return false;
+    if (!poll(true)) {
+        if (error)
+            *error = QStringLiteral("cannot read the configuration from %1").arg(m_dbPath);
+        return false;
+    }
+    return true;
+}
+
+void ConfigWatcher::startPolling()
+{
+    m_timer = new QTimer(this);
+    m_timer->setInterval(m_pollIntervalMs);
+    connect(m_timer, &QTimer::timeout, this, [this] { poll(); });
+    m_timer->start();
+}
+
+bool ConfigWatcher::poll(bool force)
+{
+    const qint64 version = ConfigLoader::configVersion(m_db->db());
+    if (version < 0) {
+        Q_EMIT reloadFailed(QStringLiteral("cannot read the config version"));
+        return false;
+    }
+    if (!force && version == m_version)
+        return true;
+    QString error;
+    DirectorySnapshotPtr snapshot = ConfigLoader::load(m_db->db(), &error);
+    if (!snapshot) {
+        Q_EMIT reloadFailed(error);
+        return false;
+    }
+    m_version = snapshot->version;
+    m_context.publish(std::move(snapshot));
+    Q_EMIT reloaded(m_version);
+    return true;
+}
+
+} // namespace relay

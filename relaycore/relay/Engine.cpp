@@ -1,0 +1,187 @@
+#include "Engine.h"
+
+#include "ConfigWatcher.h"
+#include "ProxyHandler.h"
+#include "RelayContext.h"
+#include "core/Clock.h"
+#include "http/HttpServer.h"
+#include "http/HttpWorker.h"
+#include "store/UsageWriter.h"
+
+#include <QThread>
+#include <QTimer>
+
+namespace relay {
+
+Engine::Engine(EngineOptions options, QObject *parent)
+    : QObject(parent), m_options(std::move(options)),
+      m_clock(m_options.clock ? *m_options.clock : Clock::system())
+{
+    qRegisterMetaType<relay::EngineStatsSnapshot>();
+}
+
+Engine::~Engine()
+{
+    stopNow();
+}
+
+bool Engine::start(QString *error)
+{
+    if (m_running)
+        return true;
+    m_startedMs = m_clock.monotonicMs();
+    m_writer = std::make_unique<UsageWriter>(m_options.dbPath, m_options.usageFlushMs);
+    if (!m_writer->startWriter(error)) {
+        m_writer.reset();
+        return false;
+    }
+    m_context = std::make_unique<RelayContext>(m_clock, m_writer.get());
+    m_context->queueTimeoutMs = m_options.queueTimeoutMs;
+
+    m_watcherThread = new QThread(this);
+    m_watcherThread->setObjectName(QStringLiteral("relay-config"));
+    m_watcher = new ConfigWatcher(m_options.dbPath, *m_context, m_options.configPollMs);
+    m_watcher->moveToThread(m_watcherThread);
+    m_watcherThread->start();
+    bool opened = false;
+    QString watcherError;
+    QMetaObject::invokeMethod(
+        m_watcher,
+        [&] {
+            opened = m_watcher->open(&watcherError);
+            if (opened)
+                m_watcher->startPolling();
+        },
+        Qt::BlockingQueuedConnection);
+    if (!opened) {
+        if (error)
+            *error = watcherError;
+        stopNow();
+        return false;
+    }
+
+    RelayContext *context = m_context.get();
+    const qint64 idleMs = m_options.upstreamIdleMs;
+    m_server = new HttpServer(
+        m_options.server,
+        [context, idleMs](HttpWorker *) { return std::make_unique<ProxyHandler>(*context, idleMs); },
+        m_clock, this);
+    if (!m_server->start(error)) {
+        stopNow();
+        return false;
+    }
+    m_statsTimer = new QTimer(this);
+    m_statsTimer->setInterval(m_options.statsIntervalMs);
+    connect(m_statsTimer, &QTimer::timeout, this, [this] { Q_EMIT statsUpdated(stats()); });
+    m_statsTimer->start();
+    m_running = true;
+    return true;
+}
+
+quint16 Engine::port() const
+{
+    return m_server ? m_server->serverPort() : 0;
+}
+
+QString Engine::listenAddress() const
+{
+    if (!m_server)
+        return {};
+    return m_server->serverAddress().toString() + QLatin1Char(':') +
+           QString::number(m_server->serverPort());
+}
+
+EngineStatsSnapshot Engine::stats() const
+{
+    EngineStatsSnapshot s;
+    if (!m_context)
+        return s;
+    s.listenAddress = listenAddress();
+    s.workers = m_server ? m_server->workerCount() : 0;
+    s.uptimeMs = m_clock.monotonicMs() - m_startedMs;
+    s.requests = m_context->counters().requests.load();
+    s.inFlight = m_context->counters().inFlight.load();
+    s.upstreamErrors = m_context->counters().upstreamErrors.load();
+    s.clientConnections = m_server ? m_server->connectionCount() : 0;
+    s.configVersion = m_context->config()->directory->version;
+    s.usageRowsWritten = m_writer ? m_writer->rowsWritten() : 0;
+    return s;
+}
+
+void Engine::reloadConfig()
+{
+    if (!m_watcher)
+        return;
+    QMetaObject::invokeMethod(
+        m_watcher, [this] { m_watcher->poll(true); }, Qt::BlockingQueuedConnection);
+}
+
+void Engine::flushUsage()
+{
+    if (m_writer)
+        m_writer->flush();
+}
+
+std::shared_ptr<UpstreamSlots> Engine::upstreamSlots(const QString &name) const
+{
+    if (!m_context)
+        return nullptr;
+    return m_context->config()->slotsFor(name);
+}
+
+void Engine::shutdown()
+{
+    if (!m_running || m_drainTimer)
+        return;
+    if (m_server)
+        m_server->stopAccepting();
+    m_drainDeadline = m_clock.monotonicMs() + m_options.shutdownGraceMs;
+    m_drainTimer = new QTimer(this);
+    m_drainTimer->setInterval(20);
+    connect(m_drainTimer, &QTimer::timeout, this, [this] {
+        if (m_context->counters().inFlight.load() > 0 && m_clock.monotonicMs() < m_drainDeadline)
+            return;
+        finishShutdown();
+    });
+    m_drainTimer->start();
+}
+
+void Engine::finishShutdown()
+{
+    stopNow();
+    Q_EMIT stopped();
+}
+
+void Engine::stopNow()
+{
+    if (m_drainTimer) {
+        m_drainTimer->stop();
+        m_drainTimer->deleteLater();
+        m_drainTimer = nullptr;
+    }
+    if (m_statsTimer) {
+        m_statsTimer->stop();
+        delete m_statsTimer;
+        m_statsTimer = nullptr;
+    }
+    if (m_server) {
+        m_server->stopAccepting();
+        m_server->stopWorkers(); // ends what is still open; those requests are metered
+        delete m_server;
+        m_server = nullptr;
+    }
+    if (m_watcherThread) {
+        QMetaObject::invokeMethod(
+            m_watcher, [this] { delete m_watcher; }, Qt::BlockingQueuedConnection);
+        m_watcher = nullptr;
+        m_watcherThread->quit();
+        m_watcherThread->wait();
+        delete m_watcherThread;
+        m_watcherThread = nullptr;
+    }
+    if (m_writer)
+        m_writer->stopWriter(); // commits every record handed to it
+    m_running = false;
+}
+
+} // namespace relay

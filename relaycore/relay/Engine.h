@@ -1,0 +1,102 @@
+#pragma once
+
+#include "http/ServerConfig.h"
+
+#include <QObject>
+#include <QString>
+
+#include <memory>
+
+class QThread;
+class QTimer;
+
+namespace relay {
+
+class Clock;
+class ConfigWatcher;
+class HttpServer;
+class RelayContext;
+class UpstreamSlots;
+class UsageWriter;
+
+struct EngineOptions
+{
+    QString dbPath;
+    ServerConfig server;
+    Clock *clock = nullptr; // nullptr = the system clock
+    int configPollMs = 1000;
+    int usageFlushMs = 50;
+    qint64 shutdownGraceMs = 10'000;
+    qint64 upstreamIdleMs = 30'000;
+    qint64 queueTimeoutMs = 30'000;
+    int statsIntervalMs = 1000;
+};
+
+// Live figures of the running relay, emitted about once a second.
+struct EngineStatsSnapshot
+{
+    QString listenAddress;
+    int workers = 0;
+    qint64 uptimeMs = 0;
+    qint64 requests = 0;
+    qint64 inFlight = 0;
+    qint64 upstreamErrors = 0;
+    int clientConnections = 0;
+    qint64 configVersion = 0;
+    qint64 usageRowsWritten = 0;
+};
+
+// The relay engine's facade: the HTTP server and its workers, the config watcher, the usage
+// writer and the shared relay state, started and torn down in order. The console and `serve`
+// talk to the engine only through this class and its snapshot structs.
+// Lives on the thread that created it (the GUI or main thread); it never blocks that thread
+// on the network, and only briefly on start and stop.
+class Engine : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Engine(EngineOptions options, QObject *parent = nullptr);
+    ~Engine() override;
+
+    bool start(QString *error);
+    // Stops accepting, lets requests in flight finish (up to the grace period), flushes usage,
+    // then emits stopped().
+    void shutdown();
+    // Stops at once: open requests are ended, usage is flushed.
+    void stopNow();
+    bool isRunning() const { return m_running; }
+
+    quint16 port() const;
+    QString listenAddress() const;
+    EngineStatsSnapshot stats() const;
+    // Re-reads the configuration now (a change made in this process); returns when published.
+    void reloadConfig();
+    // Returns when every usage record finished so far is committed.
+    void flushUsage();
+    // The slot pool of an upstream (tests and figures); nullptr if unknown.
+    std::shared_ptr<UpstreamSlots> upstreamSlots(const QString &name) const;
+
+Q_SIGNALS:
+    void statsUpdated(const relay::EngineStatsSnapshot &stats);
+    void stopped();
+
+private:
+    void finishShutdown();
+
+    EngineOptions m_options;
+    Clock &m_clock;
+    std::unique_ptr<UsageWriter> m_writer;
+    std::unique_ptr<RelayContext> m_context;
+    QThread *m_watcherThread = nullptr;
+    ConfigWatcher *m_watcher = nullptr;
+    HttpServer *m_server = nullptr;
+    QTimer *m_statsTimer = nullptr;
+    QTimer *m_drainTimer = nullptr;
+    qint64 m_startedMs = 0;
+    qint64 m_drainDeadline = 0;
+    bool m_running = false;
+};
+
+} // namespace relay
+
+Q_DECLARE_METATYPE(relay::EngineStatsSnapshot)

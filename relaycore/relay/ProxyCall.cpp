@@ -1,0 +1,358 @@
+#include "ProxyCall.h"
+
+#include "ProxyHandler.h"
+#include "billing/Cost.h"
+#include "core/Clock.h"
+#include "http/ApiError.h"
+#include "http/HttpExchange.h"
+#include "store/UsageRecord.h"
+#include "upstream/ConnectionCache.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace relay {
+
+namespace {
+
+// Statuses after which the next target of the chain may answer instead (interface.md §4).
+bool failsOver(int status)
+{
+    return status == 408 || status == 429 || status >= 500;
+}
+
+QByteArray failureText(UpstreamFailure failure)
+{
+    switch (failure) {
+    case UpstreamFailure::ConnectFailed:
+        return "connection failed";
+    case UpstreamFailure::Reset:
+        return "connection reset";
+    case UpstreamFailure::FirstByteTimeout:
+        return "timed out";
+    case UpstreamFailure::StreamIdle:
+        return "stream went silent";
+    case UpstreamFailure::Malformed:
+        return "malformed response";
+    }
+    return "failed";
+}
+
+} // namespace
+
+ProxyCall::ProxyCall(ProxyHandler &handler, HttpExchange *exchange, Admission admission)
+    : m_handler(handler), m_exchange(exchange), m_admission(std::move(admission))
+{
+    connect(exchange, &HttpExchange::clientGone, this, &ProxyCall::onClientGone);
+}
+
+ProxyCall::~ProxyCall()
+{
+    dropUpstream();
+}
+
+void ProxyCall::start()
+{
+    tryTarget();
+}
+
+void ProxyCall::tryTarget()
+{
+    const ResolvedTarget &t = target();
+    auto pool = m_admission.config->slotsFor(t.upstream->name);
+    m_waitingForSlot = true;
+    m_waitStartMs = m_handler.context().clock().monotonicMs();
+    m_ticket = pool->acquire(this, [this] { onSlotGranted(); });
+    if (m_ticket->isGranted())
+        onSlotGranted();
+}
+
+void ProxyCall::onSlotGranted()
+{
+    if (!m_waitingForSlot || m_done)
+        return;
+    m_waitingForSlot = false;
+    forward();
+}
+
+void ProxyCall::forward()
+{
+    const ResolvedTarget &t = target();
+    const UpstreamConfig &u = *t.upstream;
+    UpstreamRequest request;
+    request.endpoint = {u.tls, u.host, u.port};
+    request.path = u.basePath +
+                   (m_admission.endpoint == Endpoint::Chat ? "/chat/completions" : "/embeddings");
+    request.body = buildUpstreamBody(m_admission.body, t.model);
+    const QByteArray key = u.resolveApiKey();
+    if (!key.isEmpty())
+        request.headers.emplaceBack("authorization", "Bearer " + key);
+    request.headers.emplaceBack("content-type", "application/json");
+    request.headers.emplaceBack("accept", m_admission.body.stream ? "text/event-stream"
+                                                                 : "application/json");
+    request.headers.emplaceBack("user-agent", "TenantRelay/0.1");
+    request.firstByteTimeoutMs = u.timeoutMs;
+
+    m_status = 0;
+    m_upstreamHeaders.clear();
+    m_buffer.clear();
+    m_relayStream = false;
+    m_servedUpstream = u.name;
+    m_servedModel = t.model;
+    m_call = new UpstreamCall(m_handler.connections(), m_handler.context().clock(), this, this);
+    m_call->start(std::move(request));
+}
+
+void ProxyCall::upstreamHead(int status, const HttpHeaders &headers)
+{
+    m_status = status;
+    m_upstreamHeaders = headers;
+    const QByteArray type = headerValue(headers, "content-type");
+    m_relayStream = m_admission.body.stream && status >= 200 && status < 300 &&
+                    type.startsWith("text/event-stream");
+    if (m_relayStream)
+        m_filter = std::make_unique<SseUsageFilter>(m_admission.body.clientWantsUsage);
+}
+
+void ProxyCall::startClientStream()
+{
+    if (m_clientStarted || !m_exchange)
+        return;
+    m_clientStarted = true;
+    m_ttfbMs = m_handler.context().clock().monotonicMs() - m_exchange->receivedMs();
+    HttpHeaders headers{{"content-type", "text/event-stream; charset=utf-8"},
+                        {"cache-control", "no-cache"},
+                        {"x-request-id", m_admission.requestId},
+                        {"x-tenantrelay-upstream", m_servedUpstream.toUtf8()}};
+    m_exchange->beginStream(200, headers);
+}
+
+void ProxyCall::upstreamBody(const QByteArray &bytes)
+{
+    if (!m_relayStream) {
+        m_buffer += bytes;
+        return;
+    }
+    const QByteArray out = m_filter->feed(bytes);
+    if (out.isEmpty())
+        return;
+    startClientStream();
+    if (m_exchange)
+        m_exchange->writeStream(out);
+}
+
+void ProxyCall::upstreamDone()
+{
+    m_call->deleteLater();
+    m_call = nullptr;
+    if (m_ticket)
+        m_ticket->release();
+    if (m_relayStream) {
+        const QByteArray rest = m_filter->finish();
+        if (!rest.isEmpty() || !m_clientStarted) {
+            startClientStream();
+            if (m_exchange)
+                m_exchange->writeStream(rest);
+        }
+        if (!m_filter->model().isEmpty())
+            m_servedModel = m_filter->model();
+        if (m_exchange)
+            m_exchange->endStream();
+        if (m_filter->hasUsage())
+            complete(200, m_filter->promptTokens(), m_filter->completionTokens(), false, {});
+        else
+            complete(200, estimateTokens(m_admission.body.promptChars),
+                     estimateTokens(m_filter->contentChars()), true, {});
+        return;
+    }
+    if (failsOver(m_status)) {
+        targetFailed("upstream " + m_servedUpstream.toUtf8() + " answered HTTP " +
+                     QByteArray::number(m_status));
+        return;
+    }
+    // The upstream's own answer, passed back as it is (its 4xx included).
+    qint64 prompt = 0;
+    qint64 completion = 0;
+    bool estimated = false;
+    if (m_status >= 200 && m_status < 300) {
+        const QJsonObject obj = QJsonDocument::fromJson(m_buffer).object();
+        const QJsonValue usage = obj.value(QLatin1String("usage"));
+        if (usage.isObject()) {
+            prompt = qint64(usage.toObject().value(QLatin1String("prompt_tokens")).toDouble());
+            completion =
+                qint64(usage.toObject().value(QLatin1String("completion_tokens")).toDouble());
+        } else {
+            estimated = true;
+            prompt = estimateTokens(m_admission.body.promptChars);
+        }
+        if (const QString model = obj.value(QLatin1String("model")).toString(); !model.isEmpty())
+            m_servedModel = model;
+    }
+    if (m_exchange) {
+        HttpHeaders headers{{"content-type", headerValue(m_upstreamHeaders, "content-type")},
+                            {"x-request-id", m_admission.requestId},
+                            {"x-tenantrelay-upstream", m_servedUpstream.toUtf8()}};
+        if (headers[0].second.isEmpty())
+            headers[0].second = "application/json";
+        m_ttfbMs = m_handler.context().clock().monotonicMs() - m_exchange->receivedMs();
+        m_exchange->respond(m_status, headers, m_buffer);
+    }
+    complete(m_status, prompt, completion, estimated,
+             m_status >= 400 ? QByteArray("upstream_status") : QByteArray());
+}
+
+void ProxyCall::upstreamFailed(UpstreamFailure failure, const QByteArray &message)
+{
+    Q_UNUSED(message);
+    m_call->deleteLater();
+    m_call = nullptr;
+    if (m_ticket)
+        m_ticket->release();
+    const QByteArray reason = "upstream " + m_servedUpstream.toUtf8() + ": " + failureText(failure);
+    if (m_clientStarted) {
+        finishStreamWithError(reason);
+        return;
+    }
+    targetFailed(reason);
+}
+
+void ProxyCall::targetFailed(const QByteArray &reason)
+{
+    m_ticket.reset();
+    if (m_targetIndex + 1 < m_admission.resolution.chain.size()) {
+        ++m_targetIndex;
+        tryTarget();
+        return;
+    }
+    m_handler.context().counters().upstreamErrors.fetch_add(1, std::memory_order_relaxed);
+    if (m_exchange)
+        ProxyHandler::sendError(m_exchange, m_admission.requestId,
+                                ApiError::upstreamError("Every upstream for this model failed; "
+                                                        "the last: " +
+                                                        reason + "."));
+    complete(502, 0, 0, false, "upstream_error");
+}
+
+void ProxyCall::finishStreamWithError(const QByteArray &message)
+{
+    const ApiError error = ApiError::upstreamError(message);
+    if (m_exchange) {
+        m_exchange->writeStream(SseUsageFilter::event(error.body()));
+        m_exchange->endStream();
+    }
+    const bool haveUsage = m_filter && m_filter->hasUsage();
+    complete(502, haveUsage ? m_filter->promptTokens() : estimateTokens(m_admission.body.promptChars),
+             haveUsage ? m_filter->completionTokens()
+                       : estimateTokens(m_filter ? m_filter->contentChars() : 0),
+             !haveUsage, "stream_cut");
+}
+
+void ProxyCall::onClientGone()
+{
+    if (m_done)
+        return;
+    // Cancelling closes the upstream socket: the provider stops generating (and billing).
+    dropUpstream();
+    const bool haveUsage = m_filter && m_filter->hasUsage();
+    const qint64 prompt =
+        haveUsage ? m_filter->promptTokens() : estimateTokens(m_admission.body.promptChars);
+    const qint64 completion =
+        haveUsage ? m_filter->completionTokens()
+                  : estimateTokens(m_filter ? m_filter->contentChars() : 0);
+    if (m_exchange)
+        m_exchange->endStream();
+    // 499: the client closed the request (the nginx convention).
+    complete(499, m_waitingForSlot ? 0 : prompt, m_waitingForSlot ? 0 : completion, !haveUsage,
+             "client_disconnected");
+}
+
+void ProxyCall::abort()
+{
+    if (m_done)
+        return;
+    dropUpstream();
+    if (m_clientStarted) {
+        finishStreamWithError("the relay is shutting down");
+        return;
+    }
+    if (m_exchange)
+        ProxyHandler::sendError(m_exchange, m_admission.requestId,
+                                ApiError::overloaded("The relay is shutting down.", 1));
+    complete(503, 0, 0, false, "shutdown");
+}
+
+void ProxyCall::dropUpstream()
+{
+    if (m_call) {
+        m_call->cancel();
+        m_call->deleteLater();
+        m_call = nullptr;
+    }
+    m_ticket.reset();
+}
+
+void ProxyCall::checkTimeouts(qint64 nowMs)
+{
+    if (m_done)
+        return;
+    if (m_waitingForSlot) {
+        if (nowMs - m_waitStartMs >= m_handler.context().queueTimeoutMs) {
+            m_waitingForSlot = false;
+            m_ticket.reset();
+            if (m_exchange)
+                ProxyHandler::sendError(
+                    m_exchange, m_admission.requestId,
+                    ApiError::overloaded("Waited too long for a free upstream connection.", 1));
+            complete(503, 0, 0, false, "server_overloaded");
+        }
+        return;
+    }
+    if (m_call)
+        m_call->checkTimeouts(nowMs);
+}
+
+void ProxyCall::complete(int status, qint64 promptTokens, qint64 completionTokens, bool estimated,
+                         const QByteArray &error)
+{
+    if (m_done)
+        return;
+    m_done = true;
+    m_waitingForSlot = false;
+    dropUpstream();
+    RelayContext &context = m_handler.context();
+    UsageRecord r;
+    r.tsMs = context.clock().wallMs();
+    r.requestId = m_admission.requestId;
+    r.tenantId = m_admission.tenantId;
+    r.keyPrefix = m_admission.keyPrefix;
+    r.endpoint = m_admission.endpoint == Endpoint::Chat ? "chat" : "embeddings";
+    r.requestedModel = m_admission.resolution.requested;
+    r.servedModel = m_servedModel;
+    r.upstream = m_servedUpstream;
+    r.status = status;
+    r.promptTokens = promptTokens;
+    r.completionTokens = completionTokens;
+    r.estimated = estimated;
+    r.streamed = m_admission.body.stream;
+    r.error = error;
+    r.ttfbMs = m_ttfbMs;
+    const qint64 received = m_exchange ? m_exchange->receivedMs() : context.clock().monotonicMs();
+    r.latencyMs = context.clock().monotonicMs() - received;
+    // The price of the name sent upstream, else of the requested name.
+    const DirectorySnapshot &directory = *m_admission.config->directory;
+    std::optional<PriceConfig> price;
+    if (m_targetIndex < m_admission.resolution.chain.size())
+        price = directory.priceFor(target().model);
+    if (!price)
+        price = directory.priceFor(m_servedModel);
+    if (!price)
+        price = directory.priceFor(m_admission.resolution.requested);
+    if (price) {
+        r.priced = true;
+        r.costUsd = usageCost(promptTokens, completionTokens, *price);
+    }
+    context.meter(std::move(r));
+    m_handler.callFinished(this);
+}
+
+} // namespace relay

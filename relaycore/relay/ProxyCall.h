@@ -1,0 +1,87 @@
+#pragma once
+
+#include "RelayContext.h"
+#include "RequestBody.h"
+#include "SseUsageFilter.h"
+#include "upstream/UpstreamCall.h"
+
+#include <QObject>
+#include <QPointer>
+
+namespace relay {
+
+class HttpExchange;
+class ProxyHandler;
+class SlotTicket;
+
+// A request the relay has admitted, from its tenant's point of view.
+struct Admission
+{
+    QByteArray requestId;
+    QString tenantId;
+    QString keyPrefix;
+    Endpoint endpoint = Endpoint::Chat;
+    RequestBody body;
+    ModelResolution resolution;
+    std::shared_ptr<const RuntimeConfig> config; // keeps resolution's pointers valid
+};
+
+// One admitted request on its way through the chain of upstream targets: waits for a slot of
+// the target's pool, forwards, relays the answer (streams event by event as they arrive) and
+// meters the outcome exactly once. Before a byte has reached the client a failure moves on to
+// the next target. Lives on its worker thread; deletes itself when done.
+class ProxyCall : public QObject, public UpstreamCallListener
+{
+    Q_OBJECT
+public:
+    ProxyCall(ProxyHandler &handler, HttpExchange *exchange, Admission admission);
+    ~ProxyCall() override;
+
+    void start();
+    void checkTimeouts(qint64 nowMs);
+    // The relay is stopping: end the request now.
+    void abort();
+
+    // UpstreamCallListener
+    void upstreamHead(int status, const HttpHeaders &headers) override;
+    void upstreamBody(const QByteArray &bytes) override;
+    void upstreamDone() override;
+    void upstreamFailed(UpstreamFailure failure, const QByteArray &message) override;
+
+private:
+    void tryTarget();
+    void onSlotGranted();
+    void forward();
+    // The current target failed in a way that lets the next one try.
+    void targetFailed(const QByteArray &reason);
+    void onClientGone();
+    void dropUpstream();
+    void startClientStream();
+    void finishStreamWithError(const QByteArray &message);
+    void complete(int status, qint64 promptTokens, qint64 completionTokens, bool estimated,
+                  const QByteArray &error);
+    const ResolvedTarget &target() const { return m_admission.resolution.chain[m_targetIndex]; }
+
+    ProxyHandler &m_handler;
+    QPointer<HttpExchange> m_exchange;
+    Admission m_admission;
+    size_t m_targetIndex = 0;
+    std::shared_ptr<SlotTicket> m_ticket;
+    UpstreamCall *m_call = nullptr;
+    qint64 m_waitStartMs = 0;
+    bool m_waitingForSlot = false;
+    bool m_done = false;
+
+    // The current attempt's response.
+    int m_status = 0;
+    HttpHeaders m_upstreamHeaders;
+    QByteArray m_buffer;
+    bool m_relayStream = false;
+    bool m_clientStarted = false;
+    qint64 m_ttfbMs = -1;
+    std::unique_ptr<SseUsageFilter> m_filter;
+    QString m_servedModel;
+    QString m_servedUpstream;
+};
+
+} // namespace relay

@@ -1,0 +1,213 @@
+#include "ProxyHandler.h"
+
+#include "ProxyCall.h"
+#include "RelayContext.h"
+#include "billing/Cost.h"
+#include "core/Clock.h"
+#include "core/RequestId.h"
+#include "http/ApiError.h"
+#include "http/HttpExchange.h"
+#include "store/UsageRecord.h"
+#include "tenants/ApiKey.h"
+#include "upstream/ConnectionCache.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace relay {
+
+namespace {
+
+QByteArray tenantKey(const HttpRequest &request)
+{
+    const QByteArray auth = request.header("authorization");
+    if (auth.size() > 7 && auth.left(7).toLower() == "bearer ")
+        return auth.mid(7).trimmed();
+    return request.header("x-api-key").trimmed();
+}
+
+} // namespace
+
+ProxyHandler::ProxyHandler(RelayContext &context, qint64 upstreamIdleTimeoutMs)
+    : m_context(context), m_connections(std::make_unique<ConnectionCache>(upstreamIdleTimeoutMs))
+{
+}
+
+ProxyHandler::~ProxyHandler()
+{
+    const auto calls = m_calls;
+    for (ProxyCall *call : calls)
+        call->abort();
+    const auto remaining = m_calls;
+    for (ProxyCall *call : remaining)
+        delete call;
+}
+
+HttpHeaders ProxyHandler::baseHeaders(const QByteArray &requestId)
+{
+    return {{"content-type", "application/json"}, {"x-request-id", requestId}};
+}
+
+void ProxyHandler::sendError(HttpExchange *exchange, const QByteArray &requestId,
+                             const ApiError &error)
+{
+    HttpHeaders headers = baseHeaders(requestId);
+    headers.append(error.extraHeaders);
+    exchange->respond(error.status, headers, error.body());
+}
+
+void ProxyHandler::handle(HttpExchange *exchange)
+{
+    const HttpRequest &request = exchange->request();
+    const QByteArray requestId = newRequestId();
+    const QByteArray &path = request.path;
+    const bool isGet = request.method == "GET";
+    const bool isPost = request.method == "POST";
+    if (path == "/healthz") {
+        if (!isGet && request.method != "HEAD")
+            return sendError(exchange, requestId, ApiError::methodNotAllowed());
+        exchange->respond(200, baseHeaders(requestId), QByteArrayLiteral("{\"status\":\"ok\"}"));
+        return;
+    }
+    if (path == "/v1/models" || path == "/v1/models/") {
+        if (!isGet)
+            return sendError(exchange, requestId, ApiError::methodNotAllowed());
+        return handleModels(exchange, requestId);
+    }
+    if (path == "/v1/chat/completions") {
+        if (!isPost)
+            return sendError(exchange, requestId, ApiError::methodNotAllowed());
+        return handleProxy(exchange, requestId, Endpoint::Chat);
+    }
+    if (path == "/v1/embeddings") {
+        if (!isPost)
+            return sendError(exchange, requestId, ApiError::methodNotAllowed());
+        return handleProxy(exchange, requestId, Endpoint::Embeddings);
+    }
+    sendError(exchange, requestId, ApiError::notFound(request.method + ' ' + path));
+}
+
+namespace {
+
+struct Authenticated
+{
+    const TenantConfig *tenant = nullptr;
+    QString keyPrefix;
+};
+
+// The tenant behind the request's key, or an error for a missing, unknown or revoked key or a
+// disabled tenant.
+Authenticated authenticate(const HttpRequest &request, const DirectorySnapshot &directory,
+                           ApiError *error)
+{
+    const QByteArray key = tenantKey(request);
+    if (key.isEmpty()) {
+        *error = ApiError::invalidApiKey(
+            "You didn't provide an API key. Send it as 'Authorization: Bearer YOUR_KEY'.");
+        return {};
+    }
+    const auto it = directory.keysByHash.constFind(ApiKey::hash(key));
+    if (it == directory.keysByHash.cend() || it->revoked) {
+        *error = ApiError::invalidApiKey("Incorrect API key provided.");
+        return {};
+    }
+    const auto tenant = directory.tenants.constFind(it->tenantId);
+    if (tenant == directory.tenants.cend() || !tenant->enabled) {
+        *error = ApiError::invalidApiKey("This API key belongs to a disabled tenant.");
+        return {};
+    }
+    return {&*tenant, it->prefix};
+}
+
+} // namespace
+
+void ProxyHandler::handleModels(HttpExchange *exchange, const QByteArray &requestId)
+{
+    const auto config = m_context.config();
+    ApiError error;
+    const Authenticated auth = authenticate(exchange->request(), *config->directory, &error);
+    if (!auth.tenant)
+        return sendError(exchange, requestId, error);
+    QJsonArray data;
+    for (const QString &model : config->directory->modelsFor(*auth.tenant)) {
+        data.append(QJsonObject{{QStringLiteral("id"), model},
+                                {QStringLiteral("object"), QStringLiteral("model")},
+                                {QStringLiteral("created"), 0},
+                                {QStringLiteral("owned_by"), QStringLiteral("tenantrelay")}});
+    }
+    const QJsonObject body{{QStringLiteral("object"), QStringLiteral("list")},
+                           {QStringLiteral("data"), data}};
+    exchange->respond(200, baseHeaders(requestId), QJsonDocument(body).toJson(QJsonDocument::Compact));
+}
+
+void ProxyHandler::handleProxy(HttpExchange *exchange, const QByteArray &requestId,
+                               Endpoint endpoint)
+{
+    auto config = m_context.config();
+    const DirectorySnapshot &directory = *config->directory;
+    ApiError error;
+    const Authenticated auth = authenticate(exchange->request(), directory, &error);
+    if (!auth.tenant)
+        return sendError(exchange, requestId, error);
+
+    UsageRecord rejected;
+    rejected.requestId = requestId;
+    rejected.tenantId = auth.tenant->id;
+    rejected.keyPrefix = auth.keyPrefix;
+    rejected.rejected = true;
+    rejected.endpoint = endpoint == Endpoint::Chat ? "chat" : "embeddings";
+
+    QByteArray message;
+    std::optional<RequestBody> body = parseRequestBody(endpoint, exchange->request().body, &message);
+    if (!body)
+        return reject(exchange, rejected, ApiError::badRequest(message));
+    rejected.requestedModel = body->model;
+    ModelResolution resolution = directory.resolve(body->model);
+    if (!DirectorySnapshot::allows(*auth.tenant, resolution) || resolution.chain.empty())
+        return reject(exchange, rejected, ApiError::modelNotFound(body->model.toUtf8()));
+
+    Admission admission;
+    admission.requestId = requestId;
+    admission.tenantId = auth.tenant->id;
+    admission.keyPrefix = auth.keyPrefix;
+    admission.endpoint = endpoint;
+    admission.body = std::move(*body);
+    admission.resolution = std::move(resolution);
+    admission.config = std::move(config);
+    auto *call = new ProxyCall(*this, exchange, std::move(admission));
+    m_calls.insert(call);
+    m_context.counters().inFlight.fetch_add(1, std::memory_order_relaxed);
+    call->start();
+}
+
+void ProxyHandler::reject(HttpExchange *exchange, UsageRecord record, const ApiError &error)
+{
+    record.status = error.status;
+    record.tsMs = m_context.clock().wallMs();
+    record.latencyMs = m_context.clock().monotonicMs() - exchange->receivedMs();
+    record.error = error.code;
+    sendError(exchange, record.requestId, error);
+    m_context.counters().requests.fetch_add(1, std::memory_order_relaxed);
+    m_context.meter(std::move(record));
+}
+
+void ProxyHandler::callFinished(ProxyCall *call)
+{
+    if (m_calls.remove(call)) {
+        m_context.counters().inFlight.fetch_sub(1, std::memory_order_relaxed);
+        m_context.counters().requests.fetch_add(1, std::memory_order_relaxed);
+        call->deleteLater();
+    }
+}
+
+void ProxyHandler::sweep(qint64 nowMs)
+{
+    m_connections->sweep(nowMs);
+    const auto calls = m_calls;
+    for (ProxyCall *call : calls)
+        if (m_calls.contains(call))
+            call->checkTimeouts(nowMs);
+}
+
+} // namespace relay

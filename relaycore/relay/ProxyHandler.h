@@ -1,0 +1,51 @@
+#pragma once
+
+#include "RequestBody.h"
+#include "http/HttpHandler.h"
+#include "http/HttpMessage.h"
+
+#include <QSet>
+
+namespace relay {
+
+class ConnectionCache;
+class HttpExchange;
+class ProxyCall;
+class RelayContext;
+struct ApiError;
+struct UsageRecord;
+
+// The tenant-facing API on one worker thread: routes each request, authenticates the key
+// against the directory snapshot, validates and resolves the model, then hands the request to
+// a ProxyCall. Refusals are answered here, before any upstream is touched.
+class ProxyHandler final : public HttpHandler
+{
+public:
+    ProxyHandler(RelayContext &context, qint64 upstreamIdleTimeoutMs = 30'000);
+    ~ProxyHandler() override;
+
+    void handle(HttpExchange *exchange) override;
+    void sweep(qint64 nowMs) override;
+
+    RelayContext &context() const { return m_context; }
+    ConnectionCache &connections() const { return *m_connections; }
+    void callFinished(ProxyCall *call);
+    int activeCalls() const { return int(m_calls.size()); }
+
+    // Headers every tenant response carries.
+    static HttpHeaders baseHeaders(const QByteArray &requestId);
+    static void sendError(HttpExchange *exchange, const QByteArray &requestId,
+                          const ApiError &error);
+
+private:
+    void handleModels(HttpExchange *exchange, const QByteArray &requestId);
+    void handleProxy(HttpExchange *exchange, const QByteArray &requestId, Endpoint endpoint);
+    // Answers a known tenant's request that the relay refuses, and meters it as rejected.
+    void reject(HttpExchange *exchange, UsageRecord record, const ApiError &error);
+
+    RelayContext &m_context;
+    std::unique_ptr<ConnectionCache> m_connections;
+    QSet<ProxyCall *> m_calls;
+};
+
+} // namespace relay

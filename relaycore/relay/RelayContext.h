@@ -1,0 +1,65 @@
+#pragma once
+
+#include "tenants/DirectorySnapshot.h"
+#include "upstream/UpstreamSlots.h"
+
+#include <QHash>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+
+namespace relay {
+
+class Clock;
+class UsageWriter;
+struct UsageRecord;
+
+// What the workers read per request: the tenant directory plus the live slot pool of every
+// upstream. Immutable once published.
+struct RuntimeConfig
+{
+    DirectorySnapshotPtr directory;
+    QHash<QString, std::shared_ptr<UpstreamSlots>> slots;
+
+    std::shared_ptr<UpstreamSlots> slotsFor(const QString &upstream) const
+    {
+        return slots.value(upstream);
+    }
+};
+
+// Live figures any thread may bump; the engine reads them for its snapshots.
+struct RelayCounters
+{
+    std::atomic<qint64> requests{0};       // tenant requests answered (any status)
+    std::atomic<qint64> inFlight{0};       // tenant requests being served now
+    std::atomic<qint64> upstreamErrors{0}; // requests that ended in 502
+};
+
+// The state every worker shares: the current config (swapped atomically on reload; readers
+// take a reference without locking), the usage writer, counters and the clock.
+// Thread-safe; owned by the Engine.
+class RelayContext
+{
+public:
+    RelayContext(Clock &clock, UsageWriter *writer);
+
+    Clock &clock() const { return m_clock; }
+    std::shared_ptr<const RuntimeConfig> config() const { return m_config.load(); }
+    // Publishes a new directory, keeping each upstream's slot pool (and its waiters) alive.
+    void publish(DirectorySnapshotPtr directory);
+    void meter(UsageRecord record);
+    RelayCounters &counters() { return m_counters; }
+
+    // Time a request may wait for an upstream slot before 503 (tiers refine this later).
+    qint64 queueTimeoutMs = 30'000;
+
+private:
+    Clock &m_clock;
+    UsageWriter *m_writer;
+    std::mutex m_publishMutex;
+    std::atomic<std::shared_ptr<const RuntimeConfig>> m_config;
+    RelayCounters m_counters;
+};
+
+} // namespace relay

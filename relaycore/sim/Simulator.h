@@ -1,0 +1,107 @@
+#pragma once
+
+#include "http/ServerConfig.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QObject>
+#include <QString>
+
+#include <memory>
+#include <mutex>
+
+namespace relay {
+
+class HttpServer;
+class SimulatorHandler;
+
+// What the simulated provider does with one request, instead of answering normally.
+struct SimFault
+{
+    enum Kind {
+        Status,    // answer `status` with an OpenAI error body (and Retry-After if set)
+        Reset,     // close the connection without answering
+        Hang,      // never answer
+        CutStream, // stream `afterChunks` content chunks, then close mid-stream
+    };
+    Kind kind = Status;
+    int status = 500;
+    int retryAfterSeconds = -1;
+    int afterChunks = 0;
+};
+
+struct SimulatorOptions
+{
+    QHostAddress host = QHostAddress::LocalHost;
+    quint16 port = 0; // 0 = any free port
+    int workers = 1;
+    int latencyMs = 0;       // before the response (or the first chunk)
+    int jitterMs = 0;        // ± uniformly, from a seeded generator
+    int chunkIntervalMs = 0; // between streamed chunks
+    int completionTokens = 12;
+    double errorRate = 0.0; // share of requests answered 500 at random (demo)
+    quint32 seed = 1;
+    QByteArray expectedApiKey; // when set, other keys get 401
+};
+
+// One request as the simulated provider received it (for tests to inspect).
+struct SimReceivedRequest
+{
+    QByteArray method;
+    QByteArray path;
+    QByteArray authorization;
+    QByteArray apiKeyHeader;
+    QByteArray body;
+    QList<QPair<QByteArray, QByteArray>> headers;
+};
+
+struct SimulatorStats
+{
+    qint64 requests = 0;
+    int inFlight = 0;
+    int peakInFlight = 0;
+    qint64 cancelledByClient = 0; // connections the relay closed before the answer was complete
+    qint64 completed = 0;
+};
+
+// A simulated OpenAI-compatible provider on loopback: real TCP and HTTP, realistic latency and
+// jitter, deterministic usage numbers and scripted failures. Serves the tests and --demo.
+// Token counts: prompt = ceil(characters of message text / 4); completion = completionTokens
+// words (or max_tokens if smaller), one token per word. Thread-safe.
+class Simulator : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Simulator(SimulatorOptions options = {}, QObject *parent = nullptr);
+    ~Simulator() override;
+
+    bool start(QString *error = nullptr);
+    void stop();
+    quint16 port() const;
+    // "http://127.0.0.1:PORT/v1", as an OpenAI-compatible upstream's --base-url.
+    QString baseUrl() const;
+
+    // Scripts the next requests: each queued fault applies to one request, in order.
+    void pushFault(const SimFault &fault, int times = 1);
+    void clearFaults();
+    void setLatencyMs(int latencyMs, int jitterMs = 0);
+    void setChunkIntervalMs(int ms);
+    void setCompletionTokens(int tokens);
+    void setErrorRate(double rate);
+
+    SimulatorStats stats() const;
+    QList<SimReceivedRequest> received() const;
+    void clearReceived();
+
+    // The text the simulator answers with for `tokens` tokens (tests compare it).
+    static QString completionText(int tokens);
+
+    // Shared with the simulator's worker threads (defined in SimulatorHandler.h).
+    struct State;
+
+private:
+    std::shared_ptr<State> m_state;
+    std::unique_ptr<HttpServer> m_server;
+};
+
+} // namespace relay

@@ -1,0 +1,305 @@
+#include "SimulatorHandler.h"
+
+#include "http/ApiError.h"
+#include "http/HttpExchange.h"
+#include "relay/RequestBody.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QPointer>
+#include <QTimer>
+
+namespace relay {
+
+namespace {
+
+QByteArray json(const QJsonObject &o)
+{
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+QJsonObject usageObject(qint64 prompt, qint64 completion)
+{
+    return {{QStringLiteral("prompt_tokens"), prompt},
+            {QStringLiteral("completion_tokens"), completion},
+            {QStringLiteral("total_tokens"), prompt + completion}};
+}
+
+// One simulated answer in progress; dies with its exchange.
+class SimResponse : public QObject
+{
+public:
+    SimResponse(HttpExchange *exchange, std::shared_ptr<Simulator::State> state)
+        : QObject(exchange), m_exchange(exchange), m_state(std::move(state))
+    {
+        connect(exchange, &HttpExchange::clientGone, this, [this] {
+            if (m_finished)
+                return;
+            m_finished = true;
+            {
+                std::lock_guard lock(m_state->mutex);
+                ++m_state->stats.cancelledByClient;
+                --m_state->stats.inFlight;
+            }
+            m_exchange->endStream();
+        });
+    }
+
+    void run(std::optional<SimFault> fault, int delayMs)
+    {
+        m_fault = fault;
+        QTimer::singleShot(delayMs, this, [this] { answer(); });
+    }
+
+private:
+    void finished()
+    {
+        if (m_finished)
+            return;
+        m_finished = true;
+        std::lock_guard lock(m_state->mutex);
+        --m_state->stats.inFlight;
+        ++m_state->stats.completed;
+    }
+
+    void respond(int status, const QByteArray &body, HttpHeaders extra = {})
+    {
+        HttpHeaders headers{{"content-type", "application/json"}};
+        headers.append(extra);
+        finished();
+        m_exchange->respond(status, headers, body);
+    }
+
+    void answer()
+    {
+        if (m_finished)
+            return;
+        const HttpRequest &req = m_exchange->request();
+        if (m_fault) {
+            switch (m_fault->kind) {
+            case SimFault::Status: {
+                HttpHeaders extra;
+                if (m_fault->retryAfterSeconds >= 0)
+                    extra.emplaceBack("retry-after", QByteArray::number(m_fault->retryAfterSeconds));
+                ApiError e{m_fault->status, "server_error", "simulated",
+                           "simulated failure " + QByteArray::number(m_fault->status), {}};
+                respond(m_fault->status, e.body(), extra);
+                return;
+            }
+            case SimFault::Reset:
+                finished();
+                m_exchange->abortConnection();
+                return;
+            case SimFault::Hang:
+                return; // until the caller gives up
+            case SimFault::CutStream:
+                break;
+            }
+        }
+        int completionTokens;
+        int chunkIntervalMs;
+        QByteArray expectedKey;
+        {
+            std::lock_guard lock(m_state->mutex);
+            completionTokens = m_state->options.completionTokens;
+            chunkIntervalMs = m_state->options.chunkIntervalMs;
+            expectedKey = m_state->options.expectedApiKey;
+        }
+        if (!expectedKey.isEmpty()) {
+            const QByteArray auth = req.header("authorization");
+            if (auth != "Bearer " + expectedKey && req.header("x-api-key") != expectedKey) {
+                respond(401, ApiError::invalidApiKey("Incorrect API key provided.").body());
+                return;
+            }
+        }
+        const QByteArray &path = req.path;
+        if (req.method == "GET" && path.endsWith("/models")) {
+            QJsonArray data;
+            for (const char *id : {"gpt-4o", "gpt-4o-mini", "text-embedding-3-small"})
+                data.append(QJsonObject{{QStringLiteral("id"), QLatin1String(id)},
+                                        {QStringLiteral("object"), QStringLiteral("model")}});
+            respond(200, json({{QStringLiteral("object"), QStringLiteral("list")},
+                               {QStringLiteral("data"), data}}));
+            return;
+        }
+        const bool chat = path.endsWith("/chat/completions");
+        const bool embeddings = path.endsWith("/embeddings");
+        if (req.method != "POST" || (!chat && !embeddings)) {
+            respond(404, ApiError::notFound(req.method + ' ' + path).body());
+            return;
+        }
+        QByteArray error;
+        const auto body =
+            parseRequestBody(chat ? Endpoint::Chat : Endpoint::Embeddings, req.body, &error);
+        if (!body) {
+            respond(400, ApiError::badRequest(error).body());
+            return;
+        }
+        const qint64 prompt = estimateTokens(body->promptChars);
+        if (embeddings) {
+            const int inputs = body->json.value(QLatin1String("input")).isArray()
+                                   ? int(body->json.value(QLatin1String("input")).toArray().size())
+                                   : 1;
+            QJsonArray data;
+            for (int i = 0; i < inputs; ++i) {
+                QJsonArray vector;
+                for (int d = 0; d < 8; ++d)
+                    vector.append(double((i + 1) * (d + 1)) / 64.0);
+                data.append(QJsonObject{{QStringLiteral("object"), QStringLiteral("embedding")},
+                                        {QStringLiteral("index"), i},
+                                        {QStringLiteral("embedding"), vector}});
+            }
+            respond(200, json({{QStringLiteral("object"), QStringLiteral("list")},
+                               {QStringLiteral("data"), data},
+                               {QStringLiteral("model"), body->model},
+                               {QStringLiteral("usage"),
+                                QJsonObject{{QStringLiteral("prompt_tokens"), prompt},
+                                            {QStringLiteral("total_tokens"), prompt}}}}));
+            return;
+        }
+        m_completion = completionTokens;
+        if (body->maxTokens >= 0 && body->maxTokens < m_completion)
+            m_completion = int(body->maxTokens);
+        m_prompt = prompt;
+        m_model = body->model;
+        m_id = "chatcmpl-sim-" + QByteArray::number(quintptr(this), 16);
+        m_created = QDateTime::currentSecsSinceEpoch();
+        const QString text = Simulator::completionText(m_completion);
+        if (!body->stream) {
+            QJsonObject message{{QStringLiteral("role"), QStringLiteral("assistant")},
+                                {QStringLiteral("content"), text}};
+            QJsonObject choice{{QStringLiteral("index"), 0},
+                               {QStringLiteral("message"), message},
+                               {QStringLiteral("finish_reason"), QStringLiteral("stop")}};
+            respond(200, json({{QStringLiteral("id"), QString::fromLatin1(m_id)},
+                               {QStringLiteral("object"), QStringLiteral("chat.completion")},
+                               {QStringLiteral("created"), m_created},
+                               {QStringLiteral("model"), m_model},
+                               {QStringLiteral("choices"), QJsonArray{choice}},
+                               {QStringLiteral("usage"), usageObject(m_prompt, m_completion)}}));
+            return;
+        }
+        m_includeUsage = body->clientWantsUsage;
+        m_words = text.split(QLatin1Char(' '), Qt::SkipEmptyParts);
+        m_exchange->beginStream(200, {{"content-type", "text/event-stream"},
+                                      {"cache-control", "no-cache"}});
+        sendChunk(QJsonObject{{QStringLiteral("role"), QStringLiteral("assistant")},
+                              {QStringLiteral("content"), QString()}},
+                  QJsonValue::Null);
+        m_timer = new QTimer(this);
+        m_timer->setInterval(chunkIntervalMs);
+        connect(m_timer, &QTimer::timeout, this, [this] { nextChunk(); });
+        m_timer->start();
+    }
+
+    void sendChunk(const QJsonObject &delta, const QJsonValue &finishReason)
+    {
+        QJsonObject choice{{QStringLiteral("index"), 0},
+                           {QStringLiteral("delta"), delta},
+                           {QStringLiteral("finish_reason"), finishReason}};
+        QJsonObject chunk{{QStringLiteral("id"), QString::fromLatin1(m_id)},
+                          {QStringLiteral("object"), QStringLiteral("chat.completion.chunk")},
+                          {QStringLiteral("created"), m_created},
+                          {QStringLiteral("model"), m_model},
+                          {QStringLiteral("choices"), QJsonArray{choice}}};
+        if (m_includeUsage)
+            chunk.insert(QStringLiteral("usage"), QJsonValue::Null);
+        m_exchange->writeStream("data: " + json(chunk) + "\n\n");
+    }
+
+    void nextChunk()
+    {
+        if (m_finished)
+            return;
+        if (m_fault && m_fault->kind == SimFault::CutStream && m_sent >= m_fault->afterChunks) {
+            m_timer->stop();
+            finished();
+            m_exchange->abortConnection();
+            return;
+        }
+        if (m_sent < m_words.size()) {
+            const QString word =
+                m_sent + 1 < m_words.size() ? m_words[m_sent] + QLatin1Char(' ') : m_words[m_sent];
+            ++m_sent;
+            sendChunk(QJsonObject{{QStringLiteral("content"), word}}, QJsonValue::Null);
+            return;
+        }
+        m_timer->stop();
+        sendChunk(QJsonObject{}, QStringLiteral("stop"));
+        if (m_includeUsage) {
+            QJsonObject chunk{{QStringLiteral("id"), QString::fromLatin1(m_id)},
+                              {QStringLiteral("object"), QStringLiteral("chat.completion.chunk")},
+                              {QStringLiteral("created"), m_created},
+                              {QStringLiteral("model"), m_model},
+                              {QStringLiteral("choices"), QJsonArray{}},
+                              {QStringLiteral("usage"), usageObject(m_prompt, m_completion)}};
+            m_exchange->writeStream("data: " + json(chunk) + "\n\n");
+        }
+        m_exchange->writeStream("data: [DONE]\n\n");
+        finished();
+        m_exchange->endStream();
+    }
+
+    QPointer<HttpExchange> m_exchange;
+    std::shared_ptr<Simulator::State> m_state;
+    std::optional<SimFault> m_fault;
+    bool m_finished = false;
+    bool m_includeUsage = false;
+    int m_completion = 0;
+    qint64 m_prompt = 0;
+    QString m_model;
+    QByteArray m_id;
+    qint64 m_created = 0;
+    QStringList m_words;
+    int m_sent = 0;
+    QTimer *m_timer = nullptr;
+};
+
+} // namespace
+
+SimulatorHandler::SimulatorHandler(std::shared_ptr<Simulator::State> state)
+    : m_state(std::move(state))
+{
+}
+
+void SimulatorHandler::handle(HttpExchange *exchange)
+{
+    const HttpRequest &req = exchange->request();
+    std::optional<SimFault> fault;
+    int delay = 0;
+    {
+        std::lock_guard lock(m_state->mutex);
+        SimReceivedRequest r;
+        r.method = req.method;
+        r.path = req.path;
+        r.authorization = req.header("authorization");
+        r.apiKeyHeader = req.header("x-api-key");
+        r.body = req.body;
+        r.headers = req.headers;
+        if (m_state->received.size() < 10'000)
+            m_state->received.append(r);
+        ++m_state->stats.requests;
+        ++m_state->stats.inFlight;
+        m_state->stats.peakInFlight = qMax(m_state->stats.peakInFlight, m_state->stats.inFlight);
+        if (!m_state->faults.empty()) {
+            fault = m_state->faults.front();
+            m_state->faults.pop_front();
+        } else if (m_state->options.errorRate > 0) {
+            std::uniform_real_distribution<double> u(0.0, 1.0);
+            if (u(m_state->rng) < m_state->options.errorRate)
+                fault = SimFault{SimFault::Status, 500, -1, 0};
+        }
+        delay = m_state->options.latencyMs;
+        if (m_state->options.jitterMs > 0) {
+            std::uniform_int_distribution<int> j(-m_state->options.jitterMs,
+                                                 m_state->options.jitterMs);
+            delay = qMax(0, delay + j(m_state->rng));
+        }
+    }
+    auto *response = new SimResponse(exchange, m_state);
+    response->run(fault, delay);
+}
+
+} // namespace relay

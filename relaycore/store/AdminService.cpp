@@ -1,0 +1,992 @@
+#include "AdminService.h"
+
+#include "store/AuditLog.h"
+#include "store/ConfigLoader.h"
+#include "store/SqlExec.h"
+#include "tenants/ApiKey.h"
+#include "tenants/DirectorySnapshot.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRegularExpression>
+#include <QUrl>
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cmath>
+
+namespace relay {
+
+struct KeyedTable
+{
+    QString table;
+    QString keyColumn;
+    QStringList columns;     // the value columns, in the order callers pass values
+    QStringList jsonColumns; // columns holding JSON text, decoded in audit details
+    QString noun;            // "route": messages, and the audit actions "route.set"/"route.remove"
+};
+
+namespace {
+
+const KeyedTable kRoutes{QStringLiteral("routes"), QStringLiteral("model"),
+                         {QStringLiteral("targets")}, {QStringLiteral("targets")},
+                         QStringLiteral("route")};
+const KeyedTable kAliases{QStringLiteral("aliases"), QStringLiteral("alias"),
+                          {QStringLiteral("model")}, {}, QStringLiteral("alias")};
+const KeyedTable kPrices{QStringLiteral("prices"), QStringLiteral("model"),
+                         {QStringLiteral("input"), QStringLiteral("output")}, {},
+                         QStringLiteral("price")};
+
+constexpr int kMaxNameLength = 200;
+constexpr int kMaxConnections = 10000;
+constexpr int kMaxTimeoutMs = 86'400'000;
+
+AdminResult invalid(const QString &error)
+{
+    return AdminResult::failure(AdminErrorKind::Invalid, error);
+}
+
+AdminResult notFound(const QString &error)
+{
+    return AdminResult::failure(AdminErrorKind::NotFound, error);
+}
+
+AdminResult conflict(const QString &error)
+{
+    return AdminResult::failure(AdminErrorKind::Conflict, error);
+}
+
+AdminResult dbFailure(const QString &error)
+{
+    return AdminResult::failure(AdminErrorKind::Database,
+                                QStringLiteral("database error: %1").arg(error));
+}
+
+bool hasControlChars(const QString &text)
+{
+    for (const QChar c : text)
+        if (c.category() == QChar::Other_Control)
+            return true;
+    return false;
+}
+
+// Model names travel in comma-separated lists and "UPSTREAM:MODEL" targets, so no commas and
+// no blanks; colons are fine (e.g. "llama3:8b").
+bool isValidModel(const QString &model)
+{
+    if (model.isEmpty() || model.size() > kMaxNameLength)
+        return false;
+    for (const QChar c : model)
+        if (c.isSpace() || c == QLatin1Char(',') || c.category() == QChar::Other_Control)
+            return false;
+    return true;
+}
+
+AdminResult checkModel(const QString &model)
+{
+    if (!isValidModel(model))
+        return invalid(QStringLiteral("invalid model name '%1'").arg(model));
+    return {};
+}
+
+AdminResult normalizeTenant(TenantChanges &c)
+{
+    if (c.name && (c.name->size() > kMaxNameLength || hasControlChars(*c.name)))
+        return invalid(QStringLiteral("a tenant name is at most %1 characters on one line")
+                           .arg(kMaxNameLength));
+    if (c.models && c.models->has_value()) {
+        QStringList &models = **c.models;
+        for (QString &m : models) {
+            m = m.trimmed();
+            if (const AdminResult r = checkModel(m); !r.ok)
+                return r;
+        }
+        models.removeDuplicates();
+        if (models.isEmpty())
+            return invalid(QStringLiteral("give at least one model, or none for all models"));
+    }
+    return {};
+}
+
+AdminResult normalizeUpstream(UpstreamChanges &c)
+{
+    if (c.baseUrl) {
+        QString url = c.baseUrl->trimmed();
+        while (url.endsWith(QLatin1Char('/')))
+            url.chop(1);
+        // Said without the URL: whatever is before the '@' may be a password.
+        if (url.contains(QLatin1Char('@')))
+            return invalid(QStringLiteral("the base URL must not hold credentials; give the key "
+                                          "with --api-key-env or --api-key-stdin"));
+        UpstreamConfig config;
+        config.baseUrl = url;
+        QString error;
+        if (!config.parseBaseUrl(&error))
+            return invalid(error);
+        const QUrl parsed(url);
+        if (parsed.hasQuery() || parsed.hasFragment())
+            return invalid(QStringLiteral("the base URL must not have a query or fragment: %1")
+                               .arg(url));
+        *c.baseUrl = url;
+    }
+    if (c.kind && *c.kind != QLatin1String("openai"))
+        return invalid(QStringLiteral("unsupported upstream kind '%1' (supported: openai)")
+                           .arg(*c.kind));
+    if (c.apiKeyEnv && c.apiKey)
+        return invalid(QStringLiteral("give the upstream key either from an environment "
+                                      "variable or stored, not both"));
+    static const QRegularExpression envName(QStringLiteral("^[A-Za-z_][A-Za-z0-9_]{0,127}$"));
+    if (c.apiKeyEnv && !envName.match(*c.apiKeyEnv).hasMatch())
+        return invalid(
+            QStringLiteral("invalid environment variable name '%1'").arg(*c.apiKeyEnv));
+    if (c.apiKey) {
+        *c.apiKey = c.apiKey->trimmed();
+        // A key goes into an HTTP header; a blank or control character would break or inject.
+        bool clean = !c.apiKey->isEmpty();
+        for (const QChar ch : *c.apiKey)
+            clean = clean && ch.unicode() > 0x20 && ch.unicode() < 0x7f;
+        if (!clean)
+            return invalid(QStringLiteral("the upstream key is empty or holds blanks or "
+                                          "non-ASCII characters"));
+    }
+    if (c.maxConnections && (*c.maxConnections < 1 || *c.maxConnections > kMaxConnections))
+        return invalid(
+            QStringLiteral("max connections must be between 1 and %1").arg(kMaxConnections));
+    if (c.timeoutMs && (*c.timeoutMs < 1 || *c.timeoutMs > kMaxTimeoutMs))
+        return invalid(QStringLiteral("timeout must be between 1 and %1 ms").arg(kMaxTimeoutMs));
+    return {};
+}
+
+QJsonValue modelsJson(const ModelAllowList &models)
+{
+    return models ? QJsonValue(QJsonArray::fromStringList(*models)) : QJsonValue();
+}
+
+QVariant modelsColumn(const ModelAllowList &models)
+{
+    if (!models)
+        return QVariant();
+    return QString::fromUtf8(
+        QJsonDocument(QJsonArray::fromStringList(*models)).toJson(QJsonDocument::Compact));
+}
+
+ModelAllowList modelsFromColumn(const QVariant &v)
+{
+    if (v.isNull())
+        return std::nullopt;
+    QStringList out;
+    for (const auto &item : QJsonDocument::fromJson(v.toString().toUtf8()).array())
+        out.append(item.toString());
+    return out;
+}
+
+// The audit view of a tenant: its settings, nothing derived.
+QJsonObject tenantJson(const TenantRecord &t)
+{
+    return QJsonObject{{QStringLiteral("name"), t.name},
+                       {QStringLiteral("models"), modelsJson(t.models)},
+                       {QStringLiteral("enabled"), t.enabled}};
+}
+
+// The audit view of an upstream: whether a key is stored, never the key.
+QJsonObject upstreamJson(const UpstreamRecord &u)
+{
+    return QJsonObject{
+        {QStringLiteral("kind"), u.kind},
+        {QStringLiteral("base_url"), u.baseUrl},
+        {QStringLiteral("api_key_env"),
+         u.apiKeyEnv.isEmpty() ? QJsonValue() : QJsonValue(u.apiKeyEnv)},
+        {QStringLiteral("api_key_stored"), u.hasStoredKey},
+        {QStringLiteral("max_connections"), u.maxConnections},
+        {QStringLiteral("timeout_ms"), u.timeoutMs},
+        {QStringLiteral("enabled"), u.enabled},
+    };
+}
+
+QJsonObject beforeAfter(const QJsonValue &before, const QJsonValue &after)
+{
+    return QJsonObject{{QStringLiteral("before"), before}, {QStringLiteral("after"), after}};
+}
+
+const QString kTenantColumns = QStringLiteral("id, name, models, enabled, created_at");
+
+TenantRecord tenantFromRow(const QSqlQuery &q)
+{
+    TenantRecord t;
+    t.id = q.value(0).toString();
+    t.name = q.value(1).toString();
+    t.models = modelsFromColumn(q.value(2));
+    t.enabled = q.value(3).toBool();
+    t.createdMs = q.value(4).toLongLong();
+    return t;
+}
+
+const QString kUpstreamColumns =
+    QStringLiteral("name, kind, base_url, api_key_env, "
+                   "(api_key IS NOT NULL AND api_key <> ''), max_connections, timeout_ms, enabled");
+
+UpstreamRecord upstreamFromRow(const QSqlQuery &q)
+{
+    UpstreamRecord u;
+    u.name = q.value(0).toString();
+    u.kind = q.value(1).toString();
+    u.baseUrl = q.value(2).toString();
+    u.apiKeyEnv = q.value(3).toString();
+    u.hasStoredKey = q.value(4).toBool();
+    u.maxConnections = q.value(5).toInt();
+    u.timeoutMs = q.value(6).toInt();
+    u.enabled = q.value(7).toBool();
+    return u;
+}
+
+const QString kKeyColumns = QStringLiteral("prefix, tenant_id, created_at, last_used, revoked");
+
+KeyRecord keyFromRow(const QSqlQuery &q)
+{
+    KeyRecord k;
+    k.prefix = q.value(0).toString();
+    k.tenantId = q.value(1).toString();
+    k.createdMs = q.value(2).toLongLong();
+    if (!q.value(3).isNull())
+        k.lastUsedMs = q.value(3).toLongLong();
+    k.revoked = q.value(4).toBool();
+    return k;
+}
+
+// The upstream named by a route target: everything before the first colon.
+QString targetUpstream(const QString &target)
+{
+    return target.section(QLatin1Char(':'), 0, 0);
+}
+
+} // namespace
+
+AdminService::AdminService(QSqlDatabase db, Clock &clock, QString actor)
+    : m_db(std::move(db)), m_clock(clock), m_actor(std::move(actor))
+{
+}
+
+QString AdminService::osUser()
+{
+    const QString user = qEnvironmentVariable("USER");
+    if (!user.isEmpty())
+        return user;
+    if (const passwd *pw = ::getpwuid(::geteuid()); pw && pw->pw_name)
+        return QString::fromLocal8Bit(pw->pw_name);
+    return QStringLiteral("uid %1").arg(::geteuid());
+}
+
+bool AdminService::isValidId(const QString &id)
+{
+    static const QRegularExpression pattern(QStringLiteral("^[A-Za-z0-9._-]{1,64}$"));
+    return pattern.match(id).hasMatch();
+}
+
+qint64 AdminService::configVersion()
+{
+    return ConfigLoader::configVersion(m_db);
+}
+
+AdminResult AdminService::write(const std::function<AdminResult(AuditRecord &)> &change)
+{
+    QSqlQuery q(m_db);
+    QString error;
+    // IMMEDIATE takes the write lock up front, so the busy timeout applies if the relay's usage
+    // writer holds it, instead of failing when a read would have to turn into a write.
+    if (!sql::run(q, QStringLiteral("BEGIN IMMEDIATE"), {}, &error))
+        return dbFailure(error);
+    AuditRecord audit;
+    AdminResult result = change(audit);
+    if (result.ok) {
+        audit.timeMs = now();
+        audit.actor = m_actor;
+        if (AuditLog::append(m_db, audit, &error) &&
+            sql::run(q, QStringLiteral("UPDATE config_state SET version = version + 1 WHERE id = 1"),
+                     {}, &error) &&
+            sql::run(q, QStringLiteral("COMMIT"), {}, &error))
+            return result;
+        result = dbFailure(error);
+    }
+    sql::run(q, QStringLiteral("ROLLBACK"));
+    return result;
+}
+
+// ---- tenants ----
+
+AdminValue<TenantRecord> AdminService::loadTenant(const QString &id)
+{
+    QSqlQuery q(m_db);
+    QString error;
+    if (!sql::run(q, QStringLiteral("SELECT %1 FROM tenants WHERE id = ?").arg(kTenantColumns),
+                  {id}, &error))
+        return dbFailure(error);
+    if (!q.next())
+        return notFound(QStringLiteral("no tenant '%1'").arg(id));
+    return tenantFromRow(q);
+}
+
+AdminValue<QString> AdminService::addTenant(const QString &id, const TenantChanges &settings)
+{
+    if (!isValidId(id))
+        return invalid(QStringLiteral("invalid tenant id '%1' (use 1-64 of A-Z a-z 0-9 . _ -)")
+                           .arg(id));
+    TenantChanges s = settings;
+    if (const AdminResult r = normalizeTenant(s); !r.ok)
+        return r;
+    TenantRecord t;
+    t.id = id;
+    t.name = s.name.value_or(QString());
+    t.models = s.models.value_or(std::nullopt);
+    t.enabled = s.enabled.value_or(true);
+    t.createdMs = now();
+
+    QString key;
+    const AdminResult r = write([&](AuditRecord &audit) -> AdminResult {
+        const AdminValue<TenantRecord> existing = loadTenant(id);
+        if (existing.ok)
+            return conflict(QStringLiteral("tenant '%1' already exists").arg(id));
+        if (existing.kind != AdminErrorKind::NotFound)
+            return existing;
+        QSqlQuery q(m_db);
+        QString error;
+        if (!sql::run(q,
+                      QStringLiteral("INSERT INTO tenants (id, name, models, enabled, created_at) "
+                                     "VALUES (?, ?, ?, ?, ?)"),
+                      {id, t.name, modelsColumn(t.models), t.enabled ? 1 : 0, t.createdMs},
+                      &error))
+            return dbFailure(error);
+        const AdminValue<QString> issued = insertKey(id);
+        if (!issued.ok)
+            return issued;
+        key = issued.value;
+        QJsonObject after = tenantJson(t);
+        after.insert(QStringLiteral("key_prefix"), ApiKey::prefix(key));
+        audit = {0, {}, QStringLiteral("tenant.add"), id, id, beforeAfter(QJsonValue(), after)};
+        return {};
+    });
+    if (!r.ok)
+        return r;
+    return key;
+}
+
+AdminResult AdminService::setTenant(const QString &id, const TenantChanges &changes)
+{
+    TenantChanges c = changes;
+    if (c.isEmpty())
+        return invalid(QStringLiteral("nothing to change"));
+    if (const AdminResult r = normalizeTenant(c); !r.ok)
+        return r;
+    return write([&](AuditRecord &audit) -> AdminResult {
+        const AdminValue<TenantRecord> before = loadTenant(id);
+        if (!before.ok)
+            return before;
+        TenantRecord t = before.value;
+        if (c.name)
+            t.name = *c.name;
+        if (c.models)
+            t.models = *c.models;
+        if (c.enabled)
+            t.enabled = *c.enabled;
+        QSqlQuery q(m_db);
+        QString error;
+        if (!sql::run(q,
+                      QStringLiteral("UPDATE tenants SET name = ?, models = ?, enabled = ? "
+                                     "WHERE id = ?"),
+                      {t.name, modelsColumn(t.models), t.enabled ? 1 : 0, id}, &error))
+            return dbFailure(error);
+        audit = {0, {}, QStringLiteral("tenant.set"), id, id,
+                 beforeAfter(tenantJson(before.value), tenantJson(t))};
+        return {};
+    });
+}
+
+AdminResult AdminService::removeTenant(const QString &id)
+{
+    return write([&](AuditRecord &audit) -> AdminResult {
+        const AdminValue<TenantRecord> before = loadTenant(id);
+        if (!before.ok)
+            return before;
+        const AdminValue<QStringList> keys = activeKeyPrefixes(id);
+        if (!keys.ok)
+            return keys;
+        QSqlQuery q(m_db);
+        QString error;
+        if (!sql::run(q, QStringLiteral("DELETE FROM api_keys WHERE tenant_id = ?"), {id},
+                      &error) ||
+            !sql::run(q, QStringLiteral("DELETE FROM tenants WHERE id = ?"), {id}, &error))
+            return dbFailure(error);
+        QJsonObject was = tenantJson(before.value);
+        was.insert(QStringLiteral("active_keys"), QJsonArray::fromStringList(keys.value));
+        audit = {0, {}, QStringLiteral("tenant.remove"), id, id, beforeAfter(was, QJsonValue())};
+        return {};
+    });
+}
+
+AdminValue<QList<TenantRecord>> AdminService::listTenants()
+{
+    QString error;
+    QHash<QString, double> spent;
+    if (!UsageReport::spentSince(m_db, UsageReport::monthStartMs(now()), &spent, &error))
+        return dbFailure(error);
+    QSqlQuery q(m_db);
+    if (!sql::run(q, QStringLiteral("SELECT %1 FROM tenants ORDER BY id").arg(kTenantColumns), {},
+                  &error))
+        return dbFailure(error);
+    QList<TenantRecord> tenants;
+    while (q.next()) {
+        TenantRecord t = tenantFromRow(q);
+        t.spentUsd = spent.value(t.id);
+        tenants.append(t);
+    }
+    return tenants;
+}
+
+AdminValue<TenantDetails> AdminService::tenant(const QString &id)
+{
+    const AdminValue<TenantRecord> t = loadTenant(id);
+    if (!t.ok)
+        return t;
+    const AdminValue<QList<KeyRecord>> keys = listKeys(id);
+    if (!keys.ok)
+        return keys;
+    QString error;
+    QHash<QString, double> spent;
+    if (!UsageReport::spentSince(m_db, UsageReport::monthStartMs(now()), &spent, &error))
+        return dbFailure(error);
+    TenantDetails details{t.value, keys.value};
+    details.tenant.spentUsd = spent.value(id);
+    return details;
+}
+
+// ---- keys ----
+
+AdminValue<QString> AdminService::insertKey(const QString &tenantId)
+{
+    QSqlQuery q(m_db);
+    QString error;
+    // The prefix is how a key is named in listings and revoked, so keep it unique.
+    QString key;
+    do {
+        key = ApiKey::generate();
+        if (!sql::run(q, QStringLiteral("SELECT 1 FROM api_keys WHERE prefix = ?"),
+                      {ApiKey::prefix(key)}, &error))
+            return dbFailure(error);
+    } while (q.next());
+    if (!sql::run(q,
+                  QStringLiteral("INSERT INTO api_keys (hash, prefix, tenant_id, created_at) "
+                                 "VALUES (?, ?, ?, ?)"),
+                  {QString::fromLatin1(ApiKey::hash(key.toUtf8())), ApiKey::prefix(key), tenantId,
+                   now()},
+                  &error))
+        return dbFailure(error);
+    return key;
+}
+
+AdminValue<QStringList> AdminService::activeKeyPrefixes(const QString &tenantId)
+{
+    QSqlQuery q(m_db);
+    QString error;
+    if (!sql::run(q,
+                  QStringLiteral("SELECT prefix FROM api_keys WHERE tenant_id = ? AND revoked = 0 "
+                                 "ORDER BY created_at, prefix"),
+                  {tenantId}, &error))
+        return dbFailure(error);
+    QStringList prefixes;
+    while (q.next())
+        prefixes.append(q.value(0).toString());
+    return prefixes;
+}
+
+AdminValue<QString> AdminService::issueKey(const QString &tenantId)
+{
+    QString key;
+    const AdminResult r = write([&](AuditRecord &audit) -> AdminResult {
+        if (const AdminValue<TenantRecord> t = loadTenant(tenantId); !t.ok)
+            return t;
+        const AdminValue<QString> issued = insertKey(tenantId);
+        if (!issued.ok)
+            return issued;
+        key = issued.value;
+        const QString prefix = ApiKey::prefix(key);
+        audit = {0,
+                 {},
+                 QStringLiteral("key.issue"),
+                 prefix,
+                 tenantId,
+                 beforeAfter(QJsonValue(), QJsonObject{{QStringLiteral("prefix"), prefix},
+                                                       {QStringLiteral("revoked"), false}})};
+        return {};
+    });
+    if (!r.ok)
+        return r;
+    return key;
+}
+
+AdminValue<QString> AdminService::rotateKey(const QString &tenantId)
+{
+    QString key;
+    const AdminResult r = write([&](AuditRecord &audit) -> AdminResult {
+        if (const AdminValue<TenantRecord> t = loadTenant(tenantId); !t.ok)
+            return t;
+        const AdminValue<QStringList> before = activeKeyPrefixes(tenantId);
+        if (!before.ok)
+            return before;
+        const AdminValue<QString> issued = insertKey(tenantId);
+        if (!issued.ok)
+            return issued;
+        key = issued.value;
+        QSqlQuery q(m_db);
+        QString error;
+        if (!sql::run(q,
+                      QStringLiteral("UPDATE api_keys SET revoked = 1 "
+                                     "WHERE tenant_id = ? AND prefix <> ? AND revoked = 0"),
+                      {tenantId, ApiKey::prefix(key)}, &error))
+            return dbFailure(error);
+        const QString activeKeys = QStringLiteral("active_keys");
+        audit = {0,
+                 {},
+                 QStringLiteral("key.rotate"),
+                 tenantId,
+                 tenantId,
+                 beforeAfter(QJsonObject{{activeKeys, QJsonArray::fromStringList(before.value)}},
+                             QJsonObject{{activeKeys, QJsonArray{ApiKey::prefix(key)}}})};
+        return {};
+    });
+    if (!r.ok)
+        return r;
+    return key;
+}
+
+AdminResult AdminService::revokeKey(const QString &prefix)
+{
+    if (prefix.size() != ApiKey::kPrefixLength || !prefix.startsWith(QLatin1String("sk-tr-")))
+        return invalid(QStringLiteral("a key prefix is the first %1 characters of a key "
+                                      "(sk-tr-XXXXXX)")
+                           .arg(ApiKey::kPrefixLength));
+    return write([&](AuditRecord &audit) -> AdminResult {
+        QSqlQuery q(m_db);
+        QString error;
+        if (!sql::run(q, QStringLiteral("SELECT tenant_id, revoked FROM api_keys WHERE prefix = ?"),
+                      {prefix}, &error))
+            return dbFailure(error);
+        if (!q.next())
+            return notFound(QStringLiteral("no key with prefix '%1'").arg(prefix));
+        const QString tenantId = q.value(0).toString();
+        if (q.value(1).toBool())
+            return conflict(QStringLiteral("key '%1' is already revoked").arg(prefix));
+        if (!sql::run(q, QStringLiteral("UPDATE api_keys SET revoked = 1 WHERE prefix = ?"),
+                      {prefix}, &error))
+            return dbFailure(error);
+        const QString revoked = QStringLiteral("revoked");
+        audit = {0,
+                 {},
+                 QStringLiteral("key.revoke"),
+                 prefix,
+                 tenantId,
+                 beforeAfter(QJsonObject{{revoked, false}}, QJsonObject{{revoked, true}})};
+        return {};
+    });
+}
+
+AdminValue<QList<KeyRecord>> AdminService::listKeys(const QString &tenantId)
+{
+    if (!tenantId.isEmpty()) {
+        if (const AdminValue<TenantRecord> t = loadTenant(tenantId); !t.ok)
+            return t;
+    }
+    QSqlQuery q(m_db);
+    QString error;
+    const QString where = tenantId.isEmpty() ? QString() : QStringLiteral(" WHERE tenant_id = ?");
+    if (!sql::run(q,
+                  QStringLiteral("SELECT %1 FROM api_keys%2 ORDER BY tenant_id, created_at, prefix")
+                      .arg(kKeyColumns, where),
+                  tenantId.isEmpty() ? QVariantList{} : QVariantList{tenantId}, &error))
+        return dbFailure(error);
+    QList<KeyRecord> keys;
+    while (q.next())
+        keys.append(keyFromRow(q));
+    return keys;
+}
+
+// ---- upstreams ----
+
+AdminValue<UpstreamRecord> AdminService::loadUpstream(const QString &name)
+{
+    QSqlQuery q(m_db);
+    QString error;
+    if (!sql::run(q,
+                  QStringLiteral("SELECT %1 FROM upstreams WHERE name = ?").arg(kUpstreamColumns),
+                  {name}, &error))
+        return dbFailure(error);
+    if (!q.next())
+        return notFound(QStringLiteral("no upstream '%1'").arg(name));
+    return upstreamFromRow(q);
+}
+
+AdminResult AdminService::addUpstream(const QString &name, const UpstreamChanges &settings)
+{
+    if (!isValidId(name))
+        return invalid(
+            QStringLiteral("invalid upstream name '%1' (use 1-64 of A-Z a-z 0-9 . _ -)").arg(name));
+    UpstreamChanges s = settings;
+    if (!s.baseUrl)
+        return invalid(QStringLiteral("an upstream needs a base URL"));
+    if (const AdminResult r = normalizeUpstream(s); !r.ok)
+        return r;
+    UpstreamRecord u;
+    u.name = name;
+    u.kind = s.kind.value_or(QStringLiteral("openai"));
+    u.baseUrl = *s.baseUrl;
+    u.apiKeyEnv = s.apiKeyEnv.value_or(QString());
+    u.hasStoredKey = s.apiKey.has_value();
+    u.maxConnections = s.maxConnections.value_or(u.maxConnections);
+    u.timeoutMs = s.timeoutMs.value_or(u.timeoutMs);
+    u.enabled = s.enabled.value_or(true);
+
+    return write([&](AuditRecord &audit) -> AdminResult {
+        const AdminValue<UpstreamRecord> existing = loadUpstream(name);
+        if (existing.ok)
+            return conflict(QStringLiteral("upstream '%1' already exists").arg(name));
+        if (existing.kind != AdminErrorKind::NotFound)
+            return existing;
+        QSqlQuery q(m_db);
+        QString error;
+        if (!sql::run(q,
+                      QStringLiteral(
+                          "INSERT INTO upstreams (name, position, kind, base_url, api_key_env, "
+                          "api_key, max_connections, timeout_ms, enabled, created_at) VALUES "
+                          "(?, (SELECT COALESCE(MAX(position), 0) + 1 FROM upstreams), "
+                          "?, ?, ?, ?, ?, ?, ?, ?)"),
+                      {name, u.kind, u.baseUrl,
+                       u.apiKeyEnv.isEmpty() ? QVariant() : QVariant(u.apiKeyEnv),
+                       s.apiKey ? QVariant(*s.apiKey) : QVariant(), u.maxConnections, u.timeoutMs,
+                       u.enabled ? 1 : 0, now()},
+                      &error))
+            return dbFailure(error);
+        audit = {0, {}, QStringLiteral("upstream.add"), name, {},
+                 beforeAfter(QJsonValue(), upstreamJson(u))};
+        return {};
+    });
+}
+
+AdminResult AdminService::setUpstream(const QString &name, const UpstreamChanges &changes)
+{
+    UpstreamChanges c = changes;
+    if (c.isEmpty())
+        return invalid(QStringLiteral("nothing to change"));
+    if (const AdminResult r = normalizeUpstream(c); !r.ok)
+        return r;
+    return write([&](AuditRecord &audit) -> AdminResult {
+        const AdminValue<UpstreamRecord> before = loadUpstream(name);
+        if (!before.ok)
+            return before;
+        UpstreamRecord u = before.value;
+        u.kind = c.kind.value_or(u.kind);
+        u.baseUrl = c.baseUrl.value_or(u.baseUrl);
+        u.maxConnections = c.maxConnections.value_or(u.maxConnections);
+        u.timeoutMs = c.timeoutMs.value_or(u.timeoutMs);
+        u.enabled = c.enabled.value_or(u.enabled);
+        QString statement = QStringLiteral("UPDATE upstreams SET kind = ?, base_url = ?, "
+                                           "api_key_env = ?, max_connections = ?, "
+                                           "timeout_ms = ?, enabled = ?");
+        // One key source at a time: naming a variable forgets a stored key and vice versa.
+        QVariantList values;
+        if (c.apiKeyEnv) {
+            u.apiKeyEnv = *c.apiKeyEnv;
+            u.hasStoredKey = false;
+            statement += QStringLiteral(", api_key = NULL");
+        } else if (c.apiKey) {
+            u.apiKeyEnv.clear();
+            u.hasStoredKey = true;
+            statement += QStringLiteral(", api_key = ?");
+        }
+        values << u.kind << u.baseUrl
+               << (u.apiKeyEnv.isEmpty() ? QVariant() : QVariant(u.apiKeyEnv)) << u.maxConnections
+               << u.timeoutMs << (u.enabled ? 1 : 0);
+        if (c.apiKey && !c.apiKeyEnv)
+            values << *c.apiKey;
+        values << name;
+        statement += QStringLiteral(" WHERE name = ?");
+        QSqlQuery q(m_db);
+        QString error;
+        if (!sql::run(q, statement, values, &error))
+            return dbFailure(error);
+        audit = {0, {}, QStringLiteral("upstream.set"), name, {},
+                 beforeAfter(upstreamJson(before.value), upstreamJson(u))};
+        return {};
+    });
+}
+
+AdminResult AdminService::removeUpstream(const QString &name)
+{
+    return write([&](AuditRecord &audit) -> AdminResult {
+        const AdminValue<UpstreamRecord> before = loadUpstream(name);
+        if (!before.ok)
+            return before;
+        const AdminValue<QList<RouteRecord>> routes = listRoutes();
+        if (!routes.ok)
+            return routes;
+        QStringList users;
+        for (const RouteRecord &route : routes.value)
+            for (const QString &target : route.targets)
+                if (targetUpstream(target) == name && !users.contains(route.model))
+                    users.append(route.model);
+        if (!users.isEmpty())
+            return conflict(QStringLiteral("upstream '%1' is used by the route(s) of %2; change "
+                                           "or remove them first")
+                                .arg(name, users.join(QStringLiteral(", "))));
+        QSqlQuery q(m_db);
+        QString error;
+        if (!sql::run(q, QStringLiteral("DELETE FROM upstreams WHERE name = ?"), {name}, &error))
+            return dbFailure(error);
+        audit = {0, {}, QStringLiteral("upstream.remove"), name, {},
+                 beforeAfter(upstreamJson(before.value), QJsonValue())};
+        return {};
+    });
+}
+
+AdminValue<QList<UpstreamRecord>> AdminService::listUpstreams()
+{
+    QSqlQuery q(m_db);
+    QString error;
+    if (!sql::run(q,
+                  QStringLiteral("SELECT %1 FROM upstreams ORDER BY position").arg(kUpstreamColumns),
+                  {}, &error))
+        return dbFailure(error);
+    QList<UpstreamRecord> upstreams;
+    while (q.next())
+        upstreams.append(upstreamFromRow(q));
+    return upstreams;
+}
+
+// ---- routes, aliases, prices ----
+
+AdminValue<QJsonValue> AdminService::keyedJson(const KeyedTable &table, const QString &key)
+{
+    QSqlQuery q(m_db);
+    QString error;
+    if (!sql::run(q,
+                  QStringLiteral("SELECT %1 FROM %2 WHERE %3 = ?")
+                      .arg(table.columns.join(QStringLiteral(", ")), table.table, table.keyColumn),
+                  {key}, &error))
+        return dbFailure(error);
+    if (!q.next())
+        return QJsonValue();
+    QJsonObject row;
+    for (int i = 0; i < table.columns.size(); ++i) {
+        const QString &column = table.columns.at(i);
+        row.insert(column, table.jsonColumns.contains(column)
+                               ? QJsonDocument::fromJson(q.value(i).toString().toUtf8()).array()
+                               : QJsonValue::fromVariant(q.value(i)));
+    }
+    return QJsonValue(row);
+}
+
+AdminResult AdminService::setKeyed(const KeyedTable &table, const QString &key,
+                                   const QVariantList &values,
+                                   const std::function<AdminResult()> &check)
+{
+    return write([&](AuditRecord &audit) -> AdminResult {
+        if (check) {
+            if (const AdminResult r = check(); !r.ok)
+                return r;
+        }
+        const AdminValue<QJsonValue> before = keyedJson(table, key);
+        if (!before.ok)
+            return before;
+        QStringList updates;
+        for (const QString &column : table.columns)
+            updates.append(QStringLiteral("%1 = excluded.%1").arg(column));
+        QSqlQuery q(m_db);
+        QString error;
+        if (!sql::run(q,
+                      QStringLiteral("INSERT INTO %1 (%2, %3) VALUES (?%4) "
+                                     "ON CONFLICT (%2) DO UPDATE SET %5")
+                          .arg(table.table, table.keyColumn,
+                               table.columns.join(QStringLiteral(", ")),
+                               QStringLiteral(", ?").repeated(table.columns.size()),
+                               updates.join(QStringLiteral(", "))),
+                      QVariantList{key} + values, &error))
+            return dbFailure(error);
+        const AdminValue<QJsonValue> after = keyedJson(table, key);
+        if (!after.ok)
+            return after;
+        audit = {0, {}, table.noun + QStringLiteral(".set"), key, {},
+                 beforeAfter(before.value, after.value)};
+        return {};
+    });
+}
+
+AdminResult AdminService::removeKeyed(const KeyedTable &table, const QString &key)
+{
+    return write([&](AuditRecord &audit) -> AdminResult {
+        const AdminValue<QJsonValue> before = keyedJson(table, key);
+        if (!before.ok)
+            return before;
+        if (before.value.isNull())
+            return notFound(QStringLiteral("no %1 for '%2'").arg(table.noun, key));
+        QSqlQuery q(m_db);
+        QString error;
+        if (!sql::run(q,
+                      QStringLiteral("DELETE FROM %1 WHERE %2 = ?").arg(table.table, table.keyColumn),
+                      {key}, &error))
+            return dbFailure(error);
+        audit = {0, {}, table.noun + QStringLiteral(".remove"), key, {},
+                 beforeAfter(before.value, QJsonValue())};
+        return {};
+    });
+}
+
+AdminValue<QList<QVariantList>> AdminService::listKeyed(const KeyedTable &table)
+{
+    QSqlQuery q(m_db);
+    QString error;
+    if (!sql::run(q,
+                  QStringLiteral("SELECT %1, %2 FROM %3 ORDER BY %1")
+                      .arg(table.keyColumn, table.columns.join(QStringLiteral(", ")), table.table),
+                  {}, &error))
+        return dbFailure(error);
+    QList<QVariantList> rows;
+    while (q.next()) {
+        QVariantList row;
+        for (int i = 0; i <= table.columns.size(); ++i)
+            row.append(q.value(i));
+        rows.append(row);
+    }
+    return rows;
+}
+
+AdminResult AdminService::setRoute(const QString &model, const QStringList &targets)
+{
+    if (const AdminResult r = checkModel(model); !r.ok)
+        return r;
+    if (targets.isEmpty())
+        return invalid(QStringLiteral("a route needs at least one target"));
+    QStringList normalized;
+    for (const QString &untrimmed : targets) {
+        const QString target = untrimmed.trimmed();
+        const qsizetype colon = target.indexOf(QLatin1Char(':'));
+        const QString upstream = colon < 0 ? target : target.left(colon);
+        const QString upstreamModel = colon < 0 ? model : target.mid(colon + 1);
+        if (!isValidId(upstream) || !isValidModel(upstreamModel))
+            return invalid(QStringLiteral("invalid route target '%1' (use UPSTREAM or "
+                                          "UPSTREAM:MODEL)")
+                               .arg(target));
+        const QString full = upstream + QLatin1Char(':') + upstreamModel;
+        if (normalized.contains(full))
+            return invalid(QStringLiteral("route target '%1' is given twice").arg(full));
+        normalized.append(full);
+    }
+    const auto upstreamsExist = [&]() -> AdminResult {
+        for (const QString &target : normalized) {
+            if (const AdminValue<UpstreamRecord> u = loadUpstream(targetUpstream(target)); !u.ok)
+                return u;
+        }
+        return {};
+    };
+    return setKeyed(kRoutes, model,
+                    {QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(normalized))
+                                           .toJson(QJsonDocument::Compact))},
+                    upstreamsExist);
+}
+
+AdminResult AdminService::removeRoute(const QString &model)
+{
+    return removeKeyed(kRoutes, model);
+}
+
+AdminValue<QList<RouteRecord>> AdminService::listRoutes()
+{
+    const AdminValue<QList<QVariantList>> rows = listKeyed(kRoutes);
+    if (!rows.ok)
+        return rows;
+    QList<RouteRecord> routes;
+    for (const QVariantList &row : rows.value) {
+        RouteRecord r{row.at(0).toString(), {}};
+        for (const auto &item : QJsonDocument::fromJson(row.at(1).toString().toUtf8()).array()) {
+            // Rows written by hand may leave the model out; show what the relay will send.
+            const QString target = item.toString();
+            r.targets.append(target.contains(QLatin1Char(':')) ? target
+                                                                : target + QLatin1Char(':') + r.model);
+        }
+        routes.append(r);
+    }
+    return routes;
+}
+
+AdminResult AdminService::setAlias(const QString &alias, const QString &model)
+{
+    if (const AdminResult r = checkModel(alias); !r.ok)
+        return r;
+    if (const AdminResult r = checkModel(model); !r.ok)
+        return r;
+    if (alias == model)
+        return invalid(QStringLiteral("an alias cannot point to itself"));
+    return setKeyed(kAliases, alias, {model});
+}
+
+AdminResult AdminService::removeAlias(const QString &alias)
+{
+    return removeKeyed(kAliases, alias);
+}
+
+AdminValue<QList<AliasRecord>> AdminService::listAliases()
+{
+    const AdminValue<QList<QVariantList>> rows = listKeyed(kAliases);
+    if (!rows.ok)
+        return rows;
+    QList<AliasRecord> aliases;
+    for (const QVariantList &row : rows.value)
+        aliases.append({row.at(0).toString(), row.at(1).toString()});
+    return aliases;
+}
+
+AdminResult AdminService::setPrice(const QString &model, double input, double output)
+{
+    if (const AdminResult r = checkModel(model); !r.ok)
+        return r;
+    if (!std::isfinite(input) || !std::isfinite(output) || input < 0 || output < 0)
+        return invalid(QStringLiteral("prices are USD per million tokens, zero or more"));
+    return setKeyed(kPrices, model, {input, output});
+}
+
+AdminResult AdminService::removePrice(const QString &model)
+{
+    return removeKeyed(kPrices, model);
+}
+
+AdminValue<QList<PriceRecord>> AdminService::listPrices()
+{
+    const AdminValue<QList<QVariantList>> rows = listKeyed(kPrices);
+    if (!rows.ok)
+        return rows;
+    QList<PriceRecord> prices;
+    for (const QVariantList &row : rows.value)
+        prices.append({row.at(0).toString(), row.at(1).toDouble(), row.at(2).toDouble()});
+    return prices;
+}
+
+// ---- reports ----
+
+AdminValue<QList<UsageReportRow>> AdminService::usageReport(const UsageQuery &query)
+{
+    QList<UsageReportRow> rows;
+    QString error;
+    if (!UsageReport::build(m_db, m_clock, query, &rows, &error))
+        return dbFailure(error);
+    if (!query.tenant.isEmpty() && rows.isEmpty())
+        return notFound(QStringLiteral("no tenant '%1'").arg(query.tenant));
+    return rows;
+}
+
+AdminValue<QList<AuditRecord>> AdminService::auditLog(const QString &tenantId)
+{
+    QList<AuditRecord> records;
+    QString error;
+    if (!AuditLog::list(m_db, tenantId, &records, &error))
+        return dbFailure(error);
+    return records;
+}
+
+} // namespace relay

@@ -1,0 +1,98 @@
+#pragma once
+
+#include "core/Clock.h"
+#include "store/AdminTypes.h"
+#include "store/UsageReport.h"
+
+#include <QSqlDatabase>
+
+#include <functional>
+
+namespace relay {
+
+// A table keyed by one text column (routes, aliases, prices); see AdminService.cpp.
+struct KeyedTable;
+
+// The admin API over the TenantRelay database, shared by the CLI and the console. It never
+// prints; every call returns a result the front end turns into output.
+//
+// Every write is one transaction that changes the tables, appends an audit row (actor = the
+// OS user unless told otherwise) and bumps config_state.version, which a running relay polls to
+// reload its directory snapshot. Used on the thread that owns the connection.
+class AdminService
+{
+public:
+    explicit AdminService(QSqlDatabase db, Clock &clock = Clock::system(),
+                          QString actor = osUser());
+
+    // $USER, else the account name of the effective uid.
+    static QString osUser();
+    // Tenant ids and upstream names: [A-Za-z0-9._-]{1,64}.
+    static bool isValidId(const QString &id);
+
+    // The number every admin write bumps; -1 when it cannot be read.
+    qint64 configVersion();
+
+    // Tenants. addTenant issues the tenant's first key and returns it: the only time it is seen.
+    AdminValue<QString> addTenant(const QString &id, const TenantChanges &settings);
+    AdminResult setTenant(const QString &id, const TenantChanges &changes);
+    // Deletes the tenant and its keys; its usage rows stay.
+    AdminResult removeTenant(const QString &id);
+    AdminValue<QList<TenantRecord>> listTenants();
+    AdminValue<TenantDetails> tenant(const QString &id);
+
+    // Keys. issueKey and rotateKey return the new key; rotateKey revokes the tenant's others.
+    AdminValue<QString> issueKey(const QString &tenantId);
+    AdminValue<QString> rotateKey(const QString &tenantId);
+    AdminResult revokeKey(const QString &prefix);
+    // Every key, or one tenant's (NotFound when that tenant does not exist).
+    AdminValue<QList<KeyRecord>> listKeys(const QString &tenantId = QString());
+
+    // Upstreams, listed in the order they were added.
+    AdminResult addUpstream(const QString &name, const UpstreamChanges &settings);
+    AdminResult setUpstream(const QString &name, const UpstreamChanges &changes);
+    // Conflict while a route still names it.
+    AdminResult removeUpstream(const QString &name);
+    AdminValue<QList<UpstreamRecord>> listUpstreams();
+
+    // Routes: TARGET is "UPSTREAM" or "UPSTREAM:MODEL"; stored as "UPSTREAM:MODEL", in order.
+    AdminResult setRoute(const QString &model, const QStringList &targets);
+    AdminResult removeRoute(const QString &model);
+    AdminValue<QList<RouteRecord>> listRoutes();
+
+    AdminResult setAlias(const QString &alias, const QString &model);
+    AdminResult removeAlias(const QString &alias);
+    AdminValue<QList<AliasRecord>> listAliases();
+
+    // Prices in USD per million tokens.
+    AdminResult setPrice(const QString &model, double input, double output);
+    AdminResult removePrice(const QString &model);
+    AdminValue<QList<PriceRecord>> listPrices();
+
+    // NotFound when a tenant filter names a tenant that neither exists nor has usage.
+    AdminValue<QList<UsageReportRow>> usageReport(const UsageQuery &query);
+    AdminValue<QList<AuditRecord>> auditLog(const QString &tenantId = QString());
+
+private:
+    // Runs `change` in one IMMEDIATE transaction; when it succeeds, appends the audit row it
+    // filled in and bumps the config version in the same transaction, else rolls back.
+    AdminResult write(const std::function<AdminResult(AuditRecord &)> &change);
+    AdminValue<TenantRecord> loadTenant(const QString &id);
+    AdminValue<UpstreamRecord> loadUpstream(const QString &name);
+    // Inserts a fresh key for the tenant (inside a write) and returns it.
+    AdminValue<QString> insertKey(const QString &tenantId);
+    AdminValue<QStringList> activeKeyPrefixes(const QString &tenantId);
+    // Upserts a row; `check` runs first inside the same transaction and can veto the change.
+    AdminResult setKeyed(const KeyedTable &table, const QString &key, const QVariantList &values,
+                         const std::function<AdminResult()> &check = {});
+    AdminResult removeKeyed(const KeyedTable &table, const QString &key);
+    AdminValue<QJsonValue> keyedJson(const KeyedTable &table, const QString &key);
+    AdminValue<QList<QVariantList>> listKeyed(const KeyedTable &table);
+    qint64 now() const { return m_clock.wallMs(); }
+
+    QSqlDatabase m_db;
+    Clock &m_clock;
+    QString m_actor;
+};
+
+} // namespace relay

@@ -1,0 +1,166 @@
+#pragma once
+
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace relay {
+
+// What went wrong with an admin operation, so a front end can pick its reaction (the CLI maps
+// Invalid to a usage error, the rest to a plain failure).
+enum class AdminErrorKind {
+    None,
+    Invalid,  // the request itself is malformed: bad id, bad URL, nothing to change
+    NotFound, // the tenant, key, upstream, route, alias or price does not exist
+    Conflict, // it exists already, or something else still depends on it
+    Database, // the database could not be read or written
+};
+
+// Outcome of an admin operation. Error texts are one line, meant for the user, and never
+// contain a secret.
+struct AdminResult
+{
+    bool ok = true;
+    AdminErrorKind kind = AdminErrorKind::None;
+    QString error;
+
+    static AdminResult failure(AdminErrorKind kind, const QString &error)
+    {
+        return AdminResult{false, kind, error};
+    }
+};
+
+// An admin result that carries a value when ok.
+template <typename T>
+struct AdminValue : AdminResult
+{
+    T value{};
+
+    AdminValue() = default;
+    AdminValue(const AdminResult &result) : AdminResult(result) {}
+    AdminValue(T v) : value(std::move(v)) {}
+};
+
+// A tenant's allow-list: nullopt = every model.
+using ModelAllowList = std::optional<QStringList>;
+
+// Tenant settings for add and set. An unset field is left as it is (or defaulted on add).
+struct TenantChanges
+{
+    std::optional<QString> name;
+    std::optional<ModelAllowList> models;
+    std::optional<bool> enabled;
+
+    bool isEmpty() const { return !name && !models && !enabled; }
+};
+
+// Upstream settings for add and set. An unset field is left as it is (or defaulted on add).
+// Setting one key source clears the other.
+struct UpstreamChanges
+{
+    std::optional<QString> baseUrl;
+    std::optional<QString> kind;
+    std::optional<QString> apiKeyEnv; // the name of an environment variable of the relay
+    std::optional<QString> apiKey;    // a secret stored in the database; never shown again
+    std::optional<int> maxConnections;
+    std::optional<int> timeoutMs;
+    std::optional<bool> enabled;
+
+    bool isEmpty() const
+    {
+        return !baseUrl && !kind && !apiKeyEnv && !apiKey && !maxConnections && !timeoutMs &&
+               !enabled;
+    }
+};
+
+struct TenantRecord
+{
+    QString id;
+    QString name;
+    QString tier = QStringLiteral("best-effort");
+    std::optional<qint64> rpm;         // nullopt = no limit
+    std::optional<qint64> tpm;         // nullopt = no limit
+    std::optional<qint64> concurrency; // nullopt = no limit
+    std::optional<double> budgetUsd;   // nullopt = no budget
+    double spentUsd = 0;               // the current budget period
+    bool enabled = true;
+    ModelAllowList models;
+    qint64 createdMs = 0;
+};
+
+struct KeyRecord
+{
+    QString prefix;
+    QString tenantId;
+    qint64 createdMs = 0;
+    std::optional<qint64> lastUsedMs;
+    bool revoked = false;
+};
+
+struct TenantDetails
+{
+    TenantRecord tenant;
+    QList<KeyRecord> keys;
+};
+
+// An upstream as listed; the stored secret itself is never read back out of the database.
+struct UpstreamRecord
+{
+    QString name;
+    QString kind;
+    QString baseUrl;
+    QString apiKeyEnv;         // empty = none
+    bool hasStoredKey = false; // a key was given with --api-key-stdin
+    int maxConnections = 8;
+    int timeoutMs = 60000;
+    int reserved = 0;
+    bool enabled = true;
+    QString state = QStringLiteral("unknown");
+};
+
+struct RouteRecord
+{
+    QString model;
+    QStringList targets; // "UPSTREAM:MODEL", in fallback order
+};
+
+struct AliasRecord
+{
+    QString alias;
+    QString model;
+};
+
+struct PriceRecord
+{
+    QString model;
+    double input = 0;  // USD per million prompt tokens
+    double output = 0; // USD per million completion tokens
+};
+
+struct AuditRecord
+{
+    qint64 timeMs = 0;
+    QString actor;
+    QString action;
+    QString target;
+    QString tenantId;    // empty when the action concerns no tenant
+    QJsonObject details; // {"before": ..., "after": ...}
+};
+
+struct UsageReportRow
+{
+    QString tenant;
+    qint64 requests = 0;
+    qint64 rejected = 0;
+    qint64 promptTokens = 0;
+    qint64 completionTokens = 0;
+    double costUsd = 0;
+    qint64 errors = 0;
+    std::optional<qint64> p50Ms; // nullopt when no request was served
+    std::optional<qint64> p95Ms;
+};
+
+} // namespace relay

@@ -1,0 +1,203 @@
+#include "UsageWriter.h"
+
+#include "Database.h"
+
+#include <QSqlDriver>
+#include <QVariant>
+
+#include <sqlite3.h>
+
+namespace relay {
+
+namespace {
+
+const char kInsertSql[] =
+    "INSERT INTO usage (ts, request_id, tenant_id, key_prefix, outcome, endpoint, "
+    "requested_model, served_model, upstream, status, prompt_tokens, completion_tokens, cost_usd, "
+    "priced, latency_ms, ttfb_ms, streamed, estimated, error) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+const char kLastUsedSql[] =
+    "UPDATE api_keys SET last_used = ?1 WHERE prefix = ?2 AND (last_used IS NULL OR last_used < ?1)";
+
+void bindText(sqlite3_stmt *st, int i, const QByteArray &v)
+{
+    if (v.isNull())
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_text(st, i, v.constData(), int(v.size()), SQLITE_TRANSIENT);
+}
+
+void bindText(sqlite3_stmt *st, int i, const QString &v)
+{
+    if (v.isNull())
+        sqlite3_bind_null(st, i);
+    else
+        bindText(st, i, v.toUtf8());
+}
+
+} // namespace
+
+UsageWriter::UsageWriter(QString dbPath, int flushIntervalMs, QObject *parent)
+    : QThread(parent), m_dbPath(std::move(dbPath)), m_flushIntervalMs(flushIntervalMs)
+{
+    setObjectName(QStringLiteral("relay-usage-writer"));
+}
+
+UsageWriter::~UsageWriter()
+{
+    stopWriter();
+}
+
+bool UsageWriter::startWriter(QString *error)
+{
+    start();
+    std::unique_lock lock(m_mutex);
+    m_flushed.wait(lock, [this] { return m_openDone; });
+    if (!m_opened && error)
+        *error = m_openError;
+    return m_opened;
+}
+
+void UsageWriter::record(UsageRecord record)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_queue.push_back(std::move(record));
+        ++m_enqueued;
+    }
+}
+
+void UsageWriter::flush()
+{
+    std::unique_lock lock(m_mutex);
+    if (!m_opened || m_stop)
+        return;
+    const quint64 target = m_enqueued;
+    m_wake.notify_one();
+    m_flushed.wait(lock, [&] { return m_committed >= target || m_stop; });
+}
+
+void UsageWriter::stopWriter()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        if (!isRunning())
+            return;
+        m_stop = true;
+    }
+    m_wake.notify_one();
+    wait();
+}
+
+qint64 UsageWriter::rowsWritten() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_rowsWritten;
+}
+
+qint64 UsageWriter::pending() const
+{
+    std::lock_guard lock(m_mutex);
+    return qint64(m_queue.size());
+}
+
+void UsageWriter::run()
+{
+    Database database;
+    QString error;
+    const bool ok = database.open(m_dbPath, &error);
+    {
+        std::lock_guard lock(m_mutex);
+        m_opened = ok;
+        m_openError = error;
+        m_openDone = true;
+    }
+    m_flushed.notify_all();
+    if (!ok)
+        return;
+    auto *handle = *static_cast<sqlite3 **>(database.db().driver()->handle().data());
+    sqlite3_stmt *insert = nullptr;
+    sqlite3_stmt *lastUsed = nullptr;
+    sqlite3_prepare_v2(handle, kInsertSql, -1, &insert, nullptr);
+    sqlite3_prepare_v2(handle, kLastUsedSql, -1, &lastUsed, nullptr);
+
+    std::vector<UsageRecord> batch;
+    for (;;) {
+        bool stopping;
+        quint64 taken;
+        {
+            std::unique_lock lock(m_mutex);
+            m_wake.wait_for(lock, std::chrono::milliseconds(m_flushIntervalMs),
+                            [this] { return m_stop; });
+            batch.swap(m_queue);
+            taken = m_enqueued;
+            stopping = m_stop;
+        }
+        if (!batch.empty()) {
+            sqlite3_exec(handle, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+            QHash<QString, qint64> keysUsed;
+            for (const UsageRecord &r : batch) {
+                sqlite3_reset(insert);
+                sqlite3_bind_int64(insert, 1, r.tsMs);
+                bindText(insert, 2, r.requestId);
+                bindText(insert, 3, r.tenantId);
+                bindText(insert, 4, r.keyPrefix);
+                bindText(insert, 5, QByteArray(r.rejected ? "rejected" : "served"));
+                bindText(insert, 6, r.endpoint);
+                bindText(insert, 7, r.requestedModel);
+                bindText(insert, 8, r.servedModel);
+                bindText(insert, 9, r.upstream);
+                sqlite3_bind_int(insert, 10, r.status);
+                sqlite3_bind_int64(insert, 11, r.promptTokens);
+                sqlite3_bind_int64(insert, 12, r.completionTokens);
+                sqlite3_bind_double(insert, 13, r.costUsd);
+                sqlite3_bind_int(insert, 14, r.priced ? 1 : 0);
+                sqlite3_bind_int64(insert, 15, r.latencyMs);
+                if (r.ttfbMs < 0)
+                    sqlite3_bind_null(insert, 16);
+                else
+                    sqlite3_bind_int64(insert, 16, r.ttfbMs);
+                sqlite3_bind_int(insert, 17, r.streamed ? 1 : 0);
+                sqlite3_bind_int(insert, 18, r.estimated ? 1 : 0);
+                bindText(insert, 19, r.error);
+                if (sqlite3_step(insert) != SQLITE_DONE)
+                    qWarning("usage writer: %s", sqlite3_errmsg(handle));
+                if (!r.keyPrefix.isEmpty())
+                    keysUsed[r.keyPrefix] = qMax(keysUsed.value(r.keyPrefix), r.tsMs);
+            }
+            for (auto it = keysUsed.cbegin(); it != keysUsed.cend(); ++it) {
+                sqlite3_reset(lastUsed);
+                sqlite3_bind_int64(lastUsed, 1, it.value());
+                bindText(lastUsed, 2, it.key());
+                sqlite3_step(lastUsed);
+            }
+            if (sqlite3_exec(handle, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+                qWarning("usage writer: commit failed: %s", sqlite3_errmsg(handle));
+                sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);
+                // Keep the rows for the next attempt rather than lose them.
+                std::lock_guard lock(m_mutex);
+                m_queue.insert(m_queue.begin(), std::make_move_iterator(batch.begin()),
+                               std::make_move_iterator(batch.end()));
+                batch.clear();
+                if (!stopping)
+                    continue;
+            }
+        }
+        {
+            std::lock_guard lock(m_mutex);
+            m_rowsWritten += qint64(batch.size());
+            m_committed = taken;
+        }
+        batch.clear();
+        m_flushed.notify_all();
+        if (stopping) {
+            std::lock_guard lock(m_mutex);
+            if (m_queue.empty())
+                break;
+        }
+    }
+    sqlite3_finalize(insert);
+    sqlite3_finalize(lastUsed);
+}
+
+} // namespace relay

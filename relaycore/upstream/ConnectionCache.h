@@ -1,0 +1,35 @@
+#pragma once
+
+#include <QHash>
+#include <QList>
+#include <QObject>
+
+namespace relay {
+
+class UpstreamConnection;
+struct UpstreamEndpoint;
+
+// A worker thread's idle keep-alive connections to upstreams, closed after 30 s idle or when
+// the upstream closes them. Touched only on its worker thread.
+class ConnectionCache : public QObject
+{
+    Q_OBJECT
+public:
+    explicit ConnectionCache(qint64 idleTimeoutMs = 30'000, QObject *parent = nullptr);
+    ~ConnectionCache() override;
+
+    // An idle open connection to the endpoint, or nullptr. The caller owns it.
+    UpstreamConnection *take(const UpstreamEndpoint &endpoint);
+    // Keeps a connection whose last response finished cleanly.
+    void put(UpstreamConnection *connection, qint64 nowMs);
+    void sweep(qint64 nowMs);
+    int idleCount() const;
+
+private:
+    void drop(UpstreamConnection *connection);
+
+    qint64 m_idleTimeoutMs;
+    QHash<QString, QList<UpstreamConnection *>> m_idle;
+};
+
+} // namespace relay

@@ -1,0 +1,237 @@
+#include "UpstreamCall.h"
+
+#include "ConnectionCache.h"
+#include "core/Clock.h"
+
+namespace relay {
+
+UpstreamCall::UpstreamCall(ConnectionCache &cache, Clock &clock, UpstreamCallListener *listener,
+                           QObject *parent)
+    : QObject(parent), m_cache(cache), m_clock(clock), m_listener(listener)
+{
+}
+
+UpstreamCall::~UpstreamCall()
+{
+    cancel();
+}
+
+void UpstreamCall::start(UpstreamRequest request)
+{
+    m_request = std::move(request);
+    m_active = true;
+    m_parser.reset();
+    UpstreamConnection *connection = m_cache.take(m_request.endpoint);
+    m_reused = connection != nullptr;
+    if (!connection)
+        connection = new UpstreamConnection(m_request.endpoint);
+    attach(connection);
+}
+
+void UpstreamCall::attach(UpstreamConnection *connection)
+{
+    m_connection = connection;
+    m_connection->setParent(this);
+    QTcpSocket *socket = m_connection->socket();
+    connect(socket, &QTcpSocket::readyRead, this, &UpstreamCall::onReadyRead);
+    connect(socket, &QTcpSocket::disconnected, this, &UpstreamCall::onDisconnected);
+    connect(socket, &QTcpSocket::errorOccurred, this, &UpstreamCall::onSocketError);
+    const qint64 now = m_clock.monotonicMs();
+    m_sent = false;
+    m_gotBytes = false;
+    if (m_connection->isReady()) {
+        onReady();
+    } else {
+        connect(m_connection, &UpstreamConnection::ready, this, &UpstreamCall::onReady);
+        m_connectDeadline = now + m_request.connectTimeoutMs;
+        m_connection->open();
+    }
+}
+
+void UpstreamCall::onReady()
+{
+    if (!m_active || m_sent)
+        return;
+    const UpstreamEndpoint &ep = m_request.endpoint;
+    QByteArray head;
+    head.reserve(512 + m_request.body.size());
+    head += m_request.method;
+    head += ' ';
+    head += m_request.path;
+    head += " HTTP/1.1\r\nhost: ";
+    head += ep.host.toUtf8();
+    if (ep.port != (ep.tls ? 443 : 80)) {
+        head += ':';
+        head += QByteArray::number(ep.port);
+    }
+    head += "\r\n";
+    for (const auto &h : m_request.headers) {
+        head += h.first;
+        head += ": ";
+        head += h.second;
+        head += "\r\n";
+    }
+    if (m_request.method != "GET" || !m_request.body.isEmpty()) {
+        head += "content-length: ";
+        head += QByteArray::number(m_request.body.size());
+        head += "\r\n";
+    }
+    head += "\r\n";
+    head += m_request.body;
+    m_connection->socket()->write(head);
+    m_sent = true;
+    const qint64 now = m_clock.monotonicMs();
+    m_firstByteDeadline = now + m_request.firstByteTimeoutMs;
+    m_lastByteMs = now;
+}
+
+void UpstreamCall::onReadyRead()
+{
+    if (!m_active)
+        return;
+    const QByteArray data = m_connection->socket()->readAll();
+    if (data.isEmpty())
+        return;
+    m_gotBytes = true;
+    m_lastByteMs = m_clock.monotonicMs();
+    if (!m_parser.feed(data.constData(), data.size())) {
+        fail(UpstreamFailure::Malformed, m_parser.error());
+        return;
+    }
+    if (m_parser.headComplete() && !m_headReported) {
+        m_headReported = true;
+        m_listener->upstreamHead(m_parser.status(), m_parser.headers());
+        if (!m_active)
+            return;
+    }
+    if (m_headReported) {
+        const QByteArray body = m_parser.takeBody();
+        if (!body.isEmpty()) {
+            m_listener->upstreamBody(body);
+            if (!m_active)
+                return;
+        }
+    }
+    if (m_parser.messageComplete())
+        complete();
+}
+
+void UpstreamCall::onDisconnected()
+{
+    if (!m_active)
+        return;
+    // A reused keep-alive connection the upstream had already closed: try once on a fresh one.
+    if (m_reused && !m_gotBytes && !m_retriedFresh) {
+        m_retriedFresh = true;
+        m_reused = false;
+        detach();
+        attach(new UpstreamConnection(m_request.endpoint));
+        return;
+    }
+    if (m_parser.feedEof()) {
+        if (m_parser.headComplete() && !m_headReported) {
+            m_headReported = true;
+            m_listener->upstreamHead(m_parser.status(), m_parser.headers());
+            if (!m_active)
+                return;
+        }
+        const QByteArray body = m_parser.takeBody();
+        if (!body.isEmpty()) {
+            m_listener->upstreamBody(body);
+            if (!m_active)
+                return;
+        }
+        complete();
+        return;
+    }
+    if (!m_sent)
+        fail(UpstreamFailure::ConnectFailed, "could not connect to the upstream");
+    else
+        fail(UpstreamFailure::Reset, "the upstream closed the connection before the response was "
+                                     "complete");
+}
+
+void UpstreamCall::onSocketError()
+{
+    if (!m_active || !m_connection)
+        return;
+    QTcpSocket *socket = m_connection->socket();
+    if (socket->error() == QAbstractSocket::RemoteHostClosedError)
+        return; // disconnected() follows and decides
+    if (!m_sent) {
+        if (m_reused && !m_retriedFresh) {
+            onDisconnected();
+            return;
+        }
+        fail(UpstreamFailure::ConnectFailed, "could not connect to the upstream: " +
+                                                 socket->errorString().toUtf8());
+        return;
+    }
+    if (socket->state() == QAbstractSocket::UnconnectedState)
+        onDisconnected();
+}
+
+void UpstreamCall::checkTimeouts(qint64 nowMs)
+{
+    if (!m_active)
+        return;
+    if (!m_sent) {
+        if (m_connectDeadline && nowMs >= m_connectDeadline)
+            fail(UpstreamFailure::ConnectFailed, "connecting to the upstream timed out");
+        return;
+    }
+    if (!m_gotBytes) {
+        if (nowMs >= m_firstByteDeadline)
+            fail(UpstreamFailure::FirstByteTimeout,
+                 "the upstream sent no response within the timeout");
+        return;
+    }
+    if (nowMs - m_lastByteMs >= m_request.streamIdleTimeoutMs)
+        fail(UpstreamFailure::StreamIdle, "the upstream stream stayed silent too long");
+}
+
+void UpstreamCall::fail(UpstreamFailure failure, const QByteArray &message)
+{
+    if (!m_active)
+        return;
+    m_active = false;
+    detach(); // a failed connection is never reused
+    m_listener->upstreamFailed(failure, message);
+}
+
+void UpstreamCall::complete()
+{
+    m_active = false;
+    UpstreamConnection *connection = m_connection;
+    const bool keepAlive = m_parser.keepAlive();
+    if (connection) {
+        connection->socket()->disconnect(this);
+        connection->disconnect(this);
+        m_connection = nullptr;
+        connection->setParent(nullptr);
+        if (keepAlive && connection->isOpen())
+            m_cache.put(connection, m_clock.monotonicMs());
+        else
+            connection->deleteLater();
+    }
+    m_listener->upstreamDone();
+}
+
+void UpstreamCall::detach()
+{
+    if (!m_connection)
+        return;
+    m_connection->socket()->disconnect(this);
+    m_connection->disconnect(this);
+    m_connection->socket()->abort();
+    m_connection->deleteLater();
+    m_connection = nullptr;
+}
+
+void UpstreamCall::cancel()
+{
+    m_active = false;
+    detach();
+}
+
+} // namespace relay

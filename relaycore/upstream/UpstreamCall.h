@@ -1,0 +1,93 @@
+#pragma once
+
+#include "UpstreamConnection.h"
+#include "http/HttpMessage.h"
+#include "http/HttpResponseParser.h"
+
+#include <QObject>
+
+namespace relay {
+
+class Clock;
+class ConnectionCache;
+
+struct UpstreamRequest
+{
+    UpstreamEndpoint endpoint;
+    QByteArray method = "POST";
+    QByteArray path;
+    HttpHeaders headers; // without host and content-length
+    QByteArray body;
+    qint64 firstByteTimeoutMs = 60'000;
+    qint64 connectTimeoutMs = 5'000;
+    qint64 streamIdleTimeoutMs = 120'000;
+};
+
+enum class UpstreamFailure {
+    ConnectFailed,   // refused, unreachable, TLS handshake failed, connect timeout
+    Reset,           // the connection dropped before the response was complete
+    FirstByteTimeout,
+    StreamIdle,      // an open response stayed silent too long
+    Malformed,
+};
+
+// Receives what an UpstreamCall reports, on the call's thread. The listener must not delete
+// the call from inside these functions (use deleteLater).
+class UpstreamCallListener
+{
+public:
+    virtual ~UpstreamCallListener() = default;
+    virtual void upstreamHead(int status, const HttpHeaders &headers) = 0;
+    virtual void upstreamBody(const QByteArray &bytes) = 0;
+    virtual void upstreamDone() = 0;
+    virtual void upstreamFailed(UpstreamFailure failure, const QByteArray &message) = 0;
+};
+
+// One request to an upstream over a pooled keep-alive connection (a fresh one when none is
+// idle), with the connect, first-byte and stream-silence timeouts. A finished response returns
+// its connection to the worker's cache; a cancelled call closes its socket. Lives on one worker
+// thread.
+class UpstreamCall : public QObject
+{
+    Q_OBJECT
+public:
+    UpstreamCall(ConnectionCache &cache, Clock &clock, UpstreamCallListener *listener,
+                 QObject *parent = nullptr);
+    ~UpstreamCall() override;
+
+    void start(UpstreamRequest request);
+    // Closes the upstream socket; nothing more is reported.
+    void cancel();
+    // Called from the worker's sweep.
+    void checkTimeouts(qint64 nowMs);
+    bool isActive() const { return m_active; }
+    bool reusedConnection() const { return m_reused; }
+
+private:
+    void attach(UpstreamConnection *connection);
+    void onReady();
+    void onReadyRead();
+    void onDisconnected();
+    void onSocketError();
+    void fail(UpstreamFailure failure, const QByteArray &message);
+    void complete();
+    void detach();
+
+    ConnectionCache &m_cache;
+    Clock &m_clock;
+    UpstreamCallListener *m_listener;
+    UpstreamRequest m_request;
+    UpstreamConnection *m_connection = nullptr;
+    HttpResponseParser m_parser;
+    bool m_active = false;
+    bool m_reused = false;
+    bool m_retriedFresh = false;
+    bool m_sent = false;
+    bool m_gotBytes = false;
+    bool m_headReported = false;
+    qint64 m_connectDeadline = 0;
+    qint64 m_firstByteDeadline = 0;
+    qint64 m_lastByteMs = 0;
+};
+
+} // namespace relay
