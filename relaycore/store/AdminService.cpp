@@ -24,19 +24,24 @@ struct KeyedTable
     QString keyColumn;
     QStringList columns;     // the value columns, in the order callers pass values
     QStringList jsonColumns; // columns holding JSON text, decoded in audit details
-    QString noun;            // "route": messages, and the audit actions "route.set"/"route.remove"
+    QString noun;            // "route": the audit actions "route.set" and "route.remove"
+    QString missing;         // the message when the key has no row; %1 = the key
 };
 
 namespace {
 
-const KeyedTable kRoutes{QStringLiteral("routes"), QStringLiteral("model"),
+const KeyedTable kRoutes{QStringLiteral("routes"),    QStringLiteral("model"),
                          {QStringLiteral("targets")}, {QStringLiteral("targets")},
-                         QStringLiteral("route")};
+                         QStringLiteral("route"),     QStringLiteral("no route for model '%1'")};
 const KeyedTable kAliases{QStringLiteral("aliases"), QStringLiteral("alias"),
-                          {QStringLiteral("model")}, {}, QStringLiteral("alias")};
-const KeyedTable kPrices{QStringLiteral("prices"), QStringLiteral("model"),
-                         {QStringLiteral("input"), QStringLiteral("output")}, {},
-                         QStringLiteral("price")};
+                          {QStringLiteral("model")}, {},
+                          QStringLiteral("alias"),   QStringLiteral("no alias '%1'")};
+const KeyedTable kPrices{QStringLiteral("prices"),
+                         QStringLiteral("model"),
+                         {QStringLiteral("input"), QStringLiteral("output")},
+                         {},
+                         QStringLiteral("price"),
+                         QStringLiteral("no price for model '%1'")};
 
 constexpr int kMaxNameLength = 200;
 constexpr int kMaxConnections = 10000;
@@ -126,20 +131,19 @@ AdminResult normalizeUpstream(UpstreamChanges &c)
             return invalid(error);
         const QUrl parsed(url);
         if (parsed.hasQuery() || parsed.hasFragment())
-            return invalid(QStringLiteral("the base URL must not have a query or fragment: %1")
-                               .arg(url));
+            return invalid(
+                QStringLiteral("the base URL must not have a query or fragment: %1").arg(url));
         *c.baseUrl = url;
     }
     if (c.kind && *c.kind != QLatin1String("openai"))
-        return invalid(QStringLiteral("unsupported upstream kind '%1' (supported: openai)")
-                           .arg(*c.kind));
+        return invalid(
+            QStringLiteral("unsupported upstream kind '%1' (supported: openai)").arg(*c.kind));
     if (c.apiKeyEnv && c.apiKey)
         return invalid(QStringLiteral("give the upstream key either from an environment "
                                       "variable or stored, not both"));
     static const QRegularExpression envName(QStringLiteral("^[A-Za-z_][A-Za-z0-9_]{0,127}$"));
     if (c.apiKeyEnv && !envName.match(*c.apiKeyEnv).hasMatch())
-        return invalid(
-            QStringLiteral("invalid environment variable name '%1'").arg(*c.apiKeyEnv));
+        return invalid(QStringLiteral("invalid environment variable name '%1'").arg(*c.apiKeyEnv));
     if (c.apiKey) {
         *c.apiKey = c.apiKey->trimmed();
         // A key goes into an HTTP header; a blank or control character would break or inject.
@@ -302,7 +306,8 @@ AdminResult AdminService::write(const std::function<AdminResult(AuditRecord &)> 
         audit.timeMs = now();
         audit.actor = m_actor;
         if (AuditLog::append(m_db, audit, &error) &&
-            sql::run(q, QStringLiteral("UPDATE config_state SET version = version + 1 WHERE id = 1"),
+            sql::run(q,
+                     QStringLiteral("UPDATE config_state SET version = version + 1 WHERE id = 1"),
                      {}, &error) &&
             sql::run(q, QStringLiteral("COMMIT"), {}, &error))
             return result;
@@ -329,8 +334,8 @@ AdminValue<TenantRecord> AdminService::loadTenant(const QString &id)
 AdminValue<QString> AdminService::addTenant(const QString &id, const TenantChanges &settings)
 {
     if (!isValidId(id))
-        return invalid(QStringLiteral("invalid tenant id '%1' (use 1-64 of A-Z a-z 0-9 . _ -)")
-                           .arg(id));
+        return invalid(
+            QStringLiteral("invalid tenant id '%1' (use 1-64 of A-Z a-z 0-9 . _ -)").arg(id));
     TenantChanges s = settings;
     if (const AdminResult r = normalizeTenant(s); !r.ok)
         return r;
@@ -352,9 +357,8 @@ AdminValue<QString> AdminService::addTenant(const QString &id, const TenantChang
         QString error;
         if (!sql::run(q,
                       QStringLiteral("INSERT INTO tenants (id, name, models, enabled, created_at) "
-                                     "VALUES (?, ?, ?, ?, ?)"),
-                      {id, t.name, modelsColumn(t.models), t.enabled ? 1 : 0, t.createdMs},
-                      &error))
+                                     "VALUES (?, COALESCE(?, ''), ?, ?, ?)"),
+                      {id, t.name, modelsColumn(t.models), t.enabled ? 1 : 0, t.createdMs}, &error))
             return dbFailure(error);
         const AdminValue<QString> issued = insertKey(id);
         if (!issued.ok)
@@ -390,13 +394,14 @@ AdminResult AdminService::setTenant(const QString &id, const TenantChanges &chan
             t.enabled = *c.enabled;
         QSqlQuery q(m_db);
         QString error;
-        if (!sql::run(q,
-                      QStringLiteral("UPDATE tenants SET name = ?, models = ?, enabled = ? "
-                                     "WHERE id = ?"),
-                      {t.name, modelsColumn(t.models), t.enabled ? 1 : 0, id}, &error))
+        if (!sql::run(
+                q,
+                QStringLiteral("UPDATE tenants SET name = COALESCE(?, ''), models = ?, enabled = ? "
+                               "WHERE id = ?"),
+                {t.name, modelsColumn(t.models), t.enabled ? 1 : 0, id}, &error))
             return dbFailure(error);
-        audit = {0, {}, QStringLiteral("tenant.set"), id, id,
-                 beforeAfter(tenantJson(before.value), tenantJson(t))};
+        audit = {0,  {}, QStringLiteral("tenant.set"),
+                 id, id, beforeAfter(tenantJson(before.value), tenantJson(t))};
         return {};
     });
 }
@@ -473,12 +478,12 @@ AdminValue<QString> AdminService::insertKey(const QString &tenantId)
                       {ApiKey::prefix(key)}, &error))
             return dbFailure(error);
     } while (q.next());
-    if (!sql::run(q,
-                  QStringLiteral("INSERT INTO api_keys (hash, prefix, tenant_id, created_at) "
-                                 "VALUES (?, ?, ?, ?)"),
-                  {QString::fromLatin1(ApiKey::hash(key.toUtf8())), ApiKey::prefix(key), tenantId,
-                   now()},
-                  &error))
+    if (!sql::run(
+            q,
+            QStringLiteral("INSERT INTO api_keys (hash, prefix, tenant_id, created_at) "
+                           "VALUES (?, ?, ?, ?)"),
+            {QString::fromLatin1(ApiKey::hash(key.toUtf8())), ApiKey::prefix(key), tenantId, now()},
+            &error))
         return dbFailure(error);
     return key;
 }
@@ -664,8 +669,8 @@ AdminResult AdminService::addUpstream(const QString &name, const UpstreamChanges
                        u.enabled ? 1 : 0, now()},
                       &error))
             return dbFailure(error);
-        audit = {0, {}, QStringLiteral("upstream.add"), name, {},
-                 beforeAfter(QJsonValue(), upstreamJson(u))};
+        audit = {0,    {}, QStringLiteral("upstream.add"),
+                 name, {}, beforeAfter(QJsonValue(), upstreamJson(u))};
         return {};
     });
 }
@@ -712,8 +717,8 @@ AdminResult AdminService::setUpstream(const QString &name, const UpstreamChanges
         QString error;
         if (!sql::run(q, statement, values, &error))
             return dbFailure(error);
-        audit = {0, {}, QStringLiteral("upstream.set"), name, {},
-                 beforeAfter(upstreamJson(before.value), upstreamJson(u))};
+        audit = {0,    {}, QStringLiteral("upstream.set"),
+                 name, {}, beforeAfter(upstreamJson(before.value), upstreamJson(u))};
         return {};
     });
 }
@@ -740,8 +745,8 @@ AdminResult AdminService::removeUpstream(const QString &name)
         QString error;
         if (!sql::run(q, QStringLiteral("DELETE FROM upstreams WHERE name = ?"), {name}, &error))
             return dbFailure(error);
-        audit = {0, {}, QStringLiteral("upstream.remove"), name, {},
-                 beforeAfter(upstreamJson(before.value), QJsonValue())};
+        audit = {0,    {}, QStringLiteral("upstream.remove"),
+                 name, {}, beforeAfter(upstreamJson(before.value), QJsonValue())};
         return {};
     });
 }
@@ -750,9 +755,9 @@ AdminValue<QList<UpstreamRecord>> AdminService::listUpstreams()
 {
     QSqlQuery q(m_db);
     QString error;
-    if (!sql::run(q,
-                  QStringLiteral("SELECT %1 FROM upstreams ORDER BY position").arg(kUpstreamColumns),
-                  {}, &error))
+    if (!sql::run(
+            q, QStringLiteral("SELECT %1 FROM upstreams ORDER BY position").arg(kUpstreamColumns),
+            {}, &error))
         return dbFailure(error);
     QList<UpstreamRecord> upstreams;
     while (q.next())
@@ -812,8 +817,8 @@ AdminResult AdminService::setKeyed(const KeyedTable &table, const QString &key,
         const AdminValue<QJsonValue> after = keyedJson(table, key);
         if (!after.ok)
             return after;
-        audit = {0, {}, table.noun + QStringLiteral(".set"), key, {},
-                 beforeAfter(before.value, after.value)};
+        audit = {0,   {}, table.noun + QStringLiteral(".set"),
+                 key, {}, beforeAfter(before.value, after.value)};
         return {};
     });
 }
@@ -825,15 +830,15 @@ AdminResult AdminService::removeKeyed(const KeyedTable &table, const QString &ke
         if (!before.ok)
             return before;
         if (before.value.isNull())
-            return notFound(QStringLiteral("no %1 for '%2'").arg(table.noun, key));
+            return notFound(table.missing.arg(key));
         QSqlQuery q(m_db);
         QString error;
-        if (!sql::run(q,
-                      QStringLiteral("DELETE FROM %1 WHERE %2 = ?").arg(table.table, table.keyColumn),
-                      {key}, &error))
+        if (!sql::run(
+                q, QStringLiteral("DELETE FROM %1 WHERE %2 = ?").arg(table.table, table.keyColumn),
+                {key}, &error))
             return dbFailure(error);
-        audit = {0, {}, table.noun + QStringLiteral(".remove"), key, {},
-                 beforeAfter(before.value, QJsonValue())};
+        audit = {0,   {}, table.noun + QStringLiteral(".remove"),
+                 key, {}, beforeAfter(before.value, QJsonValue())};
         return {};
     });
 }
@@ -885,10 +890,11 @@ AdminResult AdminService::setRoute(const QString &model, const QStringList &targ
         }
         return {};
     };
-    return setKeyed(kRoutes, model,
-                    {QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(normalized))
-                                           .toJson(QJsonDocument::Compact))},
-                    upstreamsExist);
+    return setKeyed(
+        kRoutes, model,
+        {QString::fromUtf8(
+            QJsonDocument(QJsonArray::fromStringList(normalized)).toJson(QJsonDocument::Compact))},
+        upstreamsExist);
 }
 
 AdminResult AdminService::removeRoute(const QString &model)
@@ -907,8 +913,8 @@ AdminValue<QList<RouteRecord>> AdminService::listRoutes()
         for (const auto &item : QJsonDocument::fromJson(row.at(1).toString().toUtf8()).array()) {
             // Rows written by hand may leave the model out; show what the relay will send.
             const QString target = item.toString();
-            r.targets.append(target.contains(QLatin1Char(':')) ? target
-                                                                : target + QLatin1Char(':') + r.model);
+            r.targets.append(
+                target.contains(QLatin1Char(':')) ? target : target + QLatin1Char(':') + r.model);
         }
         routes.append(r);
     }

@@ -34,8 +34,7 @@ struct AdminResult
 };
 
 // An admin result that carries a value when ok.
-template <typename T>
-struct AdminValue : AdminResult
+template <typename T> struct AdminValue : AdminResult
 {
     T value{};
 

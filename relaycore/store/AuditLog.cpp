@@ -9,14 +9,14 @@ namespace relay::AuditLog {
 bool append(QSqlDatabase &db, const AuditRecord &record, QString *error)
 {
     QSqlQuery q(db);
-    return sql::run(q,
-                    QStringLiteral("INSERT INTO audit (ts, actor, action, target, tenant_id, "
-                                   "details) VALUES (?, ?, ?, ?, ?, ?)"),
-                    {record.timeMs, record.actor, record.action, record.target,
-                     record.tenantId.isEmpty() ? QVariant() : QVariant(record.tenantId),
-                     QString::fromUtf8(
-                         QJsonDocument(record.details).toJson(QJsonDocument::Compact))},
-                    error);
+    return sql::run(
+        q,
+        QStringLiteral("INSERT INTO audit (ts, actor, action, target, tenant_id, "
+                       "details) VALUES (?, ?, ?, ?, ?, ?)"),
+        {record.timeMs, record.actor, record.action, record.target,
+         record.tenantId.isEmpty() ? QVariant() : QVariant(record.tenantId),
+         QString::fromUtf8(QJsonDocument(record.details).toJson(QJsonDocument::Compact))},
+        error);
 }
 
 bool list(QSqlDatabase &db, const QString &tenantId, QList<AuditRecord> *records, QString *error)

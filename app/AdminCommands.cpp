@@ -1,0 +1,130 @@
+#include "AdminCommands.h"
+
+#include "ArgParser.h"
+#include "CommandContext.h"
+#include "store/Database.h"
+
+namespace relay::app::AdminCommands {
+
+namespace {
+
+struct Group
+{
+    QString name;
+    QString summary;
+};
+
+const QList<Group> &groups()
+{
+    static const QList<Group> list{
+        {QStringLiteral("tenant"), QStringLiteral("add, change, list and remove tenants")},
+        {QStringLiteral("key"), QStringLiteral("issue, rotate, revoke and list tenant API keys")},
+        {QStringLiteral("upstream"),
+         QStringLiteral("the provider endpoints the relay forwards requests to")},
+        {QStringLiteral("route"), QStringLiteral("a model's chain of upstreams, for failover")},
+        {QStringLiteral("alias"), QStringLiteral("model names that stand for other models")},
+        {QStringLiteral("price"), QStringLiteral("model prices, for costs and budgets")},
+        {QStringLiteral("usage"), QStringLiteral("requests, tokens and cost per tenant")},
+        {QStringLiteral("audit"), QStringLiteral("who changed what, when")},
+    };
+    return list;
+}
+
+QList<CommandSpec> commandsOf(const QString &group)
+{
+    const QList<CommandSpec> all = tenantCommands() + keyCommands() + upstreamCommands() +
+                                   routingCommands() + reportCommands();
+    QList<CommandSpec> out;
+    for (const CommandSpec &spec : all)
+        if (spec.group == group)
+            out.append(spec);
+    return out;
+}
+
+QString groupHelp(const QString &group, const QList<CommandSpec> &specs)
+{
+    QString summary;
+    for (const Group &g : groups())
+        if (g.name == group)
+            summary = g.summary;
+    QString text = QStringLiteral("Usage: tenantrelay [--db PATH] %1 COMMAND ...\n\n%2.\n\n"
+                                  "Commands:\n")
+                       .arg(group, summary.left(1).toUpper() + summary.mid(1));
+    for (const CommandSpec &spec : specs)
+        text += QStringLiteral("  %1\n      %2\n").arg(spec.synopsis(), spec.summary);
+    text += QStringLiteral("\nRun 'tenantrelay %1 COMMAND --help' for a command's details.\n")
+                .arg(group);
+    return text;
+}
+
+} // namespace
+
+bool isCommand(const QString &word)
+{
+    for (const Group &g : groups())
+        if (g.name == word)
+            return true;
+    return false;
+}
+
+QString overview()
+{
+    QString text;
+    for (const Group &g : groups())
+        text += QStringLiteral("  %1  %2\n").arg(g.name.leftJustified(10), g.summary);
+    return text;
+}
+
+int run(const QString &dbPath, const QStringList &words, CliOutput &out)
+{
+    const QString group = words.value(0);
+    const QList<CommandSpec> specs = commandsOf(group);
+    if (specs.isEmpty())
+        return out.usageError(QStringLiteral("unknown command '%1'").arg(group));
+
+    const CommandSpec *spec = nullptr;
+    QStringList rest;
+    if (specs.size() == 1 && specs.first().name.isEmpty()) {
+        spec = &specs.first();
+        rest = words.mid(1);
+    } else {
+        const QString name = words.value(1);
+        if (name.isEmpty() || ArgParser::wantsHelp({name})) {
+            if (name.isEmpty()) {
+                QStringList names;
+                for (const CommandSpec &s : specs)
+                    names << s.name;
+                return out.usageError(QStringLiteral("'%1' needs a command: %2")
+                                          .arg(group, names.join(QStringLiteral(", "))),
+                                      group);
+            }
+            out.print(groupHelp(group, specs));
+            return kExitOk;
+        }
+        for (const CommandSpec &s : specs)
+            if (s.name == name)
+                spec = &s;
+        if (!spec)
+            return out.usageError(QStringLiteral("unknown command '%1 %2'").arg(group, name),
+                                  group);
+        rest = words.mid(2);
+    }
+
+    if (ArgParser::wantsHelp(rest)) {
+        out.print(spec->help());
+        return kExitOk;
+    }
+    ParsedArgs args;
+    QString error;
+    if (!ArgParser::parse(*spec, rest, &args, &error))
+        return out.usageError(error, spec->path());
+
+    Database db;
+    if (!db.open(dbPath, &error))
+        return out.failure(error);
+    AdminService admin(db.db());
+    CommandContext ctx(*spec, std::move(args), admin, out);
+    return spec->run(ctx);
+}
+
+} // namespace relay::app::AdminCommands

@@ -1,0 +1,51 @@
+#pragma once
+
+#include "ArgParser.h"
+#include "CliOutput.h"
+#include "store/AdminService.h"
+
+namespace relay::app {
+
+// What a command handler works with: its parsed words, the admin service on the opened
+// database, and the output. Helpers that read option values print the usage error themselves
+// and return false, so a handler just returns kExitUsage.
+class CommandContext
+{
+public:
+    CommandContext(const CommandSpec &spec, ParsedArgs args, AdminService &admin, CliOutput &out)
+        : m_spec(spec), m_args(std::move(args)), m_admin(admin), m_out(out)
+    {
+    }
+
+    AdminService &admin() { return m_admin; }
+    CliOutput &out() { return m_out; }
+
+    QString positional(qsizetype i) const { return m_args.positionals.value(i); }
+    std::optional<QString> value(const QString &option) const { return m_args.value(option); }
+    bool flag(const QString &option) const { return m_args.has(option); }
+    bool json() const { return flag(QStringLiteral("--json")); }
+    // --enable / --disable; nullopt when neither is given.
+    std::optional<bool> enabled() const;
+
+    bool intValue(const QString &option, std::optional<int> *value);
+    bool doubleValue(const QString &option, std::optional<double> *value);
+
+    // A usage error for this command: message and hint on stderr; returns kExitUsage.
+    int usageError(const QString &message);
+    // A failed admin call: bad input is bad usage (2), anything else a failure (1).
+    int fail(const AdminResult &result);
+    // The exit status of a write that prints nothing when it succeeds.
+    int done(const AdminResult &result) { return result.ok ? kExitOk : fail(result); }
+
+private:
+    template <typename T, typename Parse>
+    bool numberValue(const QString &option, std::optional<T> *value, const QString &what,
+                     Parse parse);
+
+    const CommandSpec &m_spec;
+    ParsedArgs m_args;
+    AdminService &m_admin;
+    CliOutput &m_out;
+};
+
+} // namespace relay::app

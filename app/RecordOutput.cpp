@@ -1,0 +1,250 @@
+#include "RecordOutput.h"
+
+#include "OutputFormat.h"
+
+#include <QJsonDocument>
+
+namespace relay::app::RecordOutput {
+
+using namespace OutputFormat;
+
+namespace {
+
+QStringList capitals(const QStringList &fields)
+{
+    QStringList out;
+    for (const QString &field : fields)
+        out.append(field.toUpper());
+    return out;
+}
+
+QString count(qint64 value)
+{
+    return QString::number(value);
+}
+
+} // namespace
+
+QString modelsText(const ModelAllowList &models)
+{
+    return models ? models->join(QLatin1Char(',')) : QStringLiteral("all");
+}
+
+// ---- tenants and keys ----
+
+QJsonObject toJson(const TenantRecord &t)
+{
+    return QJsonObject{
+        {QStringLiteral("id"), t.id},
+        {QStringLiteral("name"), t.name},
+        {QStringLiteral("tier"), t.tier},
+        {QStringLiteral("rpm"), jsonNumber(t.rpm)},
+        {QStringLiteral("tpm"), jsonNumber(t.tpm)},
+        {QStringLiteral("concurrency"), jsonNumber(t.concurrency)},
+        {QStringLiteral("budget_usd"), jsonNumber(t.budgetUsd)},
+        {QStringLiteral("spent_usd"), t.spentUsd},
+        {QStringLiteral("enabled"), t.enabled},
+        {QStringLiteral("models"),
+         t.models ? QJsonValue(QJsonArray::fromStringList(*t.models)) : QJsonValue()},
+    };
+}
+
+QStringList header(std::type_identity<TenantRecord>)
+{
+    return capitals({QStringLiteral("id"), QStringLiteral("name"), QStringLiteral("tier"),
+                     QStringLiteral("rpm"), QStringLiteral("tpm"), QStringLiteral("concurrency"),
+                     QStringLiteral("budget_usd"), QStringLiteral("spent_usd"),
+                     QStringLiteral("enabled"), QStringLiteral("models")});
+}
+
+QStringList toCells(const TenantRecord &t)
+{
+    return {t.id,
+            t.name.isEmpty() ? QStringLiteral("-") : t.name,
+            t.tier,
+            textNumber(t.rpm),
+            textNumber(t.tpm),
+            textNumber(t.concurrency),
+            textMoney(t.budgetUsd),
+            textMoney(t.spentUsd),
+            yesNo(t.enabled),
+            modelsText(t.models)};
+}
+
+QJsonObject toJson(const KeyRecord &k)
+{
+    return QJsonObject{
+        {QStringLiteral("prefix"), k.prefix},
+        {QStringLiteral("tenant"), k.tenantId},
+        {QStringLiteral("created"), jsonTime(k.createdMs)},
+        {QStringLiteral("last_used"), jsonTime(k.lastUsedMs)},
+        {QStringLiteral("revoked"), k.revoked},
+    };
+}
+
+QStringList header(std::type_identity<KeyRecord>)
+{
+    return capitals({QStringLiteral("prefix"), QStringLiteral("tenant"), QStringLiteral("created"),
+                     QStringLiteral("last_used"), QStringLiteral("revoked")});
+}
+
+QStringList toCells(const KeyRecord &k)
+{
+    return {k.prefix, k.tenantId, textTime(k.createdMs), textTime(k.lastUsedMs), yesNo(k.revoked)};
+}
+
+// ---- upstreams, routes, aliases, prices ----
+
+QJsonObject toJson(const UpstreamRecord &u)
+{
+    return QJsonObject{
+        {QStringLiteral("name"), u.name},
+        {QStringLiteral("kind"), u.kind},
+        {QStringLiteral("base_url"), u.baseUrl},
+        {QStringLiteral("max_connections"), u.maxConnections},
+        {QStringLiteral("reserved"), u.reserved},
+        {QStringLiteral("enabled"), u.enabled},
+        {QStringLiteral("state"), u.state},
+        {QStringLiteral("timeout_ms"), u.timeoutMs},
+        {QStringLiteral("api_key_env"),
+         u.apiKeyEnv.isEmpty() ? QJsonValue() : QJsonValue(u.apiKeyEnv)},
+        {QStringLiteral("api_key_stored"), u.hasStoredKey},
+    };
+}
+
+QStringList header(std::type_identity<UpstreamRecord>)
+{
+    return capitals({QStringLiteral("name"), QStringLiteral("kind"), QStringLiteral("base_url"),
+                     QStringLiteral("max_connections"), QStringLiteral("reserved"),
+                     QStringLiteral("enabled"), QStringLiteral("state"),
+                     QStringLiteral("timeout_ms"), QStringLiteral("key")});
+}
+
+QStringList toCells(const UpstreamRecord &u)
+{
+    // Where the key comes from, never the key.
+    const QString key = !u.apiKeyEnv.isEmpty() ? QStringLiteral("env:") + u.apiKeyEnv
+                        : u.hasStoredKey       ? QStringLiteral("stored")
+                                               : QStringLiteral("-");
+    return {u.name,
+            u.kind,
+            u.baseUrl,
+            count(u.maxConnections),
+            count(u.reserved),
+            yesNo(u.enabled),
+            u.state,
+            count(u.timeoutMs),
+            key};
+}
+
+QJsonObject toJson(const RouteRecord &r)
+{
+    return QJsonObject{{QStringLiteral("model"), r.model},
+                       {QStringLiteral("targets"), QJsonArray::fromStringList(r.targets)}};
+}
+
+QStringList header(std::type_identity<RouteRecord>)
+{
+    return capitals({QStringLiteral("model"), QStringLiteral("targets")});
+}
+
+QStringList toCells(const RouteRecord &r)
+{
+    return {r.model, r.targets.join(QLatin1Char(','))};
+}
+
+QJsonObject toJson(const AliasRecord &a)
+{
+    return QJsonObject{{QStringLiteral("alias"), a.alias}, {QStringLiteral("model"), a.model}};
+}
+
+QStringList header(std::type_identity<AliasRecord>)
+{
+    return capitals({QStringLiteral("alias"), QStringLiteral("model")});
+}
+
+QStringList toCells(const AliasRecord &a)
+{
+    return {a.alias, a.model};
+}
+
+QJsonObject toJson(const PriceRecord &p)
+{
+    return QJsonObject{{QStringLiteral("model"), p.model},
+                       {QStringLiteral("input"), p.input},
+                       {QStringLiteral("output"), p.output}};
+}
+
+QStringList header(std::type_identity<PriceRecord>)
+{
+    return capitals({QStringLiteral("model"), QStringLiteral("input"), QStringLiteral("output")});
+}
+
+QStringList toCells(const PriceRecord &p)
+{
+    return {p.model, QString::number(p.input), QString::number(p.output)};
+}
+
+// ---- usage and audit ----
+
+QJsonObject toJson(const UsageReportRow &r)
+{
+    return QJsonObject{
+        {QStringLiteral("tenant"), r.tenant},
+        {QStringLiteral("requests"), r.requests},
+        {QStringLiteral("rejected"), r.rejected},
+        {QStringLiteral("prompt_tokens"), r.promptTokens},
+        {QStringLiteral("completion_tokens"), r.completionTokens},
+        {QStringLiteral("cost_usd"), r.costUsd},
+        {QStringLiteral("errors"), r.errors},
+        {QStringLiteral("p50_ms"), jsonNumber(r.p50Ms)},
+        {QStringLiteral("p95_ms"), jsonNumber(r.p95Ms)},
+    };
+}
+
+QStringList header(std::type_identity<UsageReportRow>)
+{
+    return capitals({QStringLiteral("tenant"), QStringLiteral("requests"),
+                     QStringLiteral("rejected"), QStringLiteral("prompt_tokens"),
+                     QStringLiteral("completion_tokens"), QStringLiteral("cost_usd"),
+                     QStringLiteral("errors"), QStringLiteral("p50_ms"), QStringLiteral("p95_ms")});
+}
+
+QStringList toCells(const UsageReportRow &r)
+{
+    return {r.tenant,
+            count(r.requests),
+            count(r.rejected),
+            count(r.promptTokens),
+            count(r.completionTokens),
+            textMoney(r.costUsd),
+            count(r.errors),
+            textNumber(r.p50Ms),
+            textNumber(r.p95Ms)};
+}
+
+QJsonObject toJson(const AuditRecord &r)
+{
+    return QJsonObject{
+        {QStringLiteral("time"), jsonTime(r.timeMs)},
+        {QStringLiteral("actor"), r.actor},
+        {QStringLiteral("action"), r.action},
+        {QStringLiteral("target"), r.target},
+        {QStringLiteral("tenant"), r.tenantId.isEmpty() ? QJsonValue() : QJsonValue(r.tenantId)},
+        {QStringLiteral("details"), r.details},
+    };
+}
+
+QStringList header(std::type_identity<AuditRecord>)
+{
+    return capitals({QStringLiteral("time"), QStringLiteral("actor"), QStringLiteral("action"),
+                     QStringLiteral("target"), QStringLiteral("details")});
+}
+
+QStringList toCells(const AuditRecord &r)
+{
+    return {textTime(r.timeMs), r.actor, r.action, r.target,
+            QString::fromUtf8(QJsonDocument(r.details).toJson(QJsonDocument::Compact))};
+}
+
+} // namespace relay::app::RecordOutput
