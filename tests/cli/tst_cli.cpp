@@ -1,0 +1,828 @@
+// The admin command line as a user or script meets it: the real binary on a temporary
+// database, checked for its stdout, stderr and exit status.
+
+#include "TempDir.h"
+#include "store/AdminService.h"
+#include "store/Database.h"
+#include "tenants/ApiKey.h"
+
+#include <QDateTime>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTest>
+
+#include <sys/stat.h>
+
+static void initRelaycoreResources()
+{
+    Q_INIT_RESOURCE(relaycore);
+}
+
+namespace {
+
+struct Result
+{
+    int code = -1;
+    QString out;
+    QString err;
+};
+
+const QRegularExpression kKeyLine(QStringLiteral("^sk-tr-[A-Za-z0-9]{32,}\\n$"));
+
+} // namespace
+
+class TestCli : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+
+    void helpEverywhereWithoutTouchingTheDatabase();
+    void usageErrorsExitTwoWithAHint_data();
+    void usageErrorsExitTwoWithAHint();
+    void tenantLifecycle();
+    void modelsNoneMeansAllModels();
+    void keysAreShownOnceAndNeverListed();
+    void keyRotateRevokesTheOtherKeys();
+    void upstreamsAndTheirSecretNeverShown();
+    void routesAliasesPrices();
+    void everyWriteIsAuditedAndBumpsTheVersion();
+    void failedWritesLeaveNoTrace();
+    void usageReport();
+    void humanListsAreAlignedTables();
+    void databaseFromEnvironmentWithMode0600();
+
+private:
+    // Runs the binary with --db on this test's database.
+    Result cli(const QStringList &args, const QByteArray &input = QByteArray(),
+               const QProcessEnvironment &env = QProcessEnvironment());
+    Result raw(const QStringList &args, const QByteArray &input = QByteArray(),
+               const QProcessEnvironment &env = QProcessEnvironment());
+    QJsonArray jsonArray(const QStringList &args);
+    QJsonObject jsonObject(const QStringList &args);
+    QString addTenant(const QString &id, const QStringList &extra = {});
+    qint64 configVersion();
+    int auditRows();
+    // Every output of every read command, to search for things that must never appear.
+    QString everyOutput();
+
+    QString m_bin;
+    std::unique_ptr<relay::test::TempDb> m_db;
+};
+
+void TestCli::initTestCase()
+{
+    initRelaycoreResources();
+    m_bin = qEnvironmentVariable("TENANTRELAY_BIN");
+    QVERIFY2(QFileInfo(m_bin).isExecutable(), "TENANTRELAY_BIN must name the built binary");
+}
+
+void TestCli::init()
+{
+    m_db = std::make_unique<relay::test::TempDb>();
+}
+
+Result TestCli::raw(const QStringList &args, const QByteArray &input,
+                    const QProcessEnvironment &env)
+{
+    QProcess p;
+    QProcessEnvironment e = env;
+    if (e.isEmpty()) {
+        e = QProcessEnvironment::systemEnvironment();
+        e.remove(QStringLiteral("TENANTRELAY_DB"));
+    }
+    p.setProcessEnvironment(e);
+    p.start(m_bin, args);
+    if (!p.waitForStarted())
+        return {};
+    if (!input.isEmpty())
+        p.write(input);
+    p.closeWriteChannel();
+    if (!p.waitForFinished(30000)) {
+        p.kill();
+        p.waitForFinished();
+        return {};
+    }
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
+            QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
+}
+
+Result TestCli::cli(const QStringList &args, const QByteArray &input,
+                    const QProcessEnvironment &env)
+{
+    return raw(QStringList{QStringLiteral("--db"), m_db->path()} + args, input, env);
+}
+
+QJsonArray TestCli::jsonArray(const QStringList &args)
+{
+    const Result r = cli(args + QStringList{QStringLiteral("--json")});
+    if (r.code != 0)
+        qWarning() << args << r.err;
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(r.out.toUtf8(), &error);
+    if (error.error != QJsonParseError::NoError || !doc.isArray())
+        qWarning() << "not a JSON array:" << r.out;
+    return doc.array();
+}
+
+QJsonObject TestCli::jsonObject(const QStringList &args)
+{
+    const Result r = cli(args + QStringList{QStringLiteral("--json")});
+    const QJsonDocument doc = QJsonDocument::fromJson(r.out.toUtf8());
+    if (!doc.isObject())
+        qWarning() << "not a JSON object:" << r.out << r.err;
+    return doc.object();
+}
+
+QString TestCli::addTenant(const QString &id, const QStringList &extra)
+{
+    const Result r = cli(QStringList{QStringLiteral("tenant"), QStringLiteral("add"), id} + extra);
+    if (r.code != 0 || !kKeyLine.match(r.out).hasMatch())
+        qWarning() << "tenant add failed:" << r.code << r.out << r.err;
+    return r.out.trimmed();
+}
+
+qint64 TestCli::configVersion()
+{
+    relay::Database db;
+    QString error;
+    if (!db.open(m_db->path(), &error))
+        return -1;
+    return relay::AdminService(db.db()).configVersion();
+}
+
+int TestCli::auditRows()
+{
+    return jsonArray({QStringLiteral("audit")}).size();
+}
+
+QString TestCli::everyOutput()
+{
+    QString all;
+    const QList<QStringList> reads{{"tenant", "list"}, {"key", "list"},   {"upstream", "list"},
+                                   {"route", "list"},  {"alias", "list"}, {"price", "list"},
+                                   {"usage"},          {"audit"}};
+    for (const QStringList &words : reads) {
+        for (const QStringList &args : {words, words + QStringList{QStringLiteral("--json")}}) {
+            const Result r = cli(args);
+            all += r.out + r.err;
+        }
+    }
+    return all;
+}
+
+// ---- help and usage ----
+
+void TestCli::helpEverywhereWithoutTouchingTheDatabase()
+{
+    Result r = cli({QStringLiteral("--help")});
+    QCOMPARE(r.code, 0);
+    QVERIFY(r.out.contains(QLatin1String("Usage: tenantrelay")));
+    QVERIFY(r.out.contains(QLatin1String("tenant")));
+    QCOMPARE(r.err, QString());
+
+    r = raw({QStringLiteral("--version")});
+    QCOMPARE(r.code, 0);
+    QVERIFY(r.out.startsWith(QLatin1String("tenantrelay ")));
+
+    const QList<QStringList> commands{{"tenant"},
+                                      {"tenant", "add"},
+                                      {"tenant", "set"},
+                                      {"tenant", "list"},
+                                      {"tenant", "show"},
+                                      {"tenant", "remove"},
+                                      {"key"},
+                                      {"key", "issue"},
+                                      {"key", "rotate"},
+                                      {"key", "revoke"},
+                                      {"key", "list"},
+                                      {"upstream"},
+                                      {"upstream", "add"},
+                                      {"upstream", "set"},
+                                      {"upstream", "list"},
+                                      {"upstream", "remove"},
+                                      {"route"},
+                                      {"route", "set"},
+                                      {"route", "list"},
+                                      {"route", "remove"},
+                                      {"alias"},
+                                      {"alias", "set"},
+                                      {"alias", "list"},
+                                      {"alias", "remove"},
+                                      {"price"},
+                                      {"price", "set"},
+                                      {"price", "list"},
+                                      {"price", "remove"},
+                                      {"usage"},
+                                      {"audit"}};
+    for (const QStringList &command : commands) {
+        for (const QString &flag : {QStringLiteral("--help"), QStringLiteral("-h")}) {
+            r = cli(command + QStringList{flag});
+            QVERIFY2(r.code == 0, qPrintable(command.join(' ') + ": " + r.err));
+            QVERIFY2(r.out.startsWith(QLatin1String("Usage: tenantrelay [--db PATH] ") +
+                                      command.join(' ')),
+                     qPrintable(r.out));
+            QCOMPARE(r.err, QString());
+        }
+    }
+    r = cli({QStringLiteral("upstream"), QStringLiteral("add"), QStringLiteral("--help")});
+    QVERIFY(r.out.contains(QLatin1String("--api-key-stdin")));
+    QVERIFY(r.out.contains(QLatin1String("--base-url URL")));
+    QVERIFY2(!QFileInfo::exists(m_db->path()), "help must not create the database");
+}
+
+void TestCli::usageErrorsExitTwoWithAHint_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::newRow("unknown command") << QStringList{"frobnicate"};
+    QTest::newRow("unknown global option") << QStringList{"--frob", "tenant", "list"};
+    QTest::newRow("group without command") << QStringList{"tenant"};
+    QTest::newRow("unknown subcommand") << QStringList{"tenant", "frob"};
+    QTest::newRow("later-issue option") << QStringList{"tenant", "add", "acme", "--rpm", "5"};
+    QTest::newRow("later-issue tier")
+        << QStringList{"tenant", "add", "acme", "--tier", "dedicated"};
+    QTest::newRow("later-issue command") << QStringList{"failover", "unpin"};
+    QTest::newRow("later-issue settings") << QStringList{"settings", "list"};
+    QTest::newRow("missing id") << QStringList{"tenant", "add"};
+    QTest::newRow("extra argument") << QStringList{"tenant", "list", "extra"};
+    QTest::newRow("bad tenant id") << QStringList{"tenant", "add", "no spaces"};
+    QTest::newRow("too long id") << QStringList{"tenant", "add", QString(65, 'a')};
+    QTest::newRow("missing value") << QStringList{"tenant", "add", "acme", "--name"};
+    QTest::newRow("flag with value") << QStringList{"tenant", "list", "--json=yes"};
+    QTest::newRow("repeated option")
+        << QStringList{"tenant", "add", "acme", "--name", "a", "--name", "b"};
+    QTest::newRow("enable and disable")
+        << QStringList{"tenant", "set", "acme", "--enable", "--disable"};
+    QTest::newRow("nothing to set") << QStringList{"tenant", "set", "acme"};
+    QTest::newRow("empty models") << QStringList{"tenant", "add", "acme", "--models", ","};
+    QTest::newRow("db after command") << QStringList{"tenant", "list", "--db", "x.db"};
+    QTest::newRow("demo with admin") << QStringList{"--demo", "tenant", "list"};
+    QTest::newRow("demo with db") << QStringList{"--demo"};
+    QTest::newRow("demo with db, serve") << QStringList{"--demo", "serve"};
+    QTest::newRow("json and csv") << QStringList{"usage", "--json", "--csv"};
+    QTest::newRow("bad since") << QStringList{"usage", "--since", "2024-13-01"};
+    QTest::newRow("bad prefix") << QStringList{"key", "revoke", "sk-tr-abc"};
+    QTest::newRow("no base url") << QStringList{"upstream", "add", "u"};
+    QTest::newRow("ftp base url") << QStringList{"upstream", "add", "u", "--base-url", "ftp://x"};
+    QTest::newRow("credentials in url")
+        << QStringList{"upstream", "add", "u", "--base-url", "https://me:pw@x.example"};
+    QTest::newRow("anthropic later") << QStringList{
+        "upstream", "add", "u", "--base-url", "https://x.example", "--kind", "anthropic"};
+    QTest::newRow("two key sources")
+        << QStringList{"upstream",          "add",           "u", "--base-url",
+                       "https://x.example", "--api-key-env", "K", "--api-key-stdin"};
+    QTest::newRow("bad env name") << QStringList{
+        "upstream", "add", "u", "--base-url", "https://x.example", "--api-key-env", "NOT-A-NAME"};
+    QTest::newRow("bad number") << QStringList{
+        "upstream", "add", "u", "--base-url", "https://x.example", "--max-connections", "many"};
+    QTest::newRow("zero connections") << QStringList{
+        "upstream", "add", "u", "--base-url", "https://x.example", "--max-connections", "0"};
+    QTest::newRow("slow-ms later") << QStringList{
+        "upstream", "add", "u", "--base-url", "https://x.example", "--slow-ms", "500"};
+    QTest::newRow("route without targets") << QStringList{"route", "set", "gpt-4o"};
+    QTest::newRow("alias to itself") << QStringList{"alias", "set", "a", "a"};
+    QTest::newRow("price without output") << QStringList{"price", "set", "m", "--input", "1"};
+    QTest::newRow("negative price")
+        << QStringList{"price", "set", "m", "--input", "-1", "--output", "1"};
+    QTest::newRow("price not a number")
+        << QStringList{"price", "set", "m", "--input", "cheap", "--output", "1"};
+}
+
+void TestCli::usageErrorsExitTwoWithAHint()
+{
+    QFETCH(QStringList, args);
+    const Result r = cli(args);
+    QCOMPARE(r.code, 2);
+    QCOMPARE(r.out, QString());
+    const QStringList lines = r.err.split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 2);
+    QVERIFY2(lines.at(1).contains(QLatin1String("--help")), qPrintable(r.err));
+}
+
+// ---- tenants and keys ----
+
+void TestCli::tenantLifecycle()
+{
+    const QString key = addTenant(QStringLiteral("acme"), {"--name", "Acme Corp"});
+    QVERIFY(relay::ApiKey::looksValid(key.toUtf8()));
+
+    QJsonArray tenants = jsonArray({"tenant", "list"});
+    QCOMPARE(tenants.size(), 1);
+    QJsonObject t = tenants.at(0).toObject();
+    const QStringList fields{"id",          "name",       "tier",      "rpm",     "tpm",
+                             "concurrency", "budget_usd", "spent_usd", "enabled", "models"};
+    for (const QString &field : fields)
+        QVERIFY2(t.contains(field), qPrintable(field));
+    QCOMPARE(t.value("id").toString(), QStringLiteral("acme"));
+    QCOMPARE(t.value("name").toString(), QStringLiteral("Acme Corp"));
+    QCOMPARE(t.value("tier").toString(), QStringLiteral("best-effort"));
+    QVERIFY(t.value("rpm").isNull());
+    QVERIFY(t.value("tpm").isNull());
+    QVERIFY(t.value("concurrency").isNull());
+    QVERIFY(t.value("budget_usd").isNull());
+    QVERIFY(t.value("spent_usd").isDouble());
+    QCOMPARE(t.value("spent_usd").toDouble(), 0.0);
+    QVERIFY(t.value("enabled").isBool());
+    QCOMPARE(t.value("enabled").toBool(), true);
+    QVERIFY(t.value("models").isNull());
+
+    Result r = cli({"tenant", "set", "acme", "--name", "Acme", "--models", "gpt-4o, gpt-4o-mini",
+                    "--disable"});
+    QCOMPARE(r.code, 0);
+    QCOMPARE(r.out, QString());
+    QCOMPARE(r.err, QString());
+    QJsonObject shown = jsonObject({"tenant", "show", "acme"});
+    QCOMPARE(shown.value("name").toString(), QStringLiteral("Acme"));
+    QCOMPARE(shown.value("enabled").toBool(), false);
+    QCOMPARE(shown.value("models").toArray(), (QJsonArray{"gpt-4o", "gpt-4o-mini"}));
+    QVERIFY(shown.value("created").toString().endsWith('Z'));
+    const QJsonArray keys = shown.value("keys").toArray();
+    QCOMPARE(keys.size(), 1);
+    const QJsonObject k = keys.at(0).toObject();
+    QCOMPARE(k.value("prefix").toString(), relay::ApiKey::prefix(key));
+    QVERIFY(k.value("last_used").isNull());
+    QCOMPARE(k.value("revoked").toBool(), false);
+    QVERIFY(QDateTime::fromString(k.value("created").toString(), Qt::ISODateWithMs).isValid());
+
+    QCOMPARE(cli({"tenant", "set", "acme", "--enable"}).code, 0);
+    QCOMPARE(jsonObject({"tenant", "show", "acme"}).value("enabled").toBool(), true);
+
+    // Failures: one line on stderr, status 1, nothing on stdout.
+    for (const QStringList &args : QList<QStringList>{{"tenant", "add", "acme"},
+                                                      {"tenant", "show", "nobody"},
+                                                      {"tenant", "set", "nobody", "--enable"},
+                                                      {"tenant", "remove", "nobody"},
+                                                      {"key", "issue", "nobody"},
+                                                      {"key", "list", "nobody"}}) {
+        r = cli(args);
+        QVERIFY2(r.code == 1, qPrintable(args.join(' ')));
+        QCOMPARE(r.out, QString());
+        QCOMPARE(r.err.count('\n'), 1);
+        QVERIFY(r.err.startsWith(QLatin1String("tenantrelay: ")));
+    }
+
+    r = cli({"tenant", "remove", "acme"});
+    QCOMPARE(r.code, 0);
+    QCOMPARE(r.out, QString());
+    QCOMPARE(jsonArray({"tenant", "list"}).size(), 0);
+    QCOMPARE(jsonArray({"key", "list"}).size(), 0);
+    QCOMPARE(cli({"tenant", "remove", "acme"}).code, 1);
+}
+
+void TestCli::modelsNoneMeansAllModels()
+{
+    addTenant(QStringLiteral("beta"), {"--models", "gpt-4o"});
+    QCOMPARE(jsonObject({"tenant", "show", "beta"}).value("models").toArray(),
+             QJsonArray{"gpt-4o"});
+    QCOMPARE(cli({"tenant", "set", "beta", "--models", "none"}).code, 0);
+    const QJsonValue models = jsonObject({"tenant", "show", "beta"}).value("models");
+    QVERIFY(models.isNull());
+
+    addTenant(QStringLiteral("gamma"), {"--models", "none"});
+    QVERIFY(jsonObject({"tenant", "show", "gamma"}).value("models").isNull());
+}
+
+void TestCli::keysAreShownOnceAndNeverListed()
+{
+    const QString first = addTenant(QStringLiteral("acme"));
+    Result r = cli({"key", "issue", "acme"});
+    QCOMPARE(r.code, 0);
+    QVERIFY2(kKeyLine.match(r.out).hasMatch(), qPrintable(r.out));
+    QCOMPARE(r.err, QString());
+    const QString second = r.out.trimmed();
+    QVERIFY(first != second);
+
+    // Only the hash is stored.
+    {
+        relay::Database db;
+        QString error;
+        QVERIFY2(db.open(m_db->path(), &error), qPrintable(error));
+        QSqlQuery q(db.db());
+        QVERIFY(q.exec(QStringLiteral("SELECT hash, prefix FROM api_keys ORDER BY created_at")));
+        QStringList hashes;
+        while (q.next())
+            hashes << q.value(0).toString();
+        QCOMPARE(hashes.size(), 2);
+        QVERIFY(hashes.contains(QString::fromLatin1(relay::ApiKey::hash(first.toUtf8()))));
+        QVERIFY(hashes.contains(QString::fromLatin1(relay::ApiKey::hash(second.toUtf8()))));
+    }
+
+    const QJsonArray keys = jsonArray({"key", "list", "acme"});
+    QCOMPARE(keys.size(), 2);
+    for (const QJsonValue &v : keys) {
+        const QJsonObject k = v.toObject();
+        QCOMPARE(QStringList(k.keys()),
+                 (QStringList{"created", "last_used", "prefix", "revoked", "tenant"}));
+        QCOMPARE(k.value("tenant").toString(), QStringLiteral("acme"));
+        QCOMPARE(k.value("prefix").toString().size(), 12);
+    }
+    const QString all = everyOutput();
+    QVERIFY(!all.contains(first));
+    QVERIFY(!all.contains(second));
+    QVERIFY(all.contains(relay::ApiKey::prefix(second)));
+
+    // Revoke by prefix.
+    r = cli({"key", "revoke", relay::ApiKey::prefix(first)});
+    QCOMPARE(r.code, 0);
+    QCOMPARE(r.out, QString());
+    for (const QJsonValue &v : jsonArray({"key", "list"})) {
+        const QJsonObject k = v.toObject();
+        QCOMPARE(k.value("revoked").toBool(),
+                 k.value("prefix").toString() == relay::ApiKey::prefix(first));
+    }
+    QCOMPARE(cli({"key", "revoke", relay::ApiKey::prefix(first)}).code, 1);
+    QCOMPARE(cli({"key", "revoke", "sk-tr-000000"}).code, 1);
+}
+
+void TestCli::keyRotateRevokesTheOtherKeys()
+{
+    addTenant(QStringLiteral("acme"));
+    QCOMPARE(cli({"key", "issue", "acme"}).code, 0);
+    addTenant(QStringLiteral("other"));
+    const Result r = cli({"key", "rotate", "acme"});
+    QCOMPARE(r.code, 0);
+    QVERIFY(kKeyLine.match(r.out).hasMatch());
+    const QString fresh = relay::ApiKey::prefix(r.out.trimmed());
+
+    int active = 0;
+    for (const QJsonValue &v : jsonArray({"key", "list"})) {
+        const QJsonObject k = v.toObject();
+        const bool revoked = k.value("revoked").toBool();
+        if (k.value("tenant").toString() == QLatin1String("other"))
+            QVERIFY2(!revoked, "another tenant's keys stay");
+        else if (k.value("prefix").toString() == fresh)
+            QVERIFY(!revoked);
+        else
+            QVERIFY(revoked);
+        active += revoked ? 0 : 1;
+    }
+    QCOMPARE(active, 2);
+    QCOMPARE(jsonArray({"key", "list", "acme"}).size(), 3);
+}
+
+// ---- upstreams, routes, aliases, prices ----
+
+void TestCli::upstreamsAndTheirSecretNeverShown()
+{
+    const QByteArray secret = "sk-upstream-Secret-7f3a9c0e1d";
+    Result r = cli({"upstream", "add", "openai", "--base-url", "https://api.openai.com/v1/",
+                    "--api-key-env", "OPENAI_API_KEY"});
+    QCOMPARE(r.code, 0);
+    QCOMPARE(r.out, QString());
+    r = cli({"upstream", "add", "deepseek", "--base-url", "https://api.deepseek.com/v1",
+             "--api-key-stdin", "--max-connections", "3", "--timeout-ms", "5000"},
+            secret + "\n");
+    QCOMPARE(r.code, 0);
+    QCOMPARE(r.out, QString());
+    QCOMPARE(r.err, QString());
+    QCOMPARE(cli({"upstream", "add", "openai", "--base-url", "https://x.example"}).code, 1);
+    QCOMPARE(cli({"upstream", "add", "empty", "--base-url", "https://x.example", "--api-key-stdin"})
+                 .code,
+             2);
+
+    const QJsonArray list = jsonArray({"upstream", "list"});
+    QCOMPARE(list.size(), 2);
+    const QJsonObject openai = list.at(0).toObject();
+    QCOMPARE(openai.value("name").toString(), QStringLiteral("openai"));
+    QCOMPARE(openai.value("kind").toString(), QStringLiteral("openai"));
+    QCOMPARE(openai.value("base_url").toString(), QStringLiteral("https://api.openai.com/v1"));
+    QCOMPARE(openai.value("max_connections").toInt(), 8);
+    QVERIFY(openai.value("reserved").isDouble());
+    QCOMPARE(openai.value("reserved").toInt(), 0);
+    QVERIFY(openai.value("enabled").isBool());
+    QCOMPARE(openai.value("state").toString(), QStringLiteral("unknown"));
+    const QJsonObject deepseek = list.at(1).toObject();
+    QCOMPARE(deepseek.value("max_connections").toInt(), 3);
+    QCOMPARE(deepseek.value("timeout_ms").toInt(), 5000);
+
+    // The secret is stored (the relay needs it) and shown nowhere.
+    {
+        relay::Database db;
+        QString error;
+        QVERIFY(db.open(m_db->path(), &error));
+        QSqlQuery q(db.db());
+        QVERIFY(q.exec(QStringLiteral("SELECT api_key FROM upstreams WHERE name = 'deepseek'")));
+        QVERIFY(q.next());
+        QCOMPARE(q.value(0).toString(), QString::fromUtf8(secret));
+    }
+    r = cli({"upstream", "set", "deepseek", "--disable", "--base-url", "https://api2.example/v1"});
+    QCOMPARE(r.code, 0);
+    QCOMPARE(jsonArray({"upstream", "list"}).at(1).toObject().value("enabled").toBool(), false);
+    QVERIFY(!everyOutput().contains(QString::fromUtf8(secret)));
+
+    // Naming a variable forgets the stored key.
+    QCOMPARE(cli({"upstream", "set", "deepseek", "--api-key-env", "DEEPSEEK_KEY"}).code, 0);
+    {
+        relay::Database db;
+        QString error;
+        QVERIFY(db.open(m_db->path(), &error));
+        QSqlQuery q(db.db());
+        QVERIFY(q.exec(QStringLiteral("SELECT api_key, api_key_env FROM upstreams "
+                                      "WHERE name = 'deepseek'")));
+        QVERIFY(q.next());
+        QVERIFY(q.value(0).isNull());
+        QCOMPARE(q.value(1).toString(), QStringLiteral("DEEPSEEK_KEY"));
+    }
+
+    // An upstream a route names cannot go.
+    QCOMPARE(cli({"route", "set", "gpt-4o", "openai,deepseek"}).code, 0);
+    r = cli({"upstream", "remove", "deepseek"});
+    QCOMPARE(r.code, 1);
+    QVERIFY(r.err.contains(QLatin1String("gpt-4o")));
+    QCOMPARE(cli({"route", "set", "gpt-4o", "openai"}).code, 0);
+    QCOMPARE(cli({"upstream", "remove", "deepseek"}).code, 0);
+    QCOMPARE(cli({"upstream", "remove", "deepseek"}).code, 1);
+    QCOMPARE(jsonArray({"upstream", "list"}).size(), 1);
+}
+
+void TestCli::routesAliasesPrices()
+{
+    QCOMPARE(cli({"upstream", "add", "a", "--base-url", "http://127.0.0.1:9001/v1"}).code, 0);
+    QCOMPARE(cli({"upstream", "add", "b", "--base-url", "http://127.0.0.1:9002/v1"}).code, 0);
+
+    Result r = cli({"route", "set", "gpt-4o", "a,b:gpt-4o-2024-08-06"});
+    QCOMPARE(r.code, 0);
+    QCOMPARE(r.out, QString());
+    QCOMPARE(cli({"route", "set", "llama", "b:llama3:8b"}).code, 0);
+    r = cli({"route", "set", "x", "a,nope"});
+    QCOMPARE(r.code, 1);
+    QVERIFY(r.err.contains(QLatin1String("nope")));
+
+    const QJsonArray routes = jsonArray({"route", "list"});
+    QCOMPARE(routes.size(), 2);
+    QCOMPARE(routes.at(0).toObject().value("model").toString(), QStringLiteral("gpt-4o"));
+    QCOMPARE(routes.at(0).toObject().value("targets").toArray(),
+             (QJsonArray{"a:gpt-4o", "b:gpt-4o-2024-08-06"}));
+    QCOMPARE(routes.at(1).toObject().value("targets").toArray(), QJsonArray{"b:llama3:8b"});
+    QCOMPARE(cli({"route", "remove", "llama"}).code, 0);
+    QCOMPARE(cli({"route", "remove", "llama"}).code, 1);
+    QCOMPARE(jsonArray({"route", "list"}).size(), 1);
+
+    QCOMPARE(cli({"alias", "set", "gpt-4", "gpt-4o"}).code, 0);
+    QCOMPARE(cli({"alias", "set", "gpt-4", "gpt-4o-mini"}).code, 0);
+    QJsonArray aliases = jsonArray({"alias", "list"});
+    QCOMPARE(aliases.size(), 1);
+    QCOMPARE(aliases.at(0).toObject(), (QJsonObject{{"alias", "gpt-4"}, {"model", "gpt-4o-mini"}}));
+    QCOMPARE(cli({"alias", "remove", "gpt-4"}).code, 0);
+    QCOMPARE(cli({"alias", "remove", "gpt-4"}).code, 1);
+    QCOMPARE(jsonArray({"alias", "list"}).size(), 0);
+
+    QCOMPARE(cli({"price", "set", "gpt-4o", "--input", "2.5", "--output", "10"}).code, 0);
+    QCOMPARE(cli({"price", "set", "gpt-4o-mini", "--input=0.15", "--output=0.6"}).code, 0);
+    const QJsonArray prices = jsonArray({"price", "list"});
+    QCOMPARE(prices.size(), 2);
+    QCOMPARE(prices.at(0).toObject(),
+             (QJsonObject{{"model", "gpt-4o"}, {"input", 2.5}, {"output", 10}}));
+    QCOMPARE(prices.at(1).toObject().value("input").toDouble(), 0.15);
+    QCOMPARE(cli({"price", "remove", "gpt-4o"}).code, 0);
+    QCOMPARE(cli({"price", "remove", "gpt-4o"}).code, 1);
+    QCOMPARE(jsonArray({"price", "list"}).size(), 1);
+}
+
+// ---- audit and the config version ----
+
+void TestCli::everyWriteIsAuditedAndBumpsTheVersion()
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("USER"), QStringLiteral("alice"));
+    struct Write
+    {
+        QStringList args;
+        QString action;
+        QString target;
+        QByteArray input;
+    };
+    const QList<Write> writes{
+        {{"tenant", "add", "acme"}, "tenant.add", "acme", {}},
+        {{"tenant", "set", "acme", "--name", "Acme"}, "tenant.set", "acme", {}},
+        {{"key", "issue", "acme"}, "key.issue", {}, {}},
+        {{"key", "rotate", "acme"}, "key.rotate", "acme", {}},
+        {{"upstream", "add", "u", "--base-url", "https://u.example/v1", "--api-key-stdin"},
+         "upstream.add",
+         "u",
+         "upstream-secret-123"},
+        {{"upstream", "set", "u", "--max-connections", "4"}, "upstream.set", "u", {}},
+        {{"route", "set", "m", "u"}, "route.set", "m", {}},
+        {{"route", "remove", "m"}, "route.remove", "m", {}},
+        {{"alias", "set", "al", "m"}, "alias.set", "al", {}},
+        {{"alias", "remove", "al"}, "alias.remove", "al", {}},
+        {{"price", "set", "m", "--input", "1", "--output", "2"}, "price.set", "m", {}},
+        {{"price", "remove", "m"}, "price.remove", "m", {}},
+        {{"upstream", "remove", "u"}, "upstream.remove", "u", {}},
+        {{"tenant", "remove", "acme"}, "tenant.remove", "acme", {}},
+    };
+    QStringList keys;
+    for (const Write &w : writes) {
+        const qint64 before = configVersion();
+        const int rows = auditRows();
+        const Result r = cli(w.args, w.input, env);
+        QVERIFY2(r.code == 0, qPrintable(w.args.join(' ') + ": " + r.err));
+        if (r.out.startsWith(QLatin1String("sk-tr-")))
+            keys << r.out.trimmed();
+        QCOMPARE(configVersion(), before + 1);
+        const QJsonArray audit = jsonArray({"audit"});
+        QCOMPARE(audit.size(), rows + 1);
+        const QJsonObject last = audit.last().toObject();
+        QCOMPARE(last.value("actor").toString(), QStringLiteral("alice"));
+        QCOMPARE(last.value("action").toString(), w.action);
+        if (!w.target.isEmpty())
+            QCOMPARE(last.value("target").toString(), w.target);
+        QVERIFY(last.value("details").toObject().contains("before"));
+        QVERIFY(last.value("details").toObject().contains("after"));
+        const QDateTime time =
+            QDateTime::fromString(last.value("time").toString(), Qt::ISODateWithMs);
+        QVERIFY(time.isValid());
+        QVERIFY(last.value("time").toString().endsWith('Z'));
+        QVERIFY(qAbs(time.msecsTo(QDateTime::currentDateTimeUtc())) < 60'000);
+    }
+    QCOMPARE(keys.size(), 3);
+
+    // The audit never holds a key, the tenant's or the upstream's.
+    const Result audit = cli({"audit", "--json"});
+    for (const QString &key : keys)
+        QVERIFY(!audit.out.contains(key));
+    QVERIFY(!audit.out.contains(QLatin1String("upstream-secret-123")));
+    QVERIFY(!cli({"audit"}).out.contains(QLatin1String("upstream-secret-123")));
+
+    // Filtered by tenant: tenant and key actions only.
+    const QJsonArray acme = jsonArray({"audit", "--tenant", "acme"});
+    QCOMPARE(acme.size(), 5);
+    for (const QJsonValue &v : acme)
+        QCOMPARE(v.toObject().value("tenant").toString(), QStringLiteral("acme"));
+
+    // Without $USER the actor is the account name, still an OS user.
+    env.remove(QStringLiteral("USER"));
+    QCOMPARE(cli({"tenant", "add", "bob"}, {}, env).code, 0);
+    QVERIFY(!jsonArray({"audit"}).last().toObject().value("actor").toString().isEmpty());
+}
+
+void TestCli::failedWritesLeaveNoTrace()
+{
+    addTenant(QStringLiteral("acme"));
+    const qint64 version = configVersion();
+    const int rows = auditRows();
+    const QList<QStringList> failing{
+        {"tenant", "add", "acme"},         {"tenant", "set", "nobody", "--enable"},
+        {"tenant", "remove", "nobody"},    {"key", "issue", "nobody"},
+        {"key", "revoke", "sk-tr-zzzzzz"}, {"route", "set", "m", "nope"},
+        {"route", "remove", "m"},          {"alias", "remove", "m"},
+        {"price", "remove", "m"},          {"upstream", "remove", "nope"},
+        {"tenant", "add", "bad id"}};
+    for (const QStringList &args : failing) {
+        const Result r = cli(args);
+        QVERIFY2(r.code != 0, qPrintable(args.join(' ')));
+    }
+    QCOMPARE(configVersion(), version);
+    QCOMPARE(auditRows(), rows);
+}
+
+// ---- usage ----
+
+void TestCli::usageReport()
+{
+    addTenant(QStringLiteral("acme"));
+    addTenant(QStringLiteral("idle"));
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const QDate today = QDateTime::currentDateTimeUtc().date();
+    const qint64 monthStart =
+        QDateTime(QDate(today.year(), today.month(), 1), QTime(0, 0), Qt::UTC).toMSecsSinceEpoch();
+    {
+        relay::Database db;
+        QString error;
+        QVERIFY(db.open(m_db->path(), &error));
+        QSqlQuery q(db.db());
+        QVERIFY(q.prepare(QStringLiteral(
+            "INSERT INTO usage (ts, request_id, tenant_id, key_prefix, outcome, endpoint, status, "
+            "prompt_tokens, completion_tokens, cost_usd, latency_ms) "
+            "VALUES (?, 'r', ?, 'sk-tr-xxxxxx', ?, 'chat', ?, ?, ?, ?, ?)")));
+        auto add = [&](qint64 ts, const QString &tenant, const QString &outcome, int status,
+                       int prompt, int completion, double cost, int latency) {
+            q.addBindValue(ts);
+            q.addBindValue(tenant);
+            q.addBindValue(outcome);
+            q.addBindValue(status);
+            q.addBindValue(prompt);
+            q.addBindValue(completion);
+            q.addBindValue(cost);
+            q.addBindValue(latency);
+            QVERIFY2(q.exec(), qPrintable(q.lastError().text()));
+        };
+        // acme: 20 served with latencies 10..200, one of them a 500; 2 rejected.
+        for (int i = 1; i <= 20; ++i)
+            add(now - 1000, "acme", "served", i == 7 ? 500 : 200, 100, 10, 0.001, i * 10);
+        add(now - 1000, "acme", "rejected", 429, 0, 0, 0, 0);
+        add(now - 1000, "acme", "rejected", 404, 0, 0, 0, 0);
+        // Last month: outside the default period.
+        add(monthStart - 1, "acme", "served", 200, 1000, 1000, 5.0, 1);
+        // A removed tenant's history stays.
+        add(now - 1000, "gone", "served", 200, 1, 1, 0.5, 42);
+    }
+
+    const QJsonArray rows = jsonArray({"usage"});
+    QCOMPARE(rows.size(), 3);
+    QJsonObject acme = rows.at(0).toObject();
+    QCOMPARE(QStringList(acme.keys()),
+             (QStringList{"completion_tokens", "cost_usd", "errors", "p50_ms", "p95_ms",
+                          "prompt_tokens", "rejected", "requests", "tenant"}));
+    QCOMPARE(acme.value("tenant").toString(), QStringLiteral("acme"));
+    QCOMPARE(acme.value("requests").toInt(), 20);
+    QCOMPARE(acme.value("rejected").toInt(), 2);
+    QCOMPARE(acme.value("errors").toInt(), 1);
+    QCOMPARE(acme.value("prompt_tokens").toInt(), 2000);
+    QCOMPARE(acme.value("completion_tokens").toInt(), 200);
+    QVERIFY(qAbs(acme.value("cost_usd").toDouble() - 0.02) < 1e-9);
+    QCOMPARE(acme.value("p50_ms").toInt(), 100);
+    QCOMPARE(acme.value("p95_ms").toInt(), 190);
+    QCOMPARE(rows.at(1).toObject().value("tenant").toString(), QStringLiteral("gone"));
+    const QJsonObject idle = rows.at(2).toObject();
+    QCOMPARE(idle.value("tenant").toString(), QStringLiteral("idle"));
+    QCOMPARE(idle.value("requests").toInt(), 0);
+    QVERIFY(idle.value("p50_ms").isNull());
+    QVERIFY(idle.value("p95_ms").isNull());
+
+    // tenant list shows this month's spend only.
+    for (const QJsonValue &v : jsonArray({"tenant", "list"})) {
+        if (v.toObject().value("id").toString() == QLatin1String("acme"))
+            QVERIFY(qAbs(v.toObject().value("spent_usd").toDouble() - 0.02) < 1e-9);
+    }
+
+    // --since reaches back; --tenant narrows.
+    const QString lastMonth =
+        QDateTime::fromMSecsSinceEpoch(monthStart - 1, Qt::UTC).date().toString(Qt::ISODate);
+    QJsonArray since = jsonArray({"usage", "--tenant", "acme", "--since", lastMonth});
+    QCOMPARE(since.size(), 1);
+    QCOMPARE(since.at(0).toObject().value("requests").toInt(), 21);
+    QCOMPARE(jsonArray({"usage", "--tenant", "gone"}).size(), 1);
+    Result r = cli({"usage", "--tenant", "never"});
+    QCOMPARE(r.code, 1);
+    QCOMPARE(r.out, QString());
+
+    r = cli({"usage", "--csv"});
+    QCOMPARE(r.code, 0);
+    const QStringList lines = r.out.split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 4);
+    QCOMPARE(lines.at(0), QStringLiteral("tenant,requests,rejected,prompt_tokens,"
+                                         "completion_tokens,cost_usd,errors,p50_ms,p95_ms"));
+    QCOMPARE(lines.at(1), QStringLiteral("acme,20,2,2000,200,0.02,1,100,190"));
+    QCOMPARE(lines.at(3), QStringLiteral("idle,0,0,0,0,0,0,,"));
+
+    r = cli({"usage"});
+    QCOMPARE(r.code, 0);
+    QVERIFY(r.out.startsWith(QLatin1String("TENANT")));
+    QCOMPARE(r.out.split('\n', Qt::SkipEmptyParts).size(), 4);
+}
+
+// ---- output shape and the database file ----
+
+void TestCli::humanListsAreAlignedTables()
+{
+    addTenant(QStringLiteral("a"), {"--name", "A very long tenant name"});
+    addTenant(QStringLiteral("bb"));
+    const Result r = cli({"tenant", "list"});
+    QCOMPARE(r.code, 0);
+    const QStringList lines = r.out.split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 3);
+    QVERIFY(lines.at(0).startsWith(QLatin1String("ID")));
+    const qsizetype nameColumn = lines.at(0).indexOf(QLatin1String("NAME"));
+    const qsizetype tierColumn = lines.at(0).indexOf(QLatin1String("TIER"));
+    QVERIFY(nameColumn > 0 && tierColumn > nameColumn);
+    QCOMPARE(lines.at(1).indexOf(QLatin1String("A very long")), nameColumn);
+    QCOMPARE(lines.at(1).indexOf(QLatin1String("best-effort")), tierColumn);
+    QCOMPARE(lines.at(2).indexOf(QLatin1String("best-effort")), tierColumn);
+
+    // An empty list is just the header.
+    const Result empty = cli({"route", "list"});
+    QCOMPARE(empty.code, 0);
+    QCOMPARE(empty.out, QStringLiteral("MODEL  TARGETS\n"));
+}
+
+void TestCli::databaseFromEnvironmentWithMode0600()
+{
+    const QString path = m_db->dir() + QStringLiteral("/nested/env.db");
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("TENANTRELAY_DB"), path);
+    const Result r = raw({"tenant", "add", "acme"}, {}, env);
+    QCOMPARE(r.code, 0);
+    QVERIFY(QFileInfo::exists(path));
+    struct stat st
+    {
+    };
+    QCOMPARE(::stat(QFile::encodeName(path).constData(), &st), 0);
+    QCOMPARE(int(st.st_mode & 0777), 0600);
+
+    QCOMPARE(cli({"tenant", "list"}).code, 0);
+    QCOMPARE(::stat(QFile::encodeName(m_db->path()).constData(), &st), 0);
+    QCOMPARE(int(st.st_mode & 0777), 0600);
+}
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"
