@@ -2,6 +2,8 @@
 
 #include "HttpWorker.h"
 
+#include <QTcpServer>
+
 #include <sys/resource.h>
 
 namespace relay {
@@ -19,13 +21,46 @@ qint64 raiseOpenFileLimit()
     return qint64(lim.rlim_cur);
 }
 
+// The listening socket, on the acceptor thread.
+class HttpAcceptor : public QTcpServer
+{
+public:
+    explicit HttpAcceptor(HttpServer *server) : m_server(server) {}
+
+    void pauseIfAtCap(int open)
+    {
+        if (open >= m_server->m_config.maxClientConnections && !m_paused) {
+            m_paused = true;
+            pauseAccepting();
+        }
+    }
+    void resumeIfBelowCap()
+    {
+        if (m_paused && isListening() &&
+            m_server->m_openConnections.load() < m_server->m_config.maxClientConnections) {
+            m_paused = false;
+            resumeAccepting();
+        }
+    }
+    bool paused() const { return m_paused.load(); }
+
+protected:
+    void incomingConnection(qintptr socketDescriptor) override
+    {
+        m_server->accepted(this, socketDescriptor);
+    }
+
+private:
+    HttpServer *m_server;
+    std::atomic<bool> m_paused{false};
+};
+
 HttpServer::HttpServer(const ServerConfig &config, HttpHandlerFactory factory, Clock &clock,
                        QObject *parent)
-    : QTcpServer(parent), m_config(config), m_factory(std::move(factory)), m_clock(clock)
+    : QObject(parent), m_config(config), m_factory(std::move(factory)), m_clock(clock)
 {
     if (m_config.workers <= 0)
         m_config.workers = qMax(1, QThread::idealThreadCount());
-    setMaxPendingConnections(1024);
 }
 
 HttpServer::~HttpServer()
@@ -37,12 +72,35 @@ HttpServer::~HttpServer()
 bool HttpServer::start(QString *error)
 {
     raiseOpenFileLimit();
-    if (!listen(m_config.host, m_config.port)) {
+    m_acceptorThread = new QThread;
+    m_acceptorThread->setObjectName(QStringLiteral("relay-acceptor"));
+    m_acceptor = new HttpAcceptor(this);
+    m_acceptor->moveToThread(m_acceptorThread);
+    m_acceptorThread->start();
+    bool listening = false;
+    QString listenError;
+    QMetaObject::invokeMethod(
+        m_acceptor,
+        [&] {
+            m_acceptor->setListenBacklogSize(1024);
+            m_acceptor->setMaxPendingConnections(1024);
+            listening = m_acceptor->listen(m_config.host, m_config.port);
+            if (listening) {
+                m_port = m_acceptor->serverPort();
+                // Accept nothing until the workers exist.
+                m_acceptor->pauseAccepting();
+            } else {
+                listenError = m_acceptor->errorString();
+            }
+        },
+        Qt::BlockingQueuedConnection);
+    if (!listening) {
         if (error)
             *error = QStringLiteral("cannot listen on %1:%2: %3")
                          .arg(m_config.host.toString())
                          .arg(m_config.port)
-                         .arg(errorString());
+                         .arg(listenError);
+        stopAccepting();
         return false;
     }
     for (int i = 0; i < m_config.workers; ++i) {
@@ -57,15 +115,27 @@ bool HttpServer::start(QString *error)
         m_threads.push_back(thread);
         m_workers.push_back(worker);
     }
-    m_accepting = true;
+    QMetaObject::invokeMethod(
+        m_acceptor, [this] { m_acceptor->resumeAccepting(); }, Qt::BlockingQueuedConnection);
     return true;
 }
 
 void HttpServer::stopAccepting()
 {
-    m_accepting = false;
-    if (isListening())
-        close();
+    if (!m_acceptorThread)
+        return;
+    HttpAcceptor *acceptor;
+    {
+        std::lock_guard lock(m_acceptorMutex);
+        acceptor = m_acceptor;
+        m_acceptor = nullptr;
+    }
+    QMetaObject::invokeMethod(
+        acceptor, [acceptor] { delete acceptor; }, Qt::BlockingQueuedConnection);
+    m_acceptorThread->quit();
+    m_acceptorThread->wait();
+    delete m_acceptorThread;
+    m_acceptorThread = nullptr;
 }
 
 void HttpServer::stopWorkers()
@@ -82,32 +152,27 @@ void HttpServer::stopWorkers()
     m_threads.clear();
 }
 
-void HttpServer::incomingConnection(qintptr socketDescriptor)
+void HttpServer::accepted(HttpAcceptor *acceptor, qintptr socketDescriptor)
 {
     const int open = ++m_openConnections;
     HttpWorker *worker = m_workers[m_next++ % m_workers.size()];
     QMetaObject::invokeMethod(
         worker, [worker, socketDescriptor] { worker->addConnection(socketDescriptor); },
         Qt::QueuedConnection);
-    if (open >= m_config.maxClientConnections && !m_paused) {
-        m_paused = true;
-        pauseAccepting();
-    }
+    acceptor->pauseIfAtCap(open);
 }
 
 void HttpServer::connectionClosed()
 {
     const int open = --m_openConnections;
-    if (open < m_config.maxClientConnections)
-        QMetaObject::invokeMethod(this, &HttpServer::resumeIfBelowCap, Qt::QueuedConnection);
-}
-
-void HttpServer::resumeIfBelowCap()
-{
-    if (m_paused && m_accepting && m_openConnections.load() < m_config.maxClientConnections) {
-        m_paused = false;
-        resumeAccepting();
-    }
+    if (open >= m_config.maxClientConnections)
+        return;
+    std::lock_guard lock(m_acceptorMutex);
+    HttpAcceptor *acceptor = m_acceptor;
+    // Only a paused acceptor needs waking.
+    if (acceptor && acceptor->paused())
+        QMetaObject::invokeMethod(
+            acceptor, [acceptor] { acceptor->resumeIfBelowCap(); }, Qt::QueuedConnection);
 }
 
 } // namespace relay

@@ -3,21 +3,25 @@
 #include "HttpHandler.h"
 #include "ServerConfig.h"
 
-#include <QTcpServer>
+#include <QHostAddress>
+#include <QObject>
 #include <QThread>
 
 #include <atomic>
+#include <mutex>
 #include <vector>
 
 namespace relay {
 
 class Clock;
+class HttpAcceptor;
 class HttpWorker;
 
-// The acceptor: listens, and hands each accepted connection to one of N worker threads in
-// turn, each with its own event loop. Stops accepting while the open-connection cap is reached.
-// Lives on the thread that created it; connectionCount() may be read from any thread.
-class HttpServer : public QTcpServer
+// The relay's HTTP server: an acceptor on its own thread hands each accepted connection to one
+// of N worker threads in turn, each with its own event loop, so neither a busy GUI thread nor a
+// busy worker delays accepting. Stops accepting while the open-connection cap is reached.
+// Created, started and stopped on one thread; connectionCount() may be read from any thread.
+class HttpServer : public QObject
 {
     Q_OBJECT
 public:
@@ -25,13 +29,15 @@ public:
                QObject *parent = nullptr);
     ~HttpServer() override;
 
-    // Binds and starts the workers. The port may be 0 (any free port; see serverPort()).
+    // Binds and starts the threads. The port may be 0 (any free port; see serverPort()).
     bool start(QString *error);
     // Stops taking new connections; open ones carry on.
     void stopAccepting();
     // Closes every connection and joins the worker threads.
     void stopWorkers();
 
+    quint16 serverPort() const { return m_port; }
+    QHostAddress serverAddress() const { return m_config.host; }
     int workerCount() const { return int(m_workers.size()); }
     HttpWorker *worker(int i) const { return m_workers[size_t(i)]; }
     int connectionCount() const { return m_openConnections.load(); }
@@ -40,21 +46,22 @@ public:
     // Any thread: a connection went away.
     void connectionClosed();
 
-protected:
-    void incomingConnection(qintptr socketDescriptor) override;
-
 private:
-    void resumeIfBelowCap();
+    friend class HttpAcceptor;
+    // On the acceptor thread.
+    void accepted(HttpAcceptor *acceptor, qintptr socketDescriptor);
 
     ServerConfig m_config;
     HttpHandlerFactory m_factory;
     Clock &m_clock;
     std::vector<QThread *> m_threads;
     std::vector<HttpWorker *> m_workers;
+    QThread *m_acceptorThread = nullptr;
+    HttpAcceptor *m_acceptor = nullptr; // replaced under m_acceptorMutex
+    std::mutex m_acceptorMutex;
+    quint16 m_port = 0;
     std::atomic<int> m_openConnections{0};
-    size_t m_next = 0;
-    bool m_accepting = false;
-    bool m_paused = false;
+    size_t m_next = 0; // acceptor thread only
 };
 
 // Raises this process's open-file limit to the hard limit; returns the new soft limit.

@@ -1,0 +1,381 @@
+// The relay's tenant API end to end: real engine, real sockets, simulated provider.
+#include "RelayHarness.h"
+
+#include "tenants/ApiKey.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSqlQuery>
+#include <QTest>
+
+using namespace relay;
+using namespace relay::test;
+
+class TestProxy : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<RelayHarness> h;
+    QString key;
+
+    TestResponse chat(const QByteArray &body, const QString &withKey)
+    {
+        return request(h->port(), "POST", "/v1/chat/completions", body,
+                       TestHttpClient::bearer(withKey));
+    }
+
+private Q_SLOTS:
+    void init()
+    {
+        h = std::make_unique<RelayHarness>();
+        h->addSimUpstream(QStringLiteral("sim"), h->sim());
+        h->admin().setPrice(QStringLiteral("gpt-4o-mini"), 0.15, 0.60);
+        key = h->addTenant(QStringLiteral("prod-chatbot"),
+                           QStringList{QStringLiteral("gpt-4o"), QStringLiteral("gpt-4o-mini")});
+        EngineOptions options;
+        options.server.maxBodyBytes = 64 * 1024;
+        options.server.headerTimeoutMs = 500;
+        QVERIFY(h->start(options));
+    }
+
+    void cleanup() { h.reset(); }
+
+    void healthz()
+    {
+        const TestResponse r = request(h->port(), "GET", "/healthz");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json().value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+        QVERIFY(r.header("x-request-id").startsWith("req_"));
+    }
+
+    void nonStreamingChatIsRelayedAndMetered()
+    {
+        const QByteArray body = RelayHarness::chatBody(QStringLiteral("gpt-4o-mini"),
+                                                       QStringLiteral("Hello there, relay!"));
+        const TestResponse r = chat(body, key);
+        QCOMPARE(r.status, 200);
+        const QJsonObject json = r.json();
+        QCOMPARE(json.value(QStringLiteral("object")).toString(), QStringLiteral("chat.completion"));
+        QCOMPARE(json.value(QStringLiteral("model")).toString(), QStringLiteral("gpt-4o-mini"));
+        QCOMPARE(r.header("x-tenantrelay-upstream"), QByteArray("sim"));
+        const QByteArray requestId = r.header("x-request-id");
+        QVERIFY(!requestId.isEmpty());
+
+        const QJsonObject usage = json.value(QStringLiteral("usage")).toObject();
+        const auto rows = h->usageRows();
+        QCOMPARE(rows.size(), 1);
+        const QVariantMap &row = rows[0];
+        QCOMPARE(row.value(QStringLiteral("request_id")).toByteArray(), requestId);
+        QCOMPARE(row.value(QStringLiteral("tenant_id")).toString(), QStringLiteral("prod-chatbot"));
+        QCOMPARE(row.value(QStringLiteral("key_prefix")).toString(), ApiKey::prefix(key));
+        QCOMPARE(row.value(QStringLiteral("prompt_tokens")).toLongLong(),
+                 qint64(usage.value(QStringLiteral("prompt_tokens")).toDouble()));
+        QCOMPARE(row.value(QStringLiteral("completion_tokens")).toLongLong(),
+                 qint64(usage.value(QStringLiteral("completion_tokens")).toDouble()));
+        QCOMPARE(row.value(QStringLiteral("status")).toInt(), 200);
+        QCOMPARE(row.value(QStringLiteral("upstream")).toString(), QStringLiteral("sim"));
+        QCOMPARE(row.value(QStringLiteral("estimated")).toInt(), 0);
+        QCOMPARE(row.value(QStringLiteral("streamed")).toInt(), 0);
+        const double expected =
+            (usage.value(QStringLiteral("prompt_tokens")).toDouble() * 0.15 +
+             usage.value(QStringLiteral("completion_tokens")).toDouble() * 0.60) /
+            1e6;
+        QVERIFY(qAbs(row.value(QStringLiteral("cost_usd")).toDouble() - expected) < 1e-12);
+        QVERIFY(expected > 0);
+    }
+
+    void upstreamGetsItsOwnKeyNeverTheTenants()
+    {
+        chat(RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("hi")), key);
+        const auto received = h->sim().received();
+        QCOMPARE(received.size(), 1);
+        QCOMPARE(received[0].authorization, QByteArray("Bearer sk-upstream-secret-0123456789"));
+        for (const auto &header : received[0].headers)
+            QVERIFY2(!header.second.contains(key.toUtf8()), header.first.constData());
+        QVERIFY(!received[0].body.contains(key.toUtf8()));
+    }
+
+    void streamingRelaysChunksAsTheyArrive()
+    {
+        h->sim().setChunkIntervalMs(150);
+        h->sim().setCompletionTokens(8);
+        TestHttpClient client(h->port());
+        client.send("POST", "/v1/chat/completions",
+                    RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("stream me"),
+                                           true),
+                    TestHttpClient::bearer(key));
+        QVERIFY(client.waitFirstBody());
+        // The first event is here while the simulated provider is still producing the rest.
+        QVERIFY(!client.response().complete);
+        QCOMPARE(h->sim().stats().completed, 0);
+        QVERIFY(client.waitDone());
+        const TestResponse &r = client.response();
+        QCOMPARE(r.status, 200);
+        QVERIFY(r.header("content-type").startsWith("text/event-stream"));
+        QCOMPARE(r.header("x-tenantrelay-upstream"), QByteArray("sim"));
+        QVERIFY(r.bodyPieces.size() > 3);
+        const auto data = r.sseData();
+        QCOMPARE(data.last(), QByteArray("[DONE]"));
+        QString text;
+        for (const QByteArray &d : data) {
+            if (d == "[DONE]")
+                continue;
+            const QJsonObject chunk = QJsonDocument::fromJson(d).object();
+            // The client did not ask for usage: the relay's usage chunk is not forwarded.
+            QVERIFY(!chunk.value(QStringLiteral("usage")).isObject());
+            for (const auto &c : chunk.value(QStringLiteral("choices")).toArray())
+                text += c.toObject()
+                            .value(QStringLiteral("delta"))
+                            .toObject()
+                            .value(QStringLiteral("content"))
+                            .toString();
+        }
+        QCOMPARE(text, Simulator::completionText(8));
+        // Upstream was asked for usage all the same, and it was metered exactly.
+        const auto received = h->sim().received();
+        const QJsonObject sent = QJsonDocument::fromJson(received.last().body).object();
+        QVERIFY(sent.value(QStringLiteral("stream_options"))
+                    .toObject()
+                    .value(QStringLiteral("include_usage"))
+                    .toBool());
+        const auto rows = h->usageRows();
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows[0].value(QStringLiteral("completion_tokens")).toLongLong(), 8);
+        QCOMPARE(rows[0].value(QStringLiteral("streamed")).toInt(), 1);
+        QCOMPARE(rows[0].value(QStringLiteral("estimated")).toInt(), 0);
+        QVERIFY(!rows[0].value(QStringLiteral("ttfb_ms")).isNull());
+    }
+
+    void streamingKeepsUsageChunkWhenClientAsks()
+    {
+        const TestResponse r = chat(RelayHarness::chatBody(QStringLiteral("gpt-4o"),
+                                                           QStringLiteral("usage please"), true,
+                                                           QStringLiteral(R"("stream_options":{"include_usage":true})")),
+                                    key);
+        QCOMPARE(r.status, 200);
+        bool sawUsage = false;
+        for (const QByteArray &d : r.sseData()) {
+            const QJsonObject chunk = QJsonDocument::fromJson(d).object();
+            if (chunk.value(QStringLiteral("usage")).isObject())
+                sawUsage = true;
+        }
+        QVERIFY(sawUsage);
+    }
+
+    void embeddingsAreForwardedAndMetered()
+    {
+        const QByteArray body = R"({"model":"gpt-4o","input":["alpha beta","gamma"]})";
+        const TestResponse r = request(h->port(), "POST", "/v1/embeddings", body,
+                                       TestHttpClient::bearer(key));
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json().value(QStringLiteral("data")).toArray().size(), 2);
+        const auto rows = h->usageRows();
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows[0].value(QStringLiteral("endpoint")).toString(), QStringLiteral("embeddings"));
+        QCOMPARE(rows[0].value(QStringLiteral("prompt_tokens")).toLongLong(), 4); // ceil(15/4)
+    }
+
+    void modelsListIsTenantFiltered()
+    {
+        h->admin().setAlias(QStringLiteral("fast"), QStringLiteral("gpt-4o-mini"));
+        h->admin().setAlias(QStringLiteral("other"), QStringLiteral("claude-x"));
+        h->reload();
+        const TestResponse r =
+            request(h->port(), "GET", "/v1/models", {}, TestHttpClient::bearer(key));
+        QCOMPARE(r.status, 200);
+        QStringList ids;
+        for (const auto &m : r.json().value(QStringLiteral("data")).toArray())
+            ids << m.toObject().value(QStringLiteral("id")).toString();
+        QCOMPARE(ids, (QStringList{QStringLiteral("fast"), QStringLiteral("gpt-4o"),
+                                   QStringLiteral("gpt-4o-mini")}));
+    }
+
+    void badKeysGet401()
+    {
+        const QByteArray body = RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("x"));
+        TestResponse r = request(h->port(), "POST", "/v1/chat/completions", body);
+        QCOMPARE(r.status, 401);
+        QCOMPARE(r.json()["error"].toObject()["code"].toString(), QStringLiteral("invalid_api_key"));
+        QCOMPARE(r.json()["error"].toObject()["type"].toString(),
+                 QStringLiteral("invalid_request_error"));
+        r = chat(body, QStringLiteral("sk-tr-thisisnotakeythisisnotakeythisisnotakey"));
+        QCOMPARE(r.status, 401);
+        // x-api-key works as well as a bearer token.
+        r = request(h->port(), "POST", "/v1/chat/completions", body,
+                    {{"x-api-key", key.toUtf8()}});
+        QCOMPARE(r.status, 200);
+        // Disabled tenant, then revoked key.
+        TenantChanges off;
+        off.enabled = false;
+        QVERIFY(h->admin().setTenant(QStringLiteral("prod-chatbot"), off).ok);
+        h->reload();
+        QCOMPARE(chat(body, key).status, 401);
+        TenantChanges on;
+        on.enabled = true;
+        QVERIFY(h->admin().setTenant(QStringLiteral("prod-chatbot"), on).ok);
+        QVERIFY(h->admin().revokeKey(ApiKey::prefix(key)).ok);
+        h->reload();
+        QCOMPARE(chat(body, key).status, 401);
+        QCOMPARE(h->sim().stats().requests, 1);
+    }
+
+    void modelNotAllowedIs404AndNeverForwarded()
+    {
+        const TestResponse r = chat(
+            RelayHarness::chatBody(QStringLiteral("gpt-5-secret"), QStringLiteral("x")), key);
+        QCOMPARE(r.status, 404);
+        QCOMPARE(r.json()["error"].toObject()["code"].toString(), QStringLiteral("model_not_found"));
+        QCOMPARE(h->sim().stats().requests, 0);
+        const auto rows = h->usageRows();
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows[0].value(QStringLiteral("outcome")).toString(), QStringLiteral("rejected"));
+        QCOMPARE(rows[0].value(QStringLiteral("status")).toInt(), 404);
+    }
+
+    void noEnabledUpstreamIs404()
+    {
+        UpstreamChanges off;
+        off.enabled = false;
+        QVERIFY(h->admin().setUpstream(QStringLiteral("sim"), off).ok);
+        h->reload();
+        const TestResponse r =
+            chat(RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("x")), key);
+        QCOMPARE(r.status, 404);
+        QCOMPARE(r.json()["error"].toObject()["code"].toString(), QStringLiteral("model_not_found"));
+    }
+
+    void malformedBodiesGet400()
+    {
+        const QList<QByteArray> bodies{"{not json", "[1,2]", R"({"messages":[]})",
+                                       R"({"model":"gpt-4o"})", R"({"model":7,"messages":[]})",
+                                       R"({"model":"gpt-4o","messages":"hi"})",
+                                       R"({"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"stream":"yes"})"};
+        for (const QByteArray &body : bodies) {
+            const TestResponse r = chat(body, key);
+            QCOMPARE(r.status, 400);
+            const QJsonObject error = r.json()["error"].toObject();
+            QCOMPARE(error["type"].toString(), QStringLiteral("invalid_request_error"));
+            QCOMPARE(error["code"].toString(), QStringLiteral("invalid_request_error"));
+            QVERIFY(error.contains(QStringLiteral("param")));
+        }
+        QCOMPARE(h->sim().stats().requests, 0);
+    }
+
+    void oversizeBodyGets413()
+    {
+        const QByteArray big = RelayHarness::chatBody(QStringLiteral("gpt-4o"),
+                                                      QString(70 * 1024, QLatin1Char('a')));
+        const TestResponse r = chat(big, key);
+        QCOMPARE(r.status, 413);
+        QCOMPARE(r.json()["error"].toObject()["code"].toString(),
+                 QStringLiteral("request_too_large"));
+        QCOMPARE(h->sim().stats().requests, 0);
+    }
+
+    void oversizeHeadersGet431()
+    {
+        HttpHeaders headers = TestHttpClient::bearer(key);
+        headers.append({"x-padding", QByteArray(40 * 1024, 'p')});
+        const TestResponse r = request(h->port(), "GET", "/v1/models", {}, headers);
+        QCOMPARE(r.status, 431);
+        QCOMPARE(r.json()["error"].toObject()["code"].toString(),
+                 QStringLiteral("request_header_fields_too_large"));
+    }
+
+    void slowHeadersGet408ThenClose()
+    {
+        TestHttpClient client(h->port());
+        client.sendRaw("GET /healthz HTTP/1.1\r\nhost: x\r\n"); // never finished
+        QVERIFY(client.waitClosed(5000));
+        QCOMPARE(client.response().status, 408);
+        QCOMPARE(client.response().json()["error"].toObject()["code"].toString(),
+                 QStringLiteral("request_timeout"));
+    }
+
+    void keepAliveAndPipelining()
+    {
+        TestHttpClient client(h->port());
+        const QByteArray auth = "authorization: Bearer " + key.toUtf8() + "\r\n";
+        const QByteArray chatBody =
+            RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("pipelined"));
+        client.sendRaw("GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n"
+                       "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\n" +
+                       auth + "content-length: " + QByteArray::number(chatBody.size()) +
+                       "\r\n\r\n" + chatBody +
+                       "GET /v1/nothing-here HTTP/1.1\r\nhost: x\r\n\r\n"
+                       "GET /v1/models HTTP/1.1\r\nhost: x\r\nconnection: close\r\n" +
+                       auth + "\r\n");
+        QVERIFY(client.waitClosed(10'000));
+        const QByteArray raw = client.raw();
+        const qsizetype a = raw.indexOf("HTTP/1.1 200");
+        const qsizetype b = raw.indexOf("chat.completion", a);
+        const qsizetype c = raw.indexOf("HTTP/1.1 404", b);
+        const qsizetype d = raw.indexOf("HTTP/1.1 200", c);
+        QVERIFY2(a >= 0 && b > a && c > b && d > c, raw.constData());
+        QCOMPARE(raw.count("HTTP/1.1 "), 4);
+    }
+
+    void aliasAndRouteRewriteTheModel()
+    {
+        h->admin().setAlias(QStringLiteral("gpt-4"), QStringLiteral("gpt-4o"));
+        QVERIFY(h->admin().setRoute(QStringLiteral("gpt-4o"), {QStringLiteral("sim:sim-large")}).ok);
+        h->reload();
+        const TestResponse r =
+            chat(RelayHarness::chatBody(QStringLiteral("gpt-4"), QStringLiteral("x")), key);
+        QCOMPARE(r.status, 200);
+        const QJsonObject sent =
+            QJsonDocument::fromJson(h->sim().received().last().body).object();
+        QCOMPARE(sent.value(QStringLiteral("model")).toString(), QStringLiteral("sim-large"));
+        // The response carries the model name the upstream answered with.
+        QCOMPARE(r.json().value(QStringLiteral("model")).toString(), QStringLiteral("sim-large"));
+        const auto rows = h->usageRows();
+        QCOMPARE(rows.last().value(QStringLiteral("requested_model")).toString(),
+                 QStringLiteral("gpt-4"));
+        QCOMPARE(rows.last().value(QStringLiteral("served_model")).toString(),
+                 QStringLiteral("sim-large"));
+    }
+
+    void upstreamClientErrorsArePassedBack()
+    {
+        h->sim().pushFault({SimFault::Status, 400, -1, 0});
+        const TestResponse r =
+            chat(RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("x")), key);
+        QCOMPARE(r.status, 400);
+        QCOMPARE(r.header("x-tenantrelay-upstream"), QByteArray("sim"));
+    }
+
+    void failingUpstreamGives502WithoutKeys()
+    {
+        h->sim().pushFault({SimFault::Status, 500, -1, 0});
+        TestResponse r =
+            chat(RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("x")), key);
+        QCOMPARE(r.status, 502);
+        QCOMPARE(r.json()["error"].toObject()["code"].toString(), QStringLiteral("upstream_error"));
+        QVERIFY(r.json()["error"].toObject()["message"].toString().contains(QStringLiteral("500")));
+        QVERIFY(!r.body.contains("sk-upstream-secret"));
+        h->sim().pushFault({SimFault::Reset});
+        r = chat(RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("x")), key);
+        QCOMPARE(r.status, 502);
+    }
+
+    void configChangeIsPickedUpWithoutRestart()
+    {
+        // No explicit reload: the engine's own poll (about once a second) must see it.
+        const QString newKey = h->addTenant(QStringLiteral("batch"));
+        QTRY_COMPARE_WITH_TIMEOUT(
+            chat(RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("x")), newKey)
+                .status,
+            200, 2500);
+    }
+
+    void unknownPathIs404()
+    {
+        const TestResponse r = request(h->port(), "GET", "/v2/whatever");
+        QCOMPARE(r.status, 404);
+        QVERIFY(r.json().contains(QStringLiteral("error")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestProxy)
+#include "tst_proxy.moc"

@@ -1,0 +1,102 @@
+#include "RelayHarness.h"
+
+#include <QSqlQuery>
+#include <QSqlRecord>
+
+namespace relay::test {
+
+RelayHarness::RelayHarness()
+{
+    QString error;
+    if (!m_db.open(m_temp.path(), &error))
+        qFatal("cannot open the test database: %s", qPrintable(error));
+    m_admin = std::make_unique<AdminService>(m_db.db());
+    m_sim = std::make_unique<Simulator>();
+    qputenv("TR_TEST_UPSTREAM_KEY", "sk-upstream-secret-0123456789");
+}
+
+RelayHarness::~RelayHarness()
+{
+    stopEngine();
+    m_sim.reset();
+}
+
+bool RelayHarness::start(EngineOptions options)
+{
+    if (m_sim->port() == 0 && !m_sim->start())
+        return false;
+    options.dbPath = m_temp.path();
+    options.server.port = 0;
+    if (options.server.workers == 0)
+        options.server.workers = 2;
+    m_engine = std::make_unique<Engine>(options);
+    QString error;
+    if (!m_engine->start(&error)) {
+        qWarning("engine did not start: %s", qPrintable(error));
+        return false;
+    }
+    return true;
+}
+
+void RelayHarness::stopEngine()
+{
+    if (m_engine)
+        m_engine->stopNow();
+}
+
+void RelayHarness::addSimUpstream(const QString &name, Simulator &sim, int maxConnections,
+                                  const QString &apiKeyEnv)
+{
+    if (sim.port() == 0)
+        sim.start();
+    UpstreamChanges u;
+    u.baseUrl = sim.baseUrl();
+    u.maxConnections = maxConnections;
+    u.apiKeyEnv = apiKeyEnv;
+    const AdminResult r = m_admin->addUpstream(name, u);
+    if (!r.ok)
+        qFatal("addUpstream: %s", qPrintable(r.error));
+}
+
+QString RelayHarness::addTenant(const QString &id, const std::optional<QStringList> &models)
+{
+    TenantChanges t;
+    if (models)
+        t.models = ModelAllowList(*models);
+    const AdminValue<QString> key = m_admin->addTenant(id, t);
+    if (!key.ok)
+        qFatal("addTenant: %s", qPrintable(key.error));
+    return key.value;
+}
+
+QByteArray RelayHarness::chatBody(const QString &model, const QString &content, bool stream,
+                                  const QString &extra)
+{
+    QString body = QStringLiteral(R"({"model":"%1","messages":[{"role":"user","content":"%2"}])")
+                       .arg(model, content);
+    if (stream)
+        body += QStringLiteral(R"(,"stream":true)");
+    if (!extra.isEmpty())
+        body += QLatin1Char(',') + extra;
+    body += QLatin1Char('}');
+    return body.toUtf8();
+}
+
+QList<QVariantMap> RelayHarness::usageRows()
+{
+    if (m_engine)
+        m_engine->flushUsage();
+    QList<QVariantMap> rows;
+    QSqlQuery q(m_db.db());
+    q.exec(QStringLiteral("SELECT * FROM usage ORDER BY id"));
+    while (q.next()) {
+        QVariantMap row;
+        const QSqlRecord rec = q.record();
+        for (int i = 0; i < rec.count(); ++i)
+            row.insert(rec.fieldName(i), q.value(i));
+        rows.append(row);
+    }
+    return rows;
+}
+
+} // namespace relay::test

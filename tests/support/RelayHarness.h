@@ -1,0 +1,56 @@
+#pragma once
+
+#include "TempDir.h"
+#include "TestHttpClient.h"
+
+#include "relay/Engine.h"
+#include "sim/Simulator.h"
+#include "store/AdminService.h"
+#include "store/Database.h"
+
+#include <memory>
+
+namespace relay::test {
+
+// A real relay engine on loopback (port 0) over a temporary database, with a simulated
+// provider as its upstream, and the admin service to configure both the way the CLI does.
+class RelayHarness
+{
+public:
+    RelayHarness();
+    ~RelayHarness();
+
+    // Starts the simulator (if not yet started) and the engine.
+    bool start(EngineOptions options = {});
+    void stopEngine();
+
+    // Adds the simulator as an OpenAI-compatible upstream named `name`.
+    void addSimUpstream(const QString &name, Simulator &sim, int maxConnections = 8,
+                        const QString &apiKeyEnv = QStringLiteral("TR_TEST_UPSTREAM_KEY"));
+    // Adds a tenant and returns its first key.
+    QString addTenant(const QString &id, const std::optional<QStringList> &models = std::nullopt);
+    // Makes the running engine see the admin changes now (what the 1 s poll does on its own).
+    void reload() { m_engine->reloadConfig(); }
+
+    quint16 port() const { return m_engine->port(); }
+    Engine &engine() { return *m_engine; }
+    Simulator &sim() { return *m_sim; }
+    AdminService &admin() { return *m_admin; }
+    QSqlDatabase &db() { return m_db.db(); }
+    const QString &dbPath() const { return m_temp.path(); }
+
+    // Chat completion request body.
+    static QByteArray chatBody(const QString &model, const QString &content, bool stream = false,
+                               const QString &extra = QString());
+    // Usage rows as JSON objects (column → value), oldest first, after flushing the writer.
+    QList<QVariantMap> usageRows();
+
+private:
+    TempDb m_temp;
+    Database m_db;
+    std::unique_ptr<AdminService> m_admin;
+    std::unique_ptr<Simulator> m_sim;
+    std::unique_ptr<Engine> m_engine;
+};
+
+} // namespace relay::test
