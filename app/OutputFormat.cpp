@@ -2,6 +2,8 @@
 
 #include <QDateTime>
 
+#include <cmath>
+
 namespace relay::app::OutputFormat {
 
 namespace {
@@ -36,7 +38,12 @@ QString textNumber(std::optional<double> value)
 
 QString textMoney(std::optional<double> usd)
 {
-    return usd ? QString::number(*usd, 'f', 4) : QStringLiteral("-");
+    return usd ? QString::number(*usd, 'f', 6) : QStringLiteral("-");
+}
+
+double jsonMoney(double usd)
+{
+    return std::round(usd * 1e9) / 1e9;
 }
 
 QString yesNo(bool value)

@@ -16,6 +16,9 @@ QString textTime(std::optional<qint64> ms);
 QJsonValue jsonNumber(std::optional<double> value);
 QString textNumber(std::optional<double> value);
 QString textMoney(std::optional<double> usd);
+// A USD amount for JSON: rounded to a billionth of a dollar, so sums of per-request costs
+// print as 1.5e-05 rather than 1.4999999999999999e-05.
+double jsonMoney(double usd);
 QString yesNo(bool value);
 
 } // namespace OutputFormat

@@ -142,14 +142,23 @@ private:
             const int inputs = body->json.value(QLatin1String("input")).isArray()
                                    ? int(body->json.value(QLatin1String("input")).toArray().size())
                                    : 1;
+            // OpenAI SDKs ask for base64 (little-endian float32) by default.
+            const bool base64 = body->json.value(QLatin1String("encoding_format")).toString() ==
+                                QLatin1String("base64");
             QJsonArray data;
             for (int i = 0; i < inputs; ++i) {
                 QJsonArray vector;
-                for (int d = 0; d < 8; ++d)
-                    vector.append(double((i + 1) * (d + 1)) / 64.0);
+                QByteArray packed;
+                for (int d = 0; d < 8; ++d) {
+                    const float v = float((i + 1) * (d + 1)) / 64.0f;
+                    vector.append(double(v));
+                    packed.append(reinterpret_cast<const char *>(&v), sizeof v);
+                }
+                const QJsonValue embedding =
+                    base64 ? QJsonValue(QString::fromLatin1(packed.toBase64())) : QJsonValue(vector);
                 data.append(QJsonObject{{QStringLiteral("object"), QStringLiteral("embedding")},
                                         {QStringLiteral("index"), i},
-                                        {QStringLiteral("embedding"), vector}});
+                                        {QStringLiteral("embedding"), embedding}});
             }
             respond(200, json({{QStringLiteral("object"), QStringLiteral("list")},
                                {QStringLiteral("data"), data},

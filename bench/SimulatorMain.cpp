@@ -1,0 +1,51 @@
+// tenantrelay-sim: the simulated OpenAI-compatible provider as a process of its own, for
+// benchmarks and for trying the relay with curl or an OpenAI SDK without internet access.
+#include "sim/Simulator.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QTextStream>
+
+int main(int argc, char *argv[])
+{
+    qputenv("QT_NO_GLIB", QByteArray("1"));
+    QCoreApplication app(argc, argv);
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("A simulated OpenAI-compatible provider on loopback (chat completions, "
+                       "streaming, embeddings, models) with deterministic usage numbers."));
+    parser.addHelpOption();
+    const QCommandLineOption port(QStringLiteral("port"), QStringLiteral("port to listen on"),
+                                  QStringLiteral("N"), QStringLiteral("9700"));
+    const QCommandLineOption workers(QStringLiteral("workers"), QStringLiteral("threads"),
+                                     QStringLiteral("N"), QStringLiteral("1"));
+    const QCommandLineOption latency(QStringLiteral("latency-ms"),
+                                     QStringLiteral("delay before answering"), QStringLiteral("MS"),
+                                     QStringLiteral("0"));
+    const QCommandLineOption jitter(QStringLiteral("jitter-ms"), QStringLiteral("± on the delay"),
+                                    QStringLiteral("MS"), QStringLiteral("0"));
+    const QCommandLineOption chunk(QStringLiteral("chunk-ms"),
+                                   QStringLiteral("delay between streamed chunks"),
+                                   QStringLiteral("MS"), QStringLiteral("0"));
+    const QCommandLineOption tokens(QStringLiteral("tokens"),
+                                    QStringLiteral("completion tokens per answer"),
+                                    QStringLiteral("N"), QStringLiteral("12"));
+    parser.addOptions({port, workers, latency, jitter, chunk, tokens});
+    parser.process(app);
+
+    relay::SimulatorOptions options;
+    options.port = quint16(parser.value(port).toUInt());
+    options.workers = parser.value(workers).toInt();
+    options.latencyMs = parser.value(latency).toInt();
+    options.jitterMs = parser.value(jitter).toInt();
+    options.chunkIntervalMs = parser.value(chunk).toInt();
+    options.completionTokens = parser.value(tokens).toInt();
+    relay::Simulator sim(options);
+    QString error;
+    if (!sim.start(&error)) {
+        QTextStream(stderr) << "tenantrelay-sim: " << error << "\n";
+        return 1;
+    }
+    QTextStream(stderr) << "tenantrelay-sim: serving " << sim.baseUrl() << "\n";
+    return app.exec();
+}
