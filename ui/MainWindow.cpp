@@ -45,7 +45,8 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
 void MainWindow::showEngineStarted(const QString &listenAddress, const QString &dbPath,
                                    int workers)
 {
-    m_status->setText(tr("Relay running (%n worker thread(s))", nullptr, workers));
+    m_status->setText(workers == 1 ? tr("Relay running on 1 worker thread")
+                                   : tr("Relay running on %1 worker threads").arg(workers));
     m_address->setText(QStringLiteral("http://%1/v1").arg(listenAddress));
     m_database->setText(dbPath);
 }
