@@ -1,0 +1,109 @@
+// The relay's deadlines with their real default lengths, driven by an injected clock: the test
+// moves time instead of waiting 10, 60 or 120 seconds.
+#include "RelayHarness.h"
+
+#include "core/Clock.h"
+
+#include <QJsonDocument>
+#include <QTest>
+
+using namespace relay;
+using namespace relay::test;
+
+namespace {
+// The workers check deadlines about four times a second; give them a few sweeps.
+constexpr int kSweepsMs = 800;
+} // namespace
+
+class TestTimeouts : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<RelayHarness> h;
+    ManualClock clock;
+    QString key;
+
+private Q_SLOTS:
+    void init()
+    {
+        h = std::make_unique<RelayHarness>();
+        h->addSimUpstream(QStringLiteral("sim"), h->sim());
+        key = h->addTenant(QStringLiteral("prod"));
+        EngineOptions options;
+        options.clock = &clock; // default limits: 10 s headers, 60 s idle, 60 s first byte
+        QVERIFY(h->start(options));
+    }
+
+    void cleanup() { h.reset(); }
+
+    void incompleteHeadersGet408AfterTenSeconds()
+    {
+        TestHttpClient client(h->port());
+        client.sendRaw("GET /healthz HTTP/1.1\r\nhost: x\r\n");
+        QTest::qWait(kSweepsMs);
+        clock.advance(9'000);
+        QTest::qWait(kSweepsMs);
+        QCOMPARE(client.response().status, 0); // still waiting at 9 s
+        clock.advance(1'500);
+        QVERIFY(client.waitClosed(3000));
+        QCOMPARE(client.response().status, 408);
+        QCOMPARE(client.response().json()["error"].toObject()["code"].toString(),
+                 QStringLiteral("request_timeout"));
+    }
+
+    void idleKeepAliveConnectionClosedAfterSixtySeconds()
+    {
+        TestHttpClient client(h->port());
+        client.send("GET", "/healthz");
+        QVERIFY(client.waitDone());
+        clock.advance(59'000);
+        QTest::qWait(kSweepsMs);
+        QVERIFY(!client.response().connectionClosed);
+        clock.advance(1'500);
+        QVERIFY(client.waitClosed(3000));
+    }
+
+    void silentUpstreamGives502AfterItsTimeout()
+    {
+        h->sim().pushFault({SimFault::Hang});
+        TestHttpClient client(h->port());
+        client.send("POST", "/v1/chat/completions",
+                    RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("hello")),
+                    TestHttpClient::bearer(key));
+        QTRY_COMPARE(h->sim().stats().inFlight, 1);
+        clock.advance(59'000);
+        QTest::qWait(kSweepsMs);
+        QVERIFY(!client.response().complete);
+        clock.advance(1'500);
+        QVERIFY(client.waitDone(3000));
+        QCOMPARE(client.response().status, 502);
+        QVERIFY(client.response().json()["error"].toObject()["message"].toString().contains(
+            QStringLiteral("timed out")));
+        // The relay gave up on the upstream: it closed that connection.
+        QTRY_COMPARE(h->sim().stats().cancelledByClient, 1);
+    }
+
+    void streamSilentForTwoMinutesEndsWithAnErrorEvent()
+    {
+        h->sim().setChunkIntervalMs(600'000); // the second chunk never comes in real time
+        TestHttpClient client(h->port());
+        client.send("POST", "/v1/chat/completions",
+                    RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("hello"), true),
+                    TestHttpClient::bearer(key));
+        QVERIFY(client.waitFirstBody());
+        clock.advance(119'000);
+        QTest::qWait(kSweepsMs);
+        QVERIFY(!client.response().complete);
+        clock.advance(1'500);
+        QVERIFY(client.waitDone(3000));
+        const QJsonObject last = QJsonDocument::fromJson(client.response().sseData().last()).object();
+        QCOMPARE(last["error"].toObject()["code"].toString(), QStringLiteral("upstream_error"));
+        const auto rows = h->usageRows();
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows[0].value(QStringLiteral("estimated")).toInt(), 1);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestTimeouts)
+#include "tst_timeouts.moc"
