@@ -1,0 +1,348 @@
+#include "http/HttpRequestParser.h"
+
+#include <QTest>
+
+using relay::HttpRequest;
+using relay::HttpRequestParser;
+
+namespace {
+
+QByteArray post(const QByteArray &path, const QByteArray &body, const QByteArray &extra = {})
+{
+    return "POST " + path + " HTTP/1.1\r\nHost: relay\r\nContent-Type: application/json\r\n" +
+           extra + "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
+}
+
+QByteArray chunked(const QList<QByteArray> &chunks)
+{
+    QByteArray out = "POST /v1/embeddings HTTP/1.1\r\nHost: relay\r\n"
+                     "Transfer-Encoding: chunked\r\n\r\n";
+    for (const QByteArray &c : chunks)
+        out += QByteArray::number(c.size(), 16) + "\r\n" + c + "\r\n";
+    return out + "0\r\n\r\n";
+}
+
+// Feeds `raw` in pieces of `step` bytes until the parser refuses it; false if it did.
+bool feedInPieces(HttpRequestParser &p, const QByteArray &raw, qsizetype step)
+{
+    for (qsizetype i = 0; i < raw.size(); i += step)
+        if (!p.feed(raw.mid(i, step)))
+            return false;
+    return true;
+}
+
+// How the parser refused its input ("413 request_too_large"), and whether a request got out.
+QByteArray refusal(const HttpRequestParser &p)
+{
+    return QByteArray::number(p.errorStatus()) + ' ' + p.errorCode() +
+           (p.hasRequest() ? " with a request" : "");
+}
+
+HttpRequestParser::Limits bodyLimit(qint64 maxBody)
+{
+    HttpRequestParser::Limits limits;
+    limits.maxBodyBytes = maxBody;
+    return limits;
+}
+
+} // namespace
+
+class TestHttpRequestParser : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void goodGet()
+    {
+        HttpRequestParser p;
+        QVERIFY(p.feed("GET /v1/models?limit=5 HTTP/1.1\r\nHost: relay\r\n"
+                       "Authorization: Bearer sk-tr-abc\r\n\r\n"));
+        QVERIFY(!p.failed());
+        QCOMPARE(p.queued(), 1);
+        const HttpRequest r = p.takeRequest();
+        QCOMPARE(r.method, QByteArray("GET"));
+        QCOMPARE(r.target, QByteArray("/v1/models?limit=5"));
+        QCOMPARE(r.path, QByteArray("/v1/models"));
+        QCOMPARE(r.header("authorization"), QByteArray("Bearer sk-tr-abc"));
+        QCOMPARE(r.header("host"), QByteArray("relay"));
+        QVERIFY(r.body.isEmpty());
+        QCOMPARE(r.versionMinor, 1);
+        QVERIFY(r.keepAlive);
+        QVERIFY(!p.hasRequest());
+    }
+
+    void postWithBody()
+    {
+        const QByteArray body = R"({"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]})";
+        HttpRequestParser p;
+        QVERIFY(p.feed(post("/v1/chat/completions", body)));
+        QVERIFY(p.hasRequest());
+        const HttpRequest r = p.takeRequest();
+        QCOMPARE(r.method, QByteArray("POST"));
+        QCOMPARE(r.path, QByteArray("/v1/chat/completions"));
+        QCOMPARE(r.header("content-type"), QByteArray("application/json"));
+        QCOMPARE(r.body, body);
+        QVERIFY(r.keepAlive);
+    }
+
+    void byteByByte()
+    {
+        const QByteArray body = "{\"model\":\"m\",\"input\":\"hello\"}";
+        const QByteArray raw = post("/v1/embeddings", body);
+        HttpRequestParser p;
+        for (qsizetype i = 0; i < raw.size(); ++i) {
+            QVERIFY2(p.feed(raw.constData() + i, 1), qPrintable(QString::number(i)));
+            QCOMPARE(p.hasRequest(), i == raw.size() - 1);
+        }
+        const HttpRequest r = p.takeRequest();
+        QCOMPARE(r.path, QByteArray("/v1/embeddings"));
+        QCOMPARE(r.body, body);
+    }
+
+    void smallPieces()
+    {
+        const QByteArray raw = chunked({"{\"model\":", "\"m\",", "\"input\":\"x\"}"});
+        for (int step = 2; step <= 7; ++step) {
+            HttpRequestParser p;
+            QVERIFY(feedInPieces(p, raw, step));
+            QCOMPARE(p.queued(), 1);
+            QCOMPARE(p.takeRequest().body, QByteArray("{\"model\":\"m\",\"input\":\"x\"}"));
+        }
+    }
+
+    void pipelined_data()
+    {
+        QTest::addColumn<int>("count");
+        QTest::newRow("two") << 2;
+        QTest::newRow("three") << 3;
+    }
+    void pipelined()
+    {
+        QFETCH(int, count);
+        QByteArray raw;
+        for (int i = 0; i < count; ++i) {
+            if (i == 1)
+                raw += "GET /healthz HTTP/1.1\r\nHost: relay\r\n\r\n";
+            else
+                raw += post("/v1/chat/completions/" + QByteArray::number(i),
+                            "body-" + QByteArray::number(i) + QByteArray(i * 10, 'x'));
+        }
+        HttpRequestParser p;
+        QVERIFY(p.feed(raw));
+        QCOMPARE(p.queued(), count);
+        for (int i = 0; i < count; ++i) {
+            const HttpRequest r = p.takeRequest();
+            if (i == 1) {
+                QCOMPARE(r.method, QByteArray("GET"));
+                QCOMPARE(r.path, QByteArray("/healthz"));
+                QVERIFY(r.body.isEmpty());
+            } else {
+                QCOMPARE(r.method, QByteArray("POST"));
+                QCOMPARE(r.path, "/v1/chat/completions/" + QByteArray::number(i));
+                QCOMPARE(r.body, "body-" + QByteArray::number(i) + QByteArray(i * 10, 'x'));
+            }
+        }
+        QVERIFY(!p.hasRequest());
+        QVERIFY(!p.inMessage());
+    }
+
+    void pipelinedWithPartialTail()
+    {
+        HttpRequestParser p;
+        QVERIFY(p.feed(post("/a", "one") + "POST /b HTTP/1.1\r\nContent-Length: 3\r\n\r\ntw"));
+        QCOMPARE(p.queued(), 1);
+        QCOMPARE(p.takeRequest().body, QByteArray("one"));
+        QVERIFY(p.inMessage());
+        QVERIFY(p.feed("o"));
+        QCOMPARE(p.takeRequest().body, QByteArray("two"));
+    }
+
+    void keepAlive_data()
+    {
+        QTest::addColumn<QByteArray>("raw");
+        QTest::addColumn<bool>("keepAlive");
+        QTest::newRow("1.1 default") << QByteArray("GET / HTTP/1.1\r\nHost: a\r\n\r\n") << true;
+        QTest::newRow("1.1 close")
+            << QByteArray("GET / HTTP/1.1\r\nConnection: close\r\n\r\n") << false;
+        QTest::newRow("1.1 Close mixed case")
+            << QByteArray("GET / HTTP/1.1\r\nconnection: Close\r\n\r\n") << false;
+        QTest::newRow("1.0 default") << QByteArray("GET / HTTP/1.0\r\nHost: a\r\n\r\n") << false;
+        QTest::newRow("1.0 keep-alive")
+            << QByteArray("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n") << true;
+    }
+    void keepAlive()
+    {
+        QFETCH(QByteArray, raw);
+        QFETCH(bool, keepAlive);
+        HttpRequestParser p;
+        QVERIFY(p.feed(raw));
+        QCOMPARE(p.takeRequest().keepAlive, keepAlive);
+    }
+
+    void http10Version()
+    {
+        HttpRequestParser p;
+        QVERIFY(p.feed("GET / HTTP/1.0\r\n\r\n"));
+        QCOMPARE(p.takeRequest().versionMinor, 0);
+    }
+
+    void bodyAtLimitAccepted()
+    {
+        HttpRequestParser p(bodyLimit(100));
+        QVERIFY(p.feed(post("/v1/embeddings", QByteArray(100, 'a'))));
+        QCOMPARE(p.takeRequest().body.size(), 100);
+    }
+
+    void announcedBodyTooLarge()
+    {
+        HttpRequestParser p(bodyLimit(100));
+        // Refused from the header alone: the body never has to arrive.
+        QVERIFY(!p.feed("POST /v1/chat/completions HTTP/1.1\r\nContent-Length: 101\r\n\r\n"));
+        QVERIFY(p.failed());
+        QCOMPARE(refusal(p), "413 request_too_large");
+        QVERIFY(!p.feed("more"));
+    }
+
+    void defaultLimitIs8MiB()
+    {
+        HttpRequestParser p;
+        QVERIFY(!p.feed("POST / HTTP/1.1\r\nContent-Length: 8388609\r\n\r\n"));
+        QCOMPARE(p.errorStatus(), 413);
+        HttpRequestParser ok;
+        QVERIFY(ok.feed("POST / HTTP/1.1\r\nContent-Length: 8388608\r\n\r\n"));
+        QVERIFY(ok.inMessage());
+    }
+
+    void chunkedBodyDechunked()
+    {
+        HttpRequestParser p(bodyLimit(100));
+        QVERIFY(p.feed(chunked({QByteArray(40, 'a'), QByteArray(40, 'b')})));
+        QCOMPARE(p.takeRequest().body, QByteArray(40, 'a') + QByteArray(40, 'b'));
+    }
+
+    void chunkedBodyGrowsTooLarge()
+    {
+        HttpRequestParser p(bodyLimit(100));
+        const QByteArray raw =
+            chunked({QByteArray(40, 'a'), QByteArray(40, 'b'), QByteArray(40, 'c')});
+        QVERIFY(!feedInPieces(p, raw, 16));
+        QCOMPARE(refusal(p), "413 request_too_large");
+    }
+
+    void headersTooLarge_data()
+    {
+        QTest::addColumn<QByteArray>("raw");
+        QTest::newRow("one huge header")
+            << "GET / HTTP/1.1\r\nX-Big: " + QByteArray(33 * 1024, 'h') + "\r\n\r\n";
+        QByteArray many = "GET / HTTP/1.1\r\n";
+        for (int i = 0; i < 40; ++i)
+            many += "X-H" + QByteArray::number(i) + ": " + QByteArray(1000, 'v') + "\r\n";
+        QTest::newRow("many headers") << many + "\r\n";
+        QTest::newRow("huge target") << "GET /" + QByteArray(33 * 1024, 'p') + " HTTP/1.1\r\n\r\n";
+    }
+    void headersTooLarge()
+    {
+        QFETCH(QByteArray, raw);
+        HttpRequestParser p;
+        QVERIFY(!p.feed(raw));
+        QCOMPARE(refusal(p), "431 request_header_fields_too_large");
+    }
+
+    void headersTooLargeFedInPieces()
+    {
+        const QByteArray raw =
+            "GET / HTTP/1.1\r\nX-Big: " + QByteArray(40 * 1024, 'h') + "\r\n\r\n";
+        HttpRequestParser p;
+        QVERIFY(!feedInPieces(p, raw, 100));
+        QCOMPARE(refusal(p), "431 request_header_fields_too_large");
+    }
+
+    void headerLimitIsPerRequest()
+    {
+        // Two pipelined requests with 20 KiB of headers each: neither is over 32 KiB.
+        const QByteArray one =
+            "GET / HTTP/1.1\r\nX-Pad: " + QByteArray(20 * 1024, 'p') + "\r\n\r\n";
+        HttpRequestParser p;
+        QVERIFY(p.feed(one + one));
+        QCOMPARE(p.queued(), 2);
+    }
+
+    void garbage_data()
+    {
+        QTest::addColumn<QByteArray>("raw");
+        QTest::newRow("control bytes") << QByteArray("\x01\x02 hello");
+        QTest::newRow("unknown method") << QByteArray("FETCH / HTTP/1.1\r\n\r\n");
+        // Two framings at once is how requests are smuggled past proxies.
+        QTest::newRow("content-length and chunked")
+            << QByteArray("POST / HTTP/1.1\r\nContent-Length: 5\r\n"
+                          "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+        QTest::newRow("two content-lengths")
+            << QByteArray("POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n");
+        QTest::newRow("bad content-length")
+            << QByteArray("POST / HTTP/1.1\r\nContent-Length: abc\r\n\r\n");
+    }
+    void garbage()
+    {
+        QFETCH(QByteArray, raw);
+        HttpRequestParser p;
+        QVERIFY(!p.feed(raw));
+        QCOMPARE(refusal(p), "400 invalid_request_error");
+        QVERIFY(!p.errorMessage().isEmpty());
+        // Once refused, the connection's input stays refused.
+        QVERIFY(!p.feed("GET / HTTP/1.1\r\n\r\n"));
+        QVERIFY(!p.hasRequest());
+    }
+
+    void states()
+    {
+        HttpRequestParser p;
+        QVERIFY(!p.inHeaders());
+        QVERIFY(!p.inMessage());
+        QVERIFY(p.feed("POST /v1/chat/completions HTTP/1.1\r\nCont"));
+        QVERIFY(p.inHeaders());
+        QVERIFY(p.inMessage());
+        QVERIFY(p.feed("ent-Length: 4\r\n\r\nab"));
+        QVERIFY(!p.inHeaders());
+        QVERIFY(p.inMessage());
+        QVERIFY(!p.hasRequest());
+        QVERIFY(p.feed("cd"));
+        QVERIFY(!p.inHeaders());
+        QVERIFY(!p.inMessage());
+        QVERIFY(p.hasRequest());
+        QVERIFY(p.feed("G"));
+        QVERIFY(p.inHeaders());
+        QVERIFY(p.inMessage());
+    }
+
+    void headerNamesLowercased()
+    {
+        HttpRequestParser p;
+        QVERIFY(p.feed("GET / HTTP/1.1\r\nX-Api-KEY: Sk-Value\r\nAUTHORIZATION:   Bearer K  \r\n"
+                       "x-request-ID: AbC\r\n\r\n"));
+        const HttpRequest r = p.takeRequest();
+        QList<QByteArray> names;
+        for (const auto &h : r.headers)
+            names.append(h.first);
+        QCOMPARE(names, (QList<QByteArray>{"x-api-key", "authorization", "x-request-id"}));
+        // Values keep their case; surrounding blanks go.
+        QCOMPARE(r.header("x-api-key"), QByteArray("Sk-Value"));
+        QCOMPARE(r.header("authorization"), QByteArray("Bearer K"));
+        QCOMPARE(r.header("x-request-id"), QByteArray("AbC"));
+        QVERIFY(r.header("X-Api-KEY").isEmpty());
+    }
+
+    void headerSplitAcrossFeeds()
+    {
+        HttpRequestParser p;
+        QVERIFY(p.feed("GET / HTTP/1.1\r\nAuthori"));
+        QVERIFY(p.feed("zation: Bea"));
+        QVERIFY(p.feed("rer sk-tr-1\r\nX-A"));
+        QVERIFY(p.feed("pi-Key: two\r\n\r\n"));
+        const HttpRequest r = p.takeRequest();
+        QCOMPARE(r.header("authorization"), QByteArray("Bearer sk-tr-1"));
+        QCOMPARE(r.header("x-api-key"), QByteArray("two"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestHttpRequestParser)
+#include "tst_httprequestparser.moc"
