@@ -160,6 +160,20 @@ private Q_SLOTS:
         QCOMPARE(wal.value(0).toString(), QStringLiteral("wal"));
     }
 
+    void pathPrecedence()
+    {
+        // --db, then $TENANTRELAY_DB (the saved console setting and app-data come after).
+        const QByteArray saved = qgetenv("TENANTRELAY_DB");
+        qputenv("TENANTRELAY_DB", "/tmp/from-env.db");
+        QCOMPARE(Database::resolvePath(QStringLiteral("/tmp/from-cli.db")),
+                 QStringLiteral("/tmp/from-cli.db"));
+        QCOMPARE(Database::resolvePath(QString()), QStringLiteral("/tmp/from-env.db"));
+        if (saved.isNull())
+            qunsetenv("TENANTRELAY_DB");
+        else
+            qputenv("TENANTRELAY_DB", saved);
+    }
+
     void reopenKeepsData()
     {
         QVERIFY(seed());
