@@ -59,6 +59,15 @@ struct HttpResponseParserCallbacks
     static int onMessageComplete(http_parser *p)
     {
         auto *s = self(p);
+        // An interim 1xx answer (100 Continue, 103 Early Hints) is not the response: forget it
+        // and keep reading for the final one.
+        if (s->m_status >= 100 && s->m_status < 200 && s->m_status != 101) {
+            s->m_status = 0;
+            s->m_headers.clear();
+            s->m_headComplete = false;
+            s->m_body.clear();
+            return 0;
+        }
         s->m_complete = true;
         s->m_keepAlive = http_should_keep_alive(p) != 0;
         // One response per request: stop here so stray bytes are not taken as a second message.
@@ -119,7 +128,7 @@ bool HttpResponseParser::feed(const char *data, qsizetype size)
     if (m_complete) {
         // Bytes after a complete response on a keep-alive connection mean the connection
         // cannot be trusted for reuse.
-        if (parsed + 1 < size_t(size))
+        if (parsed < size_t(size))
             m_keepAlive = false;
         return true;
     }

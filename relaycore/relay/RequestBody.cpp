@@ -4,6 +4,8 @@
 #include <QJsonDocument>
 #include <QJsonParseError>
 
+#include <cmath>
+
 namespace relay {
 
 namespace {
@@ -73,7 +75,8 @@ std::optional<RequestBody> parseRequestBody(Endpoint endpoint, const QByteArray 
             const QJsonValue v = r.json.value(QLatin1String(field));
             if (v.isUndefined() || v.isNull())
                 continue;
-            if (!v.isDouble() || v.toDouble() < 0) {
+            const double n = v.toDouble();
+            if (!v.isDouble() || n < 0 || n != std::floor(n) || n > 1e12) {
                 *error = QByteArray("'") + field + "' must be a non-negative integer.";
                 return std::nullopt;
             }

@@ -38,13 +38,14 @@ QByteArray SseUsageFilter::event(QByteArrayView json)
 
 QByteArray SseUsageFilter::feed(QByteArrayView bytes)
 {
+    // Only the new bytes (and the 3 before them) can complete the pending event.
+    qsizetype scanFrom = qMax<qsizetype>(0, m_pending.size() - 3);
     m_pending.append(bytes);
     QByteArray out;
     qsizetype start = 0;
     for (;;) {
         qsizetype contentEnd = 0;
-        // Only the new bytes (and the 3 before them) can complete an event.
-        const qsizetype end = eventEnd(m_pending, start, &contentEnd);
+        const qsizetype end = eventEnd(m_pending, qMax(start, scanFrom), &contentEnd);
         if (end < 0)
             break;
         processEvent(QByteArrayView(m_pending).sliced(start, end - start), out);
@@ -61,7 +62,8 @@ QByteArray SseUsageFilter::finish()
     QByteArray out;
     if (!m_pending.trimmed().isEmpty()) {
         QByteArray last = m_pending;
-        last += "\n\n";
+        while (!last.endsWith("\n\n"))
+            last += '\n';
         processEvent(last, out);
     }
     m_pending.clear();

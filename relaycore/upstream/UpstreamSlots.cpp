@@ -64,11 +64,13 @@ std::shared_ptr<SlotTicket> UpstreamSlots::acquire(QObject *context,
 
 void UpstreamSlots::setMaxConnections(int maxConnections)
 {
+    // Declared before the lock so that tickets are let go of after unlocking.
     std::vector<std::shared_ptr<SlotTicket>> granted;
+    std::vector<std::shared_ptr<SlotTicket>> dropped;
     {
         std::lock_guard lock(m_mutex);
         m_max = qMax(1, maxConnections);
-        granted = grantWaitersLocked();
+        granted = grantWaitersLocked(dropped);
     }
     notifyGranted(granted);
 }
@@ -76,22 +78,29 @@ void UpstreamSlots::setMaxConnections(int maxConnections)
 void UpstreamSlots::releaseSlot()
 {
     std::vector<std::shared_ptr<SlotTicket>> granted;
+    std::vector<std::shared_ptr<SlotTicket>> dropped;
     {
         std::lock_guard lock(m_mutex);
         --m_inFlight;
-        granted = grantWaitersLocked();
+        granted = grantWaitersLocked(dropped);
     }
     notifyGranted(granted);
 }
 
-std::vector<std::shared_ptr<SlotTicket>> UpstreamSlots::grantWaitersLocked()
+std::vector<std::shared_ptr<SlotTicket>>
+UpstreamSlots::grantWaitersLocked(std::vector<std::shared_ptr<SlotTicket>> &dropped)
 {
     std::vector<std::shared_ptr<SlotTicket>> granted;
     while (m_inFlight < m_max && !m_queue.empty()) {
         std::shared_ptr<SlotTicket> ticket = m_queue.front().lock();
         m_queue.pop_front();
-        if (!ticket || ticket->m_state != SlotTicket::State::Waiting)
+        if (!ticket)
             continue;
+        if (ticket->m_state != SlotTicket::State::Waiting) {
+            // Ours may be the last reference: its destructor locks, so drop it after unlocking.
+            dropped.push_back(std::move(ticket));
+            continue;
+        }
         ticket->m_state = SlotTicket::State::Granted;
         --m_waiting;
         ++m_inFlight;

@@ -60,8 +60,11 @@ private:
     friend class SlotTicket;
     void releaseSlot();
     void leaveQueue(SlotTicket *ticket);
-    // Under the lock: hands free slots to waiters and returns them.
-    std::vector<std::shared_ptr<SlotTicket>> grantWaitersLocked();
+    // Under the lock: hands free slots to waiters and returns them. Tickets released while
+    // waiting go to `dropped`: the caller lets go of both only after unlocking, because the last
+    // reference to a ticket locks the pool in its destructor.
+    std::vector<std::shared_ptr<SlotTicket>>
+    grantWaitersLocked(std::vector<std::shared_ptr<SlotTicket>> &dropped);
     void notifyGranted(std::vector<std::shared_ptr<SlotTicket>> &granted);
 
     const QString m_name;
