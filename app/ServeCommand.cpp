@@ -89,9 +89,9 @@ int runServe(const QString &dbPath, bool demo, const QStringList &args)
             std::fputs(kServeHelp, stdout);
             return kExitOk;
         }
-        static const QStringList withValue{
-            QStringLiteral("--listen"), QStringLiteral("--workers"),
-            QStringLiteral("--max-body-mb"), QStringLiteral("--max-client-connections")};
+        static const QStringList withValue{QStringLiteral("--listen"), QStringLiteral("--workers"),
+                                           QStringLiteral("--max-body-mb"),
+                                           QStringLiteral("--max-client-connections")};
         if (!withValue.contains(arg))
             return usageError(arg.startsWith(QLatin1Char('-'))
                                   ? QStringLiteral("unknown option %1").arg(arg)
@@ -115,7 +115,8 @@ int runServe(const QString &dbPath, bool demo, const QStringList &args)
             options.server.maxBodyBytes = n * 1024 * 1024;
         } else {
             if (!parsePositive(value, 1'000'000, &n))
-                return usageError(QStringLiteral("--max-client-connections wants a positive number"));
+                return usageError(
+                    QStringLiteral("--max-client-connections wants a positive number"));
             options.server.maxClientConnections = int(n);
         }
     }
@@ -129,14 +130,15 @@ int runServe(const QString &dbPath, bool demo, const QStringList &args)
         return kExitFailure;
     }
     QTextStream(stderr) << "tenantrelay: relay listening on http://" << engine.listenAddress()
-                        << "/v1 with " << engine.stats().workers << " workers; database "
-                        << dbPath << "\n";
+                        << "/v1 with " << engine.stats().workers << " workers; database " << dbPath
+                        << "\n";
     if (!options.server.host.isLoopback())
         QTextStream(stderr) << "tenantrelay: warning: listening beyond loopback; anyone who can "
                                "reach this address can try tenant keys\n";
 
     SignalWatcher signalWatcher;
-    QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, &engine, &Engine::shutdown);
+    QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, &engine,
+                     &Engine::shutdown);
     QObject::connect(&engine, &Engine::stopped, qApp, [] { QCoreApplication::exit(kExitOk); });
     const int status = QCoreApplication::exec();
     engine.stopNow();

@@ -42,8 +42,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     resize(560, 240);
 }
 
-void MainWindow::showEngineStarted(const QString &listenAddress, const QString &dbPath,
-                                   int workers)
+void MainWindow::showEngineStarted(const QString &listenAddress, const QString &dbPath, int workers)
 {
     m_status->setText(workers == 1 ? tr("Relay running on 1 worker thread")
                                    : tr("Relay running on %1 worker threads").arg(workers));

@@ -53,8 +53,11 @@ ApiError ApiError::invalidApiKey(const QByteArray &message)
 
 ApiError ApiError::modelNotFound(const QByteArray &model)
 {
-    return {404, "invalid_request_error", "model_not_found",
-            "The model `" + model + "` does not exist or you do not have access to it.", {}};
+    return {404,
+            "invalid_request_error",
+            "model_not_found",
+            "The model `" + model + "` does not exist or you do not have access to it.",
+            {}};
 }
 
 ApiError ApiError::badRequest(const QByteArray &message)
@@ -69,26 +72,38 @@ ApiError ApiError::notFound(const QByteArray &path)
 
 ApiError ApiError::methodNotAllowed()
 {
-    return {405, "invalid_request_error", "method_not_allowed",
-            "This method is not supported for this URL.", {}};
+    return {405,
+            "invalid_request_error",
+            "method_not_allowed",
+            "This method is not supported for this URL.",
+            {}};
 }
 
 ApiError ApiError::tooLarge()
 {
-    return {413, "invalid_request_error", "request_too_large",
-            "The request body is larger than the relay accepts.", {}};
+    return {413,
+            "invalid_request_error",
+            "request_too_large",
+            "The request body is larger than the relay accepts.",
+            {}};
 }
 
 ApiError ApiError::headersTooLarge()
 {
-    return {431, "invalid_request_error", "request_header_fields_too_large",
-            "The request headers are larger than 32 KiB.", {}};
+    return {431,
+            "invalid_request_error",
+            "request_header_fields_too_large",
+            "The request headers are larger than 32 KiB.",
+            {}};
 }
 
 ApiError ApiError::requestTimeout()
 {
-    return {408, "invalid_request_error", "request_timeout",
-            "The request headers did not arrive in time.", {}};
+    return {408,
+            "invalid_request_error",
+            "request_timeout",
+            "The request headers did not arrive in time.",
+            {}};
 }
 
 ApiError ApiError::upstreamError(const QByteArray &message)

@@ -6,7 +6,10 @@ namespace relay {
 
 struct HttpRequestParserCallbacks
 {
-    static HttpRequestParser *self(http_parser *p) { return static_cast<HttpRequestParser *>(p->data); }
+    static HttpRequestParser *self(http_parser *p)
+    {
+        return static_cast<HttpRequestParser *>(p->data);
+    }
 
     static bool countHeaderBytes(HttpRequestParser *s, size_t len)
     {
@@ -136,8 +139,8 @@ bool HttpRequestParser::feed(const char *data, qsizetype size)
         return false;
     if (size <= 0)
         return true;
-    const size_t parsed = http_parser_execute(m_parser.get(), &HttpRequestParserCallbacks::settings(),
-                                              data, size_t(size));
+    const size_t parsed = http_parser_execute(
+        m_parser.get(), &HttpRequestParserCallbacks::settings(), data, size_t(size));
     if (m_errorStatus)
         return false;
     const auto err = HTTP_PARSER_ERRNO(m_parser.get());

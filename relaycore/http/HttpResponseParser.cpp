@@ -10,7 +10,10 @@ constexpr qint64 kMaxResponseHeaderBytes = 64 * 1024;
 
 struct HttpResponseParserCallbacks
 {
-    static HttpResponseParser *self(http_parser *p) { return static_cast<HttpResponseParser *>(p->data); }
+    static HttpResponseParser *self(http_parser *p)
+    {
+        return static_cast<HttpResponseParser *>(p->data);
+    }
     static void flushHeader(HttpResponseParser *s)
     {
         if (!s->m_field.isEmpty() && s->m_headers.size() < 256)
@@ -121,9 +124,8 @@ bool HttpResponseParser::feed(const char *data, qsizetype size)
         return false;
     if (m_complete || size <= 0)
         return true;
-    const size_t parsed = http_parser_execute(m_parser.get(),
-                                              &HttpResponseParserCallbacks::settings(), data,
-                                              size_t(size));
+    const size_t parsed = http_parser_execute(
+        m_parser.get(), &HttpResponseParserCallbacks::settings(), data, size_t(size));
     const auto err = HTTP_PARSER_ERRNO(m_parser.get());
     if (m_complete) {
         // Bytes after a complete response on a keep-alive connection mean the connection

@@ -64,7 +64,9 @@ bool Engine::start(QString *error)
     const qint64 idleMs = m_options.upstreamIdleMs;
     m_server = new HttpServer(
         m_options.server,
-        [context, idleMs](HttpWorker *) { return std::make_unique<ProxyHandler>(*context, idleMs); },
+        [context, idleMs](HttpWorker *) {
+            return std::make_unique<ProxyHandler>(*context, idleMs);
+        },
         m_clock, this);
     if (!m_server->start(error)) {
         stopNow();

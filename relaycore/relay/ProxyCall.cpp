@@ -81,15 +81,15 @@ void ProxyCall::forward()
     const UpstreamConfig &u = *t.upstream;
     UpstreamRequest request;
     request.endpoint = {u.tls, u.host, u.port};
-    request.path = u.basePath +
-                   (m_admission.endpoint == Endpoint::Chat ? "/chat/completions" : "/embeddings");
+    request.path =
+        u.basePath + (m_admission.endpoint == Endpoint::Chat ? "/chat/completions" : "/embeddings");
     request.body = buildUpstreamBody(m_admission.body, t.model);
     const QByteArray key = u.resolveApiKey();
     if (!key.isEmpty())
         request.headers.emplaceBack("authorization", "Bearer " + key);
     request.headers.emplaceBack("content-type", "application/json");
-    request.headers.emplaceBack("accept", m_admission.body.stream ? "text/event-stream"
-                                                                 : "application/json");
+    request.headers.emplaceBack("accept",
+                                m_admission.body.stream ? "text/event-stream" : "application/json");
     request.headers.emplaceBack("user-agent", "TenantRelay/0.1");
     request.firstByteTimeoutMs = u.timeoutMs;
 
@@ -241,7 +241,8 @@ void ProxyCall::finishStreamWithError(const QByteArray &message)
         m_exchange->endStream();
     }
     const bool haveUsage = m_filter && m_filter->hasUsage();
-    complete(502, haveUsage ? m_filter->promptTokens() : estimateTokens(m_admission.body.promptChars),
+    complete(502,
+             haveUsage ? m_filter->promptTokens() : estimateTokens(m_admission.body.promptChars),
              haveUsage ? m_filter->completionTokens()
                        : estimateTokens(m_filter ? m_filter->contentChars() : 0),
              !haveUsage, "stream_cut");
@@ -256,9 +257,8 @@ void ProxyCall::onClientGone()
     const bool haveUsage = m_filter && m_filter->hasUsage();
     const qint64 prompt =
         haveUsage ? m_filter->promptTokens() : estimateTokens(m_admission.body.promptChars);
-    const qint64 completion =
-        haveUsage ? m_filter->completionTokens()
-                  : estimateTokens(m_filter ? m_filter->contentChars() : 0);
+    const qint64 completion = haveUsage ? m_filter->completionTokens()
+                                        : estimateTokens(m_filter ? m_filter->contentChars() : 0);
     if (m_exchange)
         m_exchange->endStream();
     // 499: the client closed the request (the nginx convention).

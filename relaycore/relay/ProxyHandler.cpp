@@ -138,7 +138,8 @@ void ProxyHandler::handleModels(HttpExchange *exchange, const QByteArray &reques
     }
     const QJsonObject body{{QStringLiteral("object"), QStringLiteral("list")},
                            {QStringLiteral("data"), data}};
-    exchange->respond(200, baseHeaders(requestId), QJsonDocument(body).toJson(QJsonDocument::Compact));
+    exchange->respond(200, baseHeaders(requestId),
+                      QJsonDocument(body).toJson(QJsonDocument::Compact));
 }
 
 void ProxyHandler::handleProxy(HttpExchange *exchange, const QByteArray &requestId,
@@ -159,7 +160,8 @@ void ProxyHandler::handleProxy(HttpExchange *exchange, const QByteArray &request
     rejected.endpoint = endpoint == Endpoint::Chat ? "chat" : "embeddings";
 
     QByteArray message;
-    std::optional<RequestBody> body = parseRequestBody(endpoint, exchange->request().body, &message);
+    std::optional<RequestBody> body =
+        parseRequestBody(endpoint, exchange->request().body, &message);
     if (!body)
         return reject(exchange, rejected, ApiError::badRequest(message));
     rejected.requestedModel = body->model;

@@ -112,8 +112,8 @@ void Simulator::clearReceived()
 
 QString Simulator::completionText(int tokens)
 {
-    static const char *const words[] = {"The",   "relay",  "keeps", "every", "tenant", "inside",
-                                        "its",   "limits", "and",   "meters", "each",  "token"};
+    static const char *const words[] = {"The", "relay",  "keeps", "every",  "tenant", "inside",
+                                        "its", "limits", "and",   "meters", "each",   "token"};
     QStringList out;
     for (int i = 0; i < tokens; ++i)
         out.append(QLatin1String(words[i % 12]));

@@ -82,9 +82,13 @@ private:
             case SimFault::Status: {
                 HttpHeaders extra;
                 if (m_fault->retryAfterSeconds >= 0)
-                    extra.emplaceBack("retry-after", QByteArray::number(m_fault->retryAfterSeconds));
-                ApiError e{m_fault->status, "server_error", "simulated",
-                           "simulated failure " + QByteArray::number(m_fault->status), {}};
+                    extra.emplaceBack("retry-after",
+                                      QByteArray::number(m_fault->retryAfterSeconds));
+                ApiError e{m_fault->status,
+                           "server_error",
+                           "simulated",
+                           "simulated failure " + QByteArray::number(m_fault->status),
+                           {}};
                 respond(m_fault->status, e.body(), extra);
                 return;
             }
@@ -155,7 +159,8 @@ private:
                     packed.append(reinterpret_cast<const char *>(&v), sizeof v);
                 }
                 const QJsonValue embedding =
-                    base64 ? QJsonValue(QString::fromLatin1(packed.toBase64())) : QJsonValue(vector);
+                    base64 ? QJsonValue(QString::fromLatin1(packed.toBase64()))
+                           : QJsonValue(vector);
                 data.append(QJsonObject{{QStringLiteral("object"), QStringLiteral("embedding")},
                                         {QStringLiteral("index"), i},
                                         {QStringLiteral("embedding"), embedding}});
@@ -192,8 +197,8 @@ private:
         }
         m_includeUsage = body->clientWantsUsage;
         m_words = text.split(QLatin1Char(' '), Qt::SkipEmptyParts);
-        m_exchange->beginStream(200, {{"content-type", "text/event-stream"},
-                                      {"cache-control", "no-cache"}});
+        m_exchange->beginStream(
+            200, {{"content-type", "text/event-stream"}, {"cache-control", "no-cache"}});
         sendChunk(QJsonObject{{QStringLiteral("role"), QStringLiteral("assistant")},
                               {QStringLiteral("content"), QString()}},
                   QJsonValue::Null);

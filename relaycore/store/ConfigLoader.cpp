@@ -70,8 +70,9 @@ DirectorySnapshotPtr load(QSqlDatabase &db, QString *error)
         k.revoked = q.value(3).toBool();
         snap->keysByHash.insert(q.value(0).toByteArray(), k);
     }
-    if (!q.exec(QStringLiteral("SELECT name, kind, base_url, api_key_env, api_key, max_connections, "
-                               "timeout_ms, enabled, position FROM upstreams ORDER BY position")))
+    if (!q.exec(
+            QStringLiteral("SELECT name, kind, base_url, api_key_env, api_key, max_connections, "
+                           "timeout_ms, enabled, position FROM upstreams ORDER BY position")))
         return fail(q);
     while (q.next()) {
         UpstreamConfig u;
@@ -109,7 +110,8 @@ DirectorySnapshotPtr load(QSqlDatabase &db, QString *error)
     if (!q.exec(QStringLiteral("SELECT model, input, output FROM prices ORDER BY model")))
         return fail(q);
     while (q.next())
-        snap->prices.push_back({q.value(0).toString(), q.value(1).toDouble(), q.value(2).toDouble()});
+        snap->prices.push_back(
+            {q.value(0).toString(), q.value(1).toDouble(), q.value(2).toDouble()});
     q.finish();
     db.commit();
     return snap;

@@ -96,7 +96,8 @@ bool Database::open(const QString &path, QString *error)
     m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
     if (!m_db.open()) {
         if (error)
-            *error = QStringLiteral("cannot open database %1: %2").arg(path, m_db.lastError().text());
+            *error =
+                QStringLiteral("cannot open database %1: %2").arg(path, m_db.lastError().text());
         close();
         return false;
     }
@@ -162,8 +163,8 @@ bool Database::migrate(QString *error)
             version = current;
             continue;
         }
-        const QStringList statements = script.split(QRegularExpression(QStringLiteral("\\n;\\s*\\n?")),
-                                                    Qt::SkipEmptyParts);
+        const QStringList statements =
+            script.split(QRegularExpression(QStringLiteral("\\n;\\s*\\n?")), Qt::SkipEmptyParts);
         for (const QString &statement : statements) {
             if (statement.trimmed().isEmpty())
                 continue;

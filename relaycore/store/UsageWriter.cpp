@@ -16,8 +16,8 @@ const char kInsertSql[] =
     "requested_model, served_model, upstream, status, prompt_tokens, completion_tokens, cost_usd, "
     "priced, latency_ms, ttfb_ms, streamed, estimated, error) "
     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-const char kLastUsedSql[] =
-    "UPDATE api_keys SET last_used = ?1 WHERE prefix = ?2 AND (last_used IS NULL OR last_used < ?1)";
+const char kLastUsedSql[] = "UPDATE api_keys SET last_used = ?1 WHERE prefix = ?2 AND (last_used "
+                            "IS NULL OR last_used < ?1)";
 
 void bindText(sqlite3_stmt *st, int i, const QByteArray &v)
 {

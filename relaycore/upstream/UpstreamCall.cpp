@@ -163,8 +163,8 @@ void UpstreamCall::onSocketError()
             onDisconnected();
             return;
         }
-        fail(UpstreamFailure::ConnectFailed, "could not connect to the upstream: " +
-                                                 socket->errorString().toUtf8());
+        fail(UpstreamFailure::ConnectFailed,
+             "could not connect to the upstream: " + socket->errorString().toUtf8());
         return;
     }
     if (socket->state() == QAbstractSocket::UnconnectedState)

@@ -24,10 +24,10 @@ struct UpstreamRequest
 };
 
 enum class UpstreamFailure {
-    ConnectFailed,   // refused, unreachable, TLS handshake failed, connect timeout
-    Reset,           // the connection dropped before the response was complete
+    ConnectFailed, // refused, unreachable, TLS handshake failed, connect timeout
+    Reset,         // the connection dropped before the response was complete
     FirstByteTimeout,
-    StreamIdle,      // an open response stayed silent too long
+    StreamIdle, // an open response stayed silent too long
     Malformed,
 };
 

@@ -38,8 +38,8 @@ UpstreamConnection::~UpstreamConnection()
 void UpstreamConnection::open()
 {
     if (m_endpoint.tls)
-        static_cast<QSslSocket *>(m_socket.get())->connectToHostEncrypted(m_endpoint.host,
-                                                                           m_endpoint.port);
+        static_cast<QSslSocket *>(m_socket.get())
+            ->connectToHostEncrypted(m_endpoint.host, m_endpoint.port);
     else
         m_socket->connectToHost(m_endpoint.host, m_endpoint.port);
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);

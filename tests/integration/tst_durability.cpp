@@ -61,7 +61,8 @@ private:
             }
             client->deleteLater();
             if (r.complete)
-                QMetaObject::invokeMethod(this, [this] { next(); }, Qt::QueuedConnection);
+                QMetaObject::invokeMethod(
+                    this, [this] { next(); }, Qt::QueuedConnection);
         });
         client->send("POST", "/v1/chat/completions",
                      RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("load")),
@@ -92,9 +93,8 @@ private:
         port = freePort();
         relay.setProgram(qEnvironmentVariable("TENANTRELAY_BIN"));
         relay.setArguments({QStringLiteral("--db"), h->dbPath(), QStringLiteral("serve"),
-                            QStringLiteral("--listen"),
-                            QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--workers"),
-                            QStringLiteral("2")});
+                            QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port),
+                            QStringLiteral("--workers"), QStringLiteral("2")});
         relay.setProcessChannelMode(QProcess::ForwardedErrorChannel);
         relay.start();
         QVERIFY(relay.waitForStarted());
@@ -146,10 +146,11 @@ private Q_SLOTS:
             if (d.status != 200)
                 continue;
             ++served;
-            QVERIFY2(metered.contains(d.requestId),
-                     qPrintable(QStringLiteral("request %1 (of %2 served) is not in the usage table")
-                                    .arg(QString::fromLatin1(d.requestId))
-                                    .arg(load.done().size())));
+            QVERIFY2(
+                metered.contains(d.requestId),
+                qPrintable(QStringLiteral("request %1 (of %2 served) is not in the usage table")
+                               .arg(QString::fromLatin1(d.requestId))
+                               .arg(load.done().size())));
         }
         QVERIFY(served >= 300);
     }
@@ -188,7 +189,10 @@ private Q_SLOTS:
                 ++lostRecent;
             }
         }
-        QVERIFY2(mustHave >= 400, qPrintable(QStringLiteral("%1 served before the kill, %2 answers in all").arg(mustHave).arg(load.done().size())));
+        QVERIFY2(mustHave >= 400,
+                 qPrintable(QStringLiteral("%1 served before the kill, %2 answers in all")
+                                .arg(mustHave)
+                                .arg(load.done().size())));
         qInfo("kill -9: %d requests finished more than 100 ms before the kill, all metered; "
               "%d of the last 100 ms not yet written",
               mustHave, lostRecent);

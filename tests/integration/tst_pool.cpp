@@ -29,16 +29,14 @@ private Q_SLOTS:
         std::vector<std::unique_ptr<TestHttpClient>> clients;
         for (int i = 0; i < kStreams; ++i) {
             clients.push_back(std::make_unique<TestHttpClient>(h.port()));
-            clients.back()->send(
-                "POST", "/v1/chat/completions",
-                RelayHarness::chatBody(QStringLiteral("gpt-4o"),
-                                       QStringLiteral("stream %1").arg(i), true),
-                TestHttpClient::bearer(key));
+            clients.back()->send("POST", "/v1/chat/completions",
+                                 RelayHarness::chatBody(QStringLiteral("gpt-4o"),
+                                                        QStringLiteral("stream %1").arg(i), true),
+                                 TestHttpClient::bearer(key));
         }
-        QTRY_VERIFY_WITH_TIMEOUT(
-            std::all_of(clients.begin(), clients.end(),
-                        [](const auto &c) { return c->response().complete; }),
-            60'000);
+        QTRY_VERIFY_WITH_TIMEOUT(std::all_of(clients.begin(), clients.end(),
+                                             [](const auto &c) { return c->response().complete; }),
+                                 60'000);
         const QString expected = Simulator::completionText(6);
         for (const auto &c : clients) {
             QCOMPARE(c->response().status, 200);
@@ -79,10 +77,10 @@ private Q_SLOTS:
         QVERIFY(h.start());
 
         TestHttpClient client(h.port());
-        client.send("POST", "/v1/chat/completions",
-                    RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("long one"),
-                                           true),
-                    TestHttpClient::bearer(key));
+        client.send(
+            "POST", "/v1/chat/completions",
+            RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("long one"), true),
+            TestHttpClient::bearer(key));
         QVERIFY(client.waitFirstBody());
         QTRY_VERIFY(client.response().body.count("data: ") >= 4);
         client.close();
@@ -135,10 +133,10 @@ private Q_SLOTS:
         std::vector<std::unique_ptr<TestHttpClient>> clients;
         for (int i = 0; i < 4; ++i) {
             clients.push_back(std::make_unique<TestHttpClient>(h.port()));
-            clients.back()->send("POST", "/v1/chat/completions",
-                                 RelayHarness::chatBody(QStringLiteral("gpt-4o"),
-                                                        QStringLiteral("order %1").arg(i)),
-                                 TestHttpClient::bearer(key));
+            clients.back()->send(
+                "POST", "/v1/chat/completions",
+                RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("order %1").arg(i)),
+                TestHttpClient::bearer(key));
             // Let each request reach the relay's queue before the next one is sent.
             if (i == 0)
                 QTRY_COMPARE(h.sim().stats().inFlight, 1);
@@ -168,10 +166,10 @@ private Q_SLOTS:
                   RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("hang")),
                   TestHttpClient::bearer(key));
         QTRY_COMPARE(h.sim().stats().inFlight, 1);
-        const TestResponse r = request(
-            h.port(), "POST", "/v1/chat/completions",
-            RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("waits")),
-            TestHttpClient::bearer(key));
+        const TestResponse r =
+            request(h.port(), "POST", "/v1/chat/completions",
+                    RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("waits")),
+                    TestHttpClient::bearer(key));
         QCOMPARE(r.status, 503);
         QCOMPARE(r.json()["error"].toObject()["code"].toString(),
                  QStringLiteral("server_overloaded"));

@@ -56,7 +56,8 @@ private Q_SLOTS:
         const TestResponse r = chat(body, key);
         QCOMPARE(r.status, 200);
         const QJsonObject json = r.json();
-        QCOMPARE(json.value(QStringLiteral("object")).toString(), QStringLiteral("chat.completion"));
+        QCOMPARE(json.value(QStringLiteral("object")).toString(),
+                 QStringLiteral("chat.completion"));
         QCOMPARE(json.value(QStringLiteral("model")).toString(), QStringLiteral("gpt-4o-mini"));
         QCOMPARE(r.header("x-tenantrelay-upstream"), QByteArray("sim"));
         const QByteArray requestId = r.header("x-request-id");
@@ -101,10 +102,10 @@ private Q_SLOTS:
         h->sim().setChunkIntervalMs(150);
         h->sim().setCompletionTokens(8);
         TestHttpClient client(h->port());
-        client.send("POST", "/v1/chat/completions",
-                    RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("stream me"),
-                                           true),
-                    TestHttpClient::bearer(key));
+        client.send(
+            "POST", "/v1/chat/completions",
+            RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("stream me"), true),
+            TestHttpClient::bearer(key));
         QVERIFY(client.waitFirstBody());
         // The first event is here while the simulated provider is still producing the rest.
         QVERIFY(!client.response().complete);
@@ -149,10 +150,10 @@ private Q_SLOTS:
 
     void streamingKeepsUsageChunkWhenClientAsks()
     {
-        const TestResponse r = chat(RelayHarness::chatBody(QStringLiteral("gpt-4o"),
-                                                           QStringLiteral("usage please"), true,
-                                                           QStringLiteral(R"("stream_options":{"include_usage":true})")),
-                                    key);
+        const TestResponse r = chat(
+            RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("usage please"), true,
+                                   QStringLiteral(R"("stream_options":{"include_usage":true})")),
+            key);
         QCOMPARE(r.status, 200);
         bool sawUsage = false;
         for (const QByteArray &d : r.sseData()) {
@@ -166,13 +167,14 @@ private Q_SLOTS:
     void embeddingsAreForwardedAndMetered()
     {
         const QByteArray body = R"({"model":"gpt-4o","input":["alpha beta","gamma"]})";
-        const TestResponse r = request(h->port(), "POST", "/v1/embeddings", body,
-                                       TestHttpClient::bearer(key));
+        const TestResponse r =
+            request(h->port(), "POST", "/v1/embeddings", body, TestHttpClient::bearer(key));
         QCOMPARE(r.status, 200);
         QCOMPARE(r.json().value(QStringLiteral("data")).toArray().size(), 2);
         const auto rows = h->usageRows();
         QCOMPARE(rows.size(), 1);
-        QCOMPARE(rows[0].value(QStringLiteral("endpoint")).toString(), QStringLiteral("embeddings"));
+        QCOMPARE(rows[0].value(QStringLiteral("endpoint")).toString(),
+                 QStringLiteral("embeddings"));
         QCOMPARE(rows[0].value(QStringLiteral("prompt_tokens")).toLongLong(), 4); // ceil(15/4)
     }
 
@@ -193,17 +195,18 @@ private Q_SLOTS:
 
     void badKeysGet401()
     {
-        const QByteArray body = RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("x"));
+        const QByteArray body =
+            RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("x"));
         TestResponse r = request(h->port(), "POST", "/v1/chat/completions", body);
         QCOMPARE(r.status, 401);
-        QCOMPARE(r.json()["error"].toObject()["code"].toString(), QStringLiteral("invalid_api_key"));
+        QCOMPARE(r.json()["error"].toObject()["code"].toString(),
+                 QStringLiteral("invalid_api_key"));
         QCOMPARE(r.json()["error"].toObject()["type"].toString(),
                  QStringLiteral("invalid_request_error"));
         r = chat(body, QStringLiteral("sk-tr-thisisnotakeythisisnotakeythisisnotakey"));
         QCOMPARE(r.status, 401);
         // x-api-key works as well as a bearer token.
-        r = request(h->port(), "POST", "/v1/chat/completions", body,
-                    {{"x-api-key", key.toUtf8()}});
+        r = request(h->port(), "POST", "/v1/chat/completions", body, {{"x-api-key", key.toUtf8()}});
         QCOMPARE(r.status, 200);
         // Disabled tenant, then revoked key.
         TenantChanges off;
@@ -222,10 +225,11 @@ private Q_SLOTS:
 
     void modelNotAllowedIs404AndNeverForwarded()
     {
-        const TestResponse r = chat(
-            RelayHarness::chatBody(QStringLiteral("gpt-5-secret"), QStringLiteral("x")), key);
+        const TestResponse r =
+            chat(RelayHarness::chatBody(QStringLiteral("gpt-5-secret"), QStringLiteral("x")), key);
         QCOMPARE(r.status, 404);
-        QCOMPARE(r.json()["error"].toObject()["code"].toString(), QStringLiteral("model_not_found"));
+        QCOMPARE(r.json()["error"].toObject()["code"].toString(),
+                 QStringLiteral("model_not_found"));
         QCOMPARE(h->sim().stats().requests, 0);
         const auto rows = h->usageRows();
         QCOMPARE(rows.size(), 1);
@@ -242,15 +246,20 @@ private Q_SLOTS:
         const TestResponse r =
             chat(RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("x")), key);
         QCOMPARE(r.status, 404);
-        QCOMPARE(r.json()["error"].toObject()["code"].toString(), QStringLiteral("model_not_found"));
+        QCOMPARE(r.json()["error"].toObject()["code"].toString(),
+                 QStringLiteral("model_not_found"));
     }
 
     void malformedBodiesGet400()
     {
-        const QList<QByteArray> bodies{"{not json", "[1,2]", R"({"messages":[]})",
-                                       R"({"model":"gpt-4o"})", R"({"model":7,"messages":[]})",
-                                       R"({"model":"gpt-4o","messages":"hi"})",
-                                       R"({"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"stream":"yes"})"};
+        const QList<QByteArray> bodies{
+            "{not json",
+            "[1,2]",
+            R"({"messages":[]})",
+            R"({"model":"gpt-4o"})",
+            R"({"model":7,"messages":[]})",
+            R"({"model":"gpt-4o","messages":"hi"})",
+            R"({"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"stream":"yes"})"};
         for (const QByteArray &body : bodies) {
             const TestResponse r = chat(body, key);
             QCOMPARE(r.status, 400);
@@ -264,8 +273,8 @@ private Q_SLOTS:
 
     void oversizeBodyGets413()
     {
-        const QByteArray big = RelayHarness::chatBody(QStringLiteral("gpt-4o"),
-                                                      QString(70 * 1024, QLatin1Char('a')));
+        const QByteArray big =
+            RelayHarness::chatBody(QStringLiteral("gpt-4o"), QString(70 * 1024, QLatin1Char('a')));
         const TestResponse r = chat(big, key);
         QCOMPARE(r.status, 413);
         QCOMPARE(r.json()["error"].toObject()["code"].toString(),
@@ -319,13 +328,13 @@ private Q_SLOTS:
     void aliasAndRouteRewriteTheModel()
     {
         h->admin().setAlias(QStringLiteral("gpt-4"), QStringLiteral("gpt-4o"));
-        QVERIFY(h->admin().setRoute(QStringLiteral("gpt-4o"), {QStringLiteral("sim:sim-large")}).ok);
+        QVERIFY(
+            h->admin().setRoute(QStringLiteral("gpt-4o"), {QStringLiteral("sim:sim-large")}).ok);
         h->reload();
         const TestResponse r =
             chat(RelayHarness::chatBody(QStringLiteral("gpt-4"), QStringLiteral("x")), key);
         QCOMPARE(r.status, 200);
-        const QJsonObject sent =
-            QJsonDocument::fromJson(h->sim().received().last().body).object();
+        const QJsonObject sent = QJsonDocument::fromJson(h->sim().received().last().body).object();
         QCOMPARE(sent.value(QStringLiteral("model")).toString(), QStringLiteral("sim-large"));
         // The response carries the model name the upstream answered with.
         QCOMPARE(r.json().value(QStringLiteral("model")).toString(), QStringLiteral("sim-large"));

@@ -97,7 +97,8 @@ private Q_SLOTS:
         QVERIFY(!client.response().complete);
         clock.advance(1'500);
         QVERIFY(client.waitDone(3000));
-        const QJsonObject last = QJsonDocument::fromJson(client.response().sseData().last()).object();
+        const QJsonObject last =
+            QJsonDocument::fromJson(client.response().sseData().last()).object();
         QCOMPARE(last["error"].toObject()["code"].toString(), QStringLiteral("upstream_error"));
         const auto rows = h->usageRows();
         QCOMPARE(rows.size(), 1);

@@ -49,8 +49,8 @@ void TestHttpClient::connectIfNeeded()
     }
 }
 
-void TestHttpClient::send(const QByteArray &method, const QByteArray &path,
-                          const QByteArray &body, const HttpHeaders &headers)
+void TestHttpClient::send(const QByteArray &method, const QByteArray &path, const QByteArray &body,
+                          const HttpHeaders &headers)
 {
     QByteArray out = method + ' ' + path + " HTTP/1.1\r\nhost: 127.0.0.1\r\n";
     for (const auto &h : headers)
@@ -118,8 +118,8 @@ bool TestHttpClient::waitFirstBody(int timeoutMs)
 
 bool TestHttpClient::waitClosed(int timeoutMs)
 {
-    return QTest::qWaitFor(
-        [this] { return m_socket.state() == QAbstractSocket::UnconnectedState; }, timeoutMs);
+    return QTest::qWaitFor([this] { return m_socket.state() == QAbstractSocket::UnconnectedState; },
+                           timeoutMs);
 }
 
 void TestHttpClient::close()
