@@ -8,6 +8,15 @@
 
 namespace relay {
 
+namespace {
+// Qt reads at most this much from the kernel ahead of the parser; beyond it the client's TCP
+// window closes, so a client that floods the relay pays for it, not the relay's memory.
+constexpr qint64 kReadBufferBytes = 64 * 1024;
+// Answers not yet taken by the client, above which the relay stops producing more for it.
+constexpr qint64 kWriteHighWater = 1024 * 1024;
+constexpr qint64 kWriteLowWater = 256 * 1024;
+} // namespace
+
 HttpConnection::HttpConnection(qintptr socketDescriptor, HttpWorker *worker)
     : QObject(worker), m_worker(worker),
       m_parser({worker->config().maxBodyBytes, worker->config().maxHeaderBytes})
@@ -16,10 +25,29 @@ HttpConnection::HttpConnection(qintptr socketDescriptor, HttpWorker *worker)
     if (!m_valid)
         return;
     m_socket.setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    m_socket.setReadBufferSize(kReadBufferBytes);
     m_peer = m_socket.peerAddress();
     m_lastActivityMs = m_worker->clock().monotonicMs();
     connect(&m_socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
     connect(&m_socket, &QTcpSocket::disconnected, this, &HttpConnection::onDisconnected);
+    connect(&m_socket, &QTcpSocket::bytesWritten, this, &HttpConnection::onBytesWritten);
+}
+
+bool HttpConnection::clientBacklogged() const
+{
+    return m_socket.bytesToWrite() > kWriteHighWater;
+}
+
+void HttpConnection::onBytesWritten()
+{
+    if (m_socket.bytesToWrite() > kWriteLowWater)
+        return;
+    if (m_active)
+        m_active->notifyClientDrained();
+    if (m_waitingForDrain) {
+        m_waitingForDrain = false;
+        QMetaObject::invokeMethod(this, &HttpConnection::processNext, Qt::QueuedConnection);
+    }
 }
 
 HttpConnection::~HttpConnection()
@@ -34,8 +62,10 @@ void HttpConnection::onReadyRead()
         m_socket.readAll();
         return;
     }
-    // Enough pipelined requests parsed ahead: leave the rest in the socket until they drain.
-    if (m_parser.queued() >= m_worker->config().maxPipelined)
+    // One request at a time: while one is being answered, or parsed ones wait, or the client
+    // is not taking its answers, the rest stays in the socket (and then in the client's TCP
+    // window) rather than in the relay's memory.
+    if (m_active || m_parser.hasRequest() || clientBacklogged())
         return;
     const QByteArray data = m_socket.readAll();
     if (data.isEmpty())
@@ -46,6 +76,8 @@ void HttpConnection::onReadyRead()
     m_parser.feed(data);
     if (!wasInHeaders && m_parser.inHeaders())
         m_headerStartMs = now;
+    if (m_parser.takeContinueRequest())
+        writeBytes("HTTP/1.1 100 Continue\r\n\r\n");
     processNext();
 }
 
@@ -55,6 +87,10 @@ void HttpConnection::processNext()
         return;
     m_dispatching = true;
     while (!m_active && !m_closing && !m_gone) {
+        if (clientBacklogged()) {
+            m_waitingForDrain = true; // onBytesWritten resumes
+            break;
+        }
         if (m_parser.hasRequest()) {
             auto *exchange =
                 new HttpExchange(this, m_parser.takeRequest(), m_worker->clock().monotonicMs());
@@ -67,7 +103,8 @@ void HttpConnection::processNext()
         break;
     }
     m_dispatching = false;
-    if (!m_active && !m_closing && !m_gone && m_socket.bytesAvailable() > 0)
+    if (!m_active && !m_closing && !m_gone && !m_waitingForDrain && !m_parser.hasRequest() &&
+        m_socket.bytesAvailable() > 0)
         QMetaObject::invokeMethod(this, &HttpConnection::onReadyRead, Qt::QueuedConnection);
 }
 
@@ -165,7 +202,13 @@ void HttpConnection::checkTimeouts(qint64 nowMs)
             refuse(408, "request_timeout", "headers not complete in time");
         return;
     }
-    if (nowMs - m_lastActivityMs >= cfg.idleTimeoutMs)
+    // A whole request (body included) gets the idle timeout at most, however it trickles in.
+    if (m_parser.inMessage()) {
+        if (nowMs - m_headerStartMs >= cfg.idleTimeoutMs)
+            refuse(408, "request_timeout", "request not complete in time");
+        return;
+    }
+    if (m_worker->isDraining() || nowMs - m_lastActivityMs >= cfg.idleTimeoutMs)
         closeNow();
 }
 

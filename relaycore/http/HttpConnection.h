@@ -30,6 +30,8 @@ private:
     friend class HttpExchange;
     void onReadyRead();
     void onDisconnected();
+    void onBytesWritten();
+    bool clientBacklogged() const;
     void processNext();
     void exchangeFinished(HttpExchange *exchange, bool keepAlive);
     void exchangeAborted(HttpExchange *exchange);
@@ -49,6 +51,7 @@ private:
     bool m_closing = false;
     bool m_gone = false;
     bool m_dispatching = false;
+    bool m_waitingForDrain = false;
     bool m_destroyed = false;
 };
 

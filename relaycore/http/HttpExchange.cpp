@@ -1,6 +1,7 @@
 #include "HttpExchange.h"
 
 #include "HttpConnection.h"
+#include "HttpWorker.h"
 
 namespace relay {
 
@@ -8,6 +9,11 @@ HttpExchange::HttpExchange(HttpConnection *connection, HttpRequest request, qint
     : QObject(connection), m_connection(connection), m_request(std::move(request)),
       m_receivedMs(receivedMs)
 {
+}
+
+bool HttpExchange::isDraining() const
+{
+    return m_connection->m_worker->isDraining();
 }
 
 QHostAddress HttpExchange::peerAddress() const
@@ -23,7 +29,7 @@ void HttpExchange::respond(int status, const HttpHeaders &headers, const QByteAr
         endStream();
         return;
     }
-    const bool keepAlive = m_request.keepAlive;
+    const bool keepAlive = m_request.keepAlive && !isDraining();
     if (!m_clientGone)
         m_connection->writeBytes(buildHttpResponse(status, headers, body, keepAlive));
     finish(keepAlive);
@@ -60,7 +66,7 @@ void HttpExchange::endStream()
     }
     if (!m_clientGone && m_chunked)
         m_connection->writeBytes(kLastChunk);
-    finish(m_chunked && m_request.keepAlive);
+    finish(m_chunked && m_request.keepAlive && !isDraining());
 }
 
 void HttpExchange::abortConnection()
@@ -75,6 +81,11 @@ void HttpExchange::abortConnection()
 qint64 HttpExchange::pendingClientBytes() const
 {
     return m_clientGone ? 0 : m_connection->m_socket.bytesToWrite();
+}
+
+bool HttpExchange::isClientBacklogged() const
+{
+    return !m_clientGone && m_connection->clientBacklogged();
 }
 
 void HttpExchange::markClientGone()

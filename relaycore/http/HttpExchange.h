@@ -34,18 +34,26 @@ public:
     void abortConnection();
 
     bool isClientGone() const { return m_clientGone; }
+    // The server is shutting down: the connection closes after this answer.
+    bool isDraining() const;
     bool isFinished() const { return m_finished; }
     bool isStreaming() const { return m_streaming; }
     // Bytes written to the client socket but not yet sent.
     qint64 pendingClientBytes() const;
+    // The client is taking too long to read what it was sent: a streaming handler should pause
+    // its source until clientDrained().
+    bool isClientBacklogged() const;
 
 Q_SIGNALS:
     // The client closed its connection before the response was complete.
     void clientGone();
+    // The client has caught up with what it was sent.
+    void clientDrained();
 
 private:
     friend class HttpConnection;
     void markClientGone();
+    void notifyClientDrained() { Q_EMIT clientDrained(); }
     void finish(bool keepAlive);
 
     HttpConnection *m_connection;

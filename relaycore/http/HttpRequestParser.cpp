@@ -2,6 +2,8 @@
 
 #include <http_parser.h>
 
+#include <climits>
+
 namespace relay {
 
 struct HttpRequestParserCallbacks
@@ -82,6 +84,9 @@ struct HttpRequestParserCallbacks
             s->fail(413, "request body is larger than the relay accepts");
             return -1;
         }
+        if (r.header("expect").toLower() == "100-continue" && p->content_length > 0 &&
+            p->content_length != ULLONG_MAX)
+            s->m_wantsContinue = true;
         return 0;
     }
     static int onBody(http_parser *p, const char *at, size_t len)
@@ -97,6 +102,7 @@ struct HttpRequestParserCallbacks
     static int onMessageComplete(http_parser *p)
     {
         auto *s = self(p);
+        s->m_wantsContinue = false; // the body came without waiting
         s->m_current.keepAlive = http_should_keep_alive(p) != 0;
         s->m_ready.push_back(std::move(s->m_current));
         s->m_current = HttpRequest();

@@ -43,6 +43,13 @@ public:
     bool inHeaders() const { return m_inHeaders; }
     // Part of a request has arrived.
     bool inMessage() const { return m_inMessage; }
+    // True once per request that sent "Expect: 100-continue" and waits for it before its body.
+    bool takeContinueRequest()
+    {
+        const bool wanted = m_wantsContinue;
+        m_wantsContinue = false;
+        return wanted;
+    }
 
 private:
     friend struct HttpRequestParserCallbacks;
@@ -56,6 +63,7 @@ private:
     bool m_lastWasValue = false;
     bool m_inHeaders = false;
     bool m_inMessage = false;
+    bool m_wantsContinue = false;
     qint64 m_headerBytes = 0;
     std::deque<HttpRequest> m_ready;
     int m_errorStatus = 0;

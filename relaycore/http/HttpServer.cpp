@@ -3,6 +3,7 @@
 #include "HttpWorker.h"
 
 #include <QTcpServer>
+#include <QTimer>
 
 #include <sys/resource.h>
 
@@ -25,18 +26,40 @@ qint64 raiseOpenFileLimit()
 class HttpAcceptor : public QTcpServer
 {
 public:
-    explicit HttpAcceptor(HttpServer *server) : m_server(server) {}
+    explicit HttpAcceptor(HttpServer *server) : m_server(server)
+    {
+        connect(this, &QTcpServer::acceptError, this, [this] { backOff(); });
+    }
 
     void pauseIfAtCap(int open)
     {
         if (open >= m_server->m_config.maxClientConnections && !m_paused) {
             m_paused = true;
             pauseAccepting();
+            // A connection may have closed between the count and the pause, seeing nothing
+            // paused and so waking nobody.
+            resumeIfBelowCap();
         }
+    }
+    // accept() failed (out of file descriptors, most likely): Qt would retry at once and spin,
+    // so wait a little before trying again.
+    void backOff()
+    {
+        if (m_backingOff)
+            return;
+        m_backingOff = true;
+        pauseAccepting();
+        QTimer::singleShot(100, this, [this] {
+            m_backingOff = false;
+            if (!m_paused)
+                resumeAccepting();
+            else
+                resumeIfBelowCap();
+        });
     }
     void resumeIfBelowCap()
     {
-        if (m_paused && isListening() &&
+        if (m_paused && !m_backingOff && isListening() &&
             m_server->m_openConnections.load() < m_server->m_config.maxClientConnections) {
             m_paused = false;
             resumeAccepting();
@@ -53,6 +76,7 @@ protected:
 private:
     HttpServer *m_server;
     std::atomic<bool> m_paused{false};
+    bool m_backingOff = false;
 };
 
 HttpServer::HttpServer(const ServerConfig &config, HttpHandlerFactory factory, Clock &clock,
@@ -71,7 +95,17 @@ HttpServer::~HttpServer()
 
 bool HttpServer::start(QString *error)
 {
-    raiseOpenFileLimit();
+    // Each client connection may need an upstream connection too, and the database, logs and
+    // idle upstream connections need some: keep the cap where accept() cannot run dry.
+    const qint64 files = raiseOpenFileLimit();
+    if (files > 0) {
+        const int fit = int(qMax<qint64>(8, (files - 128) / 2));
+        if (m_config.maxClientConnections > fit) {
+            qWarning("tenantrelay: the open-file limit (%lld) allows %d client connections, not %d",
+                     files, fit, m_config.maxClientConnections);
+            m_config.maxClientConnections = fit;
+        }
+    }
     m_acceptorThread = new QThread;
     m_acceptorThread->setObjectName(QStringLiteral("relay-acceptor"));
     m_acceptor = new HttpAcceptor(this);

@@ -33,6 +33,9 @@ public:
     bool start(QString *error);
     // Stops taking new connections; open ones carry on.
     void stopAccepting();
+    // Shutting down: answers say "connection: close", idle connections are closed.
+    void beginDrain() { m_draining.store(true); }
+    bool isDraining() const { return m_draining.load(std::memory_order_relaxed); }
     // Closes every connection and joins the worker threads.
     void stopWorkers();
 
@@ -61,6 +64,7 @@ private:
     std::mutex m_acceptorMutex;
     quint16 m_port = 0;
     std::atomic<int> m_openConnections{0};
+    std::atomic<bool> m_draining{false};
     size_t m_next = 0; // acceptor thread only
 };
 

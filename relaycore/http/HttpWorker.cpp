@@ -20,6 +20,11 @@ HttpWorker::~HttpWorker()
     stop();
 }
 
+bool HttpWorker::isDraining() const
+{
+    return m_server->isDraining();
+}
+
 void HttpWorker::start(const HttpHandlerFactory &factory)
 {
     m_handler = factory(this);

@@ -28,6 +28,7 @@ public:
     Clock &clock() const { return m_clock; }
     const ServerConfig &config() const { return m_config; }
     HttpHandler *handler() const { return m_handler.get(); }
+    bool isDraining() const;
 
     // On the worker thread: takes over an accepted socket.
     void addConnection(qintptr socketDescriptor);

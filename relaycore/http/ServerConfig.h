@@ -15,8 +15,6 @@ struct ServerConfig
     int maxClientConnections = 4096;
     qint64 headerTimeoutMs = 10'000;
     qint64 idleTimeoutMs = 60'000;
-    // Requests parsed ahead on one connection before the relay stops reading it.
-    int maxPipelined = 64;
 };
 
 } // namespace relay

@@ -135,8 +135,10 @@ void Engine::shutdown()
 {
     if (!m_running || m_drainTimer)
         return;
-    if (m_server)
+    if (m_server) {
         m_server->stopAccepting();
+        m_server->beginDrain();
+    }
     m_drainDeadline = m_clock.monotonicMs() + m_options.shutdownGraceMs;
     m_drainTimer = new QTimer(this);
     m_drainTimer->setInterval(20);

@@ -44,6 +44,10 @@ ProxyCall::ProxyCall(ProxyHandler &handler, HttpExchange *exchange, Admission ad
     : m_handler(handler), m_exchange(exchange), m_admission(std::move(admission))
 {
     connect(exchange, &HttpExchange::clientGone, this, &ProxyCall::onClientGone);
+    connect(exchange, &HttpExchange::clientDrained, this, [this] {
+        if (m_call)
+            m_call->resumeReading();
+    });
 }
 
 ProxyCall::~ProxyCall()
@@ -62,7 +66,10 @@ void ProxyCall::tryTarget()
     auto pool = m_admission.config->slotsFor(t.upstream->name);
     m_waitingForSlot = true;
     m_waitStartMs = m_handler.context().clock().monotonicMs();
-    m_ticket = pool->acquire(this, [this] { onSlotGranted(); });
+    m_ticket = pool->acquire(this, [this, attempt = ++m_attempt] {
+        if (attempt == m_attempt) // a grant for an earlier target is stale
+            onSlotGranted();
+    });
     if (m_ticket->isGranted())
         onSlotGranted();
 }
@@ -97,6 +104,7 @@ void ProxyCall::forward()
     m_upstreamHeaders.clear();
     m_buffer.clear();
     m_relayStream = false;
+    m_filter.reset();
     m_servedUpstream = u.name;
     m_servedModel = t.model;
     m_call = new UpstreamCall(m_handler.connections(), m_handler.context().clock(), this, this);
@@ -137,8 +145,12 @@ void ProxyCall::upstreamBody(const QByteArray &bytes)
     if (out.isEmpty())
         return;
     startClientStream();
-    if (m_exchange)
-        m_exchange->writeStream(out);
+    if (!m_exchange)
+        return;
+    m_exchange->writeStream(out);
+    // A client that reads slower than the upstream writes: hold the upstream back.
+    if (m_exchange->isClientBacklogged() && m_call)
+        m_call->pauseReading();
 }
 
 void ProxyCall::upstreamDone()
@@ -218,7 +230,7 @@ void ProxyCall::upstreamFailed(UpstreamFailure failure, const QByteArray &messag
 
 void ProxyCall::targetFailed(const QByteArray &reason)
 {
-    m_ticket.reset();
+    dropTicket();
     if (m_targetIndex + 1 < m_admission.resolution.chain.size()) {
         ++m_targetIndex;
         tryTarget();
@@ -288,6 +300,15 @@ void ProxyCall::dropUpstream()
         m_call->deleteLater();
         m_call = nullptr;
     }
+    dropTicket();
+}
+
+void ProxyCall::dropTicket()
+{
+    if (!m_ticket)
+        return;
+    // The pool may hold the ticket a moment longer; it must not post to this object any more.
+    m_ticket->detach();
     m_ticket.reset();
 }
 
@@ -298,7 +319,7 @@ void ProxyCall::checkTimeouts(qint64 nowMs)
     if (m_waitingForSlot) {
         if (nowMs - m_waitStartMs >= m_handler.context().queueTimeoutMs) {
             m_waitingForSlot = false;
-            m_ticket.reset();
+            dropTicket();
             if (m_exchange)
                 ProxyHandler::sendError(
                     m_exchange, m_admission.requestId,

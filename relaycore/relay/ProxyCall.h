@@ -56,6 +56,7 @@ private:
     void targetFailed(const QByteArray &reason);
     void onClientGone();
     void dropUpstream();
+    void dropTicket();
     void startClientStream();
     void finishStreamWithError(const QByteArray &message);
     void complete(int status, qint64 promptTokens, qint64 completionTokens, bool estimated,
@@ -67,6 +68,7 @@ private:
     Admission m_admission;
     size_t m_targetIndex = 0;
     std::shared_ptr<SlotTicket> m_ticket;
+    int m_attempt = 0; // which acquire a grant belongs to
     UpstreamCall *m_call = nullptr;
     qint64 m_waitStartMs = 0;
     bool m_waitingForSlot = false;

@@ -67,9 +67,14 @@ void ProxyHandler::handle(HttpExchange *exchange)
     if (path == "/healthz") {
         if (!isGet && request.method != "HEAD")
             return sendError(exchange, requestId, ApiError::methodNotAllowed());
-        exchange->respond(200, baseHeaders(requestId), QByteArrayLiteral("{\"status\":\"ok\"}"));
+        // HEAD: the same answer without its body.
+        exchange->respond(200, baseHeaders(requestId),
+                          isGet ? QByteArrayLiteral("{\"status\":\"ok\"}") : QByteArray());
         return;
     }
+    if (exchange->isDraining())
+        return sendError(exchange, requestId,
+                         ApiError::overloaded("The relay is shutting down.", 1));
     if (path == "/v1/models" || path == "/v1/models/") {
         if (!isGet)
             return sendError(exchange, requestId, ApiError::methodNotAllowed());

@@ -122,67 +122,39 @@ void UsageWriter::run()
     sqlite3_prepare_v2(handle, kLastUsedSql, -1, &lastUsed, nullptr);
 
     std::vector<UsageRecord> batch;
+    int failures = 0;
     for (;;) {
         bool stopping;
         quint64 taken;
         {
             std::unique_lock lock(m_mutex);
-            m_wake.wait_for(lock, std::chrono::milliseconds(m_flushIntervalMs),
-                            [this] { return m_stop; });
+            // After a failed commit, wait longer before the next attempt (the database may be
+            // locked by another program, or the disk full).
+            const int waitMs =
+                failures ? qMin(5000, m_flushIntervalMs << qMin(failures, 6)) : m_flushIntervalMs;
+            m_wake.wait_for(lock, std::chrono::milliseconds(waitMs),
+                            [this, failures] { return m_stop && failures == 0; });
             batch.swap(m_queue);
             taken = m_enqueued;
             stopping = m_stop;
         }
-        if (!batch.empty()) {
-            sqlite3_exec(handle, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
-            QHash<QString, qint64> keysUsed;
-            for (const UsageRecord &r : batch) {
-                sqlite3_reset(insert);
-                sqlite3_bind_int64(insert, 1, r.tsMs);
-                bindText(insert, 2, r.requestId);
-                bindText(insert, 3, r.tenantId);
-                bindText(insert, 4, r.keyPrefix);
-                bindText(insert, 5, QByteArray(r.rejected ? "rejected" : "served"));
-                bindText(insert, 6, r.endpoint);
-                bindText(insert, 7, r.requestedModel);
-                bindText(insert, 8, r.servedModel);
-                bindText(insert, 9, r.upstream);
-                sqlite3_bind_int(insert, 10, r.status);
-                sqlite3_bind_int64(insert, 11, r.promptTokens);
-                sqlite3_bind_int64(insert, 12, r.completionTokens);
-                sqlite3_bind_double(insert, 13, r.costUsd);
-                sqlite3_bind_int(insert, 14, r.priced ? 1 : 0);
-                sqlite3_bind_int64(insert, 15, r.latencyMs);
-                if (r.ttfbMs < 0)
-                    sqlite3_bind_null(insert, 16);
-                else
-                    sqlite3_bind_int64(insert, 16, r.ttfbMs);
-                sqlite3_bind_int(insert, 17, r.streamed ? 1 : 0);
-                sqlite3_bind_int(insert, 18, r.estimated ? 1 : 0);
-                bindText(insert, 19, r.error);
-                if (sqlite3_step(insert) != SQLITE_DONE)
-                    qWarning("usage writer: %s", sqlite3_errmsg(handle));
-                if (!r.keyPrefix.isEmpty())
-                    keysUsed[r.keyPrefix] = qMax(keysUsed.value(r.keyPrefix), r.tsMs);
+        if (!batch.empty() && !writeBatch(handle, insert, lastUsed, batch)) {
+            ++failures;
+            qWarning("usage writer: could not write %zu usage rows (attempt %d): %s", batch.size(),
+                     failures, sqlite3_errmsg(handle));
+            if (stopping && failures >= 5) {
+                qWarning("usage writer: giving up at shutdown; %zu usage rows are lost",
+                         batch.size());
+                break;
             }
-            for (auto it = keysUsed.cbegin(); it != keysUsed.cend(); ++it) {
-                sqlite3_reset(lastUsed);
-                sqlite3_bind_int64(lastUsed, 1, it.value());
-                bindText(lastUsed, 2, it.key());
-                sqlite3_step(lastUsed);
-            }
-            if (sqlite3_exec(handle, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-                qWarning("usage writer: commit failed: %s", sqlite3_errmsg(handle));
-                sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);
-                // Keep the rows for the next attempt rather than lose them.
-                std::lock_guard lock(m_mutex);
-                m_queue.insert(m_queue.begin(), std::make_move_iterator(batch.begin()),
-                               std::make_move_iterator(batch.end()));
-                batch.clear();
-                if (!stopping)
-                    continue;
-            }
+            // Keep the rows for the next attempt rather than lose them.
+            std::lock_guard lock(m_mutex);
+            m_queue.insert(m_queue.begin(), std::make_move_iterator(batch.begin()),
+                           std::make_move_iterator(batch.end()));
+            batch.clear();
+            continue;
         }
+        failures = 0;
         {
             std::lock_guard lock(m_mutex);
             m_rowsWritten += qint64(batch.size());
@@ -196,8 +168,67 @@ void UsageWriter::run()
                 break;
         }
     }
+    {
+        std::lock_guard lock(m_mutex);
+        m_committed = m_enqueued; // nothing more will be written: release any flush() waiter
+    }
+    m_flushed.notify_all();
     sqlite3_finalize(insert);
     sqlite3_finalize(lastUsed);
+}
+
+bool UsageWriter::writeBatch(sqlite3 *handle, sqlite3_stmt *insert, sqlite3_stmt *lastUsed,
+                             const std::vector<UsageRecord> &batch)
+{
+    // All or nothing: a batch that is not committed whole is retried whole, never written twice.
+    if (sqlite3_exec(handle, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
+        return false;
+    QHash<QString, qint64> keysUsed;
+    for (const UsageRecord &r : batch) {
+        sqlite3_reset(insert);
+        sqlite3_bind_int64(insert, 1, r.tsMs);
+        bindText(insert, 2, r.requestId);
+        bindText(insert, 3, r.tenantId);
+        bindText(insert, 4, r.keyPrefix);
+        bindText(insert, 5, QByteArray(r.rejected ? "rejected" : "served"));
+        bindText(insert, 6, r.endpoint);
+        bindText(insert, 7, r.requestedModel);
+        bindText(insert, 8, r.servedModel);
+        bindText(insert, 9, r.upstream);
+        sqlite3_bind_int(insert, 10, r.status);
+        sqlite3_bind_int64(insert, 11, r.promptTokens);
+        sqlite3_bind_int64(insert, 12, r.completionTokens);
+        sqlite3_bind_double(insert, 13, r.costUsd);
+        sqlite3_bind_int(insert, 14, r.priced ? 1 : 0);
+        sqlite3_bind_int64(insert, 15, r.latencyMs);
+        if (r.ttfbMs < 0)
+            sqlite3_bind_null(insert, 16);
+        else
+            sqlite3_bind_int64(insert, 16, r.ttfbMs);
+        sqlite3_bind_int(insert, 17, r.streamed ? 1 : 0);
+        sqlite3_bind_int(insert, 18, r.estimated ? 1 : 0);
+        bindText(insert, 19, r.error);
+        if (sqlite3_step(insert) != SQLITE_DONE) {
+            sqlite3_reset(insert);
+            sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);
+            return false;
+        }
+        if (!r.keyPrefix.isEmpty())
+            keysUsed[r.keyPrefix] = qMax(keysUsed.value(r.keyPrefix), r.tsMs);
+    }
+    sqlite3_reset(insert);
+    for (auto it = keysUsed.cbegin(); it != keysUsed.cend(); ++it) {
+        sqlite3_reset(lastUsed);
+        sqlite3_bind_int64(lastUsed, 1, it.value());
+        bindText(lastUsed, 2, it.key());
+        sqlite3_step(lastUsed);
+    }
+    sqlite3_reset(lastUsed);
+    if (sqlite3_exec(handle, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+        sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);
+        return false;
+    }
+    return true;
 }
 
 } // namespace relay

@@ -8,6 +8,9 @@
 #include <mutex>
 #include <vector>
 
+struct sqlite3;
+struct sqlite3_stmt;
+
 namespace relay {
 
 // The one thread that writes usage rows. Any thread hands it records (record() never blocks
@@ -38,7 +41,9 @@ protected:
     void run() override;
 
 private:
-    bool writeBatch(std::vector<UsageRecord> &batch);
+    // One transaction for the whole batch; false (and nothing written) when it failed.
+    static bool writeBatch(sqlite3 *handle, sqlite3_stmt *insert, sqlite3_stmt *lastUsed,
+                           const std::vector<UsageRecord> &batch);
 
     const QString m_dbPath;
     const int m_flushIntervalMs;

@@ -59,7 +59,8 @@ void UpstreamCall::onReady()
     head += ' ';
     head += m_request.path;
     head += " HTTP/1.1\r\nhost: ";
-    head += ep.host.toUtf8();
+    // An IPv6 literal goes in brackets (RFC 9110 §7.2).
+    head += ep.host.contains(QLatin1Char(':')) ? '[' + ep.host.toUtf8() + ']' : ep.host.toUtf8();
     if (ep.port != (ep.tls ? 443 : 80)) {
         head += ':';
         head += QByteArray::number(ep.port);
@@ -85,11 +86,30 @@ void UpstreamCall::onReady()
     m_lastByteMs = now;
 }
 
+void UpstreamCall::pauseReading()
+{
+    m_readPaused = true;
+}
+
+void UpstreamCall::resumeReading()
+{
+    if (!m_readPaused)
+        return;
+    m_readPaused = false;
+    m_lastByteMs = m_clock.monotonicMs();
+    if (m_connection && m_connection->socket()->bytesAvailable() > 0)
+        QMetaObject::invokeMethod(this, &UpstreamCall::onReadyRead, Qt::QueuedConnection);
+}
+
 void UpstreamCall::onReadyRead()
 {
-    if (!m_active)
+    if (!m_active || m_readPaused)
         return;
-    const QByteArray data = m_connection->socket()->readAll();
+    consume(m_connection->socket()->readAll());
+}
+
+void UpstreamCall::consume(const QByteArray &data)
+{
     if (data.isEmpty())
         return;
     m_gotBytes = true;
@@ -120,6 +140,12 @@ void UpstreamCall::onDisconnected()
 {
     if (!m_active)
         return;
+    // What the upstream sent before closing is still buffered (always so while paused).
+    if (m_connection->socket()->bytesAvailable() > 0) {
+        consume(m_connection->socket()->readAll());
+        if (!m_active)
+            return;
+    }
     // A reused keep-alive connection the upstream had already closed: try once on a fresh one.
     if (m_reused && !m_gotBytes && !m_retriedFresh) {
         m_retriedFresh = true;
@@ -186,7 +212,8 @@ void UpstreamCall::checkTimeouts(qint64 nowMs)
                  "the upstream sent no response within the timeout");
         return;
     }
-    if (nowMs - m_lastByteMs >= m_request.streamIdleTimeoutMs)
+    // While paused the silence is the client's, not the upstream's.
+    if (!m_readPaused && nowMs - m_lastByteMs >= m_request.streamIdleTimeoutMs)
         fail(UpstreamFailure::StreamIdle, "the upstream stream stayed silent too long");
 }
 

@@ -61,12 +61,17 @@ public:
     // Called from the worker's sweep.
     void checkTimeouts(qint64 nowMs);
     bool isActive() const { return m_active; }
+    // Stops taking the response from the socket (the client is behind): the upstream's TCP
+    // window fills and it waits, instead of the relay buffering its output.
+    void pauseReading();
+    void resumeReading();
     bool reusedConnection() const { return m_reused; }
 
 private:
     void attach(UpstreamConnection *connection);
     void onReady();
     void onReadyRead();
+    void consume(const QByteArray &data);
     void onDisconnected();
     void onSocketError();
     void fail(UpstreamFailure failure, const QByteArray &message);
@@ -85,6 +90,7 @@ private:
     bool m_sent = false;
     bool m_gotBytes = false;
     bool m_headReported = false;
+    bool m_readPaused = false;
     qint64 m_connectDeadline = 0;
     qint64 m_firstByteDeadline = 0;
     qint64 m_lastByteMs = 0;

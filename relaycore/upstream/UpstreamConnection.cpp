@@ -37,6 +37,8 @@ UpstreamConnection::~UpstreamConnection()
 
 void UpstreamConnection::open()
 {
+    // Bounded, so that pausing a stream for a slow client pushes back on the upstream.
+    m_socket->setReadBufferSize(256 * 1024);
     if (m_endpoint.tls)
         static_cast<QSslSocket *>(m_socket.get())
             ->connectToHostEncrypted(m_endpoint.host, m_endpoint.port);

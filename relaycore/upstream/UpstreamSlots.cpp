@@ -7,6 +7,7 @@ SlotTicket::~SlotTicket()
     if (!m_pool)
         return;
     std::unique_lock lock(m_pool->m_mutex);
+    m_context = nullptr;
     if (m_state == State::Waiting) {
         m_state = State::Released;
         --m_pool->m_waiting;
@@ -19,15 +20,28 @@ SlotTicket::~SlotTicket()
     }
 }
 
+bool SlotTicket::isAttached() const
+{
+    std::lock_guard lock(m_pool->m_mutex);
+    return m_context != nullptr;
+}
+
 bool SlotTicket::isGranted() const
 {
     std::lock_guard lock(m_pool->m_mutex);
     return m_state == State::Granted;
 }
 
+void SlotTicket::detach()
+{
+    std::lock_guard lock(m_pool->m_mutex);
+    m_context = nullptr;
+}
+
 void SlotTicket::release()
 {
     std::unique_lock lock(m_pool->m_mutex);
+    m_context = nullptr;
     if (m_state == State::Granted) {
         m_state = State::Released;
         lock.unlock();
@@ -112,22 +126,24 @@ UpstreamSlots::grantWaitersLocked(std::vector<std::shared_ptr<SlotTicket>> &drop
 
 void UpstreamSlots::notifyGranted(std::vector<std::shared_ptr<SlotTicket>> &granted)
 {
-    // Outside the lock: dropping the last reference to a ticket releases its slot, which locks.
     for (auto &ticket : granted) {
-        QObject *context = ticket->m_context.data();
-        if (!context)
-            continue; // its owner is going away; dropping the ticket gives the slot back
         std::weak_ptr<SlotTicket> weak = ticket;
-        // If the context dies before this runs, Qt drops the call; the owner's ticket goes
-        // with it and gives the slot back.
+        // Posting under the lock: the owner detaches (under the same lock) before it dies, so
+        // the context is alive while the event is posted. If it dies before the event runs, Qt
+        // drops the event and the owner's ticket has given the slot back.
+        std::lock_guard lock(m_mutex);
+        if (!ticket->m_context || ticket->m_state != SlotTicket::State::Granted)
+            continue;
         QMetaObject::invokeMethod(
-            context,
+            ticket->m_context,
             [weak] {
-                if (auto t = weak.lock(); t && t->m_onGranted)
+                // On the owner's thread, where it detaches: no race with m_context here.
+                if (auto t = weak.lock(); t && t->m_onGranted && t->isGranted() && t->isAttached())
                     t->m_onGranted();
             },
             Qt::QueuedConnection);
     }
+    // Outside the lock: dropping the last reference to a ticket releases its slot, which locks.
     granted.clear();
 }
 

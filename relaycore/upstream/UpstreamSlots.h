@@ -1,7 +1,6 @@
 #pragma once
 
 #include <QObject>
-#include <QPointer>
 #include <QString>
 
 #include <deque>
@@ -22,16 +21,20 @@ class SlotTicket
 public:
     ~SlotTicket();
     bool isGranted() const;
-    // Gives the slot back early (the upstream call finished).
+    bool isAttached() const;
+    // Gives the slot back early (the upstream call finished). No callback comes after this.
     void release();
+    // Call on the owner's thread before the owner (the context) goes away: after this returns
+    // no grant is posted to it any more.
+    void detach();
 
 private:
     friend class UpstreamSlots;
     enum class State { Waiting, Granted, Released };
     std::shared_ptr<UpstreamSlots> m_pool;
-    QPointer<QObject> m_context;
-    std::function<void()> m_onGranted;
-    State m_state = State::Waiting; // guarded by the pool's mutex
+    QObject *m_context = nullptr;      // guarded by the pool's mutex
+    std::function<void()> m_onGranted; // set once; cleared under the pool's mutex
+    State m_state = State::Waiting;    // guarded by the pool's mutex
     quint64 m_seq = 0;
 };
 

@@ -3,6 +3,7 @@
 
 #include "tenants/ApiKey.h"
 
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSqlQuery>
@@ -376,6 +377,50 @@ private Q_SLOTS:
             chat(RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("x")), newKey)
                 .status,
             200, 2500);
+    }
+
+    void clientThatDoesNotReadIsPushedBack()
+    {
+        // A client pipelines requests as fast as the relay takes them and reads none of the
+        // answers. The relay must stop reading it once its answers back up, so the client's
+        // sending stalls (its memory, not the relay's, holds the flood).
+        QTcpSocket socket;
+        socket.connectToHost(QHostAddress::LocalHost, h->port());
+        QVERIFY(socket.waitForConnected(5000));
+        const QByteArray one = "GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n";
+        constexpr int kPerChunk = 16 * 1024;
+        const QByteArray chunk = one.repeated(kPerChunk); // 576 KiB
+        int chunks = 0;
+        QElapsedTimer timer;
+        timer.start();
+        while (timer.elapsed() < 2000 && chunks < 64) {
+            if (socket.bytesToWrite() == 0) {
+                socket.write(chunk);
+                ++chunks;
+            }
+            QTest::qWait(5);
+        }
+        // 64 chunks (36 MB of requests, 170 MB of answers) would have gone through in 2 s had
+        // the relay kept reading; the kernel's socket buffers take a few MB at most.
+        QVERIFY2(chunks < 64, qPrintable(QString::number(chunks)));
+        // Once the client reads, every answer arrives.
+        const qint64 expected = qint64(chunks) * kPerChunk;
+        qint64 answers = 0;
+        QByteArray tail;
+        timer.restart();
+        while (answers < expected && timer.elapsed() < 60'000) {
+            if (!socket.waitForReadyRead(5000))
+                break;
+            const QByteArray data = tail + socket.readAll();
+            const qsizetype keep = qMin<qsizetype>(20, data.size());
+            answers += data.left(data.size() - keep).count("HTTP/1.1 200 OK");
+            tail = data.right(keep);
+            if (tail.contains("HTTP/1.1 200 OK") && socket.bytesAvailable() == 0 &&
+                answers + tail.count("HTTP/1.1 200 OK") == expected)
+                break;
+        }
+        answers += tail.count("HTTP/1.1 200 OK");
+        QCOMPARE(answers, expected);
     }
 
     void unknownPathIs404()
