@@ -51,14 +51,28 @@ DirectorySnapshotPtr load(QSqlDatabase &db, QString *error)
     if (q.next())
         snap->version = q.value(0).toLongLong();
 
-    if (!q.exec(QStringLiteral("SELECT id, name, models, enabled FROM tenants")))
+    if (!q.exec(QStringLiteral("SELECT id, name, models, enabled, tier, rpm, tpm, concurrency, "
+                               "reserved, weight, queue_timeout_ms FROM tenants")))
         return fail(q);
+    auto optionalInt = [&q](int column) -> std::optional<qint64> {
+        if (q.value(column).isNull())
+            return std::nullopt;
+        return q.value(column).toLongLong();
+    };
     while (q.next()) {
         TenantConfig t;
         t.id = q.value(0).toString();
         t.name = q.value(1).toString();
         t.models = modelsFromJson(q.value(2));
         t.enabled = q.value(3).toBool();
+        t.tier = tierFromName(q.value(4).toString()).value_or(Tier::BestEffort);
+        t.rpm = optionalInt(5);
+        t.tpm = optionalInt(6);
+        t.concurrency = optionalInt(7);
+        if (const auto reserved = optionalInt(8))
+            t.reserved = int(*reserved);
+        t.weight = qMax(1, q.value(9).toInt());
+        t.queueTimeoutMs = optionalInt(10);
         snap->tenants.insert(t.id, t);
     }
     if (!q.exec(QStringLiteral("SELECT hash, prefix, tenant_id, revoked FROM api_keys")))

@@ -20,6 +20,7 @@ namespace {
 
 const char *const kMigrations[] = {
     ":/relaycore/migrations/001_initial.sql",
+    ":/relaycore/migrations/002_tenant_limits.sql",
 };
 
 QString nextConnectionName()

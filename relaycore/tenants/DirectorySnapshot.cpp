@@ -6,6 +6,48 @@
 
 namespace relay {
 
+QString tierName(Tier tier)
+{
+    switch (tier) {
+    case Tier::Dedicated:
+        return QStringLiteral("dedicated");
+    case Tier::Guaranteed:
+        return QStringLiteral("guaranteed");
+    case Tier::BestEffort:
+        break;
+    }
+    return QStringLiteral("best-effort");
+}
+
+std::optional<Tier> tierFromName(const QString &name)
+{
+    if (name == QLatin1String("dedicated"))
+        return Tier::Dedicated;
+    if (name == QLatin1String("guaranteed"))
+        return Tier::Guaranteed;
+    if (name == QLatin1String("best-effort"))
+        return Tier::BestEffort;
+    return std::nullopt;
+}
+
+int defaultReserved(Tier tier)
+{
+    return tier == Tier::BestEffort ? 0 : 1;
+}
+
+qint64 defaultQueueTimeoutMs(Tier tier)
+{
+    switch (tier) {
+    case Tier::Dedicated:
+        return 5'000;
+    case Tier::Guaranteed:
+        return 15'000;
+    case Tier::BestEffort:
+        break;
+    }
+    return 30'000;
+}
+
 QByteArray UpstreamConfig::resolveApiKey() const
 {
     if (!apiKeyEnv.isEmpty())
@@ -102,6 +144,54 @@ QStringList DirectorySnapshot::modelsFor(const TenantConfig &tenant) const
     }
     out.removeDuplicates();
     std::sort(out.begin(), out.end());
+    return out;
+}
+
+QStringList DirectorySnapshot::upstreamsServing(const TenantConfig &tenant) const
+{
+    QStringList out;
+    auto addChain = [&](const QString &model) {
+        for (const ResolvedTarget &t : resolve(model).chain)
+            if (!out.contains(t.upstream->name))
+                out.append(t.upstream->name);
+    };
+    if (!tenant.models) {
+        for (const auto &u : upstreams)
+            if (u.enabled)
+                out.append(u.name);
+        return out;
+    }
+    for (const QString &model : *tenant.models)
+        addChain(model);
+    return out;
+}
+
+QHash<QString, QHash<QString, int>> DirectorySnapshot::reservations() const
+{
+    QHash<QString, QHash<QString, int>> out;
+    for (const TenantConfig &t : tenants) {
+        if (!t.enabled || t.tier == Tier::BestEffort || t.reservedSlots() <= 0)
+            continue;
+        for (const QString &u : upstreamsServing(t))
+            out[u][t.id] = t.reservedSlots();
+    }
+    for (auto it = out.begin(); it != out.end(); ++it) {
+        const UpstreamConfig *u = upstream(it.key());
+        const int pool = u ? u->maxConnections : 0;
+        int total = 0;
+        for (int n : std::as_const(*it))
+            total += n;
+        if (total >= pool) {
+            for (auto t = it->begin(); t != it->end(); ++t)
+                t.value() = pool > 1 ? int(qint64(t.value()) * (pool - 1) / total) : 0;
+        }
+        for (auto t = it->begin(); t != it->end();) {
+            if (t.value() <= 0)
+                t = it->erase(t);
+            else
+                ++t;
+        }
+    }
     return out;
 }
 

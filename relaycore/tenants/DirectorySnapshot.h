@@ -11,12 +11,35 @@
 
 namespace relay {
 
+// A tenant's place in the upstream slot pools (interface.md §4 "Limits").
+enum class Tier { Dedicated = 0, Guaranteed = 1, BestEffort = 2 };
+
+QString tierName(Tier tier);
+std::optional<Tier> tierFromName(const QString &name);
+// Slots of each serving upstream a tier reserves unless --reserved says otherwise.
+int defaultReserved(Tier tier);
+// How long a request of the tier may wait for a slot before 503.
+qint64 defaultQueueTimeoutMs(Tier tier);
+
 struct TenantConfig
 {
     QString id;
     QString name;
     std::optional<QStringList> models; // nullopt = every model
     bool enabled = true;
+    Tier tier = Tier::BestEffort;
+    std::optional<qint64> rpm;         // nullopt = no limit
+    std::optional<qint64> tpm;         // nullopt = no limit
+    std::optional<qint64> concurrency; // nullopt = no limit
+    std::optional<int> reserved;       // nullopt = the tier's default
+    int weight = 1;                    // share among the tenants of its tier
+    std::optional<qint64> queueTimeoutMs; // nullopt = the tier's default
+
+    int reservedSlots() const { return reserved ? *reserved : defaultReserved(tier); }
+    qint64 queueTimeout() const
+    {
+        return queueTimeoutMs ? *queueTimeoutMs : defaultQueueTimeoutMs(tier);
+    }
 };
 
 struct KeyConfig
@@ -100,6 +123,13 @@ public:
     std::optional<PriceConfig> priceFor(const QString &model) const;
     // What /v1/models lists for this tenant.
     QStringList modelsFor(const TenantConfig &tenant) const;
+    // The upstreams that can serve the tenant: those in the chains of the models it may use
+    // (every enabled upstream for an unrestricted tenant).
+    QStringList upstreamsServing(const TenantConfig &tenant) const;
+    // Slots each tenant holds on each upstream after scaling: reservations on one upstream
+    // never take its last slot; when they add up to the pool size or more, each is scaled by
+    // (pool − 1) / total and rounded down. upstream → tenant → slots (tenants with 0 omitted).
+    QHash<QString, QHash<QString, int>> reservations() const;
 };
 
 using DirectorySnapshotPtr = std::shared_ptr<const DirectorySnapshot>;
