@@ -130,7 +130,7 @@ int runServe(const QString &dbPath, bool demo, const QStringList &args)
         return kExitFailure;
     }
     QTextStream(stderr) << "tenantrelay: relay listening on http://" << engine.listenAddress()
-                        << "/v1 with " << engine.stats().workers << " workers; database " << dbPath
+                        << "/v1 with " << engine.workerCount() << " workers; database " << dbPath
                         << "\n";
     if (!options.server.host.isLoopback())
         QTextStream(stderr) << "tenantrelay: warning: listening beyond loopback; anyone who can "

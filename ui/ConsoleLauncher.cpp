@@ -23,7 +23,7 @@ int runConsole(const QString &dbPath, bool demo)
     QObject::connect(&engine, &Engine::statsUpdated, &window, &MainWindow::applyStats);
     QString error;
     if (engine.start(&error))
-        window.showEngineStarted(engine.listenAddress(), dbPath, engine.stats().workers);
+        window.showEngineStarted(engine.listenAddress(), dbPath, engine.workerCount());
     else
         window.showEngineFailed(error);
     window.show();

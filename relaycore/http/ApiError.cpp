@@ -120,6 +120,20 @@ ApiError ApiError::overloaded(const QByteArray &message, int retryAfterSeconds)
             {{"retry-after", QByteArray::number(retryAfterSeconds)}}};
 }
 
+ApiError ApiError::rateLimited(const QByteArray &type, const QByteArray &message,
+                               qint64 retryAfterMs, bool final)
+{
+    ApiError e{429, type, "rate_limit_exceeded", message, {}};
+    if (final) {
+        e.extraHeaders.emplaceBack("x-should-retry", "false");
+        return e;
+    }
+    const qint64 ms = qMax<qint64>(1, retryAfterMs);
+    e.extraHeaders.emplaceBack("retry-after", QByteArray::number((ms + 999) / 1000));
+    e.extraHeaders.emplaceBack("retry-after-ms", QByteArray::number(ms));
+    return e;
+}
+
 ApiError ApiError::internal(const QByteArray &message)
 {
     return {500, "server_error", "internal_error", message, {}};

@@ -30,6 +30,10 @@ struct ApiError
     static ApiError upstreamError(const QByteArray &message);
     static ApiError overloaded(const QByteArray &message, int retryAfterSeconds);
     static ApiError internal(const QByteArray &message);
+    // 429 rate_limit_exceeded of type "requests" or "tokens", with Retry-After (whole seconds,
+    // rounded up) and retry-after-ms; `final` adds x-should-retry: false (it can never fit).
+    static ApiError rateLimited(const QByteArray &type, const QByteArray &message,
+                                qint64 retryAfterMs, bool final = false);
     // From the request parser's refusal (400, 413, 431).
     static ApiError fromParserStatus(int status, const QByteArray &message);
 };

@@ -7,6 +7,7 @@
 #include "http/HttpServer.h"
 #include "http/HttpWorker.h"
 #include "store/UsageWriter.h"
+#include "upstream/UpstreamSlots.h"
 
 #include <QThread>
 #include <QTimer>
@@ -36,7 +37,7 @@ bool Engine::start(QString *error)
         return false;
     }
     m_context = std::make_unique<RelayContext>(m_clock, m_writer.get());
-    m_context->queueTimeoutMs = m_options.queueTimeoutMs;
+    m_context->adminToken = m_options.adminToken;
 
     m_watcherThread = new QThread(this);
     m_watcherThread->setObjectName(QStringLiteral("relay-config"));
@@ -85,6 +86,11 @@ quint16 Engine::port() const
     return m_server ? m_server->serverPort() : 0;
 }
 
+int Engine::workerCount() const
+{
+    return m_server ? m_server->workerCount() : 0;
+}
+
 QString Engine::listenAddress() const
 {
     if (!m_server)
@@ -93,7 +99,7 @@ QString Engine::listenAddress() const
            QString::number(m_server->serverPort());
 }
 
-EngineStatsSnapshot Engine::stats() const
+EngineStatsSnapshot Engine::stats()
 {
     EngineStatsSnapshot s;
     if (!m_context)
@@ -107,6 +113,55 @@ EngineStatsSnapshot Engine::stats() const
     s.clientConnections = m_server ? m_server->connectionCount() : 0;
     s.configVersion = m_context->config()->directory->version;
     s.usageRowsWritten = m_writer ? m_writer->rowsWritten() : 0;
+
+    const qint64 now = m_clock.monotonicMs();
+    const double seconds = m_lastStatsMs ? qMax<qint64>(1, now - m_lastStatsMs) / 1000.0 : 1.0;
+    m_lastStatsMs = now;
+    auto flowSnapshot = [&](const QString &key, const QString &name, const FlowMetrics &m) {
+        FlowBaseline &base = m_baselines[key];
+        const LatencyHistogram::Counts latency = m.latency.counts();
+        const LatencyHistogram::Counts wait = m.queueWait.counts();
+        const LatencyHistogram::Counts latencyWindow = latency - base.latency;
+        const LatencyHistogram::Counts waitWindow = wait - base.queueWait;
+        FlowSnapshot f;
+        f.name = name;
+        f.requests = m.requests.load(std::memory_order_relaxed);
+        f.requestsPerSec = double(f.requests - base.requests) / seconds;
+        f.errors = m.errors.load(std::memory_order_relaxed);
+        f.rateLimited = m.rateLimited.load(std::memory_order_relaxed);
+        f.overloaded = m.overloaded.load(std::memory_order_relaxed);
+        f.inFlight = m.inFlight.load(std::memory_order_relaxed);
+        f.latencyP50Ms = latencyWindow.percentileMs(0.50);
+        f.latencyP95Ms = latencyWindow.percentileMs(0.95);
+        f.latencyP99Ms = latencyWindow.percentileMs(0.99);
+        f.queueWaitP50Ms = waitWindow.percentileMs(0.50);
+        f.queueWaitP95Ms = waitWindow.percentileMs(0.95);
+        base = {f.requests, latency, wait};
+        return f;
+    };
+    const auto config = m_context->config();
+    QHash<QString, qint64> queuedByTenant;
+    QHash<QString, SlotPoolSnapshot> pools;
+    for (auto it = config->slots.cbegin(); it != config->slots.cend(); ++it) {
+        const SlotPoolSnapshot pool = it.value()->snapshot();
+        for (auto w = pool.waitingByTenant.cbegin(); w != pool.waitingByTenant.cend(); ++w)
+            queuedByTenant[w.key()] += w.value();
+        pools.insert(it.key(), pool);
+    }
+    for (const auto &[id, metrics] : m_context->metrics().tenants()) {
+        FlowSnapshot f = flowSnapshot(QStringLiteral("t:") + id, id, *metrics);
+        f.queued = queuedByTenant.value(id);
+        s.tenants.append(f);
+    }
+    for (const UpstreamConfig &u : config->directory->upstreams) {
+        FlowSnapshot f = flowSnapshot(QStringLiteral("u:") + u.name, u.name,
+                                      *m_context->metrics().upstream(u.name));
+        const SlotPoolSnapshot pool = pools.value(u.name);
+        f.inFlight = pool.inFlight;
+        f.queued = pool.waiting;
+        f.poolSize = pool.maxConnections;
+        s.upstreams.append(f);
+    }
     return s;
 }
 

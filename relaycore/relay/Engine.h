@@ -1,6 +1,7 @@
 #pragma once
 
 #include "http/ServerConfig.h"
+#include "metrics/FlowMetrics.h"
 
 #include <QObject>
 #include <QString>
@@ -28,8 +29,8 @@ struct EngineOptions
     int usageFlushMs = 50;
     qint64 shutdownGraceMs = 10'000;
     qint64 upstreamIdleMs = 30'000;
-    qint64 queueTimeoutMs = 30'000;
     int statsIntervalMs = 1000;
+    QByteArray adminToken; // GET /metrics needs it as a bearer token; empty = loopback only
 };
 
 // Live figures of the running relay, emitted about once a second.
@@ -44,6 +45,8 @@ struct EngineStatsSnapshot
     int clientConnections = 0;
     qint64 configVersion = 0;
     qint64 usageRowsWritten = 0;
+    QList<FlowSnapshot> tenants;   // sorted by id
+    QList<FlowSnapshot> upstreams; // sorted by name
 };
 
 // The relay engine's facade: the HTTP server and its workers, the config watcher, the usage
@@ -67,8 +70,10 @@ public:
     bool isRunning() const { return m_running; }
 
     quint16 port() const;
+    int workerCount() const;
     QString listenAddress() const;
-    EngineStatsSnapshot stats() const;
+    // Figures now; rates and percentiles cover the time since the previous call.
+    EngineStatsSnapshot stats();
     // Re-reads the configuration now (a change made in this process); returns when published.
     void reloadConfig();
     // Returns when every usage record finished so far is committed.
@@ -94,6 +99,14 @@ private:
     QTimer *m_drainTimer = nullptr;
     qint64 m_startedMs = 0;
     qint64 m_drainDeadline = 0;
+    struct FlowBaseline
+    {
+        qint64 requests = 0;
+        LatencyHistogram::Counts latency;
+        LatencyHistogram::Counts queueWait;
+    };
+    QHash<QString, FlowBaseline> m_baselines; // "t:" + tenant / "u:" + upstream
+    qint64 m_lastStatsMs = 0;
     bool m_running = false;
 };
 

@@ -57,6 +57,8 @@ ProxyCall::~ProxyCall()
 
 void ProxyCall::start()
 {
+    m_tenantFlow = m_handler.context().metrics().tenant(m_admission.tenantId);
+    m_tenantFlow->inFlight.fetch_add(1, std::memory_order_relaxed);
     tryTarget();
 }
 
@@ -66,7 +68,7 @@ void ProxyCall::tryTarget()
     auto pool = m_admission.config->slotsFor(t.upstream->name);
     m_waitingForSlot = true;
     m_waitStartMs = m_handler.context().clock().monotonicMs();
-    m_ticket = pool->acquire(this, [this, attempt = ++m_attempt] {
+    m_ticket = pool->acquire(m_admission.tenantId, this, [this, attempt = ++m_attempt] {
         if (attempt == m_attempt) // a grant for an earlier target is stale
             onSlotGranted();
     });
@@ -79,6 +81,9 @@ void ProxyCall::onSlotGranted()
     if (!m_waitingForSlot || m_done)
         return;
     m_waitingForSlot = false;
+    const qint64 waited = m_handler.context().clock().monotonicMs() - m_waitStartMs;
+    m_tenantFlow->queueWait.record(waited);
+    m_handler.context().metrics().upstream(target().upstream->name)->queueWait.record(waited);
     forward();
 }
 
@@ -132,6 +137,7 @@ void ProxyCall::startClientStream()
                         {"cache-control", "no-cache"},
                         {"x-request-id", m_admission.requestId},
                         {"x-tenantrelay-upstream", m_servedUpstream.toUtf8()}};
+    headers.append(m_admission.limitHeaders);
     m_exchange->beginStream(200, headers);
 }
 
@@ -206,6 +212,7 @@ void ProxyCall::upstreamDone()
                             {"x-tenantrelay-upstream", m_servedUpstream.toUtf8()}};
         if (headers[0].second.isEmpty())
             headers[0].second = "application/json";
+        headers.append(m_admission.limitHeaders);
         m_ttfbMs = m_handler.context().clock().monotonicMs() - m_exchange->receivedMs();
         m_exchange->respond(m_status, headers, m_buffer);
     }
@@ -241,7 +248,8 @@ void ProxyCall::targetFailed(const QByteArray &reason)
         ProxyHandler::sendError(m_exchange, m_admission.requestId,
                                 ApiError::upstreamError("Every upstream for this model failed; "
                                                         "the last: " +
-                                                        reason + "."));
+                                                        reason + "."),
+                                m_admission.limitHeaders);
     complete(502, 0, 0, false, "upstream_error");
 }
 
@@ -289,7 +297,8 @@ void ProxyCall::abort()
     }
     if (m_exchange)
         ProxyHandler::sendError(m_exchange, m_admission.requestId,
-                                ApiError::overloaded("The relay is shutting down.", 1));
+                                ApiError::overloaded("The relay is shutting down.", 1),
+                                m_admission.limitHeaders);
     complete(503, 0, 0, false, "shutdown");
 }
 
@@ -317,13 +326,14 @@ void ProxyCall::checkTimeouts(qint64 nowMs)
     if (m_done)
         return;
     if (m_waitingForSlot) {
-        if (nowMs - m_waitStartMs >= m_handler.context().queueTimeoutMs) {
+        if (nowMs - m_waitStartMs >= m_admission.queueTimeoutMs) {
             m_waitingForSlot = false;
             dropTicket();
             if (m_exchange)
                 ProxyHandler::sendError(
                     m_exchange, m_admission.requestId,
-                    ApiError::overloaded("Waited too long for a free upstream connection.", 1));
+                    ApiError::overloaded("Waited too long for a free upstream connection.", 1),
+                    m_admission.limitHeaders);
             complete(503, 0, 0, false, "server_overloaded");
         }
         return;
@@ -372,6 +382,27 @@ void ProxyCall::complete(int status, qint64 promptTokens, qint64 completionToken
         r.priced = true;
         r.costUsd = usageCost(promptTokens, completionTokens, *price);
     }
+    // A request that never got a slot still counts for the upstream it waited for.
+    const QString flowUpstream = !m_servedUpstream.isEmpty() ? m_servedUpstream
+                                 : m_targetIndex < m_admission.resolution.chain.size()
+                                     ? target().upstream->name
+                                     : QString();
+    for (const auto &flow :
+         {m_tenantFlow,
+          flowUpstream.isEmpty() ? nullptr : context.metrics().upstream(flowUpstream)}) {
+        if (!flow)
+            continue;
+        flow->requests.fetch_add(1, std::memory_order_relaxed);
+        if (status >= 400)
+            flow->errors.fetch_add(1, std::memory_order_relaxed);
+        if (status == 503 && error == "server_overloaded")
+            flow->overloaded.fetch_add(1, std::memory_order_relaxed);
+        flow->latency.record(r.latencyMs);
+    }
+    m_tenantFlow->inFlight.fetch_sub(1, std::memory_order_relaxed);
+    // Tokens/min settle from the estimate to what the request really used.
+    context.limiter().finish(m_admission.tenantId, m_admission.estimatedTokens,
+                             promptTokens + completionTokens);
     context.meter(std::move(r));
     m_handler.callFinished(this);
 }

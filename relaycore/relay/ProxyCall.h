@@ -3,6 +3,7 @@
 #include "RelayContext.h"
 #include "RequestBody.h"
 #include "SseUsageFilter.h"
+#include "metrics/FlowMetrics.h"
 #include "upstream/UpstreamCall.h"
 
 #include <QObject>
@@ -24,6 +25,9 @@ struct Admission
     RequestBody body;
     ModelResolution resolution;
     std::shared_ptr<const RuntimeConfig> config; // keeps resolution's pointers valid
+    qint64 queueTimeoutMs = 30'000;              // the longest wait for an upstream slot
+    qint64 estimatedTokens = 0;                  // reserved from the tenant's tpm
+    HttpHeaders limitHeaders;                    // x-ratelimit-* for every response
 };
 
 // One admitted request on its way through the chain of upstream targets: waits for a slot of
@@ -84,6 +88,7 @@ private:
     std::unique_ptr<SseUsageFilter> m_filter;
     QString m_servedModel;
     QString m_servedUpstream;
+    std::shared_ptr<FlowMetrics> m_tenantFlow;
 };
 
 } // namespace relay

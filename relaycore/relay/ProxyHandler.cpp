@@ -1,5 +1,6 @@
 #include "ProxyHandler.h"
 
+#include "PrometheusExport.h"
 #include "ProxyCall.h"
 #include "RelayContext.h"
 #include "billing/Cost.h"
@@ -7,6 +8,7 @@
 #include "core/RequestId.h"
 #include "http/ApiError.h"
 #include "http/HttpExchange.h"
+#include "limits/RateLimiter.h"
 #include "store/UsageRecord.h"
 #include "tenants/ApiKey.h"
 #include "upstream/ConnectionCache.h"
@@ -50,10 +52,11 @@ HttpHeaders ProxyHandler::baseHeaders(const QByteArray &requestId)
 }
 
 void ProxyHandler::sendError(HttpExchange *exchange, const QByteArray &requestId,
-                             const ApiError &error)
+                             const ApiError &error, const HttpHeaders &extra)
 {
     HttpHeaders headers = baseHeaders(requestId);
     headers.append(error.extraHeaders);
+    headers.append(extra);
     exchange->respond(error.status, headers, error.body());
 }
 
@@ -71,6 +74,11 @@ void ProxyHandler::handle(HttpExchange *exchange)
         exchange->respond(200, baseHeaders(requestId),
                           isGet ? QByteArrayLiteral("{\"status\":\"ok\"}") : QByteArray());
         return;
+    }
+    if (path == "/metrics") {
+        if (!isGet)
+            return sendError(exchange, requestId, ApiError::methodNotAllowed());
+        return handleMetrics(exchange, requestId);
     }
     if (exchange->isDraining())
         return sendError(exchange, requestId,
@@ -127,6 +135,28 @@ Authenticated authenticate(const HttpRequest &request, const DirectorySnapshot &
 
 } // namespace
 
+void ProxyHandler::handleMetrics(HttpExchange *exchange, const QByteArray &requestId)
+{
+    const QByteArray &token = m_context.adminToken;
+    if (token.isEmpty()) {
+        if (!exchange->peerAddress().isLoopback())
+            return sendError(exchange, requestId,
+                             {403,
+                              "invalid_request_error",
+                              "forbidden",
+                              "/metrics answers loopback clients only unless the relay runs "
+                              "with --admin-token-env.",
+                              {}});
+    } else if (exchange->request().header("authorization") != "Bearer " + token) {
+        return sendError(exchange, requestId,
+                         ApiError::invalidApiKey("/metrics needs the admin token."));
+    }
+    exchange->respond(
+        200,
+        {{"content-type", "text/plain; version=0.0.4; charset=utf-8"}, {"x-request-id", requestId}},
+        prometheusText(m_context));
+}
+
 void ProxyHandler::handleModels(HttpExchange *exchange, const QByteArray &requestId)
 {
     const auto config = m_context.config();
@@ -174,13 +204,28 @@ void ProxyHandler::handleProxy(HttpExchange *exchange, const QByteArray &request
     if (!DirectorySnapshot::allows(*auth.tenant, resolution) || resolution.chain.empty())
         return reject(exchange, rejected, ApiError::modelNotFound(body->model.toUtf8()));
 
+    // Tokens/min reserved before the call: the prompt estimate plus, for chat, the completion
+    // allowance sent to the first target (interface.md §4).
+    const qint64 estimate =
+        estimateTokens(body->promptChars) +
+        (endpoint == Endpoint::Chat ? (body->maxTokens >= 0 ? body->maxTokens : 1024) : 0);
+    const LimitDecision limits = m_context.limiter().admit(auth.tenant->id, estimate);
+    if (!limits.admitted()) {
+        ApiError refusal = limitError(limits);
+        refusal.extraHeaders.append(limits.headers);
+        return reject(exchange, rejected, refusal);
+    }
+
     Admission admission;
     admission.requestId = requestId;
+    admission.estimatedTokens = estimate;
+    admission.limitHeaders = limits.headers;
     admission.tenantId = auth.tenant->id;
     admission.keyPrefix = auth.keyPrefix;
     admission.endpoint = endpoint;
     admission.body = std::move(*body);
     admission.resolution = std::move(resolution);
+    admission.queueTimeoutMs = auth.tenant->queueTimeout();
     admission.config = std::move(config);
     auto *call = new ProxyCall(*this, exchange, std::move(admission));
     m_calls.insert(call);
@@ -188,8 +233,40 @@ void ProxyHandler::handleProxy(HttpExchange *exchange, const QByteArray &request
     call->start();
 }
 
+ApiError ProxyHandler::limitError(const LimitDecision &decision)
+{
+    switch (decision.refusal) {
+    case LimitRefusal::Requests:
+        return ApiError::rateLimited("requests",
+                                     "Rate limit reached for requests per minute. Please try "
+                                     "again later.",
+                                     decision.retryAfterMs);
+    case LimitRefusal::Concurrency:
+        return ApiError::rateLimited("requests",
+                                     "Too many requests in flight at once for this key.", 1000);
+    case LimitRefusal::Tokens:
+        return ApiError::rateLimited("tokens",
+                                     "Rate limit reached for tokens per minute. Please try again "
+                                     "later.",
+                                     decision.retryAfterMs);
+    case LimitRefusal::TokensNever:
+        return ApiError::rateLimited("tokens",
+                                     "This request needs more tokens than the tenant's whole "
+                                     "tokens-per-minute limit.",
+                                     0, true);
+    case LimitRefusal::None:
+        break;
+    }
+    return ApiError::internal("no refusal");
+}
+
 void ProxyHandler::reject(HttpExchange *exchange, UsageRecord record, const ApiError &error)
 {
+    const auto flow = m_context.metrics().tenant(record.tenantId);
+    flow->requests.fetch_add(1, std::memory_order_relaxed);
+    flow->errors.fetch_add(1, std::memory_order_relaxed);
+    if (error.status == 429)
+        flow->rateLimited.fetch_add(1, std::memory_order_relaxed);
     record.status = error.status;
     record.tsMs = m_context.clock().wallMs();
     record.latencyMs = m_context.clock().monotonicMs() - exchange->receivedMs();

@@ -13,6 +13,7 @@ class HttpExchange;
 class ProxyCall;
 class RelayContext;
 struct ApiError;
+struct LimitDecision;
 struct UsageRecord;
 
 // The tenant-facing API on one worker thread: routes each request, authenticates the key
@@ -35,11 +36,13 @@ public:
     // Headers every tenant response carries.
     static HttpHeaders baseHeaders(const QByteArray &requestId);
     static void sendError(HttpExchange *exchange, const QByteArray &requestId,
-                          const ApiError &error);
+                          const ApiError &error, const HttpHeaders &extra = {});
 
 private:
     void handleModels(HttpExchange *exchange, const QByteArray &requestId);
+    void handleMetrics(HttpExchange *exchange, const QByteArray &requestId);
     void handleProxy(HttpExchange *exchange, const QByteArray &requestId, Endpoint endpoint);
+    static ApiError limitError(const LimitDecision &decision);
     // Answers a known tenant's request that the relay refuses, and meters it as rejected.
     void reject(HttpExchange *exchange, UsageRecord record, const ApiError &error);
 

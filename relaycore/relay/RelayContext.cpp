@@ -4,7 +4,8 @@
 
 namespace relay {
 
-RelayContext::RelayContext(Clock &clock, UsageWriter *writer) : m_clock(clock), m_writer(writer)
+RelayContext::RelayContext(Clock &clock, UsageWriter *writer)
+    : m_clock(clock), m_writer(writer), m_limiter(clock)
 {
     auto empty = std::make_shared<RuntimeConfig>();
     empty->directory = std::make_shared<DirectorySnapshot>();
@@ -17,12 +18,26 @@ void RelayContext::publish(DirectorySnapshotPtr directory)
     const auto previous = m_config.load();
     auto next = std::make_shared<RuntimeConfig>();
     next->directory = directory;
+    // Limits change in place: buckets keep their level (interface.md §4).
+    for (const TenantConfig &t : directory->tenants)
+        m_limiter.configure(t.id, TenantLimits{t.rpm, t.tpm, t.concurrency});
+    m_limiter.retain(directory->tenants.keys());
+    const QHash<QString, QHash<QString, int>> reserved = directory->reservations();
     for (const UpstreamConfig &u : directory->upstreams) {
+        // Only tenants that differ from the default (best-effort, weight 1, nothing reserved)
+        // need telling.
+        QHash<QString, SlotTenant> tenants;
+        const QHash<QString, int> reservedHere = reserved.value(u.name);
+        for (const TenantConfig &t : directory->tenants) {
+            const int slots = reservedHere.value(t.id);
+            if (t.tier != Tier::BestEffort || t.weight != 1 || slots > 0)
+                tenants.insert(t.id, SlotTenant{t.tier, t.weight, slots});
+        }
         std::shared_ptr<UpstreamSlots> pool = previous->slots.value(u.name);
-        if (pool)
-            pool->setMaxConnections(u.maxConnections);
-        else
+        if (!pool)
             pool = std::make_shared<UpstreamSlots>(u.name, u.maxConnections);
+        // Waiting requests stay queued; a larger pool or a new tier takes effect at once.
+        pool->configure(u.maxConnections, std::move(tenants));
         next->slots.insert(u.name, pool);
     }
     m_config.store(std::move(next));

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "limits/RateLimiter.h"
+#include "metrics/FlowMetrics.h"
 #include "tenants/DirectorySnapshot.h"
 #include "upstream/UpstreamSlots.h"
 
@@ -50,9 +52,10 @@ public:
     void publish(DirectorySnapshotPtr directory);
     void meter(UsageRecord record);
     RelayCounters &counters() { return m_counters; }
-
-    // Time a request may wait for an upstream slot before 503 (tiers refine this later).
-    qint64 queueTimeoutMs = 30'000;
+    RateLimiter &limiter() { return m_limiter; }
+    MetricsRegistry &metrics() { return m_metrics; }
+    // Bearer token that GET /metrics requires; empty = loopback clients only.
+    QByteArray adminToken;
 
 private:
     Clock &m_clock;
@@ -60,6 +63,8 @@ private:
     std::mutex m_publishMutex;
     std::atomic<std::shared_ptr<const RuntimeConfig>> m_config;
     RelayCounters m_counters;
+    RateLimiter m_limiter;
+    MetricsRegistry m_metrics;
 };
 
 } // namespace relay

@@ -10,13 +10,13 @@ SlotTicket::~SlotTicket()
     m_context = nullptr;
     if (m_state == State::Waiting) {
         m_state = State::Released;
-        --m_pool->m_waiting;
+        m_pool->leaveQueueLocked(m_tenant);
         return; // its weak_ptr in the queue has expired and is skipped
     }
     if (m_state == State::Granted) {
         m_state = State::Released;
         lock.unlock();
-        m_pool->releaseSlot();
+        m_pool->releaseSlot(m_tenant);
     }
 }
 
@@ -45,10 +45,10 @@ void SlotTicket::release()
     if (m_state == State::Granted) {
         m_state = State::Released;
         lock.unlock();
-        m_pool->releaseSlot();
+        m_pool->releaseSlot(m_tenant);
     } else if (m_state == State::Waiting) {
         m_state = State::Released;
-        --m_pool->m_waiting;
+        m_pool->leaveQueueLocked(m_tenant);
     }
 }
 
@@ -57,26 +57,84 @@ UpstreamSlots::UpstreamSlots(QString name, int maxConnections)
 {
 }
 
-std::shared_ptr<SlotTicket> UpstreamSlots::acquire(QObject *context,
+SlotTenant UpstreamSlots::tenantLocked(const QString &tenantId) const
+{
+    return m_tenants.value(tenantId, SlotTenant{});
+}
+
+bool UpstreamSlots::hasReservedRoomLocked(const QString &tenantId, const TenantQueue &q) const
+{
+    return q.inFlight < tenantLocked(tenantId).reserved;
+}
+
+bool UpstreamSlots::waitersAheadLocked(Tier tier) const
+{
+    for (int t = 0; t <= int(tier); ++t)
+        if (!m_active[t].empty())
+            return true;
+    return false;
+}
+
+void UpstreamSlots::takeSlotLocked(const QString &tenantId, TenantQueue &q)
+{
+    if (q.inFlight >= tenantLocked(tenantId).reserved)
+        ++m_sharedInUse;
+    ++q.inFlight;
+    ++m_inFlight;
+    m_peak = qMax(m_peak, m_inFlight);
+}
+
+std::shared_ptr<SlotTicket> UpstreamSlots::acquire(const QString &tenantId, QObject *context,
                                                    std::function<void()> onGranted)
 {
     auto ticket = std::make_shared<SlotTicket>();
     ticket->m_pool = shared_from_this();
+    ticket->m_tenant = tenantId;
     ticket->m_context = context;
     ticket->m_onGranted = std::move(onGranted);
     std::lock_guard lock(m_mutex);
-    if (m_inFlight < m_max && m_waiting == 0) {
-        ++m_inFlight;
-        m_peak = qMax(m_peak, m_inFlight);
+    TenantQueue &q = queueLocked(tenantId);
+    const SlotTenant tenant = tenantLocked(tenantId);
+    // A tenant's own requests keep their order: with some of them waiting, a new one waits too.
+    const bool canRun =
+        q.queued == 0 && m_inFlight < m_max &&
+        (hasReservedRoomLocked(tenantId, q) ||
+         (m_sharedInUse < sharedCapacityLocked() && !waitersAheadLocked(tenant.tier)));
+    if (canRun) {
+        takeSlotLocked(tenantId, q);
         ticket->m_state = SlotTicket::State::Granted;
-    } else {
-        m_queue.push_back(ticket);
-        ++m_waiting;
+        return ticket;
+    }
+    q.waiting.push_back(ticket);
+    ++q.queued;
+    ++m_waiting;
+    if (!q.active) {
+        q.active = true;
+        q.deficit = 0;
+        m_active[int(tenant.tier)].push_back(tenantId);
     }
     return ticket;
 }
 
+void UpstreamSlots::leaveQueueLocked(const QString &tenantId)
+{
+    TenantQueue &q = queueLocked(tenantId);
+    --q.queued;
+    --m_waiting;
+    // The dead entry stays in the deque until the dispatcher meets it.
+}
+
 void UpstreamSlots::setMaxConnections(int maxConnections)
+{
+    QHash<QString, SlotTenant> tenants;
+    {
+        std::lock_guard lock(m_mutex);
+        tenants = m_tenants;
+    }
+    configure(maxConnections, std::move(tenants));
+}
+
+void UpstreamSlots::configure(int maxConnections, QHash<QString, SlotTenant> tenants)
 {
     // Declared before the lock so that tickets are let go of after unlocking.
     std::vector<std::shared_ptr<SlotTicket>> granted;
@@ -84,42 +142,138 @@ void UpstreamSlots::setMaxConnections(int maxConnections)
     {
         std::lock_guard lock(m_mutex);
         m_max = qMax(1, maxConnections);
+        m_tenants = std::move(tenants);
+        m_reservedTotal = 0;
+        for (const SlotTenant &t : std::as_const(m_tenants))
+            m_reservedTotal += qMax(0, t.reserved);
+        // Reservations never take the last slot (the directory scales them; this is a guard).
+        m_reservedTotal = qMin(m_reservedTotal, m_max - 1);
+        m_sharedInUse = 0;
+        for (auto it = m_queues.begin(); it != m_queues.end();) {
+            if (it->inFlight == 0 && it->queued == 0 && it->waiting.empty()) {
+                it = m_queues.erase(it);
+                continue;
+            }
+            m_sharedInUse += qMax(0, it->inFlight - tenantLocked(it.key()).reserved);
+            ++it;
+        }
+        rebuildActiveLocked();
         granted = grantWaitersLocked(dropped);
     }
     notifyGranted(granted);
 }
 
-void UpstreamSlots::releaseSlot()
+void UpstreamSlots::rebuildActiveLocked()
+{
+    for (auto &list : m_active)
+        list.clear();
+    for (auto it = m_queues.begin(); it != m_queues.end(); ++it) {
+        it->active = it->queued > 0;
+        if (it->active)
+            m_active[int(tenantLocked(it.key()).tier)].push_back(it.key());
+    }
+}
+
+void UpstreamSlots::releaseSlot(const QString &tenantId)
 {
     std::vector<std::shared_ptr<SlotTicket>> granted;
     std::vector<std::shared_ptr<SlotTicket>> dropped;
     {
         std::lock_guard lock(m_mutex);
+        TenantQueue &q = queueLocked(tenantId);
+        if (q.inFlight > tenantLocked(tenantId).reserved)
+            m_sharedInUse = qMax(0, m_sharedInUse - 1);
+        --q.inFlight;
         --m_inFlight;
         granted = grantWaitersLocked(dropped);
     }
     notifyGranted(granted);
 }
 
+std::shared_ptr<SlotTicket>
+UpstreamSlots::frontLocked(TenantQueue &q, std::vector<std::shared_ptr<SlotTicket>> &dropped)
+{
+    while (!q.waiting.empty()) {
+        std::shared_ptr<SlotTicket> ticket = q.waiting.front().lock();
+        if (ticket && ticket->m_state == SlotTicket::State::Waiting)
+            return ticket;
+        q.waiting.pop_front();
+        if (ticket)
+            dropped.push_back(std::move(ticket)); // ours may be the last reference
+    }
+    return nullptr;
+}
+
 std::vector<std::shared_ptr<SlotTicket>>
 UpstreamSlots::grantWaitersLocked(std::vector<std::shared_ptr<SlotTicket>> &dropped)
 {
     std::vector<std::shared_ptr<SlotTicket>> granted;
-    while (m_inFlight < m_max && !m_queue.empty()) {
-        std::shared_ptr<SlotTicket> ticket = m_queue.front().lock();
-        m_queue.pop_front();
-        if (!ticket)
-            continue;
-        if (ticket->m_state != SlotTicket::State::Waiting) {
-            // Ours may be the last reference: its destructor locks, so drop it after unlocking.
-            dropped.push_back(std::move(ticket));
-            continue;
-        }
-        ticket->m_state = SlotTicket::State::Granted;
+    auto grant = [&](const QString &tenantId, TenantQueue &q, std::shared_ptr<SlotTicket> ticket) {
+        q.waiting.pop_front();
+        --q.queued;
         --m_waiting;
-        ++m_inFlight;
-        m_peak = qMax(m_peak, m_inFlight);
+        ticket->m_state = SlotTicket::State::Granted;
+        takeSlotLocked(tenantId, q);
         granted.push_back(std::move(ticket));
+    };
+    auto retire = [&](std::deque<QString> &list, TenantQueue &q) {
+        list.pop_front();
+        q.active = false;
+        q.deficit = 0;
+    };
+    bool progress = true;
+    while (progress && m_inFlight < m_max) {
+        progress = false;
+        // First, tenants waiting with room in their own reservation (dedicated first).
+        for (Tier tier : {Tier::Dedicated, Tier::Guaranteed}) {
+            std::deque<QString> &list = m_active[int(tier)];
+            for (size_t i = 0; i < list.size() && m_inFlight < m_max;) {
+                const QString id = list[i];
+                TenantQueue &q = queueLocked(id);
+                while (m_inFlight < m_max && hasReservedRoomLocked(id, q)) {
+                    std::shared_ptr<SlotTicket> ticket = frontLocked(q, dropped);
+                    if (!ticket)
+                        break;
+                    grant(id, q, std::move(ticket));
+                    progress = true;
+                }
+                if (q.queued == 0 && frontLocked(q, dropped) == nullptr) {
+                    q.active = false;
+                    q.deficit = 0;
+                    list.erase(list.begin() + qsizetype(i));
+                } else {
+                    ++i;
+                }
+            }
+        }
+        // Then one shared slot: by tier, and by deficit round robin inside the tier.
+        if (m_inFlight >= m_max || m_sharedInUse >= sharedCapacityLocked())
+            break;
+        for (std::deque<QString> &list : m_active) {
+            while (!list.empty()) {
+                const QString id = list.front();
+                TenantQueue &q = queueLocked(id);
+                std::shared_ptr<SlotTicket> ticket = frontLocked(q, dropped);
+                if (!ticket) {
+                    retire(list, q);
+                    continue;
+                }
+                if (q.deficit <= 0)
+                    q.deficit += qMax(1, tenantLocked(id).weight);
+                grant(id, q, std::move(ticket));
+                --q.deficit;
+                if (q.queued == 0) {
+                    retire(list, q);
+                } else if (q.deficit <= 0) {
+                    list.pop_front(); // its turn is used up: to the back of the round
+                    list.push_back(id);
+                }
+                progress = true;
+                break;
+            }
+            if (progress)
+                break;
+        }
     }
     return granted;
 }
@@ -169,6 +323,24 @@ int UpstreamSlots::peakInFlight() const
 {
     std::lock_guard lock(m_mutex);
     return m_peak;
+}
+
+SlotPoolSnapshot UpstreamSlots::snapshot() const
+{
+    std::lock_guard lock(m_mutex);
+    SlotPoolSnapshot s;
+    s.maxConnections = m_max;
+    s.inFlight = m_inFlight;
+    s.waiting = m_waiting;
+    s.peakInFlight = m_peak;
+    s.reservedTotal = m_reservedTotal;
+    for (auto it = m_queues.cbegin(); it != m_queues.cend(); ++it) {
+        if (it->inFlight)
+            s.inFlightByTenant.insert(it.key(), it->inFlight);
+        if (it->queued)
+            s.waitingByTenant.insert(it.key(), it->queued);
+    }
+    return s;
 }
 
 } // namespace relay

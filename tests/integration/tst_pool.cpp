@@ -156,10 +156,10 @@ private Q_SLOTS:
     {
         RelayHarness h;
         h.addSimUpstream(QStringLiteral("sim"), h.sim(), 1);
-        const QString key = h.addTenant(QStringLiteral("prod"));
-        EngineOptions options;
-        options.queueTimeoutMs = 300;
-        QVERIFY(h.start(options));
+        TenantChanges settings;
+        settings.queueTimeoutMs = LimitValue(300);
+        const QString key = h.addTenant(QStringLiteral("prod"), settings);
+        QVERIFY(h.start());
         h.sim().pushFault({SimFault::Hang});
         TestHttpClient hung(h.port());
         hung.send("POST", "/v1/chat/completions",

@@ -63,6 +63,18 @@ QString RelayHarness::addTenant(const QString &id, const std::optional<QStringLi
     TenantChanges t;
     if (models)
         t.models = ModelAllowList(*models);
+    return addTenant(id, t);
+}
+
+void RelayHarness::setTenant(const QString &id, const TenantChanges &changes)
+{
+    const AdminResult r = m_admin->setTenant(id, changes);
+    if (!r.ok)
+        qFatal("setTenant: %s", qPrintable(r.error));
+}
+
+QString RelayHarness::addTenant(const QString &id, const TenantChanges &t)
+{
     const AdminValue<QString> key = m_admin->addTenant(id, t);
     if (!key.ok)
         qFatal("addTenant: %s", qPrintable(key.error));

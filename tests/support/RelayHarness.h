@@ -29,6 +29,9 @@ public:
                         const QString &apiKeyEnv = QStringLiteral("TR_TEST_UPSTREAM_KEY"));
     // Adds a tenant and returns its first key.
     QString addTenant(const QString &id, const std::optional<QStringList> &models = std::nullopt);
+    QString addTenant(const QString &id, const TenantChanges &settings);
+    // Changes a tenant the way `tenant set` does.
+    void setTenant(const QString &id, const TenantChanges &changes);
     // Makes the running engine see the admin changes now (what the 1 s poll does on its own).
     void reload() { m_engine->reloadConfig(); }
 

@@ -1,0 +1,59 @@
+#include "LatencyHistogram.h"
+
+#include <algorithm>
+
+namespace relay {
+
+void LatencyHistogram::record(qint64 ms)
+{
+    ms = qMax<qint64>(0, ms);
+    const auto it = std::lower_bound(kUpperBoundsMs.begin(), kUpperBoundsMs.end(), ms);
+    m_buckets[size_t(it - kUpperBoundsMs.begin())].fetch_add(1, std::memory_order_relaxed);
+    m_count.fetch_add(1, std::memory_order_relaxed);
+    m_sumMs.fetch_add(ms, std::memory_order_relaxed);
+}
+
+LatencyHistogram::Counts LatencyHistogram::counts() const
+{
+    Counts c;
+    for (size_t i = 0; i < kBuckets; ++i)
+        c.buckets[i] = m_buckets[i].load(std::memory_order_relaxed);
+    c.count = m_count.load(std::memory_order_relaxed);
+    c.sumMs = m_sumMs.load(std::memory_order_relaxed);
+    return c;
+}
+
+LatencyHistogram::Counts LatencyHistogram::Counts::operator-(const Counts &older) const
+{
+    Counts d;
+    for (size_t i = 0; i < kBuckets; ++i)
+        d.buckets[i] = buckets[i] - older.buckets[i];
+    d.count = count - older.count;
+    d.sumMs = sumMs - older.sumMs;
+    return d;
+}
+
+double LatencyHistogram::Counts::percentileMs(double q) const
+{
+    quint64 total = 0;
+    for (quint64 n : buckets)
+        total += n;
+    if (total == 0)
+        return 0;
+    const double rank = q * double(total);
+    double seen = 0;
+    for (size_t i = 0; i < kBuckets; ++i) {
+        if (buckets[i] == 0)
+            continue;
+        const double lower = i == 0 ? 0.0 : double(kUpperBoundsMs[i - 1]);
+        const double upper = i < kUpperBoundsMs.size() ? double(kUpperBoundsMs[i]) : lower * 2;
+        if (seen + double(buckets[i]) >= rank) {
+            const double within = (rank - seen) / double(buckets[i]);
+            return lower + (upper - lower) * qBound(0.0, within, 1.0);
+        }
+        seen += double(buckets[i]);
+    }
+    return double(kUpperBoundsMs.back());
+}
+
+} // namespace relay

@@ -1,0 +1,106 @@
+#include "PrometheusExport.h"
+
+#include "RelayContext.h"
+
+namespace relay {
+
+namespace {
+
+QByteArray label(const QString &value)
+{
+    QByteArray v = value.toUtf8();
+    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+    return '"' + v + '"';
+}
+
+void histogram(QByteArray &out, const char *metric, const QByteArray &labels,
+               const LatencyHistogram::Counts &c)
+{
+    quint64 cumulative = 0;
+    for (size_t i = 0; i < LatencyHistogram::kBuckets; ++i) {
+        cumulative += c.buckets[i];
+        const QByteArray le = i < LatencyHistogram::kUpperBoundsMs.size()
+                                  ? QByteArray::number(LatencyHistogram::kUpperBoundsMs[i] / 1000.0)
+                                  : QByteArray("+Inf");
+        out += metric + QByteArray("_bucket{") + labels + ",le=\"" + le + "\"} " +
+               QByteArray::number(cumulative) + '\n';
+    }
+    out += metric + QByteArray("_sum{") + labels + "} " +
+           QByteArray::number(double(c.sumMs) / 1000.0) + '\n';
+    out += metric + QByteArray("_count{") + labels + "} " + QByteArray::number(c.count) + '\n';
+}
+
+void flows(QByteArray &out, const char *kind,
+           const QList<QPair<QString, std::shared_ptr<FlowMetrics>>> &list,
+           const QHash<QString, qint64> &queued, const QHash<QString, qint64> &inFlight,
+           bool inFlightFromPools)
+{
+    const QByteArray prefix = QByteArray("tenantrelay_") + kind;
+    struct Counter
+    {
+        const char *name;
+        const char *help;
+        std::atomic<qint64> FlowMetrics::*field;
+    };
+    const Counter counters[] = {
+        {"_requests_total", "Requests answered, refusals included.", &FlowMetrics::requests},
+        {"_errors_total", "Requests answered with a status of 400 or more.", &FlowMetrics::errors},
+        {"_rate_limited_total", "429s from the relay's own limits.", &FlowMetrics::rateLimited},
+        {"_overloaded_total", "503s after waiting too long for an upstream slot.",
+         &FlowMetrics::overloaded},
+    };
+    for (const Counter &c : counters) {
+        out += "# HELP " + prefix + c.name + ' ' + c.help + '\n';
+        out += "# TYPE " + prefix + c.name + " counter\n";
+        for (const auto &[name, m] : list)
+            out += prefix + c.name + '{' + kind + '=' + label(name) + "} " +
+                   QByteArray::number(((*m).*(c.field)).load()) + '\n';
+    }
+    out += "# HELP " + prefix + "_in_flight Requests being served now.\n";
+    out += "# TYPE " + prefix + "_in_flight gauge\n";
+    for (const auto &[name, m] : list)
+        out += prefix + "_in_flight{" + kind + '=' + label(name) + "} " +
+               QByteArray::number(inFlightFromPools ? inFlight.value(name) : m->inFlight.load()) +
+               '\n';
+    out += "# HELP " + prefix + "_queued Requests waiting for an upstream slot.\n";
+    out += "# TYPE " + prefix + "_queued gauge\n";
+    for (const auto &[name, m] : list)
+        out += prefix + "_queued{" + kind + '=' + label(name) + "} " +
+               QByteArray::number(queued.value(name)) + '\n';
+    for (const char *h : {"_request_duration_seconds", "_queue_wait_seconds"}) {
+        const bool latency = QByteArrayView(h) == "_request_duration_seconds";
+        out += "# HELP " + prefix + h +
+               (latency ? " Time from the request to its last byte.\n"
+                        : " Time spent waiting for an upstream slot.\n");
+        out += "# TYPE " + prefix + h + " histogram\n";
+        for (const auto &[name, m] : list)
+            histogram(out, (prefix + h).constData(), kind + QByteArray("=") + label(name),
+                      latency ? m->latency.counts() : m->queueWait.counts());
+    }
+}
+
+} // namespace
+
+QByteArray prometheusText(RelayContext &context)
+{
+    const auto config = context.config();
+    QHash<QString, qint64> queuedByTenant;
+    QHash<QString, qint64> queuedByUpstream;
+    QHash<QString, qint64> inFlightByUpstream;
+    for (auto it = config->slots.cbegin(); it != config->slots.cend(); ++it) {
+        const SlotPoolSnapshot pool = it.value()->snapshot();
+        for (auto w = pool.waitingByTenant.cbegin(); w != pool.waitingByTenant.cend(); ++w)
+            queuedByTenant[w.key()] += w.value();
+        queuedByUpstream.insert(it.key(), pool.waiting);
+        inFlightByUpstream.insert(it.key(), pool.inFlight);
+        context.metrics().upstream(it.key()); // every configured upstream is listed
+    }
+    QByteArray out;
+    out.reserve(16 * 1024);
+    flows(out, "tenant", context.metrics().tenants(), queuedByTenant, {}, false);
+    flows(out, "upstream", context.metrics().upstreams(), queuedByUpstream, inFlightByUpstream,
+          true);
+    return out;
+}
+
+} // namespace relay
