@@ -36,6 +36,17 @@ bool CommandContext::intValue(const QString &option, std::optional<int> *value)
                        [](const QString &text, bool *ok) { return text.toInt(ok); });
 }
 
+bool CommandContext::limitValue(const QString &option, std::optional<LimitValue> *value)
+{
+    if (m_args.value(option) == QLatin1String("none")) {
+        *value = LimitValue();
+        return true;
+    }
+    return numberValue(
+        option, value, QStringLiteral("a whole number or none"),
+        [](const QString &text, bool *ok) { return LimitValue(text.toLongLong(ok)); });
+}
+
 bool CommandContext::doubleValue(const QString &option, std::optional<double> *value)
 {
     return numberValue(option, value, QStringLiteral("a number"),

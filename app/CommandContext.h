@@ -28,6 +28,8 @@ public:
     std::optional<bool> enabled() const;
 
     bool intValue(const QString &option, std::optional<int> *value);
+    // A number that "none" removes (--rpm N|none): none gives an empty LimitValue.
+    bool limitValue(const QString &option, std::optional<LimitValue> *value);
     bool doubleValue(const QString &option, std::optional<double> *value);
 
     // A usage error for this command: message and hint on stderr; returns kExitUsage.

@@ -6,6 +6,14 @@ namespace relay::app {
 
 namespace {
 
+const QString kTier = QStringLiteral("--tier");
+const QString kRpm = QStringLiteral("--rpm");
+const QString kTpm = QStringLiteral("--tpm");
+const QString kConcurrency = QStringLiteral("--concurrency");
+const QString kReserved = QStringLiteral("--reserved");
+const QString kWeight = QStringLiteral("--weight");
+const QString kQueueTimeout = QStringLiteral("--queue-timeout-ms");
+
 QList<OptionSpec> settingOptions()
 {
     return {
@@ -13,26 +21,60 @@ QList<OptionSpec> settingOptions()
         {QStringLiteral("--models"), QStringLiteral("M1,M2|none"),
          QStringLiteral("the models the tenant may use (requested names or alias targets); "
                         "none = all models, the default")},
+        {kTier, QStringLiteral("TIER"),
+         QStringLiteral("dedicated, guaranteed or best-effort (the default): when an upstream's "
+                        "slots are all busy, waiting requests are served dedicated first, then "
+                        "guaranteed, then best-effort; dedicated and guaranteed tenants also "
+                        "reserve slots (--reserved)")},
+        {kRpm, QStringLiteral("N|none"),
+         QStringLiteral("requests per minute: a bucket of N requests, refilled continuously at "
+                        "N/60 per second; none = no limit, the default")},
+        {kTpm, QStringLiteral("N|none"),
+         QStringLiteral("tokens per minute: a bucket of N tokens; each request reserves its "
+                        "estimate (prompt characters / 4, plus max_tokens or else 1024) and is "
+                        "settled to its real usage after; none = no limit, the default")},
+        {kConcurrency, QStringLiteral("N|none"),
+         QStringLiteral("requests in flight at once; none = no limit, the default")},
+        {kReserved, QStringLiteral("N|none"),
+         QStringLiteral("slots the tenant reserves on every upstream that serves it (dedicated "
+                        "and guaranteed only); scaled down where reservations would take an "
+                        "upstream's last slot; none = the tier's default: 1 for dedicated and "
+                        "guaranteed, 0 for best-effort")},
+        {kWeight, QStringLiteral("N"),
+         QStringLiteral("the tenant's share of the slots among the waiting tenants of its tier, "
+                        "1-1000 (default 1)")},
+        {kQueueTimeout, QStringLiteral("N|none"),
+         QStringLiteral("the longest wait for an upstream slot, then 503 server_overloaded; "
+                        "none = the tier's default: 5000 dedicated, 15000 guaranteed, 30000 "
+                        "best-effort")},
     };
 }
 
-TenantChanges readChanges(const CommandContext &ctx)
+// The options given, or false after a usage error for a value that is not a number.
+bool readChanges(CommandContext &ctx, TenantChanges *changes)
 {
-    TenantChanges changes;
-    changes.name = ctx.value(QStringLiteral("--name"));
+    changes->name = ctx.value(QStringLiteral("--name"));
     if (const std::optional<QString> models = ctx.value(QStringLiteral("--models"))) {
         if (models->trimmed() == QLatin1String("none"))
-            changes.models = ModelAllowList();
+            changes->models = ModelAllowList();
         else
-            changes.models = models->split(QLatin1Char(','), Qt::SkipEmptyParts);
+            changes->models = models->split(QLatin1Char(','), Qt::SkipEmptyParts);
     }
-    changes.enabled = ctx.enabled();
-    return changes;
+    changes->enabled = ctx.enabled();
+    changes->tier = ctx.value(kTier);
+    return ctx.limitValue(kRpm, &changes->rpm) && ctx.limitValue(kTpm, &changes->tpm) &&
+           ctx.limitValue(kConcurrency, &changes->concurrency) &&
+           ctx.limitValue(kReserved, &changes->reserved) &&
+           ctx.intValue(kWeight, &changes->weight) &&
+           ctx.limitValue(kQueueTimeout, &changes->queueTimeoutMs);
 }
 
 int add(CommandContext &ctx)
 {
-    const AdminValue<QString> key = ctx.admin().addTenant(ctx.positional(0), readChanges(ctx));
+    TenantChanges changes;
+    if (!readChanges(ctx, &changes))
+        return kExitUsage;
+    const AdminValue<QString> key = ctx.admin().addTenant(ctx.positional(0), changes);
     if (!key.ok)
         return ctx.fail(key);
     ctx.out().print(key.value);
@@ -41,7 +83,10 @@ int add(CommandContext &ctx)
 
 int set(CommandContext &ctx)
 {
-    return ctx.done(ctx.admin().setTenant(ctx.positional(0), readChanges(ctx)));
+    TenantChanges changes;
+    if (!readChanges(ctx, &changes))
+        return kExitUsage;
+    return ctx.done(ctx.admin().setTenant(ctx.positional(0), changes));
 }
 
 int list(CommandContext &ctx)
@@ -58,6 +103,9 @@ int show(CommandContext &ctx)
     const TenantRecord &tenant = details.value.tenant;
     if (ctx.json()) {
         QJsonObject object = toJson(tenant);
+        object.insert(QStringLiteral("reserved"), tenant.effectiveReserved());
+        object.insert(QStringLiteral("weight"), tenant.weight);
+        object.insert(QStringLiteral("queue_timeout_ms"), tenant.effectiveQueueTimeoutMs());
         object.insert(QStringLiteral("created"), OutputFormat::jsonTime(tenant.createdMs));
         QJsonArray keys;
         for (const KeyRecord &key : details.value.keys) {
@@ -72,8 +120,16 @@ int show(CommandContext &ctx)
     // The list's columns, one per line, then the keys.
     QStringList fields = header(std::type_identity<TenantRecord>());
     QStringList values = toCells(tenant);
-    fields << QStringLiteral("CREATED");
-    values << OutputFormat::textTime(tenant.createdMs);
+    // Values that fall back to the tier's default say so.
+    const auto effective = [](qint64 value, bool isDefault) {
+        return isDefault ? QStringLiteral("%1 (tier default)").arg(value) : QString::number(value);
+    };
+    fields << QStringLiteral("RESERVED") << QStringLiteral("WEIGHT")
+           << QStringLiteral("QUEUE_TIMEOUT_MS") << QStringLiteral("CREATED");
+    values << effective(tenant.effectiveReserved(), !tenant.reserved)
+           << QString::number(tenant.weight)
+           << effective(tenant.effectiveQueueTimeoutMs(), !tenant.queueTimeoutMs)
+           << OutputFormat::textTime(tenant.createdMs);
     qsizetype width = 0;
     for (const QString &field : fields)
         width = std::max(width, field.size());
@@ -109,7 +165,9 @@ QList<CommandSpec> tenantCommands()
          QStringLiteral("Creates a tenant and prints its first API key, alone on one line. The "
                         "key is shown only this once; only its hash is stored.\nID: 1-64 of "
                         "A-Z a-z 0-9 . _ -. New tenants are best-effort, without limits or "
-                        "budget, and may use all models."),
+                        "budget, and may use all models.\nA request over the tenant's rpm, tpm "
+                        "or concurrency is refused with 429 rate_limit_exceeded and told when to "
+                        "retry; it never reaches an upstream."),
          id,
          1,
          settingOptions(),
@@ -119,7 +177,9 @@ QList<CommandSpec> tenantCommands()
          QStringLiteral("set"),
          QStringLiteral("change a tenant"),
          QStringLiteral("Changes a tenant's settings. A running relay applies them within "
-                        "2 seconds."),
+                        "2 seconds. A changed rpm or tpm keeps the bucket's current level "
+                        "(capped at the new size); it is not refilled. none removes a limit, or "
+                        "returns --reserved and --queue-timeout-ms to the tier's default."),
          id,
          1,
          setOptions,
@@ -139,7 +199,10 @@ QList<CommandSpec> tenantCommands()
         {tenant,
          QStringLiteral("show"),
          QStringLiteral("show one tenant and its keys"),
-         QStringLiteral("Shows one tenant, as in the list, with its keys (prefixes only)."),
+         QStringLiteral("Shows one tenant, as in the list, with its keys (prefixes only).\n"
+                        "Also: reserved (slots reserved on each upstream that serves it, before "
+                        "scaling; 0 for best-effort), weight, queue_timeout_ms (with the tier's "
+                        "defaults filled in)."),
          id,
          1,
          {json},

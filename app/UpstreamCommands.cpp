@@ -146,7 +146,11 @@ QList<CommandSpec> upstreamCommands()
          QStringLiteral("list the upstreams"),
          QStringLiteral("Lists the upstreams in the order they were added.\nJSON fields: name "
                         "kind base_url max_connections reserved enabled state timeout_ms "
-                        "api_key_env api_key_stored (the key itself is never shown)."),
+                        "api_key_env api_key_stored (the key itself is never shown).\nreserved: "
+                        "the slots dedicated and guaranteed tenants hold on it. Reservations "
+                        "never take an upstream's last slot: where they add up to its "
+                        "max_connections or more, each is scaled by (max_connections - 1) / total "
+                        "and rounded down."),
          {},
          0,
          {jsonOption()},

@@ -46,6 +46,11 @@ const KeyedTable kPrices{QStringLiteral("prices"),
 constexpr int kMaxNameLength = 200;
 constexpr int kMaxConnections = 10000;
 constexpr int kMaxTimeoutMs = 86'400'000;
+// Tenant limits: the rate limiter's buckets hold at most 10^12 tokens.
+constexpr qint64 kMaxRate = 1'000'000'000'000;
+constexpr qint64 kMaxConcurrency = 1'000'000;
+constexpr int kMaxWeight = 1000;
+constexpr qint64 kMaxQueueTimeoutMs = 3'600'000;
 
 AdminResult invalid(const QString &error)
 {
@@ -95,11 +100,36 @@ AdminResult checkModel(const QString &model)
     return {};
 }
 
+// A removable number in [min, max]; `what` names it in the message.
+AdminResult checkRange(const std::optional<LimitValue> &value, qint64 min, qint64 max,
+                       const QString &what)
+{
+    if (value && value->has_value() && (**value < min || **value > max))
+        return invalid(QStringLiteral("%1 must be between %2 and %3").arg(what).arg(min).arg(max));
+    return {};
+}
+
 AdminResult normalizeTenant(TenantChanges &c)
 {
     if (c.name && (c.name->size() > kMaxNameLength || hasControlChars(*c.name)))
         return invalid(QStringLiteral("a tenant name is at most %1 characters on one line")
                            .arg(kMaxNameLength));
+    if (c.tier && !tierFromName(*c.tier))
+        return invalid(QStringLiteral("unknown tier '%1' (use dedicated, guaranteed or "
+                                      "best-effort)")
+                           .arg(*c.tier));
+    for (const AdminResult &r :
+         {checkRange(c.rpm, 1, kMaxRate, QStringLiteral("rpm")),
+          checkRange(c.tpm, 1, kMaxRate, QStringLiteral("tpm")),
+          checkRange(c.concurrency, 1, kMaxConcurrency, QStringLiteral("concurrency")),
+          checkRange(c.reserved, 0, kMaxConnections, QStringLiteral("reserved slots")),
+          checkRange(c.weight ? std::optional<LimitValue>(*c.weight) : std::nullopt, 1, kMaxWeight,
+                     QStringLiteral("weight")),
+          checkRange(c.queueTimeoutMs, 1, kMaxQueueTimeoutMs,
+                     QStringLiteral("queue timeout (ms)"))}) {
+        if (!r.ok)
+            return r;
+    }
     if (c.models && c.models->has_value()) {
         QStringList &models = **c.models;
         for (QString &m : models) {
@@ -185,12 +215,62 @@ ModelAllowList modelsFromColumn(const QVariant &v)
     return out;
 }
 
-// The audit view of a tenant: its settings, nothing derived.
+QJsonValue limitJson(const LimitValue &value)
+{
+    return value ? QJsonValue(*value) : QJsonValue();
+}
+
+QVariant limitColumn(const LimitValue &value)
+{
+    return value ? QVariant(*value) : QVariant();
+}
+
+LimitValue limitFromColumn(const QVariant &v)
+{
+    return v.isNull() ? LimitValue() : LimitValue(v.toLongLong());
+}
+
+// The audit view of a tenant: its settings as stored (null = no limit or the tier's default),
+// nothing derived.
 QJsonObject tenantJson(const TenantRecord &t)
 {
     return QJsonObject{{QStringLiteral("name"), t.name},
                        {QStringLiteral("models"), modelsJson(t.models)},
-                       {QStringLiteral("enabled"), t.enabled}};
+                       {QStringLiteral("enabled"), t.enabled},
+                       {QStringLiteral("tier"), t.tier},
+                       {QStringLiteral("rpm"), limitJson(t.rpm)},
+                       {QStringLiteral("tpm"), limitJson(t.tpm)},
+                       {QStringLiteral("concurrency"), limitJson(t.concurrency)},
+                       {QStringLiteral("reserved"), limitJson(t.reserved)},
+                       {QStringLiteral("weight"), t.weight},
+                       {QStringLiteral("queue_timeout_ms"), limitJson(t.queueTimeoutMs)}};
+}
+
+template <typename T> void assignIfGiven(T &target, const std::optional<T> &value)
+{
+    if (value)
+        target = *value;
+}
+
+// Applies the given changes to a tenant. A best-effort tenant uses shared slots only, so
+// reserving slots for one is refused rather than silently ignored.
+AdminResult applyTenantChanges(const TenantChanges &c, TenantRecord *t)
+{
+    assignIfGiven(t->name, c.name);
+    assignIfGiven(t->models, c.models);
+    assignIfGiven(t->enabled, c.enabled);
+    assignIfGiven(t->tier, c.tier);
+    assignIfGiven(t->rpm, c.rpm);
+    assignIfGiven(t->tpm, c.tpm);
+    assignIfGiven(t->concurrency, c.concurrency);
+    assignIfGiven(t->reserved, c.reserved);
+    assignIfGiven(t->weight, c.weight);
+    assignIfGiven(t->queueTimeoutMs, c.queueTimeoutMs);
+    if (c.reserved && c.reserved->value_or(0) > 0 && tierFromName(t->tier) == Tier::BestEffort)
+        return invalid(QStringLiteral("best-effort tenants reserve no slots; give the tenant "
+                                      "--tier dedicated or guaranteed to reserve %1")
+                           .arg(**c.reserved));
+    return {};
 }
 
 // The audit view of an upstream: whether a key is stored, never the key.
@@ -213,7 +293,9 @@ QJsonObject beforeAfter(const QJsonValue &before, const QJsonValue &after)
     return QJsonObject{{QStringLiteral("before"), before}, {QStringLiteral("after"), after}};
 }
 
-const QString kTenantColumns = QStringLiteral("id, name, models, enabled, created_at");
+const QString kTenantColumns =
+    QStringLiteral("id, name, models, enabled, created_at, tier, rpm, tpm, concurrency, "
+                   "reserved, weight, queue_timeout_ms");
 
 TenantRecord tenantFromRow(const QSqlQuery &q)
 {
@@ -223,8 +305,35 @@ TenantRecord tenantFromRow(const QSqlQuery &q)
     t.models = modelsFromColumn(q.value(2));
     t.enabled = q.value(3).toBool();
     t.createdMs = q.value(4).toLongLong();
+    // Shown as the relay reads it (ConfigLoader): an unknown tier is best-effort.
+    t.tier = tierName(tierFromName(q.value(5).toString()).value_or(Tier::BestEffort));
+    t.rpm = limitFromColumn(q.value(6));
+    t.tpm = limitFromColumn(q.value(7));
+    t.concurrency = limitFromColumn(q.value(8));
+    t.reserved = limitFromColumn(q.value(9));
+    t.weight = qMax(1, q.value(10).toInt());
+    t.queueTimeoutMs = limitFromColumn(q.value(11));
     return t;
 }
+
+// The tenant's settings in the column order of the INSERT and UPDATE below, after the id.
+QVariantList tenantValues(const TenantRecord &t)
+{
+    return {t.name,
+            modelsColumn(t.models),
+            t.enabled ? 1 : 0,
+            t.tier,
+            limitColumn(t.rpm),
+            limitColumn(t.tpm),
+            limitColumn(t.concurrency),
+            limitColumn(t.reserved),
+            t.weight,
+            limitColumn(t.queueTimeoutMs)};
+}
+
+const QString kTenantSettingColumns =
+    QStringLiteral("name, models, enabled, tier, rpm, tpm, concurrency, reserved, weight, "
+                   "queue_timeout_ms");
 
 const QString kUpstreamColumns =
     QStringLiteral("name, kind, base_url, api_key_env, "
@@ -265,6 +374,23 @@ QString targetUpstream(const QString &target)
 }
 
 } // namespace
+
+qint64 TenantRecord::effectiveReserved() const
+{
+    TenantConfig config;
+    config.tier = tierFromName(tier).value_or(Tier::BestEffort);
+    if (reserved)
+        config.reserved = int(*reserved);
+    return config.tier == Tier::BestEffort ? 0 : config.reservedSlots();
+}
+
+qint64 TenantRecord::effectiveQueueTimeoutMs() const
+{
+    TenantConfig config;
+    config.tier = tierFromName(tier).value_or(Tier::BestEffort);
+    config.queueTimeoutMs = queueTimeoutMs;
+    return config.queueTimeout();
+}
 
 AdminService::AdminService(QSqlDatabase db, Clock &clock, QString actor)
     : m_db(std::move(db)), m_clock(clock), m_actor(std::move(actor))
@@ -341,10 +467,9 @@ AdminValue<QString> AdminService::addTenant(const QString &id, const TenantChang
         return r;
     TenantRecord t;
     t.id = id;
-    t.name = s.name.value_or(QString());
-    t.models = s.models.value_or(std::nullopt);
-    t.enabled = s.enabled.value_or(true);
     t.createdMs = now();
+    if (const AdminResult r = applyTenantChanges(s, &t); !r.ok)
+        return r;
 
     QString key;
     const AdminResult r = write([&](AuditRecord &audit) -> AdminResult {
@@ -356,9 +481,10 @@ AdminValue<QString> AdminService::addTenant(const QString &id, const TenantChang
         QSqlQuery q(m_db);
         QString error;
         if (!sql::run(q,
-                      QStringLiteral("INSERT INTO tenants (id, name, models, enabled, created_at) "
-                                     "VALUES (?, COALESCE(?, ''), ?, ?, ?)"),
-                      {id, t.name, modelsColumn(t.models), t.enabled ? 1 : 0, t.createdMs}, &error))
+                      QStringLiteral("INSERT INTO tenants (id, %1, created_at) "
+                                     "VALUES (?, COALESCE(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                          .arg(kTenantSettingColumns),
+                      QVariantList{id} + tenantValues(t) + QVariantList{t.createdMs}, &error))
             return dbFailure(error);
         const AdminValue<QString> issued = insertKey(id);
         if (!issued.ok)
@@ -386,19 +512,16 @@ AdminResult AdminService::setTenant(const QString &id, const TenantChanges &chan
         if (!before.ok)
             return before;
         TenantRecord t = before.value;
-        if (c.name)
-            t.name = *c.name;
-        if (c.models)
-            t.models = *c.models;
-        if (c.enabled)
-            t.enabled = *c.enabled;
+        if (const AdminResult r = applyTenantChanges(c, &t); !r.ok)
+            return r;
         QSqlQuery q(m_db);
         QString error;
-        if (!sql::run(
-                q,
-                QStringLiteral("UPDATE tenants SET name = COALESCE(?, ''), models = ?, enabled = ? "
-                               "WHERE id = ?"),
-                {t.name, modelsColumn(t.models), t.enabled ? 1 : 0, id}, &error))
+        if (!sql::run(q,
+                      QStringLiteral("UPDATE tenants SET name = COALESCE(?, ''), models = ?, "
+                                     "enabled = ?, tier = ?, rpm = ?, tpm = ?, concurrency = ?, "
+                                     "reserved = ?, weight = ?, queue_timeout_ms = ? "
+                                     "WHERE id = ?"),
+                      tenantValues(t) + QVariantList{id}, &error))
             return dbFailure(error);
         audit = {0,  {}, QStringLiteral("tenant.set"),
                  id, id, beforeAfter(tenantJson(before.value), tenantJson(t))};
@@ -762,6 +885,17 @@ AdminValue<QList<UpstreamRecord>> AdminService::listUpstreams()
     QList<UpstreamRecord> upstreams;
     while (q.next())
         upstreams.append(upstreamFromRow(q));
+    q.finish();
+    // The reserved slots as the relay computes them, after scaling: read from a snapshot of the
+    // same tables the relay loads.
+    const DirectorySnapshotPtr snapshot = ConfigLoader::load(m_db, &error);
+    if (!snapshot)
+        return dbFailure(error);
+    const QHash<QString, QHash<QString, int>> reservations = snapshot->reservations();
+    for (UpstreamRecord &u : upstreams) {
+        for (const int slots : reservations.value(u.name))
+            u.reserved += slots;
+    }
     return upstreams;
 }
 

@@ -46,14 +46,30 @@ template <typename T> struct AdminValue : AdminResult
 // A tenant's allow-list: nullopt = every model.
 using ModelAllowList = std::optional<QStringList>;
 
+// A numeric tenant setting that can be removed: nullopt = no limit (rpm, tpm, concurrency) or
+// the tier's default (reserved, queue timeout). In TenantChanges, `rpm = LimitValue()` removes
+// the limit and `rpm = LimitValue(60)` sets it; leaving `rpm` unset keeps it as it is.
+using LimitValue = std::optional<qint64>;
+
 // Tenant settings for add and set. An unset field is left as it is (or defaulted on add).
 struct TenantChanges
 {
     std::optional<QString> name;
     std::optional<ModelAllowList> models;
     std::optional<bool> enabled;
+    std::optional<QString> tier; // "dedicated", "guaranteed" or "best-effort"
+    std::optional<LimitValue> rpm;
+    std::optional<LimitValue> tpm;
+    std::optional<LimitValue> concurrency;
+    std::optional<LimitValue> reserved;       // slots of each serving upstream
+    std::optional<int> weight;                // share within the tier, 1..1000
+    std::optional<LimitValue> queueTimeoutMs; // longest wait for an upstream slot
 
-    bool isEmpty() const { return !name && !models && !enabled; }
+    bool isEmpty() const
+    {
+        return !name && !models && !enabled && !tier && !rpm && !tpm && !concurrency && !reserved &&
+               !weight && !queueTimeoutMs;
+    }
 };
 
 // Upstream settings for add and set. An unset field is left as it is (or defaulted on add).
@@ -88,6 +104,13 @@ struct TenantRecord
     bool enabled = true;
     ModelAllowList models;
     qint64 createdMs = 0;
+    std::optional<qint64> reserved;       // as set; nullopt = the tier's default
+    int weight = 1;                       // share among the tenants of its tier
+    std::optional<qint64> queueTimeoutMs; // as set; nullopt = the tier's default
+
+    // What applies: the tier's defaults filled in; best-effort tenants reserve nothing.
+    qint64 effectiveReserved() const;
+    qint64 effectiveQueueTimeoutMs() const;
 };
 
 struct KeyRecord

@@ -4,6 +4,7 @@
 #include "TempDir.h"
 #include "core/Clock.h"
 #include "store/AdminService.h"
+#include "store/ConfigLoader.h"
 #include "store/Database.h"
 
 #include <QDateTime>
@@ -45,6 +46,11 @@ private Q_SLOTS:
     void usagePeriodFollowsTheClock();
     void removedTenantKeepsItsUsage();
     void percentileIsNearestRank();
+    void tenantLimitsRoundTripWithAudit();
+    void tenantLimitsOutOfRangeAreInvalid();
+    void reservedSlotsNeedAReservingTier();
+    void effectiveValuesFollowTheTier();
+    void upstreamsShowScaledReservations();
 
 private:
     void addUsage(qint64 ts, const QString &tenant, const QString &outcome, int status, double cost,
@@ -262,6 +268,202 @@ void TestAdminService::percentileIsNearestRank()
         hundred << i;
     QCOMPARE(percentile(hundred, 50), std::optional<qint64>(50));
     QCOMPARE(percentile(hundred, 95), std::optional<qint64>(95));
+}
+
+void TestAdminService::tenantLimitsRoundTripWithAudit()
+{
+    relay::TenantChanges add;
+    add.tier = QStringLiteral("guaranteed");
+    add.rpm = relay::LimitValue(600);
+    add.tpm = relay::LimitValue(90'000);
+    add.concurrency = relay::LimitValue(4);
+    add.reserved = relay::LimitValue(2);
+    add.weight = 7;
+    add.queueTimeoutMs = relay::LimitValue(2500);
+    QVERIFY(m_admin->addTenant(QStringLiteral("acme"), add).ok);
+    const qint64 version = m_admin->configVersion();
+
+    relay::TenantRecord t = m_admin->tenant(QStringLiteral("acme")).value.tenant;
+    QCOMPARE(t.tier, QStringLiteral("guaranteed"));
+    QCOMPARE(t.rpm, std::optional<qint64>(600));
+    QCOMPARE(t.tpm, std::optional<qint64>(90'000));
+    QCOMPARE(t.concurrency, std::optional<qint64>(4));
+    QCOMPARE(t.reserved, std::optional<qint64>(2));
+    QCOMPARE(t.weight, 7);
+    QCOMPARE(t.queueTimeoutMs, std::optional<qint64>(2500));
+    const relay::AuditRecord added = m_admin->auditLog().value.last();
+    QVERIFY(added.details.value("before").isNull());
+    QCOMPARE(added.details.value("after").toObject().value("tpm").toInteger(), 90'000);
+    QCOMPARE(added.details.value("after").toObject().value("weight").toInt(), 7);
+
+    // Removing with an empty value, changing one, leaving the rest.
+    relay::TenantChanges set;
+    set.rpm = relay::LimitValue();
+    set.reserved = relay::LimitValue();
+    set.concurrency = relay::LimitValue(8);
+    QVERIFY(!set.isEmpty());
+    QVERIFY(m_admin->setTenant(QStringLiteral("acme"), set).ok);
+    QCOMPARE(m_admin->configVersion(), version + 1);
+    t = m_admin->listTenants().value.at(0);
+    QCOMPARE(t.rpm, std::nullopt);
+    QCOMPARE(t.reserved, std::nullopt);
+    QCOMPARE(t.concurrency, std::optional<qint64>(8));
+    QCOMPARE(t.tpm, std::optional<qint64>(90'000));
+    QCOMPARE(t.tier, QStringLiteral("guaranteed"));
+    QCOMPARE(t.weight, 7);
+
+    const relay::AuditRecord changed = m_admin->auditLog().value.last();
+    QCOMPARE(changed.action, QStringLiteral("tenant.set"));
+    const QJsonObject before = changed.details.value("before").toObject();
+    const QJsonObject after = changed.details.value("after").toObject();
+    QCOMPARE(before.value("rpm").toInteger(), 600);
+    QVERIFY(after.contains("rpm") && after.value("rpm").isNull());
+    QCOMPARE(before.value("reserved").toInteger(), 2);
+    QVERIFY(after.value("reserved").isNull());
+    QCOMPARE(before.value("concurrency").toInteger(), 4);
+    QCOMPARE(after.value("concurrency").toInteger(), 8);
+    QCOMPARE(after.value("queue_timeout_ms").toInteger(), 2500);
+
+    // What the relay reads is what was written.
+    const relay::DirectorySnapshotPtr snap = relay::ConfigLoader::load(m_db->db(), nullptr);
+    QVERIFY(snap);
+    const relay::TenantConfig config = snap->tenants.value(QStringLiteral("acme"));
+    QCOMPARE(config.tier, relay::Tier::Guaranteed);
+    QCOMPARE(config.rpm, std::nullopt);
+    QCOMPARE(config.tpm, std::optional<qint64>(90'000));
+    QCOMPARE(config.concurrency, std::optional<qint64>(8));
+    QCOMPARE(config.reserved, std::nullopt);
+    QCOMPARE(config.weight, 7);
+    QCOMPARE(config.queueTimeoutMs, std::optional<qint64>(2500));
+}
+
+void TestAdminService::tenantLimitsOutOfRangeAreInvalid()
+{
+    QVERIFY(m_admin->addTenant(QStringLiteral("acme"), {}).ok);
+    const qint64 version = m_admin->configVersion();
+    const qsizetype rows = m_admin->auditLog().value.size();
+    QList<relay::TenantChanges> bad;
+    auto with = [&](const std::function<void(relay::TenantChanges &)> &f) {
+        relay::TenantChanges c;
+        f(c);
+        bad.append(c);
+    };
+    with([](auto &c) { c.tier = QStringLiteral("gold"); });
+    with([](auto &c) { c.tier = QString(); });
+    with([](auto &c) { c.rpm = relay::LimitValue(0); });
+    with([](auto &c) { c.rpm = relay::LimitValue(1'000'000'000'001); });
+    with([](auto &c) { c.tpm = relay::LimitValue(-1); });
+    with([](auto &c) { c.concurrency = relay::LimitValue(0); });
+    with([](auto &c) { c.concurrency = relay::LimitValue(1'000'001); });
+    with([](auto &c) { c.reserved = relay::LimitValue(-1); });
+    with([](auto &c) { c.reserved = relay::LimitValue(10'001); });
+    with([](auto &c) { c.weight = 0; });
+    with([](auto &c) { c.weight = 1001; });
+    with([](auto &c) { c.queueTimeoutMs = relay::LimitValue(0); });
+    with([](auto &c) { c.queueTimeoutMs = relay::LimitValue(3'600'001); });
+    for (const relay::TenantChanges &c : bad) {
+        QCOMPARE(m_admin->setTenant(QStringLiteral("acme"), c).kind,
+                 relay::AdminErrorKind::Invalid);
+        QCOMPARE(m_admin->addTenant(QStringLiteral("other"), c).kind,
+                 relay::AdminErrorKind::Invalid);
+    }
+    QCOMPARE(m_admin->configVersion(), version);
+    QCOMPARE(m_admin->auditLog().value.size(), rows);
+    QCOMPARE(m_admin->listTenants().value.size(), 1);
+
+    // The edges are fine.
+    relay::TenantChanges edges;
+    edges.rpm = relay::LimitValue(1);
+    edges.tpm = relay::LimitValue(1'000'000'000'000);
+    edges.concurrency = relay::LimitValue(1);
+    edges.weight = 1000;
+    edges.queueTimeoutMs = relay::LimitValue(1);
+    QVERIFY(m_admin->setTenant(QStringLiteral("acme"), edges).ok);
+}
+
+void TestAdminService::reservedSlotsNeedAReservingTier()
+{
+    relay::TenantChanges reserve;
+    reserve.reserved = relay::LimitValue(2);
+    QCOMPARE(m_admin->addTenant(QStringLiteral("batch"), reserve).kind,
+             relay::AdminErrorKind::Invalid);
+    QVERIFY(m_admin->addTenant(QStringLiteral("batch"), {}).ok);
+    const qint64 version = m_admin->configVersion();
+    QCOMPARE(m_admin->setTenant(QStringLiteral("batch"), reserve).kind,
+             relay::AdminErrorKind::Invalid);
+    QCOMPARE(m_admin->configVersion(), version);
+    // Zero, or back to the default, is no reservation: fine for best-effort.
+    relay::TenantChanges none;
+    none.reserved = relay::LimitValue(0);
+    QVERIFY(m_admin->setTenant(QStringLiteral("batch"), none).ok);
+    none.reserved = relay::LimitValue();
+    QVERIFY(m_admin->setTenant(QStringLiteral("batch"), none).ok);
+    // With the tier in the same change, it is accepted.
+    reserve.tier = QStringLiteral("dedicated");
+    QVERIFY(m_admin->setTenant(QStringLiteral("batch"), reserve).ok);
+    QCOMPARE(m_admin->tenant(QStringLiteral("batch")).value.tenant.effectiveReserved(), 2);
+}
+
+void TestAdminService::effectiveValuesFollowTheTier()
+{
+    relay::TenantRecord t;
+    QCOMPARE(t.tier, QStringLiteral("best-effort"));
+    QCOMPARE(t.effectiveReserved(), 0);
+    QCOMPARE(t.effectiveQueueTimeoutMs(), 30'000);
+    t.reserved = 3; // kept, but a best-effort tenant reserves nothing
+    QCOMPARE(t.effectiveReserved(), 0);
+    t.tier = QStringLiteral("guaranteed");
+    QCOMPARE(t.effectiveReserved(), 3);
+    QCOMPARE(t.effectiveQueueTimeoutMs(), 15'000);
+    t.reserved.reset();
+    QCOMPARE(t.effectiveReserved(), 1);
+    t.tier = QStringLiteral("dedicated");
+    QCOMPARE(t.effectiveReserved(), 1);
+    QCOMPARE(t.effectiveQueueTimeoutMs(), 5000);
+    t.queueTimeoutMs = 1234;
+    QCOMPARE(t.effectiveQueueTimeoutMs(), 1234);
+
+    // A hand-edited tier the relay does not know is shown as the relay treats it.
+    QVERIFY(m_admin->addTenant(QStringLiteral("odd"), {}).ok);
+    QSqlQuery q(m_db->db());
+    QVERIFY(q.exec(QStringLiteral("UPDATE tenants SET tier = 'platinum', weight = 0")));
+    const relay::TenantRecord odd = m_admin->listTenants().value.at(0);
+    QCOMPARE(odd.tier, QStringLiteral("best-effort"));
+    QCOMPARE(odd.weight, 1);
+}
+
+void TestAdminService::upstreamsShowScaledReservations()
+{
+    auto addUpstream = [&](const QString &name, int pool) {
+        relay::UpstreamChanges up;
+        up.baseUrl = QStringLiteral("http://127.0.0.1:9000/v1");
+        up.maxConnections = pool;
+        QVERIFY(m_admin->addUpstream(name, up).ok);
+    };
+    addUpstream(QStringLiteral("pool3"), 3);
+    addUpstream(QStringLiteral("pool2"), 2);
+    relay::TenantChanges dedicated;
+    dedicated.tier = QStringLiteral("dedicated");
+    dedicated.reserved = relay::LimitValue(2);
+    QVERIFY(m_admin->addTenant(QStringLiteral("a"), dedicated).ok);
+    QVERIFY(m_admin->addTenant(QStringLiteral("b"), dedicated).ok);
+    QVERIFY(m_admin->addTenant(QStringLiteral("c"), {}).ok);
+
+    // pool3: 2 + 2 = 4 ≥ 3 → each 2 × 2 / 4 = 1; pool2: each 2 × 1 / 4 = 0.
+    QList<relay::UpstreamRecord> list = m_admin->listUpstreams().value;
+    QCOMPARE(list.at(0).name, QStringLiteral("pool3"));
+    QCOMPARE(list.at(0).reserved, 2);
+    QCOMPARE(list.at(1).reserved, 0);
+
+    // One guaranteed tenant alone with the default 1 fits everywhere.
+    QVERIFY(m_admin->removeTenant(QStringLiteral("a")).ok);
+    QVERIFY(m_admin->removeTenant(QStringLiteral("b")).ok);
+    relay::TenantChanges guaranteed;
+    guaranteed.tier = QStringLiteral("guaranteed");
+    QVERIFY(m_admin->setTenant(QStringLiteral("c"), guaranteed).ok);
+    list = m_admin->listUpstreams().value;
+    QCOMPARE(list.at(0).reserved, 1);
+    QCOMPARE(list.at(1).reserved, 1);
 }
 
 QTEST_GUILESS_MAIN(TestAdminService)

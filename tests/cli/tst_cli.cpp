@@ -50,6 +50,10 @@ private Q_SLOTS:
     void usageErrorsExitTwoWithAHint();
     void tenantLifecycle();
     void modelsNoneMeansAllModels();
+    void tenantLimitsSetAndRemoved();
+    void tierDefaultsForReservedAndQueueTimeout();
+    void tenantOptionsExplainedInHelp();
+    void upstreamListShowsScaledReservations();
     void keysAreShownOnceAndNeverListed();
     void keyRotateRevokesTheOtherKeys();
     void upstreamsAndTheirSecretNeverShown();
@@ -247,9 +251,37 @@ void TestCli::usageErrorsExitTwoWithAHint_data()
     QTest::newRow("unknown global option") << QStringList{"--frob", "tenant", "list"};
     QTest::newRow("group without command") << QStringList{"tenant"};
     QTest::newRow("unknown subcommand") << QStringList{"tenant", "frob"};
-    QTest::newRow("later-issue option") << QStringList{"tenant", "add", "acme", "--rpm", "5"};
-    QTest::newRow("later-issue tier")
-        << QStringList{"tenant", "add", "acme", "--tier", "dedicated"};
+    QTest::newRow("later-issue budget") << QStringList{"tenant", "add", "acme", "--budget", "5"};
+    QTest::newRow("later-issue soft budget")
+        << QStringList{"tenant", "set", "acme", "--soft-budget"};
+    QTest::newRow("later-issue alerts")
+        << QStringList{"tenant", "add", "acme", "--alerts", "50,80"};
+    QTest::newRow("later-issue webhook")
+        << QStringList{"tenant", "add", "acme", "--webhook", "https://x.example/hook"};
+    QTest::newRow("unknown tier") << QStringList{"tenant", "add", "acme", "--tier", "gold"};
+    QTest::newRow("tier none") << QStringList{"tenant", "add", "acme", "--tier", "none"};
+    QTest::newRow("rpm zero") << QStringList{"tenant", "add", "acme", "--rpm", "0"};
+    QTest::newRow("rpm negative") << QStringList{"tenant", "add", "acme", "--rpm", "-5"};
+    QTest::newRow("rpm words") << QStringList{"tenant", "add", "acme", "--rpm", "many"};
+    QTest::newRow("rpm fraction") << QStringList{"tenant", "add", "acme", "--rpm", "1.5"};
+    QTest::newRow("rpm empty") << QStringList{"tenant", "add", "acme", "--rpm="};
+    QTest::newRow("rpm too big") << QStringList{"tenant", "add", "acme", "--rpm", "1000000000001"};
+    QTest::newRow("tpm zero") << QStringList{"tenant", "add", "acme", "--tpm", "0"};
+    QTest::newRow("tpm words") << QStringList{"tenant", "set", "acme", "--tpm", "lots"};
+    QTest::newRow("concurrency zero") << QStringList{"tenant", "add", "acme", "--concurrency", "0"};
+    QTest::newRow("reserved negative")
+        << QStringList{"tenant", "add", "acme", "--tier", "dedicated", "--reserved", "-1"};
+    QTest::newRow("reserved too many")
+        << QStringList{"tenant", "add", "acme", "--tier", "dedicated", "--reserved", "10001"};
+    QTest::newRow("reserved for best-effort")
+        << QStringList{"tenant", "add", "acme", "--reserved", "2"};
+    QTest::newRow("weight zero") << QStringList{"tenant", "add", "acme", "--weight", "0"};
+    QTest::newRow("weight over 1000") << QStringList{"tenant", "add", "acme", "--weight", "1001"};
+    QTest::newRow("weight none") << QStringList{"tenant", "set", "acme", "--weight", "none"};
+    QTest::newRow("queue timeout zero")
+        << QStringList{"tenant", "add", "acme", "--queue-timeout-ms", "0"};
+    QTest::newRow("queue timeout over an hour")
+        << QStringList{"tenant", "add", "acme", "--queue-timeout-ms", "3600001"};
     QTest::newRow("later-issue command") << QStringList{"failover", "unpin"};
     QTest::newRow("later-issue settings") << QStringList{"settings", "list"};
     QTest::newRow("missing id") << QStringList{"tenant", "add"};
@@ -389,6 +421,241 @@ void TestCli::modelsNoneMeansAllModels()
 
     addTenant(QStringLiteral("gamma"), {"--models", "none"});
     QVERIFY(jsonObject({"tenant", "show", "gamma"}).value("models").isNull());
+}
+
+void TestCli::tenantLimitsSetAndRemoved()
+{
+    addTenant(QStringLiteral("prod"),
+              {"--tier", "dedicated", "--rpm", "600", "--tpm", "90000", "--concurrency", "8",
+               "--reserved", "2", "--weight", "5", "--queue-timeout-ms", "2500"});
+    addTenant(QStringLiteral("batch"));
+
+    const QJsonArray tenants = jsonArray({"tenant", "list"});
+    QCOMPARE(tenants.size(), 2);
+    const QJsonObject batch = tenants.at(0).toObject();
+    QCOMPARE(batch.value("tier").toString(), QStringLiteral("best-effort"));
+    for (const char *field : {"rpm", "tpm", "concurrency"})
+        QVERIFY2(batch.value(field).isNull(), field);
+    QJsonObject prod = tenants.at(1).toObject();
+    QCOMPARE(QStringList(prod.keys()),
+             (QStringList{"budget_usd", "concurrency", "enabled", "id", "models", "name", "rpm",
+                          "spent_usd", "tier", "tpm"}));
+    QCOMPARE(prod.value("tier").toString(), QStringLiteral("dedicated"));
+    QVERIFY(prod.value("rpm").isDouble());
+    QCOMPARE(prod.value("rpm").toInteger(), 600);
+    QCOMPARE(prod.value("tpm").toInteger(), 90000);
+    QCOMPARE(prod.value("concurrency").toInteger(), 8);
+
+    QJsonObject shown = jsonObject({"tenant", "show", "prod"});
+    QCOMPARE(shown.value("rpm").toInteger(), 600);
+    QVERIFY(shown.value("reserved").isDouble());
+    QCOMPARE(shown.value("reserved").toInteger(), 2);
+    QCOMPARE(shown.value("weight").toInteger(), 5);
+    QCOMPARE(shown.value("queue_timeout_ms").toInteger(), 2500);
+
+    // Changing one option leaves the others; "none" removes a limit; "=" works too.
+    Result r = cli({"tenant", "set", "prod", "--rpm", "none", "--tpm=120000"});
+    QCOMPARE(r.code, 0);
+    QCOMPARE(r.out, QString());
+    QCOMPARE(r.err, QString());
+    shown = jsonObject({"tenant", "show", "prod"});
+    QVERIFY(shown.value("rpm").isNull());
+    QCOMPARE(shown.value("tpm").toInteger(), 120000);
+    QCOMPARE(shown.value("concurrency").toInteger(), 8);
+    QCOMPARE(shown.value("tier").toString(), QStringLiteral("dedicated"));
+    QCOMPARE(shown.value("weight").toInteger(), 5);
+
+    // The audit row has the settings before and after, null for no limit.
+    const QJsonObject last = jsonArray({"audit"}).last().toObject();
+    QCOMPARE(last.value("action").toString(), QStringLiteral("tenant.set"));
+    const QJsonObject before = last.value("details").toObject().value("before").toObject();
+    const QJsonObject after = last.value("details").toObject().value("after").toObject();
+    QCOMPARE(before.value("rpm").toInteger(), 600);
+    QVERIFY(after.contains("rpm"));
+    QVERIFY(after.value("rpm").isNull());
+    QCOMPARE(before.value("tpm").toInteger(), 90000);
+    QCOMPARE(after.value("tpm").toInteger(), 120000);
+    QCOMPARE(after.value("tier").toString(), QStringLiteral("dedicated"));
+    QCOMPARE(after.value("reserved").toInteger(), 2);
+    QCOMPARE(after.value("weight").toInteger(), 5);
+    QCOMPARE(after.value("queue_timeout_ms").toInteger(), 2500);
+
+    QCOMPARE(cli({"tenant", "set", "prod", "--tpm", "none", "--concurrency", "none", "--tier",
+                  "guaranteed", "--weight", "1000"})
+                 .code,
+             0);
+    prod = jsonArray({"tenant", "list"}).at(1).toObject();
+    for (const char *field : {"rpm", "tpm", "concurrency"})
+        QVERIFY2(prod.value(field).isNull(), field);
+    QCOMPARE(prod.value("tier").toString(), QStringLiteral("guaranteed"));
+    QCOMPARE(jsonObject({"tenant", "show", "prod"}).value("weight").toInteger(), 1000);
+
+    // Setting a limit on a tenant that has none; and the human table shows it.
+    QCOMPARE(cli({"tenant", "set", "batch", "--rpm", "30", "--concurrency", "64"}).code, 0);
+    r = cli({"tenant", "list"});
+    QCOMPARE(r.code, 0);
+    const QStringList lines = r.out.split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 3);
+    QVERIFY(lines.at(0).contains(QLatin1String("RPM")));
+    const QStringList batchCells = lines.at(1).split(' ', Qt::SkipEmptyParts);
+    QCOMPARE(batchCells.mid(0, 6), (QStringList{"batch", "-", "best-effort", "30", "-", "64"}));
+
+    // A refused change changes nothing.
+    const qint64 version = configVersion();
+    QCOMPARE(cli({"tenant", "set", "prod", "--rpm", "0"}).code, 2);
+    QCOMPARE(cli({"tenant", "set", "batch", "--reserved", "1"}).code, 2);
+    QCOMPARE(configVersion(), version);
+    QVERIFY(jsonObject({"tenant", "show", "prod"}).value("rpm").isNull());
+}
+
+void TestCli::tierDefaultsForReservedAndQueueTimeout()
+{
+    addTenant(QStringLiteral("t"));
+    auto show = [&] { return jsonObject({"tenant", "show", "t"}); };
+    QJsonObject o = show();
+    QCOMPARE(o.value("reserved").toInteger(), 0);
+    QCOMPARE(o.value("weight").toInteger(), 1);
+    QCOMPARE(o.value("queue_timeout_ms").toInteger(), 30000);
+
+    QCOMPARE(cli({"tenant", "set", "t", "--tier", "guaranteed"}).code, 0);
+    o = show();
+    QCOMPARE(o.value("reserved").toInteger(), 1);
+    QCOMPARE(o.value("queue_timeout_ms").toInteger(), 15000);
+
+    QCOMPARE(cli({"tenant", "set", "t", "--tier", "dedicated"}).code, 0);
+    o = show();
+    QCOMPARE(o.value("reserved").toInteger(), 1);
+    QCOMPARE(o.value("queue_timeout_ms").toInteger(), 5000);
+    Result r = cli({"tenant", "show", "t"});
+    QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("reserved +1 \\(tier default\\)"))),
+             qPrintable(r.out));
+    QVERIFY(r.out.contains(QRegularExpression(QStringLiteral("queue_timeout_ms +5000 \\(tier"))));
+
+    QCOMPARE(cli({"tenant", "set", "t", "--reserved", "3", "--queue-timeout-ms", "750"}).code, 0);
+    o = show();
+    QCOMPARE(o.value("reserved").toInteger(), 3);
+    QCOMPARE(o.value("queue_timeout_ms").toInteger(), 750);
+    r = cli({"tenant", "show", "t"});
+    QVERIFY(r.out.contains(QRegularExpression(QStringLiteral("reserved +3\n"))));
+    QVERIFY(r.out.contains(QRegularExpression(QStringLiteral("queue_timeout_ms +750\n"))));
+    QVERIFY(r.out.contains(QRegularExpression(QStringLiteral("weight +1\n"))));
+
+    // Zero reserved slots is a setting of its own, not the default.
+    QCOMPARE(cli({"tenant", "set", "t", "--reserved", "0"}).code, 0);
+    QCOMPARE(show().value("reserved").toInteger(), 0);
+
+    // none: back to the tier's defaults.
+    QCOMPARE(cli({"tenant", "set", "t", "--reserved", "none", "--queue-timeout-ms", "none"}).code,
+             0);
+    o = show();
+    QCOMPARE(o.value("reserved").toInteger(), 1);
+    QCOMPARE(o.value("queue_timeout_ms").toInteger(), 5000);
+    const QJsonObject after = jsonArray({"audit"})
+                                  .last()
+                                  .toObject()
+                                  .value("details")
+                                  .toObject()
+                                  .value("after")
+                                  .toObject();
+    QVERIFY(after.value("reserved").isNull());
+    QVERIFY(after.value("queue_timeout_ms").isNull());
+
+    // Best-effort again: its reservation is kept for later, but it reserves nothing meanwhile.
+    QCOMPARE(cli({"tenant", "set", "t", "--reserved", "2"}).code, 0);
+    QCOMPARE(cli({"tenant", "set", "t", "--tier", "best-effort"}).code, 0);
+    o = show();
+    QCOMPARE(o.value("reserved").toInteger(), 0);
+    QCOMPARE(o.value("queue_timeout_ms").toInteger(), 30000);
+    QCOMPARE(cli({"tenant", "set", "t", "--tier", "dedicated"}).code, 0);
+    QCOMPARE(show().value("reserved").toInteger(), 2);
+}
+
+void TestCli::tenantOptionsExplainedInHelp()
+{
+    for (const char *command : {"add", "set"}) {
+        const Result r = cli({"tenant", command, "--help"});
+        QCOMPARE(r.code, 0);
+        for (const char *text :
+             {"--tier TIER", "--rpm N|none", "--tpm N|none", "--concurrency N|none",
+              "--reserved N|none", "--weight N", "--queue-timeout-ms N|none", "dedicated",
+              "guaranteed", "best-effort", "N/60 per second", "1-1000", "5000", "15000", "30000",
+              "last slot"}) {
+            QVERIFY2(r.out.simplified().contains(QLatin1String(text)),
+                     qPrintable(QStringLiteral("tenant %1 --help: %2").arg(command, text)));
+        }
+    }
+    QVERIFY(cli({"tenant", "set", "--help"})
+                .out.simplified()
+                .contains(QLatin1String("keeps the bucket's current level")));
+    QVERIFY(cli({"upstream", "list", "--help"})
+                .out.simplified()
+                .contains(QLatin1String("never take an upstream's last slot")));
+}
+
+void TestCli::upstreamListShowsScaledReservations()
+{
+    QCOMPARE(cli({"upstream", "add", "pool3", "--base-url", "http://127.0.0.1:9001/v1",
+                  "--max-connections", "3"})
+                 .code,
+             0);
+    QCOMPARE(cli({"upstream", "add", "big", "--base-url", "http://127.0.0.1:9002/v1",
+                  "--max-connections", "8"})
+                 .code,
+             0);
+    QCOMPARE(cli({"upstream", "add", "single", "--base-url", "http://127.0.0.1:9003/v1",
+                  "--max-connections", "1"})
+                 .code,
+             0);
+    auto reserved = [&] {
+        QHash<QString, qint64> out;
+        for (const QJsonValue &v : jsonArray({"upstream", "list"})) {
+            const QJsonObject u = v.toObject();
+            if (!u.value("reserved").isDouble())
+                qWarning() << "reserved is not a number:" << u;
+            out.insert(u.value("name").toString(), u.value("reserved").toInteger());
+        }
+        return out;
+    };
+    using Reserved = QHash<QString, qint64>;
+    QCOMPARE(reserved(), (Reserved{{"pool3", 0}, {"big", 0}, {"single", 0}}));
+
+    // Two dedicated tenants reserving 2 each (unrestricted: every upstream serves them). On the
+    // pool of 3 they would take 4 ≥ 3: each is scaled to 2 × 2 / 4 = 1, 2 in all, never the
+    // last slot; on the pool of 8 they fit; the pool of 1 has no slot to spare.
+    addTenant(QStringLiteral("prod"), {"--tier", "dedicated", "--reserved", "2"});
+    addTenant(QStringLiteral("chat"), {"--tier", "dedicated", "--reserved", "2"});
+    QCOMPARE(reserved(), (Reserved{{"pool3", 2}, {"big", 4}, {"single", 0}}));
+
+    // Best-effort and disabled tenants reserve nothing; a guaranteed one its default 1.
+    addTenant(QStringLiteral("batch"), {"--concurrency", "64"});
+    addTenant(QStringLiteral("off"), {"--tier", "dedicated", "--reserved", "3"});
+    QCOMPARE(cli({"tenant", "set", "off", "--disable"}).code, 0);
+    QCOMPARE(reserved(), (Reserved{{"pool3", 2}, {"big", 4}, {"single", 0}}));
+    addTenant(QStringLiteral("reports"), {"--tier", "guaranteed"});
+    // pool3: 2 + 2 + 1 = 5 → 2×2/5 = 0, 0, 1×2/5 = 0; big: 5 < 8.
+    QCOMPARE(reserved(), (Reserved{{"pool3", 0}, {"big", 5}, {"single", 0}}));
+
+    QCOMPARE(cli({"tenant", "remove", "reports"}).code, 0);
+    QCOMPARE(reserved(), (Reserved{{"pool3", 2}, {"big", 4}, {"single", 0}}));
+
+    // Changing the pool size rescales at once.
+    QCOMPARE(cli({"upstream", "set", "pool3", "--max-connections", "10"}).code, 0);
+    QCOMPARE(reserved(), (Reserved{{"pool3", 4}, {"big", 4}, {"single", 0}}));
+    QCOMPARE(cli({"upstream", "set", "pool3", "--max-connections", "3"}).code, 0);
+
+    // A tenant restricted to one model reserves only on the upstreams of that model's chain:
+    // chat leaves pool3, where prod's 2 now fit without scaling.
+    QCOMPARE(cli({"route", "set", "m", "big"}).code, 0);
+    QCOMPARE(cli({"tenant", "set", "chat", "--models", "m"}).code, 0);
+    QCOMPARE(reserved(), (Reserved{{"pool3", 2}, {"big", 4}, {"single", 0}}));
+
+    // The human table has the column too.
+    const Result r = cli({"upstream", "list"});
+    QCOMPARE(r.code, 0);
+    const QStringList lines = r.out.split('\n', Qt::SkipEmptyParts);
+    const qsizetype column = lines.at(0).indexOf(QLatin1String("RESERVED"));
+    QVERIFY(column > 0);
+    QCOMPARE(lines.at(1).mid(column).section(' ', 0, 0), QStringLiteral("2"));
 }
 
 void TestCli::keysAreShownOnceAndNeverListed()
@@ -604,6 +871,7 @@ void TestCli::everyWriteIsAuditedAndBumpsTheVersion()
     const QList<Write> writes{
         {{"tenant", "add", "acme"}, "tenant.add", "acme", {}},
         {{"tenant", "set", "acme", "--name", "Acme"}, "tenant.set", "acme", {}},
+        {{"tenant", "set", "acme", "--tier", "dedicated", "--rpm", "60"}, "tenant.set", "acme", {}},
         {{"key", "issue", "acme"}, "key.issue", {}, {}},
         {{"key", "rotate", "acme"}, "key.rotate", "acme", {}},
         {{"upstream", "add", "u", "--base-url", "https://u.example/v1", "--api-key-stdin"},
@@ -655,7 +923,7 @@ void TestCli::everyWriteIsAuditedAndBumpsTheVersion()
 
     // Filtered by tenant: tenant and key actions only.
     const QJsonArray acme = jsonArray({"audit", "--tenant", "acme"});
-    QCOMPARE(acme.size(), 5);
+    QCOMPARE(acme.size(), 6);
     for (const QJsonValue &v : acme)
         QCOMPARE(v.toObject().value("tenant").toString(), QStringLiteral("acme"));
 
