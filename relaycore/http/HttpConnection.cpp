@@ -196,6 +196,13 @@ void HttpConnection::checkTimeouts(qint64 nowMs)
 {
     if (m_closing || m_gone || m_active)
         return;
+    if (m_waitingForDrain || clientBacklogged()) {
+        // The relay itself is not reading this client (its answers are not taken): that time
+        // is not the client's, so its deadlines start again when reading resumes.
+        m_headerStartMs = nowMs;
+        m_lastActivityMs = nowMs;
+        return;
+    }
     const ServerConfig &cfg = m_worker->config();
     if (m_parser.inHeaders()) {
         if (nowMs - m_headerStartMs >= cfg.headerTimeoutMs)
