@@ -35,6 +35,8 @@ const char kServeHelp[] =
     "  --max-body-mb N               largest request body in MiB (default 8; larger: 413)\n"
     "  --max-client-connections N    open client connections before the relay stops accepting\n"
     "                                (default 4096)\n"
+    "  --admin-token-env VAR         GET /metrics then needs 'Authorization: Bearer <$VAR>';\n"
+    "                                without it /metrics answers loopback clients only\n"
     "  -h, --help                    show this help\n";
 
 int usageError(const QString &message)
@@ -91,7 +93,8 @@ int runServe(const QString &dbPath, bool demo, const QStringList &args)
         }
         static const QStringList withValue{QStringLiteral("--listen"), QStringLiteral("--workers"),
                                            QStringLiteral("--max-body-mb"),
-                                           QStringLiteral("--max-client-connections")};
+                                           QStringLiteral("--max-client-connections"),
+                                           QStringLiteral("--admin-token-env")};
         if (!withValue.contains(arg))
             return usageError(arg.startsWith(QLatin1Char('-'))
                                   ? QStringLiteral("unknown option %1").arg(arg)
@@ -104,6 +107,12 @@ int runServe(const QString &dbPath, bool demo, const QStringList &args)
             if (!parseListenAddress(value, &options.server.host, &options.server.port))
                 return usageError(
                     QStringLiteral("--listen wants HOST:PORT, e.g. 127.0.0.1:8700, not '%1'")
+                        .arg(value));
+        } else if (arg == QLatin1String("--admin-token-env")) {
+            options.adminToken = qgetenv(value.toLocal8Bit().constData());
+            if (options.adminToken.isEmpty())
+                return usageError(
+                    QStringLiteral("--admin-token-env: the variable %1 is not set or empty")
                         .arg(value));
         } else if (arg == QLatin1String("--workers")) {
             if (!parsePositive(value, 256, &n))

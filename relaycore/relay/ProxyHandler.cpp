@@ -21,6 +21,17 @@ namespace relay {
 
 namespace {
 
+// Compares without stopping at the first difference, so timing tells nothing about the token.
+bool sameSecret(const QByteArray &given, const QByteArray &expected)
+{
+    if (given.size() != expected.size())
+        return false;
+    unsigned char diff = 0;
+    for (qsizetype i = 0; i < given.size(); ++i)
+        diff |= static_cast<unsigned char>(given[i] ^ expected[i]);
+    return diff == 0;
+}
+
 QByteArray tenantKey(const HttpRequest &request)
 {
     const QByteArray auth = request.header("authorization");
@@ -147,7 +158,7 @@ void ProxyHandler::handleMetrics(HttpExchange *exchange, const QByteArray &reque
                               "/metrics answers loopback clients only unless the relay runs "
                               "with --admin-token-env.",
                               {}});
-    } else if (exchange->request().header("authorization") != "Bearer " + token) {
+    } else if (!sameSecret(exchange->request().header("authorization"), "Bearer " + token)) {
         return sendError(exchange, requestId,
                          ApiError::invalidApiKey("/metrics needs the admin token."));
     }
