@@ -148,7 +148,12 @@ void HttpConnection::refuse(int status, const QByteArray &code, const QByteArray
 {
     Q_UNUSED(code);
     const ApiError error = ApiError::fromParserStatus(status, message);
-    HttpHeaders headers{{"content-type", "application/json"}, {"x-request-id", newRequestId()}};
+    QByteArray requestId;
+    if (status == 413 && m_worker->handler())
+        requestId = m_worker->handler()->refused(m_parser.refusedRequest(), status);
+    if (requestId.isEmpty())
+        requestId = newRequestId();
+    HttpHeaders headers{{"content-type", "application/json"}, {"x-request-id", requestId}};
     writeBytes(buildHttpResponse(error.status, headers, error.body(), false));
     closeAfterWrite();
 }

@@ -93,6 +93,7 @@ struct HttpRequestParserCallbacks
     {
         auto *s = self(p);
         if (s->m_current.body.size() + qint64(len) > s->m_limits.maxBodyBytes) {
+            s->m_current.body.clear();
             s->fail(413, "request body is larger than the relay accepts");
             return -1;
         }

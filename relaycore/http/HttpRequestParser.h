@@ -39,6 +39,9 @@ public:
     int errorStatus() const { return m_errorStatus; }
     QByteArray errorCode() const;
     QByteArray errorMessage() const { return m_errorMessage; }
+    // After a 413: the refused request's method, target and headers (its body is not kept),
+    // so that the refusal can be put on its tenant's account.
+    const HttpRequest &refusedRequest() const { return m_current; }
     // A request has begun but its headers are not complete (the header timeout runs).
     bool inHeaders() const { return m_inHeaders; }
     // Part of a request has arrived.

@@ -287,6 +287,35 @@ void ProxyHandler::reject(HttpExchange *exchange, UsageRecord record, const ApiE
     m_context.meter(std::move(record));
 }
 
+QByteArray ProxyHandler::refused(const HttpRequest &request, int status)
+{
+    // A known tenant's oversize body counts as one of its rejected requests (interface.md §3).
+    const QByteArray requestId = newRequestId();
+    const bool chat = request.path == "/v1/chat/completions";
+    if (!chat && request.path != "/v1/embeddings")
+        return requestId;
+    ApiError error;
+    const auto config = m_context.config();
+    const Authenticated auth = authenticate(request, *config->directory, &error);
+    if (!auth.tenant)
+        return requestId;
+    UsageRecord record;
+    record.requestId = requestId;
+    record.tenantId = auth.tenant->id;
+    record.keyPrefix = auth.keyPrefix;
+    record.rejected = true;
+    record.endpoint = chat ? "chat" : "embeddings";
+    record.status = status;
+    record.error = "request_too_large";
+    record.tsMs = m_context.clock().wallMs();
+    const auto flow = m_context.metrics().tenant(record.tenantId);
+    flow->requests.fetch_add(1, std::memory_order_relaxed);
+    flow->errors.fetch_add(1, std::memory_order_relaxed);
+    m_context.counters().requests.fetch_add(1, std::memory_order_relaxed);
+    m_context.meter(std::move(record));
+    return requestId;
+}
+
 void ProxyHandler::callFinished(ProxyCall *call)
 {
     if (m_calls.remove(call)) {

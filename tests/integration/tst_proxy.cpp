@@ -281,6 +281,18 @@ private Q_SLOTS:
         QCOMPARE(r.json()["error"].toObject()["code"].toString(),
                  QStringLiteral("request_too_large"));
         QCOMPARE(h->sim().stats().requests, 0);
+        // It counts as a rejected request of the tenant whose key it carried.
+        const auto rows = h->usageRows();
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows[0].value(QStringLiteral("outcome")).toString(), QStringLiteral("rejected"));
+        QCOMPARE(rows[0].value(QStringLiteral("status")).toInt(), 413);
+        QCOMPARE(rows[0].value(QStringLiteral("tenant_id")).toString(),
+                 QStringLiteral("prod-chatbot"));
+        QCOMPARE(rows[0].value(QStringLiteral("request_id")).toByteArray(),
+                 r.header("x-request-id"));
+        // Without a key it is nobody's.
+        QCOMPARE(request(h->port(), "POST", "/v1/chat/completions", big).status, 413);
+        QCOMPARE(h->usageRows().size(), 1);
     }
 
     void oversizeHeadersGet431()
