@@ -46,7 +46,7 @@ struct EngineStatsSnapshot
     qint64 configVersion = 0;
     qint64 usageRowsWritten = 0;
     QList<FlowSnapshot> tenants;   // sorted by id
-    QList<FlowSnapshot> upstreams; // sorted by name
+    QList<FlowSnapshot> upstreams; // in the order they were added
 };
 
 // The relay engine's facade: the HTTP server and its workers, the config watcher, the usage

@@ -58,7 +58,6 @@ ProxyCall::~ProxyCall()
 void ProxyCall::start()
 {
     m_tenantFlow = m_handler.context().metrics().tenant(m_admission.tenantId);
-    m_tenantFlow->inFlight.fetch_add(1, std::memory_order_relaxed);
     tryTarget();
 }
 
@@ -83,6 +82,11 @@ void ProxyCall::onSlotGranted()
     m_waitingForSlot = false;
     const qint64 waited = m_handler.context().clock().monotonicMs() - m_waitStartMs;
     m_tenantFlow->queueWait.record(waited);
+    if (!m_countedInFlight) {
+        // In flight = holding an upstream slot (queued requests are counted apart).
+        m_countedInFlight = true;
+        m_tenantFlow->inFlight.fetch_add(1, std::memory_order_relaxed);
+    }
     m_handler.context().metrics().upstream(target().upstream->name)->queueWait.record(waited);
     forward();
 }
@@ -326,6 +330,12 @@ void ProxyCall::checkTimeouts(qint64 nowMs)
     if (m_done)
         return;
     if (m_waitingForSlot) {
+        // The pool wakes a waiter with a queued call; should that ever be lost, the sweep
+        // still finds the granted ticket.
+        if (m_ticket && m_ticket->isGranted()) {
+            onSlotGranted();
+            return;
+        }
         if (nowMs - m_waitStartMs >= m_admission.queueTimeoutMs) {
             m_waitingForSlot = false;
             dropTicket();
@@ -399,7 +409,8 @@ void ProxyCall::complete(int status, qint64 promptTokens, qint64 completionToken
             flow->overloaded.fetch_add(1, std::memory_order_relaxed);
         flow->latency.record(r.latencyMs);
     }
-    m_tenantFlow->inFlight.fetch_sub(1, std::memory_order_relaxed);
+    if (m_countedInFlight)
+        m_tenantFlow->inFlight.fetch_sub(1, std::memory_order_relaxed);
     // Tokens/min settle from the estimate to what the request really used.
     context.limiter().finish(m_admission.tenantId, m_admission.estimatedTokens,
                              promptTokens + completionTokens);

@@ -76,6 +76,7 @@ private:
     UpstreamCall *m_call = nullptr;
     qint64 m_waitStartMs = 0;
     bool m_waitingForSlot = false;
+    bool m_countedInFlight = false;
     bool m_done = false;
 
     // The current attempt's response.

@@ -146,8 +146,16 @@ void UpstreamSlots::configure(int maxConnections, QHash<QString, SlotTenant> ten
         m_reservedTotal = 0;
         for (const SlotTenant &t : std::as_const(m_tenants))
             m_reservedTotal += qMax(0, t.reserved);
-        // Reservations never take the last slot (the directory scales them; this is a guard).
-        m_reservedTotal = qMin(m_reservedTotal, m_max - 1);
+        // Reservations never take the last slot: scaled as the directory does (each
+        // × (pool − 1) / total, rounded down) when they would.
+        if (m_reservedTotal >= m_max) {
+            const int total = m_reservedTotal;
+            m_reservedTotal = 0;
+            for (SlotTenant &t : m_tenants) {
+                t.reserved = int(qint64(qMax(0, t.reserved)) * (m_max - 1) / total);
+                m_reservedTotal += t.reserved;
+            }
+        }
         m_sharedInUse = 0;
         for (auto it = m_queues.begin(); it != m_queues.end();) {
             if (it->inFlight == 0 && it->queued == 0 && it->waiting.empty()) {

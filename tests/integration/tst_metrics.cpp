@@ -487,17 +487,17 @@ private Q_SLOTS:
         QCOMPARE(find(s.upstreams, QStringLiteral("sim"))->poolSize, 8);
     }
 
-    void statsListUpstreamsSortedByName()
+    void statsListUpstreamsInTheOrderTheyWereAdded()
     {
-        // EngineStatsSnapshot::upstreams is documented "sorted by name" (Engine.h), as its
-        // tenants are.
+        // EngineStatsSnapshot::upstreams come in the order they were added (the order `upstream
+        // list` and the default routing use).
         h->addSimUpstream(QStringLiteral("sim"), h->sim());
         h->addSimUpstream(QStringLiteral("idle"), h->sim(), 3);
         QVERIFY(h->start());
         QStringList upstreams;
         for (const FlowSnapshot &f : h->engine().stats().upstreams)
             upstreams.append(f.name);
-        QCOMPARE(upstreams, (QStringList{QStringLiteral("idle"), QStringLiteral("sim")}));
+        QCOMPARE(upstreams, (QStringList{QStringLiteral("sim"), QStringLiteral("idle")}));
     }
 
     void metricsNeedTheAdminTokenWhenOneIsSet()

@@ -368,7 +368,8 @@ private Q_SLOTS:
         // the pool still keeps one slot that best-effort may use, even with every owner busy.
         Scene s(2, {{QStringLiteral("prod"), dedicated(2)},
                     {QStringLiteral("reports"), guaranteed(1)}});
-        QCOMPARE(s.pool->snapshot().reservedTotal, 1);
+        // Scaled as interface.md says: each × (pool − 1) / total, rounded down: 2×1/3 and 1×1/3.
+        QCOMPARE(s.pool->snapshot().reservedTotal, 0);
         s.acquire(QStringLiteral("prod"), 2);
         s.acquire(QStringLiteral("reports"));
         QVERIFY(s.isGranted(QStringLiteral("prod0")));

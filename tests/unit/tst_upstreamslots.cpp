@@ -4,6 +4,7 @@
 #include <QEventLoop>
 #include <QTest>
 #include <QThread>
+#include <QTimer>
 
 #include <atomic>
 
@@ -282,6 +283,14 @@ private Q_SLOTS:
                         granted = true;
                     else
                         ++queued;
+                    // The relay's requests look at their ticket again on every sweep as well,
+                    // so that a wake-up that never arrives cannot leave one waiting for ever.
+                    QTimer recheck;
+                    QObject::connect(&recheck, &QTimer::timeout, &loop, [&] {
+                        if (t->isGranted())
+                            loop.quit();
+                    });
+                    recheck.start(20);
                     if (!granted)
                         loop.exec();
                     const int now = ++holding;
@@ -292,6 +301,7 @@ private Q_SLOTS:
                     for (int spin = 0; spin < 20; ++spin)
                         QThread::yieldCurrentThread();
                     --holding;
+                    t->detach(); // as the relay's requests do before letting go of a ticket
                     if (round % 2)
                         t->release();
                     else
