@@ -248,6 +248,48 @@ private Q_SLOTS:
         QCOMPARE(pool->peakInFlight(), 4);
     }
 
+    void queueDeadlinesFollowTheTier()
+    {
+        // One slot, held by a request that never ends: a dedicated tenant waits at most 5 s, a
+        // guaranteed one 15 s (interface.md §4), measured on the injected clock.
+        h->addSimUpstream(QStringLiteral("sim"), h->sim(), 1);
+        const QString batch = h->addTenant(QStringLiteral("batch"));
+        const QString prod = h->addTenant(QStringLiteral("prod"), tier("dedicated"));
+        const QString reports = h->addTenant(QStringLiteral("reports"), tier("guaranteed"));
+        EngineOptions options;
+        options.clock = &clock;
+        QVERIFY(h->start(options));
+        h->sim().pushFault({SimFault::Hang});
+        TestHttpClient hung(h->port());
+        hung.send("POST", "/v1/chat/completions", chat(QStringLiteral("batch hangs")),
+                  TestHttpClient::bearer(batch));
+        QTRY_COMPARE(h->sim().stats().inFlight, 1);
+        TestHttpClient p(h->port());
+        p.send("POST", "/v1/chat/completions", chat(QStringLiteral("prod waits")),
+               TestHttpClient::bearer(prod));
+        TestHttpClient r(h->port());
+        r.send("POST", "/v1/chat/completions", chat(QStringLiteral("reports waits")),
+               TestHttpClient::bearer(reports));
+        const auto pool = h->engine().upstreamSlots(QStringLiteral("sim"));
+        QTRY_COMPARE(pool->waiting(), 2);
+        clock.advance(4'900);
+        QTest::qWait(600); // a few of the workers' sweeps
+        QVERIFY(!p.response().complete);
+        clock.advance(200);
+        QVERIFY(p.waitDone(3000));
+        QCOMPARE(p.response().status, 503);
+        QCOMPARE(errorField(p.response(), "code"), QStringLiteral("server_overloaded"));
+        QVERIFY(!p.response().header("retry-after").isEmpty());
+        QVERIFY(!r.response().complete);
+        clock.advance(9'800); // 14.9 s
+        QTest::qWait(600);
+        QVERIFY(!r.response().complete);
+        clock.advance(200);
+        QVERIFY(r.waitDone(3000));
+        QCOMPARE(r.response().status, 503);
+        QCOMPARE(h->sim().stats().requests, 1);
+    }
+
     void oneTenantsBacklogNeverDelaysAnotherTenantOfTheSameTier()
     {
         // Two best-effort tenants share one slot: a backlog of 10 from A, then 1 from B. Deficit
