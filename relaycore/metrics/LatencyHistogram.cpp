@@ -16,9 +16,10 @@ void LatencyHistogram::record(qint64 ms)
 LatencyHistogram::Counts LatencyHistogram::counts() const
 {
     Counts c;
-    for (size_t i = 0; i < kBuckets; ++i)
+    for (size_t i = 0; i < kBuckets; ++i) {
         c.buckets[i] = m_buckets[i].load(std::memory_order_relaxed);
-    c.count = m_count.load(std::memory_order_relaxed);
+        c.count += c.buckets[i]; // from the copy, so that it always equals the +Inf bucket
+    }
     c.sumMs = m_sumMs.load(std::memory_order_relaxed);
     return c;
 }

@@ -58,6 +58,8 @@ ProxyCall::~ProxyCall()
 void ProxyCall::start()
 {
     m_tenantFlow = m_handler.context().metrics().tenant(m_admission.tenantId);
+    // One deadline for the whole request, however many targets it waits for.
+    m_queueDeadlineMs = m_handler.context().clock().monotonicMs() + m_admission.queueTimeoutMs;
     tryTarget();
 }
 
@@ -65,6 +67,7 @@ void ProxyCall::tryTarget()
 {
     const ResolvedTarget &t = target();
     auto pool = m_admission.config->slotsFor(t.upstream->name);
+    m_servedUpstream.clear(); // until this target serves it
     m_waitingForSlot = true;
     m_waitStartMs = m_handler.context().clock().monotonicMs();
     m_ticket = pool->acquire(m_admission.tenantId, this, [this, attempt = ++m_attempt] {
@@ -242,6 +245,18 @@ void ProxyCall::upstreamFailed(UpstreamFailure failure, const QByteArray &messag
 void ProxyCall::targetFailed(const QByteArray &reason)
 {
     dropTicket();
+    const bool moreTargets = m_targetIndex + 1 < m_admission.resolution.chain.size();
+    // A failed attempt that another target takes over still counts for its upstream, so that
+    // a failing upstream shows in the figures (the last attempt is counted by complete()).
+    if (moreTargets && !m_servedUpstream.isEmpty()) {
+        const auto flow = m_handler.context().metrics().upstream(m_servedUpstream);
+        flow->requests.fetch_add(1, std::memory_order_relaxed);
+        flow->errors.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (moreTargets && m_countedInFlight) {
+        m_countedInFlight = false; // waiting again, for the next target
+        m_tenantFlow->inFlight.fetch_sub(1, std::memory_order_relaxed);
+    }
     if (m_targetIndex + 1 < m_admission.resolution.chain.size()) {
         ++m_targetIndex;
         tryTarget();
@@ -336,7 +351,13 @@ void ProxyCall::checkTimeouts(qint64 nowMs)
             onSlotGranted();
             return;
         }
-        if (nowMs - m_waitStartMs >= m_admission.queueTimeoutMs) {
+        if (nowMs >= m_queueDeadlineMs) {
+            const qint64 waited = nowMs - m_waitStartMs;
+            m_tenantFlow->queueWait.record(waited);
+            m_handler.context()
+                .metrics()
+                .upstream(target().upstream->name)
+                ->queueWait.record(waited);
             m_waitingForSlot = false;
             dropTicket();
             if (m_exchange)

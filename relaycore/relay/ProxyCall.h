@@ -75,6 +75,7 @@ private:
     int m_attempt = 0; // which acquire a grant belongs to
     UpstreamCall *m_call = nullptr;
     qint64 m_waitStartMs = 0;
+    qint64 m_queueDeadlineMs = 0;
     bool m_waitingForSlot = false;
     bool m_countedInFlight = false;
     bool m_done = false;

@@ -11,7 +11,11 @@ SlotTicket::~SlotTicket()
     if (m_state == State::Waiting) {
         m_state = State::Released;
         m_pool->leaveQueueLocked(m_tenant);
-        return; // its weak_ptr in the queue has expired and is skipped
+        lock.unlock();
+        // A slot freed while this ticket still counted as waiting may have been held back
+        // for it (its tenant's later requests queue behind it): hand it on now.
+        m_pool->dispatch();
+        return;
     }
     if (m_state == State::Granted) {
         m_state = State::Released;
@@ -49,6 +53,8 @@ void SlotTicket::release()
     } else if (m_state == State::Waiting) {
         m_state = State::Released;
         m_pool->leaveQueueLocked(m_tenant);
+        lock.unlock();
+        m_pool->dispatch();
     }
 }
 
@@ -92,7 +98,9 @@ std::shared_ptr<SlotTicket> UpstreamSlots::acquire(const QString &tenantId, QObj
     ticket->m_tenant = tenantId;
     ticket->m_context = context;
     ticket->m_onGranted = std::move(onGranted);
-    std::lock_guard lock(m_mutex);
+    std::vector<std::shared_ptr<SlotTicket>> granted;
+    std::vector<std::shared_ptr<SlotTicket>> dropped;
+    std::unique_lock lock(m_mutex);
     TenantQueue &q = queueLocked(tenantId);
     const SlotTenant tenant = tenantLocked(tenantId);
     // A tenant's own requests keep their order: with some of them waiting, a new one waits too.
@@ -113,7 +121,25 @@ std::shared_ptr<SlotTicket> UpstreamSlots::acquire(const QString &tenantId, QObj
         q.deficit = 0;
         m_active[int(tenant.tier)].push_back(tenantId);
     }
+    // Whatever made this request wait may be gone already (a waiter that left an instant ago):
+    // a dispatch pass makes sure no slot stays free while someone waits.
+    if (m_inFlight < m_max) {
+        granted = grantWaitersLocked(dropped);
+        lock.unlock();
+        notifyGranted(granted);
+    }
     return ticket;
+}
+
+void UpstreamSlots::dispatch()
+{
+    std::vector<std::shared_ptr<SlotTicket>> granted;
+    std::vector<std::shared_ptr<SlotTicket>> dropped;
+    {
+        std::lock_guard lock(m_mutex);
+        granted = grantWaitersLocked(dropped);
+    }
+    notifyGranted(granted);
 }
 
 void UpstreamSlots::leaveQueueLocked(const QString &tenantId)

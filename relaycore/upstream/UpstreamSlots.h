@@ -118,6 +118,8 @@ private:
     bool waitersAheadLocked(Tier tier) const;
     void takeSlotLocked(const QString &tenantId, TenantQueue &q);
     void releaseSlot(const QString &tenantId);
+    // Hands free slots to waiters (outside any lock of the caller).
+    void dispatch();
     void leaveQueueLocked(const QString &tenantId);
     // Under the lock: hands free slots to waiters, in policy order. Granted tickets are
     // returned; released ones met on the way go to `dropped`. The caller lets go of both only
