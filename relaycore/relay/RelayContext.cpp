@@ -15,7 +15,6 @@ RelayContext::RelayContext(Clock &clock, UsageWriter *writer)
 void RelayContext::publish(DirectorySnapshotPtr directory)
 {
     std::lock_guard lock(m_publishMutex);
-    const auto previous = m_config.load();
     auto next = std::make_shared<RuntimeConfig>();
     next->directory = directory;
     // Limits change in place: buckets keep their level (interface.md §4).
@@ -33,7 +32,9 @@ void RelayContext::publish(DirectorySnapshotPtr directory)
             if (t.tier != Tier::BestEffort || t.weight != 1 || slots > 0)
                 tenants.insert(t.id, SlotTenant{t.tier, t.weight, slots});
         }
-        std::shared_ptr<UpstreamSlots> pool = previous->slots.value(u.name);
+        // Pools outlive config changes, removal included: an upstream removed and added back
+        // while its old requests still run gets its old pool, so its cap still holds.
+        std::shared_ptr<UpstreamSlots> &pool = m_pools[u.name];
         if (!pool)
             pool = std::make_shared<UpstreamSlots>(u.name, u.maxConnections);
         // Waiting requests stay queued; a larger pool or a new tier takes effect at once.

@@ -61,6 +61,7 @@ private:
     Clock &m_clock;
     UsageWriter *m_writer;
     std::mutex m_publishMutex;
+    QHash<QString, std::shared_ptr<UpstreamSlots>> m_pools; // every pool ever made; publish only
     std::atomic<std::shared_ptr<const RuntimeConfig>> m_config;
     RelayCounters m_counters;
     RateLimiter m_limiter;

@@ -1,5 +1,7 @@
 #include "UpstreamSlots.h"
 
+#include <QSet>
+
 namespace relay {
 
 SlotTicket::~SlotTicket()
@@ -199,12 +201,27 @@ void UpstreamSlots::configure(int maxConnections, QHash<QString, SlotTenant> ten
 
 void UpstreamSlots::rebuildActiveLocked()
 {
-    for (auto &list : m_active)
-        list.clear();
+    // Keep the round-robin order of tenants that stay in their tier; others join at the back
+    // of their (new) tier's round.
+    std::deque<QString> previous[3];
+    for (int t = 0; t < 3; ++t)
+        previous[t].swap(m_active[t]);
+    QSet<QString> placed;
+    for (int t = 0; t < 3; ++t) {
+        for (const QString &id : previous[t]) {
+            const auto it = m_queues.find(id);
+            if (it == m_queues.end() || it->queued <= 0 || int(tenantLocked(id).tier) != t)
+                continue;
+            m_active[t].push_back(id);
+            placed.insert(id);
+        }
+    }
     for (auto it = m_queues.begin(); it != m_queues.end(); ++it) {
         it->active = it->queued > 0;
-        if (it->active)
+        if (it->active && !placed.contains(it.key())) {
+            it->deficit = 0;
             m_active[int(tenantLocked(it.key()).tier)].push_back(it.key());
+        }
     }
 }
 

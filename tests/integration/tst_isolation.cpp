@@ -217,6 +217,8 @@ private Q_SLOTS:
                TestHttpClient::bearer(reports));
         QTRY_COMPARE(pool->inFlight(), 4);
         QCOMPARE(pool->waiting(), 18);
+        // A granted request is on its way to the provider a moment after it got its slot.
+        QTRY_COMPARE(h->sim().received().size(), 4);
         QStringList order = arrivalOrder(h->sim());
         QCOMPARE(order.size(), 4);
         QVERIFY(order.contains(QStringLiteral("prod")));
