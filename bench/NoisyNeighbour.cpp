@@ -66,7 +66,8 @@ public:
             return m_h.addTenant(QString::fromLatin1(id), t);
         };
         m_keys["batch"] = tenant("batch", "best-effort");
-        m_keys["prod"] = m_scenario.sharedKey ? m_keys["batch"] : tenant("prod", m_scenario.prodTier);
+        m_keys["prod"] =
+            m_scenario.sharedKey ? m_keys["batch"] : tenant("prod", m_scenario.prodTier);
         m_keys["reports"] =
             m_scenario.sharedKey ? m_keys["batch"] : tenant("reports", m_scenario.reportsTier);
         EngineOptions options;
@@ -131,7 +132,7 @@ public:
                 errorText += it.key() + " ×" + QByteArray::number(it.value()) + ' ';
             if (errorText.isEmpty())
                 errorText = "0";
-            const char *tier = m_scenario.sharedKey ? "(one key)"
+            const char *tier = m_scenario.sharedKey                  ? "(one key)"
                                : QByteArrayView(tenant) == "prod"    ? m_scenario.prodTier
                                : QByteArrayView(tenant) == "reports" ? m_scenario.reportsTier
                                                                      : "best-effort";
@@ -154,15 +155,17 @@ private:
             client->disconnect(this);
             const TestResponse &r = client->response();
             const qint64 now = m_clock.elapsed();
-            m_outcomes[tenant].append(
-                {now - sentAt, r.complete ? r.status : 0,
-                 r.json()[QStringLiteral("error")].toObject()[QStringLiteral("code")].toString().toUtf8(),
-                 now});
+            m_outcomes[tenant].append({now - sentAt, r.complete ? r.status : 0,
+                                       r.json()[QStringLiteral("error")]
+                                           .toObject()[QStringLiteral("code")]
+                                           .toString()
+                                           .toUtf8(),
+                                       now});
             --m_outstanding;
             client->deleteLater();
             if (closedLoop)
-                QMetaObject::invokeMethod(this, [this, tenant] { send(tenant, true); },
-                                          Qt::QueuedConnection);
+                QMetaObject::invokeMethod(
+                    this, [this, tenant] { send(tenant, true); }, Qt::QueuedConnection);
         });
         client->send("POST", "/v1/chat/completions",
                      RelayHarness::chatBody(QStringLiteral("gpt-4o"),

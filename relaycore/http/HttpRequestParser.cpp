@@ -23,14 +23,6 @@ struct HttpRequestParserCallbacks
         return true;
     }
 
-    static void flushHeader(HttpRequestParser *s)
-    {
-        if (!s->m_field.isEmpty())
-            s->m_current.headers.append({s->m_field.toLower(), s->m_value.trimmed()});
-        s->m_field.clear();
-        s->m_value.clear();
-    }
-
     static int onMessageBegin(http_parser *p)
     {
         auto *s = self(p);
@@ -38,7 +30,7 @@ struct HttpRequestParserCallbacks
         s->m_inHeaders = true;
         s->m_inMessage = true;
         s->m_headerBytes = 0;
-        s->m_lastWasValue = false;
+        s->m_header.clear();
         return 0;
     }
     static int onUrl(http_parser *p, const char *at, size_t len)
@@ -54,10 +46,7 @@ struct HttpRequestParserCallbacks
         auto *s = self(p);
         if (!countHeaderBytes(s, len))
             return -1;
-        if (s->m_lastWasValue)
-            flushHeader(s);
-        s->m_field.append(at, qsizetype(len));
-        s->m_lastWasValue = false;
+        s->m_header.addField(at, len, s->m_current.headers);
         return 0;
     }
     static int onHeaderValue(http_parser *p, const char *at, size_t len)
@@ -65,14 +54,13 @@ struct HttpRequestParserCallbacks
         auto *s = self(p);
         if (!countHeaderBytes(s, len))
             return -1;
-        s->m_value.append(at, qsizetype(len));
-        s->m_lastWasValue = true;
+        s->m_header.addValue(at, len);
         return 0;
     }
     static int onHeadersComplete(http_parser *p)
     {
         auto *s = self(p);
-        flushHeader(s);
+        s->m_header.finish(s->m_current.headers);
         s->m_inHeaders = false;
         HttpRequest &r = s->m_current;
         r.method = http_method_str(static_cast<http_method>(p->method));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "HeaderAccumulator.h"
 #include "HttpMessage.h"
 
 #include <deque>
@@ -61,9 +62,7 @@ private:
     std::unique_ptr<http_parser> m_parser;
     Limits m_limits;
     HttpRequest m_current;
-    QByteArray m_field;
-    QByteArray m_value;
-    bool m_lastWasValue = false;
+    HeaderAccumulator m_header;
     bool m_inHeaders = false;
     bool m_inMessage = false;
     bool m_wantsContinue = false;

@@ -4,22 +4,11 @@
 
 namespace relay {
 
-namespace {
-constexpr qint64 kMaxResponseHeaderBytes = 64 * 1024;
-}
-
 struct HttpResponseParserCallbacks
 {
     static HttpResponseParser *self(http_parser *p)
     {
         return static_cast<HttpResponseParser *>(p->data);
-    }
-    static void flushHeader(HttpResponseParser *s)
-    {
-        if (!s->m_field.isEmpty() && s->m_headers.size() < 256)
-            s->m_headers.append({s->m_field.toLower(), s->m_value.trimmed()});
-        s->m_field.clear();
-        s->m_value.clear();
     }
     static int onMessageBegin(http_parser *p)
     {
@@ -29,27 +18,16 @@ struct HttpResponseParserCallbacks
     static int onHeaderField(http_parser *p, const char *at, size_t len)
     {
         auto *s = self(p);
-        if (s->m_lastWasValue)
-            flushHeader(s);
-        if (s->m_field.size() + qint64(len) > kMaxResponseHeaderBytes)
-            return -1;
-        s->m_field.append(at, qsizetype(len));
-        s->m_lastWasValue = false;
-        return 0;
+        return s->m_header.addField(at, len, s->m_headers) ? 0 : -1;
     }
     static int onHeaderValue(http_parser *p, const char *at, size_t len)
     {
-        auto *s = self(p);
-        if (s->m_value.size() + qint64(len) > kMaxResponseHeaderBytes)
-            return -1;
-        s->m_value.append(at, qsizetype(len));
-        s->m_lastWasValue = true;
-        return 0;
+        return self(p)->m_header.addValue(at, len) ? 0 : -1;
     }
     static int onHeadersComplete(http_parser *p)
     {
         auto *s = self(p);
-        flushHeader(s);
+        s->m_header.finish(s->m_headers);
         s->m_status = int(p->status_code);
         s->m_headComplete = true;
         return 0;
@@ -94,7 +72,9 @@ struct HttpResponseParserCallbacks
     }
 };
 
-HttpResponseParser::HttpResponseParser() : m_parser(std::make_unique<http_parser>())
+HttpResponseParser::HttpResponseParser()
+    // An upstream's names and values up to 64 KiB each; at most 256 headers are kept.
+    : m_parser(std::make_unique<http_parser>()), m_header(64 * 1024, 256)
 {
     reset();
 }
@@ -107,9 +87,7 @@ void HttpResponseParser::reset()
     m_parser->data = this;
     m_status = 0;
     m_headers.clear();
-    m_field.clear();
-    m_value.clear();
-    m_lastWasValue = false;
+    m_header.clear();
     m_headComplete = false;
     m_complete = false;
     m_keepAlive = false;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "HeaderAccumulator.h"
 #include "HttpMessage.h"
 
 #include <memory>
@@ -41,9 +42,7 @@ private:
     std::unique_ptr<http_parser> m_parser;
     int m_status = 0;
     HttpHeaders m_headers;
-    QByteArray m_field;
-    QByteArray m_value;
-    bool m_lastWasValue = false;
+    HeaderAccumulator m_header;
     bool m_headComplete = false;
     bool m_complete = false;
     bool m_keepAlive = false;

@@ -28,11 +28,11 @@ struct TenantConfig
     std::optional<QStringList> models; // nullopt = every model
     bool enabled = true;
     Tier tier = Tier::BestEffort;
-    std::optional<qint64> rpm;         // nullopt = no limit
-    std::optional<qint64> tpm;         // nullopt = no limit
-    std::optional<qint64> concurrency; // nullopt = no limit
-    std::optional<int> reserved;       // nullopt = the tier's default
-    int weight = 1;                    // share among the tenants of its tier
+    std::optional<qint64> rpm;            // nullopt = no limit
+    std::optional<qint64> tpm;            // nullopt = no limit
+    std::optional<qint64> concurrency;    // nullopt = no limit
+    std::optional<int> reserved;          // nullopt = the tier's default
+    int weight = 1;                       // share among the tenants of its tier
     std::optional<qint64> queueTimeoutMs; // nullopt = the tier's default
 
     int reservedSlots() const { return reserved ? *reserved : defaultReserved(tier); }
