@@ -300,6 +300,14 @@ void TestCli::usageErrorsExitTwoWithAHint_data()
     QTest::newRow("demo with admin") << QStringList{"--demo", "tenant", "list"};
     QTest::newRow("demo with db") << QStringList{"--demo"};
     QTest::newRow("demo with db, serve") << QStringList{"--demo", "serve"};
+    QTest::newRow("serve unknown option") << QStringList{"serve", "--bogus"};
+    QTest::newRow("serve bad listen") << QStringList{"serve", "--listen", "nope"};
+    QTest::newRow("serve listen twice")
+        << QStringList{"serve", "--listen", "127.0.0.1:1", "--listen", "127.0.0.1:2"};
+    QTest::newRow("serve zero workers") << QStringList{"serve", "--workers", "0"};
+    QTest::newRow("serve huge body") << QStringList{"serve", "--max-body-mb", "4096"};
+    QTest::newRow("serve unset token variable")
+        << QStringList{"serve", "--admin-token-env", "TENANTRELAY_TEST_UNSET_VARIABLE"};
     QTest::newRow("json and csv") << QStringList{"usage", "--json", "--csv"};
     QTest::newRow("bad since") << QStringList{"usage", "--since", "2024-13-01"};
     QTest::newRow("bad prefix") << QStringList{"key", "revoke", "sk-tr-abc"};
