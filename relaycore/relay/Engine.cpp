@@ -140,23 +140,16 @@ EngineStatsSnapshot Engine::stats()
         return f;
     };
     const auto config = m_context->config();
-    QHash<QString, qint64> queuedByTenant;
-    QHash<QString, SlotPoolSnapshot> pools;
-    for (auto it = config->slots.cbegin(); it != config->slots.cend(); ++it) {
-        const SlotPoolSnapshot pool = it.value()->snapshot();
-        for (auto w = pool.waitingByTenant.cbegin(); w != pool.waitingByTenant.cend(); ++w)
-            queuedByTenant[w.key()] += w.value();
-        pools.insert(it.key(), pool);
-    }
+    const PoolFigures figures = m_context->poolFigures();
     for (const auto &[id, metrics] : m_context->metrics().tenants()) {
         FlowSnapshot f = flowSnapshot(QStringLiteral("t:") + id, id, *metrics);
-        f.queued = queuedByTenant.value(id);
+        f.queued = figures.queuedByTenant.value(id);
         s.tenants.append(f);
     }
     for (const UpstreamConfig &u : config->directory->upstreams) {
         FlowSnapshot f = flowSnapshot(QStringLiteral("u:") + u.name, u.name,
                                       *m_context->metrics().upstream(u.name));
-        const SlotPoolSnapshot pool = pools.value(u.name);
+        const SlotPoolSnapshot pool = figures.pools.value(u.name);
         f.inFlight = pool.inFlight;
         f.queued = pool.waiting;
         f.poolSize = pool.maxConnections;

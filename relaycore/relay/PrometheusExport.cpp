@@ -83,21 +83,17 @@ void flows(QByteArray &out, const char *kind,
 
 QByteArray prometheusText(RelayContext &context)
 {
-    const auto config = context.config();
-    QHash<QString, qint64> queuedByTenant;
+    const PoolFigures figures = context.poolFigures();
     QHash<QString, qint64> queuedByUpstream;
     QHash<QString, qint64> inFlightByUpstream;
-    for (auto it = config->slots.cbegin(); it != config->slots.cend(); ++it) {
-        const SlotPoolSnapshot pool = it.value()->snapshot();
-        for (auto w = pool.waitingByTenant.cbegin(); w != pool.waitingByTenant.cend(); ++w)
-            queuedByTenant[w.key()] += w.value();
-        queuedByUpstream.insert(it.key(), pool.waiting);
-        inFlightByUpstream.insert(it.key(), pool.inFlight);
+    for (auto it = figures.pools.cbegin(); it != figures.pools.cend(); ++it) {
+        queuedByUpstream.insert(it.key(), it->waiting);
+        inFlightByUpstream.insert(it.key(), it->inFlight);
         context.metrics().upstream(it.key()); // every configured upstream is listed
     }
     QByteArray out;
     out.reserve(16 * 1024);
-    flows(out, "tenant", context.metrics().tenants(), queuedByTenant, {}, false);
+    flows(out, "tenant", context.metrics().tenants(), figures.queuedByTenant, {}, false);
     flows(out, "upstream", context.metrics().upstreams(), queuedByUpstream, inFlightByUpstream,
           true);
     return out;

@@ -44,6 +44,19 @@ void RelayContext::publish(DirectorySnapshotPtr directory)
     m_config.store(std::move(next));
 }
 
+PoolFigures RelayContext::poolFigures() const
+{
+    PoolFigures figures;
+    const auto config = m_config.load();
+    for (auto it = config->slots.cbegin(); it != config->slots.cend(); ++it) {
+        SlotPoolSnapshot pool = it.value()->snapshot();
+        for (auto w = pool.waitingByTenant.cbegin(); w != pool.waitingByTenant.cend(); ++w)
+            figures.queuedByTenant[w.key()] += w.value();
+        figures.pools.insert(it.key(), std::move(pool));
+    }
+    return figures;
+}
+
 void RelayContext::meter(UsageRecord record)
 {
     if (m_writer)

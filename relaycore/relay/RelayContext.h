@@ -30,6 +30,13 @@ struct RuntimeConfig
     }
 };
 
+// Every upstream pool's figures at one moment, and the queued requests summed per tenant.
+struct PoolFigures
+{
+    QHash<QString, SlotPoolSnapshot> pools; // by upstream
+    QHash<QString, qint64> queuedByTenant;
+};
+
 // Live figures any thread may bump; the engine reads them for its snapshots.
 struct RelayCounters
 {
@@ -51,6 +58,8 @@ public:
     // Publishes a new directory, keeping each upstream's slot pool (and its waiters) alive.
     void publish(DirectorySnapshotPtr directory);
     void meter(UsageRecord record);
+    // For the stats tick and GET /metrics.
+    PoolFigures poolFigures() const;
     RelayCounters &counters() { return m_counters; }
     RateLimiter &limiter() { return m_limiter; }
     MetricsRegistry &metrics() { return m_metrics; }
