@@ -20,11 +20,6 @@ QByteArray chat(const QString &content, const QString &extra = QString())
     return RelayHarness::chatBody(QStringLiteral("gpt-4o"), content, false, extra);
 }
 
-QString errorField(const TestResponse &r, const char *field)
-{
-    return r.json()[QStringLiteral("error")].toObject()[QLatin1String(field)].toString();
-}
-
 // Which tenant's requests reached the simulated provider, in order (the prompt says whose).
 QStringList arrivalOrder(Simulator &sim)
 {
@@ -87,8 +82,8 @@ private Q_SLOTS:
         QCOMPARE(send(a, chat(QStringLiteral("two"))).status, 200);
         r = send(a, chat(QStringLiteral("three")));
         QCOMPARE(r.status, 429);
-        QCOMPARE(errorField(r, "type"), QStringLiteral("requests"));
-        QCOMPARE(errorField(r, "code"), QStringLiteral("rate_limit_exceeded"));
+        QCOMPARE(r.errorField("type"), QStringLiteral("requests"));
+        QCOMPARE(r.errorField("code"), QStringLiteral("rate_limit_exceeded"));
         // 2 per minute refill one request every 30 s; the clock has not moved.
         QCOMPARE(r.header("retry-after-ms"), QByteArray("30000"));
         QCOMPARE(r.header("retry-after"), QByteArray("30"));
@@ -131,14 +126,14 @@ private Q_SLOTS:
         // 974 left after settling; 991 do not fit until 17 tokens refill (1000/min: 1.02 s).
         r = send(key, chat(QStringLiteral("abcd"), QStringLiteral(R"("max_tokens":990)")));
         QCOMPARE(r.status, 429);
-        QCOMPARE(errorField(r, "type"), QStringLiteral("tokens"));
-        QCOMPARE(errorField(r, "code"), QStringLiteral("rate_limit_exceeded"));
+        QCOMPARE(r.errorField("type"), QStringLiteral("tokens"));
+        QCOMPARE(r.errorField("code"), QStringLiteral("rate_limit_exceeded"));
         QCOMPARE(r.header("retry-after-ms"), QByteArray("1020"));
         QCOMPARE(r.header("retry-after"), QByteArray("2"));
         // More than the whole limit can never fit: SDKs are told not to retry.
         r = send(key, chat(QStringLiteral("abcd"), QStringLiteral(R"("max_tokens":5000)")));
         QCOMPARE(r.status, 429);
-        QCOMPARE(errorField(r, "type"), QStringLiteral("tokens"));
+        QCOMPARE(r.errorField("type"), QStringLiteral("tokens"));
         QCOMPARE(r.header("x-should-retry"), QByteArray("false"));
         QCOMPARE(h->sim().stats().requests, 2);
     }
@@ -157,7 +152,7 @@ private Q_SLOTS:
         QTRY_COMPARE(h->sim().stats().inFlight, 1);
         const TestResponse r = send(key, chat(QStringLiteral("second")));
         QCOMPARE(r.status, 429);
-        QCOMPARE(errorField(r, "type"), QStringLiteral("requests"));
+        QCOMPARE(r.errorField("type"), QStringLiteral("requests"));
         QCOMPARE(r.header("retry-after"), QByteArray("1"));
         QCOMPARE(r.header("retry-after-ms"), QByteArray("1000"));
         first.close();
@@ -280,7 +275,7 @@ private Q_SLOTS:
         clock.advance(200);
         QVERIFY(p.waitDone(3000));
         QCOMPARE(p.response().status, 503);
-        QCOMPARE(errorField(p.response(), "code"), QStringLiteral("server_overloaded"));
+        QCOMPARE(p.response().errorField("code"), QStringLiteral("server_overloaded"));
         QVERIFY(!p.response().header("retry-after").isEmpty());
         QVERIFY(!r.response().complete);
         clock.advance(9'800); // 14.9 s

@@ -23,11 +23,6 @@ QByteArray chat(const QString &content)
     return RelayHarness::chatBody(QStringLiteral("gpt-4o"), content);
 }
 
-QString errorCode(const TestResponse &r)
-{
-    return r.json()[QStringLiteral("error")].toObject()[QStringLiteral("code")].toString();
-}
-
 TenantChanges rpm(qint64 perMinute)
 {
     TenantChanges t;
@@ -383,7 +378,7 @@ private Q_SLOTS:
         QCOMPARE(send(alpha, QStringLiteral("alpha 1")).status, 200);
         const TestResponse limited = send(alpha, QStringLiteral("alpha 2"));
         QCOMPARE(limited.status, 429);
-        QCOMPARE(errorCode(limited), QStringLiteral("rate_limit_exceeded"));
+        QCOMPARE(limited.errorField("code"), QStringLiteral("rate_limit_exceeded"));
         // bravo: three served.
         for (int i = 0; i < 3; ++i)
             QCOMPARE(send(bravo, QStringLiteral("bravo %1").arg(i)).status, 200);
@@ -394,7 +389,7 @@ private Q_SLOTS:
         QTRY_COMPARE(h->sim().stats().inFlight, 1);
         const TestResponse overloaded = send(charlie, QStringLiteral("charlie waits"));
         QCOMPARE(overloaded.status, 503);
-        QCOMPARE(errorCode(overloaded), QStringLiteral("server_overloaded"));
+        QCOMPARE(overloaded.errorField("code"), QStringLiteral("server_overloaded"));
         // delta: waits (best-effort, 30 s) while the figures are read.
         const auto waiting = start(delta, QStringLiteral("delta waits"));
         QTRY_COMPARE(pool->waiting(), 1);
@@ -513,7 +508,7 @@ private Q_SLOTS:
 
         TestResponse r = getMetrics();
         QCOMPARE(r.status, 401);
-        QCOMPARE(errorCode(r), QStringLiteral("invalid_api_key"));
+        QCOMPARE(r.errorField("code"), QStringLiteral("invalid_api_key"));
         QVERIFY(!r.body.contains("tenantrelay_"));
         r = getMetrics({{"authorization", "Bearer wrong"}});
         QCOMPARE(r.status, 401);

@@ -12,6 +12,11 @@ QJsonObject TestResponse::json() const
     return QJsonDocument::fromJson(body).object();
 }
 
+QString TestResponse::errorField(const char *field) const
+{
+    return json()[QStringLiteral("error")].toObject()[QLatin1String(field)].toString();
+}
+
 QList<QByteArray> TestResponse::sseData() const
 {
     QList<QByteArray> out;

@@ -24,6 +24,8 @@ struct TestResponse
     QByteArray header(QByteArrayView name) const { return headerValue(headers, name); }
     // The body as JSON (object), or empty.
     QJsonObject json() const;
+    // A field of the OpenAI error body ("code", "type", "message"), or empty.
+    QString errorField(const char *field) const;
     // The data payloads of an SSE body, in order.
     QList<QByteArray> sseData() const;
 };
