@@ -5,6 +5,8 @@
 #include <QSqlError>
 #include <QSqlQuery>
 
+#include <algorithm>
+
 namespace relay::ConfigLoader {
 
 namespace {
@@ -20,6 +22,19 @@ std::optional<QStringList> modelsFromJson(const QVariant &v)
 }
 
 } // namespace
+
+QList<int> thresholdsFromText(const QString &text)
+{
+    QList<int> out;
+    for (const QString &part : text.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        bool ok = false;
+        const int v = part.trimmed().toInt(&ok);
+        if (ok && v > 0 && !out.contains(v))
+            out.append(v);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
 
 qint64 configVersion(QSqlDatabase &db)
 {
@@ -46,13 +61,16 @@ DirectorySnapshotPtr load(QSqlDatabase &db, QString *error)
     };
     QSqlQuery q(db);
     q.setForwardOnly(true);
-    if (!q.exec(QStringLiteral("SELECT version FROM config_state WHERE id = 1")))
+    if (!q.exec(QStringLiteral("SELECT version, pinned_upstream FROM config_state WHERE id = 1")))
         return fail(q);
-    if (q.next())
+    if (q.next()) {
         snap->version = q.value(0).toLongLong();
+        snap->pinnedUpstream = q.value(1).toString();
+    }
 
     if (!q.exec(QStringLiteral("SELECT id, name, models, enabled, tier, rpm, tpm, concurrency, "
-                               "reserved, weight, queue_timeout_ms FROM tenants")))
+                               "reserved, weight, queue_timeout_ms, budget_usd, soft_budget, "
+                               "alert_thresholds, webhook_url FROM tenants")))
         return fail(q);
     auto optionalInt = [&q](int column) -> std::optional<qint64> {
         if (q.value(column).isNull())
@@ -73,6 +91,12 @@ DirectorySnapshotPtr load(QSqlDatabase &db, QString *error)
             t.reserved = int(*reserved);
         t.weight = qMax(1, q.value(9).toInt());
         t.queueTimeoutMs = optionalInt(10);
+        if (!q.value(11).isNull())
+            t.budgetUsd = q.value(11).toDouble();
+        t.softBudget = q.value(12).toBool();
+        if (!q.value(13).isNull())
+            t.alertThresholds = thresholdsFromText(q.value(13).toString());
+        t.webhookUrl = q.value(14).toString();
         snap->tenants.insert(t.id, t);
     }
     if (!q.exec(QStringLiteral("SELECT hash, prefix, tenant_id, revoked FROM api_keys")))
@@ -84,9 +108,9 @@ DirectorySnapshotPtr load(QSqlDatabase &db, QString *error)
         k.revoked = q.value(3).toBool();
         snap->keysByHash.insert(q.value(0).toByteArray(), k);
     }
-    if (!q.exec(
-            QStringLiteral("SELECT name, kind, base_url, api_key_env, api_key, max_connections, "
-                           "timeout_ms, enabled, position FROM upstreams ORDER BY position")))
+    if (!q.exec(QStringLiteral(
+            "SELECT name, kind, base_url, api_key_env, api_key, max_connections, "
+            "timeout_ms, enabled, position, slow_ms FROM upstreams ORDER BY position")))
         return fail(q);
     while (q.next()) {
         UpstreamConfig u;
@@ -99,6 +123,8 @@ DirectorySnapshotPtr load(QSqlDatabase &db, QString *error)
         u.timeoutMs = q.value(6).toInt();
         u.enabled = q.value(7).toBool();
         u.position = q.value(8).toInt();
+        if (!q.value(9).isNull())
+            u.slowMs = q.value(9).toInt();
         if (!u.parseBaseUrl())
             u.enabled = false; // the CLI validates; a hand-edited bad URL must not crash
         snap->upstreams.push_back(u);
@@ -126,6 +152,10 @@ DirectorySnapshotPtr load(QSqlDatabase &db, QString *error)
     while (q.next())
         snap->prices.push_back(
             {q.value(0).toString(), q.value(1).toDouble(), q.value(2).toDouble()});
+    if (!q.exec(QStringLiteral("SELECT key, value FROM settings")))
+        return fail(q);
+    while (q.next())
+        snap->settings.insert(q.value(0).toString(), q.value(1).toString());
     q.finish();
     db.commit();
     return snap;

@@ -13,6 +13,8 @@ namespace ConfigLoader {
 qint64 configVersion(QSqlDatabase &db);
 // nullptr (and *error set) when the database cannot be read.
 DirectorySnapshotPtr load(QSqlDatabase &db, QString *error);
+// "50,80,100" → {50, 80, 100}: positive whole percents, ascending, without repeats.
+QList<int> thresholdsFromText(const QString &text);
 
 } // namespace ConfigLoader
 } // namespace relay

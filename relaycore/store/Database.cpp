@@ -21,6 +21,7 @@ namespace {
 const char *const kMigrations[] = {
     ":/relaycore/migrations/001_initial.sql",
     ":/relaycore/migrations/002_tenant_limits.sql",
+    ":/relaycore/migrations/003_budgets_failover.sql",
 };
 
 QString nextConnectionName()

@@ -2,6 +2,7 @@
 
 #include <QByteArray>
 #include <QHash>
+#include <QList>
 #include <QString>
 #include <QStringList>
 
@@ -28,12 +29,16 @@ struct TenantConfig
     std::optional<QStringList> models; // nullopt = every model
     bool enabled = true;
     Tier tier = Tier::BestEffort;
-    std::optional<qint64> rpm;            // nullopt = no limit
-    std::optional<qint64> tpm;            // nullopt = no limit
-    std::optional<qint64> concurrency;    // nullopt = no limit
-    std::optional<int> reserved;          // nullopt = the tier's default
-    int weight = 1;                       // share among the tenants of its tier
-    std::optional<qint64> queueTimeoutMs; // nullopt = the tier's default
+    std::optional<qint64> rpm;               // nullopt = no limit
+    std::optional<qint64> tpm;               // nullopt = no limit
+    std::optional<qint64> concurrency;       // nullopt = no limit
+    std::optional<int> reserved;             // nullopt = the tier's default
+    int weight = 1;                          // share among the tenants of its tier
+    std::optional<qint64> queueTimeoutMs;    // nullopt = the tier's default
+    std::optional<double> budgetUsd;         // per calendar month (UTC); nullopt = no budget
+    bool softBudget = false;                 // over budget: served and alerted, never refused
+    QList<int> alertThresholds{50, 80, 100}; // whole percents of the budget, ascending
+    QString webhookUrl;                      // empty = the global webhook_url setting, if any
 
     int reservedSlots() const { return reserved ? *reserved : defaultReserved(tier); }
     qint64 queueTimeout() const
@@ -58,6 +63,7 @@ struct UpstreamConfig
     QString apiKey; // stored secret (from --api-key-stdin); never logged or shown
     int maxConnections = 8;
     int timeoutMs = 60000;
+    std::optional<int> slowMs; // p95 first-byte latency that opens the circuit; nullopt = unused
     bool enabled = true;
     int position = 0;
 
@@ -112,7 +118,9 @@ public:
     std::vector<UpstreamConfig> upstreams; // in the order they were added
     QHash<QString, std::vector<RouteTarget>> routes;
     QHash<QString, QString> aliases;
-    std::vector<PriceConfig> prices; // sorted by model name
+    std::vector<PriceConfig> prices;  // sorted by model name
+    QString pinnedUpstream;           // `failover pin`; empty = the configured chains
+    QHash<QString, QString> settings; // the settings table (webhook_url, usage_retention_days)
 
     const UpstreamConfig *upstream(const QString &name) const;
     // Alias, then route; without a route the first enabled upstream serves the model as named.
