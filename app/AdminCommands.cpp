@@ -22,6 +22,8 @@ const QList<Group> &groups()
         {QStringLiteral("upstream"),
          QStringLiteral("the provider endpoints the relay forwards requests to")},
         {QStringLiteral("route"), QStringLiteral("a model's chain of upstreams, for failover")},
+        {QStringLiteral("failover"),
+         QStringLiteral("switch all traffic to one upstream by hand, and back")},
         {QStringLiteral("alias"), QStringLiteral("model names that stand for other models")},
         {QStringLiteral("price"), QStringLiteral("model prices, for costs and budgets")},
         {QStringLiteral("usage"), QStringLiteral("requests, tokens and cost per tenant")},
@@ -33,7 +35,7 @@ const QList<Group> &groups()
 QList<CommandSpec> commandsOf(const QString &group)
 {
     const QList<CommandSpec> all = tenantCommands() + keyCommands() + upstreamCommands() +
-                                   routingCommands() + reportCommands();
+                                   routingCommands() + reportCommands() + failoverCommands();
     QList<CommandSpec> out;
     for (const CommandSpec &spec : all)
         if (spec.group == group)

@@ -106,6 +106,7 @@ QJsonObject toJson(const UpstreamRecord &u)
         {QStringLiteral("enabled"), u.enabled},
         {QStringLiteral("state"), u.state},
         {QStringLiteral("timeout_ms"), u.timeoutMs},
+        {QStringLiteral("slow_ms"), u.slowMs ? QJsonValue(double(*u.slowMs)) : QJsonValue()},
         {QStringLiteral("api_key_env"),
          u.apiKeyEnv.isEmpty() ? QJsonValue() : QJsonValue(u.apiKeyEnv)},
         {QStringLiteral("api_key_stored"), u.hasStoredKey},

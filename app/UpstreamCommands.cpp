@@ -61,6 +61,9 @@ QList<OptionSpec> settingOptions(bool adding)
          QStringLiteral("requests in flight to this upstream at once (default 8)")},
         {QStringLiteral("--timeout-ms"), QStringLiteral("N"),
          QStringLiteral("wait for the upstream's first byte (default 60000)")},
+        {QStringLiteral("--slow-ms"), QStringLiteral("N|none"),
+         QStringLiteral("open the circuit when the p95 first-byte latency of the last 30 s "
+                        "(at least 20 requests) is over N ms (default: none)")},
     };
 }
 
@@ -71,7 +74,8 @@ bool readChanges(CommandContext &ctx, UpstreamChanges *changes)
     changes->apiKeyEnv = ctx.value(kKeyEnv);
     changes->enabled = ctx.enabled();
     if (!ctx.intValue(QStringLiteral("--max-connections"), &changes->maxConnections) ||
-        !ctx.intValue(QStringLiteral("--timeout-ms"), &changes->timeoutMs))
+        !ctx.intValue(QStringLiteral("--timeout-ms"), &changes->timeoutMs) ||
+        !ctx.limitValue(QStringLiteral("--slow-ms"), &changes->slowMs))
         return false;
     if (ctx.flag(kKeyStdin)) {
         const QString secret = readSecret();
@@ -146,7 +150,10 @@ QList<CommandSpec> upstreamCommands()
          QStringLiteral("list the upstreams"),
          QStringLiteral("Lists the upstreams in the order they were added.\nJSON fields: name "
                         "kind base_url max_connections reserved enabled state timeout_ms "
-                        "api_key_env api_key_stored (the key itself is never shown).\nreserved: "
+                        "slow_ms api_key_env api_key_stored (the key itself is never shown).\n"
+                        "state: the circuit breaker's state (closed, open or half-open) as the "
+                        "running relay recorded it; unknown when no relay has reported for "
+                        "10 s.\nreserved: "
                         "the slots dedicated and guaranteed tenants hold on it. Reservations "
                         "never take an upstream's last slot: where they add up to its "
                         "max_connections or more, each is scaled by (max_connections - 1) / total "

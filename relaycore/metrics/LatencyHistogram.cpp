@@ -4,13 +4,35 @@
 
 namespace relay {
 
+size_t LatencyHistogram::bucketOf(qint64 ms)
+{
+    const auto it = std::lower_bound(kUpperBoundsMs.begin(), kUpperBoundsMs.end(), ms);
+    return size_t(it - kUpperBoundsMs.begin());
+}
+
 void LatencyHistogram::record(qint64 ms)
 {
     ms = qMax<qint64>(0, ms);
-    const auto it = std::lower_bound(kUpperBoundsMs.begin(), kUpperBoundsMs.end(), ms);
-    m_buckets[size_t(it - kUpperBoundsMs.begin())].fetch_add(1, std::memory_order_relaxed);
+    m_buckets[bucketOf(ms)].fetch_add(1, std::memory_order_relaxed);
     m_count.fetch_add(1, std::memory_order_relaxed);
     m_sumMs.fetch_add(ms, std::memory_order_relaxed);
+}
+
+void LatencyHistogram::Counts::add(qint64 ms)
+{
+    ms = qMax<qint64>(0, ms);
+    ++buckets[bucketOf(ms)];
+    ++count;
+    sumMs += ms;
+}
+
+LatencyHistogram::Counts &LatencyHistogram::Counts::operator+=(const Counts &other)
+{
+    for (size_t i = 0; i < kBuckets; ++i)
+        buckets[i] += other.buckets[i];
+    count += other.count;
+    sumMs += other.sumMs;
+    return *this;
 }
 
 LatencyHistogram::Counts LatencyHistogram::counts() const

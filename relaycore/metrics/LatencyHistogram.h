@@ -24,10 +24,15 @@ public:
         qint64 sumMs = 0;
 
         Counts operator-(const Counts &older) const;
+        Counts &operator+=(const Counts &other);
+        // Counts one duration (for a histogram kept under a lock).
+        void add(qint64 ms);
         // The q-quantile (0..1) in ms, interpolated inside its bucket; 0 when empty.
         double percentileMs(double q) const;
     };
 
+    // The bucket a duration falls in.
+    static size_t bucketOf(qint64 ms);
     void record(qint64 ms);
     Counts counts() const;
 

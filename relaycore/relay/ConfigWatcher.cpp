@@ -1,8 +1,11 @@
 #include "ConfigWatcher.h"
 
+#include "CircuitProber.h"
 #include "RelayContext.h"
+#include "core/Clock.h"
 #include "store/ConfigLoader.h"
 #include "store/Database.h"
+#include "store/RelayState.h"
 
 #include <QTimer>
 
@@ -13,7 +16,15 @@ ConfigWatcher::ConfigWatcher(QString dbPath, RelayContext &context, int pollInte
 {
 }
 
-ConfigWatcher::~ConfigWatcher() = default;
+ConfigWatcher::~ConfigWatcher()
+{
+    if (!m_db)
+        return;
+    // The relay stops: its last changes are kept, and `upstream list` says `unknown` at once.
+    recordState();
+    QString error;
+    RelayState::writeHeartbeat(m_db->db(), 0, m_listen, &error);
+}
 
 bool ConfigWatcher::open(QString *error)
 {
@@ -32,8 +43,23 @@ void ConfigWatcher::startPolling()
 {
     m_timer = new QTimer(this);
     m_timer->setInterval(m_pollIntervalMs);
-    connect(m_timer, &QTimer::timeout, this, [this] { poll(); });
+    connect(m_timer, &QTimer::timeout, this, [this] {
+        poll();
+        recordState();
+    });
     m_timer->start();
+    m_prober = new CircuitProber(m_context, this);
+    m_prober->start();
+    recordState();
+}
+
+void ConfigWatcher::recordState()
+{
+    QString error;
+    const QList<CircuitTransition> changes = m_context.circuits().takeTransitions();
+    if (!RelayState::recordTransitions(m_db->db(), changes, &error))
+        qWarning("TenantRelay: cannot record upstream state: %s", qPrintable(error));
+    RelayState::writeHeartbeat(m_db->db(), m_context.clock().wallMs(), m_listen, &error);
 }
 
 bool ConfigWatcher::poll(bool force)

@@ -7,12 +7,15 @@ class QTimer;
 
 namespace relay {
 
+class CircuitProber;
 class Database;
 class RelayContext;
 
 // Keeps the relay's directory in step with the database: polls the config version that every
-// admin write bumps (about once a second) and publishes a fresh snapshot when it moved.
-// Lives on its own thread with its own read connection.
+// admin write bumps (about once a second) and publishes a fresh snapshot when it moved. On the
+// same tick it records the relay's own state for other processes (circuit changes, with their
+// audit entries, and a heartbeat), and its CircuitProber checks open upstreams.
+// Lives on its own thread with its own connection.
 class ConfigWatcher : public QObject
 {
     Q_OBJECT
@@ -25,6 +28,9 @@ public:
     void startPolling();
     // Reloads if the version moved (or always, with force). Returns false on a read error.
     bool poll(bool force = false);
+    // Writes the circuit changes since the last call and the heartbeat.
+    void recordState();
+    void setListenAddress(const QString &listen) { m_listen = listen; }
     qint64 loadedVersion() const { return m_version; }
 
 Q_SIGNALS:
@@ -38,6 +44,8 @@ private:
     std::unique_ptr<Database> m_db;
     QTimer *m_timer = nullptr;
     qint64 m_version = -1;
+    QString m_listen;
+    CircuitProber *m_prober = nullptr;
 };
 
 } // namespace relay

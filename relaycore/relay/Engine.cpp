@@ -73,6 +73,9 @@ bool Engine::start(QString *error)
         stopNow();
         return false;
     }
+    QMetaObject::invokeMethod(m_watcher, [watcher = m_watcher, listen = listenAddress()] {
+        watcher->setListenAddress(listen);
+    });
     m_statsTimer = new QTimer(this);
     m_statsTimer->setInterval(m_options.statsIntervalMs);
     connect(m_statsTimer, &QTimer::timeout, this, [this] { Q_EMIT statsUpdated(stats()); });
@@ -154,7 +157,10 @@ EngineStatsSnapshot Engine::stats()
         f.queued = pool.waiting;
         f.poolSize = pool.maxConnections;
         s.upstreams.append(f);
+        if (const auto circuit = config->circuitFor(u.name))
+            s.circuits.append(circuit->snapshot());
     }
+    s.pinnedUpstream = config->directory->pinnedUpstream;
     return s;
 }
 

@@ -2,6 +2,7 @@
 
 #include "http/ServerConfig.h"
 #include "metrics/FlowMetrics.h"
+#include "upstream/CircuitBreaker.h"
 
 #include <QObject>
 #include <QString>
@@ -45,8 +46,10 @@ struct EngineStatsSnapshot
     int clientConnections = 0;
     qint64 configVersion = 0;
     qint64 usageRowsWritten = 0;
-    QList<FlowSnapshot> tenants;   // sorted by id
-    QList<FlowSnapshot> upstreams; // in the order they were added
+    QList<FlowSnapshot> tenants;     // sorted by id
+    QList<FlowSnapshot> upstreams;   // in the order they were added
+    QList<CircuitSnapshot> circuits; // each upstream's circuit, in the same order
+    QString pinnedUpstream;          // `failover pin`; empty = the configured chains
 };
 
 // The relay engine's facade: the HTTP server and its workers, the config watcher, the usage

@@ -1,5 +1,6 @@
 #include "ProxyCall.h"
 
+#include "CircuitProber.h"
 #include "ProxyHandler.h"
 #include "billing/Cost.h"
 #include "core/Clock.h"
@@ -10,6 +11,8 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRandomGenerator>
+#include <QTimer>
 
 namespace relay {
 
@@ -38,6 +41,27 @@ QByteArray failureText(UpstreamFailure failure)
     return "failed";
 }
 
+// Backoff before retrying the last target: its Retry-After when it sent one (nullopt: longer
+// than 30 s, no retry), else 250 ms doubling per retry, with jitter.
+constexpr qint64 kMaxRetryAfterMs = 30'000;
+constexpr int kMaxRetries = 2;
+
+std::optional<qint64> retryDelayMs(const HttpHeaders &headers, int retry)
+{
+    bool ok = false;
+    qint64 ms = headerValue(headers, "retry-after-ms").trimmed().toLongLong(&ok);
+    if (!ok) {
+        ms = headerValue(headers, "retry-after").trimmed().toLongLong(&ok) * 1000;
+    }
+    if (ok) {
+        if (ms > kMaxRetryAfterMs)
+            return std::nullopt;
+        return std::max<qint64>(0, ms);
+    }
+    const qint64 base = qint64(250) << retry;
+    return base / 2 + qint64(QRandomGenerator::global()->bounded(int(base)));
+}
+
 } // namespace
 
 ProxyCall::ProxyCall(ProxyHandler &handler, HttpExchange *exchange, Admission admission)
@@ -53,14 +77,71 @@ ProxyCall::ProxyCall(ProxyHandler &handler, HttpExchange *exchange, Admission ad
 ProxyCall::~ProxyCall()
 {
     dropUpstream();
+    settleCircuit(CircuitOutcome::Abandoned);
+    if (m_retryCounted)
+        m_handler.context().retryBudget().endRetry();
+    if (m_budgetCounted)
+        m_handler.context().retryBudget().callEnded();
 }
 
 void ProxyCall::start()
 {
     m_tenantFlow = m_handler.context().metrics().tenant(m_admission.tenantId);
+    m_handler.context().retryBudget().callStarted();
+    m_budgetCounted = true;
     // One deadline for the whole request, however many targets it waits for.
     m_queueDeadlineMs = m_handler.context().clock().monotonicMs() + m_admission.queueTimeoutMs;
-    tryTarget();
+    route();
+}
+
+bool ProxyCall::admitTarget(size_t index)
+{
+    const auto circuit =
+        m_admission.config->circuitFor(m_admission.resolution.chain[index].upstream->name);
+    const auto admit = circuit ? circuit->admit() : CircuitBreaker::Admit::Yes;
+    if (admit == CircuitBreaker::Admit::No)
+        return false;
+    m_circuit = circuit;
+    m_probe = admit == CircuitBreaker::Admit::Probe;
+    return true;
+}
+
+void ProxyCall::route()
+{
+    const size_t count = m_admission.resolution.chain.size();
+    for (; m_targetIndex < count; ++m_targetIndex) {
+        if (admitTarget(m_targetIndex)) {
+            m_waitingForCircuit = false;
+            m_triedAny = true;
+            tryTarget();
+            return;
+        }
+    }
+    // Every target is cooling down: wait (until the queue deadline) to be the first probe,
+    // rather than failing at once. The sweep routes it again.
+    m_targetIndex = 0;
+    m_waitingForCircuit = true;
+    m_waitStartMs = m_handler.context().clock().monotonicMs();
+}
+
+void ProxyCall::settleCircuit(CircuitOutcome outcome, const QByteArray &reason)
+{
+    if (!m_circuit)
+        return;
+    switch (outcome) {
+    case CircuitOutcome::Success:
+        m_circuit->recordSuccess(m_headMs - m_forwardStartMs, m_probe);
+        break;
+    case CircuitOutcome::Failure:
+        m_circuit->recordFailure(QString::fromUtf8(reason), m_probe);
+        break;
+    case CircuitOutcome::Abandoned:
+        if (m_probe)
+            m_circuit->releaseProbe();
+        break;
+    }
+    m_circuit.reset();
+    m_probe = false;
 }
 
 void ProxyCall::tryTarget()
@@ -103,9 +184,7 @@ void ProxyCall::forward()
     request.path =
         u.basePath + (m_admission.endpoint == Endpoint::Chat ? "/chat/completions" : "/embeddings");
     request.body = buildUpstreamBody(m_admission.body, t.model);
-    const QByteArray key = u.resolveApiKey();
-    if (!key.isEmpty())
-        request.headers.emplaceBack("authorization", "Bearer " + key);
+    request.headers = upstreamAuthHeaders(u);
     request.headers.emplaceBack("content-type", "application/json");
     request.headers.emplaceBack("accept",
                                 m_admission.body.stream ? "text/event-stream" : "application/json");
@@ -119,6 +198,7 @@ void ProxyCall::forward()
     m_filter.reset();
     m_servedUpstream = u.name;
     m_servedModel = t.model;
+    m_forwardStartMs = m_handler.context().clock().monotonicMs();
     m_call = new UpstreamCall(m_handler.connections(), m_handler.context().clock(), this, this);
     m_call->start(std::move(request));
 }
@@ -127,6 +207,7 @@ void ProxyCall::upstreamHead(int status, const HttpHeaders &headers)
 {
     m_status = status;
     m_upstreamHeaders = headers;
+    m_headMs = m_handler.context().clock().monotonicMs();
     const QByteArray type = headerValue(headers, "content-type");
     m_relayStream = m_admission.body.stream && status >= 200 && status < 300 &&
                     type.startsWith("text/event-stream");
@@ -139,6 +220,8 @@ void ProxyCall::startClientStream()
     if (m_clientStarted || !m_exchange)
         return;
     m_clientStarted = true;
+    // The first bytes of a stream: the upstream answered (a later cut ends the stream).
+    settleCircuit(CircuitOutcome::Success);
     m_ttfbMs = m_handler.context().clock().monotonicMs() - m_exchange->receivedMs();
     HttpHeaders headers{{"content-type", "text/event-stream; charset=utf-8"},
                         {"cache-control", "no-cache"},
@@ -195,7 +278,8 @@ void ProxyCall::upstreamDone()
                      QByteArray::number(m_status));
         return;
     }
-    // The upstream's own answer, passed back as it is (its 4xx included).
+    // The upstream's own answer, passed back as it is (its 4xx included): it is healthy.
+    settleCircuit(CircuitOutcome::Success);
     qint64 prompt = 0;
     qint64 completion = 0;
     bool estimated = false;
@@ -245,21 +329,42 @@ void ProxyCall::upstreamFailed(UpstreamFailure failure, const QByteArray &messag
 void ProxyCall::targetFailed(const QByteArray &reason)
 {
     dropTicket();
-    const bool moreTargets = m_targetIndex + 1 < m_admission.resolution.chain.size();
-    // A failed attempt that another target takes over still counts for its upstream, so that
-    // a failing upstream shows in the figures (the last attempt is counted by complete()).
-    if (moreTargets && !m_servedUpstream.isEmpty()) {
-        const auto flow = m_handler.context().metrics().upstream(m_servedUpstream);
-        flow->requests.fetch_add(1, std::memory_order_relaxed);
-        flow->errors.fetch_add(1, std::memory_order_relaxed);
+    settleCircuit(CircuitOutcome::Failure, reason);
+    if (m_retryCounted) {
+        m_retryCounted = false;
+        m_handler.context().retryBudget().endRetry();
     }
-    if (moreTargets && m_countedInFlight) {
-        m_countedInFlight = false; // waiting again, for the next target
-        m_tenantFlow->inFlight.fetch_sub(1, std::memory_order_relaxed);
+    const size_t failedIndex = m_targetIndex;
+    const size_t count = m_admission.resolution.chain.size();
+    const auto moveOn = [&] {
+        // A failed attempt that another one takes over still counts for its upstream, so that
+        // a failing upstream shows in the figures (the last attempt is counted by complete()).
+        if (!m_servedUpstream.isEmpty()) {
+            const auto flow = m_handler.context().metrics().upstream(m_servedUpstream);
+            flow->requests.fetch_add(1, std::memory_order_relaxed);
+            flow->errors.fetch_add(1, std::memory_order_relaxed);
+        }
+        if (m_countedInFlight) {
+            m_countedInFlight = false; // waiting again
+            m_tenantFlow->inFlight.fetch_sub(1, std::memory_order_relaxed);
+        }
+    };
+    // The next target whose circuit lets the request through takes over at once.
+    for (size_t next = failedIndex + 1; next < count; ++next) {
+        if (admitTarget(next)) {
+            moveOn();
+            const auto &chain = m_admission.resolution.chain;
+            if (const auto from = m_admission.config->circuitFor(chain[failedIndex].upstream->name))
+                from->noteFailover(QString::fromUtf8(reason) + QStringLiteral(" → ") +
+                                   chain[next].upstream->name);
+            m_targetIndex = next;
+            tryTarget();
+            return;
+        }
     }
-    if (m_targetIndex + 1 < m_admission.resolution.chain.size()) {
-        ++m_targetIndex;
-        tryTarget();
+    // Only the last target of the chain is retried on the same upstream.
+    if (failedIndex + 1 == count && scheduleRetry()) {
+        moveOn();
         return;
     }
     m_handler.context().counters().upstreamErrors.fetch_add(1, std::memory_order_relaxed);
@@ -270,6 +375,43 @@ void ProxyCall::targetFailed(const QByteArray &reason)
                                                         reason + "."),
                                 m_admission.limitHeaders);
     complete(502, 0, 0, false, "upstream_error");
+}
+
+bool ProxyCall::scheduleRetry()
+{
+    if (m_retries >= kMaxRetries)
+        return false;
+    const auto delay = retryDelayMs(m_upstreamHeaders, m_retries);
+    if (!delay || !m_handler.context().retryBudget().tryBeginRetry())
+        return false;
+    m_retryCounted = true;
+    ++m_retries;
+    m_retryAtMs = m_handler.context().clock().monotonicMs() + *delay;
+    // The timer is the precise wake-up; the worker's sweep is the fallback (and what moves
+    // the request on under a test's manual clock).
+    QTimer::singleShot(int(*delay), this,
+                       [this] { checkTimeouts(m_handler.context().clock().monotonicMs()); });
+    return true;
+}
+
+void ProxyCall::retryNow()
+{
+    m_retryAtMs = 0;
+    if (!admitTarget(m_targetIndex)) {
+        // Its circuit opened meanwhile: no other target is left.
+        m_handler.context().counters().upstreamErrors.fetch_add(1, std::memory_order_relaxed);
+        if (m_exchange)
+            ProxyHandler::sendError(
+                m_exchange, m_admission.requestId,
+                ApiError::upstreamError("Every upstream for this model failed; the last: "
+                                        "upstream " +
+                                        target().upstream->name.toUtf8() +
+                                        " is cooling down after failures."),
+                m_admission.limitHeaders);
+        complete(502, 0, 0, false, "upstream_error");
+        return;
+    }
+    tryTarget();
 }
 
 void ProxyCall::finishStreamWithError(const QByteArray &message)
@@ -344,6 +486,20 @@ void ProxyCall::checkTimeouts(qint64 nowMs)
 {
     if (m_done)
         return;
+    if (m_retryAtMs > 0) {
+        if (nowMs >= m_retryAtMs)
+            retryNow();
+        return;
+    }
+    if (m_waitingForCircuit) {
+        if (nowMs >= m_queueDeadlineMs) {
+            m_waitingForCircuit = false;
+            failOverloaded("Every upstream for this model is cooling down after failures.");
+            return;
+        }
+        route();
+        return;
+    }
     if (m_waitingForSlot) {
         // The pool wakes a waiter with a queued call; should that ever be lost, the sweep
         // still finds the granted ticket.
@@ -360,17 +516,20 @@ void ProxyCall::checkTimeouts(qint64 nowMs)
                 ->queueWait.record(waited);
             m_waitingForSlot = false;
             dropTicket();
-            if (m_exchange)
-                ProxyHandler::sendError(
-                    m_exchange, m_admission.requestId,
-                    ApiError::overloaded("Waited too long for a free upstream connection.", 1),
-                    m_admission.limitHeaders);
-            complete(503, 0, 0, false, "server_overloaded");
+            failOverloaded("Waited too long for a free upstream connection.");
         }
         return;
     }
     if (m_call)
         m_call->checkTimeouts(nowMs);
+}
+
+void ProxyCall::failOverloaded(const QByteArray &message)
+{
+    if (m_exchange)
+        ProxyHandler::sendError(m_exchange, m_admission.requestId, ApiError::overloaded(message, 1),
+                                m_admission.limitHeaders);
+    complete(503, 0, 0, false, "server_overloaded");
 }
 
 void ProxyCall::complete(int status, qint64 promptTokens, qint64 completionTokens, bool estimated,
@@ -380,7 +539,10 @@ void ProxyCall::complete(int status, qint64 promptTokens, qint64 completionToken
         return;
     m_done = true;
     m_waitingForSlot = false;
+    m_waitingForCircuit = false;
+    m_retryAtMs = 0;
     dropUpstream();
+    settleCircuit(CircuitOutcome::Abandoned);
     RelayContext &context = m_handler.context();
     UsageRecord r;
     r.tsMs = context.clock().wallMs();

@@ -53,6 +53,16 @@ public:
     void upstreamFailed(UpstreamFailure failure, const QByteArray &message) override;
 
 private:
+    enum class CircuitOutcome { Success, Failure, Abandoned };
+
+    // Routes the request to the first target from m_targetIndex on whose circuit lets it
+    // through; when the whole chain is cooling down it waits to be a probe.
+    void route();
+    bool admitTarget(size_t index);
+    void settleCircuit(CircuitOutcome outcome, const QByteArray &reason = {});
+    // The last target failed: try it again after a backoff, if the rules allow.
+    bool scheduleRetry();
+    void retryNow();
     void tryTarget();
     void onSlotGranted();
     void forward();
@@ -63,6 +73,7 @@ private:
     void dropTicket();
     void startClientStream();
     void finishStreamWithError(const QByteArray &message);
+    void failOverloaded(const QByteArray &message);
     void complete(int status, qint64 promptTokens, qint64 completionTokens, bool estimated,
                   const QByteArray &error);
     const ResolvedTarget &target() const { return m_admission.resolution.chain[m_targetIndex]; }
@@ -77,6 +88,16 @@ private:
     qint64 m_waitStartMs = 0;
     qint64 m_queueDeadlineMs = 0;
     bool m_waitingForSlot = false;
+    bool m_waitingForCircuit = false; // every target's circuit is open
+    bool m_triedAny = false;
+    std::shared_ptr<CircuitBreaker> m_circuit; // the current target's, until it is settled
+    bool m_probe = false;                      // this attempt is its circuit's half-open probe
+    int m_retries = 0;                         // of the last target
+    qint64 m_retryAtMs = 0;                    // a retry is due then (0 = none pending)
+    bool m_retryCounted = false;               // holds a unit of the retry budget
+    bool m_budgetCounted = false;
+    qint64 m_forwardStartMs = 0;
+    qint64 m_headMs = 0; // when the current attempt's response head arrived
     bool m_countedInFlight = false;
     bool m_done = false;
 

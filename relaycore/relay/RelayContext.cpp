@@ -2,10 +2,12 @@
 
 #include "store/UsageWriter.h"
 
+#include <algorithm>
+
 namespace relay {
 
 RelayContext::RelayContext(Clock &clock, UsageWriter *writer)
-    : m_clock(clock), m_writer(writer), m_limiter(clock)
+    : m_clock(clock), m_writer(writer), m_limiter(clock), m_circuits(clock)
 {
     auto empty = std::make_shared<RuntimeConfig>();
     empty->directory = std::make_shared<DirectorySnapshot>();
@@ -40,6 +42,9 @@ void RelayContext::publish(DirectorySnapshotPtr directory)
         // Waiting requests stay queued; a larger pool or a new tier takes effect at once.
         pool->configure(u.maxConnections, std::move(tenants));
         next->slots.insert(u.name, pool);
+        auto circuit = m_circuits.breaker(u.name);
+        circuit->setSlowMs(u.slowMs);
+        next->circuits.insert(u.name, std::move(circuit));
     }
     m_config.store(std::move(next));
 }
@@ -55,6 +60,18 @@ PoolFigures RelayContext::poolFigures() const
         figures.pools.insert(it.key(), std::move(pool));
     }
     return figures;
+}
+
+bool RetryBudget::tryBeginRetry()
+{
+    const qint64 allowed =
+        std::max<qint64>(kMinRetries, m_active.load(std::memory_order_relaxed) * kPercent / 100);
+    qint64 now = m_retrying.load(std::memory_order_relaxed);
+    while (now < allowed) {
+        if (m_retrying.compare_exchange_weak(now, now + 1, std::memory_order_relaxed))
+            return true;
+    }
+    return false;
 }
 
 void RelayContext::meter(UsageRecord record)

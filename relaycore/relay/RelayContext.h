@@ -3,6 +3,7 @@
 #include "limits/RateLimiter.h"
 #include "metrics/FlowMetrics.h"
 #include "tenants/DirectorySnapshot.h"
+#include "upstream/CircuitBreaker.h"
 #include "upstream/UpstreamSlots.h"
 
 #include <QHash>
@@ -23,11 +24,36 @@ struct RuntimeConfig
 {
     DirectorySnapshotPtr directory;
     QHash<QString, std::shared_ptr<UpstreamSlots>> slots;
+    QHash<QString, std::shared_ptr<CircuitBreaker>> circuits;
 
     std::shared_ptr<UpstreamSlots> slotsFor(const QString &upstream) const
     {
         return slots.value(upstream);
     }
+    std::shared_ptr<CircuitBreaker> circuitFor(const QString &upstream) const
+    {
+        return circuits.value(upstream);
+    }
+};
+
+// Retries of the last target stop before they become a storm (like Envoy's retry budget):
+// at most 20 % of the requests in flight may be retrying at once, but always at least 3.
+class RetryBudget
+{
+public:
+    static constexpr int kMinRetries = 3;
+    static constexpr int kPercent = 20;
+
+    void callStarted() { m_active.fetch_add(1, std::memory_order_relaxed); }
+    void callEnded() { m_active.fetch_sub(1, std::memory_order_relaxed); }
+    // True (and one retry counted) when the budget has room.
+    bool tryBeginRetry();
+    void endRetry() { m_retrying.fetch_sub(1, std::memory_order_relaxed); }
+    qint64 retrying() const { return m_retrying.load(std::memory_order_relaxed); }
+
+private:
+    std::atomic<qint64> m_active{0};
+    std::atomic<qint64> m_retrying{0};
 };
 
 // Every upstream pool's figures at one moment, and the queued requests summed per tenant.
@@ -62,6 +88,8 @@ public:
     PoolFigures poolFigures() const;
     RelayCounters &counters() { return m_counters; }
     RateLimiter &limiter() { return m_limiter; }
+    CircuitBoard &circuits() { return m_circuits; }
+    RetryBudget &retryBudget() { return m_retryBudget; }
     MetricsRegistry &metrics() { return m_metrics; }
     // Bearer token that GET /metrics requires; empty = loopback clients only.
     QByteArray adminToken;
@@ -75,6 +103,8 @@ private:
     RelayCounters m_counters;
     RateLimiter m_limiter;
     MetricsRegistry m_metrics;
+    CircuitBoard m_circuits;
+    RetryBudget m_retryBudget;
 };
 
 } // namespace relay

@@ -1,4 +1,5 @@
 #include "AdminService.h"
+#include "store/RelayState.h"
 
 #include "store/AuditLog.h"
 #include "store/ConfigLoader.h"
@@ -168,6 +169,8 @@ AdminResult normalizeUpstream(UpstreamChanges &c)
     if (c.kind && *c.kind != QLatin1String("openai"))
         return invalid(
             QStringLiteral("unsupported upstream kind '%1' (supported: openai)").arg(*c.kind));
+    if (c.slowMs && *c.slowMs && (**c.slowMs < 1 || **c.slowMs > 600'000))
+        return invalid(QStringLiteral("--slow-ms must be 1 to 600000 (or none)"));
     if (c.apiKeyEnv && c.apiKey)
         return invalid(QStringLiteral("give the upstream key either from an environment "
                                       "variable or stored, not both"));
@@ -284,6 +287,7 @@ QJsonObject upstreamJson(const UpstreamRecord &u)
         {QStringLiteral("api_key_stored"), u.hasStoredKey},
         {QStringLiteral("max_connections"), u.maxConnections},
         {QStringLiteral("timeout_ms"), u.timeoutMs},
+        {QStringLiteral("slow_ms"), u.slowMs ? QJsonValue(double(*u.slowMs)) : QJsonValue()},
         {QStringLiteral("enabled"), u.enabled},
     };
 }
@@ -337,7 +341,8 @@ const QString kTenantSettingColumns =
 
 const QString kUpstreamColumns =
     QStringLiteral("name, kind, base_url, api_key_env, "
-                   "(api_key IS NOT NULL AND api_key <> ''), max_connections, timeout_ms, enabled");
+                   "(api_key IS NOT NULL AND api_key <> ''), max_connections, timeout_ms, enabled, "
+                   "slow_ms");
 
 UpstreamRecord upstreamFromRow(const QSqlQuery &q)
 {
@@ -350,6 +355,8 @@ UpstreamRecord upstreamFromRow(const QSqlQuery &q)
     u.maxConnections = q.value(5).toInt();
     u.timeoutMs = q.value(6).toInt();
     u.enabled = q.value(7).toBool();
+    if (!q.value(8).isNull())
+        u.slowMs = q.value(8).toLongLong();
     return u;
 }
 
@@ -770,6 +777,7 @@ AdminResult AdminService::addUpstream(const QString &name, const UpstreamChanges
     u.hasStoredKey = s.apiKey.has_value();
     u.maxConnections = s.maxConnections.value_or(u.maxConnections);
     u.timeoutMs = s.timeoutMs.value_or(u.timeoutMs);
+    u.slowMs = s.slowMs.value_or(std::nullopt);
     u.enabled = s.enabled.value_or(true);
 
     return write([&](AuditRecord &audit) -> AdminResult {
@@ -780,17 +788,18 @@ AdminResult AdminService::addUpstream(const QString &name, const UpstreamChanges
             return existing;
         QSqlQuery q(m_db);
         QString error;
-        if (!sql::run(q,
-                      QStringLiteral(
-                          "INSERT INTO upstreams (name, position, kind, base_url, api_key_env, "
-                          "api_key, max_connections, timeout_ms, enabled, created_at) VALUES "
-                          "(?, (SELECT COALESCE(MAX(position), 0) + 1 FROM upstreams), "
-                          "?, ?, ?, ?, ?, ?, ?, ?)"),
-                      {name, u.kind, u.baseUrl,
-                       u.apiKeyEnv.isEmpty() ? QVariant() : QVariant(u.apiKeyEnv),
-                       s.apiKey ? QVariant(*s.apiKey) : QVariant(), u.maxConnections, u.timeoutMs,
-                       u.enabled ? 1 : 0, now()},
-                      &error))
+        if (!sql::run(
+                q,
+                QStringLiteral(
+                    "INSERT INTO upstreams (name, position, kind, base_url, api_key_env, "
+                    "api_key, max_connections, timeout_ms, enabled, created_at, slow_ms) VALUES "
+                    "(?, (SELECT COALESCE(MAX(position), 0) + 1 FROM upstreams), "
+                    "?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                {name, u.kind, u.baseUrl,
+                 u.apiKeyEnv.isEmpty() ? QVariant() : QVariant(u.apiKeyEnv),
+                 s.apiKey ? QVariant(*s.apiKey) : QVariant(), u.maxConnections, u.timeoutMs,
+                 u.enabled ? 1 : 0, now(), u.slowMs ? QVariant(*u.slowMs) : QVariant()},
+                &error))
             return dbFailure(error);
         audit = {0,    {}, QStringLiteral("upstream.add"),
                  name, {}, beforeAfter(QJsonValue(), upstreamJson(u))};
@@ -815,9 +824,10 @@ AdminResult AdminService::setUpstream(const QString &name, const UpstreamChanges
         u.maxConnections = c.maxConnections.value_or(u.maxConnections);
         u.timeoutMs = c.timeoutMs.value_or(u.timeoutMs);
         u.enabled = c.enabled.value_or(u.enabled);
+        u.slowMs = c.slowMs.value_or(u.slowMs);
         QString statement = QStringLiteral("UPDATE upstreams SET kind = ?, base_url = ?, "
                                            "api_key_env = ?, max_connections = ?, "
-                                           "timeout_ms = ?, enabled = ?");
+                                           "timeout_ms = ?, enabled = ?, slow_ms = ?");
         // One key source at a time: naming a variable forgets a stored key and vice versa.
         QVariantList values;
         if (c.apiKeyEnv) {
@@ -831,7 +841,8 @@ AdminResult AdminService::setUpstream(const QString &name, const UpstreamChanges
         }
         values << u.kind << u.baseUrl
                << (u.apiKeyEnv.isEmpty() ? QVariant() : QVariant(u.apiKeyEnv)) << u.maxConnections
-               << u.timeoutMs << (u.enabled ? 1 : 0);
+               << u.timeoutMs << (u.enabled ? 1 : 0)
+               << (u.slowMs ? QVariant(*u.slowMs) : QVariant());
         if (c.apiKey && !c.apiKeyEnv)
             values << *c.apiKey;
         values << name;
@@ -864,6 +875,11 @@ AdminResult AdminService::removeUpstream(const QString &name)
             return conflict(QStringLiteral("upstream '%1' is used by the route(s) of %2; change "
                                            "or remove them first")
                                 .arg(name, users.join(QStringLiteral(", "))));
+        if (const AdminValue<QString> pinned = pinnedUpstream(); !pinned.ok)
+            return pinned;
+        else if (pinned.value == name)
+            return conflict(
+                QStringLiteral("upstream '%1' is pinned; run `failover unpin` first").arg(name));
         QSqlQuery q(m_db);
         QString error;
         if (!sql::run(q, QStringLiteral("DELETE FROM upstreams WHERE name = ?"), {name}, &error))
@@ -892,11 +908,82 @@ AdminValue<QList<UpstreamRecord>> AdminService::listUpstreams()
     if (!snapshot)
         return dbFailure(error);
     const QHash<QString, QHash<QString, int>> reservations = snapshot->reservations();
+    QStringList names;
+    for (const UpstreamRecord &u : upstreams)
+        names.append(u.name);
+    const QHash<QString, QString> states = RelayState::upstreamStates(m_db, names, now());
     for (UpstreamRecord &u : upstreams) {
         for (const int slots : reservations.value(u.name))
             u.reserved += slots;
+        u.state = states.value(u.name, u.state);
     }
     return upstreams;
+}
+
+AdminResult AdminService::pinUpstream(const QString &name)
+{
+    return write([&](AuditRecord &audit) -> AdminResult {
+        const AdminValue<UpstreamRecord> upstream = loadUpstream(name);
+        if (!upstream.ok)
+            return upstream;
+        if (!upstream.value.enabled)
+            return invalid(
+                QStringLiteral("upstream '%1' is disabled; enable it before pinning it").arg(name));
+        const AdminValue<QString> before = pinnedUpstream();
+        if (!before.ok)
+            return before;
+        QSqlQuery q(m_db);
+        QString error;
+        if (!sql::run(q, QStringLiteral("UPDATE config_state SET pinned_upstream = ? WHERE id = 1"),
+                      {name}, &error))
+            return dbFailure(error);
+        audit = {
+            0,
+            {},
+            QStringLiteral("failover.pin"),
+            name,
+            {},
+            beforeAfter(before.value.isEmpty() ? QJsonValue() : QJsonValue(before.value), name)};
+        return {};
+    });
+}
+
+AdminValue<QString> AdminService::unpinUpstream()
+{
+    AdminValue<QString> previous;
+    const AdminResult result = write([&](AuditRecord &audit) -> AdminResult {
+        previous = pinnedUpstream();
+        if (!previous.ok)
+            return previous;
+        if (previous.value.isEmpty())
+            return conflict(QStringLiteral("no upstream is pinned"));
+        QSqlQuery q(m_db);
+        QString error;
+        if (!sql::run(q,
+                      QStringLiteral("UPDATE config_state SET pinned_upstream = NULL WHERE id = 1"),
+                      {}, &error))
+            return dbFailure(error);
+        audit = {0,
+                 {},
+                 QStringLiteral("failover.unpin"),
+                 previous.value,
+                 {},
+                 beforeAfter(previous.value, QJsonValue())};
+        return {};
+    });
+    if (!result.ok)
+        return result;
+    return previous;
+}
+
+AdminValue<QString> AdminService::pinnedUpstream()
+{
+    QSqlQuery q(m_db);
+    QString error;
+    if (!sql::run(q, QStringLiteral("SELECT pinned_upstream FROM config_state WHERE id = 1"), {},
+                  &error))
+        return dbFailure(error);
+    return q.next() ? q.value(0).toString() : QString();
 }
 
 // ---- routes, aliases, prices ----

@@ -54,6 +54,12 @@ public:
     // Conflict while a route still names it.
     AdminResult removeUpstream(const QString &name);
     AdminValue<QList<UpstreamRecord>> listUpstreams();
+    // `failover pin` / `unpin` (interface.md §4): the pinned upstream goes first in every chain
+    // that can use it and serves the models without a route. unpin returns the one it unpinned.
+    AdminResult pinUpstream(const QString &name);
+    AdminValue<QString> unpinUpstream();
+    // Empty when none is pinned.
+    AdminValue<QString> pinnedUpstream();
 
     // Routes: TARGET is "UPSTREAM" or "UPSTREAM:MODEL"; stored as "UPSTREAM:MODEL", in order.
     AdminResult setRoute(const QString &model, const QStringList &targets);

@@ -82,12 +82,13 @@ struct UpstreamChanges
     std::optional<QString> apiKey;    // a secret stored in the database; never shown again
     std::optional<int> maxConnections;
     std::optional<int> timeoutMs;
+    std::optional<LimitValue> slowMs; // p95 first-byte latency that opens the circuit
     std::optional<bool> enabled;
 
     bool isEmpty() const
     {
         return !baseUrl && !kind && !apiKeyEnv && !apiKey && !maxConnections && !timeoutMs &&
-               !enabled;
+               !slowMs && !enabled;
     }
 };
 
@@ -138,8 +139,10 @@ struct UpstreamRecord
     bool hasStoredKey = false; // a key was given with --api-key-stdin
     int maxConnections = 8;
     int timeoutMs = 60000;
+    std::optional<qint64> slowMs; // nullopt = latency does not open the circuit
     int reserved = 0;
     bool enabled = true;
+    // closed | open | half-open as the running relay recorded it; unknown when none runs.
     QString state = QStringLiteral("unknown");
 };
 

@@ -88,6 +88,9 @@ ModelResolution DirectorySnapshot::resolve(const QString &requested) const
     ModelResolution r;
     r.requested = requested;
     r.model = aliases.value(requested, requested);
+    const UpstreamConfig *pinned = pinnedUpstream.isEmpty() ? nullptr : upstream(pinnedUpstream);
+    if (pinned && !pinned->enabled)
+        pinned = nullptr;
     const auto route = routes.constFind(r.model);
     if (route != routes.cend()) {
         for (const RouteTarget &t : *route) {
@@ -95,10 +98,21 @@ ModelResolution DirectorySnapshot::resolve(const QString &requested) const
             if (u && u->enabled)
                 r.chain.push_back({u, t.model.isEmpty() ? r.model : t.model});
         }
+        // `failover pin`: the pinned upstream goes first in every chain that can use it; the
+        // rest of the chain still backs it up.
+        if (pinned) {
+            const auto it = std::find_if(r.chain.begin(), r.chain.end(),
+                                         [&](const ResolvedTarget &t) { return t.upstream == pinned; });
+            if (it != r.chain.end())
+                std::rotate(r.chain.begin(), it, it + 1);
+        }
         return r;
     }
+    // No route: the pinned upstream serves the model, backed by the first enabled upstream.
+    if (pinned)
+        r.chain.push_back({pinned, r.model});
     for (const auto &u : upstreams) {
-        if (u.enabled) {
+        if (u.enabled && &u != pinned) {
             r.chain.push_back({&u, r.model});
             break;
         }

@@ -282,7 +282,6 @@ void TestCli::usageErrorsExitTwoWithAHint_data()
         << QStringList{"tenant", "add", "acme", "--queue-timeout-ms", "0"};
     QTest::newRow("queue timeout over an hour")
         << QStringList{"tenant", "add", "acme", "--queue-timeout-ms", "3600001"};
-    QTest::newRow("later-issue command") << QStringList{"failover", "unpin"};
     QTest::newRow("later-issue settings") << QStringList{"settings", "list"};
     QTest::newRow("missing id") << QStringList{"tenant", "add"};
     QTest::newRow("extra argument") << QStringList{"tenant", "list", "extra"};
@@ -326,8 +325,10 @@ void TestCli::usageErrorsExitTwoWithAHint_data()
         "upstream", "add", "u", "--base-url", "https://x.example", "--max-connections", "many"};
     QTest::newRow("zero connections") << QStringList{
         "upstream", "add", "u", "--base-url", "https://x.example", "--max-connections", "0"};
-    QTest::newRow("slow-ms later") << QStringList{
-        "upstream", "add", "u", "--base-url", "https://x.example", "--slow-ms", "500"};
+    QTest::newRow("slow-ms zero") << QStringList{
+        "upstream", "add", "u", "--base-url", "https://x.example", "--slow-ms", "0"};
+    QTest::newRow("pin without upstream") << QStringList{"failover", "pin"};
+    QTest::newRow("unpin with an argument") << QStringList{"failover", "unpin", "u"};
     QTest::newRow("route without targets") << QStringList{"route", "set", "gpt-4o"};
     QTest::newRow("alias to itself") << QStringList{"alias", "set", "a", "a"};
     QTest::newRow("price without output") << QStringList{"price", "set", "m", "--input", "1"};

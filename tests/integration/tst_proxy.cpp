@@ -369,14 +369,17 @@ private Q_SLOTS:
 
     void failingUpstreamGives502WithoutKeys()
     {
-        h->sim().pushFault({SimFault::Status, 500, -1, 0});
+        // The only (so the last) target is tried once and retried twice.
+        const qint64 before = h->sim().stats().requests;
+        h->sim().pushFault({SimFault::Status, 500, -1, 0}, 3);
         TestResponse r =
             chat(RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("x")), key);
         QCOMPARE(r.status, 502);
         QCOMPARE(r.json()["error"].toObject()["code"].toString(), QStringLiteral("upstream_error"));
         QVERIFY(r.json()["error"].toObject()["message"].toString().contains(QStringLiteral("500")));
         QVERIFY(!r.body.contains("sk-upstream-secret"));
-        h->sim().pushFault({SimFault::Reset});
+        QCOMPARE(h->sim().stats().requests - before, 3);
+        h->sim().pushFault({SimFault::Reset}, 3);
         r = chat(RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("x")), key);
         QCOMPARE(r.status, 502);
     }

@@ -66,7 +66,9 @@ private Q_SLOTS:
 
     void silentUpstreamGives502AfterItsTimeout()
     {
-        h->sim().pushFault({SimFault::Hang});
+        // The only target: tried, then retried twice after a backoff (≤ 0.5 s, then ≤ 1 s).
+        h->sim().pushFault({SimFault::Hang}, 3);
+        const SimulatorStats before = h->sim().stats();
         TestHttpClient client(h->port());
         client.send("POST", "/v1/chat/completions",
                     RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("hello")),
@@ -76,12 +78,20 @@ private Q_SLOTS:
         QTest::qWait(kSweepsMs);
         QVERIFY(!client.response().complete);
         clock.advance(1'500);
+        for (int retry = 1; retry <= 2; ++retry) {
+            // It gave up on the last try: closed that connection.
+            QTRY_COMPARE(h->sim().stats().cancelledByClient, before.cancelledByClient + retry);
+            QTest::qWait(kSweepsMs);
+            clock.advance(1'000); // the backoff
+            QTRY_COMPARE(h->sim().stats().requests, before.requests + retry + 1);
+            QVERIFY(!client.response().complete);
+            clock.advance(60'500);
+        }
         QVERIFY(client.waitDone(3000));
         QCOMPARE(client.response().status, 502);
         QVERIFY(client.response().json()["error"].toObject()["message"].toString().contains(
             QStringLiteral("timed out")));
-        // The relay gave up on the upstream: it closed that connection.
-        QTRY_COMPARE(h->sim().stats().cancelledByClient, 1);
+        QTRY_COMPARE(h->sim().stats().cancelledByClient, before.cancelledByClient + 3);
     }
 
     void streamSilentForTwoMinutesEndsWithAnErrorEvent()

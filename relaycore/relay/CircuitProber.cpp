@@ -1,0 +1,130 @@
+#include "CircuitProber.h"
+
+#include "RelayContext.h"
+#include "core/Clock.h"
+#include "upstream/ConnectionCache.h"
+
+#include <QTimer>
+
+namespace relay {
+
+QByteArray modelsListPath(const UpstreamConfig &upstream)
+{
+    return upstream.basePath +
+           (upstream.kind == QLatin1String("anthropic") ? "/v1/models" : "/models");
+}
+
+HttpHeaders upstreamAuthHeaders(const UpstreamConfig &upstream)
+{
+    HttpHeaders headers;
+    const QByteArray key = upstream.resolveApiKey();
+    if (upstream.kind == QLatin1String("anthropic")) {
+        if (!key.isEmpty())
+            headers.emplaceBack("x-api-key", key);
+        headers.emplaceBack("anthropic-version", "2023-06-01");
+    } else if (!key.isEmpty()) {
+        headers.emplaceBack("authorization", "Bearer " + key);
+    }
+    return headers;
+}
+
+// One idle check in progress.
+class CircuitProber::Check : public UpstreamCallListener
+{
+public:
+    Check(CircuitProber &prober, std::shared_ptr<CircuitBreaker> breaker, QString upstream)
+        : m_prober(prober), m_breaker(std::move(breaker)), m_upstream(std::move(upstream))
+    {
+    }
+    ~Check() override
+    {
+        if (call) {
+            call->cancel();
+            call->deleteLater();
+        }
+    }
+
+    void upstreamHead(int status, const HttpHeaders &) override { m_status = status; }
+    void upstreamBody(const QByteArray &) override {}
+    void upstreamDone() override
+    {
+        const bool ok = m_status >= 200 && m_status < 300;
+        m_prober.finished(this, ok, QStringLiteral("HTTP %1").arg(m_status));
+    }
+    void upstreamFailed(UpstreamFailure failure, const QByteArray &) override
+    {
+        m_prober.finished(this, false,
+                          failure == UpstreamFailure::FirstByteTimeout
+                              ? QStringLiteral("timed out")
+                              : QStringLiteral("no answer"));
+    }
+
+    UpstreamCall *call = nullptr;
+    std::shared_ptr<CircuitBreaker> breaker() const { return m_breaker; }
+
+private:
+    CircuitProber &m_prober;
+    std::shared_ptr<CircuitBreaker> m_breaker;
+    QString m_upstream;
+    int m_status = 0;
+};
+
+CircuitProber::CircuitProber(RelayContext &context, QObject *parent)
+    : QObject(parent), m_context(context), m_cache(std::make_unique<ConnectionCache>())
+{
+}
+
+CircuitProber::~CircuitProber()
+{
+    qDeleteAll(m_checks);
+}
+
+void CircuitProber::start(int intervalMs)
+{
+    m_timer = new QTimer(this);
+    m_timer->setInterval(intervalMs);
+    connect(m_timer, &QTimer::timeout, this, [this] { tick(); });
+    m_timer->start();
+}
+
+int CircuitProber::tick()
+{
+    const qint64 now = m_context.clock().monotonicMs();
+    for (Check *check : std::as_const(m_checks))
+        if (check->call)
+            check->call->checkTimeouts(now);
+    m_cache->sweep(now);
+    int started = 0;
+    const auto config = m_context.config();
+    for (const UpstreamConfig &u : config->directory->upstreams) {
+        const auto breaker = config->circuitFor(u.name);
+        if (!u.enabled || !breaker || !breaker->beginIdleCheck())
+            continue;
+        auto *check = new Check(*this, breaker, u.name);
+        UpstreamRequest request;
+        request.endpoint = {u.tls, u.host, u.port};
+        request.method = "GET";
+        request.path = modelsListPath(u);
+        request.headers = upstreamAuthHeaders(u);
+        request.headers.emplaceBack("user-agent", "TenantRelay/0.1");
+        request.firstByteTimeoutMs = qMin(u.timeoutMs, 10'000);
+        check->call = new UpstreamCall(*m_cache, m_context.clock(), check, this);
+        m_checks.append(check);
+        check->call->start(std::move(request));
+        ++started;
+    }
+    return started;
+}
+
+void CircuitProber::finished(Check *check, bool ok, const QString &reason)
+{
+    check->breaker()->endIdleCheck(ok, reason);
+    m_checks.removeOne(check);
+    check->call->deleteLater();
+    check->call = nullptr;
+    // Called from inside the call's report: the listener goes once that has returned.
+    QMetaObject::invokeMethod(
+        this, [check] { delete check; }, Qt::QueuedConnection);
+}
+
+} // namespace relay
