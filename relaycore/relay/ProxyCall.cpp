@@ -492,12 +492,11 @@ void ProxyCall::checkTimeouts(qint64 nowMs)
         return;
     }
     if (m_waitingForCircuit) {
-        if (nowMs >= m_queueDeadlineMs) {
+        route();
+        if (m_waitingForCircuit && nowMs >= m_queueDeadlineMs) {
             m_waitingForCircuit = false;
             failOverloaded("Every upstream for this model is cooling down after failures.");
-            return;
         }
-        route();
         return;
     }
     if (m_waitingForSlot) {

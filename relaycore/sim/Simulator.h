@@ -22,7 +22,8 @@ struct SimFault
         Status,    // answer `status` with an OpenAI error body (and Retry-After if set)
         Reset,     // close the connection without answering
         Hang,      // never answer
-        CutStream, // stream `afterChunks` content chunks, then close mid-stream
+        CutStream, // stream `afterChunks` content chunks, then close mid-stream (-1: close
+                   // right after the response head, before the first event)
     };
     Kind kind = Status;
     int status = 500;

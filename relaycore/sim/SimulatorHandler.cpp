@@ -199,6 +199,12 @@ private:
         m_words = text.split(QLatin1Char(' '), Qt::SkipEmptyParts);
         m_exchange->beginStream(
             200, {{"content-type", "text/event-stream"}, {"cache-control", "no-cache"}});
+        if (m_fault && m_fault->kind == SimFault::CutStream && m_fault->afterChunks < 0) {
+            // The stream's head, then nothing: it fails before its first event.
+            finished();
+            m_exchange->abortConnection();
+            return;
+        }
         sendChunk(QJsonObject{{QStringLiteral("role"), QStringLiteral("assistant")},
                               {QStringLiteral("content"), QString()}},
                   QJsonValue::Null);

@@ -99,6 +99,10 @@ private:
     QSqlDatabase m_db;
     Clock &m_clock;
     QString m_actor;
+
+public:
+    // Who the audit log names for this service's writes.
+    const QString &actor() const { return m_actor; }
 };
 
 } // namespace relay
