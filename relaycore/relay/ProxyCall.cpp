@@ -1,5 +1,6 @@
 #include "ProxyCall.h"
 
+#include "AnthropicAdapter.h"
 #include "ProxyHandler.h"
 #include "billing/Cost.h"
 #include "core/Clock.h"
@@ -111,12 +112,15 @@ void ProxyCall::forward()
                                 m_admission.body.stream ? "text/event-stream" : "application/json");
     request.headers.emplaceBack("user-agent", "TenantRelay/0.1");
     request.firstByteTimeoutMs = u.timeoutMs;
+    if (anthropic::isAnthropic(u)) // the Messages API: its own path, body and key headers
+        anthropic::adaptRequest(request, u, m_admission.body, t.model);
 
     m_status = 0;
     m_upstreamHeaders.clear();
     m_buffer.clear();
     m_relayStream = false;
     m_filter.reset();
+    m_anthropicStream.reset();
     m_servedUpstream = u.name;
     m_servedModel = t.model;
     m_call = new UpstreamCall(m_handler.connections(), m_handler.context().clock(), this, this);
@@ -132,6 +136,9 @@ void ProxyCall::upstreamHead(int status, const HttpHeaders &headers)
                     type.startsWith("text/event-stream");
     if (m_relayStream)
         m_filter = std::make_unique<SseUsageFilter>(m_admission.body.clientWantsUsage);
+    if (m_relayStream && anthropic::isAnthropic(*target().upstream))
+        m_anthropicStream = std::make_unique<AnthropicStreamTranslator>(
+            m_handler.context().clock().wallMs() / 1000);
 }
 
 void ProxyCall::startClientStream()
@@ -154,7 +161,8 @@ void ProxyCall::upstreamBody(const QByteArray &bytes)
         m_buffer += bytes;
         return;
     }
-    const QByteArray out = m_filter->feed(bytes);
+    const QByteArray out =
+        m_filter->feed(m_anthropicStream ? m_anthropicStream->feed(bytes) : bytes);
     if (out.isEmpty())
         return;
     startClientStream();
@@ -173,7 +181,9 @@ void ProxyCall::upstreamDone()
     if (m_ticket)
         m_ticket->release();
     if (m_relayStream) {
-        const QByteArray rest = m_filter->finish();
+        QByteArray rest =
+            m_anthropicStream ? m_filter->feed(m_anthropicStream->finish()) : QByteArray();
+        rest += m_filter->finish();
         if (!rest.isEmpty() || !m_clientStarted) {
             startClientStream();
             if (m_exchange)
@@ -195,6 +205,9 @@ void ProxyCall::upstreamDone()
                      QByteArray::number(m_status));
         return;
     }
+    if (anthropic::isAnthropic(*target().upstream)) // the Messages API's answer in OpenAI's shape
+        m_buffer = anthropic::reply(&m_status, &m_upstreamHeaders, m_buffer,
+                                    m_handler.context().clock().wallMs() / 1000);
     // The upstream's own answer, passed back as it is (its 4xx included).
     qint64 prompt = 0;
     qint64 completion = 0;

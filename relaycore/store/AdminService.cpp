@@ -165,9 +165,9 @@ AdminResult normalizeUpstream(UpstreamChanges &c)
                 QStringLiteral("the base URL must not have a query or fragment: %1").arg(url));
         *c.baseUrl = url;
     }
-    if (c.kind && *c.kind != QLatin1String("openai"))
-        return invalid(
-            QStringLiteral("unsupported upstream kind '%1' (supported: openai)").arg(*c.kind));
+    if (c.kind && *c.kind != QLatin1String("openai") && *c.kind != QLatin1String("anthropic"))
+        return invalid(QStringLiteral("unsupported upstream kind '%1' (supported: openai, anthropic)")
+                           .arg(*c.kind));
     if (c.apiKeyEnv && c.apiKey)
         return invalid(QStringLiteral("give the upstream key either from an environment "
                                       "variable or stored, not both"));
