@@ -28,17 +28,12 @@ QJsonObject toolCallDelta(int index, const QJsonObject &fields)
 
 QByteArray AnthropicStreamTranslator::feed(QByteArrayView bytes)
 {
-    QByteArray out;
-    for (const QByteArray &event : m_events.feed(bytes))
-        process(event, out);
-    return out;
+    return m_events.feed(bytes, [this](const QByteArray &e, QByteArray &o) { process(e, o); });
 }
 
 QByteArray AnthropicStreamTranslator::finish()
 {
-    QByteArray out;
-    if (const QByteArray last = m_events.finish(); !last.isEmpty())
-        process(last, out);
+    QByteArray out = m_events.finish([this](const QByteArray &e, QByteArray &o) { process(e, o); });
     if (m_finished)
         return out;
     if (m_hasUsage) {
@@ -65,6 +60,16 @@ QByteArray AnthropicStreamTranslator::chunk(const QJsonObject &delta,
                                           {u"choices"_s, QJsonArray{choice}}}));
 }
 
+void AnthropicStreamTranslator::emitChunk(QByteArray &out, const QJsonObject &delta,
+                                          const QJsonValue &finishReason)
+{
+    if (!m_emitted) {
+        m_emitted = true;
+        out += chunk({{u"role"_s, u"assistant"_s}, {u"content"_s, u""_s}}, QJsonValue::Null);
+    }
+    out += chunk(delta, finishReason);
+}
+
 void AnthropicStreamTranslator::end(QByteArray &out)
 {
     out += SseUsageFilter::event(
@@ -80,7 +85,9 @@ void AnthropicStreamTranslator::end(QByteArray &out)
 
 void AnthropicStreamTranslator::fail(const QByteArray &anthropicError, QByteArray &out)
 {
-    out += SseUsageFilter::event(anthropic::error(0, anthropicError).body());
+    const ApiError e = anthropic::error(0, anthropicError);
+    out += SseUsageFilter::event(e.body());
+    m_errorStatus = e.status;
     m_finished = true;
     m_failed = true;
 }
@@ -107,7 +114,6 @@ void AnthropicStreamTranslator::process(const QByteArray &event, QByteArray &out
         m_cachedTokens = qint64(usage.value("cache_read_input_tokens"_L1).toDouble());
         m_outputTokens = qint64(usage.value("output_tokens"_L1).toDouble());
         m_started = true;
-        out += chunk({{u"role"_s, u"assistant"_s}, {u"content"_s, u""_s}}, QJsonValue::Null);
     } else if (type == "content_block_start"_L1) {
         const QJsonObject block = e.value("content_block"_L1).toObject();
         const QString blockType = block.value("type"_L1).toString();
@@ -115,17 +121,18 @@ void AnthropicStreamTranslator::process(const QByteArray &event, QByteArray &out
             const QString text = block.value("text"_L1).toString();
             if (!text.isEmpty()) {
                 m_textChars += text.toUcs4().size();
-                out += chunk({{u"content"_s, text}}, QJsonValue::Null);
+                emitChunk(out, {{u"content"_s, text}}, QJsonValue::Null);
             }
         } else if (blockType == "tool_use"_L1) {
             const int index = int(m_toolIndex.size());
             m_toolIndex.insert(e.value("index"_L1).toInt(), index);
-            out += chunk(toolCallDelta(index, {{u"id"_s, block.value("id"_L1)},
-                                               {u"type"_s, u"function"_s},
-                                               {u"function"_s,
-                                                QJsonObject{{u"name"_s, block.value("name"_L1)},
-                                                            {u"arguments"_s, u""_s}}}}),
-                         QJsonValue::Null);
+            emitChunk(out,
+                      toolCallDelta(
+                          index, {{u"id"_s, block.value("id"_L1)},
+                                  {u"type"_s, u"function"_s},
+                                  {u"function"_s, QJsonObject{{u"name"_s, block.value("name"_L1)},
+                                                              {u"arguments"_s, u""_s}}}}),
+                      QJsonValue::Null);
         }
     } else if (type == "content_block_delta"_L1) {
         const QJsonObject delta = e.value("delta"_L1).toObject();
@@ -133,7 +140,7 @@ void AnthropicStreamTranslator::process(const QByteArray &event, QByteArray &out
         if (deltaType == "text_delta"_L1) {
             const QString text = delta.value("text"_L1).toString();
             m_textChars += text.toUcs4().size();
-            out += chunk({{u"content"_s, text}}, QJsonValue::Null);
+            emitChunk(out, {{u"content"_s, text}}, QJsonValue::Null);
         } else if (deltaType == "input_json_delta"_L1) {
             const QString json = delta.value("partial_json"_L1).toString();
             const auto tool = m_toolIndex.constFind(e.value("index"_L1).toInt());
@@ -154,8 +161,8 @@ void AnthropicStreamTranslator::process(const QByteArray &event, QByteArray &out
             m_cachedTokens = qint64(usage.value("cache_read_input_tokens"_L1).toDouble());
         }
         m_hasUsage = true;
-        out += chunk(
-            {}, anthropic::finishReason(e.value("delta"_L1).toObject().value("stop_reason"_L1)));
+        emitChunk(out, {},
+                  anthropic::finishReason(e.value("delta"_L1).toObject().value("stop_reason"_L1)));
     } else if (type == "message_stop"_L1) {
         end(out);
     } else if (type == "error"_L1) {

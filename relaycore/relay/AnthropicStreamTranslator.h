@@ -14,7 +14,9 @@ namespace relay {
 // are chunked: the first chunk carries the role, text and tool-call deltas follow, message_delta
 // gives the finish reason, and the stream ends with a usage chunk (choices empty, as OpenAI sends
 // it for stream_options.include_usage) and `data: [DONE]`. An error event becomes one
-// `data: {"error":{...}}` event in OpenAI's shape and ends the stream. Lives on one thread.
+// `data: {"error":{...}}` event in OpenAI's shape and ends the stream. The role chunk waits for
+// the first content, so that an error before any (Anthropic's overload, typically) leaves nothing
+// sent and the relay can still fail over. Lives on one thread.
 class AnthropicStreamTranslator
 {
 public:
@@ -34,11 +36,17 @@ public:
     const QString &model() const { return m_model; }
     bool started() const { return m_started; }
     bool failed() const { return m_failed; }
+    // Failed before anything was emitted but the error event.
+    bool failedBeforeOutput() const { return m_failed && !m_emitted; }
+    // The HTTP status Anthropic uses for the error that ended the stream (529 overloaded).
+    int errorStatus() const { return m_errorStatus; }
     bool finished() const { return m_finished; }
 
 private:
     void process(const QByteArray &event, QByteArray &out);
     QByteArray chunk(const QJsonObject &delta, const QJsonValue &finishReason) const;
+    // A chunk to the client, after the role chunk if that is still owed.
+    void emitChunk(QByteArray &out, const QJsonObject &delta, const QJsonValue &finishReason);
     void end(QByteArray &out);
     void fail(const QByteArray &anthropicError, QByteArray &out);
 
@@ -50,6 +58,8 @@ private:
     bool m_started = false;
     bool m_finished = false;
     bool m_failed = false;
+    bool m_emitted = false; // the role chunk is out
+    int m_errorStatus = 0;
     bool m_hasUsage = false;
     qint64 m_inputTokens = 0;
     qint64 m_cachedTokens = 0;

@@ -163,6 +163,18 @@ void ProxyCall::upstreamBody(const QByteArray &bytes)
     }
     const QByteArray out =
         m_filter->feed(m_anthropicStream ? m_anthropicStream->feed(bytes) : bytes);
+    if (m_anthropicStream && m_anthropicStream->failedBeforeOutput() && !m_clientStarted &&
+        failsOver(m_anthropicStream->errorStatus())) {
+        // Anthropic's stream failed (overloaded) before any content: the next target answers.
+        m_call->cancel();
+        m_call->deleteLater();
+        m_call = nullptr;
+        if (m_ticket)
+            m_ticket->release();
+        targetFailed("upstream " + m_servedUpstream.toUtf8() + " answered HTTP " +
+                     QByteArray::number(m_anthropicStream->errorStatus()) + " in its stream");
+        return;
+    }
     if (out.isEmpty())
         return;
     startClientStream();

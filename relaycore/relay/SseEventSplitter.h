@@ -17,6 +17,23 @@ public:
     // line; empty when nothing but whitespace remains.
     QByteArray finish();
 
+    // feed() and finish() for a caller that turns each event into output with
+    // `process(event, out)`: the output for the events completed.
+    template <typename Process> QByteArray feed(QByteArrayView bytes, Process &&process)
+    {
+        QByteArray out;
+        for (const QByteArray &event : feed(bytes))
+            process(event, out);
+        return out;
+    }
+    template <typename Process> QByteArray finish(Process &&process)
+    {
+        QByteArray out;
+        if (const QByteArray last = finish(); !last.isEmpty())
+            process(last, out);
+        return out;
+    }
+
     // The joined `data:` lines of one event; *hasData false when it has none (a comment).
     static QByteArray data(QByteArrayView event, bool *hasData);
     // The event's `event:` name, or empty.

@@ -16,18 +16,13 @@ QByteArray SseUsageFilter::event(QByteArrayView json)
 
 QByteArray SseUsageFilter::feed(QByteArrayView bytes)
 {
-    QByteArray out;
-    for (const QByteArray &event : m_events.feed(bytes))
-        processEvent(event, out);
-    return out;
+    return m_events.feed(bytes,
+                         [this](QByteArrayView e, QByteArray &out) { processEvent(e, out); });
 }
 
 QByteArray SseUsageFilter::finish()
 {
-    QByteArray out;
-    if (const QByteArray last = m_events.finish(); !last.isEmpty())
-        processEvent(last, out);
-    return out;
+    return m_events.finish([this](QByteArrayView e, QByteArray &out) { processEvent(e, out); });
 }
 
 void SseUsageFilter::processEvent(QByteArrayView event, QByteArray &out)

@@ -23,6 +23,7 @@ struct SimFault
         Reset,     // close the connection without answering
         Hang,      // never answer
         CutStream, // stream `afterChunks` content chunks, then close mid-stream
+        StreamError, // stream `afterChunks` content chunks, then an error event for `status`
     };
     Kind kind = Status;
     int status = 500;

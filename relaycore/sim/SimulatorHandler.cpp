@@ -103,6 +103,7 @@ private:
             case SimFault::Hang:
                 return; // until the caller gives up
             case SimFault::CutStream:
+            case SimFault::StreamError:
                 break;
             }
         }
@@ -344,6 +345,19 @@ private:
             m_timer->stop();
             finished();
             m_exchange->abortConnection();
+            return;
+        }
+        if (m_fault && m_fault->kind == SimFault::StreamError && m_sent >= m_fault->afterChunks) {
+            // The answer started (200) and fails in the stream, as Anthropic's overloads do.
+            m_timer->stop();
+            const QByteArray message = "simulated failure " + QByteArray::number(m_fault->status);
+            const ApiError e{m_fault->status, "server_error", "simulated", message, {}};
+            m_exchange->writeStream(
+                m_anthropic
+                    ? "event: error\ndata: " + sim::errorBody(m_fault->status, message) + "\n\n"
+                    : "data: " + e.body() + "\n\n");
+            finished();
+            m_exchange->endStream();
             return;
         }
         if (m_sent < m_words.size()) {

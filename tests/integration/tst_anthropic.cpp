@@ -66,6 +66,14 @@ StreamSummary summarize(const TestResponse &r)
     return s;
 }
 
+// A data column "stream": a row without, a row with.
+void streamAndNonStreamRows()
+{
+    QTest::addColumn<bool>("stream");
+    QTest::newRow("non-stream") << false;
+    QTest::newRow("stream") << true;
+}
+
 } // namespace
 
 class TestAnthropic : public QObject
@@ -244,12 +252,7 @@ private Q_SLOTS:
         QVERIFY(rows[0].value(QStringLiteral("cost_usd")).toDouble() > 0);
     }
 
-    void maxTokensEndsWithLength_data()
-    {
-        QTest::addColumn<bool>("stream");
-        QTest::newRow("non-stream") << false;
-        QTest::newRow("stream") << true;
-    }
+    void maxTokensEndsWithLength_data() { streamAndNonStreamRows(); }
 
     void maxTokensEndsWithLength()
     {
@@ -271,12 +274,7 @@ private Q_SLOTS:
         QCOMPARE(h->usageRows().last().value(QStringLiteral("completion_tokens")).toLongLong(), 3);
     }
 
-    void toolCallsComeBackAsOpenAiToolCalls_data()
-    {
-        QTest::addColumn<bool>("stream");
-        QTest::newRow("non-stream") << false;
-        QTest::newRow("stream") << true;
-    }
+    void toolCallsComeBackAsOpenAiToolCalls_data() { streamAndNonStreamRows(); }
 
     void toolCallsComeBackAsOpenAiToolCalls()
     {
@@ -353,6 +351,39 @@ private Q_SLOTS:
         QCOMPARE(rows[0].value(QStringLiteral("upstream")).toString(), QStringLiteral("openai"));
         QCOMPARE(rows[0].value(QStringLiteral("status")).toInt(), 200);
         QVERIFY(tenantKeyNeverSentUpstream());
+    }
+
+    void overloadInTheStreamBeforeContentFailsOver()
+    {
+        claude->pushFault({SimFault::StreamError, 529, -1, 0});
+        const TestResponse r = chat(kModel, QString(), true);
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.header("x-tenantrelay-upstream"), QByteArray("openai"));
+        const StreamSummary s = summarize(r);
+        QVERIFY(s.error.isEmpty());
+        QCOMPARE(s.text, Simulator::completionText(12));
+        QCOMPARE(claude->received().size(), 1);
+        const auto rows = h->usageRows();
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows[0].value(QStringLiteral("upstream")).toString(), QStringLiteral("openai"));
+    }
+
+    void overloadInTheStreamAfterContentEndsTheStream()
+    {
+        claude->pushFault({SimFault::StreamError, 529, -1, 3});
+        const TestResponse r = chat(kModel, QString(), true);
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.header("x-tenantrelay-upstream"), QByteArray("claude"));
+        const StreamSummary s = summarize(r);
+        QCOMPARE(s.text, QStringLiteral("The relay keeps "));
+        QCOMPARE(s.error.value(QStringLiteral("type")).toString(), QStringLiteral("server_error"));
+        QCOMPARE(s.error.value(QStringLiteral("code")).toString(),
+                 QStringLiteral("server_overloaded"));
+        QVERIFY(!s.done);
+        QCOMPARE(h->sim().received().size(), 0); // too late to fail over
+        const auto rows = h->usageRows();
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows[0].value(QStringLiteral("estimated")).toInt(), 1);
     }
 
     void anthropicOnlyChainFailingGives502()

@@ -306,7 +306,7 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("name");
         QTest::addColumn<int>("piece"); // 0 = whole, -1 = random splits
-        for (const char *name : {"text", "tool", "error", "max_tokens"}) {
+        for (const char *name : {"text", "tool", "error", "overloaded", "max_tokens"}) {
             for (int piece : {0, 1, 2, 7, -1})
                 QTest::addRow("%s, %s", name,
                               piece == 0 ? "whole"
@@ -337,7 +337,12 @@ private Q_SLOTS:
             if (QTest::currentTestFailed())
                 return;
             QVERIFY(t.finished());
-            QCOMPARE(t.failed(), name == QLatin1String("error"));
+            const bool error =
+                name == QLatin1String("error") || name == QLatin1String("overloaded");
+            QCOMPARE(t.failed(), error);
+            // Only an error before any content leaves the relay free to fail over.
+            QCOMPARE(t.failedBeforeOutput(), name == QLatin1String("overloaded"));
+            QCOMPARE(t.errorStatus(), error ? 529 : 0);
         }
     }
 
@@ -385,6 +390,7 @@ private Q_SLOTS:
         QVERIFY(!t.hasUsage());
         const QList<QByteArray> events = payloads(out);
         QCOMPARE(events.size(), 4);
+        QVERIFY(!t.failedBeforeOutput());
         QCOMPARE(parse(events.last()).value("error").toObject().value("type").toString(),
                  QStringLiteral("server_error"));
         // Nothing more after the end.
