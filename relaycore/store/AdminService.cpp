@@ -166,8 +166,9 @@ AdminResult normalizeUpstream(UpstreamChanges &c)
         *c.baseUrl = url;
     }
     if (c.kind && *c.kind != QLatin1String("openai") && *c.kind != QLatin1String("anthropic"))
-        return invalid(QStringLiteral("unsupported upstream kind '%1' (supported: openai, anthropic)")
-                           .arg(*c.kind));
+        return invalid(
+            QStringLiteral("unsupported upstream kind '%1' (supported: openai, anthropic)")
+                .arg(*c.kind));
     if (c.apiKeyEnv && c.apiKey)
         return invalid(QStringLiteral("give the upstream key either from an environment "
                                       "variable or stored, not both"));

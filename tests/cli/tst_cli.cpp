@@ -822,8 +822,8 @@ void TestCli::upstreamsAndTheirSecretNeverShown()
 
 void TestCli::anthropicUpstreamKind()
 {
-    QCOMPARE(cli({"upstream", "add", "claude", "--base-url", "https://api.anthropic.com/",
-                  "--kind", "anthropic", "--api-key-env", "ANTHROPIC_API_KEY"})
+    QCOMPARE(cli({"upstream", "add", "claude", "--base-url", "https://api.anthropic.com/", "--kind",
+                  "anthropic", "--api-key-env", "ANTHROPIC_API_KEY"})
                  .code,
              0);
     QJsonObject claude = jsonArray({"upstream", "list"}).at(0).toObject();
