@@ -206,7 +206,7 @@ private Q_SLOTS:
     void streamingChatIsTranslated()
     {
         QFETCH(bool, includeUsage);
-        claude->setChunkIntervalMs(20);
+        claude->setChunkIntervalMs(100);
         claude->setCompletionTokens(8);
         TestHttpClient client(h->port());
         client.send("POST", "/v1/chat/completions",
