@@ -51,7 +51,8 @@ QList<OptionSpec> settingOptions(bool adding)
         {QStringLiteral("--base-url"), QStringLiteral("URL"),
          QStringLiteral("as the provider's SDK writes it, e.g. https://api.openai.com/v1"), adding},
         {QStringLiteral("--kind"), QStringLiteral("KIND"),
-         QStringLiteral("the provider's API: openai (default; any OpenAI-compatible server)")},
+         QStringLiteral("the provider's API: openai (default; any OpenAI-compatible server) or "
+                        "anthropic (the Messages API; base URL https://api.anthropic.com)")},
         {kKeyEnv, QStringLiteral("VAR"),
          QStringLiteral("the relay reads the upstream key from its environment variable VAR")},
         {kKeyStdin,

@@ -1,4 +1,4 @@
-// tenantrelay-sim: the simulated OpenAI-compatible provider as a process of its own, for
+// tenantrelay-sim: the simulated provider (OpenAI and Anthropic APIs) as a process of its own, for
 // benchmarks and for trying the relay with curl or an OpenAI SDK without internet access.
 #include "sim/Simulator.h"
 
@@ -12,8 +12,9 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        QStringLiteral("A simulated OpenAI-compatible provider on loopback (chat completions, "
-                       "streaming, embeddings, models) with deterministic usage numbers."));
+        QStringLiteral("A simulated provider on loopback with deterministic usage numbers: "
+                       "OpenAI-compatible (chat completions, streaming, embeddings, models) and "
+                       "Anthropic's Messages API (/v1/messages, streaming), on one port."));
     parser.addHelpOption();
     const QCommandLineOption port(QStringLiteral("port"), QStringLiteral("port to listen on"),
                                   QStringLiteral("N"), QStringLiteral("9700"));
@@ -46,6 +47,7 @@ int main(int argc, char *argv[])
         QTextStream(stderr) << "tenantrelay-sim: " << error << "\n";
         return 1;
     }
-    QTextStream(stderr) << "tenantrelay-sim: serving " << sim.baseUrl() << "\n";
+    QTextStream(stderr) << "tenantrelay-sim: serving " << sim.baseUrl() << " (OpenAI) and "
+                        << sim.anthropicBaseUrl() << " (Anthropic)\n";
     return app.exec();
 }

@@ -1,5 +1,6 @@
 #include "CircuitProber.h"
 
+#include "AnthropicAdapter.h"
 #include "RelayContext.h"
 #include "core/Clock.h"
 #include "upstream/ConnectionCache.h"
@@ -7,26 +8,6 @@
 #include <QTimer>
 
 namespace relay {
-
-QByteArray modelsListPath(const UpstreamConfig &upstream)
-{
-    return upstream.basePath +
-           (upstream.kind == QLatin1String("anthropic") ? "/v1/models" : "/models");
-}
-
-HttpHeaders upstreamAuthHeaders(const UpstreamConfig &upstream)
-{
-    HttpHeaders headers;
-    const QByteArray key = upstream.resolveApiKey();
-    if (upstream.kind == QLatin1String("anthropic")) {
-        if (!key.isEmpty())
-            headers.emplaceBack("x-api-key", key);
-        headers.emplaceBack("anthropic-version", "2023-06-01");
-    } else if (!key.isEmpty()) {
-        headers.emplaceBack("authorization", "Bearer " + key);
-    }
-    return headers;
-}
 
 // One idle check in progress.
 class CircuitProber::Check : public UpstreamCallListener
@@ -104,8 +85,8 @@ int CircuitProber::tick()
         UpstreamRequest request;
         request.endpoint = {u.tls, u.host, u.port};
         request.method = "GET";
-        request.path = modelsListPath(u);
-        request.headers = upstreamAuthHeaders(u);
+        request.path = anthropic::modelsListPath(u);
+        request.headers = anthropic::authHeaders(u);
         request.headers.emplaceBack("user-agent", "TenantRelay/0.1");
         request.firstByteTimeoutMs = qMin(u.timeoutMs, 10'000);
         check->call = new UpstreamCall(*m_cache, m_context.clock(), check, this);

@@ -14,11 +14,6 @@ class ConnectionCache;
 class RelayContext;
 struct UpstreamConfig;
 
-// The upstream's models list (`{base-url}/models`, for Anthropic `{base-url}/v1/models`).
-QByteArray modelsListPath(const UpstreamConfig &upstream);
-// The headers that authenticate the relay to the upstream (its key, never a tenant's).
-HttpHeaders upstreamAuthHeaders(const UpstreamConfig &upstream);
-
 // Checks upstreams whose circuit is open and idle with a GET of their models list; a failed
 // check extends the cooldown (interface.md §4 "Failover"). Lives on one thread (the config
 // watcher's), with its own upstream connections.

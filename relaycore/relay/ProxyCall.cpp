@@ -1,6 +1,6 @@
 #include "ProxyCall.h"
 
-#include "CircuitProber.h"
+#include "AnthropicAdapter.h"
 #include "ProxyHandler.h"
 #include "billing/Cost.h"
 #include "core/Clock.h"
@@ -184,18 +184,21 @@ void ProxyCall::forward()
     request.path =
         u.basePath + (m_admission.endpoint == Endpoint::Chat ? "/chat/completions" : "/embeddings");
     request.body = buildUpstreamBody(m_admission.body, t.model);
-    request.headers = upstreamAuthHeaders(u);
+    request.headers = anthropic::authHeaders(u); // the upstream's key, never the tenant's
     request.headers.emplaceBack("content-type", "application/json");
     request.headers.emplaceBack("accept",
                                 m_admission.body.stream ? "text/event-stream" : "application/json");
     request.headers.emplaceBack("user-agent", "TenantRelay/0.1");
     request.firstByteTimeoutMs = u.timeoutMs;
+    if (anthropic::isAnthropic(u)) // the Messages API: its own path and body
+        anthropic::adaptRequest(request, u, m_admission.body, t.model);
 
     m_status = 0;
     m_upstreamHeaders.clear();
     m_buffer.clear();
     m_relayStream = false;
     m_filter.reset();
+    m_anthropicStream.reset();
     m_servedUpstream = u.name;
     m_servedModel = t.model;
     m_forwardStartMs = m_handler.context().clock().monotonicMs();
@@ -213,6 +216,9 @@ void ProxyCall::upstreamHead(int status, const HttpHeaders &headers)
                     type.startsWith("text/event-stream");
     if (m_relayStream)
         m_filter = std::make_unique<SseUsageFilter>(m_admission.body.clientWantsUsage);
+    if (m_relayStream && anthropic::isAnthropic(*target().upstream))
+        m_anthropicStream = std::make_unique<AnthropicStreamTranslator>(
+            m_handler.context().clock().wallMs() / 1000);
 }
 
 void ProxyCall::startClientStream()
@@ -237,7 +243,20 @@ void ProxyCall::upstreamBody(const QByteArray &bytes)
         m_buffer += bytes;
         return;
     }
-    const QByteArray out = m_filter->feed(bytes);
+    const QByteArray out =
+        m_filter->feed(m_anthropicStream ? m_anthropicStream->feed(bytes) : bytes);
+    if (m_anthropicStream && m_anthropicStream->failedBeforeOutput() && !m_clientStarted &&
+        failsOver(m_anthropicStream->errorStatus())) {
+        // Anthropic's stream failed (overloaded) before any content: the next target answers.
+        m_call->cancel();
+        m_call->deleteLater();
+        m_call = nullptr;
+        if (m_ticket)
+            m_ticket->release();
+        targetFailed("upstream " + m_servedUpstream.toUtf8() + " answered HTTP " +
+                     QByteArray::number(m_anthropicStream->errorStatus()) + " in its stream");
+        return;
+    }
     if (out.isEmpty())
         return;
     startClientStream();
@@ -256,7 +275,9 @@ void ProxyCall::upstreamDone()
     if (m_ticket)
         m_ticket->release();
     if (m_relayStream) {
-        const QByteArray rest = m_filter->finish();
+        QByteArray rest =
+            m_anthropicStream ? m_filter->feed(m_anthropicStream->finish()) : QByteArray();
+        rest += m_filter->finish();
         if (!rest.isEmpty() || !m_clientStarted) {
             startClientStream();
             if (m_exchange)
@@ -278,6 +299,9 @@ void ProxyCall::upstreamDone()
                      QByteArray::number(m_status));
         return;
     }
+    if (anthropic::isAnthropic(*target().upstream)) // the Messages API's answer in OpenAI's shape
+        m_buffer = anthropic::reply(&m_status, &m_upstreamHeaders, m_buffer,
+                                    m_handler.context().clock().wallMs() / 1000);
     // The upstream's own answer, passed back as it is (its 4xx included): it is healthy.
     settleCircuit(CircuitOutcome::Success);
     qint64 prompt = 0;

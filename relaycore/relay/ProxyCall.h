@@ -1,5 +1,6 @@
 #pragma once
 
+#include "AnthropicStreamTranslator.h"
 #include "RelayContext.h"
 #include "RequestBody.h"
 #include "SseUsageFilter.h"
@@ -109,6 +110,7 @@ private:
     bool m_clientStarted = false;
     qint64 m_ttfbMs = -1;
     std::unique_ptr<SseUsageFilter> m_filter;
+    std::unique_ptr<AnthropicStreamTranslator> m_anthropicStream; // Anthropic SSE → OpenAI SSE
     QString m_servedModel;
     QString m_servedUpstream;
     std::shared_ptr<FlowMetrics> m_tenantFlow;

@@ -1,5 +1,6 @@
 #include "ProxyHandler.h"
 
+#include "AnthropicAdapter.h"
 #include "PrometheusExport.h"
 #include "ProxyCall.h"
 #include "RelayContext.h"
@@ -212,6 +213,8 @@ void ProxyHandler::handleProxy(HttpExchange *exchange, const QByteArray &request
         return reject(exchange, rejected, ApiError::badRequest(message));
     rejected.requestedModel = body->model;
     ModelResolution resolution = directory.resolve(body->model);
+    if (endpoint == Endpoint::Embeddings)
+        anthropic::dropForEmbeddings(resolution); // the Messages API has no embeddings
     if (!DirectorySnapshot::allows(*auth.tenant, resolution) || resolution.chain.empty())
         return reject(exchange, rejected, ApiError::modelNotFound(body->model.toUtf8()));
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "SseEventSplitter.h"
+
 #include <QByteArray>
 #include <QString>
 
@@ -35,7 +37,7 @@ private:
     void processEvent(QByteArrayView event, QByteArray &out);
 
     bool m_forwardUsage;
-    QByteArray m_pending;
+    SseEventSplitter m_events;
     bool m_hasUsage = false;
     qint64 m_promptTokens = 0;
     qint64 m_completionTokens = 0;

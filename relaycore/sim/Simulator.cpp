@@ -54,6 +54,11 @@ QString Simulator::baseUrl() const
     return QStringLiteral("http://127.0.0.1:%1/v1").arg(port());
 }
 
+QString Simulator::anthropicBaseUrl() const
+{
+    return QStringLiteral("http://127.0.0.1:%1").arg(port());
+}
+
 void Simulator::pushFault(const SimFault &fault, int times)
 {
     std::lock_guard lock(m_state->mutex);

@@ -19,11 +19,12 @@ class SimulatorHandler;
 struct SimFault
 {
     enum Kind {
-        Status,    // answer `status` with an OpenAI error body (and Retry-After if set)
+        Status,    // answer `status` with an error body in the API's shape (and Retry-After if set)
         Reset,     // close the connection without answering
         Hang,      // never answer
         CutStream, // stream `afterChunks` content chunks, then close mid-stream (-1: close
                    // right after the response head, before the first event)
+        StreamError, // stream `afterChunks` content chunks, then an error event for `status`
     };
     Kind kind = Status;
     int status = 500;
@@ -65,8 +66,11 @@ struct SimulatorStats
     qint64 completed = 0;
 };
 
-// A simulated OpenAI-compatible provider on loopback: real TCP and HTTP, realistic latency and
-// jitter, deterministic usage numbers and scripted failures. Serves the tests and --demo.
+// A simulated provider on loopback: real TCP and HTTP, realistic latency and jitter,
+// deterministic usage numbers and scripted failures. Serves the tests and --demo. It speaks
+// both OpenAI's API (under /v1/chat/completions, /v1/embeddings) and Anthropic's Messages API
+// (POST /v1/messages, with x-api-key and anthropic-version; GET /v1/models with
+// anthropic-version answers in Anthropic's list shape), on the same port.
 // Token counts: prompt = ceil(characters of message text / 4); completion = completionTokens
 // words (or max_tokens if smaller), one token per word. Thread-safe.
 class Simulator : public QObject
@@ -81,6 +85,8 @@ public:
     quint16 port() const;
     // "http://127.0.0.1:PORT/v1", as an OpenAI-compatible upstream's --base-url.
     QString baseUrl() const;
+    // "http://127.0.0.1:PORT", as an Anthropic upstream's --base-url.
+    QString anthropicBaseUrl() const;
 
     // Scripts the next requests: each queued fault applies to one request, in order.
     void pushFault(const SimFault &fault, int times = 1);

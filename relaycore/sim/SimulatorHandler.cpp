@@ -1,5 +1,6 @@
 #include "SimulatorHandler.h"
 
+#include "SimAnthropic.h"
 #include "http/ApiError.h"
 #include "http/HttpExchange.h"
 #include "relay/RequestBody.h"
@@ -77,6 +78,8 @@ private:
         if (m_finished)
             return;
         const HttpRequest &req = m_exchange->request();
+        // Both APIs on one port: Anthropic's by its path or its version header.
+        m_anthropic = req.path.endsWith("/messages") || !req.header("anthropic-version").isEmpty();
         if (m_fault) {
             switch (m_fault->kind) {
             case SimFault::Status: {
@@ -89,7 +92,8 @@ private:
                            "simulated",
                            "simulated failure " + QByteArray::number(m_fault->status),
                            {}};
-                respond(m_fault->status, e.body(), extra);
+                respond(m_fault->status,
+                        m_anthropic ? sim::errorBody(m_fault->status, e.message) : e.body(), extra);
                 return;
             }
             case SimFault::Reset:
@@ -99,6 +103,7 @@ private:
             case SimFault::Hang:
                 return; // until the caller gives up
             case SimFault::CutStream:
+            case SimFault::StreamError:
                 break;
             }
         }
@@ -110,6 +115,10 @@ private:
             completionTokens = m_state->options.completionTokens;
             chunkIntervalMs = m_state->options.chunkIntervalMs;
             expectedKey = m_state->options.expectedApiKey;
+        }
+        if (m_anthropic) {
+            answerAnthropic(completionTokens, chunkIntervalMs, expectedKey);
+            return;
         }
         if (!expectedKey.isEmpty()) {
             const QByteArray auth = req.header("authorization");
@@ -208,10 +217,115 @@ private:
         sendChunk(QJsonObject{{QStringLiteral("role"), QStringLiteral("assistant")},
                               {QStringLiteral("content"), QString()}},
                   QJsonValue::Null);
+        startChunks(chunkIntervalMs);
+    }
+
+    void startChunks(int intervalMs)
+    {
         m_timer = new QTimer(this);
-        m_timer->setInterval(chunkIntervalMs);
+        m_timer->setInterval(intervalMs);
         connect(m_timer, &QTimer::timeout, this, [this] { nextChunk(); });
         m_timer->start();
+    }
+
+    // The Messages API (POST /v1/messages, GET /v1/models), as Anthropic answers it.
+    void answerAnthropic(int completionTokens, int chunkIntervalMs, const QByteArray &expectedKey)
+    {
+        const HttpRequest &req = m_exchange->request();
+        const QByteArray key = req.header("x-api-key");
+        if (key.isEmpty() || (!expectedKey.isEmpty() && key != expectedKey)) {
+            respond(401, sim::errorBody(401, "invalid x-api-key"));
+            return;
+        }
+        if (req.header("anthropic-version").isEmpty()) {
+            respond(400, sim::errorBody(400, "anthropic-version: header is required"));
+            return;
+        }
+        if (req.method == "GET" && req.path.endsWith("/v1/models")) {
+            respond(200, sim::modelsList());
+            return;
+        }
+        if (req.method != "POST" || !req.path.endsWith("/v1/messages")) {
+            respond(404, sim::errorBody(404, "Not Found: " + req.method + ' ' + req.path));
+            return;
+        }
+        QByteArray error;
+        const auto body = sim::parseMessagesRequest(req.body, &error);
+        if (!body) {
+            respond(400, sim::errorBody(400, error));
+            return;
+        }
+        m_completion = int(qMin<qint64>(completionTokens, body->maxTokens));
+        m_prompt = estimateTokens(body->promptChars);
+        m_model = body->model;
+        m_id = "msg_sim_" + QByteArray::number(quintptr(this), 16);
+        m_toolName = body->toolName;
+        m_stopReason = !m_toolName.isEmpty()             ? QStringLiteral("tool_use")
+                       : m_completion < completionTokens ? QStringLiteral("max_tokens")
+                                                         : QStringLiteral("end_turn");
+        const QString text = Simulator::completionText(m_completion);
+        const QJsonObject toolUse{{QStringLiteral("type"), QStringLiteral("tool_use")},
+                                  {QStringLiteral("id"), QStringLiteral("toolu_sim_1")},
+                                  {QStringLiteral("name"), m_toolName}};
+        if (!body->stream) {
+            QJsonObject block = toolUse;
+            block.insert(QStringLiteral("input"), sim::toolInput());
+            if (m_toolName.isEmpty())
+                block = {{QStringLiteral("type"), QStringLiteral("text")},
+                         {QStringLiteral("text"), text}};
+            respond(200, json(sim::message(QString::fromLatin1(m_id), m_model, QJsonArray{block},
+                                           m_stopReason, m_prompt, m_completion)));
+            return;
+        }
+        m_words = m_toolName.isEmpty() ? text.split(QLatin1Char(' '), Qt::SkipEmptyParts)
+                                       : sim::toolInputPieces();
+        m_exchange->beginStream(
+            200, {{"content-type", "text/event-stream"}, {"cache-control", "no-cache"}});
+        QJsonObject block = toolUse;
+        block.insert(QStringLiteral("input"), QJsonObject());
+        if (m_toolName.isEmpty())
+            block = {{QStringLiteral("type"), QStringLiteral("text")},
+                     {QStringLiteral("text"), QString()}};
+        m_exchange->writeStream(
+            sim::event(
+                {{QStringLiteral("type"), QStringLiteral("message_start")},
+                 {QStringLiteral("message"), sim::message(QString::fromLatin1(m_id), m_model, {},
+                                                          QJsonValue::Null, m_prompt, 1)}}) +
+            sim::event({{QStringLiteral("type"), QStringLiteral("content_block_start")},
+                        {QStringLiteral("index"), 0},
+                        {QStringLiteral("content_block"), block}}) +
+            sim::event({{QStringLiteral("type"), QStringLiteral("ping")}}));
+        startChunks(chunkIntervalMs);
+    }
+
+    void sendAnthropicDelta(const QString &piece)
+    {
+        const QJsonObject delta =
+            m_toolName.isEmpty()
+                ? QJsonObject{{QStringLiteral("type"), QStringLiteral("text_delta")},
+                              {QStringLiteral("text"), piece}}
+                : QJsonObject{{QStringLiteral("type"), QStringLiteral("input_json_delta")},
+                              {QStringLiteral("partial_json"), piece}};
+        m_exchange->writeStream(
+            sim::event({{QStringLiteral("type"), QStringLiteral("content_block_delta")},
+                        {QStringLiteral("index"), 0},
+                        {QStringLiteral("delta"), delta}}));
+    }
+
+    void endAnthropicStream()
+    {
+        m_exchange->writeStream(
+            sim::event({{QStringLiteral("type"), QStringLiteral("content_block_stop")},
+                        {QStringLiteral("index"), 0}}) +
+            sim::event({{QStringLiteral("type"), QStringLiteral("message_delta")},
+                        {QStringLiteral("delta"),
+                         QJsonObject{{QStringLiteral("stop_reason"), m_stopReason},
+                                     {QStringLiteral("stop_sequence"), QJsonValue::Null}}},
+                        {QStringLiteral("usage"),
+                         QJsonObject{{QStringLiteral("output_tokens"), m_completion}}}}) +
+            sim::event({{QStringLiteral("type"), QStringLiteral("message_stop")}}));
+        finished();
+        m_exchange->endStream();
     }
 
     void sendChunk(const QJsonObject &delta, const QJsonValue &finishReason)
@@ -239,14 +353,35 @@ private:
             m_exchange->abortConnection();
             return;
         }
+        if (m_fault && m_fault->kind == SimFault::StreamError && m_sent >= m_fault->afterChunks) {
+            // The answer started (200) and fails in the stream, as Anthropic's overloads do.
+            m_timer->stop();
+            const QByteArray message = "simulated failure " + QByteArray::number(m_fault->status);
+            const ApiError e{m_fault->status, "server_error", "simulated", message, {}};
+            m_exchange->writeStream(
+                m_anthropic
+                    ? "event: error\ndata: " + sim::errorBody(m_fault->status, message) + "\n\n"
+                    : "data: " + e.body() + "\n\n");
+            finished();
+            m_exchange->endStream();
+            return;
+        }
         if (m_sent < m_words.size()) {
-            const QString word =
-                m_sent + 1 < m_words.size() ? m_words[m_sent] + QLatin1Char(' ') : m_words[m_sent];
+            const bool lastWord = m_sent + 1 == m_words.size() || !m_toolName.isEmpty();
+            const QString word = lastWord ? m_words[m_sent] : m_words[m_sent] + QLatin1Char(' ');
             ++m_sent;
+            if (m_anthropic) {
+                sendAnthropicDelta(word);
+                return;
+            }
             sendChunk(QJsonObject{{QStringLiteral("content"), word}}, QJsonValue::Null);
             return;
         }
         m_timer->stop();
+        if (m_anthropic) {
+            endAnthropicStream();
+            return;
+        }
         sendChunk(QJsonObject{}, QStringLiteral("stop"));
         if (m_includeUsage) {
             QJsonObject chunk{{QStringLiteral("id"), QString::fromLatin1(m_id)},
@@ -267,6 +402,9 @@ private:
     std::optional<SimFault> m_fault;
     bool m_finished = false;
     bool m_includeUsage = false;
+    bool m_anthropic = false; // the request came to the Messages API
+    QString m_toolName;       // Messages API: the tool the answer calls, if any
+    QString m_stopReason;
     int m_completion = 0;
     qint64 m_prompt = 0;
     QString m_model;

@@ -166,9 +166,10 @@ AdminResult normalizeUpstream(UpstreamChanges &c)
                 QStringLiteral("the base URL must not have a query or fragment: %1").arg(url));
         *c.baseUrl = url;
     }
-    if (c.kind && *c.kind != QLatin1String("openai"))
+    if (c.kind && *c.kind != QLatin1String("openai") && *c.kind != QLatin1String("anthropic"))
         return invalid(
-            QStringLiteral("unsupported upstream kind '%1' (supported: openai)").arg(*c.kind));
+            QStringLiteral("unsupported upstream kind '%1' (supported: openai, anthropic)")
+                .arg(*c.kind));
     if (c.slowMs && *c.slowMs && (**c.slowMs < 1 || **c.slowMs > 600'000))
         return invalid(QStringLiteral("--slow-ms must be 1 to 600000 (or none)"));
     if (c.apiKeyEnv && c.apiKey)

@@ -57,6 +57,7 @@ private Q_SLOTS:
     void keysAreShownOnceAndNeverListed();
     void keyRotateRevokesTheOtherKeys();
     void upstreamsAndTheirSecretNeverShown();
+    void anthropicUpstreamKind();
     void routesAliasesPrices();
     void everyWriteIsAuditedAndBumpsTheVersion();
     void failedWritesLeaveNoTrace();
@@ -314,8 +315,8 @@ void TestCli::usageErrorsExitTwoWithAHint_data()
     QTest::newRow("ftp base url") << QStringList{"upstream", "add", "u", "--base-url", "ftp://x"};
     QTest::newRow("credentials in url")
         << QStringList{"upstream", "add", "u", "--base-url", "https://me:pw@x.example"};
-    QTest::newRow("anthropic later") << QStringList{
-        "upstream", "add", "u", "--base-url", "https://x.example", "--kind", "anthropic"};
+    QTest::newRow("unknown kind") << QStringList{
+        "upstream", "add", "u", "--base-url", "https://x.example", "--kind", "gemini"};
     QTest::newRow("two key sources")
         << QStringList{"upstream",          "add",           "u", "--base-url",
                        "https://x.example", "--api-key-env", "K", "--api-key-stdin"};
@@ -818,6 +819,21 @@ void TestCli::upstreamsAndTheirSecretNeverShown()
     QCOMPARE(cli({"upstream", "remove", "deepseek"}).code, 0);
     QCOMPARE(cli({"upstream", "remove", "deepseek"}).code, 1);
     QCOMPARE(jsonArray({"upstream", "list"}).size(), 1);
+}
+
+void TestCli::anthropicUpstreamKind()
+{
+    QCOMPARE(cli({"upstream", "add", "claude", "--base-url", "https://api.anthropic.com/", "--kind",
+                  "anthropic", "--api-key-env", "ANTHROPIC_API_KEY"})
+                 .code,
+             0);
+    QJsonObject claude = jsonArray({"upstream", "list"}).at(0).toObject();
+    QCOMPARE(claude.value("kind").toString(), QStringLiteral("anthropic"));
+    QCOMPARE(claude.value("base_url").toString(), QStringLiteral("https://api.anthropic.com"));
+    QCOMPARE(cli({"upstream", "set", "claude", "--kind", "openai"}).code, 0);
+    claude = jsonArray({"upstream", "list"}).at(0).toObject();
+    QCOMPARE(claude.value("kind").toString(), QStringLiteral("openai"));
+    QCOMPARE(cli({"upstream", "set", "claude", "--kind", "gemini"}).code, 2);
 }
 
 void TestCli::routesAliasesPrices()

@@ -44,18 +44,35 @@ void RelayHarness::stopEngine()
         m_engine->stopNow();
 }
 
-void RelayHarness::addSimUpstream(const QString &name, Simulator &sim, int maxConnections,
-                                  const QString &apiKeyEnv)
+namespace {
+
+void addUpstream(AdminService &admin, const QString &name, Simulator &sim, int maxConnections,
+                 const QString &apiKeyEnv, const QString &kind)
 {
     if (sim.port() == 0)
         sim.start();
     UpstreamChanges u;
-    u.baseUrl = sim.baseUrl();
+    u.kind = kind;
+    u.baseUrl = kind == QLatin1String("anthropic") ? sim.anthropicBaseUrl() : sim.baseUrl();
     u.maxConnections = maxConnections;
     u.apiKeyEnv = apiKeyEnv;
-    const AdminResult r = m_admin->addUpstream(name, u);
+    const AdminResult r = admin.addUpstream(name, u);
     if (!r.ok)
         qFatal("addUpstream: %s", qPrintable(r.error));
+}
+
+} // namespace
+
+void RelayHarness::addSimUpstream(const QString &name, Simulator &sim, int maxConnections,
+                                  const QString &apiKeyEnv)
+{
+    addUpstream(*m_admin, name, sim, maxConnections, apiKeyEnv, QStringLiteral("openai"));
+}
+
+void RelayHarness::addSimAnthropicUpstream(const QString &name, Simulator &sim, int maxConnections,
+                                           const QString &apiKeyEnv)
+{
+    addUpstream(*m_admin, name, sim, maxConnections, apiKeyEnv, QStringLiteral("anthropic"));
 }
 
 QString RelayHarness::addTenant(const QString &id, const std::optional<QStringList> &models)

@@ -27,6 +27,9 @@ public:
     // Adds the simulator as an OpenAI-compatible upstream named `name`.
     void addSimUpstream(const QString &name, Simulator &sim, int maxConnections = 8,
                         const QString &apiKeyEnv = QStringLiteral("TR_TEST_UPSTREAM_KEY"));
+    // Adds the simulator as an upstream of kind anthropic (its Messages API) named `name`.
+    void addSimAnthropicUpstream(const QString &name, Simulator &sim, int maxConnections = 8,
+                                 const QString &apiKeyEnv = QStringLiteral("TR_TEST_UPSTREAM_KEY"));
     // Adds a tenant and returns its first key.
     QString addTenant(const QString &id, const std::optional<QStringList> &models = std::nullopt);
     QString addTenant(const QString &id, const TenantChanges &settings);
