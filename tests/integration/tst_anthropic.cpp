@@ -388,7 +388,8 @@ private Q_SLOTS:
 
     void anthropicOnlyChainFailingGives502()
     {
-        claude->pushFault({SimFault::Status, 529, -1, 0});
+        // The only target is tried and retried twice (interface.md §4).
+        claude->pushFault({SimFault::Status, 529, -1, 0}, 3);
         const TestResponse r = chat(QStringLiteral("claude-only"));
         QCOMPARE(r.status, 502);
         QCOMPARE(r.errorField("code"), QStringLiteral("upstream_error"));
