@@ -36,6 +36,18 @@ void addBucketHeaders(HttpHeaders &headers, QByteArrayView kind, TokenBucket &bu
                     RateLimiter::formatDuration(bucket.msUntilFull(nowMs))});
 }
 
+// The x-ratelimit-* headers of whichever limits the tenant has.
+HttpHeaders bucketHeaders(std::optional<TokenBucket> &requests, std::optional<TokenBucket> &tokens,
+                          qint64 nowMs)
+{
+    HttpHeaders headers;
+    if (requests)
+        addBucketHeaders(headers, "requests", *requests, nowMs);
+    if (tokens)
+        addBucketHeaders(headers, "tokens", *tokens, nowMs);
+    return headers;
+}
+
 } // namespace
 
 // One tenant's buckets and in-flight count, guarded by its own mutex so that tenants never
@@ -112,10 +124,7 @@ LimitDecision RateLimiter::admit(const QString &tenantId, qint64 estimatedTokens
             s->tokens->tryTake(estimate, now);
         ++s->inFlight;
     }
-    if (s->requests)
-        addBucketHeaders(d.headers, "requests", *s->requests, now);
-    if (s->tokens)
-        addBucketHeaders(d.headers, "tokens", *s->tokens, now);
+    d.headers = bucketHeaders(s->requests, s->tokens, now);
     return d;
 }
 
@@ -131,6 +140,21 @@ void RateLimiter::finish(const QString &tenantId, qint64 estimatedTokens, qint64
     if (s->tokens)
         s->tokens->adjust(std::max<qint64>(0, estimatedTokens) - std::max<qint64>(0, actualTokens),
                           now);
+}
+
+HttpHeaders RateLimiter::release(const QString &tenantId, qint64 estimatedTokens)
+{
+    const qint64 now = m_clock.monotonicMs();
+    const std::shared_ptr<TenantState> s = state(tenantId, false);
+    if (!s)
+        return {};
+    std::lock_guard lock(s->mutex);
+    s->inFlight = std::max<qint64>(0, s->inFlight - 1);
+    if (s->requests)
+        s->requests->adjust(1, now);
+    if (s->tokens)
+        s->tokens->adjust(std::max<qint64>(0, estimatedTokens), now);
+    return bucketHeaders(s->requests, s->tokens, now);
 }
 
 QByteArray RateLimiter::formatDuration(qint64 ms)

@@ -69,6 +69,10 @@ public:
     // estimate to the tokens it really used (refund or extra charge; the bucket may go below
     // zero, which delays later requests).
     void finish(const QString &tenantId, qint64 estimatedTokens, qint64 actualTokens);
+    // Undoes an admit() whose request was refused later (for budget): gives back its rpm
+    // token, its tpm estimate and its concurrency place. Returns the x-ratelimit-* headers as
+    // they stand after the refund.
+    HttpHeaders release(const QString &tenantId, qint64 estimatedTokens);
 
     // "1s", "6m0s", "120ms", "1h2m3s": OpenAI's reset duration form.
     static QByteArray formatDuration(qint64 ms);

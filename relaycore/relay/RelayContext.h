@@ -1,5 +1,6 @@
 #pragma once
 
+#include "budget/BudgetTracker.h"
 #include "limits/RateLimiter.h"
 #include "metrics/FlowMetrics.h"
 #include "tenants/DirectorySnapshot.h"
@@ -62,6 +63,7 @@ public:
     PoolFigures poolFigures() const;
     RelayCounters &counters() { return m_counters; }
     RateLimiter &limiter() { return m_limiter; }
+    BudgetTracker &budgets() { return m_budgets; }
     MetricsRegistry &metrics() { return m_metrics; }
     // Bearer token that GET /metrics requires; empty = loopback clients only.
     QByteArray adminToken;
@@ -74,6 +76,7 @@ private:
     std::atomic<std::shared_ptr<const RuntimeConfig>> m_config;
     RelayCounters m_counters;
     RateLimiter m_limiter;
+    BudgetTracker m_budgets;
     MetricsRegistry m_metrics;
 };
 
