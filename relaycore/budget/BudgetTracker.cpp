@@ -75,23 +75,10 @@ BudgetTracker::BudgetTracker(Clock &clock) : m_clock(clock) {}
 
 BudgetTracker::~BudgetTracker() = default;
 
-std::shared_ptr<BudgetTracker::TenantState> BudgetTracker::state(const QString &tenantId,
-                                                                 bool create)
-{
-    std::lock_guard lock(m_mutex);
-    auto it = m_tenants.find(tenantId);
-    if (it != m_tenants.end())
-        return *it;
-    if (!create)
-        return nullptr;
-    auto s = std::make_shared<TenantState>();
-    s->period = BudgetPeriod::containing(m_clock.wallMs());
-    return *m_tenants.insert(tenantId, std::move(s));
-}
-
 void BudgetTracker::roll(TenantState &s, qint64 nowMs)
 {
-    // Only forwards: a wall clock stepped back keeps the period it had.
+    // Only forwards: a wall clock stepped back keeps the period it had. A new state (end 0)
+    // takes the current period here.
     if (nowMs < s.period.endMs)
         return;
     s.period = BudgetPeriod::containing(nowMs);
@@ -104,7 +91,7 @@ void BudgetTracker::roll(TenantState &s, qint64 nowMs)
 
 void BudgetTracker::configure(const QString &tenantId, const TenantBudget &budget)
 {
-    const std::shared_ptr<TenantState> s = state(tenantId, true);
+    const std::shared_ptr<TenantState> s = m_tenants.find(tenantId, true);
     std::lock_guard lock(s->mutex);
     s->configured = true;
     s->budget = budget;
@@ -113,14 +100,9 @@ void BudgetTracker::configure(const QString &tenantId, const TenantBudget &budge
 void BudgetTracker::retain(const QList<QString> &tenantIds)
 {
     const QSet<QString> keep(tenantIds.cbegin(), tenantIds.cend());
-    std::vector<std::shared_ptr<TenantState>> gone;
-    {
-        std::lock_guard lock(m_mutex);
-        for (auto it = m_tenants.cbegin(); it != m_tenants.cend(); ++it)
-            if (!keep.contains(it.key()))
-                gone.push_back(it.value());
-    }
-    for (const auto &s : gone) {
+    for (const auto &[id, s] : m_tenants.all()) {
+        if (keep.contains(id))
+            continue;
         std::lock_guard lock(s->mutex);
         s->configured = false;
         s->budget = TenantBudget{};
@@ -129,7 +111,7 @@ void BudgetTracker::retain(const QList<QString> &tenantIds)
 
 void BudgetTracker::seedPeriod(const QString &tenantId, const BudgetSeed &totals)
 {
-    const std::shared_ptr<TenantState> s = state(tenantId, true);
+    const std::shared_ptr<TenantState> s = m_tenants.find(tenantId, true);
     std::lock_guard lock(s->mutex);
     roll(*s, m_clock.wallMs());
     s->spentUsd += totals.spentUsd;
@@ -140,7 +122,7 @@ void BudgetTracker::seedPeriod(const QString &tenantId, const BudgetSeed &totals
 
 void BudgetTracker::seedHour(const QString &tenantId, qint64 hourStartMs, double spentUsd)
 {
-    const std::shared_ptr<TenantState> s = state(tenantId, true);
+    const std::shared_ptr<TenantState> s = m_tenants.find(tenantId, true);
     std::lock_guard lock(s->mutex);
     s->addHour(hourOf(hourStartMs), spentUsd);
 }
@@ -148,7 +130,7 @@ void BudgetTracker::seedHour(const QString &tenantId, qint64 hourStartMs, double
 void BudgetTracker::markRaised(const QString &tenantId, const QString &period, const QString &kind,
                                int threshold)
 {
-    const std::shared_ptr<TenantState> s = state(tenantId, true);
+    const std::shared_ptr<TenantState> s = m_tenants.find(tenantId, true);
     std::lock_guard lock(s->mutex);
     roll(*s, m_clock.wallMs());
     if (s->period.key == period)
@@ -158,7 +140,7 @@ void BudgetTracker::markRaised(const QString &tenantId, const QString &period, c
 void BudgetTracker::unmarkRaised(const QString &tenantId, const QString &period,
                                  const QString &kind, int threshold)
 {
-    const std::shared_ptr<TenantState> s = state(tenantId, false);
+    const std::shared_ptr<TenantState> s = m_tenants.find(tenantId, false);
     if (!s)
         return;
     std::lock_guard lock(s->mutex);
@@ -169,7 +151,7 @@ void BudgetTracker::unmarkRaised(const QString &tenantId, const QString &period,
 BudgetRefusal BudgetTracker::admit(const QString &tenantId, double estimateUsd)
 {
     const qint64 now = m_clock.wallMs();
-    const std::shared_ptr<TenantState> s = state(tenantId, true);
+    const std::shared_ptr<TenantState> s = m_tenants.find(tenantId, true);
     std::lock_guard lock(s->mutex);
     roll(*s, now);
     if (s->budget.budgetUsd && !s->budget.soft) {
@@ -188,7 +170,7 @@ BudgetRefusal BudgetTracker::admit(const QString &tenantId, double estimateUsd)
 void BudgetTracker::settle(double estimateUsd, const UsageRecord &record)
 {
     const qint64 now = m_clock.wallMs();
-    const std::shared_ptr<TenantState> s = state(record.tenantId, true);
+    const std::shared_ptr<TenantState> s = m_tenants.find(record.tenantId, true);
     std::lock_guard lock(s->mutex);
     roll(*s, now);
     s->inFlight = std::max<qint64>(0, s->inFlight - 1);
@@ -237,24 +219,16 @@ BudgetSnapshot BudgetTracker::figures(const QString &tenantId, TenantState &s, q
 
 BudgetSnapshot BudgetTracker::snapshot(const QString &tenantId)
 {
-    const std::shared_ptr<TenantState> s = state(tenantId, true);
+    const std::shared_ptr<TenantState> s = m_tenants.find(tenantId, true);
     std::lock_guard lock(s->mutex);
     return figures(tenantId, *s, m_clock.wallMs());
 }
 
 QList<BudgetSnapshot> BudgetTracker::snapshots()
 {
-    QList<QPair<QString, std::shared_ptr<TenantState>>> all;
-    {
-        std::lock_guard lock(m_mutex);
-        for (auto it = m_tenants.cbegin(); it != m_tenants.cend(); ++it)
-            all.append({it.key(), it.value()});
-    }
-    std::sort(all.begin(), all.end(),
-              [](const auto &a, const auto &b) { return a.first < b.first; });
     const qint64 now = m_clock.wallMs();
     QList<BudgetSnapshot> out;
-    for (const auto &[id, s] : all) {
+    for (const auto &[id, s] : m_tenants.all()) {
         std::lock_guard lock(s->mutex);
         if (s->configured)
             out.append(figures(id, *s, now));
@@ -264,15 +238,9 @@ QList<BudgetSnapshot> BudgetTracker::snapshots()
 
 QList<AlertSnapshot> BudgetTracker::takeDueAlerts()
 {
-    QList<QPair<QString, std::shared_ptr<TenantState>>> all;
-    {
-        std::lock_guard lock(m_mutex);
-        for (auto it = m_tenants.cbegin(); it != m_tenants.cend(); ++it)
-            all.append({it.key(), it.value()});
-    }
     const qint64 now = m_clock.wallMs();
     QList<AlertSnapshot> due;
-    for (const auto &[id, s] : all) {
+    for (const auto &[id, s] : m_tenants.all()) {
         std::lock_guard lock(s->mutex);
         if (!s->configured || !s->budget.budgetUsd || *s->budget.budgetUsd <= 0)
             continue;

@@ -2,6 +2,7 @@
 
 #include "AlertSnapshot.h"
 #include "BudgetPeriod.h"
+#include "core/TenantRegistry.h"
 
 #include <QHash>
 #include <QList>
@@ -113,14 +114,12 @@ public:
 
 private:
     struct TenantState;
-    std::shared_ptr<TenantState> state(const QString &tenantId, bool create);
     // Moves the tenant to the period holding `nowMs` when the old one has ended.
     static void roll(TenantState &s, qint64 nowMs);
     static BudgetSnapshot figures(const QString &tenantId, TenantState &s, qint64 nowMs);
 
     Clock &m_clock;
-    mutable std::mutex m_mutex;
-    QHash<QString, std::shared_ptr<TenantState>> m_tenants;
+    TenantRegistry<TenantState> m_tenants;
 };
 
 } // namespace relay

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/TenantRegistry.h"
 #include "http/HttpMessage.h"
 
 #include <QHash>
@@ -79,12 +80,9 @@ public:
 
 private:
     struct TenantState;
-    // The tenant's state, made on first use when `create`; the registry lock only finds it.
-    std::shared_ptr<TenantState> state(const QString &tenantId, bool create);
 
     Clock &m_clock;
-    std::mutex m_mutex;
-    QHash<QString, std::shared_ptr<TenantState>> m_tenants;
+    TenantRegistry<TenantState> m_tenants;
 };
 
 } // namespace relay
