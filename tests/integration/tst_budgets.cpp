@@ -330,6 +330,39 @@ private Q_SLOTS:
         QCOMPARE(rejected, 47);
     }
 
+    void estimatesInFlightAreReleasedHoweverARequestEnds()
+    {
+        setUpPriced();
+        const QString key = h->addTenant(QStringLiteral("team"));
+        setBudget(h->db(), QStringLiteral("team"), kCost);
+        QVERIFY(start());
+        h->sim().pushFault({SimFault::Hang});
+        TestHttpClient hanging(h->port());
+        hanging.send("POST", "/v1/chat/completions", chat(), TestHttpClient::bearer(key));
+        QTRY_COMPARE(h->sim().stats().inFlight, 1);
+        QCOMPARE(h->engine().stats().budgets.first().inFlightUsd, kCost);
+        // Nothing spent, but the request in flight holds the whole budget.
+        TestResponse r = send(key);
+        QCOMPARE(r.status, 429);
+        QCOMPARE(r.errorField("type"), QStringLiteral("tokens"));
+        QCOMPARE(r.header("retry-after"), QByteArray("1"));
+
+        // The client leaves: its estimate is released and the prompt it sent is billed.
+        hanging.close();
+        QTRY_COMPARE(h->engine().stats().budgets.first().inFlightUsd, 0.0);
+        const double billed = h->engine().stats().budgets.first().spentUsd;
+        QVERIFY(qFuzzyCompare(billed, 0.002)); // 2 prompt tokens, no completion
+
+        // An upstream failure (502) releases its estimate too, and costs nothing.
+        h->sim().pushFault({SimFault::Status, 500}, 3);
+        QCOMPARE(send(key).status, 502);
+        h->sim().clearFaults(); // whether or not the relay retried the upstream
+        QCOMPARE(h->engine().stats().budgets.first().inFlightUsd, 0.0);
+        QCOMPARE(h->engine().stats().budgets.first().spentUsd, billed);
+        QCOMPARE(send(key).status, 200); // 0.002 < 0.014: this one crosses the line
+        QCOMPARE(send(key).errorField("type"), QStringLiteral("insufficient_quota"));
+    }
+
     void usageShowsTheCallersOwnPeriodOnly()
     {
         setUpPriced();
