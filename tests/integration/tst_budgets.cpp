@@ -277,6 +277,11 @@ private Q_SLOTS:
         QCOMPARE(b.inFlightUsd, 0.0);
         QVERIFY(b.forecastUsd > b.spentUsd);
         QCOMPARE(b.period, QStringLiteral("2026-11"));
+        // And Prometheus'.
+        const QByteArray metrics = request(h->port(), "GET", "/metrics").body;
+        QVERIFY(metrics.contains("tenantrelay_tenant_budget_usd{tenant=\"team\"} 0.05\n"));
+        QVERIFY(metrics.contains("tenantrelay_tenant_spent_usd{tenant=\"team\"} 0.098\n"));
+        QVERIFY(metrics.contains("tenantrelay_tenant_in_flight_usd{tenant=\"team\"} 0\n"));
     }
 
     void burstAgainstANearlyExhaustedBudgetServesOnlyWhatFits()
