@@ -509,6 +509,28 @@ private Q_SLOTS:
         QCOMPARE(receiver.posts.size(), 3);
     }
 
+    void deliveriesLeftPendingResumeAtStart()
+    {
+        WebhookReceiver receiver;
+        QVERIFY(receiver.listen());
+        setUpPriced();
+        h->addTenant(QStringLiteral("team"));
+        setBudget(h->db(), QStringLiteral("team"), 1.0, false, {}, receiver.url());
+        // A relay stopped while this alert's webhook was still being tried.
+        exec(h->db(),
+             QStringLiteral("INSERT INTO alerts (id, ts, tenant_id, period, kind, threshold, "
+                            "spent_usd, budget_usd, delivery) VALUES (7, ?, 'team', '2026-11', "
+                            "'threshold', 50, 0.5, 1.0, 'pending')"),
+             {clock->wallMs()});
+        QVERIFY(start());
+        QTRY_COMPARE(deliveryOf(h->db(), 7), QStringLiteral("delivered"));
+        QCOMPARE(receiver.posts.size(), 1);
+        const QJsonObject o = QJsonDocument::fromJson(receiver.posts.first().body).object();
+        QCOMPARE(o[QStringLiteral("id")].toInteger(), 7);
+        QCOMPARE(o[QStringLiteral("event")].toString(), QStringLiteral("budget_alert"));
+        QCOMPARE(o[QStringLiteral("threshold")].toInt(), 50);
+    }
+
     void alertsAndSpendSurviveARestart()
     {
         setUpPriced();
