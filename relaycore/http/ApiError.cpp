@@ -134,6 +134,15 @@ ApiError ApiError::rateLimited(const QByteArray &type, const QByteArray &message
     return e;
 }
 
+ApiError ApiError::insufficientQuota()
+{
+    return {429,
+            "insufficient_quota",
+            "insufficient_quota",
+            "You exceeded your current quota: this tenant's budget for the month is used up.",
+            {{"x-should-retry", "false"}}};
+}
+
 ApiError ApiError::internal(const QByteArray &message)
 {
     return {500, "server_error", "internal_error", message, {}};

@@ -34,6 +34,8 @@ struct ApiError
     // rounded up) and retry-after-ms; `final` adds x-should-retry: false (it can never fit).
     static ApiError rateLimited(const QByteArray &type, const QByteArray &message,
                                 qint64 retryAfterMs, bool final = false);
+    // 429 insufficient_quota with x-should-retry: false: the tenant's hard budget is used up.
+    static ApiError insufficientQuota();
     // From the request parser's refusal (400, 413, 431).
     static ApiError fromParserStatus(int status, const QByteArray &message);
 };

@@ -3,8 +3,6 @@
 #include "core/Clock.h"
 #include "limits/TokenBucket.h"
 
-#include <QSet>
-
 #include <algorithm>
 
 namespace relay {
@@ -36,6 +34,18 @@ void addBucketHeaders(HttpHeaders &headers, QByteArrayView kind, TokenBucket &bu
                     RateLimiter::formatDuration(bucket.msUntilFull(nowMs))});
 }
 
+// The x-ratelimit-* headers of whichever limits the tenant has.
+HttpHeaders bucketHeaders(std::optional<TokenBucket> &requests, std::optional<TokenBucket> &tokens,
+                          qint64 nowMs)
+{
+    HttpHeaders headers;
+    if (requests)
+        addBucketHeaders(headers, "requests", *requests, nowMs);
+    if (tokens)
+        addBucketHeaders(headers, "tokens", *tokens, nowMs);
+    return headers;
+}
+
 } // namespace
 
 // One tenant's buckets and in-flight count, guarded by its own mutex so that tenants never
@@ -54,21 +64,10 @@ RateLimiter::RateLimiter(Clock &clock) : m_clock(clock) {}
 
 RateLimiter::~RateLimiter() = default;
 
-std::shared_ptr<RateLimiter::TenantState> RateLimiter::state(const QString &tenantId, bool create)
-{
-    std::lock_guard lock(m_mutex);
-    auto it = m_tenants.find(tenantId);
-    if (it != m_tenants.end())
-        return *it;
-    if (!create)
-        return nullptr;
-    return *m_tenants.insert(tenantId, std::make_shared<TenantState>());
-}
-
 void RateLimiter::configure(const QString &tenantId, const TenantLimits &limits)
 {
     const qint64 now = m_clock.monotonicMs();
-    const std::shared_ptr<TenantState> s = state(tenantId, true);
+    const std::shared_ptr<TenantState> s = m_tenants.find(tenantId, true);
     std::lock_guard lock(s->mutex);
     applyLimit(s->requests, limits.rpm, now);
     applyLimit(s->tokens, limits.tpm, now);
@@ -80,9 +79,7 @@ void RateLimiter::configure(const QString &tenantId, const TenantLimits &limits)
 
 void RateLimiter::retain(const QList<QString> &tenantIds)
 {
-    const QSet<QString> keep(tenantIds.cbegin(), tenantIds.cend());
-    std::lock_guard lock(m_mutex);
-    m_tenants.removeIf([&](const auto &it) { return !keep.contains(it.key()); });
+    m_tenants.retain(tenantIds);
 }
 
 LimitDecision RateLimiter::admit(const QString &tenantId, qint64 estimatedTokens)
@@ -90,7 +87,7 @@ LimitDecision RateLimiter::admit(const QString &tenantId, qint64 estimatedTokens
     const qint64 now = m_clock.monotonicMs();
     const qint64 estimate = std::max<qint64>(0, estimatedTokens);
     // A tenant never configured has no limits, but its requests are still counted.
-    const std::shared_ptr<TenantState> s = state(tenantId, true);
+    const std::shared_ptr<TenantState> s = m_tenants.find(tenantId, true);
     LimitDecision d;
     std::lock_guard lock(s->mutex);
     if (s->concurrency && s->inFlight >= *s->concurrency) {
@@ -112,10 +109,7 @@ LimitDecision RateLimiter::admit(const QString &tenantId, qint64 estimatedTokens
             s->tokens->tryTake(estimate, now);
         ++s->inFlight;
     }
-    if (s->requests)
-        addBucketHeaders(d.headers, "requests", *s->requests, now);
-    if (s->tokens)
-        addBucketHeaders(d.headers, "tokens", *s->tokens, now);
+    d.headers = bucketHeaders(s->requests, s->tokens, now);
     return d;
 }
 
@@ -123,7 +117,7 @@ void RateLimiter::finish(const QString &tenantId, qint64 estimatedTokens, qint64
 {
     const qint64 now = m_clock.monotonicMs();
     // Gone when the tenant left the directory while the request ran: nothing to give back.
-    const std::shared_ptr<TenantState> s = state(tenantId, false);
+    const std::shared_ptr<TenantState> s = m_tenants.find(tenantId, false);
     if (!s)
         return;
     std::lock_guard lock(s->mutex);
@@ -131,6 +125,21 @@ void RateLimiter::finish(const QString &tenantId, qint64 estimatedTokens, qint64
     if (s->tokens)
         s->tokens->adjust(std::max<qint64>(0, estimatedTokens) - std::max<qint64>(0, actualTokens),
                           now);
+}
+
+HttpHeaders RateLimiter::release(const QString &tenantId, qint64 estimatedTokens)
+{
+    const qint64 now = m_clock.monotonicMs();
+    const std::shared_ptr<TenantState> s = m_tenants.find(tenantId, false);
+    if (!s)
+        return {};
+    std::lock_guard lock(s->mutex);
+    s->inFlight = std::max<qint64>(0, s->inFlight - 1);
+    if (s->requests)
+        s->requests->adjust(1, now);
+    if (s->tokens)
+        s->tokens->adjust(std::max<qint64>(0, estimatedTokens), now);
+    return bucketHeaders(s->requests, s->tokens, now);
 }
 
 QByteArray RateLimiter::formatDuration(qint64 ms)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/TenantRegistry.h"
 #include "http/HttpMessage.h"
 
 #include <QHash>
@@ -69,18 +70,19 @@ public:
     // estimate to the tokens it really used (refund or extra charge; the bucket may go below
     // zero, which delays later requests).
     void finish(const QString &tenantId, qint64 estimatedTokens, qint64 actualTokens);
+    // Undoes an admit() whose request was refused later (for budget): gives back its rpm
+    // token, its tpm estimate and its concurrency place. Returns the x-ratelimit-* headers as
+    // they stand after the refund.
+    HttpHeaders release(const QString &tenantId, qint64 estimatedTokens);
 
     // "1s", "6m0s", "120ms", "1h2m3s": OpenAI's reset duration form.
     static QByteArray formatDuration(qint64 ms);
 
 private:
     struct TenantState;
-    // The tenant's state, made on first use when `create`; the registry lock only finds it.
-    std::shared_ptr<TenantState> state(const QString &tenantId, bool create);
 
     Clock &m_clock;
-    std::mutex m_mutex;
-    QHash<QString, std::shared_ptr<TenantState>> m_tenants;
+    TenantRegistry<TenantState> m_tenants;
 };
 
 } // namespace relay

@@ -3,6 +3,7 @@
 #include "ConfigWatcher.h"
 #include "ProxyHandler.h"
 #include "RelayContext.h"
+#include "budget/AlertService.h"
 #include "core/Clock.h"
 #include "http/HttpServer.h"
 #include "http/HttpWorker.h"
@@ -14,11 +15,40 @@
 
 namespace relay {
 
+namespace {
+
+// Moves `object` to `thread`, starts the thread and runs `open` there, waiting for it.
+bool startOnThread(QThread *thread, QObject *object, const std::function<bool()> &open)
+{
+    object->moveToThread(thread);
+    thread->start();
+    bool opened = false;
+    QMetaObject::invokeMethod(
+        object, [&] { opened = open(); }, Qt::BlockingQueuedConnection);
+    return opened;
+}
+
+// Runs `last` (which deletes the object) on the object's thread, then ends the thread.
+void stopOnThread(QThread *&thread, QObject *object, const std::function<void()> &last)
+{
+    if (!thread)
+        return;
+    if (object)
+        QMetaObject::invokeMethod(object, last, Qt::BlockingQueuedConnection);
+    thread->quit();
+    thread->wait();
+    delete thread;
+    thread = nullptr;
+}
+
+} // namespace
+
 Engine::Engine(EngineOptions options, QObject *parent)
     : QObject(parent), m_options(std::move(options)),
       m_clock(m_options.clock ? *m_options.clock : Clock::system())
 {
     qRegisterMetaType<relay::EngineStatsSnapshot>();
+    qRegisterMetaType<relay::AlertSnapshot>();
 }
 
 Engine::~Engine()
@@ -42,21 +72,13 @@ bool Engine::start(QString *error)
     m_watcherThread = new QThread(this);
     m_watcherThread->setObjectName(QStringLiteral("relay-config"));
     m_watcher = new ConfigWatcher(m_options.dbPath, *m_context, m_options.configPollMs);
-    m_watcher->moveToThread(m_watcherThread);
-    m_watcherThread->start();
-    bool opened = false;
-    QString watcherError;
-    QMetaObject::invokeMethod(
-        m_watcher,
-        [&] {
-            opened = m_watcher->open(&watcherError);
-            if (opened)
-                m_watcher->startPolling();
-        },
-        Qt::BlockingQueuedConnection);
-    if (!opened) {
-        if (error)
-            *error = watcherError;
+    const bool watching = startOnThread(m_watcherThread, m_watcher, [this, error] {
+        if (!m_watcher->open(error))
+            return false;
+        m_watcher->startPolling();
+        return true;
+    });
+    if (!watching || !startAlerts(error)) {
         stopNow();
         return false;
     }
@@ -82,6 +104,30 @@ bool Engine::start(QString *error)
     m_statsTimer->start();
     m_running = true;
     return true;
+}
+
+bool Engine::startAlerts(QString *error)
+{
+    AlertOptions options;
+    options.checkIntervalMs = m_options.alertCheckMs;
+    options.webhook = {m_options.webhookAttempts, m_options.webhookRetryBaseMs,
+                       m_options.webhookTimeoutMs};
+    m_alertThread = new QThread(this);
+    m_alertThread->setObjectName(QStringLiteral("relay-alerts"));
+    m_alerts = new AlertService(m_options.dbPath, *m_context, options);
+    // Queued to this thread: the console hears of alerts on its own thread.
+    connect(m_alerts, &AlertService::alertRaised, this, &Engine::alertRaised);
+    connect(m_alerts, &AlertService::deliveryChanged, this, &Engine::alertDeliveryChanged);
+    QString alertError;
+    const bool opened = startOnThread(m_alertThread, m_alerts, [&] {
+        if (!m_alerts->open(&alertError))
+            return false;
+        m_alerts->startChecking();
+        return true;
+    });
+    if (!opened && error)
+        *error = QStringLiteral("cannot load budgets: %1").arg(alertError);
+    return opened;
 }
 
 quint16 Engine::port() const
@@ -161,6 +207,7 @@ EngineStatsSnapshot Engine::stats()
             s.circuits.append(circuit->snapshot());
     }
     s.pinnedUpstream = config->directory->pinnedUpstream;
+    s.budgets = m_context->budgets().snapshots();
     return s;
 }
 
@@ -228,15 +275,14 @@ void Engine::stopNow()
         delete m_server;
         m_server = nullptr;
     }
-    if (m_watcherThread) {
-        QMetaObject::invokeMethod(
-            m_watcher, [this] { delete m_watcher; }, Qt::BlockingQueuedConnection);
-        m_watcher = nullptr;
-        m_watcherThread->quit();
-        m_watcherThread->wait();
-        delete m_watcherThread;
-        m_watcherThread = nullptr;
-    }
+    stopOnThread(m_watcherThread, m_watcher, [this] { delete m_watcher; });
+    m_watcher = nullptr;
+    // The last requests' alerts are stored now; their webhooks resume at the next start.
+    stopOnThread(m_alertThread, m_alerts, [this] {
+        m_alerts->check();
+        delete m_alerts;
+    });
+    m_alerts = nullptr;
     if (m_writer)
         m_writer->stopWriter(); // commits every record handed to it
     m_running = false;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "budget/AlertSnapshot.h"
+#include "budget/BudgetTracker.h"
 #include "http/ServerConfig.h"
 #include "metrics/FlowMetrics.h"
 #include "upstream/CircuitBreaker.h"
@@ -14,6 +16,7 @@ class QTimer;
 
 namespace relay {
 
+class AlertService;
 class Clock;
 class ConfigWatcher;
 class HttpServer;
@@ -31,7 +34,11 @@ struct EngineOptions
     qint64 shutdownGraceMs = 10'000;
     qint64 upstreamIdleMs = 30'000;
     int statsIntervalMs = 1000;
-    QByteArray adminToken; // GET /metrics needs it as a bearer token; empty = loopback only
+    QByteArray adminToken;   // GET /metrics needs it as a bearer token; empty = loopback only
+    int alertCheckMs = 250;  // spend against alert thresholds and forecast
+    int webhookAttempts = 5; // per alert, the first included
+    qint64 webhookRetryBaseMs = 1000; // backoff 1×, 2×, 4×, … this
+    int webhookTimeoutMs = 10'000;    // per attempt
 };
 
 // Live figures of the running relay, emitted about once a second.
@@ -50,6 +57,7 @@ struct EngineStatsSnapshot
     QList<FlowSnapshot> upstreams;   // in the order they were added
     QList<CircuitSnapshot> circuits; // each upstream's circuit, in the same order
     QString pinnedUpstream;          // `failover pin`; empty = the configured chains
+    QList<BudgetSnapshot> budgets;   // every configured tenant's budget period, sorted by id
 };
 
 // The relay engine's facade: the HTTP server and its workers, the config watcher, the usage
@@ -86,10 +94,15 @@ public:
 
 Q_SIGNALS:
     void statsUpdated(const relay::EngineStatsSnapshot &stats);
+    // A budget alert was raised and stored (once per tenant, period, kind and threshold).
+    void alertRaised(const relay::AlertSnapshot &alert);
+    // A webhook delivery ended: "delivered" or "failed: REASON".
+    void alertDeliveryChanged(qint64 alertId, const QString &delivery);
     void stopped();
 
 private:
     void finishShutdown();
+    bool startAlerts(QString *error);
 
     EngineOptions m_options;
     Clock &m_clock;
@@ -97,6 +110,8 @@ private:
     std::unique_ptr<RelayContext> m_context;
     QThread *m_watcherThread = nullptr;
     ConfigWatcher *m_watcher = nullptr;
+    QThread *m_alertThread = nullptr;
+    AlertService *m_alerts = nullptr;
     HttpServer *m_server = nullptr;
     QTimer *m_statsTimer = nullptr;
     QTimer *m_drainTimer = nullptr;

@@ -2,6 +2,8 @@
 
 #include "RelayContext.h"
 
+#include <functional>
+
 namespace relay {
 
 namespace {
@@ -79,6 +81,35 @@ void flows(QByteArray &out, const char *kind,
     }
 }
 
+// The current budget period of every configured tenant.
+void budgets(QByteArray &out, const QList<BudgetSnapshot> &list)
+{
+    struct Gauge
+    {
+        const char *name;
+        const char *help;
+        std::function<std::optional<double>(const BudgetSnapshot &)> value;
+    };
+    const Gauge gauges[] = {
+        {"tenantrelay_tenant_budget_usd", "The monthly budget (tenants with one).",
+         [](const BudgetSnapshot &b) { return b.budgetUsd; }},
+        {"tenantrelay_tenant_spent_usd", "Spend in the current budget period.",
+         [](const BudgetSnapshot &b) { return std::optional(b.spentUsd); }},
+        {"tenantrelay_tenant_in_flight_usd", "Estimated cost of the requests in flight.",
+         [](const BudgetSnapshot &b) { return std::optional(b.inFlightUsd); }},
+        {"tenantrelay_tenant_forecast_usd", "Projected spend at the end of the period.",
+         [](const BudgetSnapshot &b) { return std::optional(b.forecastUsd); }},
+    };
+    for (const Gauge &g : gauges) {
+        out += QByteArray("# HELP ") + g.name + ' ' + g.help + '\n';
+        out += QByteArray("# TYPE ") + g.name + " gauge\n";
+        for (const BudgetSnapshot &b : list)
+            if (const std::optional<double> v = g.value(b))
+                out += g.name + QByteArray("{tenant=") + label(b.tenant) + "} " +
+                       QByteArray::number(*v, 'g', 12) + '\n';
+    }
+}
+
 } // namespace
 
 QByteArray prometheusText(RelayContext &context)
@@ -96,6 +127,7 @@ QByteArray prometheusText(RelayContext &context)
     flows(out, "tenant", context.metrics().tenants(), figures.queuedByTenant, {}, false);
     flows(out, "upstream", context.metrics().upstreams(), queuedByUpstream, inFlightByUpstream,
           true);
+    budgets(out, context.budgets().snapshots());
     return out;
 }
 

@@ -620,6 +620,7 @@ void ProxyCall::complete(int status, qint64 promptTokens, qint64 completionToken
     // Tokens/min settle from the estimate to what the request really used.
     context.limiter().finish(m_admission.tenantId, m_admission.estimatedTokens,
                              promptTokens + completionTokens);
+    context.budgets().settle(m_admission.estimatedCostUsd, r);
     context.meter(std::move(r));
     m_handler.callFinished(this);
 }

@@ -28,6 +28,7 @@ struct Admission
     std::shared_ptr<const RuntimeConfig> config; // keeps resolution's pointers valid
     qint64 queueTimeoutMs = 30'000;              // the longest wait for an upstream slot
     qint64 estimatedTokens = 0;                  // reserved from the tenant's tpm
+    double estimatedCostUsd = 0;                 // held from the tenant's budget
     HttpHeaders limitHeaders;                    // x-ratelimit-* for every response
 };
 

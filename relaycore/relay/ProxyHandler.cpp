@@ -100,6 +100,11 @@ void ProxyHandler::handle(HttpExchange *exchange)
             return sendError(exchange, requestId, ApiError::methodNotAllowed());
         return handleModels(exchange, requestId);
     }
+    if (path == "/v1/usage") {
+        if (!isGet)
+            return sendError(exchange, requestId, ApiError::methodNotAllowed());
+        return handleUsage(exchange, requestId);
+    }
     if (path == "/v1/chat/completions") {
         if (!isPost)
             return sendError(exchange, requestId, ApiError::methodNotAllowed());
@@ -145,6 +150,17 @@ Authenticated authenticate(const HttpRequest &request, const DirectorySnapshot &
     return {&*tenant, it->prefix};
 }
 
+// The tenant behind the request's key; answers the 401 itself and returns nullptr without one.
+const TenantConfig *tenantOrRefuse(HttpExchange *exchange, const QByteArray &requestId,
+                                   const DirectorySnapshot &directory)
+{
+    ApiError error;
+    const Authenticated auth = authenticate(exchange->request(), directory, &error);
+    if (!auth.tenant)
+        ProxyHandler::sendError(exchange, requestId, error);
+    return auth.tenant;
+}
+
 } // namespace
 
 void ProxyHandler::handleMetrics(HttpExchange *exchange, const QByteArray &requestId)
@@ -172,12 +188,11 @@ void ProxyHandler::handleMetrics(HttpExchange *exchange, const QByteArray &reque
 void ProxyHandler::handleModels(HttpExchange *exchange, const QByteArray &requestId)
 {
     const auto config = m_context.config();
-    ApiError error;
-    const Authenticated auth = authenticate(exchange->request(), *config->directory, &error);
-    if (!auth.tenant)
-        return sendError(exchange, requestId, error);
+    const TenantConfig *tenant = tenantOrRefuse(exchange, requestId, *config->directory);
+    if (!tenant)
+        return;
     QJsonArray data;
-    for (const QString &model : config->directory->modelsFor(*auth.tenant)) {
+    for (const QString &model : config->directory->modelsFor(*tenant)) {
         data.append(QJsonObject{{QStringLiteral("id"), model},
                                 {QStringLiteral("object"), QStringLiteral("model")},
                                 {QStringLiteral("created"), 0},
@@ -185,6 +200,29 @@ void ProxyHandler::handleModels(HttpExchange *exchange, const QByteArray &reques
     }
     const QJsonObject body{{QStringLiteral("object"), QStringLiteral("list")},
                            {QStringLiteral("data"), data}};
+    exchange->respond(200, baseHeaders(requestId),
+                      QJsonDocument(body).toJson(QJsonDocument::Compact));
+}
+
+void ProxyHandler::handleUsage(HttpExchange *exchange, const QByteArray &requestId)
+{
+    const auto config = m_context.config();
+    const TenantConfig *tenant = tenantOrRefuse(exchange, requestId, *config->directory);
+    if (!tenant)
+        return;
+    // The key alone says whose figures these are: no parameter or header is read.
+    const BudgetSnapshot f = m_context.budgets().snapshot(tenant->id);
+    const auto orNull = [](const std::optional<double> &v) {
+        return v ? QJsonValue(*v) : QJsonValue(QJsonValue::Null);
+    };
+    const QJsonObject body{{QStringLiteral("tenant"), f.tenant},
+                           {QStringLiteral("period_start"), isoUtc(f.periodStartMs)},
+                           {QStringLiteral("budget_usd"), orNull(f.budgetUsd)},
+                           {QStringLiteral("spent_usd"), f.spentUsd},
+                           {QStringLiteral("remaining_usd"), orNull(f.remainingUsd())},
+                           {QStringLiteral("requests"), f.requests},
+                           {QStringLiteral("prompt_tokens"), f.promptTokens},
+                           {QStringLiteral("completion_tokens"), f.completionTokens}};
     exchange->respond(200, baseHeaders(requestId),
                       QJsonDocument(body).toJson(QJsonDocument::Compact));
 }
@@ -220,19 +258,32 @@ void ProxyHandler::handleProxy(HttpExchange *exchange, const QByteArray &request
 
     // Tokens/min reserved before the call: the prompt estimate plus, for chat, the completion
     // allowance sent to the first target (interface.md §4).
-    const qint64 estimate =
-        estimateTokens(body->promptChars) +
-        (endpoint == Endpoint::Chat ? (body->maxTokens >= 0 ? body->maxTokens : 1024) : 0);
+    const qint64 promptEstimate = estimateTokens(body->promptChars);
+    const qint64 completionAllowance =
+        endpoint == Endpoint::Chat ? (body->maxTokens >= 0 ? body->maxTokens : 1024) : 0;
+    const qint64 estimate = promptEstimate + completionAllowance;
     const LimitDecision limits = m_context.limiter().admit(auth.tenant->id, estimate);
     if (!limits.admitted()) {
         ApiError refusal = limitError(limits);
         refusal.extraHeaders.append(limits.headers);
         return reject(exchange, rejected, refusal);
     }
+    // Budget: the same estimate at the first target's price, held while the request runs.
+    std::optional<PriceConfig> price = directory.priceFor(resolution.chain.front().model);
+    if (!price)
+        price = directory.priceFor(resolution.requested);
+    const double costEstimate = price ? usageCost(promptEstimate, completionAllowance, *price) : 0;
+    if (const BudgetRefusal budget = m_context.budgets().admit(auth.tenant->id, costEstimate);
+        budget != BudgetRefusal::None) {
+        ApiError refusal = budgetError(budget);
+        refusal.extraHeaders.append(m_context.limiter().release(auth.tenant->id, estimate));
+        return reject(exchange, rejected, refusal);
+    }
 
     Admission admission;
     admission.requestId = requestId;
     admission.estimatedTokens = estimate;
+    admission.estimatedCostUsd = costEstimate;
     admission.limitHeaders = limits.headers;
     admission.tenantId = auth.tenant->id;
     admission.keyPrefix = auth.keyPrefix;
@@ -272,6 +323,17 @@ ApiError ProxyHandler::limitError(const LimitDecision &decision)
         break;
     }
     return ApiError::internal("no refusal");
+}
+
+ApiError ProxyHandler::budgetError(BudgetRefusal refusal)
+{
+    if (refusal == BudgetRefusal::Exhausted)
+        return ApiError::insufficientQuota();
+    // It fits once the requests in flight have settled.
+    return ApiError::rateLimited("tokens",
+                                 "This tenant's budget is held by requests in flight. Please try "
+                                 "again shortly.",
+                                 1000);
 }
 
 void ProxyHandler::reject(HttpExchange *exchange, UsageRecord record, const ApiError &error)

@@ -8,6 +8,7 @@
 
 namespace relay {
 
+enum class BudgetRefusal;
 class ConnectionCache;
 class HttpExchange;
 class ProxyCall;
@@ -42,8 +43,10 @@ public:
 private:
     void handleModels(HttpExchange *exchange, const QByteArray &requestId);
     void handleMetrics(HttpExchange *exchange, const QByteArray &requestId);
+    void handleUsage(HttpExchange *exchange, const QByteArray &requestId);
     void handleProxy(HttpExchange *exchange, const QByteArray &requestId, Endpoint endpoint);
     static ApiError limitError(const LimitDecision &decision);
+    static ApiError budgetError(BudgetRefusal refusal);
     // Answers a known tenant's request that the relay refuses, and meters it as rejected.
     void reject(HttpExchange *exchange, UsageRecord record, const ApiError &error);
 

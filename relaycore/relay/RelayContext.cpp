@@ -7,7 +7,7 @@
 namespace relay {
 
 RelayContext::RelayContext(Clock &clock, UsageWriter *writer)
-    : m_clock(clock), m_writer(writer), m_limiter(clock), m_circuits(clock)
+    : m_clock(clock), m_writer(writer), m_limiter(clock), m_budgets(clock), m_circuits(clock)
 {
     auto empty = std::make_shared<RuntimeConfig>();
     empty->directory = std::make_shared<DirectorySnapshot>();
@@ -23,6 +23,9 @@ void RelayContext::publish(DirectorySnapshotPtr directory)
     for (const TenantConfig &t : directory->tenants)
         m_limiter.configure(t.id, TenantLimits{t.rpm, t.tpm, t.concurrency});
     m_limiter.retain(directory->tenants.keys());
+    for (const TenantConfig &t : directory->tenants)
+        m_budgets.configure(t.id, TenantBudget{t.budgetUsd, t.softBudget, t.alertThresholds});
+    m_budgets.retain(directory->tenants.keys());
     const QHash<QString, QHash<QString, int>> reserved = directory->reservations();
     for (const UpstreamConfig &u : directory->upstreams) {
         // Only tenants that differ from the default (best-effort, weight 1, nothing reserved)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "budget/BudgetTracker.h"
 #include "limits/RateLimiter.h"
 #include "metrics/FlowMetrics.h"
 #include "tenants/DirectorySnapshot.h"
@@ -90,6 +91,7 @@ public:
     RateLimiter &limiter() { return m_limiter; }
     CircuitBoard &circuits() { return m_circuits; }
     RetryBudget &retryBudget() { return m_retryBudget; }
+    BudgetTracker &budgets() { return m_budgets; }
     MetricsRegistry &metrics() { return m_metrics; }
     // Bearer token that GET /metrics requires; empty = loopback clients only.
     QByteArray adminToken;
@@ -102,6 +104,7 @@ private:
     std::atomic<std::shared_ptr<const RuntimeConfig>> m_config;
     RelayCounters m_counters;
     RateLimiter m_limiter;
+    BudgetTracker m_budgets;
     MetricsRegistry m_metrics;
     CircuitBoard m_circuits;
     RetryBudget m_retryBudget;

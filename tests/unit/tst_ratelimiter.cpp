@@ -102,6 +102,23 @@ private Q_SLOTS:
         QVERIFY(m_limiter->admit(QStringLiteral("odd"), 0).admitted());
     }
 
+    void releaseUndoesAnAdmissionRefusedLater()
+    {
+        // A request refused for budget after passing the limits takes nothing from them.
+        m_limiter->configure(kTenant, limits(2, 1000, 1));
+        QVERIFY(m_limiter->admit(kTenant, 600).admitted());
+        const relay::HttpHeaders after = m_limiter->release(kTenant, 600);
+        QCOMPARE(relay::headerValue(after, "x-ratelimit-remaining-requests"), QByteArray("2"));
+        QCOMPARE(relay::headerValue(after, "x-ratelimit-remaining-tokens"), QByteArray("1000"));
+        // The concurrency place is free again, and so are both tokens of the rpm bucket.
+        QVERIFY(m_limiter->admit(kTenant, 600).admitted());
+        m_limiter->finish(kTenant, 600, 600);
+        const LimitDecision d = m_limiter->admit(kTenant, 0);
+        QVERIFY(d.admitted());
+        QCOMPARE(header(d, "x-ratelimit-remaining-requests"), QByteArray("0"));
+        QVERIFY(m_limiter->release(QStringLiteral("stranger"), 5).isEmpty());
+    }
+
     void tpmReservesTheEstimateWithTheExactWait()
     {
         m_limiter->configure(kTenant, limits(std::nullopt, 1000)); // 1000 tokens/min
