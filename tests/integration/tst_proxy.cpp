@@ -36,7 +36,9 @@ private Q_SLOTS:
                            QStringList{QStringLiteral("gpt-4o"), QStringLiteral("gpt-4o-mini")});
         EngineOptions options;
         options.server.maxBodyBytes = 64 * 1024;
-        options.server.headerTimeoutMs = 500;
+        // Short, for the 408 test; long enough that a loaded machine does not starve a
+        // pipelining client into one.
+        options.server.headerTimeoutMs = 2000;
         QVERIFY(h->start(options));
     }
 
