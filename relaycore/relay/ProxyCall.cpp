@@ -76,12 +76,10 @@ ProxyCall::ProxyCall(ProxyHandler &handler, HttpExchange *exchange, Admission ad
 
 ProxyCall::~ProxyCall()
 {
+    // complete() has run (the handler ends every call it owns first); the handler and its
+    // context may be gone by the time a deleteLater() lands, so nothing here touches them.
     dropUpstream();
     settleCircuit(CircuitOutcome::Abandoned);
-    if (m_retryCounted)
-        m_handler.context().retryBudget().endRetry();
-    if (m_budgetCounted)
-        m_handler.context().retryBudget().callEnded();
 }
 
 void ProxyCall::start()
@@ -566,6 +564,11 @@ void ProxyCall::complete(int status, qint64 promptTokens, qint64 completionToken
     m_retryAtMs = 0;
     dropUpstream();
     settleCircuit(CircuitOutcome::Abandoned);
+    RetryBudget &retryBudget = m_handler.context().retryBudget();
+    if (std::exchange(m_retryCounted, false))
+        retryBudget.endRetry();
+    if (std::exchange(m_budgetCounted, false))
+        retryBudget.callEnded();
     RelayContext &context = m_handler.context();
     UsageRecord r;
     r.tsMs = context.clock().wallMs();
