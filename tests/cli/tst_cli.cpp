@@ -58,6 +58,7 @@ private Q_SLOTS:
     void keyRotateRevokesTheOtherKeys();
     void upstreamsAndTheirSecretNeverShown();
     void anthropicUpstreamKind();
+    void failoverPinUnpinAndSlowMs();
     void routesAliasesPrices();
     void everyWriteIsAuditedAndBumpsTheVersion();
     void failedWritesLeaveNoTrace();
@@ -834,6 +835,56 @@ void TestCli::anthropicUpstreamKind()
     claude = jsonArray({"upstream", "list"}).at(0).toObject();
     QCOMPARE(claude.value("kind").toString(), QStringLiteral("openai"));
     QCOMPARE(cli({"upstream", "set", "claude", "--kind", "gemini"}).code, 2);
+}
+
+void TestCli::failoverPinUnpinAndSlowMs()
+{
+    QCOMPARE(cli({"upstream", "add", "openai", "--base-url", "https://api.openai.com/v1",
+                  "--slow-ms", "1500"})
+                 .code,
+             0);
+    QCOMPARE(cli({"upstream", "add", "backup", "--base-url", "https://api.deepseek.com/v1"}).code,
+             0);
+    QJsonArray list = jsonArray({"upstream", "list"});
+    QCOMPARE(list.at(0).toObject().value("slow_ms").toInt(), 1500);
+    QVERIFY(list.at(1).toObject().value("slow_ms").isNull());
+    // No relay has reported: the circuit state is unknown.
+    QCOMPARE(list.at(0).toObject().value("state").toString(), QStringLiteral("unknown"));
+    QCOMPARE(cli({"upstream", "set", "openai", "--slow-ms", "none"}).code, 0);
+    QVERIFY(jsonArray({"upstream", "list"}).at(0).toObject().value("slow_ms").isNull());
+
+    const qint64 version = configVersion();
+    QCOMPARE(cli({"failover", "pin", "backup"}).code, 0);
+    QVERIFY(configVersion() > version); // a running relay follows within 2 s
+    const Result missing = cli({"failover", "pin", "nope"});
+    QCOMPARE(missing.code, 1);
+    QVERIFY(missing.err.contains("no upstream 'nope'"));
+    // The pinned upstream cannot be removed from under the pin.
+    QCOMPARE(cli({"upstream", "remove", "backup"}).code, 1);
+    QCOMPARE(cli({"failover", "unpin"}).code, 0);
+    const Result twice = cli({"failover", "unpin"});
+    QCOMPARE(twice.code, 1);
+    QVERIFY(twice.err.contains("no upstream is pinned"));
+    QVERIFY(twice.out.isEmpty());
+
+    // Who switched, when, from what to what.
+    const QJsonArray audit = jsonArray({"audit"});
+    QStringList actions;
+    for (const QJsonValue &row : audit)
+        actions.append(row.toObject().value("action").toString());
+    QVERIFY(actions.contains("failover.pin"));
+    QVERIFY(actions.contains("failover.unpin"));
+    for (const QJsonValue &row : audit) {
+        const QJsonObject o = row.toObject();
+        if (o.value("action").toString() == "failover.pin") {
+            QCOMPARE(o.value("target").toString(), QStringLiteral("backup"));
+            QVERIFY(!o.value("actor").toString().isEmpty());
+            QVERIFY(o.value("details").toObject().value("before").isNull());
+            QCOMPARE(o.value("details").toObject().value("after").toString(),
+                     QStringLiteral("backup"));
+        }
+    }
+    QVERIFY(cli({"failover", "--help"}).out.contains("pin"));
 }
 
 void TestCli::routesAliasesPrices()
