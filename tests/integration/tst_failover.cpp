@@ -87,6 +87,26 @@ std::unique_ptr<ManualClock> realTimeManualClock()
     return std::make_unique<ManualClock>(QDateTime::currentMSecsSinceEpoch());
 }
 
+// Opens the primary's circuit through the one-target route "solo": two requests, each tried
+// three times, fail 5 times in a row.
+void tripSolo(Setup &s, ManualClock &clock)
+{
+    s.h.sim().pushFault({SimFault::Status, 500, -1, 0}, 5);
+    for (int i = 0; i < 2; ++i) {
+        TestHttpClient c(s.h.port());
+        c.send("POST", "/v1/chat/completions",
+               RelayHarness::chatBody(QStringLiteral("solo"), QStringLiteral("x")),
+               TestHttpClient::bearer(s.key));
+        // Retries wait on the (manual) clock: move it past each backoff.
+        while (!c.response().complete) {
+            QTest::qWait(100);
+            clock.advance(1'000);
+        }
+        QVERIFY(c.response().status == 502 || c.response().status == 200);
+    }
+    QTRY_COMPARE(s.h.engine().stats().circuits[0].state, CircuitState::Open);
+}
+
 } // namespace
 
 class TestFailover : public QObject
@@ -325,23 +345,9 @@ private Q_SLOTS:
     {
         auto clock = realTimeManualClock();
         Setup s(clock.get());
-        // A chain of one: two requests (each tried 3 times) trip it with 5+ failures.
         QVERIFY(s.h.admin().setRoute(QStringLiteral("solo"), {QStringLiteral("primary")}).ok);
         s.h.reload();
-        s.h.sim().pushFault({SimFault::Status, 500, -1, 0}, 5);
-        for (int i = 0; i < 2; ++i) {
-            TestHttpClient c(s.h.port());
-            c.send("POST", "/v1/chat/completions",
-                   RelayHarness::chatBody(QStringLiteral("solo"), QStringLiteral("x")),
-                   TestHttpClient::bearer(s.key));
-            // Retries wait on the (manual) clock: move it past each backoff.
-            while (!c.response().complete) {
-                QTest::qWait(100);
-                clock->advance(1'000);
-            }
-            QVERIFY(c.response().status == 502 || c.response().status == 200);
-        }
-        QTRY_COMPARE(s.h.engine().stats().circuits[0].state, CircuitState::Open);
+        tripSolo(s, *clock);
 
         // Every target open: a request 2 s before the end of the cooldown waits instead of
         // failing...
@@ -361,18 +367,7 @@ private Q_SLOTS:
         QCOMPARE(s.h.sim().stats().requests, before + 1);
 
         // Open again, and the wait runs past the tenant's queue deadline (5 s): 503.
-        s.h.sim().pushFault({SimFault::Status, 500, -1, 0}, 5);
-        for (int i = 0; i < 2; ++i) {
-            TestHttpClient c(s.h.port());
-            c.send("POST", "/v1/chat/completions",
-                   RelayHarness::chatBody(QStringLiteral("solo"), QStringLiteral("x")),
-                   TestHttpClient::bearer(s.key));
-            while (!c.response().complete) {
-                QTest::qWait(100);
-                clock->advance(1'000);
-            }
-        }
-        QTRY_COMPARE(s.h.engine().stats().circuits[0].state, CircuitState::Open);
+        tripSolo(s, *clock);
         TestHttpClient late(s.h.port());
         late.send("POST", "/v1/chat/completions",
                   RelayHarness::chatBody(QStringLiteral("solo"), QStringLiteral("x")),
