@@ -67,5 +67,6 @@ QList<CommandSpec> keyCommands();
 QList<CommandSpec> upstreamCommands();
 QList<CommandSpec> routingCommands(); // route, alias, price
 QList<CommandSpec> reportCommands();  // usage, audit
+QList<CommandSpec> budgetCommands();  // settings, alerts, report costs
 
 } // namespace relay::app

@@ -1,14 +1,22 @@
 #include "LatencyHistogram.h"
 
+#include <QtEndian>
+
 #include <algorithm>
+#include <cmath>
 
 namespace relay {
+
+size_t LatencyHistogram::bucketFor(qint64 ms)
+{
+    const auto it = std::lower_bound(kUpperBoundsMs.begin(), kUpperBoundsMs.end(), ms);
+    return size_t(it - kUpperBoundsMs.begin());
+}
 
 void LatencyHistogram::record(qint64 ms)
 {
     ms = qMax<qint64>(0, ms);
-    const auto it = std::lower_bound(kUpperBoundsMs.begin(), kUpperBoundsMs.end(), ms);
-    m_buckets[size_t(it - kUpperBoundsMs.begin())].fetch_add(1, std::memory_order_relaxed);
+    m_buckets[bucketFor(ms)].fetch_add(1, std::memory_order_relaxed);
     m_count.fetch_add(1, std::memory_order_relaxed);
     m_sumMs.fetch_add(ms, std::memory_order_relaxed);
 }
@@ -34,6 +42,42 @@ LatencyHistogram::Counts LatencyHistogram::Counts::operator-(const Counts &older
     return d;
 }
 
+LatencyHistogram::Counts &LatencyHistogram::Counts::operator+=(const Counts &other)
+{
+    for (size_t i = 0; i < kBuckets; ++i)
+        buckets[i] += other.buckets[i];
+    count += other.count;
+    sumMs += other.sumMs;
+    return *this;
+}
+
+void LatencyHistogram::Counts::add(qint64 ms)
+{
+    ms = qMax<qint64>(0, ms);
+    ++buckets[bucketFor(ms)];
+    ++count;
+    sumMs += ms;
+}
+
+QByteArray LatencyHistogram::Counts::toBlob() const
+{
+    QByteArray blob(qsizetype(kBuckets * 8), Qt::Uninitialized);
+    for (size_t i = 0; i < kBuckets; ++i)
+        qToLittleEndian<quint64>(buckets[i], blob.data() + i * 8);
+    return blob;
+}
+
+LatencyHistogram::Counts LatencyHistogram::Counts::fromBlob(const char *data, qsizetype size)
+{
+    Counts c;
+    const size_t n = qMin(kBuckets, size_t(qMax<qsizetype>(0, size)) / 8);
+    for (size_t i = 0; i < n; ++i) {
+        c.buckets[i] = qFromLittleEndian<quint64>(data + i * 8);
+        c.count += c.buckets[i];
+    }
+    return c;
+}
+
 double LatencyHistogram::Counts::percentileMs(double q) const
 {
     quint64 total = 0;
@@ -41,7 +85,9 @@ double LatencyHistogram::Counts::percentileMs(double q) const
         total += n;
     if (total == 0)
         return 0;
-    const double rank = q * double(total);
+    // Nearest rank (the smallest sample with at least q of them at or below it), placed inside
+    // its bucket by its position there: one sample of 30 ms is 30, not the bucket's middle.
+    const double rank = qMax(1.0, std::ceil(q * double(total)));
     double seen = 0;
     for (size_t i = 0; i < kBuckets; ++i) {
         if (buckets[i] == 0)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QByteArray>
 #include <QtGlobal>
 
 #include <array>
@@ -24,9 +25,22 @@ public:
         qint64 sumMs = 0;
 
         Counts operator-(const Counts &older) const;
-        // The q-quantile (0..1) in ms, interpolated inside its bucket; 0 when empty.
+        // Histograms merge by adding their counts (hourly rollups into a period's figures).
+        Counts &operator+=(const Counts &other);
+        // Counts one duration, without the atomics (a single thread's own copy).
+        void add(qint64 ms);
+        // The bucket counts as stored with usage rollups: kBuckets little-endian 64-bit
+        // integers. fromBlob reads what it can of a shorter or longer blob (count and sumMs
+        // are not stored: count is rebuilt from the buckets, sumMs stays 0).
+        QByteArray toBlob() const;
+        static Counts fromBlob(const char *data, qsizetype size);
+        // The q-quantile (0..1) in ms: the nearest rank, interpolated inside its bucket; 0 when
+        // empty.
         double percentileMs(double q) const;
     };
+
+    // The bucket that counts a duration of `ms`.
+    static size_t bucketFor(qint64 ms);
 
     void record(qint64 ms);
     Counts counts() const;
