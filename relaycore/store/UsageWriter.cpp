@@ -28,6 +28,7 @@ constexpr qint64 kDayMs = 86'400'000;
 const char kExpireSql[] =
     "DELETE FROM usage WHERE id IN (SELECT id FROM usage WHERE ts < ?1 LIMIT ?2)";
 const char kRetentionSql[] = "SELECT value FROM settings WHERE key = 'usage_retention_days'";
+const char kNewestSql[] = "SELECT MAX(ts) FROM usage";
 const char kLastUsedSql[] = "UPDATE api_keys SET last_used = ?1 WHERE prefix = ?2 AND (last_used "
                             "IS NULL OR last_used < ?1)";
 
@@ -124,6 +125,18 @@ qint64 UsageWriter::retentionPasses() const
 {
     std::lock_guard lock(m_mutex);
     return m_retentionPasses;
+}
+
+std::optional<qint64> UsageWriter::retentionCutoff(sqlite3 *handle, qint64 nowMs)
+{
+    sqlite3_stmt *newest = nullptr;
+    std::optional<qint64> cutoff;
+    if (sqlite3_prepare_v2(handle, kNewestSql, -1, &newest, nullptr) == SQLITE_OK &&
+        sqlite3_step(newest) == SQLITE_ROW && sqlite3_column_type(newest, 0) != SQLITE_NULL)
+        cutoff =
+            qMin(nowMs, sqlite3_column_int64(newest, 0)) - qint64(retentionDays(handle)) * kDayMs;
+    sqlite3_finalize(newest);
+    return cutoff;
 }
 
 int UsageWriter::retentionDays(sqlite3 *handle)
@@ -245,8 +258,12 @@ void UsageWriter::run()
         }
         const qint64 now = m_clock.wallMs();
         if (!expireBefore && now >= nextRetentionMs) {
-            expireBefore = now - qint64(retentionDays(handle)) * kDayMs;
+            expireBefore = retentionCutoff(handle, now);
             nextRetentionMs = now + kRetentionIntervalMs;
+            if (!expireBefore) { // no usage rows at all
+                std::lock_guard lock(m_mutex);
+                ++m_retentionPasses;
+            }
         }
         if (expireBefore && expireSome(handle, expire, *expireBefore))
             expireBefore.reset();

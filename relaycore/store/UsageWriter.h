@@ -7,6 +7,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 struct sqlite3;
@@ -21,8 +22,9 @@ namespace relay {
 // adds its hourly rollups (usage_hourly) in the same transaction.
 //
 // Retention: at start and then hourly (by `clock`'s wall time) it deletes the raw usage rows
-// older than the usage_retention_days setting (default 90), a few thousand at a time between
-// batches so that writing never waits long. Rollups are never deleted.
+// older than the usage_retention_days setting (default 90; counted back from the newest row
+// when that is older than the clock), a few thousand at a time between batches so that writing
+// never waits long. Rollups are never deleted.
 class UsageWriter : public QThread
 {
     Q_OBJECT
@@ -63,6 +65,10 @@ private:
                            sqlite3_stmt *rollup, const std::vector<UsageRecord> &batch);
     // One slice of a retention pass; true when the pass is complete.
     bool expireSome(sqlite3 *handle, sqlite3_stmt *expire, qint64 cutoffMs);
+    // Rows before this are expired: the retention period back from now, or from the newest row
+    // if that is older (a clock set wrong, or far ahead of the rows, never empties the table).
+    // nullopt when there are no rows.
+    static std::optional<qint64> retentionCutoff(sqlite3 *handle, qint64 nowMs);
     static int retentionDays(sqlite3 *handle);
 
     const QString m_dbPath;

@@ -99,6 +99,7 @@ private Q_SLOTS:
     void reportEqualsTheSumOfRawRows();
     void retentionDeletesOldRawRowsOnly();
     void retentionSettingIsRead();
+    void retentionCountsFromTheNewestRow();
     void shippedPricesSeedANewDatabaseOnce();
     void migrationToVersion3KeepsPricesAndRollsUpOldUsage();
 
@@ -301,14 +302,15 @@ void TestUsageStore::retentionDeletesOldRawRowsOnly()
     relay::AdminService admin(m_db->db(), *m_clock, QStringLiteral("test"));
     QVERIFY(admin.setSetting(QStringLiteral("usage_retention_days"), QStringLiteral("30")).ok);
     const qint64 now = m_clock->wallMs();
-    // 5,000 rows 40 days old (several deletion slices) and 100 rows 29 days old, written by a
-    // writer whose clock is 39 days back, so that none is old for it yet.
+    // 5,000 rows 40 days old (several deletion slices), 100 rows 29 days old and one from now,
+    // written by a writer whose clock is 39 days back, so that none is old for it yet.
     std::vector<relay::UsageRecord> rows = traffic(now - 40 * kDay, 2, 5000);
     const std::vector<relay::UsageRecord> young = traffic(now - 29 * kDay, 1, 100);
     rows.insert(rows.end(), young.begin(), young.end());
+    rows.push_back(relay::test::servedRow(now, QStringLiteral("acme"), 200, 1, 1, 0.5, 9));
     relay::ManualClock past(now - 39 * kDay);
     QVERIFY(relay::test::writeUsage(m_dir->path(), rows, past));
-    QCOMPARE(count(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM usage")), qint64(5100));
+    QCOMPARE(count(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM usage")), qint64(5101));
     const QString allRollups =
         QStringLiteral("SELECT * FROM usage_hourly ORDER BY hour, tenant_id, model, upstream");
     const QStringList rollups = tableRows(m_db->db(), allRollups);
@@ -321,22 +323,23 @@ void TestUsageStore::retentionDeletesOldRawRowsOnly()
     QVERIFY2(writer.startWriter(&error), qPrintable(error));
     QTRY_COMPARE(writer.retentionPasses(), qint64(1));
     QCOMPARE(writer.rowsExpired(), qint64(5000));
-    QCOMPARE(count(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM usage")), qint64(100));
+    QCOMPARE(count(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM usage")), qint64(101));
     QCOMPARE(count(m_db->db(), QStringLiteral("SELECT MIN(ts) FROM usage")) >= now - 30 * kDay,
              true);
     QCOMPARE(tableRows(m_db->db(), allRollups), rollups);
 
     // It keeps writing meanwhile; the next pass comes an hour later by its clock.
-    writer.record(relay::test::servedRow(now, QStringLiteral("acme"), 200, 1, 1, 0.5, 9));
+    const qint64 later = now + 2 * kDay + kHour;
+    writer.record(relay::test::servedRow(later, QStringLiteral("acme"), 200, 1, 1, 0.5, 9));
     writer.flush();
     m_clock->advance(30 * 60'000);
     QTest::qWait(100);
     QCOMPARE(writer.retentionPasses(), qint64(1));
     // Two days on, the 29-day-old rows are over 30 days old: the hourly pass takes them.
-    m_clock->advance(2 * kDay);
+    m_clock->advance(later - m_clock->wallMs());
     QTRY_COMPARE(writer.retentionPasses(), qint64(2));
     QCOMPARE(writer.rowsExpired(), qint64(5100));
-    QCOMPARE(count(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM usage")), qint64(1));
+    QCOMPARE(count(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM usage")), qint64(2));
     writer.stopWriter();
 
     // Reports and budgets read rollups: unchanged but for the new row.
@@ -354,6 +357,25 @@ void TestUsageStore::retentionDeletesOldRawRowsOnly()
              qint64(rollups.size()) + 1);
 }
 
+void TestUsageStore::retentionCountsFromTheNewestRow()
+{
+    // A clock far ahead of the rows (set wrong, or a relay idle for months) empties nothing:
+    // the period counts back from the newest row.
+    const qint64 now = m_clock->wallMs();
+    relay::ManualClock past(now - 200 * kDay);
+    QVERIFY(relay::test::writeUsage(
+        m_dir->path(),
+        {relay::test::servedRow(now - 200 * kDay, "acme", 200, 1, 1, 0.1, 5),
+         relay::test::servedRow(now - 150 * kDay, "acme", 200, 1, 1, 0.1, 5)},
+        past));
+    relay::UsageWriter writer(m_dir->path(), 10, *m_clock);
+    QString error;
+    QVERIFY(writer.startWriter(&error));
+    QTRY_COMPARE(writer.retentionPasses(), qint64(1));
+    QCOMPARE(writer.rowsExpired(), qint64(0));
+    QCOMPARE(count(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM usage")), qint64(2));
+}
+
 void TestUsageStore::retentionSettingIsRead()
 {
     // Default 90 days: a row 60 days old stays, one 100 days old goes.
@@ -362,7 +384,8 @@ void TestUsageStore::retentionSettingIsRead()
     QVERIFY(relay::test::writeUsage(
         m_dir->path(),
         {relay::test::servedRow(now - 100 * kDay, "acme", 200, 1, 1, 0.1, 5),
-         relay::test::servedRow(now - 60 * kDay, "acme", 200, 1, 1, 0.1, 5)},
+         relay::test::servedRow(now - 60 * kDay, "acme", 200, 1, 1, 0.1, 5),
+         relay::test::servedRow(now, "acme", 200, 1, 1, 0.1, 5)},
         past));
     {
         relay::UsageWriter writer(m_dir->path(), 10, *m_clock);
@@ -371,7 +394,7 @@ void TestUsageStore::retentionSettingIsRead()
         QTRY_COMPARE(writer.retentionPasses(), qint64(1));
         QCOMPARE(writer.rowsExpired(), qint64(1));
     }
-    QCOMPARE(count(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM usage")), qint64(1));
+    QCOMPARE(count(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM usage")), qint64(2));
     relay::AdminService admin(m_db->db(), *m_clock, QStringLiteral("test"));
     QVERIFY(admin.setSetting(QStringLiteral("usage_retention_days"), QStringLiteral("7")).ok);
     relay::UsageWriter writer(m_dir->path(), 10, *m_clock);
@@ -379,9 +402,9 @@ void TestUsageStore::retentionSettingIsRead()
     QVERIFY(writer.startWriter(&error));
     QTRY_COMPARE(writer.retentionPasses(), qint64(1));
     QCOMPARE(writer.rowsExpired(), qint64(1));
-    QCOMPARE(count(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM usage")), qint64(0));
+    QCOMPARE(count(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM usage")), qint64(1));
     QCOMPARE(count(m_db->db(), QStringLiteral("SELECT SUM(requests) FROM usage_hourly")),
-             qint64(2));
+             qint64(3));
 }
 
 void TestUsageStore::shippedPricesSeedANewDatabaseOnce()
