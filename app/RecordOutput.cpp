@@ -309,6 +309,21 @@ QStringList toCells(const AlertRecord &a)
             a.delivery};
 }
 
+namespace {
+
+// "+0.012000", "-0.500000", "0.000000" (no sign for what rounds to zero), "-" when absent.
+QString signedMoney(std::optional<double> usd)
+{
+    if (!usd)
+        return QStringLiteral("-");
+    const QString text = textMoney(qAbs(*usd));
+    if (text == textMoney(0.0))
+        return text;
+    return (*usd > 0 ? QLatin1Char('+') : QLatin1Char('-')) + text;
+}
+
+} // namespace
+
 QJsonObject toJson(const CostReportRow &r)
 {
     const auto money = [](std::optional<double> usd) {
@@ -336,7 +351,6 @@ QStringList header(std::type_identity<CostReportRow>)
 
 QStringList toCells(const CostReportRow &r)
 {
-    const std::optional<double> delta = r.deltaUsd();
     return {r.tenant.isEmpty() ? QStringLiteral("-") : r.tenant,
             r.model.isEmpty() ? QStringLiteral("-") : r.model,
             count(r.requests),
@@ -344,8 +358,7 @@ QStringList toCells(const CostReportRow &r)
             count(r.completionTokens),
             textMoney(r.costUsd),
             r.altCostUsd ? textMoney(r.altCostUsd) : QStringLiteral("unpriced"),
-            delta ? (*delta > 0 ? QStringLiteral("+") : QString()) + textMoney(delta)
-                  : QStringLiteral("-")};
+            signedMoney(r.deltaUsd())};
 }
 
 } // namespace relay::app::RecordOutput
