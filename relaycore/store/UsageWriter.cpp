@@ -210,7 +210,10 @@ void UsageWriter::run()
     std::vector<UsageRecord> batch;
     int failures = 0;
     qint64 nextRetentionMs = m_clock.wallMs(); // a pass right at start
-    std::optional<qint64> expireBefore;        // the cutoff of the pass under way
+    // The cutoff of the retention pass under way. (Not a std::optional: GCC's -O2
+    // maybe-uninitialized warning misfires on it here.)
+    bool expiring = false;
+    qint64 expireBefore = 0;
     for (;;) {
         bool stopping;
         quint64 taken;
@@ -257,16 +260,18 @@ void UsageWriter::run()
             continue;
         }
         const qint64 now = m_clock.wallMs();
-        if (!expireBefore && now >= nextRetentionMs) {
-            expireBefore = retentionCutoff(handle, now);
+        if (!expiring && now >= nextRetentionMs) {
+            const std::optional<qint64> cutoff = retentionCutoff(handle, now);
             nextRetentionMs = now + kRetentionIntervalMs;
-            if (!expireBefore) { // no usage rows at all
+            expiring = cutoff.has_value();
+            expireBefore = cutoff.value_or(0);
+            if (!expiring) { // no usage rows at all
                 std::lock_guard lock(m_mutex);
                 ++m_retentionPasses;
             }
         }
-        if (expireBefore && expireSome(handle, expire, *expireBefore))
-            expireBefore.reset();
+        if (expiring && expireSome(handle, expire, expireBefore))
+            expiring = false;
     }
     {
         std::lock_guard lock(m_mutex);
