@@ -7,7 +7,7 @@
 
 namespace relay {
 
-size_t LatencyHistogram::bucketFor(qint64 ms)
+size_t LatencyHistogram::bucketOf(qint64 ms)
 {
     const auto it = std::lower_bound(kUpperBoundsMs.begin(), kUpperBoundsMs.end(), ms);
     return size_t(it - kUpperBoundsMs.begin());
@@ -16,9 +16,26 @@ size_t LatencyHistogram::bucketFor(qint64 ms)
 void LatencyHistogram::record(qint64 ms)
 {
     ms = qMax<qint64>(0, ms);
-    m_buckets[bucketFor(ms)].fetch_add(1, std::memory_order_relaxed);
+    m_buckets[bucketOf(ms)].fetch_add(1, std::memory_order_relaxed);
     m_count.fetch_add(1, std::memory_order_relaxed);
     m_sumMs.fetch_add(ms, std::memory_order_relaxed);
+}
+
+void LatencyHistogram::Counts::add(qint64 ms)
+{
+    ms = qMax<qint64>(0, ms);
+    ++buckets[bucketOf(ms)];
+    ++count;
+    sumMs += ms;
+}
+
+LatencyHistogram::Counts &LatencyHistogram::Counts::operator+=(const Counts &other)
+{
+    for (size_t i = 0; i < kBuckets; ++i)
+        buckets[i] += other.buckets[i];
+    count += other.count;
+    sumMs += other.sumMs;
+    return *this;
 }
 
 LatencyHistogram::Counts LatencyHistogram::counts() const
@@ -42,21 +59,29 @@ LatencyHistogram::Counts LatencyHistogram::Counts::operator-(const Counts &older
     return d;
 }
 
-LatencyHistogram::Counts &LatencyHistogram::Counts::operator+=(const Counts &other)
+double LatencyHistogram::Counts::percentileMs(double q) const
 {
-    for (size_t i = 0; i < kBuckets; ++i)
-        buckets[i] += other.buckets[i];
-    count += other.count;
-    sumMs += other.sumMs;
-    return *this;
-}
-
-void LatencyHistogram::Counts::add(qint64 ms)
-{
-    ms = qMax<qint64>(0, ms);
-    ++buckets[bucketFor(ms)];
-    ++count;
-    sumMs += ms;
+    quint64 total = 0;
+    for (quint64 n : buckets)
+        total += n;
+    if (total == 0)
+        return 0;
+    // The nearest rank (the smallest sample with at least q of them at or below it), placed
+    // inside its bucket by its position there: one sample of 30 ms is 30, not the bucket's middle.
+    const double rank = qMax(1.0, std::ceil(q * double(total)));
+    double seen = 0;
+    for (size_t i = 0; i < kBuckets; ++i) {
+        if (buckets[i] == 0)
+            continue;
+        const double lower = i == 0 ? 0.0 : double(kUpperBoundsMs[i - 1]);
+        const double upper = i < kUpperBoundsMs.size() ? double(kUpperBoundsMs[i]) : lower * 2;
+        if (seen + double(buckets[i]) >= rank) {
+            const double within = (rank - seen) / double(buckets[i]);
+            return lower + (upper - lower) * qBound(0.0, within, 1.0);
+        }
+        seen += double(buckets[i]);
+    }
+    return double(kUpperBoundsMs.back());
 }
 
 QByteArray LatencyHistogram::Counts::toBlob() const
@@ -76,31 +101,6 @@ LatencyHistogram::Counts LatencyHistogram::Counts::fromBlob(const char *data, qs
         c.count += c.buckets[i];
     }
     return c;
-}
-
-double LatencyHistogram::Counts::percentileMs(double q) const
-{
-    quint64 total = 0;
-    for (quint64 n : buckets)
-        total += n;
-    if (total == 0)
-        return 0;
-    // Nearest rank (the smallest sample with at least q of them at or below it), placed inside
-    // its bucket by its position there: one sample of 30 ms is 30, not the bucket's middle.
-    const double rank = qMax(1.0, std::ceil(q * double(total)));
-    double seen = 0;
-    for (size_t i = 0; i < kBuckets; ++i) {
-        if (buckets[i] == 0)
-            continue;
-        const double lower = i == 0 ? 0.0 : double(kUpperBoundsMs[i - 1]);
-        const double upper = i < kUpperBoundsMs.size() ? double(kUpperBoundsMs[i]) : lower * 2;
-        if (seen + double(buckets[i]) >= rank) {
-            const double within = (rank - seen) / double(buckets[i]);
-            return lower + (upper - lower) * qBound(0.0, within, 1.0);
-        }
-        seen += double(buckets[i]);
-    }
-    return double(kUpperBoundsMs.back());
 }
 
 } // namespace relay

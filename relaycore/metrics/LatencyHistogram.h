@@ -25,23 +25,21 @@ public:
         qint64 sumMs = 0;
 
         Counts operator-(const Counts &older) const;
-        // Histograms merge by adding their counts (hourly rollups into a period's figures).
         Counts &operator+=(const Counts &other);
-        // Counts one duration, without the atomics (a single thread's own copy).
+        // Counts one duration (for a histogram kept under a lock).
         void add(qint64 ms);
+        // The q-quantile (0..1) in ms, interpolated inside its bucket; 0 when empty.
+        double percentileMs(double q) const;
+
         // The bucket counts as stored with usage rollups: kBuckets little-endian 64-bit
-        // integers. fromBlob reads what it can of a shorter or longer blob (count and sumMs
-        // are not stored: count is rebuilt from the buckets, sumMs stays 0).
+        // integers. fromBlob reads what it can of a shorter or longer blob (count is rebuilt
+        // from the buckets; sumMs is not stored and stays 0).
         QByteArray toBlob() const;
         static Counts fromBlob(const char *data, qsizetype size);
-        // The q-quantile (0..1) in ms: the nearest rank, interpolated inside its bucket; 0 when
-        // empty.
-        double percentileMs(double q) const;
     };
 
-    // The bucket that counts a duration of `ms`.
-    static size_t bucketFor(qint64 ms);
-
+    // The bucket a duration falls in.
+    static size_t bucketOf(qint64 ms);
     void record(qint64 ms);
     Counts counts() const;
 

@@ -169,7 +169,7 @@ void TestUsageStore::histogramsMergeAndRoundTrip()
     relay::LatencyHistogram::Counts sum = a;
     sum += b;
     QCOMPARE(sum.count, quint64(10));
-    QCOMPARE(sum.buckets[relay::LatencyHistogram::bucketFor(7)], quint64(3)); // 7, 7, 8 in 5-10
+    QCOMPARE(sum.buckets[relay::LatencyHistogram::bucketOf(7)], quint64(3)); // 7, 7, 8 in 5-10
     QCOMPARE(sum.buckets[relay::LatencyHistogram::kBuckets - 1], quint64(1)); // over 120 s
 
     // The same merge in SQL, as the writer's upsert does it.
@@ -282,7 +282,7 @@ void TestUsageStore::reportEqualsTheSumOfRawRows()
         for (const auto &[p, value] : {std::pair{50, row.p50Ms}, std::pair{95, row.p95Ms}}) {
             QVERIFY(value.has_value());
             const qint64 exact = latencies.at((latencies.size() * p + 99) / 100 - 1);
-            const size_t bucket = relay::LatencyHistogram::bucketFor(exact);
+            const size_t bucket = relay::LatencyHistogram::bucketOf(exact);
             const qint64 lower =
                 bucket == 0 ? 0 : relay::LatencyHistogram::kUpperBoundsMs[bucket - 1];
             const qint64 upper = relay::LatencyHistogram::kUpperBoundsMs[bucket];
