@@ -3,9 +3,12 @@
 #include "billing/Cost.h"
 #include "metrics/LatencyHistogram.h"
 #include "store/SqlExec.h"
+#include "store/UsageRollup.h"
 
 #include <QDateTime>
 #include <QTimeZone>
+
+#include <sqlite3.h>
 
 #include <map>
 
@@ -25,41 +28,61 @@ std::optional<qint64> roundedPercentile(const LatencyHistogram::Counts &latency,
     return qRound64(latency.percentileMs(q));
 }
 
-// Adds up the rollups per tenant; the percentiles come from the merged histograms.
+// Adds up the rollups per tenant; the percentiles come from the merged histograms. Read through
+// the sqlite3 handle: a month is tens of thousands of rollups, and QSqlQuery's variants per
+// value would cost more than the sums.
 bool addCounts(QSqlDatabase &db, qint64 sinceMs, const QString &tenant,
                std::map<QString, UsageReportRow> *rows, QString *error)
 {
-    const QString filter = tenant.isEmpty() ? QString() : QStringLiteral(" AND tenant_id = ?");
-    QVariantList values{sinceMs};
-    if (!tenant.isEmpty())
-        values.append(tenant);
-
-    QSqlQuery q(db);
-    if (!sql::run(q,
-                  QStringLiteral("SELECT tenant_id, requests, rejected, prompt_tokens, "
-                                 "completion_tokens, cost_usd, errors, latency_hist "
-                                 "FROM usage_hourly WHERE hour >= ?%1")
-                      .arg(filter),
-                  values, error))
+    sqlite3 *handle = UsageRollup::handleOf(db);
+    const QByteArray sql =
+        QByteArrayLiteral("SELECT tenant_id, requests, rejected, prompt_tokens, "
+                          "completion_tokens, cost_usd, errors, latency_hist "
+                          "FROM usage_hourly WHERE hour >= ?1") +
+        (tenant.isEmpty() ? QByteArray() : QByteArrayLiteral(" AND tenant_id = ?2"));
+    sqlite3_stmt *q = nullptr;
+    if (sqlite3_prepare_v2(handle, sql.constData(), int(sql.size()), &q, nullptr) != SQLITE_OK) {
+        *error = QString::fromUtf8(sqlite3_errmsg(handle));
         return false;
-    std::map<QString, LatencyHistogram::Counts> latency;
-    while (q.next()) {
-        const QString id = q.value(0).toString();
-        UsageReportRow &row = (*rows)[id];
-        row.requests += q.value(1).toLongLong();
-        row.rejected += q.value(2).toLongLong();
-        row.promptTokens += q.value(3).toLongLong();
-        row.completionTokens += q.value(4).toLongLong();
-        row.costUsd += q.value(5).toDouble();
-        row.errors += q.value(6).toLongLong();
-        const QByteArray blob = q.value(7).toByteArray();
-        if (!blob.isEmpty())
-            latency[id] += LatencyHistogram::Counts::fromBlob(blob.constData(), blob.size());
     }
-    for (const auto &[id, counts] : latency) {
-        UsageReportRow &row = (*rows)[id];
-        row.p50Ms = roundedPercentile(counts, 0.50);
-        row.p95Ms = roundedPercentile(counts, 0.95);
+    sqlite3_bind_int64(q, 1, sinceMs);
+    const QByteArray tenantUtf8 = tenant.toUtf8();
+    if (!tenant.isEmpty())
+        sqlite3_bind_text(q, 2, tenantUtf8.constData(), int(tenantUtf8.size()), SQLITE_STATIC);
+    // Rollups come grouped by hour, not tenant: remember the last tenant's entry.
+    QByteArray lastId;
+    UsageReportRow *row = nullptr;
+    LatencyHistogram::Counts *latency = nullptr;
+    std::map<QString, LatencyHistogram::Counts> latencies;
+    int step;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *id = reinterpret_cast<const char *>(sqlite3_column_text(q, 0));
+        const int idSize = sqlite3_column_bytes(q, 0);
+        if (!row || lastId != QByteArrayView(id, idSize)) {
+            lastId = QByteArray(id, idSize);
+            const QString key = QString::fromUtf8(lastId);
+            row = &(*rows)[key];
+            latency = &latencies[key];
+        }
+        row->requests += sqlite3_column_int64(q, 1);
+        row->rejected += sqlite3_column_int64(q, 2);
+        row->promptTokens += sqlite3_column_int64(q, 3);
+        row->completionTokens += sqlite3_column_int64(q, 4);
+        row->costUsd += sqlite3_column_double(q, 5);
+        row->errors += sqlite3_column_int64(q, 6);
+        if (sqlite3_column_type(q, 7) == SQLITE_BLOB)
+            *latency += LatencyHistogram::Counts::fromBlob(
+                static_cast<const char *>(sqlite3_column_blob(q, 7)), sqlite3_column_bytes(q, 7));
+    }
+    if (step != SQLITE_DONE)
+        *error = QString::fromUtf8(sqlite3_errmsg(handle));
+    sqlite3_finalize(q);
+    if (step != SQLITE_DONE)
+        return false;
+    for (const auto &[id, counts] : latencies) {
+        UsageReportRow &r = (*rows)[id];
+        r.p50Ms = roundedPercentile(counts, 0.50);
+        r.p95Ms = roundedPercentile(counts, 0.95);
     }
     return true;
 }
