@@ -28,6 +28,11 @@ const QList<Group> &groups()
         {QStringLiteral("price"), QStringLiteral("model prices, for costs and budgets")},
         {QStringLiteral("usage"), QStringLiteral("requests, tokens and cost per tenant")},
         {QStringLiteral("audit"), QStringLiteral("who changed what, when")},
+        {QStringLiteral("alerts"), QStringLiteral("budget alerts: list and acknowledge")},
+        {QStringLiteral("report"),
+         QStringLiteral("what the traffic cost, and would cost under other prices")},
+        {QStringLiteral("settings"),
+         QStringLiteral("relay-wide settings: alert webhook, usage retention")},
     };
     return list;
 }
@@ -35,7 +40,8 @@ const QList<Group> &groups()
 QList<CommandSpec> commandsOf(const QString &group)
 {
     const QList<CommandSpec> all = tenantCommands() + keyCommands() + upstreamCommands() +
-                                   routingCommands() + reportCommands() + failoverCommands();
+                                   routingCommands() + reportCommands() + failoverCommands() +
+                                   budgetCommands();
     QList<CommandSpec> out;
     for (const CommandSpec &spec : all)
         if (spec.group == group)
@@ -86,8 +92,18 @@ int run(const QString &dbPath, const QStringList &words, CliOutput &out)
 
     const CommandSpec *spec = nullptr;
     QStringList rest;
-    if (specs.size() == 1 && specs.first().name.isEmpty()) {
-        spec = &specs.first();
+    // A group may be a command itself (usage, alerts) and also have named commands (alerts ack):
+    // the second word picks a named one, else the group's own command runs.
+    const CommandSpec *own = nullptr;
+    const CommandSpec *named = nullptr;
+    for (const CommandSpec &s : specs) {
+        if (s.name.isEmpty())
+            own = &s;
+        else if (s.name == words.value(1))
+            named = &s;
+    }
+    if (own && !named) {
+        spec = own;
         rest = words.mid(1);
     } else {
         const QString name = words.value(1);

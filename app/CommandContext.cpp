@@ -4,6 +4,17 @@
 
 namespace relay::app {
 
+namespace {
+
+double finiteNumber(const QString &text, bool *ok)
+{
+    const double number = text.toDouble(ok);
+    *ok = *ok && std::isfinite(number);
+    return number;
+}
+
+} // namespace
+
 std::optional<bool> CommandContext::enabled() const
 {
     if (flag(QStringLiteral("--enable")))
@@ -49,12 +60,69 @@ bool CommandContext::limitValue(const QString &option, std::optional<LimitValue>
 
 bool CommandContext::doubleValue(const QString &option, std::optional<double> *value)
 {
-    return numberValue(option, value, QStringLiteral("a number"),
-                       [](const QString &text, bool *ok) {
-                           const double number = text.toDouble(ok);
-                           *ok = *ok && std::isfinite(number);
-                           return number;
-                       });
+    return numberValue(option, value, QStringLiteral("a number"), finiteNumber);
+}
+
+bool CommandContext::budgetValue(const QString &option, std::optional<BudgetValue> *value)
+{
+    if (m_args.value(option) == QLatin1String("none")) {
+        *value = BudgetValue();
+        return true;
+    }
+    std::optional<double> number;
+    if (!numberValue(option, &number, QStringLiteral("an amount in USD or none"), finiteNumber))
+        return false;
+    if (number)
+        *value = BudgetValue(*number);
+    return true;
+}
+
+bool CommandContext::thresholdsValue(const QString &option, std::optional<AlertThresholds> *value)
+{
+    const std::optional<QString> text = m_args.value(option);
+    if (!text)
+        return true;
+    if (*text == QLatin1String("default")) {
+        *value = AlertThresholds();
+        return true;
+    }
+    QList<int> percents;
+    if (*text != QLatin1String("none")) {
+        for (const QString &part : text->split(QLatin1Char(','))) {
+            bool ok = false;
+            percents.append(part.trimmed().toInt(&ok));
+            if (!ok) {
+                usageError(QStringLiteral("%1 needs whole percents such as 50,80,100, or none "
+                                          "or default, not '%2'")
+                               .arg(option, *text));
+                return false;
+            }
+        }
+    }
+    *value = AlertThresholds(percents);
+    return true;
+}
+
+bool CommandContext::dateValue(const QString &option, std::optional<QDate> *value)
+{
+    const std::optional<QString> text = m_args.value(option);
+    if (!text)
+        return true;
+    const QDate day = QDate::fromString(*text, QStringLiteral("yyyy-MM-dd"));
+    if (!day.isValid()) {
+        usageError(QStringLiteral("%1 needs a date as YYYY-MM-DD, not '%2'").arg(option, *text));
+        return false;
+    }
+    *value = day;
+    return true;
+}
+
+std::optional<QString> CommandContext::textOrNone(const QString &option) const
+{
+    const std::optional<QString> text = m_args.value(option);
+    if (text && text->trimmed() == QLatin1String("none"))
+        return QString();
+    return text;
 }
 
 int CommandContext::usageError(const QString &message)

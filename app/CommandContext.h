@@ -4,6 +4,8 @@
 #include "CliOutput.h"
 #include "store/AdminService.h"
 
+#include <QDate>
+
 namespace relay::app {
 
 // What a command handler works with: its parsed words, the admin service on the opened
@@ -31,6 +33,14 @@ public:
     // A number that "none" removes (--rpm N|none): none gives an empty LimitValue.
     bool limitValue(const QString &option, std::optional<LimitValue> *value);
     bool doubleValue(const QString &option, std::optional<double> *value);
+    // A USD amount that "none" removes (--budget USD|none).
+    bool budgetValue(const QString &option, std::optional<BudgetValue> *value);
+    // Whole percents, comma-separated; "none" = an empty list, "default" = nullopt (--alerts).
+    bool thresholdsValue(const QString &option, std::optional<AlertThresholds> *value);
+    // A day as YYYY-MM-DD (--since).
+    bool dateValue(const QString &option, std::optional<QDate> *value);
+    // Text that "none" empties (--webhook URL|none).
+    std::optional<QString> textOrNone(const QString &option) const;
 
     // A usage error for this command: message and hint on stderr; returns kExitUsage.
     int usageError(const QString &message);

@@ -248,4 +248,118 @@ QStringList toCells(const AuditRecord &r)
             QString::fromUtf8(QJsonDocument(r.details).toJson(QJsonDocument::Compact))};
 }
 
+// ---- settings, alerts, cost comparison ----
+
+QJsonObject toJson(const SettingRecord &s)
+{
+    const QString value = s.effectiveValue();
+    bool isNumber = false;
+    const qint64 number = value.toLongLong(&isNumber);
+    return QJsonObject{{QStringLiteral("key"), s.key},
+                       {QStringLiteral("value"), value.isNull() ? QJsonValue()
+                                                 : isNumber     ? QJsonValue(number)
+                                                                : QJsonValue(value)}};
+}
+
+QStringList header(std::type_identity<SettingRecord>)
+{
+    return capitals({QStringLiteral("key"), QStringLiteral("value")});
+}
+
+QStringList toCells(const SettingRecord &s)
+{
+    if (s.value.isNull())
+        return {s.key, s.defaultValue.isNull() ? QStringLiteral("-")
+                                               : s.defaultValue + QStringLiteral(" (default)")};
+    return {s.key, s.value};
+}
+
+QJsonObject toJson(const AlertRecord &a)
+{
+    return QJsonObject{
+        {QStringLiteral("id"), a.id},
+        {QStringLiteral("time"), jsonTime(a.timeMs)},
+        {QStringLiteral("tenant"), a.tenantId},
+        {QStringLiteral("kind"), a.kind},
+        {QStringLiteral("threshold"), a.threshold},
+        {QStringLiteral("spent_usd"), jsonMoney(a.spentUsd)},
+        {QStringLiteral("budget_usd"), jsonMoney(a.budgetUsd)},
+        {QStringLiteral("acknowledged"), a.acknowledged},
+        {QStringLiteral("delivery"), a.delivery},
+    };
+}
+
+QStringList header(std::type_identity<AlertRecord>)
+{
+    return capitals({QStringLiteral("id"), QStringLiteral("time"), QStringLiteral("tenant"),
+                     QStringLiteral("kind"), QStringLiteral("threshold"),
+                     QStringLiteral("spent_usd"), QStringLiteral("budget_usd"),
+                     QStringLiteral("acknowledged"), QStringLiteral("delivery")});
+}
+
+QStringList toCells(const AlertRecord &a)
+{
+    return {count(a.id),
+            textTime(a.timeMs),
+            a.tenantId,
+            a.kind,
+            QString::number(a.threshold) + QLatin1Char('%'),
+            textMoney(a.spentUsd),
+            textMoney(a.budgetUsd),
+            yesNo(a.acknowledged),
+            a.delivery};
+}
+
+namespace {
+
+// "+0.012000", "-0.500000", "0.000000" (no sign for what rounds to zero), "-" when absent.
+QString signedMoney(std::optional<double> usd)
+{
+    if (!usd)
+        return QStringLiteral("-");
+    const QString text = textMoney(qAbs(*usd));
+    if (text == textMoney(0.0))
+        return text;
+    return (*usd > 0 ? QLatin1Char('+') : QLatin1Char('-')) + text;
+}
+
+} // namespace
+
+QJsonObject toJson(const CostReportRow &r)
+{
+    const auto money = [](std::optional<double> usd) {
+        return usd ? QJsonValue(jsonMoney(*usd)) : QJsonValue();
+    };
+    return QJsonObject{
+        {QStringLiteral("tenant"), r.tenant},
+        {QStringLiteral("model"), r.model},
+        {QStringLiteral("requests"), r.requests},
+        {QStringLiteral("prompt_tokens"), r.promptTokens},
+        {QStringLiteral("completion_tokens"), r.completionTokens},
+        {QStringLiteral("cost_usd"), jsonMoney(r.costUsd)},
+        {QStringLiteral("alt_cost_usd"), money(r.altCostUsd)},
+        {QStringLiteral("delta_usd"), money(r.deltaUsd())},
+    };
+}
+
+QStringList header(std::type_identity<CostReportRow>)
+{
+    return capitals({QStringLiteral("tenant"), QStringLiteral("model"), QStringLiteral("requests"),
+                     QStringLiteral("prompt_tokens"), QStringLiteral("completion_tokens"),
+                     QStringLiteral("cost_usd"), QStringLiteral("alt_cost_usd"),
+                     QStringLiteral("delta_usd")});
+}
+
+QStringList toCells(const CostReportRow &r)
+{
+    return {r.tenant.isEmpty() ? QStringLiteral("-") : r.tenant,
+            r.model.isEmpty() ? QStringLiteral("-") : r.model,
+            count(r.requests),
+            count(r.promptTokens),
+            count(r.completionTokens),
+            textMoney(r.costUsd),
+            r.altCostUsd ? textMoney(r.altCostUsd) : QStringLiteral("unpriced"),
+            signedMoney(r.deltaUsd())};
+}
+
 } // namespace relay::app::RecordOutput

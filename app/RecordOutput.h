@@ -22,6 +22,9 @@ QJsonObject toJson(const AliasRecord &alias);
 QJsonObject toJson(const PriceRecord &price);
 QJsonObject toJson(const UsageReportRow &row);
 QJsonObject toJson(const AuditRecord &record);
+QJsonObject toJson(const SettingRecord &setting);
+QJsonObject toJson(const AlertRecord &alert);
+QJsonObject toJson(const CostReportRow &row);
 
 QStringList header(std::type_identity<TenantRecord>);
 QStringList header(std::type_identity<KeyRecord>);
@@ -31,6 +34,9 @@ QStringList header(std::type_identity<AliasRecord>);
 QStringList header(std::type_identity<PriceRecord>);
 QStringList header(std::type_identity<UsageReportRow>);
 QStringList header(std::type_identity<AuditRecord>);
+QStringList header(std::type_identity<SettingRecord>);
+QStringList header(std::type_identity<AlertRecord>);
+QStringList header(std::type_identity<CostReportRow>);
 
 QStringList toCells(const TenantRecord &tenant);
 QStringList toCells(const KeyRecord &key);
@@ -40,6 +46,9 @@ QStringList toCells(const AliasRecord &alias);
 QStringList toCells(const PriceRecord &price);
 QStringList toCells(const UsageReportRow &row);
 QStringList toCells(const AuditRecord &record);
+QStringList toCells(const SettingRecord &setting);
+QStringList toCells(const AlertRecord &alert);
+QStringList toCells(const CostReportRow &row);
 
 // A tenant's allow-list as text: "all", or the models joined by commas.
 QString modelsText(const ModelAllowList &models);

@@ -45,13 +45,8 @@ int usage(CommandContext &ctx)
 {
     UsageQuery query;
     query.tenant = ctx.value(kTenant).value_or(QString());
-    if (const std::optional<QString> since = ctx.value(QStringLiteral("--since"))) {
-        const QDate day = QDate::fromString(*since, QStringLiteral("yyyy-MM-dd"));
-        if (!day.isValid())
-            return ctx.usageError(
-                QStringLiteral("--since needs a date as YYYY-MM-DD, not '%1'").arg(*since));
-        query.since = day;
-    }
+    if (!ctx.dateValue(QStringLiteral("--since"), &query.since))
+        return kExitUsage;
     const AdminValue<QList<UsageReportRow>> rows = ctx.admin().usageReport(query);
     if (rows.ok && ctx.flag(kCsv)) {
         ctx.out().print(toCsv(rows.value));

@@ -13,6 +13,11 @@ const QString kConcurrency = QStringLiteral("--concurrency");
 const QString kReserved = QStringLiteral("--reserved");
 const QString kWeight = QStringLiteral("--weight");
 const QString kQueueTimeout = QStringLiteral("--queue-timeout-ms");
+const QString kBudget = QStringLiteral("--budget");
+const QString kSoftBudget = QStringLiteral("--soft-budget");
+const QString kHardBudget = QStringLiteral("--hard-budget");
+const QString kAlerts = QStringLiteral("--alerts");
+const QString kWebhook = QStringLiteral("--webhook");
 
 QList<OptionSpec> settingOptions()
 {
@@ -47,7 +52,27 @@ QList<OptionSpec> settingOptions()
          QStringLiteral("the longest wait for an upstream slot, then 503 server_overloaded; "
                         "none = the tier's default: 5000 dedicated, 15000 guaranteed, 30000 "
                         "best-effort")},
+        {kBudget, QStringLiteral("USD|none"),
+         QStringLiteral("the tenant's budget per calendar month (UTC), in USD; a request is "
+                        "admitted while this month's spend plus the estimated cost of its "
+                        "requests in flight is below it, then refused with 429 "
+                        "insufficient_quota (a hard budget); none = no budget, the default")},
+        {kSoftBudget, QString(), QStringLiteral("over budget, keep serving and only alert")},
+        {kHardBudget, QString(),
+         QStringLiteral("over budget, refuse requests (the default; undoes --soft-budget)")},
+        {kAlerts, QStringLiteral("P1,P2,...|none|default"),
+         QStringLiteral("alert when this month's spend reaches these whole percents of the "
+                        "budget (1-1000), each once a month; none = no threshold alerts; "
+                        "default = 50,80,100")},
+        {kWebhook, QStringLiteral("URL|none"),
+         QStringLiteral("POST the tenant's alerts as JSON to this http(s) URL; none = use the "
+                        "relay-wide webhook_url setting, if any (the default)")},
     };
+}
+
+QList<QStringList> budgetChoice()
+{
+    return {{kSoftBudget, kHardBudget}};
 }
 
 // The options given, or false after a usage error for a value that is not a number.
@@ -62,7 +87,12 @@ bool readChanges(CommandContext &ctx, TenantChanges *changes)
     }
     changes->enabled = ctx.enabled();
     changes->tier = ctx.value(kTier);
-    return ctx.limitValue(kRpm, &changes->rpm) && ctx.limitValue(kTpm, &changes->tpm) &&
+    if (ctx.flag(kSoftBudget) || ctx.flag(kHardBudget))
+        changes->softBudget = ctx.flag(kSoftBudget);
+    changes->webhookUrl = ctx.textOrNone(kWebhook);
+    return ctx.budgetValue(kBudget, &changes->budgetUsd) &&
+           ctx.thresholdsValue(kAlerts, &changes->alertThresholds) &&
+           ctx.limitValue(kRpm, &changes->rpm) && ctx.limitValue(kTpm, &changes->tpm) &&
            ctx.limitValue(kConcurrency, &changes->concurrency) &&
            ctx.limitValue(kReserved, &changes->reserved) &&
            ctx.intValue(kWeight, &changes->weight) &&
@@ -106,6 +136,13 @@ int show(CommandContext &ctx)
         object.insert(QStringLiteral("reserved"), tenant.effectiveReserved());
         object.insert(QStringLiteral("weight"), tenant.weight);
         object.insert(QStringLiteral("queue_timeout_ms"), tenant.effectiveQueueTimeoutMs());
+        object.insert(QStringLiteral("soft_budget"), tenant.softBudget);
+        QJsonArray thresholds;
+        for (const int t : tenant.effectiveAlertThresholds())
+            thresholds.append(t);
+        object.insert(QStringLiteral("alert_thresholds"), thresholds);
+        object.insert(QStringLiteral("webhook_url"),
+                      tenant.webhookUrl.isEmpty() ? QJsonValue() : QJsonValue(tenant.webhookUrl));
         object.insert(QStringLiteral("created"), OutputFormat::jsonTime(tenant.createdMs));
         QJsonArray keys;
         for (const KeyRecord &key : details.value.keys) {
@@ -124,11 +161,22 @@ int show(CommandContext &ctx)
     const auto effective = [](qint64 value, bool isDefault) {
         return isDefault ? QStringLiteral("%1 (tier default)").arg(value) : QString::number(value);
     };
+    QStringList thresholds;
+    for (const int t : tenant.effectiveAlertThresholds())
+        thresholds.append(QString::number(t) + QLatin1Char('%'));
+    QString alerts =
+        thresholds.isEmpty() ? QStringLiteral("none") : thresholds.join(QLatin1Char(','));
+    if (!tenant.alertThresholds)
+        alerts += QStringLiteral(" (default)");
     fields << QStringLiteral("RESERVED") << QStringLiteral("WEIGHT")
-           << QStringLiteral("QUEUE_TIMEOUT_MS") << QStringLiteral("CREATED");
+           << QStringLiteral("QUEUE_TIMEOUT_MS") << QStringLiteral("SOFT_BUDGET")
+           << QStringLiteral("ALERT_THRESHOLDS") << QStringLiteral("WEBHOOK_URL")
+           << QStringLiteral("CREATED");
     values << effective(tenant.effectiveReserved(), !tenant.reserved)
            << QString::number(tenant.weight)
            << effective(tenant.effectiveQueueTimeoutMs(), !tenant.queueTimeoutMs)
+           << OutputFormat::yesNo(tenant.softBudget) << alerts
+           << (tenant.webhookUrl.isEmpty() ? QStringLiteral("-") : tenant.webhookUrl)
            << OutputFormat::textTime(tenant.createdMs);
     qsizetype width = 0;
     for (const QString &field : fields)
@@ -159,32 +207,22 @@ QList<CommandSpec> tenantCommands()
         enableOptions(QStringLiteral("let the tenant's keys work again"),
                       QStringLiteral("refuse the tenant's requests (401) until enabled"));
     return {
-        {tenant,
-         QStringLiteral("add"),
-         QStringLiteral("create a tenant and print its first key"),
+        {tenant, QStringLiteral("add"), QStringLiteral("create a tenant and print its first key"),
          QStringLiteral("Creates a tenant and prints its first API key, alone on one line. The "
                         "key is shown only this once; only its hash is stored.\nID: 1-64 of "
                         "A-Z a-z 0-9 . _ -. New tenants are best-effort, without limits or "
-                        "budget, and may use all models.\nA request over the tenant's rpm, tpm "
+                        "budget (alerts at 50, 80 and 100 % once one is set), and may use all "
+                        "models.\nA request over the tenant's rpm, tpm "
                         "or concurrency is refused with 429 rate_limit_exceeded and told when to "
                         "retry; it never reaches an upstream."),
-         id,
-         1,
-         settingOptions(),
-         {},
-         add},
-        {tenant,
-         QStringLiteral("set"),
-         QStringLiteral("change a tenant"),
+         id, 1, settingOptions(), budgetChoice(), add},
+        {tenant, QStringLiteral("set"), QStringLiteral("change a tenant"),
          QStringLiteral("Changes a tenant's settings. A running relay applies them within "
                         "2 seconds. A changed rpm or tpm keeps the bucket's current level "
-                        "(capped at the new size); it is not refilled. none removes a limit, or "
-                        "returns --reserved and --queue-timeout-ms to the tier's default."),
-         id,
-         1,
-         setOptions,
-         {enableChoice()},
-         set},
+                        "(capped at the new size); it is not refilled. none removes a limit, the "
+                        "budget or the webhook, or returns --reserved and --queue-timeout-ms to "
+                        "the tier's default."),
+         id, 1, setOptions, QList<QStringList>{enableChoice()} + budgetChoice(), set},
         {tenant,
          QStringLiteral("list"),
          QStringLiteral("list the tenants"),
@@ -202,7 +240,8 @@ QList<CommandSpec> tenantCommands()
          QStringLiteral("Shows one tenant, as in the list, with its keys (prefixes only).\n"
                         "Also: reserved (slots reserved on each upstream that serves it, before "
                         "scaling; 0 for best-effort), weight, queue_timeout_ms (with the tier's "
-                        "defaults filled in)."),
+                        "defaults filled in), soft_budget, alert_thresholds (whole percents; the "
+                        "default filled in), webhook_url (null = the relay-wide one, if any)."),
          id,
          1,
          {json},

@@ -1,6 +1,9 @@
 #include "LatencyHistogram.h"
 
+#include <QtEndian>
+
 #include <algorithm>
+#include <cmath>
 
 namespace relay {
 
@@ -63,7 +66,9 @@ double LatencyHistogram::Counts::percentileMs(double q) const
         total += n;
     if (total == 0)
         return 0;
-    const double rank = q * double(total);
+    // The nearest rank (the smallest sample with at least q of them at or below it), placed
+    // inside its bucket by its position there: one sample of 30 ms is 30, not the bucket's middle.
+    const double rank = qMax(1.0, std::ceil(q * double(total)));
     double seen = 0;
     for (size_t i = 0; i < kBuckets; ++i) {
         if (buckets[i] == 0)
@@ -77,6 +82,25 @@ double LatencyHistogram::Counts::percentileMs(double q) const
         seen += double(buckets[i]);
     }
     return double(kUpperBoundsMs.back());
+}
+
+QByteArray LatencyHistogram::Counts::toBlob() const
+{
+    QByteArray blob(qsizetype(kBuckets * 8), Qt::Uninitialized);
+    for (size_t i = 0; i < kBuckets; ++i)
+        qToLittleEndian<quint64>(buckets[i], blob.data() + i * 8);
+    return blob;
+}
+
+LatencyHistogram::Counts LatencyHistogram::Counts::fromBlob(const char *data, qsizetype size)
+{
+    Counts c;
+    const size_t n = qMin(kBuckets, size_t(qMax<qsizetype>(0, size)) / 8);
+    for (size_t i = 0; i < n; ++i) {
+        c.buckets[i] = qFromLittleEndian<quint64>(data + i * 8);
+        c.count += c.buckets[i];
+    }
+    return c;
 }
 
 } // namespace relay

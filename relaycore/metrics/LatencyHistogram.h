@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QByteArray>
 #include <QtGlobal>
 
 #include <array>
@@ -29,6 +30,12 @@ public:
         void add(qint64 ms);
         // The q-quantile (0..1) in ms, interpolated inside its bucket; 0 when empty.
         double percentileMs(double q) const;
+
+        // The bucket counts as stored with usage rollups: kBuckets little-endian 64-bit
+        // integers. fromBlob reads what it can of a shorter or longer blob (count is rebuilt
+        // from the buckets; sumMs is not stored and stays 0).
+        QByteArray toBlob() const;
+        static Counts fromBlob(const char *data, qsizetype size);
     };
 
     // The bucket a duration falls in.

@@ -4,6 +4,7 @@
 #include "store/AuditLog.h"
 #include "store/ConfigLoader.h"
 #include "store/SqlExec.h"
+#include "store/UsageWriter.h"
 #include "tenants/ApiKey.h"
 #include "tenants/DirectorySnapshot.h"
 
@@ -15,6 +16,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace relay {
@@ -52,6 +54,12 @@ constexpr qint64 kMaxRate = 1'000'000'000'000;
 constexpr qint64 kMaxConcurrency = 1'000'000;
 constexpr int kMaxWeight = 1000;
 constexpr qint64 kMaxQueueTimeoutMs = 3'600'000;
+constexpr double kMaxBudgetUsd = 1e9;
+constexpr int kMaxThreshold = 1000;
+constexpr int kMaxUrlLength = 2048;
+constexpr int kMaxRetentionDays = 36500;
+const QString kWebhookSetting = QStringLiteral("webhook_url");
+const QString kRetentionSetting = QStringLiteral("usage_retention_days");
 
 AdminResult invalid(const QString &error)
 {
@@ -110,6 +118,43 @@ AdminResult checkRange(const std::optional<LimitValue> &value, qint64 min, qint6
     return {};
 }
 
+// A webhook: an http or https URL with a host, without credentials or blanks. An empty URL
+// (none) is fine: it removes the webhook.
+AdminResult checkWebhookUrl(QString *url)
+{
+    *url = url->trimmed();
+    if (url->isEmpty())
+        return {};
+    const QUrl parsed(*url, QUrl::StrictMode);
+    bool clean = url->size() <= kMaxUrlLength;
+    for (const QChar c : *url)
+        clean = clean && !c.isSpace() && c.category() != QChar::Other_Control;
+    if (!clean || !parsed.isValid() ||
+        (parsed.scheme() != QLatin1String("http") && parsed.scheme() != QLatin1String("https")) ||
+        parsed.host().isEmpty())
+        return invalid(QStringLiteral("a webhook is an http:// or https:// URL with a host, or "
+                                      "none"));
+    // Said without the URL: whatever is before the '@' may be a password.
+    if (!parsed.userInfo().isEmpty())
+        return invalid(QStringLiteral("the webhook URL must not hold credentials"));
+    return {};
+}
+
+AdminResult checkThresholds(AlertThresholds *thresholds)
+{
+    if (!*thresholds)
+        return {};
+    QList<int> &list = **thresholds;
+    for (const int t : list)
+        if (t < 1 || t > kMaxThreshold)
+            return invalid(QStringLiteral("alert thresholds are whole percents of the budget, "
+                                          "between 1 and %1")
+                               .arg(kMaxThreshold));
+    std::sort(list.begin(), list.end());
+    list.erase(std::unique(list.begin(), list.end()), list.end());
+    return {};
+}
+
 AdminResult normalizeTenant(TenantChanges &c)
 {
     if (c.name && (c.name->size() > kMaxNameLength || hasControlChars(*c.name)))
@@ -129,6 +174,18 @@ AdminResult normalizeTenant(TenantChanges &c)
           checkRange(c.queueTimeoutMs, 1, kMaxQueueTimeoutMs,
                      QStringLiteral("queue timeout (ms)"))}) {
         if (!r.ok)
+            return r;
+    }
+    if (c.budgetUsd && c.budgetUsd->has_value() &&
+        (!std::isfinite(**c.budgetUsd) || **c.budgetUsd < 0 || **c.budgetUsd > kMaxBudgetUsd))
+        return invalid(QStringLiteral("a budget is USD per month, between 0 and %1")
+                           .arg(kMaxBudgetUsd, 0, 'f', 0));
+    if (c.alertThresholds) {
+        if (const AdminResult r = checkThresholds(&*c.alertThresholds); !r.ok)
+            return r;
+    }
+    if (c.webhookUrl) {
+        if (const AdminResult r = checkWebhookUrl(&*c.webhookUrl); !r.ok)
             return r;
     }
     if (c.models && c.models->has_value()) {
@@ -234,20 +291,59 @@ LimitValue limitFromColumn(const QVariant &v)
     return v.isNull() ? LimitValue() : LimitValue(v.toLongLong());
 }
 
+QJsonValue thresholdsJson(const AlertThresholds &thresholds)
+{
+    if (!thresholds)
+        return QJsonValue();
+    QJsonArray array;
+    for (const int t : *thresholds)
+        array.append(t);
+    return array;
+}
+
+// "50,80,100"; '' = no threshold alerts; NULL = the default.
+QVariant thresholdsColumn(const AlertThresholds &thresholds)
+{
+    if (!thresholds)
+        return QVariant();
+    QString text = QStringLiteral(""); // not a null string: that would be stored as NULL
+    for (const int t : *thresholds)
+        text += (text.isEmpty() ? QString() : QStringLiteral(",")) + QString::number(t);
+    return text;
+}
+
+AlertThresholds thresholdsFromColumn(const QVariant &v)
+{
+    if (v.isNull())
+        return std::nullopt;
+    return ConfigLoader::thresholdsFromText(v.toString());
+}
+
+QVariant textColumn(const QString &text)
+{
+    return text.isEmpty() ? QVariant() : QVariant(text);
+}
+
 // The audit view of a tenant: its settings as stored (null = no limit or the tier's default),
 // nothing derived.
 QJsonObject tenantJson(const TenantRecord &t)
 {
-    return QJsonObject{{QStringLiteral("name"), t.name},
-                       {QStringLiteral("models"), modelsJson(t.models)},
-                       {QStringLiteral("enabled"), t.enabled},
-                       {QStringLiteral("tier"), t.tier},
-                       {QStringLiteral("rpm"), limitJson(t.rpm)},
-                       {QStringLiteral("tpm"), limitJson(t.tpm)},
-                       {QStringLiteral("concurrency"), limitJson(t.concurrency)},
-                       {QStringLiteral("reserved"), limitJson(t.reserved)},
-                       {QStringLiteral("weight"), t.weight},
-                       {QStringLiteral("queue_timeout_ms"), limitJson(t.queueTimeoutMs)}};
+    return QJsonObject{
+        {QStringLiteral("name"), t.name},
+        {QStringLiteral("models"), modelsJson(t.models)},
+        {QStringLiteral("enabled"), t.enabled},
+        {QStringLiteral("tier"), t.tier},
+        {QStringLiteral("rpm"), limitJson(t.rpm)},
+        {QStringLiteral("tpm"), limitJson(t.tpm)},
+        {QStringLiteral("concurrency"), limitJson(t.concurrency)},
+        {QStringLiteral("reserved"), limitJson(t.reserved)},
+        {QStringLiteral("weight"), t.weight},
+        {QStringLiteral("queue_timeout_ms"), limitJson(t.queueTimeoutMs)},
+        {QStringLiteral("budget_usd"), t.budgetUsd ? QJsonValue(*t.budgetUsd) : QJsonValue()},
+        {QStringLiteral("soft_budget"), t.softBudget},
+        {QStringLiteral("alert_thresholds"), thresholdsJson(t.alertThresholds)},
+        {QStringLiteral("webhook_url"),
+         t.webhookUrl.isEmpty() ? QJsonValue() : QJsonValue(t.webhookUrl)}};
 }
 
 template <typename T> void assignIfGiven(T &target, const std::optional<T> &value)
@@ -270,6 +366,10 @@ AdminResult applyTenantChanges(const TenantChanges &c, TenantRecord *t)
     assignIfGiven(t->reserved, c.reserved);
     assignIfGiven(t->weight, c.weight);
     assignIfGiven(t->queueTimeoutMs, c.queueTimeoutMs);
+    assignIfGiven(t->budgetUsd, c.budgetUsd);
+    assignIfGiven(t->softBudget, c.softBudget);
+    assignIfGiven(t->alertThresholds, c.alertThresholds);
+    assignIfGiven(t->webhookUrl, c.webhookUrl);
     if (c.reserved && c.reserved->value_or(0) > 0 && tierFromName(t->tier) == Tier::BestEffort)
         return invalid(QStringLiteral("best-effort tenants reserve no slots; give the tenant "
                                       "--tier dedicated or guaranteed to reserve %1")
@@ -300,7 +400,8 @@ QJsonObject beforeAfter(const QJsonValue &before, const QJsonValue &after)
 
 const QString kTenantColumns =
     QStringLiteral("id, name, models, enabled, created_at, tier, rpm, tpm, concurrency, "
-                   "reserved, weight, queue_timeout_ms");
+                   "reserved, weight, queue_timeout_ms, budget_usd, soft_budget, "
+                   "alert_thresholds, webhook_url");
 
 TenantRecord tenantFromRow(const QSqlQuery &q)
 {
@@ -318,6 +419,11 @@ TenantRecord tenantFromRow(const QSqlQuery &q)
     t.reserved = limitFromColumn(q.value(9));
     t.weight = qMax(1, q.value(10).toInt());
     t.queueTimeoutMs = limitFromColumn(q.value(11));
+    if (!q.value(12).isNull())
+        t.budgetUsd = q.value(12).toDouble();
+    t.softBudget = q.value(13).toBool();
+    t.alertThresholds = thresholdsFromColumn(q.value(14));
+    t.webhookUrl = q.value(15).toString();
     return t;
 }
 
@@ -333,12 +439,27 @@ QVariantList tenantValues(const TenantRecord &t)
             limitColumn(t.concurrency),
             limitColumn(t.reserved),
             t.weight,
-            limitColumn(t.queueTimeoutMs)};
+            limitColumn(t.queueTimeoutMs),
+            t.budgetUsd ? QVariant(*t.budgetUsd) : QVariant(),
+            t.softBudget ? 1 : 0,
+            thresholdsColumn(t.alertThresholds),
+            textColumn(t.webhookUrl)};
 }
 
-const QString kTenantSettingColumns =
-    QStringLiteral("name, models, enabled, tier, rpm, tpm, concurrency, reserved, weight, "
-                   "queue_timeout_ms");
+const QStringList kTenantSettingColumns{QStringLiteral("name"),
+                                        QStringLiteral("models"),
+                                        QStringLiteral("enabled"),
+                                        QStringLiteral("tier"),
+                                        QStringLiteral("rpm"),
+                                        QStringLiteral("tpm"),
+                                        QStringLiteral("concurrency"),
+                                        QStringLiteral("reserved"),
+                                        QStringLiteral("weight"),
+                                        QStringLiteral("queue_timeout_ms"),
+                                        QStringLiteral("budget_usd"),
+                                        QStringLiteral("soft_budget"),
+                                        QStringLiteral("alert_thresholds"),
+                                        QStringLiteral("webhook_url")};
 
 const QString kUpstreamColumns =
     QStringLiteral("name, kind, base_url, api_key_env, "
@@ -382,6 +503,11 @@ QString targetUpstream(const QString &target)
 }
 
 } // namespace
+
+QList<int> TenantRecord::effectiveAlertThresholds() const
+{
+    return alertThresholds ? *alertThresholds : TenantConfig().alertThresholds;
+}
 
 qint64 TenantRecord::effectiveReserved() const
 {
@@ -490,8 +616,9 @@ AdminValue<QString> AdminService::addTenant(const QString &id, const TenantChang
         QString error;
         if (!sql::run(q,
                       QStringLiteral("INSERT INTO tenants (id, %1, created_at) "
-                                     "VALUES (?, COALESCE(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                          .arg(kTenantSettingColumns),
+                                     "VALUES (?, COALESCE(?, '')%2, ?)")
+                          .arg(kTenantSettingColumns.join(QStringLiteral(", ")),
+                               QStringLiteral(", ?").repeated(kTenantSettingColumns.size() - 1)),
                       QVariantList{id} + tenantValues(t) + QVariantList{t.createdMs}, &error))
             return dbFailure(error);
         const AdminValue<QString> issued = insertKey(id);
@@ -524,11 +651,12 @@ AdminResult AdminService::setTenant(const QString &id, const TenantChanges &chan
             return r;
         QSqlQuery q(m_db);
         QString error;
+        QStringList assignments{QStringLiteral("name = COALESCE(?, '')")};
+        for (const QString &column : kTenantSettingColumns.mid(1))
+            assignments.append(column + QStringLiteral(" = ?"));
         if (!sql::run(q,
-                      QStringLiteral("UPDATE tenants SET name = COALESCE(?, ''), models = ?, "
-                                     "enabled = ?, tier = ?, rpm = ?, tpm = ?, concurrency = ?, "
-                                     "reserved = ?, weight = ?, queue_timeout_ms = ? "
-                                     "WHERE id = ?"),
+                      QStringLiteral("UPDATE tenants SET %1 WHERE id = ?")
+                          .arg(assignments.join(QStringLiteral(", "))),
                       tenantValues(t) + QVariantList{id}, &error))
             return dbFailure(error);
         audit = {0,  {}, QStringLiteral("tenant.set"),
@@ -1195,6 +1323,142 @@ AdminValue<QList<PriceRecord>> AdminService::listPrices()
     return prices;
 }
 
+// ---- settings and alerts ----
+
+AdminResult AdminService::setSetting(const QString &key, const QString &value)
+{
+    QString stored = value.trimmed();
+    if (key == kWebhookSetting) {
+        if (stored == QLatin1String("none"))
+            stored.clear();
+        if (const AdminResult r = checkWebhookUrl(&stored); !r.ok)
+            return r;
+    } else if (key == kRetentionSetting) {
+        bool ok = false;
+        const int days = stored.toInt(&ok);
+        if (!ok || days < 1 || days > kMaxRetentionDays)
+            return invalid(QStringLiteral("%1 is a whole number of days, between 1 and %2")
+                               .arg(key)
+                               .arg(kMaxRetentionDays));
+        stored = QString::number(days);
+    } else {
+        return invalid(QStringLiteral("unknown setting '%1' (known: %2, %3)")
+                           .arg(key, kRetentionSetting, kWebhookSetting));
+    }
+    return write([&](AuditRecord &audit) -> AdminResult {
+        QSqlQuery q(m_db);
+        QString error;
+        if (!sql::run(q, QStringLiteral("SELECT value FROM settings WHERE key = ?"), {key}, &error))
+            return dbFailure(error);
+        const QJsonValue before = q.next() ? QJsonValue(q.value(0).toString()) : QJsonValue();
+        q.finish();
+        const bool ok =
+            stored.isEmpty()
+                ? sql::run(q, QStringLiteral("DELETE FROM settings WHERE key = ?"), {key}, &error)
+                : sql::run(q,
+                           QStringLiteral("INSERT INTO settings (key, value) VALUES (?, ?) "
+                                          "ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
+                           {key, stored}, &error);
+        if (!ok)
+            return dbFailure(error);
+        audit = {0,   {}, QStringLiteral("settings.set"),
+                 key, {}, beforeAfter(before, stored.isEmpty() ? QJsonValue() : stored)};
+        return {};
+    });
+}
+
+AdminValue<QList<SettingRecord>> AdminService::listSettings()
+{
+    QList<SettingRecord> settings{
+        {kRetentionSetting, QString(), QString::number(UsageWriter::kDefaultRetentionDays)},
+        {kWebhookSetting, QString(), QString()}};
+    QSqlQuery q(m_db);
+    QString error;
+    if (!sql::run(q, QStringLiteral("SELECT key, value FROM settings"), {}, &error))
+        return dbFailure(error);
+    while (q.next())
+        for (SettingRecord &setting : settings)
+            if (setting.key == q.value(0).toString())
+                setting.value = q.value(1).toString();
+    return settings;
+}
+
+namespace {
+
+const QString kAlertColumns = QStringLiteral("id, ts, tenant_id, kind, threshold, spent_usd, "
+                                             "budget_usd, acknowledged, delivery");
+
+AlertRecord alertFromRow(const QSqlQuery &q)
+{
+    AlertRecord a;
+    a.id = q.value(0).toLongLong();
+    a.timeMs = q.value(1).toLongLong();
+    a.tenantId = q.value(2).toString();
+    a.kind = q.value(3).toString();
+    a.threshold = q.value(4).toInt();
+    a.spentUsd = q.value(5).toDouble();
+    a.budgetUsd = q.value(6).toDouble();
+    a.acknowledged = q.value(7).toBool();
+    a.delivery = q.value(8).toString();
+    return a;
+}
+
+} // namespace
+
+AdminValue<QList<AlertRecord>> AdminService::listAlerts(const QString &tenantId)
+{
+    const bool filtered = !tenantId.isEmpty();
+    QSqlQuery q(m_db);
+    QString error;
+    if (!sql::run(
+            q,
+            QStringLiteral("SELECT %1 FROM alerts%2 ORDER BY id")
+                .arg(kAlertColumns, filtered ? QStringLiteral(" WHERE tenant_id = ?") : QString()),
+            filtered ? QVariantList{tenantId} : QVariantList{}, &error))
+        return dbFailure(error);
+    QList<AlertRecord> alerts;
+    while (q.next())
+        alerts.append(alertFromRow(q));
+    if (filtered && alerts.isEmpty()) {
+        if (const AdminValue<TenantRecord> t = loadTenant(tenantId); !t.ok)
+            return t;
+    }
+    return alerts;
+}
+
+AdminResult AdminService::acknowledgeAlert(qint64 id)
+{
+    return write([&](AuditRecord &audit) -> AdminResult {
+        QSqlQuery q(m_db);
+        QString error;
+        if (!sql::run(q, QStringLiteral("SELECT %1 FROM alerts WHERE id = ?").arg(kAlertColumns),
+                      {id}, &error))
+            return dbFailure(error);
+        if (!q.next())
+            return notFound(QStringLiteral("no alert %1").arg(id));
+        const AlertRecord alert = alertFromRow(q);
+        q.finish();
+        if (alert.acknowledged)
+            return conflict(QStringLiteral("alert %1 is already acknowledged").arg(id));
+        if (!sql::run(q,
+                      QStringLiteral("UPDATE alerts SET acknowledged = 1, acknowledged_at = ? "
+                                     "WHERE id = ?"),
+                      {now(), id}, &error))
+            return dbFailure(error);
+        const QString acknowledged = QStringLiteral("acknowledged");
+        audit = {0,
+                 {},
+                 QStringLiteral("alert.ack"),
+                 QString::number(id),
+                 alert.tenantId,
+                 beforeAfter(QJsonObject{{acknowledged, false}},
+                             QJsonObject{{acknowledged, true},
+                                         {QStringLiteral("kind"), alert.kind},
+                                         {QStringLiteral("threshold"), alert.threshold}})};
+        return {};
+    });
+}
+
 // ---- reports ----
 
 AdminValue<QList<UsageReportRow>> AdminService::usageReport(const UsageQuery &query)
@@ -1205,6 +1469,17 @@ AdminValue<QList<UsageReportRow>> AdminService::usageReport(const UsageQuery &qu
         return dbFailure(error);
     if (!query.tenant.isEmpty() && rows.isEmpty())
         return notFound(QStringLiteral("no tenant '%1'").arg(query.tenant));
+    return rows;
+}
+
+AdminValue<QList<CostReportRow>> AdminService::costReport(const std::optional<QDate> &since,
+                                                          const std::vector<PriceConfig> &altPrices)
+{
+    QList<CostReportRow> rows;
+    QString error;
+    if (!UsageReport::costs(m_db, UsageReport::periodStartMs(since, m_clock), altPrices, &rows,
+                            &error))
+        return dbFailure(error);
     return rows;
 }
 

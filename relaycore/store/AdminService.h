@@ -75,8 +75,22 @@ public:
     AdminResult removePrice(const QString &model);
     AdminValue<QList<PriceRecord>> listPrices();
 
+    // Relay-wide settings: webhook_url (an http(s) URL; "none" removes it) and
+    // usage_retention_days (days of raw usage rows kept, 1-36500; default 90). Invalid for an
+    // unknown key or a bad value. Listed in key order, with their defaults.
+    AdminResult setSetting(const QString &key, const QString &value);
+    AdminValue<QList<SettingRecord>> listSettings();
+
+    // Budget alerts, oldest first (the relay raises them; here they are read and acknowledged).
+    // NotFound when a tenant filter names a tenant that neither exists nor has alerts.
+    AdminValue<QList<AlertRecord>> listAlerts(const QString &tenantId = QString());
+    AdminResult acknowledgeAlert(qint64 id);
+
     // NotFound when a tenant filter names a tenant that neither exists nor has usage.
     AdminValue<QList<UsageReportRow>> usageReport(const UsageQuery &query);
+    // Cost per tenant and model since a day (default: this month) and under other prices.
+    AdminValue<QList<CostReportRow>> costReport(const std::optional<QDate> &since,
+                                                const std::vector<PriceConfig> &altPrices);
     AdminValue<QList<AuditRecord>> auditLog(const QString &tenantId = QString());
 
 private:

@@ -51,6 +51,13 @@ using ModelAllowList = std::optional<QStringList>;
 // the limit and `rpm = LimitValue(60)` sets it; leaving `rpm` unset keeps it as it is.
 using LimitValue = std::optional<qint64>;
 
+// A monthly budget in USD that can be removed, like LimitValue: nullopt = no budget.
+using BudgetValue = std::optional<double>;
+
+// A tenant's alert thresholds (whole percents of its budget, ascending): nullopt = the default
+// 50, 80, 100; an empty list = no threshold alerts.
+using AlertThresholds = std::optional<QList<int>>;
+
 // Tenant settings for add and set. An unset field is left as it is (or defaulted on add).
 struct TenantChanges
 {
@@ -64,11 +71,16 @@ struct TenantChanges
     std::optional<LimitValue> reserved;       // slots of each serving upstream
     std::optional<int> weight;                // share within the tier, 1..1000
     std::optional<LimitValue> queueTimeoutMs; // longest wait for an upstream slot
+    std::optional<BudgetValue> budgetUsd;     // per calendar month (UTC)
+    std::optional<bool> softBudget;           // true: over budget is served and alerted
+    std::optional<AlertThresholds> alertThresholds;
+    std::optional<QString> webhookUrl; // http(s) URL; empty = none (the global one applies)
 
     bool isEmpty() const
     {
         return !name && !models && !enabled && !tier && !rpm && !tpm && !concurrency && !reserved &&
-               !weight && !queueTimeoutMs;
+               !weight && !queueTimeoutMs && !budgetUsd && !softBudget && !alertThresholds &&
+               !webhookUrl;
     }
 };
 
@@ -108,7 +120,12 @@ struct TenantRecord
     std::optional<qint64> reserved;       // as set; nullopt = the tier's default
     int weight = 1;                       // share among the tenants of its tier
     std::optional<qint64> queueTimeoutMs; // as set; nullopt = the tier's default
+    bool softBudget = false;
+    AlertThresholds alertThresholds; // as set; nullopt = the default 50, 80, 100
+    QString webhookUrl;              // empty = none (the global webhook_url setting applies)
 
+    // The thresholds that apply: the default filled in.
+    QList<int> effectiveAlertThresholds() const;
     // What applies: the tier's defaults filled in; best-effort tenants reserve nothing.
     qint64 effectiveReserved() const;
     qint64 effectiveQueueTimeoutMs() const;
@@ -173,6 +190,48 @@ struct AuditRecord
     QString target;
     QString tenantId;    // empty when the action concerns no tenant
     QJsonObject details; // {"before": ..., "after": ...}
+};
+
+// One settings entry (settings set/list). value: as stored; null when not set, then
+// defaultValue applies (null when there is no default).
+struct SettingRecord
+{
+    QString key;
+    QString value;
+    QString defaultValue;
+
+    QString effectiveValue() const { return value.isNull() ? defaultValue : value; }
+};
+
+// A budget alert as the relay raised it (the alerts table).
+struct AlertRecord
+{
+    qint64 id = 0;
+    qint64 timeMs = 0;
+    QString tenantId;
+    QString kind; // threshold | forecast
+    int threshold = 0;
+    double spentUsd = 0;
+    double budgetUsd = 0;
+    bool acknowledged = false;
+    QString delivery; // none | pending | delivered | failed: REASON
+};
+
+// One tenant's traffic on one model: its cost, and its cost under an alternative price list.
+struct CostReportRow
+{
+    QString tenant;
+    QString model;
+    qint64 requests = 0;
+    qint64 promptTokens = 0;
+    qint64 completionTokens = 0;
+    double costUsd = 0;
+    std::optional<double> altCostUsd; // nullopt: the alternative list has no price for it
+
+    std::optional<double> deltaUsd() const
+    {
+        return altCostUsd ? std::optional<double>(*altCostUsd - costUsd) : std::nullopt;
+    }
 };
 
 struct UsageReportRow

@@ -1,5 +1,8 @@
 #include "Database.h"
 
+#include "billing/PriceList.h"
+#include "store/UsageRollup.h"
+
 #include <QAtomicInteger>
 #include <QDir>
 #include <QFile>
@@ -9,6 +12,8 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QStandardPaths>
+
+#include <sqlite3.h>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -36,6 +41,59 @@ bool exec(QSqlDatabase &db, const QString &sql, QString *error)
     if (!q.exec(sql)) {
         if (error)
             *error = q.lastError().text();
+        return false;
+    }
+    return true;
+}
+
+// Schema 3 brings the shipped price list and the hourly rollups. Both are filled once, when a
+// database reaches version 3 (new or migrated): a price the user set stays, a price the user
+// removes later does not come back, and the usage recorded before keeps counting in reports and
+// budgets.
+bool seedVersion3(QSqlDatabase &db, QString *error)
+{
+    const auto prices = PriceList::load(PriceList::kShippedPath, error);
+    if (!prices)
+        return false;
+    QSqlQuery q(db);
+    if (!q.prepare(QStringLiteral(
+            "INSERT OR IGNORE INTO prices (model, input, output) VALUES (?, ?, ?)"))) {
+        *error = q.lastError().text();
+        return false;
+    }
+    for (const PriceConfig &price : *prices) {
+        q.addBindValue(price.model);
+        q.addBindValue(price.inputPerMTok);
+        q.addBindValue(price.outputPerMTok);
+        if (!q.exec()) {
+            *error = q.lastError().text();
+            return false;
+        }
+    }
+    q.finish();
+
+    UsageRollup rollup;
+    QSqlQuery rows(db);
+    rows.setForwardOnly(true);
+    if (!rows.exec(QStringLiteral(
+            "SELECT ts, tenant_id, outcome = 'rejected', COALESCE(NULLIF(served_model, ''), "
+            "requested_model, ''), COALESCE(upstream, ''), status, prompt_tokens, "
+            "completion_tokens, cost_usd, latency_ms FROM usage"))) {
+        *error = rows.lastError().text();
+        return false;
+    }
+    while (rows.next()) {
+        const qint64 ts = rows.value(0).toLongLong();
+        rollup.add({ts - ts % UsageRollup::kHourMs, rows.value(1).toString(),
+                    rows.value(3).toString(), rows.value(4).toString()},
+                   rows.value(2).toBool(), rows.value(5).toInt(), rows.value(6).toLongLong(),
+                   rows.value(7).toLongLong(), rows.value(8).toDouble(),
+                   rows.value(9).toLongLong());
+    }
+    rows.finish();
+    sqlite3 *handle = UsageRollup::handleOf(db);
+    if (!rollup.writeTo(handle)) {
+        *error = QString::fromUtf8(sqlite3_errmsg(handle));
         return false;
     }
     return true;
@@ -104,6 +162,12 @@ bool Database::open(const QString &path, QString *error)
         return false;
     }
     QString err;
+    if (!UsageRollup::registerFunctions(UsageRollup::handleOf(m_db))) {
+        if (error)
+            *error = QStringLiteral("database %1: cannot register its functions").arg(path);
+        close();
+        return false;
+    }
     if (!exec(m_db, QStringLiteral("PRAGMA journal_mode=WAL"), &err) ||
         !exec(m_db, QStringLiteral("PRAGMA synchronous=NORMAL"), &err) ||
         !exec(m_db, QStringLiteral("PRAGMA foreign_keys=ON"), &err) || !migrate(&err)) {
@@ -174,6 +238,10 @@ bool Database::migrate(QString *error)
                 exec(m_db, QStringLiteral("ROLLBACK"), nullptr);
                 return false;
             }
+        }
+        if (version + 1 == 3 && !seedVersion3(m_db, error)) {
+            exec(m_db, QStringLiteral("ROLLBACK"), nullptr);
+            return false;
         }
         if (!exec(m_db, QStringLiteral("PRAGMA user_version=%1").arg(version + 1), error) ||
             !exec(m_db, QStringLiteral("COMMIT"), error)) {

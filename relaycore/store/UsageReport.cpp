@@ -1,9 +1,14 @@
 #include "UsageReport.h"
 
+#include "billing/Cost.h"
+#include "metrics/LatencyHistogram.h"
 #include "store/SqlExec.h"
+#include "store/UsageRollup.h"
 
 #include <QDateTime>
 #include <QTimeZone>
+
+#include <sqlite3.h>
 
 #include <map>
 
@@ -16,62 +21,69 @@ qint64 dayStartMs(const QDate &day)
     return QDateTime(day, QTime(0, 0), QTimeZone::utc()).toMSecsSinceEpoch();
 }
 
-// Served rows (the requests admitted past the limits) and rejected ones are counted apart;
-// the percentiles need every served latency, so they are read in order and kept per tenant.
+std::optional<qint64> roundedPercentile(const LatencyHistogram::Counts &latency, double q)
+{
+    if (latency.count == 0)
+        return std::nullopt;
+    return qRound64(latency.percentileMs(q));
+}
+
+// Adds up the rollups per tenant; the percentiles come from the merged histograms. Read through
+// the sqlite3 handle: a month is tens of thousands of rollups, and QSqlQuery's variants per
+// value would cost more than the sums.
 bool addCounts(QSqlDatabase &db, qint64 sinceMs, const QString &tenant,
                std::map<QString, UsageReportRow> *rows, QString *error)
 {
-    const QString filter = tenant.isEmpty() ? QString() : QStringLiteral(" AND tenant_id = ?");
-    QVariantList values{sinceMs};
+    sqlite3 *handle = UsageRollup::handleOf(db);
+    const QByteArray sql =
+        QByteArrayLiteral("SELECT tenant_id, requests, rejected, prompt_tokens, "
+                          "completion_tokens, cost_usd, errors, latency_hist "
+                          "FROM usage_hourly WHERE hour >= ?1") +
+        (tenant.isEmpty() ? QByteArray() : QByteArrayLiteral(" AND tenant_id = ?2"));
+    sqlite3_stmt *q = nullptr;
+    if (sqlite3_prepare_v2(handle, sql.constData(), int(sql.size()), &q, nullptr) != SQLITE_OK) {
+        *error = QString::fromUtf8(sqlite3_errmsg(handle));
+        return false;
+    }
+    sqlite3_bind_int64(q, 1, sinceMs);
+    const QByteArray tenantUtf8 = tenant.toUtf8();
     if (!tenant.isEmpty())
-        values.append(tenant);
-
-    QSqlQuery q(db);
-    if (!sql::run(q,
-                  QStringLiteral("SELECT tenant_id, "
-                                 "SUM(outcome = 'served'), SUM(outcome = 'rejected'), "
-                                 "SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd), "
-                                 "SUM(outcome = 'served' AND status >= 400) "
-                                 "FROM usage WHERE ts >= ?%1 GROUP BY tenant_id")
-                      .arg(filter),
-                  values, error))
-        return false;
-    while (q.next()) {
-        UsageReportRow &row = (*rows)[q.value(0).toString()];
-        row.requests = q.value(1).toLongLong();
-        row.rejected = q.value(2).toLongLong();
-        row.promptTokens = q.value(3).toLongLong();
-        row.completionTokens = q.value(4).toLongLong();
-        row.costUsd = q.value(5).toDouble();
-        row.errors = q.value(6).toLongLong();
-    }
-
-    if (!sql::run(q,
-                  QStringLiteral("SELECT tenant_id, latency_ms FROM usage "
-                                 "WHERE ts >= ?%1 AND outcome = 'served' "
-                                 "ORDER BY tenant_id, latency_ms")
-                      .arg(filter),
-                  values, error))
-        return false;
-    QString current;
-    QList<qint64> latencies;
-    auto flush = [&] {
-        if (latencies.isEmpty())
-            return;
-        UsageReportRow &row = (*rows)[current];
-        row.p50Ms = percentile(latencies, 50);
-        row.p95Ms = percentile(latencies, 95);
-        latencies.clear();
-    };
-    while (q.next()) {
-        const QString id = q.value(0).toString();
-        if (id != current) {
-            flush();
-            current = id;
+        sqlite3_bind_text(q, 2, tenantUtf8.constData(), int(tenantUtf8.size()), SQLITE_STATIC);
+    // Rollups come grouped by hour, not tenant: remember the last tenant's entry.
+    QByteArray lastId;
+    UsageReportRow *row = nullptr;
+    LatencyHistogram::Counts *latency = nullptr;
+    std::map<QString, LatencyHistogram::Counts> latencies;
+    int step;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *id = reinterpret_cast<const char *>(sqlite3_column_text(q, 0));
+        const int idSize = sqlite3_column_bytes(q, 0);
+        if (!row || lastId != QByteArrayView(id, idSize)) {
+            lastId = QByteArray(id, idSize);
+            const QString key = QString::fromUtf8(lastId);
+            row = &(*rows)[key];
+            latency = &latencies[key];
         }
-        latencies.append(q.value(1).toLongLong());
+        row->requests += sqlite3_column_int64(q, 1);
+        row->rejected += sqlite3_column_int64(q, 2);
+        row->promptTokens += sqlite3_column_int64(q, 3);
+        row->completionTokens += sqlite3_column_int64(q, 4);
+        row->costUsd += sqlite3_column_double(q, 5);
+        row->errors += sqlite3_column_int64(q, 6);
+        if (sqlite3_column_type(q, 7) == SQLITE_BLOB)
+            *latency += LatencyHistogram::Counts::fromBlob(
+                static_cast<const char *>(sqlite3_column_blob(q, 7)), sqlite3_column_bytes(q, 7));
     }
-    flush();
+    if (step != SQLITE_DONE)
+        *error = QString::fromUtf8(sqlite3_errmsg(handle));
+    sqlite3_finalize(q);
+    if (step != SQLITE_DONE)
+        return false;
+    for (const auto &[id, counts] : latencies) {
+        UsageReportRow &r = (*rows)[id];
+        r.p50Ms = roundedPercentile(counts, 0.50);
+        r.p95Ms = roundedPercentile(counts, 0.95);
+    }
     return true;
 }
 
@@ -83,29 +95,24 @@ qint64 monthStartMs(qint64 nowMs)
     return dayStartMs(QDate(today.year(), today.month(), 1));
 }
 
-std::optional<qint64> percentile(const QList<qint64> &sorted, int p)
+qint64 periodStartMs(const std::optional<QDate> &since, const Clock &clock)
 {
-    if (sorted.isEmpty())
-        return std::nullopt;
-    // Nearest rank: the smallest value with at least p % of the values at or below it.
-    qsizetype rank = (sorted.size() * p + 99) / 100;
-    rank = std::clamp<qsizetype>(rank, 1, sorted.size());
-    return sorted.at(rank - 1);
+    return since ? dayStartMs(*since) : monthStartMs(clock.wallMs());
 }
 
 bool build(QSqlDatabase &db, const Clock &clock, const UsageQuery &query,
            QList<UsageReportRow> *rows, QString *error)
 {
-    const qint64 sinceMs = query.since ? dayStartMs(*query.since) : monthStartMs(clock.wallMs());
+    const qint64 sinceMs = periodStartMs(query.since, clock);
     std::map<QString, UsageReportRow> byTenant;
 
     QSqlQuery q(db);
     const bool filtered = !query.tenant.isEmpty();
-    // A removed tenant keeps its history, so usage rows of any age make a filtered id known.
+    // A removed tenant keeps its history, so rollups of any age make a filtered id known.
     if (!sql::run(q,
                   filtered ? QStringLiteral("SELECT id FROM tenants WHERE id = ? UNION "
-                                            "SELECT tenant_id FROM (SELECT tenant_id FROM usage "
-                                            "WHERE tenant_id = ? LIMIT 1)")
+                                            "SELECT tenant_id FROM (SELECT tenant_id FROM "
+                                            "usage_hourly WHERE tenant_id = ? LIMIT 1)")
                            : QStringLiteral("SELECT id FROM tenants"),
                   filtered ? QVariantList{query.tenant, query.tenant} : QVariantList{}, error))
         return false;
@@ -125,12 +132,40 @@ bool spentSince(QSqlDatabase &db, qint64 sinceMs, QHash<QString, double> *spent,
 {
     QSqlQuery q(db);
     if (!sql::run(q,
-                  QStringLiteral("SELECT tenant_id, SUM(cost_usd) FROM usage WHERE ts >= ? "
-                                 "GROUP BY tenant_id"),
+                  QStringLiteral("SELECT tenant_id, SUM(cost_usd) FROM usage_hourly "
+                                 "WHERE hour >= ? GROUP BY tenant_id"),
                   {sinceMs}, error))
         return false;
     while (q.next())
         spent->insert(q.value(0).toString(), q.value(1).toDouble());
+    return true;
+}
+
+bool costs(QSqlDatabase &db, qint64 sinceMs, const std::vector<PriceConfig> &altPrices,
+           QList<CostReportRow> *rows, QString *error)
+{
+    DirectorySnapshot alternative;
+    alternative.prices = altPrices;
+    QSqlQuery q(db);
+    if (!sql::run(q,
+                  QStringLiteral("SELECT tenant_id, model, SUM(requests), SUM(prompt_tokens), "
+                                 "SUM(completion_tokens), SUM(cost_usd) FROM usage_hourly "
+                                 "WHERE hour >= ? GROUP BY tenant_id, model "
+                                 "HAVING SUM(requests) > 0 ORDER BY tenant_id, model"),
+                  {sinceMs}, error))
+        return false;
+    while (q.next()) {
+        CostReportRow row;
+        row.tenant = q.value(0).toString();
+        row.model = q.value(1).toString();
+        row.requests = q.value(2).toLongLong();
+        row.promptTokens = q.value(3).toLongLong();
+        row.completionTokens = q.value(4).toLongLong();
+        row.costUsd = q.value(5).toDouble();
+        if (const std::optional<PriceConfig> price = alternative.priceFor(row.model))
+            row.altCostUsd = usageCost(row.promptTokens, row.completionTokens, *price);
+        rows->append(row);
+    }
     return true;
 }
 

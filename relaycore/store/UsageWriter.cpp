@@ -1,11 +1,15 @@
 #include "UsageWriter.h"
 
 #include "Database.h"
+#include "UsageRollup.h"
 
+#include <QElapsedTimer>
 #include <QSqlDriver>
 #include <QVariant>
 
 #include <sqlite3.h>
+
+#include <optional>
 
 namespace relay {
 
@@ -16,6 +20,15 @@ const char kInsertSql[] =
     "requested_model, served_model, upstream, status, prompt_tokens, completion_tokens, cost_usd, "
     "priced, latency_ms, ttfb_ms, streamed, estimated, error) "
     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+// Retention deletes in slices of this many rows, for at most kExpireSliceMs between batches.
+constexpr int kExpireRows = 2000;
+constexpr qint64 kExpireSliceMs = 20;
+constexpr qint64 kRetentionIntervalMs = 3'600'000;
+constexpr qint64 kDayMs = 86'400'000;
+const char kExpireSql[] =
+    "DELETE FROM usage WHERE id IN (SELECT id FROM usage WHERE ts < ?1 LIMIT ?2)";
+const char kRetentionSql[] = "SELECT value FROM settings WHERE key = 'usage_retention_days'";
+const char kNewestSql[] = "SELECT MAX(ts) FROM usage";
 const char kLastUsedSql[] = "UPDATE api_keys SET last_used = ?1 WHERE prefix = ?2 AND (last_used "
                             "IS NULL OR last_used < ?1)";
 
@@ -37,8 +50,9 @@ void bindText(sqlite3_stmt *st, int i, const QString &v)
 
 } // namespace
 
-UsageWriter::UsageWriter(QString dbPath, int flushIntervalMs, QObject *parent)
-    : QThread(parent), m_dbPath(std::move(dbPath)), m_flushIntervalMs(flushIntervalMs)
+UsageWriter::UsageWriter(QString dbPath, int flushIntervalMs, Clock &clock, QObject *parent)
+    : QThread(parent), m_dbPath(std::move(dbPath)), m_flushIntervalMs(flushIntervalMs),
+      m_clock(clock)
 {
     setObjectName(QStringLiteral("relay-usage-writer"));
 }
@@ -101,6 +115,74 @@ qint64 UsageWriter::pending() const
     return qint64(m_queue.size());
 }
 
+qint64 UsageWriter::rowsExpired() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_rowsExpired;
+}
+
+qint64 UsageWriter::retentionPasses() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_retentionPasses;
+}
+
+std::optional<qint64> UsageWriter::retentionCutoff(sqlite3 *handle, qint64 nowMs)
+{
+    sqlite3_stmt *newest = nullptr;
+    std::optional<qint64> cutoff;
+    if (sqlite3_prepare_v2(handle, kNewestSql, -1, &newest, nullptr) == SQLITE_OK &&
+        sqlite3_step(newest) == SQLITE_ROW && sqlite3_column_type(newest, 0) != SQLITE_NULL)
+        cutoff =
+            qMin(nowMs, sqlite3_column_int64(newest, 0)) - qint64(retentionDays(handle)) * kDayMs;
+    sqlite3_finalize(newest);
+    return cutoff;
+}
+
+int UsageWriter::retentionDays(sqlite3 *handle)
+{
+    sqlite3_stmt *read = nullptr;
+    int days = kDefaultRetentionDays;
+    if (sqlite3_prepare_v2(handle, kRetentionSql, -1, &read, nullptr) == SQLITE_OK &&
+        sqlite3_step(read) == SQLITE_ROW) {
+        bool ok = false;
+        const int set =
+            QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(read, 0)))
+                .toInt(&ok);
+        if (ok && set > 0)
+            days = set;
+    }
+    sqlite3_finalize(read);
+    return days;
+}
+
+bool UsageWriter::expireSome(sqlite3 *handle, sqlite3_stmt *expire, qint64 cutoffMs)
+{
+    QElapsedTimer slice;
+    slice.start();
+    qint64 deleted = 0;
+    bool complete = false;
+    while (!complete && slice.elapsed() < kExpireSliceMs) {
+        sqlite3_reset(expire);
+        sqlite3_bind_int64(expire, 1, cutoffMs);
+        sqlite3_bind_int(expire, 2, kExpireRows);
+        if (sqlite3_step(expire) != SQLITE_DONE) {
+            qWarning("usage writer: could not delete old usage rows: %s", sqlite3_errmsg(handle));
+            complete = true; // try again at the next pass
+            break;
+        }
+        const int n = sqlite3_changes(handle);
+        deleted += n;
+        complete = n < kExpireRows;
+    }
+    sqlite3_reset(expire);
+    std::lock_guard lock(m_mutex);
+    m_rowsExpired += deleted;
+    if (complete)
+        ++m_retentionPasses;
+    return complete;
+}
+
 void UsageWriter::run()
 {
     Database database;
@@ -118,11 +200,20 @@ void UsageWriter::run()
     auto *handle = *static_cast<sqlite3 **>(database.db().driver()->handle().data());
     sqlite3_stmt *insert = nullptr;
     sqlite3_stmt *lastUsed = nullptr;
+    sqlite3_stmt *rollup = nullptr;
+    sqlite3_stmt *expire = nullptr;
     sqlite3_prepare_v2(handle, kInsertSql, -1, &insert, nullptr);
     sqlite3_prepare_v2(handle, kLastUsedSql, -1, &lastUsed, nullptr);
+    sqlite3_prepare_v2(handle, UsageRollup::upsertSql(), -1, &rollup, nullptr);
+    sqlite3_prepare_v2(handle, kExpireSql, -1, &expire, nullptr);
 
     std::vector<UsageRecord> batch;
     int failures = 0;
+    qint64 nextRetentionMs = m_clock.wallMs(); // a pass right at start
+    // The cutoff of the retention pass under way. (Not a std::optional: GCC's -O2
+    // maybe-uninitialized warning misfires on it here.)
+    bool expiring = false;
+    qint64 expireBefore = 0;
     for (;;) {
         bool stopping;
         quint64 taken;
@@ -138,7 +229,7 @@ void UsageWriter::run()
             taken = m_enqueued;
             stopping = m_stop;
         }
-        if (!batch.empty() && !writeBatch(handle, insert, lastUsed, batch)) {
+        if (!batch.empty() && !writeBatch(handle, insert, lastUsed, rollup, batch)) {
             ++failures;
             qWarning("usage writer: could not write %zu usage rows (attempt %d): %s", batch.size(),
                      failures, sqlite3_errmsg(handle));
@@ -166,7 +257,21 @@ void UsageWriter::run()
             std::lock_guard lock(m_mutex);
             if (m_queue.empty())
                 break;
+            continue;
         }
+        const qint64 now = m_clock.wallMs();
+        if (!expiring && now >= nextRetentionMs) {
+            const std::optional<qint64> cutoff = retentionCutoff(handle, now);
+            nextRetentionMs = now + kRetentionIntervalMs;
+            expiring = cutoff.has_value();
+            expireBefore = cutoff.value_or(0);
+            if (!expiring) { // no usage rows at all
+                std::lock_guard lock(m_mutex);
+                ++m_retentionPasses;
+            }
+        }
+        if (expiring && expireSome(handle, expire, expireBefore))
+            expiring = false;
     }
     {
         std::lock_guard lock(m_mutex);
@@ -175,48 +280,66 @@ void UsageWriter::run()
     m_flushed.notify_all();
     sqlite3_finalize(insert);
     sqlite3_finalize(lastUsed);
+    sqlite3_finalize(rollup);
+    sqlite3_finalize(expire);
+}
+
+const char *UsageWriter::insertSql()
+{
+    return kInsertSql;
+}
+
+bool UsageWriter::insertRow(sqlite3_stmt *insert, const UsageRecord &r)
+{
+    sqlite3_reset(insert);
+    sqlite3_bind_int64(insert, 1, r.tsMs);
+    bindText(insert, 2, r.requestId);
+    bindText(insert, 3, r.tenantId);
+    bindText(insert, 4, r.keyPrefix);
+    bindText(insert, 5, QByteArray(r.rejected ? "rejected" : "served"));
+    bindText(insert, 6, r.endpoint);
+    bindText(insert, 7, r.requestedModel);
+    bindText(insert, 8, r.servedModel);
+    bindText(insert, 9, r.upstream);
+    sqlite3_bind_int(insert, 10, r.status);
+    sqlite3_bind_int64(insert, 11, r.promptTokens);
+    sqlite3_bind_int64(insert, 12, r.completionTokens);
+    sqlite3_bind_double(insert, 13, r.costUsd);
+    sqlite3_bind_int(insert, 14, r.priced ? 1 : 0);
+    sqlite3_bind_int64(insert, 15, r.latencyMs);
+    if (r.ttfbMs < 0)
+        sqlite3_bind_null(insert, 16);
+    else
+        sqlite3_bind_int64(insert, 16, r.ttfbMs);
+    sqlite3_bind_int(insert, 17, r.streamed ? 1 : 0);
+    sqlite3_bind_int(insert, 18, r.estimated ? 1 : 0);
+    bindText(insert, 19, r.error);
+    const bool ok = sqlite3_step(insert) == SQLITE_DONE;
+    sqlite3_reset(insert);
+    return ok;
 }
 
 bool UsageWriter::writeBatch(sqlite3 *handle, sqlite3_stmt *insert, sqlite3_stmt *lastUsed,
-                             const std::vector<UsageRecord> &batch)
+                             sqlite3_stmt *rollupUpsert, const std::vector<UsageRecord> &batch)
 {
     // All or nothing: a batch that is not committed whole is retried whole, never written twice.
     if (sqlite3_exec(handle, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
         return false;
     QHash<QString, qint64> keysUsed;
+    UsageRollup rollup;
     for (const UsageRecord &r : batch) {
-        sqlite3_reset(insert);
-        sqlite3_bind_int64(insert, 1, r.tsMs);
-        bindText(insert, 2, r.requestId);
-        bindText(insert, 3, r.tenantId);
-        bindText(insert, 4, r.keyPrefix);
-        bindText(insert, 5, QByteArray(r.rejected ? "rejected" : "served"));
-        bindText(insert, 6, r.endpoint);
-        bindText(insert, 7, r.requestedModel);
-        bindText(insert, 8, r.servedModel);
-        bindText(insert, 9, r.upstream);
-        sqlite3_bind_int(insert, 10, r.status);
-        sqlite3_bind_int64(insert, 11, r.promptTokens);
-        sqlite3_bind_int64(insert, 12, r.completionTokens);
-        sqlite3_bind_double(insert, 13, r.costUsd);
-        sqlite3_bind_int(insert, 14, r.priced ? 1 : 0);
-        sqlite3_bind_int64(insert, 15, r.latencyMs);
-        if (r.ttfbMs < 0)
-            sqlite3_bind_null(insert, 16);
-        else
-            sqlite3_bind_int64(insert, 16, r.ttfbMs);
-        sqlite3_bind_int(insert, 17, r.streamed ? 1 : 0);
-        sqlite3_bind_int(insert, 18, r.estimated ? 1 : 0);
-        bindText(insert, 19, r.error);
-        if (sqlite3_step(insert) != SQLITE_DONE) {
-            sqlite3_reset(insert);
+        if (!insertRow(insert, r)) {
             sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);
             return false;
         }
         if (!r.keyPrefix.isEmpty())
             keysUsed[r.keyPrefix] = qMax(keysUsed.value(r.keyPrefix), r.tsMs);
+        rollup.add(r);
     }
-    sqlite3_reset(insert);
+    if (!rollup.writeWith(rollupUpsert)) {
+        sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);
+        return false;
+    }
     for (auto it = keysUsed.cbegin(); it != keysUsed.cend(); ++it) {
         sqlite3_reset(lastUsed);
         sqlite3_bind_int64(lastUsed, 1, it.value());

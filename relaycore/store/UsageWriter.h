@@ -1,11 +1,13 @@
 #pragma once
 
 #include "UsageRecord.h"
+#include "core/Clock.h"
 
 #include <QThread>
 
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 struct sqlite3;
@@ -16,12 +18,21 @@ namespace relay {
 // The one thread that writes usage rows. Any thread hands it records (record() never blocks
 // on the database); it commits them in batched transactions on its own SQLite connection,
 // binding through the sqlite3 handle, at least every `flushIntervalMs` so that a finished
-// request is visible within 1 s and a kill -9 loses at most the last 100 ms.
+// request is visible within 1 s and a kill -9 loses at most the last 100 ms. Each batch also
+// adds its hourly rollups (usage_hourly) in the same transaction.
+//
+// Retention: at start and then hourly (by `clock`'s wall time) it deletes the raw usage rows
+// older than the usage_retention_days setting (default 90; counted back from the newest row
+// when that is older than the clock), a few thousand at a time between batches so that writing
+// never waits long. Rollups are never deleted.
 class UsageWriter : public QThread
 {
     Q_OBJECT
 public:
-    explicit UsageWriter(QString dbPath, int flushIntervalMs = 50, QObject *parent = nullptr);
+    static constexpr int kDefaultRetentionDays = 90;
+
+    explicit UsageWriter(QString dbPath, int flushIntervalMs = 50, Clock &clock = Clock::system(),
+                         QObject *parent = nullptr);
     ~UsageWriter() override;
 
     // Opens the connection on the writer thread; false with *error if the database is unusable.
@@ -36,6 +47,14 @@ public:
 
     qint64 rowsWritten() const;
     qint64 pending() const;
+    // Raw rows deleted by retention so far, and the retention passes completed.
+    qint64 rowsExpired() const;
+    qint64 retentionPasses() const;
+
+    // The usage row insert, for programs that fill a database as the writer would (bench).
+    static const char *insertSql();
+    // Binds one record to a prepared insertSql() statement and runs it.
+    static bool insertRow(sqlite3_stmt *insert, const UsageRecord &record);
 
 protected:
     void run() override;
@@ -43,10 +62,18 @@ protected:
 private:
     // One transaction for the whole batch; false (and nothing written) when it failed.
     static bool writeBatch(sqlite3 *handle, sqlite3_stmt *insert, sqlite3_stmt *lastUsed,
-                           const std::vector<UsageRecord> &batch);
+                           sqlite3_stmt *rollup, const std::vector<UsageRecord> &batch);
+    // One slice of a retention pass; true when the pass is complete.
+    bool expireSome(sqlite3 *handle, sqlite3_stmt *expire, qint64 cutoffMs);
+    // Rows before this are expired: the retention period back from now, or from the newest row
+    // if that is older (a clock set wrong, or far ahead of the rows, never empties the table).
+    // nullopt when there are no rows.
+    static std::optional<qint64> retentionCutoff(sqlite3 *handle, qint64 nowMs);
+    static int retentionDays(sqlite3 *handle);
 
     const QString m_dbPath;
     const int m_flushIntervalMs;
+    Clock &m_clock;
     mutable std::mutex m_mutex;
     std::condition_variable m_wake;
     std::condition_variable m_flushed;
@@ -58,6 +85,8 @@ private:
     quint64 m_enqueued = 0;
     quint64 m_committed = 0;
     qint64 m_rowsWritten = 0;
+    qint64 m_rowsExpired = 0;
+    qint64 m_retentionPasses = 0;
 };
 
 } // namespace relay

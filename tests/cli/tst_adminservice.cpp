@@ -2,6 +2,7 @@
 // what a failed write leaves behind (nothing), and the usage figures at period boundaries.
 
 #include "TempDir.h"
+#include "UsageRows.h"
 #include "core/Clock.h"
 #include "store/AdminService.h"
 #include "store/ConfigLoader.h"
@@ -45,7 +46,6 @@ private Q_SLOTS:
     void routeTargetsAreNormalized();
     void usagePeriodFollowsTheClock();
     void removedTenantKeepsItsUsage();
-    void percentileIsNearestRank();
     void tenantLimitsRoundTripWithAudit();
     void tenantLimitsOutOfRangeAreInvalid();
     void reservedSlotsNeedAReservingTier();
@@ -83,14 +83,12 @@ void TestAdminService::cleanup()
 void TestAdminService::addUsage(qint64 ts, const QString &tenant, const QString &outcome,
                                 int status, double cost, int latencyMs)
 {
-    QSqlQuery q(m_db->db());
-    QVERIFY(q.prepare(QStringLiteral(
-        "INSERT INTO usage (ts, request_id, tenant_id, key_prefix, outcome, endpoint, status, "
-        "prompt_tokens, completion_tokens, cost_usd, latency_ms) "
-        "VALUES (?, 'r', ?, 'sk-tr-xxxxxx', ?, 'chat', ?, 10, 5, ?, ?)")));
-    for (const QVariant &v : QVariantList{ts, tenant, outcome, status, cost, latencyMs})
-        q.addBindValue(v);
-    QVERIFY2(q.exec(), qPrintable(q.lastError().text()));
+    // Through the relay's usage writer, which keeps the rollups the reports read.
+    const relay::UsageRecord row =
+        outcome == QLatin1String("rejected")
+            ? relay::test::rejectedRow(ts, tenant, status)
+            : relay::test::servedRow(ts, tenant, status, 10, 5, cost, latencyMs);
+    QVERIFY(relay::test::writeUsage(m_dir->path(), {row}, *m_clock));
 }
 
 void TestAdminService::writeAuditsWithActorAndClockAndBumpsVersion()
@@ -254,20 +252,6 @@ void TestAdminService::removedTenantKeepsItsUsage()
     QVERIFY(report.ok);
     QCOMPARE(report.value.at(0).requests, 1);
     QCOMPARE(report.value.at(0).errors, 1);
-}
-
-void TestAdminService::percentileIsNearestRank()
-{
-    using relay::UsageReport::percentile;
-    QCOMPARE(percentile({}, 50), std::nullopt);
-    QCOMPARE(percentile({5}, 95), std::optional<qint64>(5));
-    QCOMPARE(percentile({1, 2, 3}, 50), std::optional<qint64>(2));
-    QCOMPARE(percentile({1, 2, 3}, 95), std::optional<qint64>(3));
-    QList<qint64> hundred;
-    for (int i = 1; i <= 100; ++i)
-        hundred << i;
-    QCOMPARE(percentile(hundred, 50), std::optional<qint64>(50));
-    QCOMPARE(percentile(hundred, 95), std::optional<qint64>(95));
 }
 
 void TestAdminService::tenantLimitsRoundTripWithAudit()

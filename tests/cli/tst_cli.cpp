@@ -2,7 +2,9 @@
 // database, checked for its stdout, stderr and exit status.
 
 #include "TempDir.h"
+#include "UsageRows.h"
 #include "store/AdminService.h"
+#include "store/ConfigLoader.h"
 #include "store/Database.h"
 #include "tenants/ApiKey.h"
 
@@ -63,6 +65,10 @@ private Q_SLOTS:
     void everyWriteIsAuditedAndBumpsTheVersion();
     void failedWritesLeaveNoTrace();
     void usageReport();
+    void budgetAlertsAndWebhookPerTenant();
+    void settingsSetAndList();
+    void alertsListedAndAcknowledged();
+    void reportCostsUnderOtherPrices();
     void humanListsAreAlignedTables();
     void databaseFromEnvironmentWithMode0600();
 
@@ -77,6 +83,10 @@ private:
     QString addTenant(const QString &id, const QStringList &extra = {});
     qint64 configVersion();
     int auditRows();
+    QJsonObject lastAudit();
+    // The tenant as the relay loads it into its snapshot.
+    relay::TenantConfig loadedTenant(const QString &id);
+    bool execSql(const QString &statement);
     // Every output of every read command, to search for things that must never appear.
     QString everyOutput();
 
@@ -171,12 +181,49 @@ int TestCli::auditRows()
     return jsonArray({QStringLiteral("audit")}).size();
 }
 
+QJsonObject TestCli::lastAudit()
+{
+    return jsonArray({QStringLiteral("audit")}).last().toObject();
+}
+
+relay::TenantConfig TestCli::loadedTenant(const QString &id)
+{
+    relay::Database db;
+    QString error;
+    if (!db.open(m_db->path(), &error))
+        return {};
+    const relay::DirectorySnapshotPtr snapshot = relay::ConfigLoader::load(db.db(), &error);
+    return snapshot ? snapshot->tenants.value(id) : relay::TenantConfig();
+}
+
+bool TestCli::execSql(const QString &statement)
+{
+    relay::Database db;
+    QString error;
+    if (!db.open(m_db->path(), &error))
+        return false;
+    QSqlQuery q(db.db());
+    if (!q.exec(statement)) {
+        qWarning() << q.lastError().text();
+        return false;
+    }
+    return true;
+}
+
 QString TestCli::everyOutput()
 {
     QString all;
-    const QList<QStringList> reads{{"tenant", "list"}, {"key", "list"},   {"upstream", "list"},
-                                   {"route", "list"},  {"alias", "list"}, {"price", "list"},
-                                   {"usage"},          {"audit"}};
+    const QList<QStringList> reads{{"tenant", "list"},
+                                   {"key", "list"},
+                                   {"upstream", "list"},
+                                   {"route", "list"},
+                                   {"alias", "list"},
+                                   {"price", "list"},
+                                   {"usage"},
+                                   {"audit"},
+                                   {"alerts"},
+                                   {"settings", "list"},
+                                   {"report", "costs"}};
     for (const QStringList &words : reads) {
         for (const QStringList &args : {words, words + QStringList{QStringLiteral("--json")}}) {
             const Result r = cli(args);
@@ -229,7 +276,14 @@ void TestCli::helpEverywhereWithoutTouchingTheDatabase()
                                       {"price", "list"},
                                       {"price", "remove"},
                                       {"usage"},
-                                      {"audit"}};
+                                      {"audit"},
+                                      {"alerts"},
+                                      {"alerts", "ack"},
+                                      {"report"},
+                                      {"report", "costs"},
+                                      {"settings"},
+                                      {"settings", "set"},
+                                      {"settings", "list"}};
     for (const QStringList &command : commands) {
         for (const QString &flag : {QStringLiteral("--help"), QStringLiteral("-h")}) {
             r = cli(command + QStringList{flag});
@@ -253,13 +307,28 @@ void TestCli::usageErrorsExitTwoWithAHint_data()
     QTest::newRow("unknown global option") << QStringList{"--frob", "tenant", "list"};
     QTest::newRow("group without command") << QStringList{"tenant"};
     QTest::newRow("unknown subcommand") << QStringList{"tenant", "frob"};
-    QTest::newRow("later-issue budget") << QStringList{"tenant", "add", "acme", "--budget", "5"};
-    QTest::newRow("later-issue soft budget")
-        << QStringList{"tenant", "set", "acme", "--soft-budget"};
-    QTest::newRow("later-issue alerts")
-        << QStringList{"tenant", "add", "acme", "--alerts", "50,80"};
-    QTest::newRow("later-issue webhook")
-        << QStringList{"tenant", "add", "acme", "--webhook", "https://x.example/hook"};
+    QTest::newRow("budget negative") << QStringList{"tenant", "add", "acme", "--budget", "-5"};
+    QTest::newRow("budget words") << QStringList{"tenant", "add", "acme", "--budget", "lots"};
+    QTest::newRow("budget infinite") << QStringList{"tenant", "add", "acme", "--budget", "inf"};
+    QTest::newRow("budget too big") << QStringList{"tenant", "set", "acme", "--budget", "1e10"};
+    QTest::newRow("soft and hard budget")
+        << QStringList{"tenant", "set", "acme", "--soft-budget", "--hard-budget"};
+    QTest::newRow("soft budget with value")
+        << QStringList{"tenant", "set", "acme", "--soft-budget=yes"};
+    QTest::newRow("alerts zero") << QStringList{"tenant", "add", "acme", "--alerts", "0,50"};
+    QTest::newRow("alerts over 1000") << QStringList{"tenant", "add", "acme", "--alerts", "1001"};
+    QTest::newRow("alerts fraction") << QStringList{"tenant", "add", "acme", "--alerts", "50.5"};
+    QTest::newRow("alerts words") << QStringList{"tenant", "set", "acme", "--alerts", "half"};
+    QTest::newRow("alerts empty part") << QStringList{"tenant", "set", "acme", "--alerts", "50,"};
+    QTest::newRow("webhook ftp") << QStringList{"tenant", "add", "acme", "--webhook",
+                                                "ftp://x.example/hook"};
+    QTest::newRow("webhook no host")
+        << QStringList{"tenant", "add", "acme", "--webhook", "https://"};
+    QTest::newRow("webhook not a url") << QStringList{"tenant", "set", "acme", "--webhook", "hook"};
+    QTest::newRow("webhook credentials")
+        << QStringList{"tenant", "set", "acme", "--webhook", "https://me:pw@x.example/h"};
+    QTest::newRow("webhook blank")
+        << QStringList{"tenant", "set", "acme", "--webhook", "https://x.example/a b"};
     QTest::newRow("unknown tier") << QStringList{"tenant", "add", "acme", "--tier", "gold"};
     QTest::newRow("tier none") << QStringList{"tenant", "add", "acme", "--tier", "none"};
     QTest::newRow("rpm zero") << QStringList{"tenant", "add", "acme", "--rpm", "0"};
@@ -284,7 +353,26 @@ void TestCli::usageErrorsExitTwoWithAHint_data()
         << QStringList{"tenant", "add", "acme", "--queue-timeout-ms", "0"};
     QTest::newRow("queue timeout over an hour")
         << QStringList{"tenant", "add", "acme", "--queue-timeout-ms", "3600001"};
-    QTest::newRow("later-issue settings") << QStringList{"settings", "list"};
+    QTest::newRow("settings unknown key") << QStringList{"settings", "set", "colour", "blue"};
+    QTest::newRow("settings missing value") << QStringList{"settings", "set", "webhook_url"};
+    QTest::newRow("settings bad webhook")
+        << QStringList{"settings", "set", "webhook_url", "mailto:a@b.example"};
+    QTest::newRow("settings retention zero")
+        << QStringList{"settings", "set", "usage_retention_days", "0"};
+    QTest::newRow("settings retention words")
+        << QStringList{"settings", "set", "usage_retention_days", "forever"};
+    QTest::newRow("settings retention none")
+        << QStringList{"settings", "set", "usage_retention_days", "none"};
+    QTest::newRow("settings list extra") << QStringList{"settings", "list", "x"};
+    QTest::newRow("alerts ack without id") << QStringList{"alerts", "ack"};
+    QTest::newRow("alerts ack words") << QStringList{"alerts", "ack", "first"};
+    QTest::newRow("alerts ack zero") << QStringList{"alerts", "ack", "0"};
+    QTest::newRow("alerts extra argument") << QStringList{"alerts", "first"};
+    QTest::newRow("report without command") << QStringList{"report"};
+    QTest::newRow("report unknown") << QStringList{"report", "profits"};
+    QTest::newRow("report costs bad since")
+        << QStringList{"report", "costs", "--since", "yesterday"};
+    QTest::newRow("report costs csv") << QStringList{"report", "costs", "--csv"};
     QTest::newRow("missing id") << QStringList{"tenant", "add"};
     QTest::newRow("extra argument") << QStringList{"tenant", "list", "extra"};
     QTest::newRow("bad tenant id") << QStringList{"tenant", "add", "no spaces"};
@@ -919,16 +1007,22 @@ void TestCli::routesAliasesPrices()
     QCOMPARE(cli({"alias", "remove", "gpt-4"}).code, 1);
     QCOMPARE(jsonArray({"alias", "list"}).size(), 0);
 
-    QCOMPARE(cli({"price", "set", "gpt-4o", "--input", "2.5", "--output", "10"}).code, 0);
-    QCOMPARE(cli({"price", "set", "gpt-4o-mini", "--input=0.15", "--output=0.6"}).code, 0);
+    // A new database starts with the shipped price list; set overrides, remove removes.
+    const int shipped = jsonArray({"price", "list"}).size();
+    QVERIFY(shipped > 0);
+    QCOMPARE(cli({"price", "set", "gpt-4o", "--input", "2", "--output", "9"}).code, 0);
+    QCOMPARE(cli({"price", "set", "my-model", "--input=0.15", "--output=0.6"}).code, 0);
     const QJsonArray prices = jsonArray({"price", "list"});
-    QCOMPARE(prices.size(), 2);
-    QCOMPARE(prices.at(0).toObject(),
-             (QJsonObject{{"model", "gpt-4o"}, {"input", 2.5}, {"output", 10}}));
-    QCOMPARE(prices.at(1).toObject().value("input").toDouble(), 0.15);
+    QCOMPARE(prices.size(), shipped + 1);
+    QJsonObject byModel;
+    for (const QJsonValue &p : prices)
+        byModel.insert(p.toObject().value("model").toString(), p);
+    QCOMPARE(byModel.value("gpt-4o").toObject(),
+             (QJsonObject{{"model", "gpt-4o"}, {"input", 2}, {"output", 9}}));
+    QCOMPARE(byModel.value("my-model").toObject().value("input").toDouble(), 0.15);
     QCOMPARE(cli({"price", "remove", "gpt-4o"}).code, 0);
     QCOMPARE(cli({"price", "remove", "gpt-4o"}).code, 1);
-    QCOMPARE(jsonArray({"price", "list"}).size(), 1);
+    QCOMPARE(jsonArray({"price", "list"}).size(), shipped);
 }
 
 // ---- audit and the config version ----
@@ -1039,37 +1133,19 @@ void TestCli::usageReport()
     const QDate today = QDateTime::currentDateTimeUtc().date();
     const qint64 monthStart =
         QDateTime(QDate(today.year(), today.month(), 1), QTime(0, 0), Qt::UTC).toMSecsSinceEpoch();
-    {
-        relay::Database db;
-        QString error;
-        QVERIFY(db.open(m_db->path(), &error));
-        QSqlQuery q(db.db());
-        QVERIFY(q.prepare(QStringLiteral(
-            "INSERT INTO usage (ts, request_id, tenant_id, key_prefix, outcome, endpoint, status, "
-            "prompt_tokens, completion_tokens, cost_usd, latency_ms) "
-            "VALUES (?, 'r', ?, 'sk-tr-xxxxxx', ?, 'chat', ?, ?, ?, ?, ?)")));
-        auto add = [&](qint64 ts, const QString &tenant, const QString &outcome, int status,
-                       int prompt, int completion, double cost, int latency) {
-            q.addBindValue(ts);
-            q.addBindValue(tenant);
-            q.addBindValue(outcome);
-            q.addBindValue(status);
-            q.addBindValue(prompt);
-            q.addBindValue(completion);
-            q.addBindValue(cost);
-            q.addBindValue(latency);
-            QVERIFY2(q.exec(), qPrintable(q.lastError().text()));
-        };
-        // acme: 20 served with latencies 10..200, one of them a 500; 2 rejected.
-        for (int i = 1; i <= 20; ++i)
-            add(now - 1000, "acme", "served", i == 7 ? 500 : 200, 100, 10, 0.001, i * 10);
-        add(now - 1000, "acme", "rejected", 429, 0, 0, 0, 0);
-        add(now - 1000, "acme", "rejected", 404, 0, 0, 0, 0);
-        // Last month: outside the default period.
-        add(monthStart - 1, "acme", "served", 200, 1000, 1000, 5.0, 1);
-        // A removed tenant's history stays.
-        add(now - 1000, "gone", "served", 200, 1, 1, 0.5, 42);
-    }
+    // Through the relay's own usage writer, which keeps the hourly rollups `usage` reads.
+    std::vector<relay::UsageRecord> usage;
+    // acme: 20 served with latencies 10..200, one of them a 500; 2 rejected.
+    for (int i = 1; i <= 20; ++i)
+        usage.push_back(
+            relay::test::servedRow(now - 1000, "acme", i == 7 ? 500 : 200, 100, 10, 0.001, i * 10));
+    usage.push_back(relay::test::rejectedRow(now - 1000, "acme", 429));
+    usage.push_back(relay::test::rejectedRow(now - 1000, "acme", 404));
+    // Last month: outside the default period.
+    usage.push_back(relay::test::servedRow(monthStart - 1, "acme", 200, 1000, 1000, 5.0, 1));
+    // A removed tenant's history stays.
+    usage.push_back(relay::test::servedRow(now - 1000, "gone", 200, 1, 1, 0.5, 42));
+    QVERIFY(relay::test::writeUsage(m_db->path(), usage));
 
     const QJsonArray rows = jsonArray({"usage"});
     QCOMPARE(rows.size(), 3);
@@ -1084,6 +1160,8 @@ void TestCli::usageReport()
     QCOMPARE(acme.value("prompt_tokens").toInt(), 2000);
     QCOMPARE(acme.value("completion_tokens").toInt(), 200);
     QVERIFY(qAbs(acme.value("cost_usd").toDouble() - 0.02) < 1e-9);
+    // From the merged latency histograms, interpolated inside their buckets (75-100 ms holds
+    // 80, 90, 100; 150-200 ms holds 160..200): here they land on the exact values.
     QCOMPARE(acme.value("p50_ms").toInt(), 100);
     QCOMPARE(acme.value("p95_ms").toInt(), 190);
     QCOMPARE(rows.at(1).toObject().value("tenant").toString(), QStringLiteral("gone"));
@@ -1123,6 +1201,334 @@ void TestCli::usageReport()
     QCOMPARE(r.code, 0);
     QVERIFY(r.out.startsWith(QLatin1String("TENANT")));
     QCOMPARE(r.out.split('\n', Qt::SkipEmptyParts).size(), 4);
+}
+
+// ---- budgets, settings, alerts, cost comparison ----
+
+void TestCli::budgetAlertsAndWebhookPerTenant()
+{
+    addTenant(QStringLiteral("acme"), {"--budget", "25.5", "--alerts", "80, 50", "--soft-budget",
+                                       "--webhook", "https://hooks.example/acme?team=1"});
+    QJsonObject added = lastAudit().value("details").toObject().value("after").toObject();
+    QCOMPARE(added.value("budget_usd").toDouble(), 25.5);
+    QCOMPARE(added.value("soft_budget").toBool(), true);
+    QCOMPARE(added.value("alert_thresholds").toArray(), (QJsonArray{50, 80}));
+    QCOMPARE(added.value("webhook_url").toString(),
+             QStringLiteral("https://hooks.example/acme?team=1"));
+
+    QJsonObject listed = jsonArray({"tenant", "list"}).at(0).toObject();
+    QCOMPARE(listed.value("budget_usd").toDouble(), 25.5);
+    QCOMPARE(listed.value("spent_usd").toDouble(), 0.0);
+    QJsonObject shown = jsonObject({"tenant", "show", "acme"});
+    QCOMPARE(shown.value("budget_usd").toDouble(), 25.5);
+    QCOMPARE(shown.value("soft_budget").toBool(), true);
+    QCOMPARE(shown.value("alert_thresholds").toArray(), (QJsonArray{50, 80}));
+    QCOMPARE(shown.value("webhook_url").toString(),
+             QStringLiteral("https://hooks.example/acme?team=1"));
+    // What the relay loads is what was set.
+    relay::TenantConfig loaded = loadedTenant(QStringLiteral("acme"));
+    QCOMPARE(loaded.budgetUsd, std::optional<double>(25.5));
+    QCOMPARE(loaded.softBudget, true);
+    QCOMPARE(loaded.alertThresholds, (QList<int>{50, 80}));
+    QCOMPARE(loaded.webhookUrl, QStringLiteral("https://hooks.example/acme?team=1"));
+    Result r = cli({"tenant", "show", "acme"});
+    QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("alert_thresholds +50%,80%\n"))),
+             qPrintable(r.out));
+    QVERIFY(r.out.contains(QRegularExpression(QStringLiteral("soft_budget +yes\n"))));
+
+    // Back to a hard budget without threshold alerts; each change is one audited tenant.set.
+    qint64 version = configVersion();
+    r = cli({"tenant", "set", "acme", "--hard-budget", "--alerts", "none", "--budget", "40"});
+    QCOMPARE(r.code, 0);
+    QCOMPARE(r.out, QString());
+    QCOMPARE(configVersion(), version + 1);
+    QJsonObject audit = lastAudit();
+    QCOMPARE(audit.value("action").toString(), QStringLiteral("tenant.set"));
+    QJsonObject before = audit.value("details").toObject().value("before").toObject();
+    QJsonObject after = audit.value("details").toObject().value("after").toObject();
+    QCOMPARE(before.value("budget_usd").toDouble(), 25.5);
+    QCOMPARE(after.value("budget_usd").toDouble(), 40.0);
+    QCOMPARE(before.value("soft_budget").toBool(), true);
+    QCOMPARE(after.value("soft_budget").toBool(), false);
+    QCOMPARE(after.value("alert_thresholds").toArray(), QJsonArray());
+    shown = jsonObject({"tenant", "show", "acme"});
+    QCOMPARE(shown.value("soft_budget").toBool(), false);
+    QCOMPARE(shown.value("alert_thresholds").toArray(), QJsonArray());
+    loaded = loadedTenant(QStringLiteral("acme"));
+    QCOMPARE(loaded.softBudget, false);
+    QVERIFY(loaded.alertThresholds.isEmpty());
+    QVERIFY(cli({"tenant", "show", "acme"})
+                .out.contains(QRegularExpression(QStringLiteral("alert_thresholds +none\n"))));
+
+    // default brings back 50, 80, 100; none removes the budget and the webhook.
+    QCOMPARE(cli({"tenant", "set", "acme", "--alerts", "default"}).code, 0);
+    QVERIFY(lastAudit()
+                .value("details")
+                .toObject()
+                .value("after")
+                .toObject()
+                .value("alert_thresholds")
+                .isNull());
+    QCOMPARE(jsonObject({"tenant", "show", "acme"}).value("alert_thresholds").toArray(),
+             (QJsonArray{50, 80, 100}));
+    QCOMPARE(loadedTenant(QStringLiteral("acme")).alertThresholds, (QList<int>{50, 80, 100}));
+    QCOMPARE(cli({"tenant", "set", "acme", "--budget", "none", "--webhook", "none"}).code, 0);
+    after = lastAudit().value("details").toObject().value("after").toObject();
+    QVERIFY(after.value("budget_usd").isNull());
+    QVERIFY(after.value("webhook_url").isNull());
+    shown = jsonObject({"tenant", "show", "acme"});
+    QVERIFY(shown.value("budget_usd").isNull());
+    QVERIFY(shown.value("webhook_url").isNull());
+    loaded = loadedTenant(QStringLiteral("acme"));
+    QCOMPARE(loaded.budgetUsd, std::nullopt);
+    QCOMPARE(loaded.webhookUrl, QString());
+
+    // spent_usd: this month's cost, from the hourly rollups.
+    QCOMPARE(cli({"tenant", "set", "acme", "--budget", "10"}).code, 0);
+    const QDate today = QDateTime::currentDateTimeUtc().date();
+    const qint64 monthStart =
+        QDateTime(QDate(today.year(), today.month(), 1), QTime(0, 0), Qt::UTC).toMSecsSinceEpoch();
+    QVERIFY(relay::test::writeUsage(
+        m_db->path(),
+        {relay::test::servedRow(monthStart, "acme", 200, 10, 10, 1.25, 5),
+         relay::test::servedRow(QDateTime::currentMSecsSinceEpoch(), "acme", 200, 10, 10, 0.5, 5),
+         relay::test::servedRow(monthStart - 1, "acme", 200, 10, 10, 3.0, 5)}));
+    listed = jsonArray({"tenant", "list"}).at(0).toObject();
+    QCOMPARE(listed.value("budget_usd").toDouble(), 10.0);
+    QCOMPARE(listed.value("spent_usd").toDouble(), 1.75);
+    QCOMPARE(jsonObject({"tenant", "show", "acme"}).value("spent_usd").toDouble(), 1.75);
+    r = cli({"tenant", "list"});
+    QVERIFY2(r.out.contains(QLatin1String("10.000000")) &&
+                 r.out.contains(QLatin1String("1.750000")),
+             qPrintable(r.out));
+}
+
+void TestCli::settingsSetAndList()
+{
+    QJsonArray settings = jsonArray({"settings", "list"});
+    QCOMPARE(settings, (QJsonArray{QJsonObject{{"key", "usage_retention_days"}, {"value", 90}},
+                                   QJsonObject{{"key", "webhook_url"}, {"value", QJsonValue()}}}));
+    Result r = cli({"settings", "list"});
+    QCOMPARE(r.code, 0);
+    QVERIFY(r.out.startsWith(QLatin1String("KEY")));
+    QVERIFY(r.out.contains(
+        QRegularExpression(QStringLiteral("usage_retention_days +90 \\(default\\)"))));
+
+    struct Step
+    {
+        QStringList args;
+        QJsonValue before;
+        QJsonValue after;
+    };
+    const QList<Step> steps{
+        {{"webhook_url", " https://hooks.example/all "}, QJsonValue(), "https://hooks.example/all"},
+        {{"usage_retention_days", "30"}, QJsonValue(), "30"},
+        {{"usage_retention_days", "400"}, "30", "400"},
+        {{"webhook_url", "none"}, "https://hooks.example/all", QJsonValue()},
+    };
+    for (const Step &step : steps) {
+        const qint64 version = configVersion();
+        r = cli(QStringList{"settings", "set"} + step.args);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QCOMPARE(r.out, QString());
+        QCOMPARE(configVersion(), version + 1);
+        const QJsonObject audit = lastAudit();
+        QCOMPARE(audit.value("action").toString(), QStringLiteral("settings.set"));
+        QCOMPARE(audit.value("target").toString(), step.args.at(0));
+        QCOMPARE(audit.value("details").toObject().value("before"), step.before);
+        QCOMPARE(audit.value("details").toObject().value("after"), step.after);
+    }
+    settings = jsonArray({"settings", "list"});
+    QCOMPARE(settings.at(0).toObject().value("value").toInt(), 400);
+    QVERIFY(settings.at(1).toObject().value("value").isNull());
+
+    // The relay reads them from its snapshot.
+    QCOMPARE(cli({"settings", "set", "webhook_url", "http://127.0.0.1:9/hook"}).code, 0);
+    relay::Database db;
+    QString error;
+    QVERIFY(db.open(m_db->path(), &error));
+    const relay::DirectorySnapshotPtr snapshot = relay::ConfigLoader::load(db.db(), &error);
+    QVERIFY2(snapshot, qPrintable(error));
+    QCOMPARE(snapshot->settings.value("usage_retention_days"), QStringLiteral("400"));
+    QCOMPARE(snapshot->settings.value("webhook_url"), QStringLiteral("http://127.0.0.1:9/hook"));
+
+    // Refused values change nothing.
+    const int rows = auditRows();
+    QCOMPARE(cli({"settings", "set", "usage_retention_days", "-1"}).code, 2);
+    QCOMPARE(cli({"settings", "set", "webhook_url", "file:///etc/passwd"}).code, 2);
+    QCOMPARE(auditRows(), rows);
+    QCOMPARE(jsonArray({"settings", "list"}).at(0).toObject().value("value").toInt(), 400);
+}
+
+void TestCli::alertsListedAndAcknowledged()
+{
+    addTenant(QStringLiteral("acme"));
+    addTenant(QStringLiteral("bob"));
+    QVERIFY(cli({"alerts"}).out.startsWith(QLatin1String("ID")));
+    QCOMPARE(jsonArray({"alerts"}).size(), 0);
+    // The relay raises alerts; here they are written as it writes them.
+    const qint64 t = QDateTime(QDate(2026, 3, 14), QTime(9, 30), Qt::UTC).toMSecsSinceEpoch();
+    QVERIFY(execSql(
+        QStringLiteral(
+            "INSERT INTO alerts (id, ts, tenant_id, period, kind, threshold, spent_usd, "
+            "budget_usd, "
+            "forecast_usd, delivery) VALUES "
+            "(1, %1, 'acme', '2026-03', 'threshold', 50, 5.0000000001, 10, NULL, 'delivered'), "
+            "(2, %1 + 60000, 'bob', '2026-03', 'forecast', 100, 2, 10, 14.5, 'failed: HTTP 500'), "
+            "(3, %1 + 120000, 'acme', '2026-03', 'threshold', 80, 8.25, 10, NULL, 'pending')")
+            .arg(t)));
+
+    QJsonArray alerts = jsonArray({"alerts"});
+    QCOMPARE(alerts.size(), 3);
+    QJsonObject first = alerts.at(0).toObject();
+    QCOMPARE(QStringList(first.keys()),
+             (QStringList{"acknowledged", "budget_usd", "delivery", "id", "kind", "spent_usd",
+                          "tenant", "threshold", "time"}));
+    QCOMPARE(first.value("id").toInt(), 1);
+    QCOMPARE(first.value("time").toString(), QStringLiteral("2026-03-14T09:30:00.000Z"));
+    QCOMPARE(first.value("tenant").toString(), QStringLiteral("acme"));
+    QCOMPARE(first.value("kind").toString(), QStringLiteral("threshold"));
+    QCOMPARE(first.value("threshold").toInt(), 50);
+    QCOMPARE(first.value("spent_usd").toDouble(), 5.0);
+    QCOMPARE(first.value("budget_usd").toDouble(), 10.0);
+    QCOMPARE(first.value("acknowledged").toBool(), false);
+    QCOMPARE(first.value("delivery").toString(), QStringLiteral("delivered"));
+    QCOMPARE(alerts.at(1).toObject().value("kind").toString(), QStringLiteral("forecast"));
+    QCOMPARE(alerts.at(1).toObject().value("delivery").toString(),
+             QStringLiteral("failed: HTTP 500"));
+    QCOMPARE(jsonArray({"alerts", "--tenant", "bob"}).size(), 1);
+    QCOMPARE(jsonArray({"alerts", "--tenant", "acme"}).size(), 2);
+    Result r = cli({"alerts", "--tenant", "nobody"});
+    QCOMPARE(r.code, 1);
+    QCOMPARE(r.err.count('\n'), 1);
+
+    const qint64 version = configVersion();
+    r = cli({"alerts", "ack", "3"});
+    QCOMPARE(r.code, 0);
+    QCOMPARE(r.out, QString());
+    QCOMPARE(configVersion(), version + 1);
+    const QJsonObject audit = lastAudit();
+    QCOMPARE(audit.value("action").toString(), QStringLiteral("alert.ack"));
+    QCOMPARE(audit.value("target").toString(), QStringLiteral("3"));
+    QCOMPARE(audit.value("tenant").toString(), QStringLiteral("acme"));
+    QCOMPARE(audit.value("details").toObject().value("before").toObject().value("acknowledged"),
+             QJsonValue(false));
+    QCOMPARE(audit.value("details").toObject().value("after").toObject().value("acknowledged"),
+             QJsonValue(true));
+    alerts = jsonArray({"alerts"});
+    QCOMPARE(alerts.at(2).toObject().value("acknowledged").toBool(), true);
+    QCOMPARE(alerts.at(0).toObject().value("acknowledged").toBool(), false);
+    QCOMPARE(jsonArray({"audit", "--tenant", "acme"}).last().toObject().value("action").toString(),
+             QStringLiteral("alert.ack"));
+
+    // Unknown or already acknowledged: one clear line, status 1, nothing written.
+    const int rows = auditRows();
+    r = cli({"alerts", "ack", "99"});
+    QCOMPARE(r.code, 1);
+    QCOMPARE(r.out, QString());
+    QCOMPARE(r.err, QStringLiteral("tenantrelay: no alert 99\n"));
+    r = cli({"alerts", "ack", "3"});
+    QCOMPARE(r.code, 1);
+    QCOMPARE(r.err, QStringLiteral("tenantrelay: alert 3 is already acknowledged\n"));
+    QCOMPARE(auditRows(), rows);
+
+    r = cli({"alerts"});
+    QCOMPARE(r.code, 0);
+    const QStringList lines = r.out.split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 4);
+    QVERIFY(lines.at(3).contains(QLatin1String("80%")));
+    QVERIFY(lines.at(2).contains(QLatin1String("failed: HTTP 500")));
+}
+
+void TestCli::reportCostsUnderOtherPrices()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const QDate today = QDateTime::currentDateTimeUtc().date();
+    const qint64 monthStart =
+        QDateTime(QDate(today.year(), today.month(), 1), QTime(0, 0), Qt::UTC).toMSecsSinceEpoch();
+    using relay::test::servedRow;
+    QVERIFY(relay::test::writeUsage(
+        m_db->path(),
+        {// acme on a dated gpt-4o: 3,000 prompt and 1,500 completion tokens, at 2.5 / 10
+         servedRow(now, "acme", 200, 1000, 500, 0.0075, 100, "gpt-4o-2024-08-06", "openai"),
+         servedRow(now, "acme", 200, 2000, 1000, 0.015, 100, "gpt-4o-2024-08-06", "azure"),
+         // a model the alternative list does not price
+         servedRow(now, "acme", 200, 100, 100, 0, 100, "local-llama", "ollama"),
+         servedRow(now, "bob", 200, 1'000'000, 0, 0.15, 100, "gpt-4o-mini", "openai"),
+         relay::test::rejectedRow(now, "bob", 429, "gpt-4o"),
+         // last month
+         servedRow(monthStart - 1, "bob", 200, 1'000'000, 1'000'000, 0.75, 100, "gpt-4o-mini",
+                   "openai")}));
+    const QString prices = m_db->dir() + QStringLiteral("/prices.json");
+    QFile file(prices);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(
+        R"({"gpt-4o": {"input": 5, "output": 20}, "gpt-4o-mini": {"input": 1, "output": 2}})");
+    file.close();
+
+    QJsonArray rows = jsonArray({"report", "costs", "--prices", prices});
+    QCOMPARE(rows.size(), 3);
+    QJsonObject gpt4o = rows.at(0).toObject();
+    QCOMPARE(QStringList(gpt4o.keys()),
+             (QStringList{"alt_cost_usd", "completion_tokens", "cost_usd", "delta_usd", "model",
+                          "prompt_tokens", "requests", "tenant"}));
+    QCOMPARE(gpt4o.value("tenant").toString(), QStringLiteral("acme"));
+    QCOMPARE(gpt4o.value("model").toString(), QStringLiteral("gpt-4o-2024-08-06"));
+    QCOMPARE(gpt4o.value("requests").toInt(), 2);
+    QCOMPARE(gpt4o.value("prompt_tokens").toInt(), 3000);
+    QCOMPARE(gpt4o.value("completion_tokens").toInt(), 1500);
+    QCOMPARE(gpt4o.value("cost_usd").toDouble(), 0.0225);
+    // 3,000 × 5 + 1,500 × 20 per million = 0.045
+    QCOMPARE(gpt4o.value("alt_cost_usd").toDouble(), 0.045);
+    QCOMPARE(gpt4o.value("delta_usd").toDouble(), 0.0225);
+    const QJsonObject llama = rows.at(1).toObject();
+    QCOMPARE(llama.value("model").toString(), QStringLiteral("local-llama"));
+    QVERIFY(llama.value("alt_cost_usd").isNull());
+    QVERIFY(llama.value("delta_usd").isNull());
+    const QJsonObject bob = rows.at(2).toObject();
+    QCOMPARE(bob.value("tenant").toString(), QStringLiteral("bob"));
+    QCOMPARE(bob.value("requests").toInt(), 1);
+    QCOMPARE(bob.value("alt_cost_usd").toDouble(), 1.0);
+    QCOMPARE(bob.value("delta_usd").toDouble(), 0.85);
+
+    // --since reaches back; without --prices, the shipped list (gpt-4o-mini: 0.15 / 0.60).
+    rows = jsonArray(
+        {"report", "costs", "--since",
+         QDateTime::fromMSecsSinceEpoch(monthStart - 1, Qt::UTC).date().toString(Qt::ISODate)});
+    QCOMPARE(rows.at(2).toObject().value("requests").toInt(), 2);
+    QCOMPARE(rows.at(2).toObject().value("cost_usd").toDouble(), 0.9);
+    QCOMPARE(rows.at(2).toObject().value("alt_cost_usd").toDouble(), 0.9);
+    QCOMPARE(rows.at(2).toObject().value("delta_usd").toDouble(), 0.0);
+
+    Result r = cli({"report", "costs", "--prices", prices});
+    QCOMPARE(r.code, 0);
+    QVERIFY(r.out.startsWith(QLatin1String("TENANT")));
+    QVERIFY(r.out.contains(QLatin1String("+0.022500")));
+    QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("local-llama .* unpriced "))),
+             qPrintable(r.out));
+    QVERIFY(r.out.contains(QStringLiteral("unpriced: %1 has no price").arg(prices)));
+
+    // A file that is missing, not JSON or not a price list: one clear line, status 1.
+    QFile bad(m_db->dir() + QStringLiteral("/bad.json"));
+    for (const QByteArray &content :
+         {QByteArray(), QByteArray("{not json"), QByteArray(R"(["gpt-4o"])"),
+          QByteArray(R"({"gpt-4o": {"input": "cheap", "output": 1}})"),
+          QByteArray(R"({"gpt-4o": {"input": -1, "output": 1}})")}) {
+        QString path = bad.fileName();
+        if (content.isEmpty()) {
+            path = m_db->dir() + QStringLiteral("/missing.json");
+        } else {
+            QVERIFY(bad.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            bad.write(content);
+            bad.close();
+        }
+        r = cli({"report", "costs", "--prices", path});
+        QVERIFY2(r.code == 1, qPrintable(content));
+        QCOMPARE(r.out, QString());
+        QCOMPARE(r.err.count('\n'), 1);
+        QVERIFY2(r.err.startsWith(QStringLiteral("tenantrelay: prices file %1").arg(path)),
+                 qPrintable(r.err));
+    }
 }
 
 // ---- output shape and the database file ----

@@ -101,6 +101,8 @@ private:
                        "('gpt-4o', '[\"openai\",\"deepseek:deepseek-chat\"]'), "
                        "('llama', '[\"ollama:llama3:8b\"]')",
                        "INSERT INTO aliases (alias, model) VALUES ('gpt-4', 'gpt-4o')",
+                       // Instead of the shipped price list a new database starts with.
+                       "DELETE FROM prices",
                        "INSERT INTO prices (model, input, output) VALUES "
                        "('gpt-4o-mini', 0.15, 0.6), ('gpt-4o', 2.5, 10)",
                    }) &&
