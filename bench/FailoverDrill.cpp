@@ -10,7 +10,6 @@
 // mode then heals the primary and times how long until traffic returns to it.
 #include "RelayHarness.h"
 
-#include "store/UsageReport.h"
 #include "upstream/CircuitBreaker.h"
 
 #include <QCoreApplication>
@@ -67,11 +66,14 @@ QString ms(qint64 v)
     return v < 0 ? QStringLiteral("—") : QString::number(v);
 }
 
-QString percentileText(QList<qint64> sorted, int p)
+// The nearest-rank percentile (0 < p <= 100) of `values`, in ms; "—" when there are none.
+QString percentileText(QList<qint64> values, int p)
 {
-    std::sort(sorted.begin(), sorted.end());
-    const std::optional<qint64> v = UsageReport::percentile(sorted, p);
-    return v ? QString::number(*v) : QStringLiteral("—");
+    if (values.isEmpty())
+        return QStringLiteral("—");
+    std::sort(values.begin(), values.end());
+    const qsizetype rank = qMax<qsizetype>(1, (values.size() * p + 99) / 100);
+    return QString::number(values[qMin(rank, values.size()) - 1]);
 }
 
 // Runs the event loop until `done` holds or `limitMs` passed.
