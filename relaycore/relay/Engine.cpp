@@ -61,7 +61,7 @@ bool Engine::start(QString *error)
     if (m_running)
         return true;
     m_startedMs = m_clock.monotonicMs();
-    m_writer = std::make_unique<UsageWriter>(m_options.dbPath, m_options.usageFlushMs);
+    m_writer = std::make_unique<UsageWriter>(m_options.dbPath, m_options.usageFlushMs, m_clock);
     if (!m_writer->startWriter(error)) {
         m_writer.reset();
         return false;
