@@ -899,6 +899,66 @@ AdminValue<QList<UpstreamRecord>> AdminService::listUpstreams()
     return upstreams;
 }
 
+// ---- failover switch ----
+
+AdminValue<QString> AdminService::pinnedUpstream()
+{
+    QSqlQuery q(m_db);
+    QString error;
+    if (!sql::run(q, QStringLiteral("SELECT pinned_upstream FROM config_state WHERE id = 1"), {},
+                  &error))
+        return dbFailure(error);
+    return q.next() ? q.value(0).toString() : QString();
+}
+
+AdminResult AdminService::pinUpstream(const QString &name)
+{
+    return write([&](AuditRecord &audit) -> AdminResult {
+        const AdminValue<UpstreamRecord> upstream = loadUpstream(name);
+        if (!upstream.ok)
+            return upstream;
+        if (!upstream.value.enabled)
+            return invalid(QStringLiteral("upstream '%1' is disabled; enable it before pinning "
+                                          "traffic to it")
+                               .arg(name));
+        const AdminValue<QString> before = pinnedUpstream();
+        if (!before.ok)
+            return before;
+        QSqlQuery q(m_db);
+        QString error;
+        if (!sql::run(q, QStringLiteral("UPDATE config_state SET pinned_upstream = ? WHERE id = 1"),
+                      {name}, &error))
+            return dbFailure(error);
+        audit = {0,    {}, QStringLiteral("failover.pin"),
+                 name, {}, beforeAfter(before.value.isEmpty() ? QJsonValue() : before.value, name)};
+        return {};
+    });
+}
+
+AdminResult AdminService::unpin()
+{
+    return write([&](AuditRecord &audit) -> AdminResult {
+        const AdminValue<QString> before = pinnedUpstream();
+        if (!before.ok)
+            return before;
+        if (before.value.isEmpty())
+            return notFound(QStringLiteral("no upstream is pinned"));
+        QSqlQuery q(m_db);
+        QString error;
+        if (!sql::run(q,
+                      QStringLiteral("UPDATE config_state SET pinned_upstream = NULL WHERE id = 1"),
+                      {}, &error))
+            return dbFailure(error);
+        audit = {0,
+                 {},
+                 QStringLiteral("failover.unpin"),
+                 before.value,
+                 {},
+                 beforeAfter(before.value, QJsonValue())};
+        return {};
+    });
+}
+
 // ---- routes, aliases, prices ----
 
 AdminValue<QJsonValue> AdminService::keyedJson(const KeyedTable &table, const QString &key)

@@ -55,6 +55,13 @@ public:
     AdminResult removeUpstream(const QString &name);
     AdminValue<QList<UpstreamRecord>> listUpstreams();
 
+    // The manual failover switch (`failover pin` / `unpin`): the pinned upstream goes first in
+    // every chain that can use it. NotFound for an unknown upstream, Invalid for a disabled one.
+    AdminResult pinUpstream(const QString &name);
+    AdminResult unpin();
+    // The pinned upstream; empty = the configured chains.
+    AdminValue<QString> pinnedUpstream();
+
     // Routes: TARGET is "UPSTREAM" or "UPSTREAM:MODEL"; stored as "UPSTREAM:MODEL", in order.
     AdminResult setRoute(const QString &model, const QStringList &targets);
     AdminResult removeRoute(const QString &model);

@@ -1,0 +1,24 @@
+#pragma once
+
+#include <QString>
+
+namespace relay {
+class Engine;
+}
+
+namespace relay::ui {
+
+class AlertNotifier;
+class DbWorker;
+
+// What every panel of the console works with. Owned by the MainWindow (engine: by whoever
+// started it); the GUI thread only.
+struct ConsoleContext
+{
+    Engine *engine = nullptr; // null when the relay could not start
+    DbWorker *db = nullptr;
+    AlertNotifier *notifier = nullptr;
+    QString dbPath;
+};
+
+} // namespace relay::ui
