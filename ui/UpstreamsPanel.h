@@ -7,6 +7,7 @@
 #include <QHash>
 #include <QWidget>
 
+#include <functional>
 #include <optional>
 
 class QLineEdit;
@@ -16,6 +17,7 @@ namespace relay::ui {
 
 class RowTableModel;
 class UpstreamDialog;
+struct DbSession;
 
 // Upstreams (endpoints, pools, timeouts, live state, circuit and the failover pin), routes and
 // aliases. Reads and writes on the database thread; each change reaches the relay at once.

@@ -20,6 +20,7 @@
 #include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QClipboard>
+#include <QComboBox>
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
@@ -132,13 +133,12 @@ private Q_SLOTS:
     void windowShowsAddressAndLiveRequestCount()
     {
         Console c;
-        c.h.addTenant(QStringLiteral("prod"));
+        const QString key = c.h.addTenant(QStringLiteral("prod"));
         QVERIFY(c.start());
         auto *address = c.find<QLabel>("listenAddress");
         auto *count = c.find<QLabel>("requestCount");
         QVERIFY(address && count);
         QCOMPARE(address->text(), QStringLiteral("http://127.0.0.1:%1/v1").arg(c.h.port()));
-        const QString key = c.h.admin().issueKey(QStringLiteral("prod")).value;
         for (int i = 0; i < 3; ++i)
             QCOMPARE(c.chat(key), 200);
         QTRY_COMPARE_WITH_TIMEOUT(count->text(), QStringLiteral("3"), 3000);
@@ -332,7 +332,7 @@ private Q_SLOTS:
             "INSERT INTO usage (ts, request_id, tenant_id, key_prefix, outcome, endpoint, status, "
             "cost_usd) VALUES (?, ?, ?, 'sk-tr-abcdef', 'served', 'chat', ?, 0.001)"));
         for (int i = 0; i < 450; ++i) {
-            q.addBindValue(1'780'000'000'000 + i / 3 * 1000); // three rows share each ts
+            q.addBindValue(qint64(1'780'000'000'000) + i / 3 * 1000); // three share a ts
             q.addBindValue(QStringLiteral("r%1").arg(i));
             q.addBindValue(i % 2 ? QStringLiteral("prod") : QStringLiteral("batch"));
             q.addBindValue(i % 10 == 0 ? 500 : 200);
