@@ -67,16 +67,21 @@ DashboardPanel::DashboardPanel(const ConsoleContext &context, QWidget *parent)
     m_rate = figure(this, "requestsPerSecond", tr("Requests answered per second, last tick"));
     m_inFlight = figure(this, "inFlightCount", tr("Requests being served right now"));
     m_queued = figure(this, "queuedCount", tr("Requests waiting for an upstream slot"));
-    m_errorRate =
-        figure(this, "errorRate", tr("Share of the last tick's answers with a status ≥ 400"));
+    m_errorRate = figure(this, "errorRate",
+                         tr("Share of the last second's answers that failed (status ≥ 400), "
+                            "not counting the relay's own refusals"));
+    m_refused = figure(this, "refusedRate",
+                       tr("Share of the last second's answers refused by the tenants' limits "
+                          "(429) or after waiting too long for a slot (503)"));
     m_pinned = figure(this, "pinnedUpstream",
                       tr("The manual failover switch (Upstreams panel): pinned upstream, if any"));
     const QList<QPair<QString, QLabel *>> cells{
-        {tr("Base URL:"), m_address}, {tr("Workers:"), m_workers},
-        {tr("Uptime:"), m_uptime},    {tr("Requests:"), m_requests},
-        {tr("Requests/s:"), m_rate},  {tr("In flight:"), m_inFlight},
-        {tr("Queued:"), m_queued},    {tr("Error rate:"), m_errorRate},
-        {tr("Pinned:"), m_pinned},    {tr("Database:"), m_database},
+        {tr("Base URL:"), m_address},     {tr("Workers:"), m_workers},
+        {tr("Uptime:"), m_uptime},        {tr("Database:"), m_database},
+        {tr("Requests/s:"), m_rate},      {tr("In flight:"), m_inFlight},
+        {tr("Queued:"), m_queued},        {tr("Requests:"), m_requests},
+        {tr("Error rate:"), m_errorRate}, {tr("Refused by limits:"), m_refused},
+        {tr("Pinned:"), m_pinned},
     };
     for (int i = 0; i < cells.size(); ++i) {
         const int row = i / 4;
@@ -112,8 +117,9 @@ DashboardPanel::DashboardPanel(const ConsoleContext &context, QWidget *parent)
     m_healthView->horizontalHeader()->setSectionResizeMode(HReason, QHeaderView::Stretch);
     m_healthView->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_healthView->setAlternatingRowColors(true);
-    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(0, 4);
     splitter->setStretchFactor(1, 1);
+    splitter->setSizes({420, 130});
     layout->addWidget(splitter, 1);
 
     auto *poll = new QTimer(this);
@@ -148,6 +154,7 @@ void DashboardPanel::applyStats(const relay::EngineStatsSnapshot &stats)
     m_inFlight->setText(locale.toString(stats.inFlight));
     double rate = 0;
     qint64 errors = 0;
+    qint64 refused = 0;
     qint64 answered = 0;
     qint64 queued = 0;
     for (const FlowSnapshot &t : stats.tenants) {
@@ -155,7 +162,10 @@ void DashboardPanel::applyStats(const relay::EngineStatsSnapshot &stats)
         if (m_haveLast) {
             for (const FlowSnapshot &before : std::as_const(m_last.tenants))
                 if (before.name == t.name) {
-                    errors += t.errors - before.errors;
+                    const qint64 limited =
+                        t.rateLimited + t.overloaded - before.rateLimited - before.overloaded;
+                    errors += t.errors - before.errors - limited;
+                    refused += limited;
                     answered += t.requests - before.requests;
                 }
         }
@@ -164,8 +174,12 @@ void DashboardPanel::applyStats(const relay::EngineStatsSnapshot &stats)
         queued += u.queued;
     m_rate->setText(locale.toString(rate, 'f', 1));
     m_queued->setText(locale.toString(queued));
-    m_errorRate->setText(answered > 0 ? locale.toString(100.0 * errors / answered, 'f', 1) + '%'
-                                      : QStringLiteral("0.0%"));
+    auto share = [&](qint64 part) {
+        return locale.toString(answered > 0 ? 100.0 * part / answered : 0.0, 'f', 1) +
+               QStringLiteral(" %");
+    };
+    m_errorRate->setText(share(errors));
+    m_refused->setText(share(refused));
     m_last = stats;
     m_haveLast = true;
 

@@ -46,6 +46,7 @@ private:
     QLabel *m_inFlight = nullptr;
     QLabel *m_queued = nullptr;
     QLabel *m_errorRate = nullptr;
+    QLabel *m_refused = nullptr;
     QLabel *m_pinned = nullptr;
     LatencyChart *m_tenantChart = nullptr;
     LatencyChart *m_upstreamChart = nullptr;

@@ -39,6 +39,7 @@ LatencyChart::LatencyChart(const QString &title, QWidget *parent) : QChartView(p
     m_y->setTitleText(tr("ms"));
     m_y->setLabelFormat(QStringLiteral("%d"));
     m_y->setRange(0, 100);
+    m_y->setTickCount(6);
     chart->addAxis(m_x, Qt::AlignBottom);
     chart->addAxis(m_y, Qt::AlignLeft);
     setChart(chart);
@@ -95,9 +96,9 @@ void LatencyChart::addTick(double seconds, const QList<Sample> &samples)
         f.p50->replace(p50);
         f.p95->replace(p95);
     }
-    // A headroom of 10 %, rounded to a readable step.
-    const double step = top > 2000 ? 500 : top > 500 ? 100 : 50;
-    m_y->setRange(0, std::ceil(top * 1.1 / step) * step);
+    // A headroom of 10 %, on round numbers.
+    m_y->setRange(0, top * 1.1);
+    m_y->applyNiceNumbers();
 }
 
 int LatencyChart::pointCount(const QString &name) const

@@ -47,6 +47,7 @@ MainWindow::MainWindow(Engine *engine, const QString &dbPath, QWidget *parent)
         m_tabs->addTab(panels.at(i).first, panels.at(i).second);
         m_tabs->setTabToolTip(i, tr("Ctrl+%1").arg(i + 1));
         auto *shortcut = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)), this);
+        shortcut->setContext(Qt::ApplicationShortcut);
         connect(shortcut, &QShortcut::activated, this, [this, i] { m_tabs->setCurrentIndex(i); });
     }
     setCentralWidget(m_tabs);

@@ -241,6 +241,11 @@ void TenantsPanel::submitDialog()
     const QString id = dialog->tenantId();
     const TenantChanges changes = dialog->changes();
     const ConsoleWrites::BudgetChanges budget = dialog->budget();
+    // Budget settings are written (and audited) only when they change.
+    const ConsoleWrites::BudgetChanges before = m_budgets.value(id);
+    const bool budgetChanged = budget.budgetUsd != before.budgetUsd || budget.soft != before.soft ||
+                               budget.thresholds != before.thresholds ||
+                               budget.webhookUrl != before.webhookUrl;
     dialog->setEnabled(false);
     m_context.db->run<WriteResult>(
         this,
@@ -253,7 +258,7 @@ void TenantsPanel::submitDialog()
             } else {
                 w.result = s.admin.setTenant(id, changes);
             }
-            if (w.result.ok)
+            if (w.result.ok && budgetChanged)
                 w.result = ConsoleWrites::setTenantBudget(s.db, id, budget);
             s.reloadEngine();
             return w;

@@ -311,6 +311,7 @@ private Q_SLOTS:
         c.h.admin().setRoute(QStringLiteral("gpt-4o"), {QStringLiteral("sim")});
         c.h.admin().setAlias(QStringLiteral("gpt-4"), QStringLiteral("gpt-4o"));
         QVERIFY(c.selectTenant(QStringLiteral("prod")));
+        c.h.engine().flushUsage();
         c.window->usage()->requestLog()->firstPage();
         c.window->usage()->auditLog()->firstPage();
         c.window->pricing()->refreshComparison();
