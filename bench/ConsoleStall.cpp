@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <ctime>
 
 using namespace relay;
 using namespace relay::test;
@@ -65,6 +66,51 @@ private:
     std::atomic<qint64> *m_done;
 };
 
+// CPU time of the calling thread: what the GUI thread itself spent, against the wall clock,
+// which also counts the time the machine gave to other threads.
+qint64 threadCpuMs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return qint64(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
+}
+
+// Times every event the GUI thread handles, so the report can name what a long stall was.
+class TimedApplication : public QApplication
+{
+public:
+    using QApplication::QApplication;
+    struct Slow
+    {
+        qint64 ms;
+        QByteArray what;
+    };
+    QList<Slow> slow;
+
+    bool notify(QObject *receiver, QEvent *event) override
+    {
+        if (QThread::currentThread() != thread())
+            return QApplication::notify(receiver, event);
+        QElapsedTimer t;
+        t.start();
+        const qint64 cpuBefore = threadCpuMs();
+        const int type = event->type();
+        ++m_depth;
+        const bool result = QApplication::notify(receiver, event);
+        --m_depth;
+        const qint64 ms = t.elapsed();
+        if (ms > 15 && m_depth == 0)
+            slow.append({ms, QByteArray(receiver->metaObject()->className()) + '/' +
+                                 receiver->objectName().toUtf8() + " event " +
+                                 QByteArray::number(type) + ", on the CPU " +
+                                 QByteArray::number(threadCpuMs() - cpuBefore) + " ms"});
+        return result;
+    }
+
+private:
+    int m_depth = 0;
+};
+
 void fillUsage(QSqlDatabase &db, int rows)
 {
     QSqlQuery q(db);
@@ -93,11 +139,12 @@ void fillUsage(QSqlDatabase &db, int rows)
 int main(int argc, char *argv[])
 {
     qputenv("QT_NO_GLIB", QByteArrayLiteral("1"));
-    QApplication app(argc, argv);
+    TimedApplication app(argc, argv);
     const QStringList args = app.arguments();
     const int seconds = option(args, QStringLiteral("--seconds"), 30);
     const int clients = option(args, QStringLiteral("--clients"), 64);
     const int usageRows = option(args, QStringLiteral("--usage-rows"), 0);
+    const bool cyclePanels = option(args, QStringLiteral("--cycle"), 1) != 0;
 
     RelayHarness h;
     h.sim().setCompletionTokens(12);
@@ -157,12 +204,15 @@ int main(int argc, char *argv[])
     qint64 last = 0;
     qint64 worstStall = 0;
     QList<qint64> lateness;
+    QList<QPair<qint64, qint64>> stalls; // (when, how late) over 20 ms
     QTimer meter;
     meter.setTimerType(Qt::PreciseTimer);
     QObject::connect(&meter, &QTimer::timeout, [&] {
         const qint64 now = clock.elapsed();
         const qint64 late = std::max<qint64>(0, now - last - kTickMs);
         lateness.append(late);
+        if (late > 20)
+            stalls.append({now, late});
         worstStall = std::max(worstStall, late);
         last = now;
     });
@@ -178,7 +228,8 @@ int main(int argc, char *argv[])
         clock.start();
         last = 0;
         meter.start(kTickMs);
-        cycle.start(2000);
+        if (cyclePanels)
+            cycle.start(2000);
     });
     QTimer::singleShot(1000 + seconds * 1000, &app, &QApplication::quit);
     app.exec();
@@ -199,6 +250,16 @@ int main(int argc, char *argv[])
                 "(goal: max <= 50 ms)\n",
                 kTickMs, static_cast<long long>(pct(0.5)), static_cast<long long>(pct(0.99)),
                 static_cast<long long>(worstStall));
+    std::sort(stalls.begin(), stalls.end(),
+              [](const auto &a, const auto &b) { return a.second > b.second; });
+    for (qsizetype i = 0; i < qMin<qsizetype>(5, stalls.size()); ++i)
+        std::printf("  stall of %lld ms at %.3f s\n", static_cast<long long>(stalls.at(i).second),
+                    stalls.at(i).first / 1000.0);
+    std::sort(app.slow.begin(), app.slow.end(),
+              [](const auto &a, const auto &b) { return a.ms > b.ms; });
+    for (qsizetype i = 0; i < qMin<qsizetype>(8, app.slow.size()); ++i)
+        std::printf("  slow event: %lld ms %s\n", static_cast<long long>(app.slow.at(i).ms),
+                    app.slow.at(i).what.constData());
     h.stopEngine();
     return 0;
 }

@@ -260,8 +260,12 @@ void BudgetsPanel::refresh()
             double total = 0;
             std::optional<double> budget;
             if (tenant.isEmpty()) {
-                for (const QString &id : std::as_const(ids))
+                // All tenants: their forecasts and their budgets added up.
+                for (const QString &id : std::as_const(ids)) {
                     total += forecast(id);
+                    if (const auto b = d.budgets.value(id).budgetUsd)
+                        budget = budget.value_or(0) + *b;
+                }
             } else {
                 total = forecast(tenant);
                 budget = d.budgets.value(tenant).budgetUsd;
@@ -276,6 +280,7 @@ void BudgetsPanel::refresh()
             m_x->setTickCount(qMin(first.daysInMonth() / 5 + 1, 8));
             const double top = std::max({total, cumulative, budget.value_or(0), 1.0}) * 1.1;
             m_y->setRange(0, top);
+            m_y->applyNiceNumbers();
 
             QList<QVariantList> alerts;
             qint64 newest = m_lastAlertId;

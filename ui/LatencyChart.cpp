@@ -43,7 +43,6 @@ LatencyChart::LatencyChart(const QString &title, QWidget *parent) : QChartView(p
     chart->addAxis(m_x, Qt::AlignBottom);
     chart->addAxis(m_y, Qt::AlignLeft);
     setChart(chart);
-    setRenderHint(QPainter::Antialiasing);
     setMinimumHeight(200);
     setToolTip(tr("p50 (solid) and p95 (dashed) latency, last 10 minutes, one point per second"));
 }
@@ -77,28 +76,47 @@ void LatencyChart::addTick(double seconds, const QList<Sample> &samples)
         f.p50Points.append(QPointF(seconds, s.p50Ms));
         f.p95Points.append(QPointF(seconds, s.p95Ms));
     }
-    // The x axis counts seconds back from now, so every point moves each tick.
-    double top = 100;
     const double from = seconds - kWindowSeconds;
     for (Flow &f : m_flows) {
         prune(f.p50Points, from);
         prune(f.p95Points, from);
+    }
+    m_now = seconds;
+    // A hidden chart only keeps its points; it redraws when it is shown.
+    if (isVisible())
+        redraw();
+}
+
+void LatencyChart::showEvent(QShowEvent *event)
+{
+    redraw();
+    QChartView::showEvent(event);
+}
+
+// The x axis counts seconds back from now, so every point moves each tick: one replace() per
+// series.
+void LatencyChart::redraw()
+{
+    double top = 100;
+    for (Flow &f : m_flows) {
         QList<QPointF> p50;
         QList<QPointF> p95;
         p50.reserve(f.p50Points.size());
         p95.reserve(f.p95Points.size());
         for (const QPointF &p : std::as_const(f.p50Points))
-            p50.append(QPointF(p.x() - seconds, p.y()));
+            p50.append(QPointF(p.x() - m_now, p.y()));
         for (const QPointF &p : std::as_const(f.p95Points)) {
-            p95.append(QPointF(p.x() - seconds, p.y()));
+            p95.append(QPointF(p.x() - m_now, p.y()));
             top = qMax(top, p.y());
         }
         f.p50->replace(p50);
         f.p95->replace(p95);
     }
-    // A headroom of 10 %, on round numbers.
-    m_y->setRange(0, top * 1.1);
-    m_y->applyNiceNumbers();
+    // A headroom of 10 %, on round numbers; the axis is laid out again only when that moves.
+    if (top * 1.1 > m_y->max() || top * 1.1 < m_y->max() / 3) {
+        m_y->setRange(0, top * 1.1);
+        m_y->applyNiceNumbers();
+    }
 }
 
 int LatencyChart::pointCount(const QString &name) const

@@ -33,7 +33,12 @@ public:
     // Points currently plotted for a flow's p95 line (tests and tooltips).
     int pointCount(const QString &name) const;
 
+protected:
+    void showEvent(QShowEvent *event) override;
+
 private:
+    void redraw();
+
     struct Flow
     {
         QLineSeries *p50 = nullptr;
@@ -46,6 +51,7 @@ private:
     QHash<QString, Flow> m_flows;
     QValueAxis *m_x = nullptr;
     QValueAxis *m_y = nullptr;
+    double m_now = 0;
 };
 
 } // namespace relay::ui

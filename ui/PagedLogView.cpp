@@ -10,6 +10,7 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QHBoxLayout>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -157,6 +158,14 @@ PagedLogView::PagedLogView(const ConsoleContext &context, LogSource source, cons
     layout->addLayout(filters);
     auto *view = makeTable(this, m_model, "");
     view->setObjectName(name + QStringLiteral("Table"));
+    view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    view->horizontalHeader()->setDefaultSectionSize(110);
+    connect(this, &PagedLogView::pageLoaded, view, [view, sized = false]() mutable {
+        if (!sized && view->model()->rowCount() > 0) {
+            view->resizeColumnsToContents();
+            sized = true;
+        }
+    });
     layout->addWidget(view, 1);
 
     connect(apply, &QPushButton::clicked, this, &PagedLogView::firstPage);

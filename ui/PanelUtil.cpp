@@ -21,6 +21,9 @@ QTableView *makeTable(QWidget *parent, QAbstractItemModel *model, const char *ob
     view->verticalHeader()->hide();
     view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 8);
     view->horizontalHeader()->setStretchLastSection(true);
+    // Small tables fit their columns to the contents; long ones (logs) size them once per page.
+    view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    view->horizontalHeader()->setResizeContentsPrecision(50);
     view->setTabKeyNavigation(false);
     return view;
 }

@@ -180,6 +180,9 @@ void TenantsPanel::refresh()
                              t.enabled ? tr("enabled") : tr("disabled"), live.first, live.second});
             }
             m_tenants->setRows(rows);
+            // Something is always selected, so the keys and the edit buttons have a target.
+            if (!m_tenantView->currentIndex().isValid() && !rows.isEmpty())
+                m_tenantView->setCurrentIndex(m_tenants->index(0, TId));
             Q_EMIT refreshed();
         });
 }

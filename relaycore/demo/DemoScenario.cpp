@@ -121,7 +121,7 @@ void DemoScenario::start(quint16 relayPort)
         {QStringLiteral("prod-chatbot"), prod, QStringLiteral("gpt-4o"), 10, 1200, 250,
          steady(3.5, 0.35)},
         {QStringLiteral("batch-email-summaries"), batch, QStringLiteral("gpt-4o-mini"), 24, 6000,
-         400, floods(9.0, 0.3, 25, 60, 0)},
+         400, floods(9.0, 0.3, 25, 60, 40)},
         {QStringLiteral("batch-email-summaries"), batch, QStringLiteral("deepseek-chat"), 16, 6000,
          400, floods(6.0, 0.5, 20, 60, 30)},
         {QStringLiteral("internal-dev-tools"), dev, QStringLiteral("gpt-4o"), 2, 8000, 500,
