@@ -330,13 +330,10 @@ void BudgetsPanel::acknowledge()
 void BudgetsPanel::saveWebhook()
 {
     const QString url = m_webhook->text().trimmed();
-    m_context.db->run<AdminResult>(
+    m_context.db->write(
         this,
         [url](DbSession &s) {
-            const AdminResult r =
-                ConsoleWrites::setSetting(s.db, QStringLiteral("webhook_url"), url);
-            s.reloadEngine();
-            return r;
+            return ConsoleWrites::setSetting(s.db, QStringLiteral("webhook_url"), url);
         },
         [this](const AdminResult &r) {
             showStatus(this, r.ok ? tr("Global webhook saved") : r.error, !r.ok);

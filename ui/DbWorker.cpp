@@ -63,6 +63,19 @@ DbWorker::~DbWorker()
     delete m_thread;
 }
 
+void DbWorker::write(QObject *receiver, std::function<AdminResult(DbSession &)> change,
+                     std::function<void(AdminResult)> done)
+{
+    run<AdminResult>(
+        receiver,
+        [change = std::move(change)](DbSession &s) {
+            const AdminResult r = change(s);
+            s.reloadEngine();
+            return r;
+        },
+        std::move(done));
+}
+
 int DbWorker::pending() const
 {
     return m_pending->load();

@@ -12,6 +12,7 @@
 class QThread;
 
 namespace relay {
+struct AdminResult;
 class AdminService;
 class Engine;
 } // namespace relay
@@ -55,6 +56,9 @@ public:
                 Qt::QueuedConnection);
         });
     }
+    // An admin write: runs `change`, makes the running relay take it at once, then `done`.
+    void write(QObject *receiver, std::function<AdminResult(DbSession &)> change,
+               std::function<void(AdminResult)> done);
     // Jobs posted and not yet finished.
     int pending() const;
 

@@ -184,13 +184,11 @@ PricingPanel::PricingPanel(const ConsoleContext &context, QWidget *parent)
         const QString model = m_model->text().trimmed();
         const double input = m_input->value();
         const double output = m_output->value();
-        m_context.db->run<AdminResult>(
+        m_context.db->write(
             this,
             [=](DbSession &s) {
-                const AdminResult r =
-                    removing ? s.admin.removePrice(model) : s.admin.setPrice(model, input, output);
-                s.reloadEngine();
-                return r;
+                return removing ? s.admin.removePrice(model)
+                                : s.admin.setPrice(model, input, output);
             },
             [this, model, removing](const AdminResult &r) {
                 showStatus(

@@ -295,13 +295,8 @@ void TenantsPanel::toggleEnabled()
         return;
     TenantChanges c;
     c.enabled = !m_records.value(id).enabled;
-    m_context.db->run<AdminResult>(
-        this,
-        [id, c](DbSession &s) {
-            const AdminResult r = s.admin.setTenant(id, c);
-            s.reloadEngine();
-            return r;
-        },
+    m_context.db->write(
+        this, [id, c](DbSession &s) { return s.admin.setTenant(id, c); },
         [this, id, c](const AdminResult &r) {
             finishWrite(r,
                         (*c.enabled ? tr("Tenant %1 enabled") : tr("Tenant %1 disabled")).arg(id));
@@ -316,13 +311,8 @@ void TenantsPanel::removeTenant()
     confirmThen(this, tr("Remove tenant"),
                 tr("Remove tenant %1 and all its keys? Its usage history stays.").arg(id),
                 [this, id] {
-                    m_context.db->run<AdminResult>(
-                        this,
-                        [id](DbSession &s) {
-                            const AdminResult r = s.admin.removeTenant(id);
-                            s.reloadEngine();
-                            return r;
-                        },
+                    m_context.db->write(
+                        this, [id](DbSession &s) { return s.admin.removeTenant(id); },
                         [this, id](const AdminResult &r) {
                             finishWrite(r, tr("Tenant %1 removed").arg(id));
                         });
@@ -368,13 +358,8 @@ void TenantsPanel::revokeKey()
     const QString prefix = m_keys->value(current.row(), 0).toString();
     confirmThen(this, tr("Revoke key"), tr("Revoke key %1…? It stops working at once.").arg(prefix),
                 [this, prefix] {
-                    m_context.db->run<AdminResult>(
-                        this,
-                        [prefix](DbSession &s) {
-                            const AdminResult r = s.admin.revokeKey(prefix);
-                            s.reloadEngine();
-                            return r;
-                        },
+                    m_context.db->write(
+                        this, [prefix](DbSession &s) { return s.admin.revokeKey(prefix); },
                         [this, prefix](const AdminResult &r) {
                             finishWrite(r, tr("Key %1 revoked").arg(prefix));
                         });

@@ -276,18 +276,11 @@ void UpstreamsPanel::rebuildRows()
 void UpstreamsPanel::write(const std::function<AdminResult(DbSession &)> &change,
                            const QString &doneText)
 {
-    m_context.db->run<AdminResult>(
-        this,
-        [change](DbSession &s) {
-            const AdminResult r = change(s);
-            s.reloadEngine();
-            return r;
-        },
-        [this, doneText](const AdminResult &r) {
-            showStatus(this, r.ok ? doneText : r.error, !r.ok);
-            refresh();
-            Q_EMIT changeDone(r.ok ? QString() : r.error);
-        });
+    m_context.db->write(this, change, [this, doneText](const AdminResult &r) {
+        showStatus(this, r.ok ? doneText : r.error, !r.ok);
+        refresh();
+        Q_EMIT changeDone(r.ok ? QString() : r.error);
+    });
 }
 
 void UpstreamsPanel::openDialog(const QString &name)

@@ -272,6 +272,7 @@ private Q_SLOTS:
         Console c;
         const QString key = c.h.addTenant(QStringLiteral("prod"));
         QVERIFY(c.start());
+        c.window->showPanel(QStringLiteral("dashboardPanel"));
         LatencyChart *tenants = c.window->dashboard()->tenantChart();
         LatencyChart *upstreams = c.window->dashboard()->upstreamChart();
         QCOMPARE(tenants->pointCount(QStringLiteral("prod")), 0);

@@ -81,6 +81,7 @@ private Q_SLOTS:
                 MainWindow window(&engine, path);
                 connect(&engine, &Engine::statsUpdated, &window, &MainWindow::applyStats);
                 window.showEngineStarted(engine.listenAddress(), path, engine.workerCount());
+                window.showPanel(QStringLiteral("dashboardPanel"));
                 window.show();
                 QVERIFY(QTest::qWaitForWindowExposed(&window));
                 demo.start(engine.port());
