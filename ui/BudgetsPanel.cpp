@@ -205,8 +205,10 @@ int BudgetsPanel::forecastPoints() const
 
 void BudgetsPanel::refresh()
 {
+    if (!m_gate.begin())
+        return;
     const QString tenant = m_tenant->currentData().toString();
-    m_context.db->run<BudgetData>(
+    m_context.reports->run<BudgetData>(
         this,
         [tenant](DbSession &s) {
             BudgetData d;
@@ -220,6 +222,8 @@ void BudgetsPanel::refresh()
             return d;
         },
         [this, tenant](const BudgetData &d) {
+            if (m_gate.end())
+                QTimer::singleShot(0, this, &BudgetsPanel::refresh);
             const qint64 start = ConsoleQueries::monthStartMs(d.nowMs);
             const QDate first = QDateTime::fromMSecsSinceEpoch(start, QTimeZone::utc()).date();
             const double monthMs = double(first.daysInMonth()) * kDayMs;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ConsoleContext.h"
+#include "PanelUtil.h"
 
 #include <QWidget>
 
@@ -42,6 +43,7 @@ private:
     void saveWebhook();
 
     ConsoleContext m_context;
+    RefreshGate m_gate;
     RowTableModel *m_budgets = nullptr;
     RowTableModel *m_alerts = nullptr;
     QTableView *m_alertView = nullptr;

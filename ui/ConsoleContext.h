@@ -15,8 +15,9 @@ class DbWorker;
 // started it); the GUI thread only.
 struct ConsoleContext
 {
-    Engine *engine = nullptr; // null when the relay could not start
-    DbWorker *db = nullptr;
+    Engine *engine = nullptr;    // null when the relay could not start
+    DbWorker *db = nullptr;      // admin writes, lists and log pages: quick jobs
+    DbWorker *reports = nullptr; // sums over usage (spend, forecasts, cost comparison)
     AlertNotifier *notifier = nullptr;
     QString dbPath;
 };

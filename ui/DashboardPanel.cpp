@@ -198,6 +198,8 @@ void DashboardPanel::applyStats(const relay::EngineStatsSnapshot &stats)
 
 void DashboardPanel::refreshHealth()
 {
+    if (!m_gate.begin())
+        return;
     if (!m_context.db)
         return;
     using Result = QPair<QHash<QString, ConsoleQueries::UpstreamHealth>, QString>;
@@ -208,6 +210,8 @@ void DashboardPanel::refreshHealth()
                           ConsoleQueries::pinnedUpstream(s.db)};
         },
         [this](const Result &r) {
+            if (m_gate.end())
+                QTimer::singleShot(0, this, &DashboardPanel::refreshHealth);
             m_circuits.clear();
             for (auto it = r.first.cbegin(); it != r.first.cend(); ++it)
                 m_circuits.insert(it.key(), {it->state, it->reason});

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ConsoleContext.h"
+#include "PanelUtil.h"
 #include "relay/Engine.h"
 
 #include <QElapsedTimer>
@@ -36,6 +37,7 @@ private:
     void rebuildHealthRows();
 
     ConsoleContext m_context;
+    RefreshGate m_gate;
     QLabel *m_status = nullptr;
     QLabel *m_address = nullptr;
     QLabel *m_database = nullptr;

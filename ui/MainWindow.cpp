@@ -20,11 +20,12 @@
 namespace relay::ui {
 
 MainWindow::MainWindow(Engine *engine, const QString &dbPath, QWidget *parent)
-    : QMainWindow(parent), m_db(std::make_unique<DbWorker>(dbPath, engine))
+    : QMainWindow(parent), m_db(std::make_unique<DbWorker>(dbPath, engine)),
+      m_reports(std::make_unique<DbWorker>(dbPath, engine))
 {
     setWindowTitle(QStringLiteral("TenantRelay"));
     m_notifier = new AlertNotifier(this);
-    m_context = ConsoleContext{engine, m_db.get(), m_notifier, dbPath};
+    m_context = ConsoleContext{engine, m_db.get(), m_reports.get(), m_notifier, dbPath};
 
     m_tabs = new QTabWidget(this);
     m_tabs->setObjectName(QStringLiteral("panelTabs"));
@@ -71,6 +72,7 @@ MainWindow::MainWindow(Engine *engine, const QString &dbPath, QWidget *parent)
 MainWindow::~MainWindow()
 {
     // The database thread finishes its jobs before the panels it answers go away.
+    m_reports.reset();
     m_db.reset();
 }
 

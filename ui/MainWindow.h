@@ -23,7 +23,8 @@ class UsagePanel;
 
 // The console's window: one tab per panel (Ctrl+1 … Ctrl+7 switch between them; the last one
 // shown is reopened next time). It owns the database thread the panels read and write through
-// and the alert notifier; the engine belongs to the caller and must outlive the window.
+// (and a second one for the heavier sums, so a page or a write never queues behind them) and
+// the alert notifier; the engine belongs to the caller and must outlive the window.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
@@ -51,6 +52,7 @@ public:
 
 private:
     std::unique_ptr<DbWorker> m_db;
+    std::unique_ptr<DbWorker> m_reports;
     AlertNotifier *m_notifier = nullptr;
     ConsoleContext m_context;
     QTabWidget *m_tabs = nullptr;

@@ -256,7 +256,7 @@ void PricingPanel::refreshComparison()
 {
     const qint64 since =
         QDateTime(m_since->date(), QTime(0, 0), QTimeZone::utc()).toMSecsSinceEpoch();
-    m_context.db->run<QList<ConsoleQueries::CostRow>>(
+    m_context.reports->run<QList<ConsoleQueries::CostRow>>(
         this, [since](DbSession &s) { return ConsoleQueries::costRows(s.db, since); },
         [this](const QList<ConsoleQueries::CostRow> &costs) {
             QList<QVariantList> rows;

@@ -152,7 +152,9 @@ QString TenantsPanel::selectedTenant() const
 
 void TenantsPanel::refresh()
 {
-    m_context.db->run<TenantList>(
+    if (!m_gate.begin())
+        return;
+    m_context.reports->run<TenantList>(
         this,
         [](DbSession &s) {
             TenantList l;
@@ -162,6 +164,8 @@ void TenantsPanel::refresh()
             return l;
         },
         [this](const TenantList &l) {
+            if (m_gate.end())
+                QTimer::singleShot(0, this, &TenantsPanel::refresh);
             if (!l.tenants.ok) {
                 showStatus(this, l.tenants.error, true);
                 return;

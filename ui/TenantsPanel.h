@@ -2,6 +2,7 @@
 
 #include "ConsoleContext.h"
 #include "ConsoleWrites.h"
+#include "PanelUtil.h"
 #include "relay/Engine.h"
 #include "store/AdminTypes.h"
 
@@ -52,6 +53,7 @@ private:
     void finishWrite(const AdminResult &result, const QString &doneText);
 
     ConsoleContext m_context;
+    RefreshGate m_gate;
     RowTableModel *m_tenants = nullptr;
     RowTableModel *m_keys = nullptr;
     QTableView *m_tenantView = nullptr;

@@ -214,6 +214,8 @@ QString UpstreamsPanel::selected() const
 
 void UpstreamsPanel::refresh()
 {
+    if (!m_gate.begin())
+        return;
     m_context.db->run<Lists>(
         this,
         [](DbSession &s) {
@@ -225,6 +227,8 @@ void UpstreamsPanel::refresh()
                          ConsoleQueries::pinnedUpstream(s.db)};
         },
         [this](const Lists &l) {
+            if (m_gate.end())
+                QTimer::singleShot(0, this, &UpstreamsPanel::refresh);
             if (!l.upstreams.ok) {
                 showStatus(this, l.upstreams.error, true);
                 return;

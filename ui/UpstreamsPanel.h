@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ConsoleContext.h"
+#include "PanelUtil.h"
 #include "relay/Engine.h"
 #include "store/AdminTypes.h"
 
@@ -49,6 +50,7 @@ private:
     void rebuildRows();
 
     ConsoleContext m_context;
+    RefreshGate m_gate;
     RowTableModel *m_upstreams = nullptr;
     RowTableModel *m_routes = nullptr;
     RowTableModel *m_aliases = nullptr;
