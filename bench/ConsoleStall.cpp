@@ -16,6 +16,7 @@
 #include "demo/LoadClient.h"
 
 #include <QApplication>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QSqlQuery>
 #include <QTabWidget>
@@ -26,6 +27,8 @@
 #include <atomic>
 #include <cstdio>
 #include <ctime>
+#include <sys/resource.h>
+#include <unistd.h>
 
 using namespace relay;
 using namespace relay::test;
@@ -145,6 +148,7 @@ int main(int argc, char *argv[])
     const int clients = option(args, QStringLiteral("--clients"), 64);
     const int usageRows = option(args, QStringLiteral("--usage-rows"), 0);
     const bool cyclePanels = option(args, QStringLiteral("--cycle"), 1) != 0;
+    const int otherNice = option(args, QStringLiteral("--nice-others"), 0);
 
     RelayHarness h;
     h.sim().setCompletionTokens(12);
@@ -220,6 +224,17 @@ int main(int argc, char *argv[])
     QTimer cycle;
     QObject::connect(&cycle, &QTimer::timeout,
                      [tabs] { tabs->setCurrentIndex((tabs->currentIndex() + 1) % tabs->count()); });
+
+    // --nice-others N: every thread but the GUI thread at nice N (what a console could do to
+    // keep its window first in line for a core when the relay saturates the machine).
+    if (otherNice > 0) {
+        QTimer::singleShot(500, [otherNice] {
+            const QDir tasks(QStringLiteral("/proc/self/task"));
+            for (const QString &tid : tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot))
+                if (tid.toInt() != int(::getpid()))
+                    ::setpriority(PRIO_PROCESS, id_t(tid.toInt()), otherNice);
+        });
+    }
 
     // One warm-up second, then measure.
     loadThread.start();
