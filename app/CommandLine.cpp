@@ -5,6 +5,7 @@
 #include "CommandSpec.h"
 #include "ConsoleLauncher.h"
 #include "ServeCommand.h"
+#include "SignalWatcher.h"
 #include "store/Database.h"
 
 #include <QApplication>
@@ -118,6 +119,11 @@ int run(int argc, char *argv[])
     if (command.isEmpty()) {
         QApplication app(argc, argv);
         nameApplication();
+        // SIGINT/SIGTERM close the console as its window would (usage flushed; a demo's
+        // database deleted).
+        SignalWatcher signalWatcher;
+        QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, &app,
+                         &QCoreApplication::quit);
         return ui::runConsole(Database::resolvePath(options.dbPath), options.demo);
     }
     if (command == QLatin1String("serve")) {

@@ -3,6 +3,7 @@
 #include "ArgParser.h"
 #include "SignalWatcher.h"
 
+#include "demo/DemoScenario.h"
 #include "relay/Engine.h"
 #include "store/Database.h"
 
@@ -129,8 +130,17 @@ int runServe(const QString &dbPath, bool demo, const QStringList &args)
                 QStringLiteral("--admin-token-env: the variable %1 is not set or empty")
                     .arg(*value));
     }
-    if (demo)
-        return usageError(QStringLiteral("--demo is not available in this version yet"));
+    // --demo: a throw-away database with sample tenants, simulated providers and traffic, all on
+    // loopback; deleted when the relay stops.
+    std::unique_ptr<DemoScenario> scenario;
+    if (demo) {
+        scenario = std::make_unique<DemoScenario>();
+        if (!scenario->prepare(&error)) {
+            QTextStream(stderr) << "tenantrelay serve: the demo could not start: " << error << "\n";
+            return kExitFailure;
+        }
+        options.dbPath = scenario->dbPath();
+    }
 
     Engine engine(options);
     if (!engine.start(&error)) {
@@ -138,15 +148,24 @@ int runServe(const QString &dbPath, bool demo, const QStringList &args)
         return kExitFailure;
     }
     QTextStream(stderr) << "tenantrelay: relay listening on http://" << engine.listenAddress()
-                        << "/v1 with " << engine.workerCount() << " workers; database " << dbPath
-                        << "\n";
+                        << "/v1 with " << engine.workerCount() << " workers; database "
+                        << options.dbPath << "\n";
+    if (scenario) {
+        scenario->start(engine.port());
+        QTextStream(stderr) << "tenantrelay: demo: sample tenants, simulated providers and "
+                               "traffic on loopback; the database is deleted at exit\n";
+    }
     if (!options.server.host.isLoopback())
         QTextStream(stderr) << "tenantrelay: warning: listening beyond loopback; anyone who can "
                                "reach this address can try tenant keys\n";
 
     SignalWatcher signalWatcher;
     QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, &engine,
-                     &Engine::shutdown);
+                     [&engine, &scenario] {
+                         if (scenario)
+                             scenario->stop(); // no new demo requests while the relay drains
+                         engine.shutdown();
+                     });
     QObject::connect(&engine, &Engine::stopped, qApp, [] { QCoreApplication::exit(kExitOk); });
     const int status = QCoreApplication::exec();
     engine.stopNow();

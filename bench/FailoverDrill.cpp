@@ -181,7 +181,7 @@ public:
             .arg(percentileText(failingLatency, 99), 6)
             .arg(ms(m_firstBackupMs), 17)
             .arg(ms(m_openWallMs < 0 ? -1 : m_openWallMs - m_failStartWallMs), 15)
-            .arg(hits, -22);
+            .arg(hits, -23);
     }
 
     // The recovery phase, when there was one.

@@ -1,34 +1,94 @@
 #include "ConsoleLauncher.h"
 
 #include "MainWindow.h"
+#include "SettingsPanel.h"
 
+#include "demo/DemoScenario.h"
 #include "relay/Engine.h"
 
 #include <QApplication>
+#include <QHostAddress>
+#include <QSettings>
+#include <QStatusBar>
 #include <QTextStream>
 
 namespace relay::ui {
 
+namespace {
+
+// "HOST:PORT" from the console's settings into the server config; false when unreadable.
+bool applyListen(const QString &text, ServerConfig *server)
+{
+    const qsizetype colon = text.lastIndexOf(QLatin1Char(':'));
+    bool ok = false;
+    const uint port = text.mid(colon + 1).toUInt(&ok);
+    const QString host = text.left(colon);
+    const QHostAddress address(host == QLatin1String("localhost") ? QStringLiteral("127.0.0.1")
+                                                                  : host);
+    if (colon <= 0 || !ok || port > 65535 || address.isNull())
+        return false;
+    server->host = address;
+    server->port = quint16(port);
+    return true;
+}
+
+} // namespace
+
 int runConsole(const QString &dbPath, bool demo)
 {
-    if (demo) {
-        QTextStream(stderr) << "tenantrelay: --demo is not available in this version yet\n"
-                            << "Run 'tenantrelay --help' for the commands.\n";
-        return 2;
-    }
-    MainWindow window;
-    EngineOptions options;
-    options.dbPath = dbPath;
-    Engine engine(options);
-    QObject::connect(&engine, &Engine::statsUpdated, &window, &MainWindow::applyStats);
+    std::unique_ptr<DemoScenario> scenario;
+    QString path = dbPath;
     QString error;
-    if (engine.start(&error))
-        window.showEngineStarted(engine.listenAddress(), dbPath, engine.workerCount());
-    else
-        window.showEngineFailed(error);
-    window.show();
+    if (demo) {
+        scenario = std::make_unique<DemoScenario>();
+        if (!scenario->prepare(&error)) {
+            QTextStream(stderr) << "tenantrelay: the demo could not start: " << error << "\n";
+            return 1;
+        }
+        path = scenario->dbPath();
+    }
+
+    QSettings settings;
+    EngineOptions options;
+    options.dbPath = path;
+    applyListen(settings.value(SettingsPanel::listenKey()).toString(), &options.server);
+    if (const int workers = settings.value(SettingsPanel::workersKey(), 0).toInt(); workers > 0)
+        options.server.workers = workers;
+    // The demo listens on loopback only; if its usual port is taken, on any free one.
+    if (demo)
+        options.server.host = QHostAddress::LocalHost;
+    auto engine = std::make_unique<Engine>(options);
+    bool started = engine->start(&error);
+    if (!started && demo) {
+        options.server.port = 0;
+        engine = std::make_unique<Engine>(options);
+        started = engine->start(&error);
+    }
+
+    auto window = std::make_unique<MainWindow>(started ? engine.get() : nullptr, path);
+    QObject::connect(engine.get(), &Engine::statsUpdated, window.get(), &MainWindow::applyStats);
+    if (started) {
+        window->showEngineStarted(engine->listenAddress(),
+                                  demo ? QObject::tr("temporary demo database") : path,
+                                  engine->workerCount());
+        if (!options.server.host.isLoopback())
+            window->statusBar()->showMessage(
+                QObject::tr("Warning: the relay listens beyond loopback (%1); anyone who can "
+                            "reach it can try tenant keys")
+                    .arg(engine->listenAddress()));
+    } else {
+        window->showEngineFailed(error);
+    }
+    if (scenario && started)
+        scenario->start(engine->port());
+    if (demo)
+        window->setWindowTitle(QObject::tr("TenantRelay — demo (sample data, deleted at exit)"));
+    window->show();
     const int status = QApplication::exec();
-    engine.stopNow();
+    if (scenario)
+        scenario->stop();
+    window.reset();
+    engine->stopNow();
     return status;
 }
 

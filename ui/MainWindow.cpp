@@ -1,66 +1,107 @@
 #include "MainWindow.h"
 
-#include <QFormLayout>
-#include <QLabel>
-#include <QLocale>
-#include <QVBoxLayout>
+#include "AlertNotifier.h"
+#include "BudgetsPanel.h"
+#include "DashboardPanel.h"
+#include "DbWorker.h"
+#include "PricingPanel.h"
+#include "SettingsPanel.h"
+#include "TenantsPanel.h"
+#include "UpstreamsPanel.h"
+#include "UsagePanel.h"
+
+#include <QGuiApplication>
+#include <QScreen>
+#include <QSettings>
+#include <QShortcut>
+#include <QStatusBar>
+#include <QTabWidget>
 
 namespace relay::ui {
 
-MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
+MainWindow::MainWindow(Engine *engine, const QString &dbPath, QWidget *parent)
+    : QMainWindow(parent), m_db(std::make_unique<DbWorker>(dbPath, engine)),
+      m_reports(std::make_unique<DbWorker>(dbPath, engine))
 {
     setWindowTitle(QStringLiteral("TenantRelay"));
-    auto *central = new QWidget(this);
-    auto *layout = new QVBoxLayout(central);
-    m_status = new QLabel(tr("Starting the relay…"), central);
-    m_status->setObjectName(QStringLiteral("relayStatus"));
-    QFont big = m_status->font();
-    big.setPointSizeF(big.pointSizeF() * 1.4);
-    big.setBold(true);
-    m_status->setFont(big);
-    layout->addWidget(m_status);
+    m_notifier = new AlertNotifier(this);
+    m_context = ConsoleContext{engine, m_db.get(), m_reports.get(), m_notifier, dbPath};
 
-    auto *form = new QFormLayout;
-    m_address = new QLabel(QStringLiteral("—"), central);
-    m_address->setObjectName(QStringLiteral("listenAddress"));
-    m_address->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_address->setToolTip(tr("Point OpenAI SDKs here, with a tenant key as the API key"));
-    m_requests = new QLabel(QStringLiteral("0"), central);
-    m_requests->setObjectName(QStringLiteral("requestCount"));
-    m_inFlight = new QLabel(QStringLiteral("0"), central);
-    m_inFlight->setObjectName(QStringLiteral("inFlightCount"));
-    m_database = new QLabel(QStringLiteral("—"), central);
-    m_database->setObjectName(QStringLiteral("databasePath"));
-    m_database->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    form->addRow(tr("Base URL:"), m_address);
-    form->addRow(tr("Requests served:"), m_requests);
-    form->addRow(tr("In flight:"), m_inFlight);
-    form->addRow(tr("Database:"), m_database);
-    layout->addLayout(form);
-    layout->addStretch(1);
-    setCentralWidget(central);
-    resize(560, 240);
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName(QStringLiteral("panelTabs"));
+    m_tabs->setDocumentMode(true);
+    m_dashboard = new DashboardPanel(m_context, m_tabs);
+    m_tenants = new TenantsPanel(m_context, m_tabs);
+    m_upstreams = new UpstreamsPanel(m_context, m_tabs);
+    m_budgets = new BudgetsPanel(m_context, m_tabs);
+    m_usage = new UsagePanel(m_context, m_tabs);
+    m_pricing = new PricingPanel(m_context, m_tabs);
+    m_settings = new SettingsPanel(m_context, m_tabs);
+    const QList<QPair<QWidget *, QString>> panels{{m_dashboard, tr("Dashboard")},
+                                                  {m_tenants, tr("Tenants")},
+                                                  {m_upstreams, tr("Upstreams && routes")},
+                                                  {m_budgets, tr("Budgets && alerts")},
+                                                  {m_usage, tr("Usage && audit")},
+                                                  {m_pricing, tr("Pricing")},
+                                                  {m_settings, tr("Settings")}};
+    for (int i = 0; i < panels.size(); ++i) {
+        m_tabs->addTab(panels.at(i).first, panels.at(i).second);
+        m_tabs->setTabToolTip(i, tr("Ctrl+%1").arg(i + 1));
+        auto *shortcut = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)), this);
+        shortcut->setContext(Qt::ApplicationShortcut);
+        connect(shortcut, &QShortcut::activated, this, [this, i] { m_tabs->setCurrentIndex(i); });
+    }
+    setCentralWidget(m_tabs);
+    statusBar()->setObjectName(QStringLiteral("statusBar"));
+
+    // The panel shown last time; remembered when another is chosen.
+    QSettings settings;
+    showPanel(settings.value(SettingsPanel::panelKey()).toString());
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this](int index) {
+        QSettings().setValue(SettingsPanel::panelKey(), m_tabs->widget(index)->objectName());
+    });
+
+    // Fits a 1366×768 laptop screen with the task bar; larger screens get a little more.
+    QSize size(1280, 700);
+    if (const QScreen *screen = QGuiApplication::primaryScreen())
+        size = size.boundedTo(screen->availableSize() - QSize(20, 40));
+    resize(size);
+    setMinimumSize(800, 500);
+}
+
+MainWindow::~MainWindow()
+{
+    // The database thread finishes its jobs before the panels it answers go away.
+    m_reports.reset();
+    m_db.reset();
+}
+
+bool MainWindow::showPanel(const QString &objectName)
+{
+    for (int i = 0; i < m_tabs->count(); ++i) {
+        if (m_tabs->widget(i)->objectName() == objectName) {
+            m_tabs->setCurrentIndex(i);
+            return true;
+        }
+    }
+    return false;
 }
 
 void MainWindow::showEngineStarted(const QString &listenAddress, const QString &dbPath, int workers)
 {
-    m_status->setText(workers == 1 ? tr("Relay running on 1 worker thread")
-                                   : tr("Relay running on %1 worker threads").arg(workers));
-    m_address->setText(QStringLiteral("http://%1/v1").arg(listenAddress));
-    m_database->setText(dbPath);
+    m_dashboard->showEngineStarted(listenAddress, dbPath, workers);
 }
 
 void MainWindow::showEngineFailed(const QString &error)
 {
-    m_status->setText(tr("The relay could not start"));
-    m_address->setText(error);
+    m_dashboard->showEngineFailed(error);
 }
 
 void MainWindow::applyStats(const relay::EngineStatsSnapshot &stats)
 {
-    const QLocale locale;
-    m_requests->setText(locale.toString(stats.requests));
-    m_inFlight->setText(locale.toString(stats.inFlight));
+    m_dashboard->applyStats(stats);
+    m_tenants->applyStats(stats);
+    m_upstreams->applyStats(stats);
 }
 
 } // namespace relay::ui

@@ -1,31 +1,68 @@
 #pragma once
 
+#include "ConsoleContext.h"
 #include "relay/Engine.h"
 
 #include <QMainWindow>
 
-class QLabel;
+#include <memory>
+
+class QTabWidget;
 
 namespace relay::ui {
 
-// The console's window. For now: where the relay listens and a live request counter, fed by
-// the engine's statsUpdated snapshots (queued, about once a second).
+class AlertNotifier;
+class BudgetsPanel;
+class DashboardPanel;
+class DbWorker;
+class PricingPanel;
+class SettingsPanel;
+class TenantsPanel;
+class UpstreamsPanel;
+class UsagePanel;
+
+// The console's window: one tab per panel (Ctrl+1 … Ctrl+7 switch between them; the last one
+// shown is reopened next time). It owns the database thread the panels read and write through
+// (and a second one for the heavier sums, so a page or a write never queues behind them) and
+// the alert notifier; the engine belongs to the caller and must outlive the window.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
 public:
-    explicit MainWindow(QWidget *parent = nullptr);
+    // `engine` may be null when the relay could not start; the panels still work on the database.
+    MainWindow(Engine *engine, const QString &dbPath, QWidget *parent = nullptr);
+    ~MainWindow() override;
 
     void showEngineStarted(const QString &listenAddress, const QString &dbPath, int workers);
     void showEngineFailed(const QString &error);
+    // Fed by Engine::statsUpdated (queued, about once a second).
     void applyStats(const relay::EngineStatsSnapshot &stats);
+    // Shows a panel by its objectName ("dashboardPanel", "tenantsPanel", …); false if unknown.
+    bool showPanel(const QString &objectName);
+
+    DashboardPanel *dashboard() const { return m_dashboard; }
+    TenantsPanel *tenants() const { return m_tenants; }
+    UpstreamsPanel *upstreams() const { return m_upstreams; }
+    BudgetsPanel *budgets() const { return m_budgets; }
+    UsagePanel *usage() const { return m_usage; }
+    PricingPanel *pricing() const { return m_pricing; }
+    SettingsPanel *settings() const { return m_settings; }
+    AlertNotifier *notifier() const { return m_notifier; }
+    DbWorker *database() const { return m_db.get(); }
 
 private:
-    QLabel *m_status = nullptr;
-    QLabel *m_address = nullptr;
-    QLabel *m_requests = nullptr;
-    QLabel *m_inFlight = nullptr;
-    QLabel *m_database = nullptr;
+    std::unique_ptr<DbWorker> m_db;
+    std::unique_ptr<DbWorker> m_reports;
+    AlertNotifier *m_notifier = nullptr;
+    ConsoleContext m_context;
+    QTabWidget *m_tabs = nullptr;
+    DashboardPanel *m_dashboard = nullptr;
+    TenantsPanel *m_tenants = nullptr;
+    UpstreamsPanel *m_upstreams = nullptr;
+    BudgetsPanel *m_budgets = nullptr;
+    UsagePanel *m_usage = nullptr;
+    PricingPanel *m_pricing = nullptr;
+    SettingsPanel *m_settings = nullptr;
 };
 
 } // namespace relay::ui

@@ -2,6 +2,7 @@
 // database, checked for its stdout, stderr and exit status.
 
 #include "TempDir.h"
+#include "TestHttpClient.h"
 #include "UsageRows.h"
 #include "store/AdminService.h"
 #include "store/ConfigLoader.h"
@@ -71,6 +72,7 @@ private Q_SLOTS:
     void reportCostsUnderOtherPrices();
     void humanListsAreAlignedTables();
     void databaseFromEnvironmentWithMode0600();
+    void serveDemoAnswersAndStopsCleanly();
 
 private:
     // Runs the binary with --db on this test's database.
@@ -1572,6 +1574,49 @@ void TestCli::databaseFromEnvironmentWithMode0600()
     QCOMPARE(cli({"tenant", "list"}).code, 0);
     QCOMPARE(::stat(QFile::encodeName(m_db->path()).constData(), &st), 0);
     QCOMPARE(int(st.st_mode & 0777), 0600);
+}
+
+void TestCli::serveDemoAnswersAndStopsCleanly()
+{
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("TENANTRELAY_DB"));
+    p.setProcessEnvironment(env);
+    p.start(m_bin, {"--demo", "serve", "--listen", "127.0.0.1:0", "--workers", "1"});
+    QVERIFY(p.waitForStarted());
+    // The relay says where it listens (port 0: any free one) and which database it uses.
+    const QRegularExpression listening(
+        QStringLiteral("listening on http://127\\.0\\.0\\.1:(\\d+)/v1 .*database (\\S+)\\n"));
+    QString err;
+    QRegularExpressionMatch m;
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            p.waitForReadyRead(100);
+            err += QString::fromUtf8(p.readAllStandardError());
+            m = listening.match(err);
+            return m.hasMatch();
+        },
+        20000));
+    const quint16 port = quint16(m.captured(1).toUInt());
+    const QString dbPath = m.captured(2);
+    QVERIFY(QFileInfo::exists(dbPath));
+    const relay::test::TestResponse health = relay::test::request(port, "GET", "/healthz");
+    QCOMPARE(health.status, 200);
+    QCOMPARE(health.json().value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+    // The simulated traffic reaches the relay: its request counter moves.
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            const relay::test::TestResponse metrics = relay::test::request(port, "GET", "/metrics");
+            return metrics.status == 200 && metrics.body.contains("tenant=\"prod-chatbot\"");
+        },
+        15000));
+    p.terminate(); // SIGTERM
+    QVERIFY(p.waitForFinished(20000));
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(p.exitCode(), 0);
+    QVERIFY2(!QFileInfo::exists(dbPath), "the demo database is deleted at exit");
+    const QString all = err + QString::fromUtf8(p.readAllStandardError());
+    QVERIFY(!all.contains(QStringLiteral("sk-tr-")));
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -1,0 +1,237 @@
+#include "DashboardPanel.h"
+
+#include "ConsoleQueries.h"
+#include "DbWorker.h"
+#include "LatencyChart.h"
+#include "RowTableModel.h"
+
+#include <QDateTime>
+#include <QGridLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLocale>
+#include <QSplitter>
+#include <QTableView>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace relay::ui {
+
+namespace {
+
+enum HealthColumn { HName, HCircuit, HReason, HPool, HInFlight, HQueued, HRate, HP95, HErrors };
+
+QString uptimeText(qint64 ms)
+{
+    const qint64 s = ms / 1000;
+    if (s < 3600)
+        return QStringLiteral("%1 min %2 s").arg(s / 60).arg(s % 60);
+    return QStringLiteral("%1 h %2 min").arg(s / 3600).arg((s % 3600) / 60);
+}
+
+QLabel *figure(QWidget *parent, const char *objectName, const QString &toolTip)
+{
+    auto *label = new QLabel(QStringLiteral("—"), parent);
+    label->setObjectName(QLatin1String(objectName));
+    label->setToolTip(toolTip);
+    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    QFont f = label->font();
+    f.setBold(true);
+    label->setFont(f);
+    return label;
+}
+
+} // namespace
+
+DashboardPanel::DashboardPanel(const ConsoleContext &context, QWidget *parent)
+    : QWidget(parent), m_context(context)
+{
+    setObjectName(QStringLiteral("dashboardPanel"));
+    m_clock.start();
+    auto *layout = new QVBoxLayout(this);
+    m_status = new QLabel(tr("Starting the relay…"), this);
+    m_status->setObjectName(QStringLiteral("relayStatus"));
+    QFont big = m_status->font();
+    big.setPointSizeF(big.pointSizeF() * 1.3);
+    big.setBold(true);
+    m_status->setFont(big);
+    layout->addWidget(m_status);
+
+    auto *grid = new QGridLayout;
+    m_address = figure(this, "listenAddress",
+                       tr("Point OpenAI SDKs here, with a tenant key as the API key"));
+    m_workers = figure(this, "workerCount", tr("Worker threads serving requests"));
+    m_uptime = figure(this, "uptime", tr("Since the relay started"));
+    m_database = figure(this, "databasePath", tr("The database this console works on"));
+    m_requests = figure(this, "requestCount", tr("Requests answered since the relay started"));
+    m_rate = figure(this, "requestsPerSecond", tr("Requests answered per second, last tick"));
+    m_inFlight = figure(this, "inFlightCount", tr("Requests being served right now"));
+    m_queued = figure(this, "queuedCount", tr("Requests waiting for an upstream slot"));
+    m_errorRate = figure(this, "errorRate",
+                         tr("Share of the last second's answers that failed (status ≥ 400), "
+                            "not counting the relay's own refusals"));
+    m_refused = figure(this, "refusedRate",
+                       tr("Share of the last second's answers refused by the tenants' limits "
+                          "(429) or after waiting too long for a slot (503)"));
+    m_pinned = figure(this, "pinnedUpstream",
+                      tr("The manual failover switch (Upstreams panel): pinned upstream, if any"));
+    const QList<QPair<QString, QLabel *>> cells{
+        {tr("Base URL:"), m_address},     {tr("Workers:"), m_workers},
+        {tr("Uptime:"), m_uptime},        {tr("Database:"), m_database},
+        {tr("Requests/s:"), m_rate},      {tr("In flight:"), m_inFlight},
+        {tr("Queued:"), m_queued},        {tr("Requests:"), m_requests},
+        {tr("Error rate:"), m_errorRate}, {tr("Refused by limits:"), m_refused},
+        {tr("Pinned:"), m_pinned},
+    };
+    for (int i = 0; i < cells.size(); ++i) {
+        const int row = i / 4;
+        const int col = (i % 4) * 2;
+        grid->addWidget(new QLabel(cells.at(i).first, this), row, col);
+        grid->addWidget(cells.at(i).second, row, col + 1);
+    }
+    grid->setColumnStretch(1, 2);
+    grid->setColumnStretch(3, 1);
+    grid->setColumnStretch(5, 1);
+    grid->setColumnStretch(7, 1);
+    layout->addLayout(grid);
+
+    auto *splitter = new QSplitter(Qt::Vertical, this);
+    auto *charts = new QSplitter(Qt::Horizontal, splitter);
+    m_tenantChart = new LatencyChart(tr("Latency per tenant"), charts);
+    m_tenantChart->setObjectName(QStringLiteral("tenantLatencyChart"));
+    m_upstreamChart = new LatencyChart(tr("Latency per upstream"), charts);
+    m_upstreamChart->setObjectName(QStringLiteral("upstreamLatencyChart"));
+    m_health =
+        new RowTableModel({tr("Upstream"), tr("Circuit"), tr("Last change"), tr("Pool"),
+                           tr("In flight"), tr("Queued"), tr("Req/s"), tr("p95 ms"), tr("Errors")},
+                          this);
+    m_health->setToolTip(HCircuit, tr("closed: healthy; open: skipped after failures; half-open: "
+                                      "the next request is a probe"));
+    m_health->setToolTip(HReason, tr("Why the circuit last changed (failover reason)"));
+    m_health->setFormatter(HRate, RowTableModel::number);
+    m_health->setFormatter(HP95, RowTableModel::number);
+    m_healthView = new QTableView(splitter);
+    m_healthView->setObjectName(QStringLiteral("upstreamHealthTable"));
+    m_healthView->setModel(m_health);
+    m_healthView->verticalHeader()->hide();
+    m_healthView->horizontalHeader()->setSectionResizeMode(HReason, QHeaderView::Stretch);
+    m_healthView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_healthView->setAlternatingRowColors(true);
+    splitter->setStretchFactor(0, 4);
+    splitter->setStretchFactor(1, 1);
+    splitter->setSizes({420, 130});
+    layout->addWidget(splitter, 1);
+
+    auto *poll = new QTimer(this);
+    connect(poll, &QTimer::timeout, this, &DashboardPanel::refreshHealth);
+    poll->start(2000);
+    refreshHealth();
+}
+
+void DashboardPanel::showEngineStarted(const QString &listenAddress, const QString &dbPath,
+                                       int workers)
+{
+    m_status->setText(workers == 1 ? tr("Relay running on 1 worker thread")
+                                   : tr("Relay running on %1 worker threads").arg(workers));
+    m_address->setText(QStringLiteral("http://%1/v1").arg(listenAddress));
+    m_workers->setText(QString::number(workers));
+    m_database->setText(dbPath);
+    m_database->setToolTip(dbPath);
+}
+
+void DashboardPanel::showEngineFailed(const QString &error)
+{
+    m_status->setText(tr("The relay could not start"));
+    m_address->setText(error);
+}
+
+void DashboardPanel::applyStats(const relay::EngineStatsSnapshot &stats)
+{
+    const QLocale locale;
+    m_uptime->setText(uptimeText(stats.uptimeMs));
+    m_workers->setText(QString::number(stats.workers));
+    m_requests->setText(locale.toString(stats.requests));
+    m_inFlight->setText(locale.toString(stats.inFlight));
+    double rate = 0;
+    qint64 errors = 0;
+    qint64 refused = 0;
+    qint64 answered = 0;
+    qint64 queued = 0;
+    for (const FlowSnapshot &t : stats.tenants) {
+        rate += t.requestsPerSec;
+        if (m_haveLast) {
+            for (const FlowSnapshot &before : std::as_const(m_last.tenants))
+                if (before.name == t.name) {
+                    const qint64 limited =
+                        t.rateLimited + t.overloaded - before.rateLimited - before.overloaded;
+                    errors += t.errors - before.errors - limited;
+                    refused += limited;
+                    answered += t.requests - before.requests;
+                }
+        }
+    }
+    for (const FlowSnapshot &u : stats.upstreams)
+        queued += u.queued;
+    m_rate->setText(locale.toString(rate, 'f', 1));
+    m_queued->setText(locale.toString(queued));
+    auto share = [&](qint64 part) {
+        return locale.toString(answered > 0 ? 100.0 * part / answered : 0.0, 'f', 1) +
+               QStringLiteral(" %");
+    };
+    m_errorRate->setText(share(errors));
+    m_refused->setText(share(refused));
+    m_last = stats;
+    m_haveLast = true;
+
+    const double now = m_clock.elapsed() / 1000.0;
+    auto samples = [](const QList<FlowSnapshot> &flows) {
+        QList<LatencyChart::Sample> out;
+        for (const FlowSnapshot &f : flows)
+            if (f.requestsPerSec > 0)
+                out.append({f.name, f.latencyP50Ms, f.latencyP95Ms});
+        return out;
+    };
+    m_tenantChart->addTick(now, samples(stats.tenants));
+    m_upstreamChart->addTick(now, samples(stats.upstreams));
+    rebuildHealthRows();
+}
+
+void DashboardPanel::refreshHealth()
+{
+    if (!m_gate.begin())
+        return;
+    if (!m_context.db)
+        return;
+    using Result = QPair<QHash<QString, ConsoleQueries::UpstreamHealth>, QString>;
+    m_context.db->run<Result>(
+        this,
+        [](DbSession &s) {
+            return Result{ConsoleQueries::upstreamHealth(s.db, QDateTime::currentMSecsSinceEpoch()),
+                          ConsoleQueries::pinnedUpstream(s.db)};
+        },
+        [this](const Result &r) {
+            if (m_gate.end())
+                QTimer::singleShot(0, this, &DashboardPanel::refreshHealth);
+            m_circuits.clear();
+            for (auto it = r.first.cbegin(); it != r.first.cend(); ++it)
+                m_circuits.insert(it.key(), {it->state, it->reason});
+            m_pinnedName = r.second;
+            m_pinned->setText(m_pinnedName.isEmpty() ? tr("none (configured chains)")
+                                                     : m_pinnedName);
+            rebuildHealthRows();
+        });
+}
+
+// Engine figures per upstream, with the circuit state and last reason beside them.
+void DashboardPanel::rebuildHealthRows()
+{
+    QList<QVariantList> rows;
+    for (const FlowSnapshot &u : std::as_const(m_last.upstreams)) {
+        const Health h = m_circuits.value(u.name, {QStringLiteral("unknown"), QString()});
+        rows.append({u.name, h.state, h.reason, u.poolSize, u.inFlight, u.queued, u.requestsPerSec,
+                     u.latencyP95Ms, u.errors});
+    }
+    m_health->setRows(rows);
+}
+
+} // namespace relay::ui

@@ -1,0 +1,69 @@
+#pragma once
+
+#include "ConsoleContext.h"
+#include "PanelUtil.h"
+#include "relay/Engine.h"
+
+#include <QElapsedTimer>
+#include <QWidget>
+
+class QLabel;
+class QTableView;
+
+namespace relay::ui {
+
+class LatencyChart;
+class RowTableModel;
+
+// Relay status, live rates, latency charts per tenant and per upstream, and upstream health.
+// Live figures come from the engine's statsUpdated snapshots; circuit states and the failover
+// pin are read on the database thread every two seconds (ConsoleQueries::upstreamHealth).
+class DashboardPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit DashboardPanel(const ConsoleContext &context, QWidget *parent = nullptr);
+
+    void showEngineStarted(const QString &listenAddress, const QString &dbPath, int workers);
+    void showEngineFailed(const QString &error);
+    void applyStats(const relay::EngineStatsSnapshot &stats);
+
+    LatencyChart *tenantChart() const { return m_tenantChart; }
+    LatencyChart *upstreamChart() const { return m_upstreamChart; }
+    RowTableModel *healthModel() const { return m_health; }
+
+private:
+    void refreshHealth();
+    void rebuildHealthRows();
+
+    ConsoleContext m_context;
+    RefreshGate m_gate;
+    QLabel *m_status = nullptr;
+    QLabel *m_address = nullptr;
+    QLabel *m_database = nullptr;
+    QLabel *m_workers = nullptr;
+    QLabel *m_uptime = nullptr;
+    QLabel *m_requests = nullptr;
+    QLabel *m_rate = nullptr;
+    QLabel *m_inFlight = nullptr;
+    QLabel *m_queued = nullptr;
+    QLabel *m_errorRate = nullptr;
+    QLabel *m_refused = nullptr;
+    QLabel *m_pinned = nullptr;
+    LatencyChart *m_tenantChart = nullptr;
+    LatencyChart *m_upstreamChart = nullptr;
+    RowTableModel *m_health = nullptr;
+    QTableView *m_healthView = nullptr;
+    QElapsedTimer m_clock;
+    EngineStatsSnapshot m_last;
+    bool m_haveLast = false;
+    struct Health
+    {
+        QString state;
+        QString reason;
+    };
+    QHash<QString, Health> m_circuits;
+    QString m_pinnedName;
+};
+
+} // namespace relay::ui

@@ -1,0 +1,313 @@
+#include "PagedLogView.h"
+
+#include "DbWorker.h"
+#include "PanelUtil.h"
+#include "RowTableModel.h"
+#include "store/SqlExec.h"
+
+#include <QComboBox>
+#include <QDateTime>
+#include <QFile>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QTableView>
+#include <QVBoxLayout>
+
+#include <memory>
+
+namespace relay::ui {
+
+namespace {
+
+struct Page
+{
+    QList<QVariantList> rows;
+    bool more = false;
+    QString error;
+};
+
+struct ExportResult
+{
+    qint64 rows = 0;
+    QString error;
+};
+
+QString csvField(const QVariant &v)
+{
+    QString s = v.isNull() ? QString() : v.toString();
+    if (s.contains(QLatin1Char(',')) || s.contains(QLatin1Char('"')) ||
+        s.contains(QLatin1Char('\n')))
+        s = QLatin1Char('"') + s.replace(QLatin1Char('"'), QStringLiteral("\"\"")) +
+            QLatin1Char('"');
+    return s;
+}
+
+// "(ts, id) < (?, ?)" for a keyset.
+QString keysetCondition(const QStringList &keys)
+{
+    QStringList marks;
+    for (qsizetype i = 0; i < keys.size(); ++i)
+        marks << QStringLiteral("?");
+    return keys.size() == 1
+               ? keys.first() + QStringLiteral(" < ?")
+               : QStringLiteral("(%1) < (%2)")
+                     .arg(keys.join(QStringLiteral(", ")), marks.join(QStringLiteral(", ")));
+}
+
+QString pageSql(const LogSource &source, const QString &where, bool withCursor, int limit)
+{
+    QStringList conditions;
+    if (!where.isEmpty())
+        conditions << where;
+    if (withCursor)
+        conditions << keysetCondition(source.orderKeys);
+    QStringList order;
+    for (const QString &k : source.orderKeys)
+        order << k + QStringLiteral(" DESC");
+    return QStringLiteral("SELECT %1 FROM %2%3 ORDER BY %4 LIMIT %5")
+        .arg(source.columns.join(QStringLiteral(", ")), source.table,
+             conditions.isEmpty()
+                 ? QString()
+                 : QStringLiteral(" WHERE ") + conditions.join(QStringLiteral(" AND ")),
+             order.join(QStringLiteral(", ")))
+        .arg(limit);
+}
+
+// The keyset values of a row (the order keys are among the selected columns).
+QVariantList cursorOf(const LogSource &source, const QVariantList &row)
+{
+    QVariantList cursor;
+    for (const QString &k : source.orderKeys)
+        cursor << row.value(source.columns.indexOf(k));
+    return cursor;
+}
+
+bool readPage(QSqlDatabase &db, const LogSource &source, const QString &where,
+              const QVariantList &values, const QVariantList &cursor, int limit,
+              QList<QVariantList> *rows, QString *error)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    if (!sql::run(q, pageSql(source, where, !cursor.isEmpty(), limit), values + cursor, error))
+        return false;
+    while (q.next()) {
+        QVariantList row;
+        for (int c = 0; c < source.columns.size(); ++c)
+            row << q.value(c);
+        rows->append(row);
+    }
+    return true;
+}
+
+} // namespace
+
+PagedLogView::PagedLogView(const ConsoleContext &context, LogSource source, const QString &name,
+                           QWidget *parent)
+    : QWidget(parent), m_context(context), m_source(std::move(source))
+{
+    setObjectName(name);
+    m_model = new RowTableModel(m_source.headers, this);
+    for (int c : std::as_const(m_source.timeColumns))
+        m_model->setFormatter(c, RowTableModel::dateTime);
+    for (int c : std::as_const(m_source.moneyColumns))
+        m_model->setFormatter(c, RowTableModel::money);
+
+    auto *layout = new QVBoxLayout(this);
+    auto *filters = new QHBoxLayout;
+    m_tenant = new QLineEdit(this);
+    m_tenant->setObjectName(name + QStringLiteral("TenantFilter"));
+    m_tenant->setPlaceholderText(tr("tenant id"));
+    m_tenant->setToolTip(tr("Only this tenant's rows (exact id); Enter applies"));
+    m_text = new QLineEdit(this);
+    m_text->setObjectName(name + QStringLiteral("TextFilter"));
+    m_text->setPlaceholderText(tr("contains…"));
+    m_text->setToolTip(
+        tr("Only rows whose %1 contains this text; Enter applies").arg(m_source.textColumn));
+    filters->addWidget(new QLabel(tr("Tenant:"), this));
+    filters->addWidget(m_tenant);
+    filters->addWidget(new QLabel(tr("Filter:"), this));
+    filters->addWidget(m_text);
+    m_kind = new QComboBox(this);
+    m_kind->setObjectName(name + QStringLiteral("KindFilter"));
+    for (const auto &[label, condition] : std::as_const(m_source.kinds))
+        m_kind->addItem(label, condition);
+    m_kind->setVisible(!m_source.kinds.isEmpty());
+    filters->addWidget(m_kind);
+    auto *apply =
+        makeButton(this, tr("Apply"), "", tr("Show the newest rows matching the filters"));
+    apply->setObjectName(name + QStringLiteral("Apply"));
+    filters->addWidget(apply);
+    filters->addStretch(1);
+    m_newer = makeButton(this, tr("◀ Newer"), "", tr("The previous (newer) page"));
+    m_newer->setObjectName(name + QStringLiteral("Newer"));
+    m_older = makeButton(this, tr("Older ▶"), "", tr("The next (older) page"));
+    m_older->setObjectName(name + QStringLiteral("Older"));
+    m_position = new QLabel(this);
+    filters->addWidget(m_newer);
+    filters->addWidget(m_position);
+    filters->addWidget(m_older);
+    auto *exportButton = makeButton(this, tr("Export CSV…"), "",
+                                    tr("Every row matching the filters, to a CSV file"));
+    exportButton->setObjectName(name + QStringLiteral("Export"));
+    filters->addWidget(exportButton);
+    layout->addLayout(filters);
+    auto *view = makeTable(this, m_model, "");
+    view->setObjectName(name + QStringLiteral("Table"));
+    view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    view->horizontalHeader()->setDefaultSectionSize(110);
+    connect(this, &PagedLogView::pageLoaded, view, [view, sized = false]() mutable {
+        if (!sized && view->model()->rowCount() > 0) {
+            view->resizeColumnsToContents();
+            sized = true;
+        }
+    });
+    layout->addWidget(view, 1);
+
+    connect(apply, &QPushButton::clicked, this, &PagedLogView::firstPage);
+    connect(m_tenant, &QLineEdit::returnPressed, this, &PagedLogView::firstPage);
+    connect(m_text, &QLineEdit::returnPressed, this, &PagedLogView::firstPage);
+    connect(m_kind, &QComboBox::currentIndexChanged, this, &PagedLogView::firstPage);
+    connect(m_newer, &QPushButton::clicked, this, &PagedLogView::previousPage);
+    connect(m_older, &QPushButton::clicked, this, &PagedLogView::nextPage);
+    connect(exportButton, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export CSV"),
+                                                          m_source.table + QStringLiteral(".csv"),
+                                                          tr("CSV files (*.csv)"));
+        if (!path.isEmpty())
+            exportCsv(path);
+    });
+    connect(this, &PagedLogView::exportFinished, this, [this](qint64 rows, const QString &error) {
+        showStatus(this, error.isEmpty() ? tr("%1 rows exported").arg(rows) : error,
+                   !error.isEmpty());
+    });
+    firstPage();
+}
+
+PagedLogView::~PagedLogView() = default;
+
+PagedLogView::Filter PagedLogView::filter() const
+{
+    Filter f;
+    QStringList parts;
+    if (!m_tenant->text().trimmed().isEmpty()) {
+        parts << m_source.tenantColumn + QStringLiteral(" = ?");
+        f.values << m_tenant->text().trimmed();
+    }
+    if (!m_text->text().trimmed().isEmpty()) {
+        parts << QStringLiteral("instr(%1, ?) > 0").arg(m_source.textColumn);
+        f.values << m_text->text().trimmed();
+    }
+    const QString kind = m_kind->currentData().toString();
+    if (!kind.isEmpty())
+        parts << kind;
+    f.where = parts.join(QStringLiteral(" AND "));
+    return f;
+}
+
+void PagedLogView::firstPage()
+{
+    m_cursors.clear();
+    load({});
+}
+
+void PagedLogView::nextPage()
+{
+    if (!m_nextCursor.isEmpty())
+        load(m_nextCursor);
+}
+
+void PagedLogView::previousPage()
+{
+    if (m_cursors.size() < 2)
+        return;
+    m_cursors.removeLast();
+    const QVariantList cursor = m_cursors.takeLast();
+    load(cursor);
+}
+
+void PagedLogView::load(const QVariantList &cursor)
+{
+    const Filter f = filter();
+    const LogSource source = m_source;
+    m_cursors.append(cursor);
+    m_context.db->run<Page>(
+        this,
+        [source, f, cursor](DbSession &s) {
+            Page p;
+            readPage(s.db, source, f.where, f.values, cursor, kPageSize + 1, &p.rows, &p.error);
+            p.more = p.rows.size() > kPageSize;
+            if (p.more)
+                p.rows.removeLast();
+            return p;
+        },
+        [this](const Page &p) {
+            if (!p.error.isEmpty())
+                showStatus(this, p.error, true);
+            m_model->setRows(p.rows);
+            m_nextCursor =
+                p.more && !p.rows.isEmpty() ? cursorOf(m_source, p.rows.last()) : QVariantList();
+            const int first = pageIndex() * kPageSize;
+            m_position->setText(p.rows.isEmpty()
+                                    ? tr("no rows")
+                                    : tr("rows %1–%2").arg(first + 1).arg(first + p.rows.size()));
+            m_newer->setEnabled(m_cursors.size() > 1);
+            m_older->setEnabled(!m_nextCursor.isEmpty());
+            Q_EMIT pageLoaded();
+        });
+}
+
+void PagedLogView::exportCsv(const QString &path)
+{
+    if (m_exporting)
+        return;
+    m_exporting = true;
+    const Filter f = filter();
+    const LogSource source = m_source;
+    // Its own thread and connection, so paging stays quick while a large export runs.
+    m_exportWorker = std::make_unique<DbWorker>(m_context.dbPath, nullptr);
+    m_exportWorker->run<ExportResult>(
+        this,
+        [source, f, path](DbSession &s) {
+            ExportResult r;
+            QSaveFile file(path);
+            if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) {
+                r.error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
+                return r;
+            }
+            file.write(source.columns.join(QLatin1Char(',')).toUtf8() + '\n');
+            QVariantList cursor;
+            constexpr int kChunk = 5000;
+            for (;;) {
+                QList<QVariantList> rows;
+                if (!readPage(s.db, source, f.where, f.values, cursor, kChunk, &rows, &r.error))
+                    return r;
+                QByteArray chunk;
+                for (const QVariantList &row : std::as_const(rows)) {
+                    QStringList fields;
+                    for (const QVariant &v : row)
+                        fields << csvField(v);
+                    chunk += fields.join(QLatin1Char(',')).toUtf8() + '\n';
+                }
+                file.write(chunk);
+                r.rows += rows.size();
+                if (rows.size() < kChunk)
+                    break;
+                cursor = cursorOf(source, rows.last());
+            }
+            if (!file.commit())
+                r.error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
+            return r;
+        },
+        [this](const ExportResult &r) {
+            m_exporting = false;
+            m_exportWorker.reset();
+            Q_EMIT exportFinished(r.rows, r.error);
+        });
+}
+
+} // namespace relay::ui

@@ -1,0 +1,85 @@
+#pragma once
+
+#include "ConsoleContext.h"
+
+#include <QStringList>
+#include <QVariantList>
+#include <QWidget>
+
+#include <memory>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+
+namespace relay::ui {
+
+class DbWorker;
+class RowTableModel;
+
+// Which log a PagedLogView pages through, and how.
+struct LogSource
+{
+    QString table;
+    QStringList columns; // SQL columns as selected; shown in this order
+    QStringList headers;
+    QStringList orderKeys; // the keyset, newest first: {"ts", "id"} or {"id"}; all selected
+    QString tenantColumn;  // exact match filter
+    QString textColumn;    // "contains" filter
+    QList<QPair<QString, QString>> kinds; // combo label → SQL condition ("" = all)
+    QList<int> timeColumns;               // indexes of columns holding ms since epoch
+    QList<int> moneyColumns;
+};
+
+// One page at a time of a large log table (usage, audit), newest first, read on the database
+// thread with keyset pagination (WHERE (ts, id) < (last shown) ORDER BY … LIMIT n): a page
+// costs the same at row 10 or row 10 million, and nothing counts or loads the whole table.
+// CSV export streams the filtered rows to a file on a thread of its own.
+class PagedLogView : public QWidget
+{
+    Q_OBJECT
+public:
+    PagedLogView(const ConsoleContext &context, LogSource source, const QString &name,
+                 QWidget *parent = nullptr);
+    ~PagedLogView() override;
+
+    static constexpr int kPageSize = 200;
+
+    RowTableModel *model() const { return m_model; }
+    void firstPage();
+    void nextPage();
+    void previousPage();
+    // Writes every row matching the filters to `path` as CSV; done by exportFinished.
+    void exportCsv(const QString &path);
+    int pageIndex() const { return int(m_cursors.size()) - 1; }
+
+Q_SIGNALS:
+    void pageLoaded();
+    void exportFinished(qint64 rows, const QString &error);
+
+private:
+    struct Filter
+    {
+        QString where;
+        QVariantList values;
+    };
+    Filter filter() const;
+    void load(const QVariantList &cursor);
+
+    ConsoleContext m_context;
+    LogSource m_source;
+    RowTableModel *m_model = nullptr;
+    QLineEdit *m_tenant = nullptr;
+    QLineEdit *m_text = nullptr;
+    QComboBox *m_kind = nullptr;
+    QPushButton *m_newer = nullptr;
+    QPushButton *m_older = nullptr;
+    QLabel *m_position = nullptr;
+    QList<QVariantList> m_cursors; // the cursor each shown page started after ({} = newest)
+    QVariantList m_nextCursor;     // after the last row shown; empty = no older rows
+    bool m_exporting = false;
+    std::unique_ptr<DbWorker> m_exportWorker;
+};
+
+} // namespace relay::ui

@@ -1,0 +1,64 @@
+#include "PanelUtil.h"
+
+#include <QHeaderView>
+#include <QMainWindow>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QStatusBar>
+#include <QTableView>
+
+namespace relay::ui {
+
+QTableView *makeTable(QWidget *parent, QAbstractItemModel *model, const char *objectName)
+{
+    auto *view = new QTableView(parent);
+    view->setObjectName(QLatin1String(objectName));
+    view->setModel(model);
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->setSelectionMode(QAbstractItemView::SingleSelection);
+    view->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    view->setAlternatingRowColors(true);
+    view->verticalHeader()->hide();
+    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 8);
+    view->horizontalHeader()->setStretchLastSection(true);
+    // Small tables fit their columns to the contents; long ones (logs) size them once per page.
+    view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    view->horizontalHeader()->setResizeContentsPrecision(50);
+    view->setTabKeyNavigation(false);
+    return view;
+}
+
+QPushButton *makeButton(QWidget *parent, const QString &text, const char *objectName,
+                        const QString &toolTip)
+{
+    auto *button = new QPushButton(text, parent);
+    button->setObjectName(QLatin1String(objectName));
+    button->setToolTip(toolTip);
+    return button;
+}
+
+void confirmThen(QWidget *parent, const QString &title, const QString &text,
+                 std::function<void()> then)
+{
+    auto *box = new QMessageBox(QMessageBox::Question, title, text,
+                                QMessageBox::Yes | QMessageBox::Cancel, parent);
+    box->setObjectName(QStringLiteral("confirmBox"));
+    box->setDefaultButton(QMessageBox::Cancel);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    QObject::connect(box, &QMessageBox::finished, parent, [box, then = std::move(then)](int) {
+        if (box->clickedButton() == box->button(QMessageBox::Yes))
+            then();
+    });
+    box->open();
+}
+
+void showStatus(QWidget *anyWidget, const QString &message, bool error)
+{
+    auto *window = qobject_cast<QMainWindow *>(anyWidget->window());
+    if (window && window->statusBar()) {
+        window->statusBar()->setStyleSheet(error ? QStringLiteral("color: #b00020") : QString());
+        window->statusBar()->showMessage(message, error ? 15000 : 6000);
+    }
+}
+
+} // namespace relay::ui

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <QString>
+
+#include <functional>
+
+class QAbstractItemModel;
+class QPushButton;
+class QTableView;
+class QWidget;
+
+namespace relay::ui {
+
+// Keeps at most one refresh of a panel in flight: one asked for meanwhile runs once after it, so
+// slow sums never pile up on the database thread.
+class RefreshGate
+{
+public:
+    // False when a refresh is running (it will be repeated); true: go ahead.
+    bool begin()
+    {
+        if (m_running) {
+            m_again = true;
+            return false;
+        }
+        m_running = true;
+        return true;
+    }
+    // The refresh has finished; true when another one was asked for meanwhile.
+    bool end()
+    {
+        m_running = false;
+        const bool again = m_again;
+        m_again = false;
+        return again;
+    }
+
+private:
+    bool m_running = false;
+    bool m_again = false;
+};
+
+// A read-only, row-selecting table view over `model`.
+QTableView *makeTable(QWidget *parent, QAbstractItemModel *model, const char *objectName);
+QPushButton *makeButton(QWidget *parent, const QString &text, const char *objectName,
+                        const QString &toolTip);
+// Asks Yes/No in a window-modal message box (objectName "confirmBox") without blocking the
+// event loop; runs `then` on Yes.
+void confirmThen(QWidget *parent, const QString &title, const QString &text,
+                 std::function<void()> then);
+// Shows an error in the window's status bar and as a tooltip-sized message box-free note.
+void showStatus(QWidget *anyWidget, const QString &message, bool error = false);
+
+} // namespace relay::ui

@@ -1,0 +1,296 @@
+#include "PricingPanel.h"
+
+#include "ConsoleQueries.h"
+#include "DbWorker.h"
+#include "PanelUtil.h"
+#include "RowTableModel.h"
+#include "store/AdminService.h"
+
+#include <QBarCategoryAxis>
+#include <QBarSeries>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QComboBox>
+#include <QDateEdit>
+#include <QDoubleSpinBox>
+#include <QFile>
+#include <QFileDialog>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMap>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTableView>
+#include <QTimeZone>
+#include <QVBoxLayout>
+
+#include <QValueAxis>
+#include <algorithm>
+
+namespace relay::ui {
+
+namespace {
+
+enum CompareColumn { CKey, CTenant, CModel, CRequests, CPrompt, CCompletion, CCost, CAlt, CDelta };
+
+const QString kShipped = QStringLiteral(":/tenantrelay/pricing.json");
+
+QDoubleSpinBox *priceBox(QWidget *parent, const char *name, const QString &toolTip)
+{
+    auto *box = new QDoubleSpinBox(parent);
+    box->setObjectName(QLatin1String(name));
+    box->setRange(0, 10000);
+    box->setDecimals(4);
+    box->setPrefix(QStringLiteral("$"));
+    box->setToolTip(toolTip);
+    return box;
+}
+
+} // namespace
+
+bool PricingPanel::parsePrices(const QByteArray &json, PriceMap *prices, QString *error)
+{
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(json, &parseError);
+    if (!doc.isObject()) {
+        *error = tr("not a pricing file: %1").arg(parseError.errorString());
+        return false;
+    }
+    const QJsonObject root = doc.object();
+    for (auto it = root.begin(); it != root.end(); ++it) {
+        const QJsonObject p = it.value().toObject();
+        if (!p.value(QStringLiteral("input")).isDouble() ||
+            !p.value(QStringLiteral("output")).isDouble()) {
+            *error = tr("model %1 needs numeric \"input\" and \"output\" prices").arg(it.key());
+            return false;
+        }
+        prices->insert(it.key(), {p.value(QStringLiteral("input")).toDouble(),
+                                  p.value(QStringLiteral("output")).toDouble()});
+    }
+    return true;
+}
+
+std::optional<QPair<double, double>> PricingPanel::lookup(const PriceMap &prices,
+                                                          const QString &model)
+{
+    if (prices.contains(model))
+        return prices.value(model);
+    QString best;
+    for (auto it = prices.cbegin(); it != prices.cend(); ++it)
+        if (model.startsWith(it.key()) && it.key().size() > best.size())
+            best = it.key();
+    if (best.isEmpty())
+        return std::nullopt;
+    return prices.value(best);
+}
+
+PricingPanel::PricingPanel(const ConsoleContext &context, QWidget *parent)
+    : QWidget(parent), m_context(context)
+{
+    setObjectName(QStringLiteral("pricingPanel"));
+    m_prices = new RowTableModel({tr("Model"), tr("Input $/Mtok"), tr("Output $/Mtok")}, this);
+    m_comparison = new RowTableModel({tr("Key"), tr("Tenant"), tr("Model"), tr("Requests"),
+                                      tr("Prompt tokens"), tr("Completion tokens"), tr("Cost"),
+                                      tr("Alternative"), tr("Delta")},
+                                     this);
+    for (int c : {CRequests, CPrompt, CCompletion})
+        m_comparison->setFormatter(c, RowTableModel::number);
+    for (int c : {CCost, CAlt, CDelta})
+        m_comparison->setFormatter(c, RowTableModel::money);
+    m_comparison->setToolTip(CDelta, tr("Alternative − actual: negative means it would have "
+                                        "been cheaper"));
+
+    auto *layout = new QHBoxLayout(this);
+    auto *pricesBox = new QGroupBox(tr("Price table (USD per million tokens)"), this);
+    auto *pricesLayout = new QVBoxLayout(pricesBox);
+    auto *priceView = makeTable(pricesBox, m_prices, "priceTable");
+    pricesLayout->addWidget(priceView, 1);
+    m_model = new QLineEdit(pricesBox);
+    m_model->setObjectName(QStringLiteral("priceModelEdit"));
+    m_model->setPlaceholderText(QStringLiteral("gpt-4o"));
+    m_model->setToolTip(tr("A price also covers dated variants (longest prefix)"));
+    m_input = priceBox(pricesBox, "priceInputSpin", tr("USD per million prompt tokens"));
+    m_output = priceBox(pricesBox, "priceOutputSpin", tr("USD per million completion tokens"));
+    auto *form = new QHBoxLayout;
+    form->addWidget(m_model, 2);
+    form->addWidget(m_input, 1);
+    form->addWidget(m_output, 1);
+    pricesLayout->addLayout(form);
+    auto *priceButtons = new QHBoxLayout;
+    auto *set = makeButton(pricesBox, tr("&Set price"), "setPriceButton",
+                           tr("Add or change the model's price"));
+    auto *remove = makeButton(pricesBox, tr("Remove"), "removePriceButton",
+                              tr("Remove the model's price (its requests then cost 0)"));
+    priceButtons->addStretch(1);
+    priceButtons->addWidget(set);
+    priceButtons->addWidget(remove);
+    pricesLayout->addLayout(priceButtons);
+    layout->addWidget(pricesBox, 2);
+
+    auto *compareBox = new QGroupBox(tr("Cost comparison"), this);
+    auto *compareLayout = new QVBoxLayout(compareBox);
+    auto *controls = new QHBoxLayout;
+    controls->addWidget(new QLabel(tr("Since:"), compareBox));
+    m_since = new QDateEdit(compareBox);
+    m_since->setObjectName(QStringLiteral("compareSinceEdit"));
+    m_since->setCalendarPopup(true);
+    m_since->setDisplayFormat(QStringLiteral("yyyy-MM-dd"));
+    const QDate today = QDateTime::currentDateTimeUtc().date();
+    m_since->setDate(QDate(today.year(), today.month(), 1));
+    m_since->setToolTip(tr("First UTC day counted"));
+    controls->addWidget(m_since);
+    controls->addWidget(new QLabel(tr("Compare with:"), compareBox));
+    m_source = new QComboBox(compareBox);
+    m_source->setObjectName(QStringLiteral("compareSourceCombo"));
+    m_source->addItem(tr("shipped pricing.json"));
+    m_source->addItem(tr("choose a file…"));
+    m_source->setToolTip(tr("The alternative price table: {\"MODEL\": {\"input\": USD, "
+                            "\"output\": USD}}"));
+    controls->addWidget(m_source, 1);
+    compareLayout->addLayout(controls);
+    auto *split = new QSplitter(Qt::Vertical, compareBox);
+    auto *compareView = makeTable(split, m_comparison, "comparisonTable");
+    compareView->hideColumn(CKey);
+    auto *chart = new QChart;
+    chart->setTitle(tr("Actual vs alternative cost per tenant"));
+    chart->setMargins(QMargins(4, 4, 4, 4));
+    m_bars = new QBarSeries(chart);
+    chart->addSeries(m_bars);
+    m_categories = new QBarCategoryAxis(chart);
+    m_y = new QValueAxis(chart);
+    m_y->setLabelFormat(QStringLiteral("$%.0f"));
+    chart->addAxis(m_categories, Qt::AlignBottom);
+    chart->addAxis(m_y, Qt::AlignLeft);
+    m_bars->attachAxis(m_categories);
+    m_bars->attachAxis(m_y);
+    auto *chartView = new QChartView(chart, split);
+    chartView->setObjectName(QStringLiteral("comparisonChart"));
+    chartView->setRenderHint(QPainter::Antialiasing);
+    compareLayout->addWidget(split, 1);
+    layout->addWidget(compareBox, 3);
+
+    connect(priceView, &QTableView::clicked, this, [this](const QModelIndex &i) {
+        m_model->setText(m_prices->value(i.row(), 0).toString());
+        m_input->setValue(m_prices->value(i.row(), 1).toDouble());
+        m_output->setValue(m_prices->value(i.row(), 2).toDouble());
+    });
+    auto writePrice = [this](bool removing) {
+        const QString model = m_model->text().trimmed();
+        const double input = m_input->value();
+        const double output = m_output->value();
+        m_context.db->write(
+            this,
+            [=](DbSession &s) {
+                return removing ? s.admin.removePrice(model)
+                                : s.admin.setPrice(model, input, output);
+            },
+            [this, model, removing](const AdminResult &r) {
+                showStatus(
+                    this,
+                    r.ok ? (removing ? tr("Price of %1 removed") : tr("Price of %1 set")).arg(model)
+                         : r.error,
+                    !r.ok);
+                refreshPrices();
+            });
+    };
+    connect(set, &QPushButton::clicked, this, [writePrice] { writePrice(false); });
+    connect(remove, &QPushButton::clicked, this, [writePrice] { writePrice(true); });
+    connect(m_since, &QDateEdit::dateChanged, this, &PricingPanel::refreshComparison);
+    connect(m_source, &QComboBox::activated, this, [this](int index) {
+        QString error;
+        if (index == 0) {
+            loadAlternative(kShipped, &error);
+        } else {
+            const QString path = QFileDialog::getOpenFileName(
+                this, tr("Alternative prices"), QString(), tr("Pricing JSON (*.json)"));
+            if (path.isEmpty() || !loadAlternative(path, &error)) {
+                m_source->setCurrentIndex(0);
+                loadAlternative(kShipped, &error);
+            }
+        }
+        if (!error.isEmpty())
+            showStatus(this, error, true);
+        refreshComparison();
+    });
+
+    QString error;
+    loadAlternative(kShipped, &error);
+    refreshPrices();
+    refreshComparison();
+}
+
+bool PricingPanel::loadAlternative(const QString &path, QString *error)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = tr("cannot read %1").arg(path);
+        return false;
+    }
+    PriceMap prices;
+    if (!parsePrices(file.readAll(), &prices, error))
+        return false;
+    m_alternative = prices;
+    m_alternativeName = path == kShipped ? QStringLiteral("pricing.json") : path;
+    return true;
+}
+
+void PricingPanel::refreshPrices()
+{
+    m_context.db->run<AdminValue<QList<PriceRecord>>>(
+        this, [](DbSession &s) { return s.admin.listPrices(); },
+        [this](const AdminValue<QList<PriceRecord>> &prices) {
+            QList<QVariantList> rows;
+            for (const PriceRecord &p : prices.value)
+                rows.append({p.model, p.input, p.output});
+            m_prices->setRows(rows);
+        });
+}
+
+void PricingPanel::refreshComparison()
+{
+    const qint64 since =
+        QDateTime(m_since->date(), QTime(0, 0), QTimeZone::utc()).toMSecsSinceEpoch();
+    m_context.reports->run<QList<ConsoleQueries::CostRow>>(
+        this, [since](DbSession &s) { return ConsoleQueries::costRows(s.db, since); },
+        [this](const QList<ConsoleQueries::CostRow> &costs) {
+            QList<QVariantList> rows;
+            QMap<QString, QPair<double, double>> perTenant;
+            for (const auto &c : costs) {
+                const auto alt = lookup(m_alternative, c.model);
+                const QVariant altCost = alt ? QVariant((c.promptTokens * alt->first +
+                                                         c.completionTokens * alt->second) /
+                                                        1e6)
+                                             : QVariant();
+                rows.append(
+                    {c.tenant + QLatin1Char('/') + c.model, c.tenant, c.model, c.requests,
+                     c.promptTokens, c.completionTokens, c.costUsd, altCost,
+                     altCost.isNull() ? QVariant() : QVariant(altCost.toDouble() - c.costUsd)});
+                perTenant[c.tenant].first += c.costUsd;
+                perTenant[c.tenant].second += altCost.isNull() ? c.costUsd : altCost.toDouble();
+            }
+            m_comparison->setRows(rows);
+
+            m_bars->clear();
+            auto *actual = new QBarSet(tr("actual"));
+            auto *alternative = new QBarSet(tr("under %1").arg(m_alternativeName));
+            double top = 1;
+            for (auto it = perTenant.cbegin(); it != perTenant.cend(); ++it) {
+                *actual << it->first;
+                *alternative << it->second;
+                top = std::max({top, it->first, it->second});
+            }
+            m_bars->append(actual);
+            m_bars->append(alternative);
+            m_categories->setCategories(perTenant.keys());
+            m_y->setRange(0, top * 1.1);
+            Q_EMIT comparisonRefreshed();
+        });
+}
+
+} // namespace relay::ui

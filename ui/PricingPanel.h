@@ -1,0 +1,64 @@
+#pragma once
+
+#include "ConsoleContext.h"
+
+#include <QHash>
+#include <QPair>
+#include <QWidget>
+#include <optional>
+
+class QBarCategoryAxis;
+class QBarSeries;
+class QComboBox;
+class QDateEdit;
+class QDoubleSpinBox;
+class QLineEdit;
+class QValueAxis;
+
+namespace relay::ui {
+
+class RowTableModel;
+
+// The price table (editable) and the cost comparison: what each tenant's usage cost, and what
+// it would have cost under another price table (the shipped pricing.json or a chosen file), as
+// a table and a chart. Figures are read on the database thread.
+class PricingPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit PricingPanel(const ConsoleContext &context, QWidget *parent = nullptr);
+
+    void refreshPrices();
+    void refreshComparison();
+    RowTableModel *priceModel() const { return m_prices; }
+    RowTableModel *comparisonModel() const { return m_comparison; }
+    // Reads alternative prices from a pricing.json-shaped file; false with a message if bad.
+    bool loadAlternative(const QString &path, QString *error);
+
+    // {"MODEL": {"input": USD, "output": USD}} per million tokens.
+    using PriceMap = QHash<QString, QPair<double, double>>;
+    static bool parsePrices(const QByteArray &json, PriceMap *prices, QString *error);
+    // Exact model, else the longest priced prefix.
+    static std::optional<QPair<double, double>> lookup(const PriceMap &prices,
+                                                       const QString &model);
+
+Q_SIGNALS:
+    void comparisonRefreshed();
+
+private:
+    ConsoleContext m_context;
+    RowTableModel *m_prices = nullptr;
+    RowTableModel *m_comparison = nullptr;
+    QLineEdit *m_model = nullptr;
+    QDoubleSpinBox *m_input = nullptr;
+    QDoubleSpinBox *m_output = nullptr;
+    QComboBox *m_source = nullptr;
+    QDateEdit *m_since = nullptr;
+    QBarSeries *m_bars = nullptr;
+    QBarCategoryAxis *m_categories = nullptr;
+    QValueAxis *m_y = nullptr;
+    PriceMap m_alternative;
+    QString m_alternativeName;
+};
+
+} // namespace relay::ui

@@ -1,0 +1,161 @@
+#include "SettingsPanel.h"
+
+#include "ConsoleQueries.h"
+#include "ConsoleWrites.h"
+#include "DbWorker.h"
+#include "PanelUtil.h"
+
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHostAddress>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+namespace relay::ui {
+
+bool SettingsPanel::isLoopback(const QString &host)
+{
+    if (host == QLatin1String("localhost"))
+        return true;
+    const QHostAddress address(host);
+    return !address.isNull() && address.isLoopback();
+}
+
+SettingsPanel::SettingsPanel(const ConsoleContext &context, QWidget *parent)
+    : QWidget(parent), m_context(context)
+{
+    setObjectName(QStringLiteral("settingsPanel"));
+    QSettings settings;
+    const QString listen = settings.value(listenKey(), QStringLiteral("127.0.0.1:8700")).toString();
+    const qsizetype colon = listen.lastIndexOf(QLatin1Char(':'));
+
+    auto *layout = new QVBoxLayout(this);
+    auto *local = new QGroupBox(tr("This computer (applies when the console next starts)"), this);
+    auto *localForm = new QFormLayout(local);
+    m_host = new QLineEdit(listen.left(colon), local);
+    m_host->setObjectName(QStringLiteral("listenHostEdit"));
+    m_host->setToolTip(tr("127.0.0.1 keeps the relay on this computer; another address lets "
+                          "other machines call it"));
+    m_port = new QSpinBox(local);
+    m_port->setObjectName(QStringLiteral("listenPortSpin"));
+    m_port->setRange(1, 65535);
+    m_port->setValue(listen.mid(colon + 1).toInt() > 0 ? listen.mid(colon + 1).toInt() : 8700);
+    m_warning = new QLabel(tr("⚠ Binding beyond loopback: anyone who can reach this address can "
+                              "try tenant keys. Prefer 127.0.0.1 behind a TLS proxy."),
+                           local);
+    m_warning->setObjectName(QStringLiteral("listenWarning"));
+    m_warning->setStyleSheet(QStringLiteral("color: #b26a00"));
+    m_warning->setWordWrap(true);
+    m_workers = new QSpinBox(local);
+    m_workers->setObjectName(QStringLiteral("workersSpin"));
+    m_workers->setRange(0, 256);
+    m_workers->setSpecialValueText(tr("one per core"));
+    m_workers->setValue(settings.value(workersKey(), 0).toInt());
+    m_database = new QLineEdit(settings.value(databaseKey()).toString(), local);
+    m_database->setObjectName(QStringLiteral("databasePathEdit"));
+    m_database->setPlaceholderText(m_context.dbPath);
+    m_database->setToolTip(tr("Used when no --db and no $TENANTRELAY_DB is given"));
+    auto *browse =
+        makeButton(local, tr("Browse…"), "browseDatabaseButton", tr("Choose the database file"));
+    auto *dbRow = new QHBoxLayout;
+    dbRow->addWidget(m_database, 1);
+    dbRow->addWidget(browse);
+    auto *saveLocalButton = makeButton(local, tr("&Save"), "saveLocalSettingsButton",
+                                       tr("Keep these in the application settings"));
+    localForm->addRow(tr("Listen &address:"), m_host);
+    localForm->addRow(tr("&Port:"), m_port);
+    localForm->addRow(QString(), m_warning);
+    localForm->addRow(tr("&Workers:"), m_workers);
+    localForm->addRow(tr("&Database:"), dbRow);
+    localForm->addRow(QString(), saveLocalButton);
+    layout->addWidget(local);
+
+    auto *shared = new QGroupBox(tr("Stored in the database (every relay on it)"), this);
+    auto *sharedForm = new QFormLayout(shared);
+    m_webhook = new QLineEdit(shared);
+    m_webhook->setObjectName(QStringLiteral("settingsWebhookEdit"));
+    m_webhook->setPlaceholderText(QStringLiteral("https://hooks.example.com/…"));
+    m_webhook->setToolTip(tr("Budget alerts of tenants without their own webhook go here"));
+    m_retention = new QSpinBox(shared);
+    m_retention->setObjectName(QStringLiteral("retentionSpin"));
+    m_retention->setRange(1, 3650);
+    m_retention->setValue(90);
+    m_retention->setSuffix(tr(" days"));
+    m_retention->setToolTip(tr("How long per-request usage rows are kept"));
+    auto *saveSharedButton = makeButton(shared, tr("Save to &database"), "saveSharedSettingsButton",
+                                        tr("settings set webhook_url / usage_retention_days"));
+    sharedForm->addRow(tr("Global &webhook:"), m_webhook);
+    sharedForm->addRow(tr("Usage &retention:"), m_retention);
+    sharedForm->addRow(QString(), saveSharedButton);
+    layout->addWidget(shared);
+    layout->addStretch(1);
+
+    connect(m_host, &QLineEdit::textChanged, this, &SettingsPanel::updateWarning);
+    connect(saveLocalButton, &QPushButton::clicked, this, &SettingsPanel::saveLocal);
+    connect(saveSharedButton, &QPushButton::clicked, this, &SettingsPanel::saveShared);
+    connect(browse, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Database"), m_database->text(),
+                                                          tr("SQLite databases (*.db)"), nullptr,
+                                                          QFileDialog::DontConfirmOverwrite);
+        if (!path.isEmpty())
+            m_database->setText(path);
+    });
+    updateWarning();
+
+    m_context.db->run<QHash<QString, QString>>(
+        this, [](DbSession &s) { return ConsoleQueries::settings(s.db); },
+        [this](const QHash<QString, QString> &values) {
+            m_webhook->setText(values.value(QStringLiteral("webhook_url")));
+            m_retention->setValue(
+                values.value(QStringLiteral("usage_retention_days"), QStringLiteral("90")).toInt());
+        });
+}
+
+void SettingsPanel::updateWarning()
+{
+    m_warning->setVisible(!isLoopback(m_host->text().trimmed()));
+}
+
+void SettingsPanel::saveLocal()
+{
+    const QString host = m_host->text().trimmed();
+    if (QHostAddress(host).isNull() && host != QLatin1String("localhost")) {
+        showStatus(this, tr("The listen address must be an IP address, e.g. 127.0.0.1"), true);
+        return;
+    }
+    QSettings settings;
+    settings.setValue(listenKey(), QStringLiteral("%1:%2").arg(host).arg(m_port->value()));
+    settings.setValue(workersKey(), m_workers->value());
+    if (m_database->text().trimmed().isEmpty())
+        settings.remove(databaseKey());
+    else
+        settings.setValue(databaseKey(), m_database->text().trimmed());
+    showStatus(this, tr("Saved; the relay uses them from the next start"));
+}
+
+void SettingsPanel::saveShared()
+{
+    const QString webhook = m_webhook->text().trimmed();
+    const QString retention = QString::number(m_retention->value());
+    m_context.db->run<AdminResult>(
+        this,
+        [webhook, retention](DbSession &s) {
+            AdminResult r = ConsoleWrites::setSetting(s.db, QStringLiteral("webhook_url"), webhook);
+            if (r.ok)
+                r = ConsoleWrites::setSetting(s.db, QStringLiteral("usage_retention_days"),
+                                              retention);
+            s.reloadEngine();
+            return r;
+        },
+        [this](const AdminResult &r) {
+            showStatus(this, r.ok ? tr("Settings saved") : r.error, !r.ok);
+        });
+}
+
+} // namespace relay::ui

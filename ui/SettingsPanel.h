@@ -1,0 +1,46 @@
+#pragma once
+
+#include "ConsoleContext.h"
+
+#include <QWidget>
+
+class QLabel;
+class QLineEdit;
+class QSpinBox;
+
+namespace relay::ui {
+
+// Where the console's relay listens, its worker threads and the database path (the platform's
+// application settings, QSettings: the database cannot hold its own path; they apply at the next
+// start), and the settings kept in the database (global webhook, usage retention).
+class SettingsPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit SettingsPanel(const ConsoleContext &context, QWidget *parent = nullptr);
+
+    // QSettings keys, shared with the launcher.
+    static QString listenKey() { return QStringLiteral("console/listen"); }
+    static QString workersKey() { return QStringLiteral("console/workers"); }
+    static QString databaseKey() { return QStringLiteral("database/path"); }
+    static QString panelKey() { return QStringLiteral("console/panel"); }
+
+    // True when `host` is a loopback address (or "localhost").
+    static bool isLoopback(const QString &host);
+
+private:
+    void saveLocal();
+    void saveShared();
+    void updateWarning();
+
+    ConsoleContext m_context;
+    QLineEdit *m_host = nullptr;
+    QSpinBox *m_port = nullptr;
+    QSpinBox *m_workers = nullptr;
+    QLineEdit *m_database = nullptr;
+    QLabel *m_warning = nullptr;
+    QLineEdit *m_webhook = nullptr;
+    QSpinBox *m_retention = nullptr;
+};
+
+} // namespace relay::ui

@@ -1,0 +1,379 @@
+#include "TenantsPanel.h"
+
+#include "ConsoleQueries.h"
+#include "DbWorker.h"
+#include "KeyDialog.h"
+#include "PanelUtil.h"
+#include "RowTableModel.h"
+#include "TenantDialog.h"
+#include "store/AdminService.h"
+
+#include <QDateTime>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPointer>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTableView>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace relay::ui {
+
+namespace {
+
+enum TenantColumn {
+    TId,
+    TName,
+    TTier,
+    TRpm,
+    TTpm,
+    TConcurrency,
+    TReserved,
+    TBudget,
+    TSpent,
+    TState,
+    TRate,
+    TInFlight
+};
+
+struct TenantList
+{
+    AdminValue<QList<TenantRecord>> tenants;
+    QHash<QString, ConsoleQueries::TenantBudget> budgets;
+    QHash<QString, double> spent;
+};
+
+struct WriteResult
+{
+    AdminResult result;
+    QString key; // a new key, when the write issued one
+};
+
+QVariant optional(const std::optional<qint64> &v)
+{
+    return v ? QVariant(*v) : QVariant();
+}
+
+} // namespace
+
+TenantsPanel::TenantsPanel(const ConsoleContext &context, QWidget *parent)
+    : QWidget(parent), m_context(context)
+{
+    setObjectName(QStringLiteral("tenantsPanel"));
+    m_tenants = new RowTableModel({tr("Tenant"), tr("Name"), tr("Tier"), tr("RPM"), tr("TPM"),
+                                   tr("Concurrency"), tr("Reserved"), tr("Budget"),
+                                   tr("Spent (month)"), tr("State"), tr("Req/s"), tr("In flight")},
+                                  this);
+    m_tenants->setFormatter(TRpm, RowTableModel::number);
+    m_tenants->setFormatter(TTpm, RowTableModel::number);
+    m_tenants->setFormatter(TConcurrency, RowTableModel::number);
+    m_tenants->setFormatter(TBudget, RowTableModel::money);
+    m_tenants->setFormatter(TSpent, RowTableModel::money);
+    m_tenants->setFormatter(TRate, RowTableModel::number);
+    m_tenants->setToolTip(TRpm, tr("Requests per minute; — = no limit"));
+    m_tenants->setToolTip(TReserved, tr("Slots reserved on each serving upstream (effective)"));
+    m_tenants->setToolTip(TSpent, tr("Spend in the current calendar month (UTC)"));
+    m_keys =
+        new RowTableModel({tr("Key prefix"), tr("Created"), tr("Last used"), tr("State")}, this);
+    m_keys->setFormatter(1, RowTableModel::dateTime);
+    m_keys->setFormatter(2, RowTableModel::dateTime);
+
+    auto *layout = new QVBoxLayout(this);
+    auto *buttons = new QHBoxLayout;
+    auto *add = makeButton(this, tr("&New tenant…"), "newTenantButton",
+                           tr("Create a tenant and issue its first key"));
+    auto *edit = makeButton(this, tr("&Edit…"), "editTenantButton",
+                            tr("Change the selected tenant's tier, limits and budget"));
+    auto *toggle = makeButton(this, tr("Enable/&Disable"), "toggleTenantButton",
+                              tr("A disabled tenant's keys are refused (401)"));
+    auto *remove = makeButton(this, tr("Remove…"), "removeTenantButton",
+                              tr("Delete the tenant and its keys; its usage history stays"));
+    buttons->addWidget(add);
+    buttons->addWidget(edit);
+    buttons->addWidget(toggle);
+    buttons->addWidget(remove);
+    buttons->addStretch(1);
+    layout->addLayout(buttons);
+
+    auto *splitter = new QSplitter(Qt::Vertical, this);
+    m_tenantView = makeTable(splitter, m_tenants, "tenantTable");
+    m_tenantView->horizontalHeader()->setSectionResizeMode(TName, QHeaderView::Stretch);
+    m_tenantView->horizontalHeader()->setStretchLastSection(false);
+    auto *keysBox = new QWidget(splitter);
+    auto *keysLayout = new QVBoxLayout(keysBox);
+    keysLayout->setContentsMargins(0, 0, 0, 0);
+    auto *keyButtons = new QHBoxLayout;
+    keyButtons->addWidget(new QLabel(tr("Keys of the selected tenant:"), keysBox));
+    keyButtons->addStretch(1);
+    auto *issue = makeButton(keysBox, tr("&Issue key"), "issueKeyButton",
+                             tr("An additional key; the others keep working"));
+    auto *rotate = makeButton(keysBox, tr("&Rotate key…"), "rotateKeyButton",
+                              tr("A new key; every other key of the tenant stops working"));
+    auto *revoke = makeButton(keysBox, tr("Re&voke key…"), "revokeKeyButton",
+                              tr("The selected key stops working at once"));
+    keyButtons->addWidget(issue);
+    keyButtons->addWidget(rotate);
+    keyButtons->addWidget(revoke);
+    keysLayout->addLayout(keyButtons);
+    m_keyView = makeTable(keysBox, m_keys, "keyTable");
+    keysLayout->addWidget(m_keyView);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 1);
+    layout->addWidget(splitter, 1);
+
+    connect(add, &QPushButton::clicked, this, [this] { openDialog(QString()); });
+    connect(edit, &QPushButton::clicked, this, [this] {
+        if (!selectedTenant().isEmpty())
+            openDialog(selectedTenant());
+    });
+    connect(m_tenantView, &QTableView::doubleClicked, this,
+            [this] { openDialog(selectedTenant()); });
+    connect(toggle, &QPushButton::clicked, this, &TenantsPanel::toggleEnabled);
+    connect(remove, &QPushButton::clicked, this, &TenantsPanel::removeTenant);
+    connect(issue, &QPushButton::clicked, this, [this] { issueKey(false); });
+    connect(rotate, &QPushButton::clicked, this, [this] { issueKey(true); });
+    connect(revoke, &QPushButton::clicked, this, &TenantsPanel::revokeKey);
+    connect(m_tenantView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            &TenantsPanel::refreshKeys);
+
+    auto *poll = new QTimer(this);
+    connect(poll, &QTimer::timeout, this, &TenantsPanel::refresh);
+    poll->start(3000);
+    refresh();
+}
+
+QString TenantsPanel::selectedTenant() const
+{
+    const QModelIndex current = m_tenantView->currentIndex();
+    return current.isValid() ? m_tenants->value(current.row(), TId).toString() : QString();
+}
+
+void TenantsPanel::refresh()
+{
+    if (!m_gate.begin())
+        return;
+    m_context.reports->run<TenantList>(
+        this,
+        [](DbSession &s) {
+            TenantList l;
+            l.tenants = s.admin.listTenants();
+            l.budgets = ConsoleQueries::tenantBudgets(s.db);
+            l.spent = ConsoleQueries::monthSpend(s.db, QDateTime::currentMSecsSinceEpoch());
+            return l;
+        },
+        [this](const TenantList &l) {
+            if (m_gate.end())
+                QTimer::singleShot(0, this, &TenantsPanel::refresh);
+            if (!l.tenants.ok) {
+                showStatus(this, l.tenants.error, true);
+                return;
+            }
+            m_records.clear();
+            m_budgets.clear();
+            QList<QVariantList> rows;
+            for (const TenantRecord &t : l.tenants.value) {
+                const ConsoleQueries::TenantBudget b = l.budgets.value(t.id);
+                m_records.insert(t.id, t);
+                m_budgets.insert(t.id, {b.budgetUsd, b.soft, b.thresholds, b.webhookUrl});
+                const auto live = m_live.value(t.id);
+                rows.append({t.id, t.name, t.tier, optional(t.rpm), optional(t.tpm),
+                             optional(t.concurrency), t.effectiveReserved(),
+                             b.budgetUsd ? QVariant(*b.budgetUsd) : QVariant(), l.spent.value(t.id),
+                             t.enabled ? tr("enabled") : tr("disabled"), live.first, live.second});
+            }
+            m_tenants->setRows(rows);
+            // Something is always selected, so the keys and the edit buttons have a target.
+            if (!m_tenantView->currentIndex().isValid() && !rows.isEmpty())
+                m_tenantView->setCurrentIndex(m_tenants->index(0, TId));
+            Q_EMIT refreshed();
+        });
+}
+
+void TenantsPanel::applyStats(const relay::EngineStatsSnapshot &stats)
+{
+    for (const FlowSnapshot &t : stats.tenants)
+        m_live.insert(t.name, {t.requestsPerSec, t.inFlight});
+    QList<QVariantList> rows;
+    for (int r = 0; r < m_tenants->rowCount(); ++r) {
+        QVariantList values = m_tenants->row(r);
+        const auto live = m_live.value(values.at(TId).toString());
+        values[TRate] = live.first;
+        values[TInFlight] = live.second;
+        rows.append(values);
+    }
+    m_tenants->setRows(rows);
+}
+
+void TenantsPanel::refreshKeys()
+{
+    const QString id = selectedTenant();
+    if (id.isEmpty()) {
+        m_keys->setRows({});
+        return;
+    }
+    m_context.db->run<AdminValue<QList<KeyRecord>>>(
+        this, [id](DbSession &s) { return s.admin.listKeys(id); },
+        [this, id](const AdminValue<QList<KeyRecord>> &keys) {
+            if (id != selectedTenant())
+                return;
+            QList<QVariantList> rows;
+            for (const KeyRecord &k : keys.value)
+                rows.append({k.prefix, k.createdMs,
+                             k.lastUsedMs ? QVariant(*k.lastUsedMs) : QVariant(),
+                             k.revoked ? tr("revoked") : tr("active")});
+            m_keys->setRows(rows);
+        });
+}
+
+void TenantsPanel::openDialog(const QString &id)
+{
+    if (m_dialog)
+        m_dialog->close();
+    m_dialog = new TenantDialog(id, this);
+    m_dialog->setAttribute(Qt::WA_DeleteOnClose);
+    if (!id.isEmpty() && m_records.contains(id))
+        m_dialog->setTenant(m_records.value(id), m_budgets.value(id));
+    connect(m_dialog, &TenantDialog::submitted, this, &TenantsPanel::submitDialog);
+    m_dialog->open();
+}
+
+void TenantsPanel::submitDialog()
+{
+    TenantDialog *dialog = m_dialog;
+    if (!dialog)
+        return;
+    const bool creating = !m_records.contains(dialog->tenantId());
+    const QString id = dialog->tenantId();
+    const TenantChanges changes = dialog->changes();
+    const ConsoleWrites::BudgetChanges budget = dialog->budget();
+    // Budget settings are written (and audited) only when they change.
+    const ConsoleWrites::BudgetChanges before = m_budgets.value(id);
+    const bool budgetChanged = budget.budgetUsd != before.budgetUsd || budget.soft != before.soft ||
+                               budget.thresholds != before.thresholds ||
+                               budget.webhookUrl != before.webhookUrl;
+    dialog->setEnabled(false);
+    m_context.db->run<WriteResult>(
+        this,
+        [=](DbSession &s) {
+            WriteResult w;
+            if (creating) {
+                const AdminValue<QString> key = s.admin.addTenant(id, changes);
+                w.result = key;
+                w.key = key.value;
+            } else {
+                w.result = s.admin.setTenant(id, changes);
+            }
+            if (w.result.ok && budgetChanged)
+                w.result = ConsoleWrites::setTenantBudget(s.db, id, budget);
+            s.reloadEngine();
+            return w;
+        },
+        [this, dialog = QPointer<TenantDialog>(dialog), id](const WriteResult &w) {
+            if (dialog) {
+                dialog->setEnabled(true);
+                if (w.result.ok)
+                    dialog->accept();
+                else
+                    dialog->showError(w.result.error);
+            }
+            if (!w.key.isEmpty())
+                showKey(id, w.key);
+            finishWrite(w.result, tr("Tenant %1 saved").arg(id));
+        });
+}
+
+void TenantsPanel::finishWrite(const AdminResult &result, const QString &doneText)
+{
+    showStatus(this, result.ok ? doneText : result.error, !result.ok);
+    refresh();
+    refreshKeys();
+    Q_EMIT changeDone(result.ok ? QString() : result.error);
+}
+
+void TenantsPanel::toggleEnabled()
+{
+    const QString id = selectedTenant();
+    if (id.isEmpty())
+        return;
+    TenantChanges c;
+    c.enabled = !m_records.value(id).enabled;
+    m_context.db->write(
+        this, [id, c](DbSession &s) { return s.admin.setTenant(id, c); },
+        [this, id, c](const AdminResult &r) {
+            finishWrite(r,
+                        (*c.enabled ? tr("Tenant %1 enabled") : tr("Tenant %1 disabled")).arg(id));
+        });
+}
+
+void TenantsPanel::removeTenant()
+{
+    const QString id = selectedTenant();
+    if (id.isEmpty())
+        return;
+    confirmThen(this, tr("Remove tenant"),
+                tr("Remove tenant %1 and all its keys? Its usage history stays.").arg(id),
+                [this, id] {
+                    m_context.db->write(
+                        this, [id](DbSession &s) { return s.admin.removeTenant(id); },
+                        [this, id](const AdminResult &r) {
+                            finishWrite(r, tr("Tenant %1 removed").arg(id));
+                        });
+                });
+}
+
+void TenantsPanel::issueKey(bool rotate)
+{
+    const QString id = selectedTenant();
+    if (id.isEmpty())
+        return;
+    auto run = [this, id, rotate] {
+        m_context.db->run<WriteResult>(
+            this,
+            [id, rotate](DbSession &s) {
+                const AdminValue<QString> key =
+                    rotate ? s.admin.rotateKey(id) : s.admin.issueKey(id);
+                s.reloadEngine();
+                return WriteResult{key, key.value};
+            },
+            [this, id, rotate](const WriteResult &w) {
+                if (w.result.ok)
+                    showKey(id, w.key);
+                finishWrite(w.result, rotate ? tr("Key of %1 rotated").arg(id)
+                                             : tr("Key issued for %1").arg(id));
+            });
+    };
+    if (!rotate)
+        run();
+    else
+        confirmThen(this, tr("Rotate key"),
+                    tr("Issue a new key for %1? Every other key of the tenant stops working at "
+                       "once.")
+                        .arg(id),
+                    run);
+}
+
+void TenantsPanel::revokeKey()
+{
+    const QModelIndex current = m_keyView->currentIndex();
+    if (!current.isValid())
+        return;
+    const QString prefix = m_keys->value(current.row(), 0).toString();
+    confirmThen(this, tr("Revoke key"), tr("Revoke key %1…? It stops working at once.").arg(prefix),
+                [this, prefix] {
+                    m_context.db->write(
+                        this, [prefix](DbSession &s) { return s.admin.revokeKey(prefix); },
+                        [this, prefix](const AdminResult &r) {
+                            finishWrite(r, tr("Key %1 revoked").arg(prefix));
+                        });
+                });
+}
+
+void TenantsPanel::showKey(const QString &tenant, const QString &key)
+{
+    auto *dialog = new KeyDialog(tenant, key, this);
+    dialog->open();
+}
+
+} // namespace relay::ui
