@@ -157,9 +157,25 @@ void ProxyCall::tryTarget()
         onSlotGranted();
 }
 
+bool ProxyCall::leaveOpenCircuit()
+{
+    if (!m_circuit || m_probe || m_circuit->state() != CircuitState::Open)
+        return false;
+    // Its circuit opened while this request waited for a connection: no failure of its own,
+    // so it goes to the next target (or waits to be a probe) instead of adding to the pile.
+    m_waitingForSlot = false;
+    dropTicket();
+    settleCircuit(CircuitOutcome::Abandoned);
+    ++m_targetIndex;
+    route();
+    return true;
+}
+
 void ProxyCall::onSlotGranted()
 {
     if (!m_waitingForSlot || m_done)
+        return;
+    if (leaveOpenCircuit())
         return;
     m_waitingForSlot = false;
     const qint64 waited = m_handler.context().clock().monotonicMs() - m_waitStartMs;
@@ -528,6 +544,8 @@ void ProxyCall::checkTimeouts(qint64 nowMs)
             onSlotGranted();
             return;
         }
+        if (leaveOpenCircuit())
+            return;
         if (nowMs >= m_queueDeadlineMs) {
             const qint64 waited = nowMs - m_waitStartMs;
             m_tenantFlow->queueWait.record(waited);

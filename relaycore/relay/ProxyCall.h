@@ -61,6 +61,8 @@ private:
     // through; when the whole chain is cooling down it waits to be a probe.
     void route();
     bool admitTarget(size_t index);
+    // Moves a request waiting for a slot on from a target whose circuit has opened meanwhile.
+    bool leaveOpenCircuit();
     void settleCircuit(CircuitOutcome outcome, const QByteArray &reason = {});
     // The last target failed: try it again after a backoff, if the rules allow.
     bool scheduleRetry();
