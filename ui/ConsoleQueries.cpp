@@ -1,5 +1,7 @@
 #include "ConsoleQueries.h"
 
+#include "store/RelayState.h"
+
 #include "store/SqlExec.h"
 #include "store/UsageReport.h"
 
@@ -15,7 +17,6 @@ namespace {
 
 constexpr qint64 kHourMs = 3'600'000;
 constexpr qint64 kDayMs = 24 * kHourMs;
-constexpr qint64 kHeartbeatMaxAgeMs = 10'000;
 
 // Where raw usage rows take over from the hourly rollups.
 qint64 rawTailStart(QSqlDatabase &db, qint64 monthStart)
@@ -75,19 +76,25 @@ qint64 monthStartMs(qint64 nowMs)
 
 QHash<QString, UpstreamHealth> upstreamHealth(QSqlDatabase &db, qint64 nowMs)
 {
+    // The states as `upstream list` reads them (closed when a running relay has no change on
+    // record, unknown when none runs), with the last change's reason and time.
     QHash<QString, UpstreamHealth> out;
     QSqlQuery q(db);
-    bool fresh = false;
-    if (sql::run(q, QStringLiteral("SELECT ts FROM relay_heartbeat WHERE id = 1")) && q.next())
-        fresh = nowMs - q.value(0).toLongLong() <= kHeartbeatMaxAgeMs;
-    if (!sql::run(q, QStringLiteral("SELECT name, state, reason, changed_at FROM upstream_state")))
+    QStringList names;
+    if (sql::run(q, QStringLiteral("SELECT name FROM upstreams")))
+        while (q.next())
+            names.append(q.value(0).toString());
+    const QHash<QString, QString> states = RelayState::upstreamStates(db, names, nowMs);
+    for (auto it = states.cbegin(); it != states.cend(); ++it)
+        out[it.key()].state = it.value();
+    if (!sql::run(q, QStringLiteral("SELECT name, reason, changed_at FROM upstream_state")))
         return out;
     while (q.next()) {
-        UpstreamHealth h;
-        h.state = fresh ? q.value(1).toString() : QStringLiteral("unknown");
-        h.reason = q.value(2).toString();
-        h.changedAtMs = q.value(3).toLongLong();
-        out.insert(q.value(0).toString(), h);
+        const auto h = out.find(q.value(0).toString());
+        if (h == out.end())
+            continue;
+        h->reason = q.value(1).toString();
+        h->changedAtMs = q.value(2).toLongLong();
     }
     return out;
 }

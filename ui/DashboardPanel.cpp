@@ -121,11 +121,6 @@ DashboardPanel::DashboardPanel(const ConsoleContext &context, QWidget *parent)
     splitter->setStretchFactor(1, 1);
     splitter->setSizes({420, 130});
     layout->addWidget(splitter, 1);
-
-    auto *poll = new QTimer(this);
-    connect(poll, &QTimer::timeout, this, &DashboardPanel::refreshHealth);
-    poll->start(2000);
-    refreshHealth();
 }
 
 void DashboardPanel::showEngineStarted(const QString &listenAddress, const QString &dbPath,
@@ -193,33 +188,21 @@ void DashboardPanel::applyStats(const relay::EngineStatsSnapshot &stats)
     };
     m_tenantChart->addTick(now, samples(stats.tenants));
     m_upstreamChart->addTick(now, samples(stats.upstreams));
+    // Circuit states and the pin as the embedded relay holds them; the reason shown is the
+    // newer of the last state change and the last failover away from the upstream.
+    m_circuits.clear();
+    for (const CircuitSnapshot &c : stats.circuits) {
+        const bool failoverNewer =
+            !c.lastFailover.isEmpty() && c.lastFailoverWallMs > c.changedWallMs;
+        m_circuits.insert(c.upstream,
+                          {circuitStateName(c.state),
+                           failoverNewer ? tr("failover: %1").arg(c.lastFailover) : c.reason});
+    }
+    if (m_pinnedName != stats.pinnedUpstream || m_pinned->text().isEmpty()) {
+        m_pinnedName = stats.pinnedUpstream;
+        m_pinned->setText(m_pinnedName.isEmpty() ? tr("none (configured chains)") : m_pinnedName);
+    }
     rebuildHealthRows();
-}
-
-void DashboardPanel::refreshHealth()
-{
-    if (!m_gate.begin())
-        return;
-    if (!m_context.db)
-        return;
-    using Result = QPair<QHash<QString, ConsoleQueries::UpstreamHealth>, QString>;
-    m_context.db->run<Result>(
-        this,
-        [](DbSession &s) {
-            return Result{ConsoleQueries::upstreamHealth(s.db, QDateTime::currentMSecsSinceEpoch()),
-                          ConsoleQueries::pinnedUpstream(s.db)};
-        },
-        [this](const Result &r) {
-            if (m_gate.end())
-                QTimer::singleShot(0, this, &DashboardPanel::refreshHealth);
-            m_circuits.clear();
-            for (auto it = r.first.cbegin(); it != r.first.cend(); ++it)
-                m_circuits.insert(it.key(), {it->state, it->reason});
-            m_pinnedName = r.second;
-            m_pinned->setText(m_pinnedName.isEmpty() ? tr("none (configured chains)")
-                                                     : m_pinnedName);
-            rebuildHealthRows();
-        });
 }
 
 // Engine figures per upstream, with the circuit state and last reason beside them.

@@ -16,8 +16,8 @@ class LatencyChart;
 class RowTableModel;
 
 // Relay status, live rates, latency charts per tenant and per upstream, and upstream health.
-// Live figures come from the engine's statsUpdated snapshots; circuit states and the failover
-// pin are read on the database thread every two seconds (ConsoleQueries::upstreamHealth).
+// Everything comes from the engine's statsUpdated snapshots (circuit states and the failover
+// pin included).
 class DashboardPanel : public QWidget
 {
     Q_OBJECT
@@ -33,11 +33,9 @@ public:
     RowTableModel *healthModel() const { return m_health; }
 
 private:
-    void refreshHealth();
     void rebuildHealthRows();
 
     ConsoleContext m_context;
-    RefreshGate m_gate;
     QLabel *m_status = nullptr;
     QLabel *m_address = nullptr;
     QLabel *m_database = nullptr;

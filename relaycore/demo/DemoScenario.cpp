@@ -75,7 +75,8 @@ bool DemoScenario::prepare(QString *error)
     if (!db.open(dbPath(), error))
         return false;
     AdminService admin(db.db(), Clock::system(), QStringLiteral("demo"));
-    const DemoUpstreamUrls urls{m_openai->baseUrl(), m_anthropic->baseUrl(), m_deepseek->baseUrl()};
+    const DemoUpstreamUrls urls{m_openai->baseUrl(), m_anthropic->anthropicBaseUrl(),
+                                m_deepseek->baseUrl()};
     return DemoSeed::seed(db.db(), admin, urls, Clock::system(), &m_keys, error);
 }
 

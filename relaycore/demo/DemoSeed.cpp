@@ -40,7 +40,7 @@ struct DemoPrice
 const QList<DemoPrice> kPrices{
     {QStringLiteral("gpt-4o"), 2.5, 10.0},
     {QStringLiteral("gpt-4o-mini"), 0.15, 0.6},
-    {QStringLiteral("claude-sonnet-4"), 3.0, 15.0},
+    {QStringLiteral("claude-sonnet-4-5"), 3.0, 15.0},
     {QStringLiteral("deepseek-chat"), 0.27, 1.10},
 };
 
@@ -156,22 +156,19 @@ bool seed(QSqlDatabase &db, AdminService &admin, const DemoUpstreamUrls &urls, c
         c.kind = u.kind;
         c.maxConnections = u.maxConnections;
         c.timeoutMs = 20'000;
-        c.apiKeyEnv = QStringLiteral("TENANTRELAY_DEMO_KEY");
+        c.slowMs = LimitValue(u.slowMs);
+        // The simulators take any key; the demo's lives only in its throw-away database.
+        c.apiKey = QStringLiteral("sk-demo-simulated-provider-key");
         if (!check(admin.addUpstream(u.name, c), error))
             return false;
     }
-    QSqlQuery q(db);
-    for (const Upstream &u : upstreams)
-        if (!sql::run(q, QStringLiteral("UPDATE upstreams SET slow_ms = ? WHERE name = ?"),
-                      {u.slowMs, u.name}, error))
-            return false;
 
     const QList<QPair<QString, QStringList>> routes{
         {QStringLiteral("gpt-4o"),
-         {QStringLiteral("openai"), QStringLiteral("anthropic:claude-sonnet-4")}},
+         {QStringLiteral("openai"), QStringLiteral("anthropic:claude-sonnet-4-5")}},
         {QStringLiteral("gpt-4o-mini"),
          {QStringLiteral("openai"), QStringLiteral("deepseek:deepseek-chat")}},
-        {QStringLiteral("claude-sonnet-4"),
+        {QStringLiteral("claude-sonnet-4-5"),
          {QStringLiteral("anthropic"), QStringLiteral("openai:gpt-4o")}},
         {QStringLiteral("deepseek-chat"),
          {QStringLiteral("deepseek"), QStringLiteral("openai:gpt-4o-mini")}},
@@ -193,7 +190,7 @@ bool seed(QSqlDatabase &db, AdminService &admin, const DemoUpstreamUrls &urls, c
          500,
          16,
          500.0,
-         {QStringLiteral("gpt-4o"), QStringLiteral("claude-sonnet-4")},
+         {QStringLiteral("gpt-4o"), QStringLiteral("claude-sonnet-4-5")},
          0.46,
          QStringLiteral("gpt-4o"),
          QStringLiteral("openai"),
@@ -241,6 +238,7 @@ bool seed(QSqlDatabase &db, AdminService &admin, const DemoUpstreamUrls &urls, c
         keys->insert(t.id, key.value);
     }
     // Budgets and the earlier spend in one transaction (tens of thousands of rows).
+    QSqlQuery q(db);
     if (!sql::run(q, QStringLiteral("BEGIN IMMEDIATE"), {}, error))
         return false;
     for (const DemoTenant &t : tenants) {

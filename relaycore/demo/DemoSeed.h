@@ -24,7 +24,7 @@ struct DemoUpstreamUrls
 namespace DemoSeed {
 
 // The kind the demo's backup upstream is registered with.
-inline constexpr char kBackupKind[] = "openai";
+inline constexpr char kBackupKind[] = "anthropic";
 
 bool seed(QSqlDatabase &db, AdminService &admin, const DemoUpstreamUrls &urls, const Clock &clock,
           QHash<QString, QString> *keys, QString *error);
