@@ -11,6 +11,7 @@
 #include "MainWindow.h"
 #include "PagedLogView.h"
 #include "RelayHarness.h"
+#include "ThreadPriority.h"
 #include "UsagePanel.h"
 
 #include "demo/LoadClient.h"
@@ -148,7 +149,8 @@ int main(int argc, char *argv[])
     const int clients = option(args, QStringLiteral("--clients"), 64);
     const int usageRows = option(args, QStringLiteral("--usage-rows"), 0);
     const bool cyclePanels = option(args, QStringLiteral("--cycle"), 1) != 0;
-    const int otherNice = option(args, QStringLiteral("--nice-others"), 0);
+    const int otherNice =
+        option(args, QStringLiteral("--nice-others"), relay::ui::kRelayThreadNice);
 
     RelayHarness h;
     h.sim().setCompletionTokens(12);
@@ -225,16 +227,11 @@ int main(int argc, char *argv[])
     QObject::connect(&cycle, &QTimer::timeout,
                      [tabs] { tabs->setCurrentIndex((tabs->currentIndex() + 1) % tabs->count()); });
 
-    // --nice-others N: every thread but the GUI thread at nice N (what a console could do to
-    // keep its window first in line for a core when the relay saturates the machine).
-    if (otherNice > 0) {
-        QTimer::singleShot(500, [otherNice] {
-            const QDir tasks(QStringLiteral("/proc/self/task"));
-            for (const QString &tid : tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot))
-                if (tid.toInt() != int(::getpid()))
-                    ::setpriority(PRIO_PROCESS, id_t(tid.toInt()), otherNice);
-        });
-    }
+    // As the console does: the relay's threads (and the console's database threads) at a
+    // lower priority than the window. Started after this, the load generator keeps nice 0, like
+    // clients in other processes.
+    if (otherNice > 0)
+        relay::ui::lowerOtherThreads(otherNice);
 
     // One warm-up second, then measure.
     loadThread.start();

@@ -1,7 +1,9 @@
 #include "ConsoleLauncher.h"
 
+#include "BudgetsPanel.h"
 #include "MainWindow.h"
 #include "SettingsPanel.h"
+#include "ThreadPriority.h"
 
 #include "demo/DemoScenario.h"
 #include "relay/Engine.h"
@@ -67,6 +69,8 @@ int runConsole(const QString &dbPath, bool demo)
 
     auto window = std::make_unique<MainWindow>(started ? engine.get() : nullptr, path);
     QObject::connect(engine.get(), &Engine::statsUpdated, window.get(), &MainWindow::applyStats);
+    // A raised alert shows (and reaches the tray) at once, not at the panel's next poll.
+    QObject::connect(engine.get(), &Engine::alertRaised, window->budgets(), &BudgetsPanel::refresh);
     if (started) {
         window->showEngineStarted(engine->listenAddress(),
                                   demo ? QObject::tr("temporary demo database") : path,
@@ -83,6 +87,9 @@ int runConsole(const QString &dbPath, bool demo)
         scenario->start(engine->port());
     if (demo)
         window->setWindowTitle(QObject::tr("TenantRelay — demo (sample data, deleted at exit)"));
+    // The relay (and the console's database threads) yield to the window when the cores are
+    // busy; `serve` runs without a window and keeps its threads as they are.
+    lowerOtherThreads(kRelayThreadNice);
     window->show();
     const int status = QApplication::exec();
     if (scenario)
