@@ -198,10 +198,8 @@ void DashboardPanel::applyStats(const relay::EngineStatsSnapshot &stats)
                           {circuitStateName(c.state),
                            failoverNewer ? tr("failover: %1").arg(c.lastFailover) : c.reason});
     }
-    if (m_pinnedName != stats.pinnedUpstream || m_pinned->text().isEmpty()) {
-        m_pinnedName = stats.pinnedUpstream;
-        m_pinned->setText(m_pinnedName.isEmpty() ? tr("none (configured chains)") : m_pinnedName);
-    }
+    m_pinnedName = stats.pinnedUpstream;
+    m_pinned->setText(m_pinnedName.isEmpty() ? tr("none (configured chains)") : m_pinnedName);
     rebuildHealthRows();
 }
 
