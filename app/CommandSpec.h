@@ -68,6 +68,6 @@ QList<CommandSpec> upstreamCommands();
 QList<CommandSpec> routingCommands(); // route, alias, price
 QList<CommandSpec> reportCommands();  // usage, audit
 QList<CommandSpec> failoverCommands();
-QList<CommandSpec> budgetCommands();  // settings, alerts, report costs
+QList<CommandSpec> budgetCommands(); // settings, alerts, report costs
 
 } // namespace relay::app

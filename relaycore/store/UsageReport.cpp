@@ -1,6 +1,7 @@
 #include "UsageReport.h"
 
 #include "billing/Cost.h"
+#include "budget/BudgetPeriod.h"
 #include "metrics/LatencyHistogram.h"
 #include "store/SqlExec.h"
 #include "store/UsageRollup.h"
@@ -91,8 +92,7 @@ bool addCounts(QSqlDatabase &db, qint64 sinceMs, const QString &tenant,
 
 qint64 monthStartMs(qint64 nowMs)
 {
-    const QDate today = QDateTime::fromMSecsSinceEpoch(nowMs, QTimeZone::utc()).date();
-    return dayStartMs(QDate(today.year(), today.month(), 1));
+    return BudgetPeriod::containing(nowMs).startMs;
 }
 
 qint64 periodStartMs(const std::optional<QDate> &since, const Clock &clock)

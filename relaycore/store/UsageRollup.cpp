@@ -1,5 +1,7 @@
 #include "UsageRollup.h"
 
+#include "SqliteBind.h"
+
 #include <QSqlDriver>
 #include <QVariant>
 
@@ -8,12 +10,6 @@
 namespace relay {
 
 namespace {
-
-void bindText(sqlite3_stmt *st, int i, const QString &v)
-{
-    const QByteArray utf8 = v.toUtf8();
-    sqlite3_bind_text(st, i, utf8.constData(), int(utf8.size()), SQLITE_TRANSIENT);
-}
 
 LatencyHistogram::Counts countsOf(sqlite3_value *value)
 {
@@ -91,9 +87,9 @@ bool UsageRollup::writeWith(sqlite3_stmt *upsert) const
     for (const auto &[key, f] : m_figures) {
         sqlite3_reset(upsert);
         sqlite3_bind_int64(upsert, 1, key.hourMs);
-        bindText(upsert, 2, key.tenant);
-        bindText(upsert, 3, key.model);
-        bindText(upsert, 4, key.upstream);
+        sqlite::bindKeyText(upsert, 2, key.tenant);
+        sqlite::bindKeyText(upsert, 3, key.model);
+        sqlite::bindKeyText(upsert, 4, key.upstream);
         sqlite3_bind_int64(upsert, 5, f.requests);
         sqlite3_bind_int64(upsert, 6, f.rejected);
         sqlite3_bind_int64(upsert, 7, f.errors);

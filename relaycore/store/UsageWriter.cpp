@@ -1,6 +1,7 @@
 #include "UsageWriter.h"
 
 #include "Database.h"
+#include "SqliteBind.h"
 #include "UsageRollup.h"
 
 #include <QElapsedTimer>
@@ -12,6 +13,8 @@
 #include <optional>
 
 namespace relay {
+
+using sqlite::bindText;
 
 namespace {
 
@@ -31,22 +34,6 @@ const char kRetentionSql[] = "SELECT value FROM settings WHERE key = 'usage_rete
 const char kNewestSql[] = "SELECT MAX(ts) FROM usage";
 const char kLastUsedSql[] = "UPDATE api_keys SET last_used = ?1 WHERE prefix = ?2 AND (last_used "
                             "IS NULL OR last_used < ?1)";
-
-void bindText(sqlite3_stmt *st, int i, const QByteArray &v)
-{
-    if (v.isNull())
-        sqlite3_bind_null(st, i);
-    else
-        sqlite3_bind_text(st, i, v.constData(), int(v.size()), SQLITE_TRANSIENT);
-}
-
-void bindText(sqlite3_stmt *st, int i, const QString &v)
-{
-    if (v.isNull())
-        sqlite3_bind_null(st, i);
-    else
-        bindText(st, i, v.toUtf8());
-}
 
 } // namespace
 

@@ -101,8 +101,9 @@ ModelResolution DirectorySnapshot::resolve(const QString &requested) const
         // `failover pin`: the pinned upstream goes first in every chain that can use it; the
         // rest of the chain still backs it up.
         if (pinned) {
-            const auto it = std::find_if(r.chain.begin(), r.chain.end(),
-                                         [&](const ResolvedTarget &t) { return t.upstream == pinned; });
+            const auto it =
+                std::find_if(r.chain.begin(), r.chain.end(),
+                             [&](const ResolvedTarget &t) { return t.upstream == pinned; });
             if (it != r.chain.end())
                 std::rotate(r.chain.begin(), it, it + 1);
         }

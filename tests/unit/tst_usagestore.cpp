@@ -169,7 +169,7 @@ void TestUsageStore::histogramsMergeAndRoundTrip()
     relay::LatencyHistogram::Counts sum = a;
     sum += b;
     QCOMPARE(sum.count, quint64(10));
-    QCOMPARE(sum.buckets[relay::LatencyHistogram::bucketOf(7)], quint64(3)); // 7, 7, 8 in 5-10
+    QCOMPARE(sum.buckets[relay::LatencyHistogram::bucketOf(7)], quint64(3));  // 7, 7, 8 in 5-10
     QCOMPARE(sum.buckets[relay::LatencyHistogram::kBuckets - 1], quint64(1)); // over 120 s
 
     // The same merge in SQL, as the writer's upsert does it.
