@@ -6,6 +6,7 @@
 #include "DbWorker.h"
 #include "PanelUtil.h"
 #include "RowTableModel.h"
+#include "store/AdminService.h"
 
 #include <QApplication>
 #include <QChart>
@@ -324,7 +325,7 @@ void BudgetsPanel::acknowledge()
         return;
     const qint64 id = m_alerts->value(current.row(), AId).toLongLong();
     m_context.db->run<AdminResult>(
-        this, [id](DbSession &s) { return ConsoleWrites::acknowledgeAlert(s.db, id); },
+        this, [id](DbSession &s) { return s.admin.acknowledgeAlert(id); },
         [this, id](const AdminResult &r) {
             showStatus(this, r.ok ? tr("Alert %1 acknowledged").arg(id) : r.error, !r.ok);
             refresh();
@@ -337,7 +338,7 @@ void BudgetsPanel::saveWebhook()
     m_context.db->write(
         this,
         [url](DbSession &s) {
-            return ConsoleWrites::setSetting(s.db, QStringLiteral("webhook_url"), url);
+            return ConsoleWrites::setSetting(s.admin, QStringLiteral("webhook_url"), url);
         },
         [this](const AdminResult &r) {
             showStatus(this, r.ok ? tr("Global webhook saved") : r.error, !r.ok);

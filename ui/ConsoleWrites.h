@@ -7,6 +7,10 @@
 
 #include <optional>
 
+namespace relay {
+class AdminService;
+}
+
 // Admin writes of the schema-3 settings that AdminService does not offer yet (budgets, alert
 // thresholds and webhooks, slow-ms, alert acknowledgement, the settings table). Each is one
 // audited transaction that bumps the config version, exactly as AdminService's writes are; each
@@ -21,14 +25,10 @@ struct BudgetChanges
     QString webhookUrl; // empty = the global one
 };
 
-// tenant set ID --budget/--soft-budget/--alerts/--webhook
-AdminResult setTenantBudget(QSqlDatabase &db, const QString &tenant, const BudgetChanges &c);
-// upstream set NAME --slow-ms N|none
-AdminResult setUpstreamSlowMs(QSqlDatabase &db, const QString &upstream, std::optional<int> ms);
-// alerts ack ID
-AdminResult acknowledgeAlert(QSqlDatabase &db, qint64 id);
-// settings set KEY VALUE; an empty value removes the setting.
-AdminResult setSetting(QSqlDatabase &db, const QString &key, const QString &value);
+// The dialog's budget fields as `tenant set` options, for one audited AdminService write.
+void addBudget(TenantChanges &changes, const BudgetChanges &c);
+// settings set KEY VALUE through AdminService; an empty value removes the setting.
+AdminResult setSetting(AdminService &admin, const QString &key, const QString &value);
 
 // Checks shared with the dialogs: "50,80,100" (whole percents 1..1000, ascending), and webhook
 // URLs (http or https).

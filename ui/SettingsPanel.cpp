@@ -146,9 +146,10 @@ void SettingsPanel::saveShared()
     m_context.db->run<AdminResult>(
         this,
         [webhook, retention](DbSession &s) {
-            AdminResult r = ConsoleWrites::setSetting(s.db, QStringLiteral("webhook_url"), webhook);
+            AdminResult r =
+                ConsoleWrites::setSetting(s.admin, QStringLiteral("webhook_url"), webhook);
             if (r.ok)
-                r = ConsoleWrites::setSetting(s.db, QStringLiteral("usage_retention_days"),
+                r = ConsoleWrites::setSetting(s.admin, QStringLiteral("usage_retention_days"),
                                               retention);
             s.reloadEngine();
             return r;

@@ -258,15 +258,16 @@ void TenantsPanel::submitDialog()
         this,
         [=](DbSession &s) {
             WriteResult w;
+            TenantChanges all = changes;
+            if (budgetChanged)
+                ConsoleWrites::addBudget(all, budget); // one audited write with the rest
             if (creating) {
-                const AdminValue<QString> key = s.admin.addTenant(id, changes);
+                const AdminValue<QString> key = s.admin.addTenant(id, all);
                 w.result = key;
                 w.key = key.value;
             } else {
-                w.result = s.admin.setTenant(id, changes);
+                w.result = s.admin.setTenant(id, all);
             }
-            if (w.result.ok && budgetChanged)
-                w.result = ConsoleWrites::setTenantBudget(s.db, id, budget);
             s.reloadEngine();
             return w;
         },

@@ -299,16 +299,15 @@ void UpstreamsPanel::openDialog(const QString &name)
     const bool creating = name.isEmpty();
     connect(dialog, &UpstreamDialog::submitted, this, [this, dialog, creating] {
         const QString upstream = dialog->upstreamName();
-        const UpstreamChanges changes = dialog->changes();
+        UpstreamChanges changes = dialog->changes();
         const std::optional<int> slow = dialog->slowMs();
+        changes.slowMs = slow ? LimitValue(*slow) : LimitValue();
         dialog->setEnabled(false);
         m_context.db->run<AdminResult>(
             this,
             [=](DbSession &s) {
                 AdminResult r = creating ? s.admin.addUpstream(upstream, changes)
                                          : s.admin.setUpstream(upstream, changes);
-                if (r.ok)
-                    r = ConsoleWrites::setUpstreamSlowMs(s.db, upstream, slow);
                 s.reloadEngine();
                 return r;
             },
