@@ -7,7 +7,7 @@
 // refreshes under load. Optionally fills the usage table first (--usage-rows N) and reports how
 // long the request log takes to show its first page and a page deep in the table.
 //
-//   console-stall [--seconds 30] [--clients 64] [--usage-rows 0]
+//   console-stall [--seconds 30] [--clients 64] [--usage-rows 0] [--slow-event-ms 15]
 #include "MainWindow.h"
 #include "PagedLogView.h"
 #include "RelayHarness.h"
@@ -90,6 +90,8 @@ public:
         QByteArray what;
     };
     QList<Slow> slow;
+    qint64 slowMs = 15;
+    QElapsedTimer since;
 
     bool notify(QObject *receiver, QEvent *event) override
     {
@@ -103,8 +105,9 @@ public:
         const bool result = QApplication::notify(receiver, event);
         --m_depth;
         const qint64 ms = t.elapsed();
-        if (ms > 15 && m_depth == 0)
-            slow.append({ms, QByteArray(receiver->metaObject()->className()) + '/' +
+        if (ms > slowMs && m_depth == 0)
+            slow.append({ms, "at " + QByteArray::number(since.elapsed() / 1000.0, 'f', 3) + " s " +
+                                 QByteArray(receiver->metaObject()->className()) + '/' +
                                  receiver->objectName().toUtf8() + " event " +
                                  QByteArray::number(type) + ", on the CPU " +
                                  QByteArray::number(threadCpuMs() - cpuBefore) + " ms"});
@@ -149,6 +152,7 @@ int main(int argc, char *argv[])
     const int clients = option(args, QStringLiteral("--clients"), 64);
     const int usageRows = option(args, QStringLiteral("--usage-rows"), 0);
     const bool cyclePanels = option(args, QStringLiteral("--cycle"), 1) != 0;
+    app.slowMs = option(args, QStringLiteral("--slow-event-ms"), 15);
     const int otherNice =
         option(args, QStringLiteral("--nice-others"), relay::ui::kRelayThreadNice);
 
@@ -238,6 +242,8 @@ int main(int argc, char *argv[])
     QTimer::singleShot(1000, [&] {
         done = 0;
         clock.start();
+        app.since.start();
+        app.slow.clear();
         last = 0;
         meter.start(kTickMs);
         if (cyclePanels)
@@ -269,7 +275,7 @@ int main(int argc, char *argv[])
                     stalls.at(i).first / 1000.0);
     std::sort(app.slow.begin(), app.slow.end(),
               [](const auto &a, const auto &b) { return a.ms > b.ms; });
-    for (qsizetype i = 0; i < qMin<qsizetype>(8, app.slow.size()); ++i)
+    for (qsizetype i = 0; i < qMin<qsizetype>(app.slowMs < 15 ? 40 : 8, app.slow.size()); ++i)
         std::printf("  slow event: %lld ms %s\n", static_cast<long long>(app.slow.at(i).ms),
                     app.slow.at(i).what.constData());
     h.stopEngine();

@@ -54,12 +54,9 @@ MainWindow::MainWindow(Engine *engine, const QString &dbPath, QWidget *parent)
     setCentralWidget(m_tabs);
     statusBar()->setObjectName(QStringLiteral("statusBar"));
 
-    // The panel shown last time; remembered when another is chosen.
-    QSettings settings;
-    showPanel(settings.value(SettingsPanel::panelKey()).toString());
-    connect(m_tabs, &QTabWidget::currentChanged, this, [this](int index) {
-        QSettings().setValue(SettingsPanel::panelKey(), m_tabs->widget(index)->objectName());
-    });
+    // The panel shown last time; remembered when the window goes away, not on every switch:
+    // writing the settings file waits for the disk, and the GUI thread must not.
+    showPanel(QSettings().value(SettingsPanel::panelKey()).toString());
 
     // Fits a 1366×768 laptop screen with the task bar; larger screens get a little more.
     QSize size(1280, 700);
@@ -71,6 +68,7 @@ MainWindow::MainWindow(Engine *engine, const QString &dbPath, QWidget *parent)
 
 MainWindow::~MainWindow()
 {
+    QSettings().setValue(SettingsPanel::panelKey(), m_tabs->currentWidget()->objectName());
     // The database thread finishes its jobs before the panels it answers go away.
     m_reports.reset();
     m_db.reset();
