@@ -27,6 +27,7 @@ const char *const kMigrations[] = {
     ":/relaycore/migrations/001_initial.sql",
     ":/relaycore/migrations/002_tenant_limits.sql",
     ":/relaycore/migrations/003_budgets_failover.sql",
+    ":/relaycore/migrations/004_usage_errors_index.sql",
 };
 
 QString nextConnectionName()

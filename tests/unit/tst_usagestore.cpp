@@ -102,6 +102,7 @@ private Q_SLOTS:
     void retentionCountsFromTheNewestRow();
     void shippedPricesSeedANewDatabaseOnce();
     void migrationToVersion3KeepsPricesAndRollsUpOldUsage();
+    void errorFiltersReadTheirIndexes();
 
 private:
     std::vector<relay::UsageRecord> traffic(qint64 fromMs, int hours, int rows);
@@ -500,6 +501,40 @@ void TestUsageStore::migrationToVersion3KeepsPricesAndRollsUpOldUsage()
     QCOMPARE(row.rejected, 1);
     // The slower one (70 ms) is alone in the 50-75 ms bucket: its upper bound.
     QCOMPARE(row.p95Ms, std::optional<qint64>(75));
+}
+
+// The console's request log pages "errors" and "rejected by limits" newest first; each filter
+// has a partial index holding exactly its rows, read in order (no sort), from the top or from a
+// page's cursor.
+void TestUsageStore::errorFiltersReadTheirIndexes()
+{
+    QVERIFY(relay::test::writeUsage(m_dir->path(), traffic(m_clock->wallMs() - kDay, 24, 3000),
+                                    *m_clock));
+    QSqlDatabase &db = m_db->db();
+    const QList<QPair<QString, QString>> filters{
+        {QStringLiteral("status >= 400"), QStringLiteral("usage_errors_ts")},
+        {QStringLiteral("outcome = 'rejected'"), QStringLiteral("usage_rejected_ts")}};
+    for (const auto &[where, index] : filters) {
+        const qint64 rows =
+            count(db, QStringLiteral("SELECT COUNT(*) FROM usage WHERE %1").arg(where));
+        QVERIFY(rows > 100);
+        QCOMPARE(count(db, QStringLiteral("SELECT COUNT(*) FROM usage INDEXED BY %1 WHERE %2")
+                               .arg(index, where)),
+                 rows);
+        for (const QString &cursor :
+             {QString(), QStringLiteral(" AND (ts, id) < (%1, 1000000)").arg(m_clock->wallMs())}) {
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("EXPLAIN QUERY PLAN SELECT id, ts, status FROM usage "
+                                          "WHERE %1%2 ORDER BY ts DESC, id DESC LIMIT 201")
+                               .arg(where, cursor)));
+            QString plan;
+            while (q.next())
+                plan += q.value(3).toString() + QLatin1Char('\n');
+            QVERIFY2(plan.contains(index), qPrintable(where + cursor + ": " + plan));
+            QVERIFY2(!plan.contains(QLatin1String("TEMP B-TREE")),
+                     qPrintable(where + cursor + ": " + plan));
+        }
+    }
 }
 
 QTEST_GUILESS_MAIN(TestUsageStore)
