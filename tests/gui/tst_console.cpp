@@ -12,6 +12,7 @@
 #include "PricingPanel.h"
 #include "RelayHarness.h"
 #include "RowTableModel.h"
+#include "SettingsPanel.h"
 #include "TenantDialog.h"
 #include "TenantsPanel.h"
 #include "UpstreamsPanel.h"
@@ -26,9 +27,11 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QSqlQuery>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -412,6 +415,32 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(done.count(), 2, kWait);
         QCOMPARE(c.h.admin().pinnedUpstream().value, QString());
         QVERIFY(c.h.admin().auditLog().value.last().action == QStringLiteral("failover.unpin"));
+    }
+
+    // The window reopens on the panel shown last. A switch does not write the settings file
+    // (that waits for the disk, on the GUI thread); closing the window does.
+    void lastPanelIsReopened()
+    {
+        Console c;
+        QVERIFY(c.start());
+        c.window->showPanel(QStringLiteral("dashboardPanel"));
+        c.window.reset();
+        Console again;
+        QVERIFY(again.start());
+        QVERIFY(again.window->showPanel(QStringLiteral("budgetsPanel")));
+        QTest::keyClick(again.window.get(), Qt::Key_5, Qt::ControlModifier);
+        auto *tabs = again.find<QTabWidget>("panelTabs");
+        QCOMPARE(tabs->currentWidget()->objectName(), QStringLiteral("usagePanel"));
+        QCOMPARE(QSettings().value(SettingsPanel::panelKey()).toString(),
+                 QStringLiteral("dashboardPanel"));
+        again.window.reset();
+        QCOMPARE(QSettings().value(SettingsPanel::panelKey()).toString(),
+                 QStringLiteral("usagePanel"));
+        MainWindow reopened(&again.h.engine(), again.h.dbPath());
+        QCOMPARE(reopened.findChild<QTabWidget *>(QStringLiteral("panelTabs"))
+                     ->currentWidget()
+                     ->objectName(),
+                 QStringLiteral("usagePanel"));
     }
 
 private:
