@@ -4,8 +4,10 @@
 // `--clients` keep-alive connections busy against the relay (simulated provider on loopback,
 // no latency). A 5 ms timer on the GUI thread records how late it fires; the largest lateness is
 // the worst stall a user could feel. The panels are cycled every 2 s so each one paints and
-// refreshes under load. Optionally fills the usage table first (--usage-rows N) and reports how
-// long the request log takes to show its first page and a page deep in the table.
+// refreshes under load; every GUI event longer than --slow-event-ms is listed with when it ran
+// and its CPU time (a long event with little CPU waited: for a core, a lock or the disk).
+// Optionally fills the usage table first (--usage-rows N) and reports how long the request log
+// takes to show its first page, a page deep in the table, and the first page of each filter.
 //
 //   console-stall [--seconds 30] [--clients 64] [--usage-rows 0] [--slow-event-ms 15]
 #include "MainWindow.h"
