@@ -8,6 +8,8 @@
 // time from the failure to the first answer served by the backup and to the primary's circuit
 // opening, and how many client requests still reached the primary after it opened. The first
 // mode then heals the primary and times how long until traffic returns to it.
+//
+//   failover-drill [--only TEXT]   (just the modes whose name contains TEXT, e.g. "hang")
 #include "RelayHarness.h"
 
 #include "upstream/CircuitBreaker.h"
@@ -334,9 +336,15 @@ int main(int argc, char *argv[])
         {"connection reset, streamed", {SimFault::Reset, 0, -1, 0}, true, false},
         {"stream cut before its first byte", {SimFault::CutStream, 0, -1, -1}, true, false},
     };
+    // --only TEXT: just the modes whose name contains TEXT (e.g. --only hang).
+    const QStringList args = app.arguments();
+    const qsizetype only = args.indexOf(QStringLiteral("--only"));
+    const QString filter = only >= 0 && only + 1 < args.size() ? args.at(only + 1) : QString();
     QStringList rows;
     QString recovery;
     for (const Mode &mode : modes) {
+        if (!QString::fromUtf8(mode.name).contains(filter))
+            continue;
         std::fprintf(stderr, "failover-drill: %s…\n", mode.name);
         Drill drill(mode);
         if (!drill.setUp()) {

@@ -3,6 +3,10 @@
 #include "ConnectionCache.h"
 #include "core/Clock.h"
 
+#include <QTimerEvent>
+
+#include <algorithm>
+
 namespace relay {
 
 UpstreamCall::UpstreamCall(ConnectionCache &cache, Clock &clock, UpstreamCallListener *listener,
@@ -44,6 +48,7 @@ void UpstreamCall::attach(UpstreamConnection *connection)
     } else {
         connect(m_connection, &UpstreamConnection::ready, this, &UpstreamCall::onReady);
         m_connectDeadline = now + m_request.connectTimeoutMs;
+        armDeadline(m_connectDeadline, now);
         m_connection->open();
     }
 }
@@ -84,6 +89,30 @@ void UpstreamCall::onReady()
     const qint64 now = m_clock.monotonicMs();
     m_firstByteDeadline = now + m_request.firstByteTimeoutMs;
     m_lastByteMs = now;
+    armDeadline(m_firstByteDeadline, now);
+}
+
+void UpstreamCall::armDeadline(qint64 deadlineMs, qint64 nowMs)
+{
+    disarmDeadline();
+    m_deadlineTimer = startTimer(std::max<qint64>(1, deadlineMs - nowMs), Qt::PreciseTimer);
+}
+
+void UpstreamCall::disarmDeadline()
+{
+    if (m_deadlineTimer) {
+        killTimer(m_deadlineTimer);
+        m_deadlineTimer = 0;
+    }
+}
+
+// Under a test's manual clock the deadline may not have come yet: the sweep takes it from there.
+void UpstreamCall::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() != m_deadlineTimer)
+        return QObject::timerEvent(event);
+    disarmDeadline();
+    checkTimeouts(m_clock.monotonicMs());
 }
 
 void UpstreamCall::pauseReading()
@@ -112,6 +141,8 @@ void UpstreamCall::consume(const QByteArray &data)
 {
     if (data.isEmpty())
         return;
+    if (!m_gotBytes)
+        disarmDeadline(); // the stream's silence is the sweep's
     m_gotBytes = true;
     m_lastByteMs = m_clock.monotonicMs();
     if (!m_parser.feed(data.constData(), data.size())) {
@@ -222,6 +253,7 @@ void UpstreamCall::fail(UpstreamFailure failure, const QByteArray &message)
     if (!m_active)
         return;
     m_active = false;
+    disarmDeadline();
     detach(); // a failed connection is never reused
     m_listener->upstreamFailed(failure, message);
 }
@@ -229,6 +261,7 @@ void UpstreamCall::fail(UpstreamFailure failure, const QByteArray &message)
 void UpstreamCall::complete()
 {
     m_active = false;
+    disarmDeadline();
     UpstreamConnection *connection = m_connection;
     const bool keepAlive = m_parser.keepAlive();
     if (connection) {
@@ -258,6 +291,7 @@ void UpstreamCall::detach()
 void UpstreamCall::cancel()
 {
     m_active = false;
+    disarmDeadline();
     detach();
 }
 

@@ -58,7 +58,8 @@ public:
     void start(UpstreamRequest request);
     // Closes the upstream socket; nothing more is reported.
     void cancel();
-    // Called from the worker's sweep.
+    // Called from the worker's sweep, and at the connect or first-byte deadline itself (a timer
+    // of the call's own), so those fire on time rather than at the next sweep.
     void checkTimeouts(qint64 nowMs);
     bool isActive() const { return m_active; }
     // Stops taking the response from the socket (the client is behind): the upstream's TCP
@@ -67,7 +68,12 @@ public:
     void resumeReading();
     bool reusedConnection() const { return m_reused; }
 
+protected:
+    void timerEvent(QTimerEvent *event) override;
+
 private:
+    void armDeadline(qint64 deadlineMs, qint64 nowMs);
+    void disarmDeadline();
     void attach(UpstreamConnection *connection);
     void onReady();
     void onReadyRead();
@@ -94,6 +100,7 @@ private:
     qint64 m_connectDeadline = 0;
     qint64 m_firstByteDeadline = 0;
     qint64 m_lastByteMs = 0;
+    int m_deadlineTimer = 0;
 };
 
 } // namespace relay
