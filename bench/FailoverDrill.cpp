@@ -335,6 +335,7 @@ int main(int argc, char *argv[])
         {"500, streamed", {SimFault::Status, 500, -1, 0}, true, false},
         {"connection reset, streamed", {SimFault::Reset, 0, -1, 0}, true, false},
         {"stream cut before its first byte", {SimFault::CutStream, 0, -1, -1}, true, false},
+        {"stream cut after 2 chunks", {SimFault::CutStream, 0, -1, 2}, true, false},
     };
     // --only TEXT: just the modes whose name contains TEXT (e.g. --only hang).
     const QStringList args = app.arguments();

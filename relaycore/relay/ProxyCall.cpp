@@ -240,8 +240,11 @@ void ProxyCall::startClientStream()
     if (m_clientStarted || !m_exchange)
         return;
     m_clientStarted = true;
-    // The first bytes of a stream: the upstream answered (a later cut ends the stream).
-    settleCircuit(CircuitOutcome::Success);
+    // A probe's verdict comes with the first bytes, so a long stream does not hold the circuit
+    // half-open; any other stream settles at its end, so one the upstream breaks (a cut, a
+    // silence, an error event) counts against it like a failure before the first byte.
+    if (m_probe)
+        settleCircuit(CircuitOutcome::Success);
     m_ttfbMs = m_handler.context().clock().monotonicMs() - m_exchange->receivedMs();
     HttpHeaders headers{{"content-type", "text/event-stream; charset=utf-8"},
                         {"cache-control", "no-cache"},
@@ -301,11 +304,25 @@ void ProxyCall::upstreamDone()
             m_servedModel = m_filter->model();
         if (m_exchange)
             m_exchange->endStream();
-        if (m_filter->hasUsage())
-            complete(200, m_filter->promptTokens(), m_filter->completionTokens(), false, {});
+        // Anthropic's stream can end in an error event after content (overloaded): the client
+        // has it in the stream; the record and the circuit take the upstream's status.
+        int status = 200;
+        QByteArray error;
+        if (m_anthropicStream && m_anthropicStream->failed()) {
+            status = m_anthropicStream->errorStatus() > 0 ? m_anthropicStream->errorStatus() : 502;
+            error = "stream_error";
+        }
+        if (failsOver(status))
+            settleCircuit(CircuitOutcome::Failure, "upstream " + m_servedUpstream.toUtf8() +
+                                                       " ended its stream with HTTP " +
+                                                       QByteArray::number(status));
         else
-            complete(200, estimateTokens(m_admission.body.promptChars),
-                     estimateTokens(m_filter->contentChars()), true, {});
+            settleCircuit(CircuitOutcome::Success);
+        if (m_filter->hasUsage())
+            complete(status, m_filter->promptTokens(), m_filter->completionTokens(), false, error);
+        else
+            complete(status, estimateTokens(m_admission.body.promptChars),
+                     estimateTokens(m_filter->contentChars()), true, error);
         return;
     }
     if (failsOver(m_status)) {
@@ -358,6 +375,7 @@ void ProxyCall::upstreamFailed(UpstreamFailure failure, const QByteArray &messag
         m_ticket->release();
     const QByteArray reason = "upstream " + m_servedUpstream.toUtf8() + ": " + failureText(failure);
     if (m_clientStarted) {
+        settleCircuit(CircuitOutcome::Failure, reason);
         finishStreamWithError(reason);
         return;
     }

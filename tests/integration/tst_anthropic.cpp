@@ -384,6 +384,18 @@ private Q_SLOTS:
         const auto rows = h->usageRows();
         QCOMPARE(rows.size(), 1);
         QCOMPARE(rows[0].value(QStringLiteral("estimated")).toInt(), 1);
+        // Recorded with the upstream's status, and counted against its circuit: four more
+        // make five failures in a row, and the next stream goes to the backup at once.
+        QCOMPARE(rows[0].value(QStringLiteral("status")).toInt(), 529);
+        QCOMPARE(rows[0].value(QStringLiteral("error")).toString(), QStringLiteral("stream_error"));
+        claude->pushFault({SimFault::StreamError, 529, -1, 3}, 4);
+        for (int i = 0; i < 4; ++i)
+            QCOMPARE(chat(kModel, QString(), true).header("x-tenantrelay-upstream"),
+                     QByteArray("claude"));
+        const TestResponse next = chat(kModel, QString(), true);
+        QCOMPARE(next.header("x-tenantrelay-upstream"), QByteArray("openai"));
+        QVERIFY(summarize(next).done);
+        QCOMPARE(claude->received().size(), 5);
     }
 
     void anthropicOnlyChainFailingGives502()

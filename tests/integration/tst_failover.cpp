@@ -213,6 +213,47 @@ private Q_SLOTS:
         QCOMPARE(s.listedState(QStringLiteral("primary")), QStringLiteral("closed"));
     }
 
+    // A stream the upstream breaks after its first bytes cannot move (the client has part of
+    // the answer): it ends with an error event, is recorded as cut, and counts against the
+    // upstream, so five in a row open its circuit and the next stream goes to the backup.
+    void streamsBrokenAfterTheirFirstBytesOpenTheCircuit()
+    {
+        Setup s;
+        s.h.sim().pushFault({SimFault::CutStream, 0, -1, 2}, 5);
+        for (int i = 0; i < 5; ++i) {
+            const TestResponse r = s.chat(true);
+            QCOMPARE(r.status, 200);
+            QCOMPARE(r.header("x-tenantrelay-upstream"), QByteArray("primary"));
+            QVERIFY(r.body.contains("\"error\""));
+            QVERIFY(!r.body.contains("data: [DONE]"));
+        }
+        QTRY_COMPARE(s.h.engine().stats().circuits[0].state, CircuitState::Open);
+        const QString reason = s.h.engine().stats().circuits[0].reason;
+        QVERIFY2(reason.contains(QLatin1String("5 consecutive failures")), qPrintable(reason));
+        const TestResponse next = s.chat(true);
+        QCOMPARE(next.status, 200);
+        QCOMPARE(next.header("x-tenantrelay-upstream"), QByteArray("backup"));
+        QVERIFY(next.body.contains("data: [DONE]"));
+        QCOMPARE(s.h.sim().stats().requests, 5);
+        const QList<QVariantMap> rows = s.h.usageRows();
+        QCOMPARE(rows.size(), 6);
+        for (int i = 0; i < 5; ++i) {
+            QCOMPARE(rows[i].value(QStringLiteral("status")).toInt(), 502);
+            QCOMPARE(rows[i].value(QStringLiteral("error")).toString(),
+                     QStringLiteral("stream_cut"));
+        }
+        QCOMPARE(rows[5].value(QStringLiteral("status")).toInt(), 200);
+    }
+
+    // Streams that end well keep the circuit closed however many there are.
+    void completeStreamsKeepTheCircuitClosed()
+    {
+        Setup s;
+        for (int i = 0; i < 8; ++i)
+            QCOMPARE(s.chat(true).header("x-tenantrelay-upstream"), QByteArray("primary"));
+        QCOMPARE(s.h.engine().stats().circuits[0].state, CircuitState::Closed);
+    }
+
     void failedProbeReopensWithADoubledCooldown()
     {
         auto clock = realTimeManualClock();
