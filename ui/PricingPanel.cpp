@@ -1,9 +1,9 @@
 #include "PricingPanel.h"
 
-#include "ConsoleQueries.h"
 #include "DbWorker.h"
 #include "PanelUtil.h"
 #include "RowTableModel.h"
+#include "billing/PriceList.h"
 #include "store/AdminService.h"
 
 #include <QBarCategoryAxis>
@@ -14,23 +14,19 @@
 #include <QComboBox>
 #include <QDateEdit>
 #include <QDoubleSpinBox>
-#include <QFile>
 #include <QFileDialog>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMap>
 #include <QPushButton>
 #include <QSplitter>
 #include <QTableView>
-#include <QTimeZone>
 #include <QVBoxLayout>
-
 #include <QValueAxis>
+
 #include <algorithm>
 
 namespace relay::ui {
@@ -38,8 +34,6 @@ namespace relay::ui {
 namespace {
 
 enum CompareColumn { CKey, CTenant, CModel, CRequests, CPrompt, CCompletion, CCost, CAlt, CDelta };
-
-const QString kShipped = QStringLiteral(":/tenantrelay/pricing.json");
 
 QDoubleSpinBox *priceBox(QWidget *parent, const char *name, const QString &toolTip)
 {
@@ -53,42 +47,6 @@ QDoubleSpinBox *priceBox(QWidget *parent, const char *name, const QString &toolT
 }
 
 } // namespace
-
-bool PricingPanel::parsePrices(const QByteArray &json, PriceMap *prices, QString *error)
-{
-    QJsonParseError parseError;
-    const QJsonDocument doc = QJsonDocument::fromJson(json, &parseError);
-    if (!doc.isObject()) {
-        *error = tr("not a pricing file: %1").arg(parseError.errorString());
-        return false;
-    }
-    const QJsonObject root = doc.object();
-    for (auto it = root.begin(); it != root.end(); ++it) {
-        const QJsonObject p = it.value().toObject();
-        if (!p.value(QStringLiteral("input")).isDouble() ||
-            !p.value(QStringLiteral("output")).isDouble()) {
-            *error = tr("model %1 needs numeric \"input\" and \"output\" prices").arg(it.key());
-            return false;
-        }
-        prices->insert(it.key(), {p.value(QStringLiteral("input")).toDouble(),
-                                  p.value(QStringLiteral("output")).toDouble()});
-    }
-    return true;
-}
-
-std::optional<QPair<double, double>> PricingPanel::lookup(const PriceMap &prices,
-                                                          const QString &model)
-{
-    if (prices.contains(model))
-        return prices.value(model);
-    QString best;
-    for (auto it = prices.cbegin(); it != prices.cend(); ++it)
-        if (model.startsWith(it.key()) && it.key().size() > best.size())
-            best = it.key();
-    if (best.isEmpty())
-        return std::nullopt;
-    return prices.value(best);
-}
 
 PricingPanel::PricingPanel(const ConsoleContext &context, QWidget *parent)
     : QWidget(parent), m_context(context)
@@ -205,13 +163,13 @@ PricingPanel::PricingPanel(const ConsoleContext &context, QWidget *parent)
     connect(m_source, &QComboBox::activated, this, [this](int index) {
         QString error;
         if (index == 0) {
-            loadAlternative(kShipped, &error);
+            loadAlternative(PriceList::kShippedPath, &error);
         } else {
             const QString path = QFileDialog::getOpenFileName(
                 this, tr("Alternative prices"), QString(), tr("Pricing JSON (*.json)"));
             if (path.isEmpty() || !loadAlternative(path, &error)) {
                 m_source->setCurrentIndex(0);
-                loadAlternative(kShipped, &error);
+                loadAlternative(PriceList::kShippedPath, &error);
             }
         }
         if (!error.isEmpty())
@@ -220,23 +178,18 @@ PricingPanel::PricingPanel(const ConsoleContext &context, QWidget *parent)
     });
 
     QString error;
-    loadAlternative(kShipped, &error);
+    loadAlternative(PriceList::kShippedPath, &error);
     refreshPrices();
     refreshComparison();
 }
 
 bool PricingPanel::loadAlternative(const QString &path, QString *error)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        *error = tr("cannot read %1").arg(path);
+    std::optional<std::vector<PriceConfig>> prices = PriceList::load(path, error);
+    if (!prices)
         return false;
-    }
-    PriceMap prices;
-    if (!parsePrices(file.readAll(), &prices, error))
-        return false;
-    m_alternative = prices;
-    m_alternativeName = path == kShipped ? QStringLiteral("pricing.json") : path;
+    m_alternative = std::move(*prices);
+    m_alternativeName = path == PriceList::kShippedPath ? QStringLiteral("pricing.json") : path;
     return true;
 }
 
@@ -254,25 +207,25 @@ void PricingPanel::refreshPrices()
 
 void PricingPanel::refreshComparison()
 {
-    const qint64 since =
-        QDateTime(m_since->date(), QTime(0, 0), QTimeZone::utc()).toMSecsSinceEpoch();
-    m_context.reports->run<QList<ConsoleQueries::CostRow>>(
-        this, [since](DbSession &s) { return ConsoleQueries::costRows(s.db, since); },
-        [this](const QList<ConsoleQueries::CostRow> &costs) {
+    const QDate since = m_since->date();
+    m_context.reports->run<AdminValue<QList<CostReportRow>>>(
+        this,
+        [since, alternative = m_alternative](DbSession &s) {
+            return s.admin.costReport(since, alternative);
+        },
+        [this](const AdminValue<QList<CostReportRow>> &costs) {
+            if (!costs.ok)
+                showStatus(this, costs.error, true);
             QList<QVariantList> rows;
             QMap<QString, QPair<double, double>> perTenant;
-            for (const auto &c : costs) {
-                const auto alt = lookup(m_alternative, c.model);
-                const QVariant altCost = alt ? QVariant((c.promptTokens * alt->first +
-                                                         c.completionTokens * alt->second) /
-                                                        1e6)
-                                             : QVariant();
-                rows.append(
-                    {c.tenant + QLatin1Char('/') + c.model, c.tenant, c.model, c.requests,
-                     c.promptTokens, c.completionTokens, c.costUsd, altCost,
-                     altCost.isNull() ? QVariant() : QVariant(altCost.toDouble() - c.costUsd)});
+            for (const CostReportRow &c : costs.value) {
+                const std::optional<double> delta = c.deltaUsd();
+                rows.append({c.tenant + QLatin1Char('/') + c.model, c.tenant, c.model, c.requests,
+                             c.promptTokens, c.completionTokens, c.costUsd,
+                             c.altCostUsd ? QVariant(*c.altCostUsd) : QVariant(),
+                             delta ? QVariant(*delta) : QVariant()});
                 perTenant[c.tenant].first += c.costUsd;
-                perTenant[c.tenant].second += altCost.isNull() ? c.costUsd : altCost.toDouble();
+                perTenant[c.tenant].second += c.altCostUsd.value_or(c.costUsd);
             }
             m_comparison->setRows(rows);
 

@@ -1,11 +1,11 @@
 #pragma once
 
 #include "ConsoleContext.h"
+#include "tenants/DirectorySnapshot.h"
 
-#include <QHash>
-#include <QPair>
 #include <QWidget>
-#include <optional>
+
+#include <vector>
 
 class QBarCategoryAxis;
 class QBarSeries;
@@ -21,7 +21,8 @@ class RowTableModel;
 
 // The price table (editable) and the cost comparison: what each tenant's usage cost, and what
 // it would have cost under another price table (the shipped pricing.json or a chosen file), as
-// a table and a chart. Figures are read on the database thread.
+// a table and a chart: the figures of `report costs` (AdminService::costReport), read on the
+// database thread.
 class PricingPanel : public QWidget
 {
     Q_OBJECT
@@ -32,15 +33,9 @@ public:
     void refreshComparison();
     RowTableModel *priceModel() const { return m_prices; }
     RowTableModel *comparisonModel() const { return m_comparison; }
-    // Reads alternative prices from a pricing.json-shaped file; false with a message if bad.
+    // Reads alternative prices from a pricing.json-shaped file (PriceList); false with a
+    // message if bad.
     bool loadAlternative(const QString &path, QString *error);
-
-    // {"MODEL": {"input": USD, "output": USD}} per million tokens.
-    using PriceMap = QHash<QString, QPair<double, double>>;
-    static bool parsePrices(const QByteArray &json, PriceMap *prices, QString *error);
-    // Exact model, else the longest priced prefix.
-    static std::optional<QPair<double, double>> lookup(const PriceMap &prices,
-                                                       const QString &model);
 
 Q_SIGNALS:
     void comparisonRefreshed();
@@ -57,7 +52,7 @@ private:
     QBarSeries *m_bars = nullptr;
     QBarCategoryAxis *m_categories = nullptr;
     QValueAxis *m_y = nullptr;
-    PriceMap m_alternative;
+    std::vector<PriceConfig> m_alternative;
     QString m_alternativeName;
 };
 
