@@ -42,6 +42,14 @@ void addBudget(TenantChanges &changes, const BudgetChanges &c)
     changes.webhookUrl = c.webhookUrl;
 }
 
+BudgetChanges budgetOf(const TenantRecord &t)
+{
+    QStringList thresholds;
+    for (const int percent : t.alertThresholds.value_or(QList<int>()))
+        thresholds << QString::number(percent);
+    return {t.budgetUsd, t.softBudget, thresholds.join(QLatin1Char(',')), t.webhookUrl};
+}
+
 AdminResult setSetting(AdminService &admin, const QString &key, const QString &value)
 {
     return admin.setSetting(key, value.isEmpty() ? QStringLiteral("none") : value);

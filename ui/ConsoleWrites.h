@@ -27,6 +27,8 @@ struct BudgetChanges
 
 // The dialog's budget fields as `tenant set` options, for one audited AdminService write.
 void addBudget(TenantChanges &changes, const BudgetChanges &c);
+// The other way: a tenant's budget settings as the dialog shows them.
+BudgetChanges budgetOf(const TenantRecord &t);
 // settings set KEY VALUE through AdminService; an empty value removes the setting.
 AdminResult setSetting(AdminService &admin, const QString &key, const QString &value);
 

@@ -1,6 +1,5 @@
 #include "TenantsPanel.h"
 
-#include "ConsoleQueries.h"
 #include "DbWorker.h"
 #include "KeyDialog.h"
 #include "PanelUtil.h"
@@ -36,13 +35,6 @@ enum TenantColumn {
     TState,
     TRate,
     TInFlight
-};
-
-struct TenantList
-{
-    AdminValue<QList<TenantRecord>> tenants;
-    QHash<QString, ConsoleQueries::TenantBudget> budgets;
-    QHash<QString, double> spent;
 };
 
 struct WriteResult
@@ -154,33 +146,23 @@ void TenantsPanel::refresh()
 {
     if (!m_gate.begin())
         return;
-    m_context.reports->run<TenantList>(
-        this,
-        [](DbSession &s) {
-            TenantList l;
-            l.tenants = s.admin.listTenants();
-            l.budgets = ConsoleQueries::tenantBudgets(s.db);
-            l.spent = ConsoleQueries::monthSpend(s.db, QDateTime::currentMSecsSinceEpoch());
-            return l;
-        },
-        [this](const TenantList &l) {
+    m_context.reports->run<AdminValue<QList<TenantRecord>>>(
+        this, [](DbSession &s) { return s.admin.listTenants(); },
+        [this](const AdminValue<QList<TenantRecord>> &tenants) {
             if (m_gate.end())
                 QTimer::singleShot(0, this, &TenantsPanel::refresh);
-            if (!l.tenants.ok) {
-                showStatus(this, l.tenants.error, true);
+            if (!tenants.ok) {
+                showStatus(this, tenants.error, true);
                 return;
             }
             m_records.clear();
-            m_budgets.clear();
             QList<QVariantList> rows;
-            for (const TenantRecord &t : l.tenants.value) {
-                const ConsoleQueries::TenantBudget b = l.budgets.value(t.id);
+            for (const TenantRecord &t : tenants.value) {
                 m_records.insert(t.id, t);
-                m_budgets.insert(t.id, {b.budgetUsd, b.soft, b.thresholds, b.webhookUrl});
                 const auto live = m_live.value(t.id);
                 rows.append({t.id, t.name, t.tier, optional(t.rpm), optional(t.tpm),
                              optional(t.concurrency), t.effectiveReserved(),
-                             b.budgetUsd ? QVariant(*b.budgetUsd) : QVariant(), l.spent.value(t.id),
+                             t.budgetUsd ? QVariant(*t.budgetUsd) : QVariant(), t.spentUsd,
                              t.enabled ? tr("enabled") : tr("disabled"), live.first, live.second});
             }
             m_tenants->setRows(rows);
@@ -234,7 +216,7 @@ void TenantsPanel::openDialog(const QString &id)
     m_dialog = new TenantDialog(id, this);
     m_dialog->setAttribute(Qt::WA_DeleteOnClose);
     if (!id.isEmpty() && m_records.contains(id))
-        m_dialog->setTenant(m_records.value(id), m_budgets.value(id));
+        m_dialog->setTenant(m_records.value(id), ConsoleWrites::budgetOf(m_records.value(id)));
     connect(m_dialog, &TenantDialog::submitted, this, &TenantsPanel::submitDialog);
     m_dialog->open();
 }
@@ -249,7 +231,7 @@ void TenantsPanel::submitDialog()
     const TenantChanges changes = dialog->changes();
     const ConsoleWrites::BudgetChanges budget = dialog->budget();
     // Budget settings are written (and audited) only when they change.
-    const ConsoleWrites::BudgetChanges before = m_budgets.value(id);
+    const ConsoleWrites::BudgetChanges before = ConsoleWrites::budgetOf(m_records.value(id));
     const bool budgetChanged = budget.budgetUsd != before.budgetUsd || budget.soft != before.soft ||
                                budget.thresholds != before.thresholds ||
                                budget.webhookUrl != before.webhookUrl;

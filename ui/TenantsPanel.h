@@ -60,7 +60,6 @@ private:
     QTableView *m_keyView = nullptr;
     TenantDialog *m_dialog = nullptr;
     QHash<QString, TenantRecord> m_records;
-    QHash<QString, ConsoleWrites::BudgetChanges> m_budgets;
     QHash<QString, QPair<double, qint64>> m_live; // tenant → req/s, in flight
 };
 

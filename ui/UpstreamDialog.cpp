@@ -100,7 +100,7 @@ UpstreamDialog::UpstreamDialog(const QString &name, QWidget *parent)
     layout->addWidget(buttons);
 }
 
-void UpstreamDialog::setUpstream(const UpstreamRecord &u, std::optional<int> slowMs)
+void UpstreamDialog::setUpstream(const UpstreamRecord &u)
 {
     m_kind->setCurrentText(u.kind);
     m_url->setText(u.baseUrl);
@@ -113,7 +113,7 @@ void UpstreamDialog::setUpstream(const UpstreamRecord &u, std::optional<int> slo
     }
     m_pool->setValue(u.maxConnections);
     m_timeout->setValue(u.timeoutMs);
-    m_slow->setValue(slowMs.value_or(0));
+    m_slow->setValue(int(u.slowMs.value_or(0)));
 }
 
 QString UpstreamDialog::upstreamName() const

@@ -24,7 +24,7 @@ class UpstreamDialog : public QDialog
 public:
     explicit UpstreamDialog(const QString &name, QWidget *parent = nullptr);
 
-    void setUpstream(const UpstreamRecord &u, std::optional<int> slowMs);
+    void setUpstream(const UpstreamRecord &u);
     QString upstreamName() const;
     UpstreamChanges changes() const;
     std::optional<int> slowMs() const;

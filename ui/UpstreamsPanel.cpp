@@ -47,9 +47,8 @@ struct Lists
     AdminValue<QList<UpstreamRecord>> upstreams;
     AdminValue<QList<RouteRecord>> routes;
     AdminValue<QList<AliasRecord>> aliases;
-    QHash<QString, int> slowMs;
     QHash<QString, ConsoleQueries::UpstreamHealth> health;
-    QString pinned;
+    AdminValue<QString> pinned;
 };
 
 // A form row of line edits and Set/Remove buttons under a table.
@@ -219,12 +218,9 @@ void UpstreamsPanel::refresh()
     m_context.db->run<Lists>(
         this,
         [](DbSession &s) {
-            return Lists{s.admin.listUpstreams(),
-                         s.admin.listRoutes(),
-                         s.admin.listAliases(),
-                         ConsoleQueries::upstreamSlowMs(s.db),
+            return Lists{s.admin.listUpstreams(), s.admin.listRoutes(), s.admin.listAliases(),
                          ConsoleQueries::upstreamHealth(s.db, QDateTime::currentMSecsSinceEpoch()),
-                         ConsoleQueries::pinnedUpstream(s.db)};
+                         s.admin.pinnedUpstream()};
         },
         [this](const Lists &l) {
             if (m_gate.end())
@@ -234,8 +230,7 @@ void UpstreamsPanel::refresh()
                 return;
             }
             m_records = l.upstreams.value;
-            m_slowMs = l.slowMs;
-            m_pinned = l.pinned;
+            m_pinned = l.pinned.value;
             m_circuits.clear();
             for (auto it = l.health.cbegin(); it != l.health.cend(); ++it)
                 m_circuits.insert(it.key(), {it->state, it->reason});
@@ -269,8 +264,7 @@ void UpstreamsPanel::rebuildRows()
         const auto circuit = m_circuits.value(u.name, {QStringLiteral("unknown"), QString()});
         const FlowSnapshot live = m_live.value(u.name);
         rows.append({u.name, u.kind, u.baseUrl, key, u.maxConnections, u.reserved, u.timeoutMs,
-                     m_slowMs.contains(u.name) ? QVariant(m_slowMs.value(u.name)) : QVariant(),
-                     u.enabled ? tr("yes") : tr("no"),
+                     u.slowMs ? QVariant(*u.slowMs) : QVariant(), u.enabled ? tr("yes") : tr("no"),
                      u.name == m_pinned ? circuit.first + tr(", pinned") : circuit.first,
                      circuit.second, live.inFlight, live.requestsPerSec});
     }
@@ -293,9 +287,7 @@ void UpstreamsPanel::openDialog(const QString &name)
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     for (const UpstreamRecord &u : std::as_const(m_records))
         if (u.name == name)
-            dialog->setUpstream(u, m_slowMs.contains(name)
-                                       ? std::optional<int>(m_slowMs.value(name))
-                                       : std::nullopt);
+            dialog->setUpstream(u);
     const bool creating = name.isEmpty();
     connect(dialog, &UpstreamDialog::submitted, this, [this, dialog, creating] {
         const QString upstream = dialog->upstreamName();

@@ -60,7 +60,6 @@ private:
     QLineEdit *m_alias = nullptr;
     QLineEdit *m_aliasTarget = nullptr;
     QList<UpstreamRecord> m_records;
-    QHash<QString, int> m_slowMs;
     QHash<QString, QPair<QString, QString>> m_circuits; // name → state, reason
     QHash<QString, FlowSnapshot> m_live;
     QString m_pinned;
