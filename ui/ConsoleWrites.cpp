@@ -9,7 +9,7 @@ namespace relay::ui::ConsoleWrites {
 
 bool isValidThresholds(const QString &text)
 {
-    if (text.trimmed().isEmpty())
+    if (text.trimmed().isEmpty() || text.trimmed() == kNoThresholds)
         return true;
     int previous = 0;
     for (const QString &part : text.split(QLatin1Char(','))) {
@@ -36,9 +36,11 @@ void addBudget(TenantChanges &changes, const BudgetChanges &c)
 {
     changes.budgetUsd = BudgetValue(c.budgetUsd);
     changes.softBudget = c.soft;
-    changes.alertThresholds = c.thresholds.trimmed().isEmpty()
-                                  ? AlertThresholds()
-                                  : AlertThresholds(ConfigLoader::thresholdsFromText(c.thresholds));
+    const QString text = c.thresholds.trimmed();
+    changes.alertThresholds = text.isEmpty() ? AlertThresholds()
+                              : text == kNoThresholds
+                                  ? AlertThresholds(QList<int>())
+                                  : AlertThresholds(ConfigLoader::thresholdsFromText(text));
     changes.webhookUrl = c.webhookUrl;
 }
 
@@ -47,7 +49,9 @@ BudgetChanges budgetOf(const TenantRecord &t)
     QStringList thresholds;
     for (const int percent : t.alertThresholds.value_or(QList<int>()))
         thresholds << QString::number(percent);
-    return {t.budgetUsd, t.softBudget, thresholds.join(QLatin1Char(',')), t.webhookUrl};
+    const bool none = t.alertThresholds && t.alertThresholds->isEmpty();
+    return {t.budgetUsd, t.softBudget, none ? kNoThresholds : thresholds.join(QLatin1Char(',')),
+            t.webhookUrl};
 }
 
 AdminResult setSetting(AdminService &admin, const QString &key, const QString &value)

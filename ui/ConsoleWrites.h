@@ -17,11 +17,14 @@ class AdminService;
 // maps one-to-one onto the AdminService call that will replace it. Database thread only.
 namespace relay::ui::ConsoleWrites {
 
+// The thresholds text for "no threshold alerts" (`tenant set --alerts none`).
+inline const QString kNoThresholds = QStringLiteral("none");
+
 struct BudgetChanges
 {
     std::optional<double> budgetUsd; // nullopt = no budget
     bool soft = false;
-    QString thresholds; // "50,80,100"; empty = the default
+    QString thresholds; // "50,80,100"; empty = the default; "none" = no threshold alerts
     QString webhookUrl; // empty = the global one
 };
 
@@ -32,8 +35,8 @@ BudgetChanges budgetOf(const TenantRecord &t);
 // settings set KEY VALUE through AdminService; an empty value removes the setting.
 AdminResult setSetting(AdminService &admin, const QString &key, const QString &value);
 
-// Checks shared with the dialogs: "50,80,100" (whole percents 1..1000, ascending), and webhook
-// URLs (http or https).
+// Checks shared with the dialogs: "50,80,100" (whole percents 1..1000, ascending) or "none", and
+// webhook URLs (http or https).
 bool isValidThresholds(const QString &text);
 bool isValidWebhook(const QString &url);
 

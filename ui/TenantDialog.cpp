@@ -95,7 +95,8 @@ TenantDialog::TenantDialog(const QString &id, QWidget *parent)
     m_alerts = new QLineEdit(this);
     m_alerts->setObjectName(QStringLiteral("tenantAlertsEdit"));
     m_alerts->setPlaceholderText(QStringLiteral("50,80,100"));
-    m_alerts->setToolTip(tr("Alert thresholds in whole percents of the budget, ascending"));
+    m_alerts->setToolTip(tr("Alert thresholds in whole percents of the budget, ascending; empty "
+                            "for the default 50,80,100, \"none\" for no threshold alerts"));
     m_webhook = new QLineEdit(this);
     m_webhook->setObjectName(QStringLiteral("tenantWebhookEdit"));
     m_webhook->setPlaceholderText(tr("the global webhook (Settings)"));

@@ -29,7 +29,7 @@ ConfigWatcher::~ConfigWatcher()
 bool ConfigWatcher::open(QString *error)
 {
     m_db = std::make_unique<Database>();
-    if (!m_db->open(m_dbPath, error))
+    if (!m_db->open(m_dbPath, error) || !RelayState::resetStates(m_db->db(), error))
         return false;
     if (!poll(true)) {
         if (error)

@@ -498,8 +498,10 @@ void ProxyCall::onClientGone()
                                         : estimateTokens(m_filter ? m_filter->contentChars() : 0);
     if (m_exchange)
         m_exchange->endStream();
-    // 499: the client closed the request (the nginx convention).
-    complete(499, m_waitingForSlot ? 0 : prompt, m_waitingForSlot ? 0 : completion, !haveUsage,
+    // 499: the client closed the request (the nginx convention). Waiting for a slot, for a
+    // circuit to reopen or out a retry's backoff, no upstream holds it: nothing to bill.
+    const bool waiting = m_waitingForSlot || m_waitingForCircuit || m_retryAtMs > 0;
+    complete(499, waiting ? 0 : prompt, waiting ? 0 : completion, !haveUsage,
              "client_disconnected");
 }
 

@@ -9,6 +9,12 @@
 
 namespace relay::RelayState {
 
+bool resetStates(QSqlDatabase &db, QString *error)
+{
+    QSqlQuery q(db);
+    return sql::run(q, QStringLiteral("DELETE FROM upstream_state"), {}, error);
+}
+
 bool recordTransitions(QSqlDatabase &db, const QList<CircuitTransition> &transitions,
                        QString *error)
 {

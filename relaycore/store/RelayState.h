@@ -17,6 +17,9 @@ constexpr qint64 kHeartbeatStaleMs = 10'000;
 // Stores each change as the upstream's state and as an audit entry with actor "relay".
 bool recordTransitions(QSqlDatabase &db, const QList<CircuitTransition> &transitions,
                        QString *error);
+// A starting relay's circuits are all closed: the states an earlier run left are dropped, so
+// `upstream list` does not show them as this relay's.
+bool resetStates(QSqlDatabase &db, QString *error);
 bool writeHeartbeat(QSqlDatabase &db, qint64 nowMs, const QString &listen, QString *error);
 // The time of the last heartbeat, 0 when none.
 qint64 lastHeartbeatMs(QSqlDatabase &db);

@@ -196,7 +196,11 @@ private Q_SLOTS:
     void quotaEditedInTheDialogIsEnforced()
     {
         Console c;
-        const QString key = c.h.addTenant(QStringLiteral("team"));
+        // A budget without threshold alerts (`--alerts none`): the edit keeps it so.
+        TenantChanges settings;
+        settings.budgetUsd = BudgetValue(50.0);
+        settings.alertThresholds = AlertThresholds(QList<int>());
+        const QString key = c.h.addTenant(QStringLiteral("team"), settings);
         QVERIFY(c.start());
         QCOMPARE(c.chat(key), 200);
         QVERIFY(c.selectTenant(QStringLiteral("team")));
@@ -204,6 +208,8 @@ private Q_SLOTS:
         c.click("editTenantButton");
         TenantDialog *dialog = c.window->tenants()->dialog();
         QVERIFY(dialog);
+        QCOMPARE(dialog->findChild<QLineEdit *>(QStringLiteral("tenantAlertsEdit"))->text(),
+                 QStringLiteral("none"));
         dialog->findChild<QSpinBox *>(QStringLiteral("tenantRpmSpin"))->setValue(2);
         QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("tenantDialogOk")),
                           Qt::LeftButton);
@@ -217,6 +223,9 @@ private Q_SLOTS:
                     TestHttpClient::bearer(key));
         QCOMPARE(refused.status, 429);
         QCOMPARE(refused.errorField("code"), QStringLiteral("rate_limit_exceeded"));
+        const TenantRecord team = c.h.admin().tenant(QStringLiteral("team")).value.tenant;
+        QCOMPARE(team.alertThresholds, AlertThresholds(QList<int>()));
+        QCOMPARE(team.budgetUsd, std::optional<double>(50.0));
     }
 
     void rotatedKeyRefusesTheOldOne()

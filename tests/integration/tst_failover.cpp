@@ -355,6 +355,27 @@ private Q_SLOTS:
         QCOMPARE(fresh.backup.stats().requests, 2);
     }
 
+    // A client that leaves while its request waits out a retry's backoff is recorded as 499
+    // with nothing billed: no upstream was holding it.
+    void clientLeavingDuringABackoffIsNotBilled()
+    {
+        Setup s;
+        s.h.sim().pushFault({SimFault::Status, 500, -1, 0});
+        s.backup.pushFault({SimFault::Status, 429, 20, 0}); // the retry would come in 20 s
+        TestHttpClient c(s.h.port());
+        c.send("POST", "/v1/chat/completions",
+               RelayHarness::chatBody(kModel, QStringLiteral("a prompt worth some tokens")),
+               TestHttpClient::bearer(s.key));
+        QTRY_COMPARE(s.backup.stats().requests, 1);
+        c.close();
+        QTRY_VERIFY((s.h.engine().flushUsage(), s.h.usageRows().size() == 1));
+        const QVariantMap row = s.h.usageRows().first();
+        QCOMPARE(row.value(QStringLiteral("status")).toInt(), 499);
+        QCOMPARE(row.value(QStringLiteral("prompt_tokens")).toLongLong(), qint64(0));
+        QCOMPARE(row.value(QStringLiteral("cost_usd")).toDouble(), 0.0);
+        QCOMPARE(s.backup.stats().requests, 1);
+    }
+
     void backupPoolCapHoldsInAFailoverStorm()
     {
         Setup s(nullptr, 2);
@@ -426,6 +447,23 @@ private Q_SLOTS:
         QTRY_COMPARE(s.listedState(QStringLiteral("primary")), QStringLiteral("closed"));
         s.h.stopEngine();
         QCOMPARE(s.listedState(QStringLiteral("primary")), QStringLiteral("unknown"));
+    }
+
+    // A relay that starts again starts with every circuit closed, and lists them so: the open
+    // state an earlier run left is not shown as the new relay's.
+    void restartedRelayListsItsOwnClosedCircuits()
+    {
+        Setup s;
+        s.h.sim().pushFault({SimFault::Status, 500, -1, 0}, 5);
+        for (int i = 0; i < 5; ++i)
+            QCOMPARE(s.chat().status, 200);
+        QTRY_COMPARE(s.listedState(QStringLiteral("primary")), QStringLiteral("open"));
+        s.h.stopEngine();
+        EngineOptions options;
+        options.configPollMs = 200;
+        QVERIFY(s.h.start(options));
+        QTRY_COMPARE(s.listedState(QStringLiteral("primary")), QStringLiteral("closed"));
+        QCOMPARE(s.chat().header("x-tenantrelay-upstream"), QByteArray("primary"));
     }
 };
 
