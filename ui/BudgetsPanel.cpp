@@ -7,6 +7,7 @@
 #include "PanelUtil.h"
 #include "RowTableModel.h"
 #include "store/AdminService.h"
+#include "store/UsageReport.h"
 
 #include <QApplication>
 #include <QChart>
@@ -70,14 +71,16 @@ public:
     }
 };
 
+// Newest first, as many as the list shows.
+constexpr int kAlertsShown = 500;
+
 struct BudgetData
 {
-    QHash<QString, ConsoleQueries::TenantBudget> budgets;
-    QHash<QString, double> spent;
+    AdminValue<QList<TenantRecord>> tenants; // budgets and this month's spend
     QHash<QString, double> lastDay;
     QList<double> daily;
-    QList<ConsoleQueries::AlertRow> alerts;
-    QString webhook;
+    AdminValue<QList<AlertRecord>> alerts;
+    AdminValue<QList<SettingRecord>> settings;
     qint64 nowMs = 0;
 };
 
@@ -214,35 +217,41 @@ void BudgetsPanel::refresh()
         [tenant](DbSession &s) {
             BudgetData d;
             d.nowMs = QDateTime::currentMSecsSinceEpoch();
-            d.budgets = ConsoleQueries::tenantBudgets(s.db);
-            d.spent = ConsoleQueries::monthSpend(s.db, d.nowMs);
-            d.lastDay = ConsoleQueries::spendSince(s.db, d.nowMs, d.nowMs - kDayMs);
+            d.tenants = s.admin.listTenants();
+            UsageReport::spentSince(s.db,
+                                    qMax(UsageReport::monthStartMs(d.nowMs), d.nowMs - kDayMs),
+                                    &d.lastDay, nullptr);
             d.daily = ConsoleQueries::dailySpend(s.db, d.nowMs, tenant);
-            d.alerts = ConsoleQueries::alerts(s.db, 500);
-            d.webhook = ConsoleQueries::settings(s.db).value(QStringLiteral("webhook_url"));
+            d.alerts = s.admin.listAlerts();
+            d.settings = s.admin.listSettings();
             return d;
         },
         [this, tenant](const BudgetData &d) {
             if (m_gate.end())
                 QTimer::singleShot(0, this, &BudgetsPanel::refresh);
-            const qint64 start = ConsoleQueries::monthStartMs(d.nowMs);
+            if (!d.tenants.ok)
+                showStatus(this, d.tenants.error, true);
+            QHash<QString, TenantRecord> tenants;
+            for (const TenantRecord &t : d.tenants.value)
+                tenants.insert(t.id, t);
+            const qint64 start = UsageReport::monthStartMs(d.nowMs);
             const QDate first = QDateTime::fromMSecsSinceEpoch(start, QTimeZone::utc()).date();
             const double monthMs = double(first.daysInMonth()) * kDayMs;
             const double elapsedMs = double(d.nowMs - start);
             const double leftMs = monthMs - elapsedMs;
             // The forecast's rate: the last 24 hours, or the whole period when shorter.
             auto forecast = [&](const QString &id) {
-                const double spent = d.spent.value(id);
+                const double spent = tenants.value(id).spentUsd;
                 const double rate = elapsedMs < kDayMs ? spent / qMax(elapsedMs, 1.0)
                                                        : d.lastDay.value(id) / kDayMs;
                 return spent + rate * leftMs;
             };
-            QStringList ids = d.budgets.keys();
+            QStringList ids = tenants.keys();
             ids.sort();
             QList<QVariantList> rows;
             for (const QString &id : std::as_const(ids)) {
-                const auto &b = d.budgets.value(id);
-                const double spent = d.spent.value(id);
+                const ConsoleWrites::BudgetChanges b = ConsoleWrites::budgetOf(tenants.value(id));
+                const double spent = tenants.value(id).spentUsd;
                 rows.append(
                     {id, b.budgetUsd ? QVariant(*b.budgetUsd) : QVariant(), spent,
                      b.budgetUsd && *b.budgetUsd > 0 ? QVariant(spent / *b.budgetUsd) : QVariant(),
@@ -268,12 +277,12 @@ void BudgetsPanel::refresh()
                 // All tenants: their forecasts and their budgets added up.
                 for (const QString &id : std::as_const(ids)) {
                     total += forecast(id);
-                    if (const auto b = d.budgets.value(id).budgetUsd)
+                    if (const auto b = tenants.value(id).budgetUsd)
                         budget = budget.value_or(0) + *b;
                 }
             } else {
                 total = forecast(tenant);
-                budget = d.budgets.value(tenant).budgetUsd;
+                budget = tenants.value(tenant).budgetUsd;
             }
             m_curve->replace(curve);
             m_forecast->replace({{elapsedMs / kDayMs, cumulative}, {monthMs / kDayMs, total}});
@@ -289,20 +298,22 @@ void BudgetsPanel::refresh()
 
             QList<QVariantList> alerts;
             qint64 newest = m_lastAlertId;
-            for (const auto &a : d.alerts) {
-                alerts.append({a.id, a.tsMs, a.tenant, a.kind, a.threshold, a.spentUsd, a.budgetUsd,
-                               a.acknowledged ? tr("yes") : tr("no"), a.delivery});
+            for (qsizetype i = d.alerts.value.size() - 1; i >= 0 && alerts.size() < kAlertsShown;
+                 --i) {
+                const AlertRecord &a = d.alerts.value.at(i);
+                alerts.append({a.id, a.timeMs, a.tenantId, a.kind, a.threshold, a.spentUsd,
+                               a.budgetUsd, a.acknowledged ? tr("yes") : tr("no"), a.delivery});
                 newest = qMax(newest, a.id);
                 if (m_lastAlertId >= 0 && a.id > m_lastAlertId && !a.acknowledged &&
                     m_context.notifier)
                     m_context.notifier->notify(
-                        tr("Budget alert: %1").arg(a.tenant),
+                        tr("Budget alert: %1").arg(a.tenantId),
                         a.kind == QLatin1String("forecast")
                             ? tr("%1 is forecast to overrun its $%2 budget this month")
-                                  .arg(a.tenant)
+                                  .arg(a.tenantId)
                                   .arg(a.budgetUsd, 0, 'f', 2)
                             : tr("%1 has spent $%2, %3 % of its $%4 budget")
-                                  .arg(a.tenant)
+                                  .arg(a.tenantId)
                                   .arg(a.spentUsd, 0, 'f', 2)
                                   .arg(a.threshold)
                                   .arg(a.budgetUsd, 0, 'f', 2));
@@ -310,7 +321,7 @@ void BudgetsPanel::refresh()
             m_lastAlertId = qMax<qint64>(newest, 0);
             m_alerts->setRows(alerts);
             if (!m_webhookLoaded) {
-                m_webhook->setText(d.webhook);
+                m_webhook->setText(settingValue(d.settings.value, QStringLiteral("webhook_url")));
                 m_webhookLoaded = true;
             }
             ++m_refreshes;

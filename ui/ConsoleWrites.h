@@ -11,10 +11,9 @@ namespace relay {
 class AdminService;
 }
 
-// Admin writes of the schema-3 settings that AdminService does not offer yet (budgets, alert
-// thresholds and webhooks, slow-ms, alert acknowledgement, the settings table). Each is one
-// audited transaction that bumps the config version, exactly as AdminService's writes are; each
-// maps one-to-one onto the AdminService call that will replace it. Database thread only.
+// What the console's dialogs need around AdminService's writes: the budget fields as the
+// tenant dialog edits them (to and from TenantRecord / TenantChanges), the settings write with
+// "empty removes", and the dialogs' own checks. Database thread only, except the checks.
 namespace relay::ui::ConsoleWrites {
 
 // The thresholds text for "no threshold alerts" (`tenant set --alerts none`).

@@ -1,6 +1,5 @@
 #include "DashboardPanel.h"
 
-#include "ConsoleQueries.h"
 #include "DbWorker.h"
 #include "LatencyChart.h"
 #include "RowTableModel.h"

@@ -61,4 +61,12 @@ void showStatus(QWidget *anyWidget, const QString &message, bool error)
     }
 }
 
+QString settingValue(const QList<SettingRecord> &settings, const QString &key)
+{
+    for (const SettingRecord &s : settings)
+        if (s.key == key)
+            return s.effectiveValue();
+    return {};
+}
+
 } // namespace relay::ui

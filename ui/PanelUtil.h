@@ -1,5 +1,7 @@
 #pragma once
 
+#include "store/AdminTypes.h"
+
 #include <QString>
 
 #include <functional>
@@ -48,6 +50,8 @@ QPushButton *makeButton(QWidget *parent, const QString &text, const char *object
 // event loop; runs `then` on Yes.
 void confirmThen(QWidget *parent, const QString &title, const QString &text,
                  std::function<void()> then);
+// A relay-wide setting's value (its default when unset), from AdminService::listSettings.
+QString settingValue(const QList<SettingRecord> &settings, const QString &key);
 // Shows an error in the window's status bar and as a tooltip-sized message box-free note.
 void showStatus(QWidget *anyWidget, const QString &message, bool error = false);
 

@@ -1,9 +1,9 @@
 #include "SettingsPanel.h"
 
-#include "ConsoleQueries.h"
 #include "ConsoleWrites.h"
 #include "DbWorker.h"
 #include "PanelUtil.h"
+#include "store/AdminService.h"
 
 #include <QFileDialog>
 #include <QFormLayout>
@@ -108,12 +108,12 @@ SettingsPanel::SettingsPanel(const ConsoleContext &context, QWidget *parent)
     });
     updateWarning();
 
-    m_context.db->run<QHash<QString, QString>>(
-        this, [](DbSession &s) { return ConsoleQueries::settings(s.db); },
-        [this](const QHash<QString, QString> &values) {
-            m_webhook->setText(values.value(QStringLiteral("webhook_url")));
+    m_context.db->run<AdminValue<QList<SettingRecord>>>(
+        this, [](DbSession &s) { return s.admin.listSettings(); },
+        [this](const AdminValue<QList<SettingRecord>> &settings) {
+            m_webhook->setText(settingValue(settings.value, QStringLiteral("webhook_url")));
             m_retention->setValue(
-                values.value(QStringLiteral("usage_retention_days"), QStringLiteral("90")).toInt());
+                settingValue(settings.value, QStringLiteral("usage_retention_days")).toInt());
         });
 }
 

@@ -47,7 +47,7 @@ struct Lists
     AdminValue<QList<UpstreamRecord>> upstreams;
     AdminValue<QList<RouteRecord>> routes;
     AdminValue<QList<AliasRecord>> aliases;
-    QHash<QString, ConsoleQueries::UpstreamHealth> health;
+    QHash<QString, ConsoleQueries::CircuitChange> changes;
     AdminValue<QString> pinned;
 };
 
@@ -219,8 +219,7 @@ void UpstreamsPanel::refresh()
         this,
         [](DbSession &s) {
             return Lists{s.admin.listUpstreams(), s.admin.listRoutes(), s.admin.listAliases(),
-                         ConsoleQueries::upstreamHealth(s.db, QDateTime::currentMSecsSinceEpoch()),
-                         s.admin.pinnedUpstream()};
+                         ConsoleQueries::circuitChanges(s.db), s.admin.pinnedUpstream()};
         },
         [this](const Lists &l) {
             if (m_gate.end())
@@ -232,8 +231,8 @@ void UpstreamsPanel::refresh()
             m_records = l.upstreams.value;
             m_pinned = l.pinned.value;
             m_circuits.clear();
-            for (auto it = l.health.cbegin(); it != l.health.cend(); ++it)
-                m_circuits.insert(it.key(), {it->state, it->reason});
+            for (const UpstreamRecord &u : std::as_const(m_records))
+                m_circuits.insert(u.name, {u.state, l.changes.value(u.name).reason});
             rebuildRows();
             QList<QVariantList> routes;
             for (const RouteRecord &r : l.routes.value)
