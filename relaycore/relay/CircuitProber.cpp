@@ -13,8 +13,8 @@ namespace relay {
 class CircuitProber::Check : public UpstreamCallListener
 {
 public:
-    Check(CircuitProber &prober, std::shared_ptr<CircuitBreaker> breaker, QString upstream)
-        : m_prober(prober), m_breaker(std::move(breaker)), m_upstream(std::move(upstream))
+    Check(CircuitProber &prober, std::shared_ptr<CircuitBreaker> breaker)
+        : m_prober(prober), m_breaker(std::move(breaker))
     {
     }
     ~Check() override
@@ -46,7 +46,6 @@ public:
 private:
     CircuitProber &m_prober;
     std::shared_ptr<CircuitBreaker> m_breaker;
-    QString m_upstream;
     int m_status = 0;
 };
 
@@ -81,7 +80,7 @@ int CircuitProber::tick()
         const auto breaker = config->circuitFor(u.name);
         if (!u.enabled || !breaker || !breaker->beginIdleCheck())
             continue;
-        auto *check = new Check(*this, breaker, u.name);
+        auto *check = new Check(*this, breaker);
         UpstreamRequest request;
         request.endpoint = {u.tls, u.host, u.port};
         request.method = "GET";

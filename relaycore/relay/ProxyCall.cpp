@@ -79,7 +79,6 @@ ProxyCall::~ProxyCall()
     // complete() has run (the handler ends every call it owns first); the handler and its
     // context may be gone by the time a deleteLater() lands, so nothing here touches them.
     dropUpstream();
-    settleCircuit(CircuitOutcome::Abandoned);
 }
 
 void ProxyCall::start()
@@ -110,7 +109,6 @@ void ProxyCall::route()
     for (; m_targetIndex < count; ++m_targetIndex) {
         if (admitTarget(m_targetIndex)) {
             m_waitingForCircuit = false;
-            m_triedAny = true;
             tryTarget();
             return;
         }
@@ -119,7 +117,6 @@ void ProxyCall::route()
     // rather than failing at once. The sweep routes it again.
     m_targetIndex = 0;
     m_waitingForCircuit = true;
-    m_waitStartMs = m_handler.context().clock().monotonicMs();
 }
 
 void ProxyCall::settleCircuit(CircuitOutcome outcome, const QByteArray &reason)
@@ -195,17 +192,19 @@ void ProxyCall::forward()
     const UpstreamConfig &u = *t.upstream;
     UpstreamRequest request;
     request.endpoint = {u.tls, u.host, u.port};
-    request.path =
-        u.basePath + (m_admission.endpoint == Endpoint::Chat ? "/chat/completions" : "/embeddings");
-    request.body = buildUpstreamBody(m_admission.body, t.model);
     request.headers = anthropic::authHeaders(u); // the upstream's key, never the tenant's
     request.headers.emplaceBack("content-type", "application/json");
     request.headers.emplaceBack("accept",
                                 m_admission.body.stream ? "text/event-stream" : "application/json");
     request.headers.emplaceBack("user-agent", "TenantRelay/0.1");
     request.firstByteTimeoutMs = u.timeoutMs;
-    if (anthropic::isAnthropic(u)) // the Messages API: its own path and body
+    if (anthropic::isAnthropic(u)) { // the Messages API: its own path and body
         anthropic::adaptRequest(request, u, m_admission.body, t.model);
+    } else {
+        request.path = u.basePath + (m_admission.endpoint == Endpoint::Chat ? "/chat/completions"
+                                                                            : "/embeddings");
+        request.body = buildUpstreamBody(m_admission.body, t.model);
+    }
 
     m_status = 0;
     m_upstreamHeaders.clear();
@@ -266,10 +265,7 @@ void ProxyCall::upstreamBody(const QByteArray &bytes)
         failsOver(m_anthropicStream->errorStatus())) {
         // Anthropic's stream failed (overloaded) before any content: the next target answers.
         m_call->cancel();
-        m_call->deleteLater();
-        m_call = nullptr;
-        if (m_ticket)
-            m_ticket->release();
+        endCall();
         targetFailed("upstream " + m_servedUpstream.toUtf8() + " answered HTTP " +
                      QByteArray::number(m_anthropicStream->errorStatus()) + " in its stream");
         return;
@@ -287,10 +283,7 @@ void ProxyCall::upstreamBody(const QByteArray &bytes)
 
 void ProxyCall::upstreamDone()
 {
-    m_call->deleteLater();
-    m_call = nullptr;
-    if (m_ticket)
-        m_ticket->release();
+    endCall();
     if (m_relayStream) {
         QByteArray rest =
             m_anthropicStream ? m_filter->feed(m_anthropicStream->finish()) : QByteArray();
@@ -369,10 +362,7 @@ void ProxyCall::upstreamDone()
 void ProxyCall::upstreamFailed(UpstreamFailure failure, const QByteArray &message)
 {
     Q_UNUSED(message);
-    m_call->deleteLater();
-    m_call = nullptr;
-    if (m_ticket)
-        m_ticket->release();
+    endCall();
     const QByteArray reason = "upstream " + m_servedUpstream.toUtf8() + ": " + failureText(failure);
     if (m_clientStarted) {
         settleCircuit(CircuitOutcome::Failure, reason);
@@ -423,12 +413,17 @@ void ProxyCall::targetFailed(const QByteArray &reason)
         moveOn();
         return;
     }
+    failAllTargets(reason);
+}
+
+void ProxyCall::failAllTargets(const QByteArray &lastReason)
+{
     m_handler.context().counters().upstreamErrors.fetch_add(1, std::memory_order_relaxed);
     if (m_exchange)
         ProxyHandler::sendError(m_exchange, m_admission.requestId,
                                 ApiError::upstreamError("Every upstream for this model failed; "
                                                         "the last: " +
-                                                        reason + "."),
+                                                        lastReason + "."),
                                 m_admission.limitHeaders);
     complete(502, 0, 0, false, "upstream_error");
 }
@@ -455,16 +450,8 @@ void ProxyCall::retryNow()
     m_retryAtMs = 0;
     if (!admitTarget(m_targetIndex)) {
         // Its circuit opened meanwhile: no other target is left.
-        m_handler.context().counters().upstreamErrors.fetch_add(1, std::memory_order_relaxed);
-        if (m_exchange)
-            ProxyHandler::sendError(
-                m_exchange, m_admission.requestId,
-                ApiError::upstreamError("Every upstream for this model failed; the last: "
-                                        "upstream " +
-                                        target().upstream->name.toUtf8() +
-                                        " is cooling down after failures."),
-                m_admission.limitHeaders);
-        complete(502, 0, 0, false, "upstream_error");
+        failAllTargets("upstream " + target().upstream->name.toUtf8() +
+                       " is cooling down after failures");
         return;
     }
     tryTarget();
@@ -519,6 +506,14 @@ void ProxyCall::abort()
                                 ApiError::overloaded("The relay is shutting down.", 1),
                                 m_admission.limitHeaders);
     complete(503, 0, 0, false, "shutdown");
+}
+
+void ProxyCall::endCall()
+{
+    m_call->deleteLater();
+    m_call = nullptr;
+    if (m_ticket)
+        m_ticket->release();
 }
 
 void ProxyCall::dropUpstream()

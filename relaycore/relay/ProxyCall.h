@@ -72,7 +72,11 @@ private:
     void forward();
     // The current target failed in a way that lets the next one try.
     void targetFailed(const QByteArray &reason);
+    // No target is left: 502 upstream_error naming the last failure.
+    void failAllTargets(const QByteArray &lastReason);
     void onClientGone();
+    // The upstream call ended (answered or failed): its object goes, its pool slot is freed.
+    void endCall();
     void dropUpstream();
     void dropTicket();
     void startClientStream();
@@ -92,8 +96,7 @@ private:
     qint64 m_waitStartMs = 0;
     qint64 m_queueDeadlineMs = 0;
     bool m_waitingForSlot = false;
-    bool m_waitingForCircuit = false; // every target's circuit is open
-    bool m_triedAny = false;
+    bool m_waitingForCircuit = false;          // every target's circuit is open
     std::shared_ptr<CircuitBreaker> m_circuit; // the current target's, until it is settled
     bool m_probe = false;                      // this attempt is its circuit's half-open probe
     int m_retries = 0;                         // of the last target

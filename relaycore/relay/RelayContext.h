@@ -50,7 +50,6 @@ public:
     // True (and one retry counted) when the budget has room.
     bool tryBeginRetry();
     void endRetry() { m_retrying.fetch_sub(1, std::memory_order_relaxed); }
-    qint64 retrying() const { return m_retrying.load(std::memory_order_relaxed); }
 
 private:
     std::atomic<qint64> m_active{0};

@@ -47,16 +47,18 @@ void CircuitBreaker::clearWindowLocked()
 
 QString CircuitBreaker::windowVerdictLocked(qint64 nowMs) const
 {
+    // Runs on every result: counts first, the latency histograms only when slow-ms asks.
     const qint64 second = nowMs / 1000;
+    const auto inWindow = [second](const Bucket &b) {
+        return b.second >= 0 && b.second > second - kWindowSeconds;
+    };
     int requests = 0;
     int failures = 0;
-    LatencyHistogram::Counts firstByte;
     for (const Bucket &b : m_window) {
-        if (b.second < 0 || b.second <= second - kWindowSeconds)
-            continue;
-        requests += b.requests;
-        failures += b.failures;
-        firstByte += b.firstByte;
+        if (inWindow(b)) {
+            requests += b.requests;
+            failures += b.failures;
+        }
     }
     if (requests < kWindowMinRequests)
         return {};
@@ -66,7 +68,13 @@ QString CircuitBreaker::windowVerdictLocked(qint64 nowMs) const
             .arg(failures)
             .arg(requests)
             .arg(kWindowSeconds);
-    if (m_slowMs && firstByte.count >= quint64(kWindowMinRequests)) {
+    if (!m_slowMs)
+        return {};
+    LatencyHistogram::Counts firstByte;
+    for (const Bucket &b : m_window)
+        if (inWindow(b))
+            firstByte += b.firstByte;
+    if (firstByte.count >= quint64(kWindowMinRequests)) {
         const double p95 = firstByte.percentileMs(0.95);
         if (p95 > *m_slowMs)
             return QStringLiteral("p95 first byte %1 ms over slow-ms %2 (%3 requests in %4 s)")
