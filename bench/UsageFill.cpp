@@ -6,6 +6,7 @@
 
 #include "store/AdminService.h"
 #include "store/Database.h"
+#include "store/SqliteBind.h"
 #include "store/UsageRollup.h"
 #include "store/UsageWriter.h"
 
@@ -99,7 +100,7 @@ int fill(relay::Database &db, qint64 rows, int days)
     relay::AdminService admin(db.db(), relay::Clock::system(), QStringLiteral("usage-fill"));
     for (const char *tenant : kTenants)
         admin.addTenant(QString::fromLatin1(tenant), {}); // already there on a second fill: fine
-    sqlite3 *handle = relay::UsageRollup::handleOf(db.db());
+    sqlite3 *handle = relay::sqlite::handleOf(db.db());
     // One big transaction without a WAL: a new database needs no undo of its own pages.
     if (!exec(handle, "PRAGMA journal_mode=DELETE") || !exec(handle, "PRAGMA synchronous=OFF") ||
         !exec(handle, "PRAGMA cache_size=-262144") || !exec(handle, "BEGIN"))

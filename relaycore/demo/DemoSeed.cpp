@@ -1,11 +1,17 @@
 #include "DemoSeed.h"
 
+#include "billing/Cost.h"
 #include "store/AdminService.h"
 #include "store/SqlExec.h"
+#include "store/SqliteBind.h"
 #include "store/UsageReport.h"
+#include "store/UsageRollup.h"
+#include "store/UsageWriter.h"
+#include "tenants/ApiKey.h"
+
+#include <sqlite3.h>
 
 #include <QDateTime>
-#include <QSqlError>
 #include <QTimeZone>
 #include <QtMath>
 
@@ -30,14 +36,7 @@ struct DemoTenant
     qint64 completionTokens;
 };
 
-struct DemoPrice
-{
-    QString model;
-    double input;
-    double output;
-};
-
-const QList<DemoPrice> kPrices{
+const QList<PriceConfig> kPrices{
     {QStringLiteral("gpt-4o"), 2.5, 10.0},
     {QStringLiteral("gpt-4o-mini"), 0.15, 0.6},
     {QStringLiteral("claude-sonnet-4-5"), 3.0, 15.0},
@@ -46,9 +45,9 @@ const QList<DemoPrice> kPrices{
 
 double priceOf(const QString &model, qint64 prompt, qint64 completion)
 {
-    for (const DemoPrice &p : kPrices)
+    for (const PriceConfig &p : kPrices)
         if (p.model == model)
-            return (prompt * p.input + completion * p.output) / 1e6;
+            return usageCost(prompt, completion, p);
     return 0;
 }
 
@@ -70,12 +69,12 @@ double hourWeight(qint64 hourMs)
     return w;
 }
 
-// This month's earlier spend of one tenant: one usage row per request and the hourly rollups,
-// every full hour since the month began.
+// This month's earlier spend of one tenant: one usage row per request, written and rolled up
+// as the usage writer does, every full hour since the month began.
 bool seedHistory(QSqlDatabase &db, const DemoTenant &t, const QString &keyPrefix, qint64 nowMs,
                  QString *error)
 {
-    const qint64 hour = 3'600'000;
+    const qint64 hour = UsageRollup::kHourMs;
     const qint64 first = UsageReport::monthStartMs(nowMs);
     const qint64 last = nowMs / hour * hour; // the current hour stays live
     if (last <= first)
@@ -83,51 +82,49 @@ bool seedHistory(QSqlDatabase &db, const DemoTenant &t, const QString &keyPrefix
     double totalWeight = 0;
     for (qint64 h = first; h < last; h += hour)
         totalWeight += hourWeight(h);
-    const double perRequest = priceOf(t.model, t.promptTokens, t.completionTokens);
+    sqlite3 *handle = sqlite::handleOf(db);
+    sqlite3_stmt *insert = nullptr;
+    if (sqlite3_prepare_v2(handle, UsageWriter::insertSql(), -1, &insert, nullptr) != SQLITE_OK) {
+        *error = QString::fromUtf8(sqlite3_errmsg(handle));
+        return false;
+    }
+    UsageRecord r;
+    r.tenantId = t.id;
+    r.keyPrefix = keyPrefix;
+    r.endpoint = "chat";
+    r.requestedModel = t.model;
+    r.servedModel = t.model;
+    r.upstream = t.upstream;
+    r.status = 200;
+    r.promptTokens = t.promptTokens;
+    r.completionTokens = t.completionTokens;
+    r.costUsd = priceOf(t.model, t.promptTokens, t.completionTokens);
+    r.priced = true;
     const double target = t.budgetUsd * t.spentShare;
-    QSqlQuery raw(db);
-    raw.prepare(QStringLiteral(
-        "INSERT INTO usage (ts, request_id, tenant_id, key_prefix, outcome, endpoint, "
-        "requested_model, served_model, upstream, status, prompt_tokens, completion_tokens, "
-        "cost_usd, priced, latency_ms, ttfb_ms) VALUES (?, ?, ?, ?, 'served', 'chat', ?, ?, ?, "
-        "200, ?, ?, ?, 1, ?, ?)"));
-    QSqlQuery rollup(db);
+    UsageRollup rollup;
     quint32 seed = 11;
     qint64 carry = 0;
     double owed = 0;
-    for (qint64 h = first; h < last; h += hour) {
+    bool ok = true;
+    for (qint64 h = first; ok && h < last; h += hour) {
         owed += target * hourWeight(h) / totalWeight;
-        const qint64 requests = qint64(owed / perRequest);
-        owed -= requests * perRequest;
-        for (qint64 i = 0; i < requests; ++i) {
+        const qint64 requests = qint64(owed / r.costUsd);
+        owed -= requests * r.costUsd;
+        for (qint64 i = 0; ok && i < requests; ++i) {
             seed = seed * 1103515245u + 12345u;
-            const qint64 latency = 250 + (seed >> 8) % 700;
-            raw.addBindValue(h + (i * hour) / qMax<qint64>(requests, 1));
-            raw.addBindValue(QStringLiteral("demo-%1").arg(++carry, 8, 16, QLatin1Char('0')));
-            raw.addBindValue(t.id);
-            raw.addBindValue(keyPrefix);
-            raw.addBindValue(t.model);
-            raw.addBindValue(t.model);
-            raw.addBindValue(t.upstream);
-            raw.addBindValue(t.promptTokens);
-            raw.addBindValue(t.completionTokens);
-            raw.addBindValue(perRequest);
-            raw.addBindValue(latency);
-            raw.addBindValue(latency / 3);
-            if (!raw.exec()) {
-                *error = raw.lastError().text();
-                return false;
-            }
+            r.tsMs = h + (i * hour) / qMax<qint64>(requests, 1);
+            r.requestId =
+                QByteArray("demo-") + QByteArray::number(++carry, 16).rightJustified(8, '0');
+            r.latencyMs = 250 + (seed >> 8) % 700;
+            r.ttfbMs = r.latencyMs / 3;
+            ok = UsageWriter::insertRow(insert, r);
+            rollup.add(r);
         }
-        if (requests > 0 &&
-            !sql::run(rollup,
-                      QStringLiteral("INSERT INTO usage_hourly (hour, tenant_id, model, upstream, "
-                                     "requests, prompt_tokens, completion_tokens, cost_usd) "
-                                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
-                      {h, t.id, t.model, t.upstream, requests, requests * t.promptTokens,
-                       requests * t.completionTokens, requests * perRequest},
-                      error))
-            return false;
+    }
+    sqlite3_finalize(insert);
+    if (!ok || !rollup.writeTo(handle)) {
+        *error = QString::fromUtf8(sqlite3_errmsg(handle));
+        return false;
     }
     return true;
 }
@@ -179,8 +176,8 @@ bool seed(QSqlDatabase &db, AdminService &admin, const DemoUpstreamUrls &urls, c
     if (!check(admin.setAlias(QStringLiteral("gpt-4"), QStringLiteral("gpt-4o")), error) ||
         !check(admin.setAlias(QStringLiteral("cheap"), QStringLiteral("deepseek-chat")), error))
         return false;
-    for (const DemoPrice &p : kPrices)
-        if (!check(admin.setPrice(p.model, p.input, p.output), error))
+    for (const PriceConfig &p : kPrices)
+        if (!check(admin.setPrice(p.model, p.inputPerMTok, p.outputPerMTok), error))
             return false;
 
     const QList<DemoTenant> tenants{
@@ -232,28 +229,23 @@ bool seed(QSqlDatabase &db, AdminService &admin, const DemoUpstreamUrls &urls, c
             c.reserved = LimitValue(3);
         if (!t.models.isEmpty())
             c.models = ModelAllowList(t.models);
+        c.budgetUsd = BudgetValue(t.budgetUsd); // alerts at the default 50, 80 and 100 %
         const AdminValue<QString> key = admin.addTenant(t.id, c);
         if (!check(key, error))
             return false;
         keys->insert(t.id, key.value);
     }
-    // Budgets and the earlier spend in one transaction (tens of thousands of rows).
+    // The earlier spend in one transaction (tens of thousands of rows).
     QSqlQuery q(db);
     if (!sql::run(q, QStringLiteral("BEGIN IMMEDIATE"), {}, error))
         return false;
     for (const DemoTenant &t : tenants) {
-        if (!sql::run(q,
-                      QStringLiteral("UPDATE tenants SET budget_usd = ?, alert_thresholds = "
-                                     "'50,80,100' WHERE id = ?"),
-                      {t.budgetUsd, t.id}, error) ||
-            !seedHistory(db, t, keys->value(t.id).left(12), clock.wallMs(), error)) {
+        if (!seedHistory(db, t, ApiKey::prefix(keys->value(t.id)), clock.wallMs(), error)) {
             sql::run(q, QStringLiteral("ROLLBACK"));
             return false;
         }
     }
-    return sql::run(q, QStringLiteral("UPDATE config_state SET version = version + 1"), {},
-                    error) &&
-           sql::run(q, QStringLiteral("COMMIT"), {}, error);
+    return sql::run(q, QStringLiteral("COMMIT"), {}, error);
 }
 
 } // namespace relay::DemoSeed

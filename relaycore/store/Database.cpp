@@ -1,6 +1,7 @@
 #include "Database.h"
 
 #include "billing/PriceList.h"
+#include "store/SqliteBind.h"
 #include "store/UsageRollup.h"
 
 #include <QAtomicInteger>
@@ -92,7 +93,7 @@ bool seedVersion3(QSqlDatabase &db, QString *error)
                    rows.value(9).toLongLong());
     }
     rows.finish();
-    sqlite3 *handle = UsageRollup::handleOf(db);
+    sqlite3 *handle = sqlite::handleOf(db);
     if (!rollup.writeTo(handle)) {
         *error = QString::fromUtf8(sqlite3_errmsg(handle));
         return false;
@@ -163,7 +164,7 @@ bool Database::open(const QString &path, QString *error)
         return false;
     }
     QString err;
-    if (!UsageRollup::registerFunctions(UsageRollup::handleOf(m_db))) {
+    if (!UsageRollup::registerFunctions(sqlite::handleOf(m_db))) {
         if (error)
             *error = QStringLiteral("database %1: cannot register its functions").arg(path);
         close();

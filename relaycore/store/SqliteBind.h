@@ -1,11 +1,20 @@
 #pragma once
 
 #include <QByteArray>
+#include <QSqlDatabase>
+#include <QSqlDriver>
 #include <QString>
+#include <QVariant>
 
 #include <sqlite3.h>
 
 namespace relay::sqlite {
+
+// The SQLite handle under a QtSql connection (the usage writer's and the rollups' fast path).
+inline sqlite3 *handleOf(QSqlDatabase &db)
+{
+    return *static_cast<sqlite3 **>(db.driver()->handle().data());
+}
 
 // Binds text through the sqlite3 handle (the usage writer's fast path): a null string as NULL.
 inline void bindText(sqlite3_stmt *st, int i, const QByteArray &v)

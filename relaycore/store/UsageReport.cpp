@@ -4,6 +4,7 @@
 #include "budget/BudgetPeriod.h"
 #include "metrics/LatencyHistogram.h"
 #include "store/SqlExec.h"
+#include "store/SqliteBind.h"
 #include "store/UsageRollup.h"
 
 #include <QDateTime>
@@ -35,7 +36,7 @@ std::optional<qint64> roundedPercentile(const LatencyHistogram::Counts &latency,
 bool addCounts(QSqlDatabase &db, qint64 sinceMs, const QString &tenant,
                std::map<QString, UsageReportRow> *rows, QString *error)
 {
-    sqlite3 *handle = UsageRollup::handleOf(db);
+    sqlite3 *handle = sqlite::handleOf(db);
     const QByteArray sql =
         QByteArrayLiteral("SELECT tenant_id, requests, rejected, prompt_tokens, "
                           "completion_tokens, cost_usd, errors, latency_hist "

@@ -2,8 +2,6 @@
 
 #include "SqliteBind.h"
 
-#include <QSqlDriver>
-#include <QVariant>
 
 #include <sqlite3.h>
 
@@ -126,11 +124,6 @@ bool UsageRollup::registerFunctions(sqlite3 *handle)
     return sqlite3_create_function_v2(handle, "relay_hist_merge", 2,
                                       SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, histMerge,
                                       nullptr, nullptr, nullptr) == SQLITE_OK;
-}
-
-sqlite3 *UsageRollup::handleOf(QSqlDatabase &db)
-{
-    return *static_cast<sqlite3 **>(db.driver()->handle().data());
 }
 
 } // namespace relay

@@ -69,8 +69,6 @@ public:
     // Registers relay_hist_merge(a, b), which adds two latency_hist blobs, on a connection.
     // Database::open does it for every connection it opens.
     static bool registerFunctions(sqlite3 *handle);
-    // The SQLite handle under a QtSql connection.
-    static sqlite3 *handleOf(QSqlDatabase &db);
 
 private:
     std::map<Key, Figures> m_figures;

@@ -184,7 +184,7 @@ void UsageWriter::run()
     m_flushed.notify_all();
     if (!ok)
         return;
-    auto *handle = *static_cast<sqlite3 **>(database.db().driver()->handle().data());
+    sqlite3 *handle = sqlite::handleOf(database.db());
     sqlite3_stmt *insert = nullptr;
     sqlite3_stmt *lastUsed = nullptr;
     sqlite3_stmt *rollup = nullptr;
