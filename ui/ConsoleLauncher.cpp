@@ -16,26 +16,6 @@
 
 namespace relay::ui {
 
-namespace {
-
-// "HOST:PORT" from the console's settings into the server config; false when unreadable.
-bool applyListen(const QString &text, ServerConfig *server)
-{
-    const qsizetype colon = text.lastIndexOf(QLatin1Char(':'));
-    bool ok = false;
-    const uint port = text.mid(colon + 1).toUInt(&ok);
-    const QString host = text.left(colon);
-    const QHostAddress address(host == QLatin1String("localhost") ? QStringLiteral("127.0.0.1")
-                                                                  : host);
-    if (colon <= 0 || !ok || port > 65535 || address.isNull())
-        return false;
-    server->host = address;
-    server->port = quint16(port);
-    return true;
-}
-
-} // namespace
-
 int runConsole(const QString &dbPath, bool demo)
 {
     std::unique_ptr<DemoScenario> scenario;
@@ -53,7 +33,9 @@ int runConsole(const QString &dbPath, bool demo)
     QSettings settings;
     EngineOptions options;
     options.dbPath = path;
-    applyListen(settings.value(SettingsPanel::listenKey()).toString(), &options.server);
+    // Unreadable (edited by hand): the defaults, loopback.
+    parseListenAddress(settings.value(SettingsPanel::listenKey()).toString(), &options.server.host,
+                       &options.server.port);
     if (const int workers = settings.value(SettingsPanel::workersKey(), 0).toInt(); workers > 0)
         options.server.workers = workers;
     // The demo listens on loopback only; if its usual port is taken, on any free one.

@@ -17,4 +17,8 @@ struct ServerConfig
     qint64 idleTimeoutMs = 60'000;
 };
 
+// "HOST:PORT" (`serve --listen`, the console's listen setting): an IP address, `localhost` or a
+// bracketed IPv6 address, and a port; false when it is not one.
+bool parseListenAddress(const QString &text, QHostAddress *host, quint16 *port);
+
 } // namespace relay
