@@ -5,13 +5,13 @@
 #include "RelayHarness.h"
 
 #include "core/Clock.h"
+#include "store/ConfigLoader.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
 #include <QSignalSpy>
 #include <QSqlError>
 #include <QSqlQuery>
-#include <QSqlRecord>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
@@ -47,29 +47,23 @@ void exec(QSqlDatabase &db, const QString &sql, const QVariantList &values = {})
         qFatal("%s: %s", qPrintable(sql), qPrintable(q.lastError().text()));
 }
 
-// Budget columns written the way an admin write leaves them (columns + config version).
-void setBudget(QSqlDatabase &db, const QString &tenant, const QVariant &usd, bool soft = false,
-               const QVariant &thresholds = {}, const QVariant &webhook = {})
+// A budget as `tenant set --budget USD [--soft-budget] [--alerts LIST] [--webhook URL]` writes it.
+void setBudget(RelayHarness &h, const QString &tenant, double usd, bool soft = false,
+               const QString &thresholds = {}, const QString &webhook = {})
 {
-    exec(db,
-         QStringLiteral("UPDATE tenants SET budget_usd = ?, soft_budget = ?, alert_thresholds = ?, "
-                        "webhook_url = ? WHERE id = ?"),
-         {usd, soft ? 1 : 0, thresholds, webhook, tenant});
-    exec(db, QStringLiteral("UPDATE config_state SET version = version + 1"));
+    TenantChanges c;
+    c.budgetUsd = BudgetValue(usd);
+    c.softBudget = soft;
+    if (!thresholds.isEmpty())
+        c.alertThresholds = AlertThresholds(ConfigLoader::thresholdsFromText(thresholds));
+    if (!webhook.isEmpty())
+        c.webhookUrl = webhook;
+    h.setTenant(tenant, c);
 }
 
 QList<QVariantMap> rows(QSqlDatabase &db, const QString &sql)
 {
-    QList<QVariantMap> out;
-    QSqlQuery q(db);
-    q.exec(sql);
-    while (q.next()) {
-        QVariantMap row;
-        for (int i = 0; i < q.record().count(); ++i)
-            row.insert(q.record().fieldName(i), q.value(i));
-        out.append(row);
-    }
-    return out;
+    return RelayHarness::queryRows(db, sql);
 }
 
 QList<QVariantMap> alertRows(QSqlDatabase &db)
@@ -191,7 +185,7 @@ private Q_SLOTS:
     {
         setUpPriced();
         const QString key = h->addTenant(QStringLiteral("team"));
-        setBudget(h->db(), QStringLiteral("team"), 0.05);
+        setBudget(*h, QStringLiteral("team"), 0.05);
         QVERIFY(start());
 
         // 0, 0.014, 0.028 and 0.042 are under 0.05: the fourth crosses the line and is served.
@@ -225,7 +219,7 @@ private Q_SLOTS:
         QCOMPARE(u[QStringLiteral("requests")].toInt(), 4);
 
         // A larger budget applies to the running relay.
-        setBudget(h->db(), QStringLiteral("team"), 1.0);
+        setBudget(*h, QStringLiteral("team"), 1.0);
         h->reload();
         QCOMPARE(send(key).status, 200);
     }
@@ -234,7 +228,7 @@ private Q_SLOTS:
     {
         setUpPriced();
         const QString key = h->addTenant(QStringLiteral("team"));
-        setBudget(h->db(), QStringLiteral("team"), 0.05, true);
+        setBudget(*h, QStringLiteral("team"), 0.05, true);
         QVERIFY(start());
         QSignalSpy raised(&h->engine(), &Engine::alertRaised);
 
@@ -288,7 +282,7 @@ private Q_SLOTS:
     {
         setUpPriced();
         const QString key = h->addTenant(QStringLiteral("team"));
-        setBudget(h->db(), QStringLiteral("team"), 0.05);
+        setBudget(*h, QStringLiteral("team"), 0.05);
         QVERIFY(start());
         QCOMPARE(send(key).status, 200); // 0.014 spent, 0.036 left
         h->sim().setLatencyMs(300);
@@ -339,7 +333,7 @@ private Q_SLOTS:
     {
         setUpPriced();
         const QString key = h->addTenant(QStringLiteral("team"));
-        setBudget(h->db(), QStringLiteral("team"), kCost);
+        setBudget(*h, QStringLiteral("team"), kCost);
         QVERIFY(start());
         h->sim().pushFault({SimFault::Hang});
         TestHttpClient hanging(h->port());
@@ -380,7 +374,7 @@ private Q_SLOTS:
         setUpPriced();
         const QString a = h->addTenant(QStringLiteral("alpha"));
         const QString b = h->addTenant(QStringLiteral("beta"));
-        setBudget(h->db(), QStringLiteral("alpha"), 1.0);
+        setBudget(*h, QStringLiteral("alpha"), 1.0);
         QVERIFY(start());
         QCOMPARE(send(a).status, 200);
         QCOMPARE(send(a).status, 200);
@@ -427,8 +421,7 @@ private Q_SLOTS:
         QVERIFY(receiver.listen());
         setUpPriced();
         const QString key = h->addTenant(QStringLiteral("team"));
-        setBudget(h->db(), QStringLiteral("team"), 0.02, false, QStringLiteral("50"),
-                  receiver.url());
+        setBudget(*h, QStringLiteral("team"), 0.02, false, QStringLiteral("50"), receiver.url());
         QVERIFY(start());
         QCOMPARE(send(key).status, 200); // 70 %, and heading far past the budget
 
@@ -470,9 +463,11 @@ private Q_SLOTS:
         setUpPriced();
         const QString key = h->addTenant(QStringLiteral("team"));
         // No webhook of its own: the global setting applies.
-        setBudget(h->db(), QStringLiteral("team"), 0.02, false, QStringLiteral("50"));
-        exec(h->db(), QStringLiteral("INSERT INTO settings (key, value) VALUES ('webhook_url', ?)"),
-             {QStringLiteral("http://127.0.0.1:%1/hooks/budget").arg(port)});
+        setBudget(*h, QStringLiteral("team"), 0.02, false, QStringLiteral("50"));
+        QVERIFY(h->admin()
+                    .setSetting(QStringLiteral("webhook_url"),
+                                QStringLiteral("http://127.0.0.1:%1/hooks/budget").arg(port))
+                    .ok);
         EngineOptions options;
         options.webhookRetryBaseMs = 500; // attempts at 0, 0.5, 1.5, 3.5 and 7.5 s
         QVERIFY(start(options));
@@ -503,7 +498,7 @@ private Q_SLOTS:
         QVERIFY(receiver.listen());
         setUpPriced();
         const QString key = h->addTenant(QStringLiteral("team"));
-        setBudget(h->db(), QStringLiteral("team"), 1.0, false, QStringLiteral("1"), receiver.url());
+        setBudget(*h, QStringLiteral("team"), 1.0, false, QStringLiteral("1"), receiver.url());
         EngineOptions options;
         options.webhookRetryBaseMs = 50;
         options.webhookAttempts = 3;
@@ -522,7 +517,7 @@ private Q_SLOTS:
         QVERIFY(receiver.listen());
         setUpPriced();
         h->addTenant(QStringLiteral("team"));
-        setBudget(h->db(), QStringLiteral("team"), 1.0, false, {}, receiver.url());
+        setBudget(*h, QStringLiteral("team"), 1.0, false, {}, receiver.url());
         // A relay stopped while this alert's webhook was still being tried.
         exec(h->db(),
              QStringLiteral("INSERT INTO alerts (id, ts, tenant_id, period, kind, threshold, "
@@ -542,7 +537,7 @@ private Q_SLOTS:
     {
         setUpPriced();
         const QString key = h->addTenant(QStringLiteral("team"));
-        setBudget(h->db(), QStringLiteral("team"), 1.0, false, QStringLiteral("50,80"));
+        setBudget(*h, QStringLiteral("team"), 1.0, false, QStringLiteral("50,80"));
         // Earlier traffic this period, as the usage writer's hourly rollups hold it.
         const qint64 hour = utc(2026, 11, 15, 9);
         exec(h->db(),

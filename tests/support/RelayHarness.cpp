@@ -115,9 +115,14 @@ QList<QVariantMap> RelayHarness::usageRows()
 {
     if (m_engine)
         m_engine->flushUsage();
+    return queryRows(m_db.db(), QStringLiteral("SELECT * FROM usage ORDER BY id"));
+}
+
+QList<QVariantMap> RelayHarness::queryRows(QSqlDatabase &db, const QString &select)
+{
     QList<QVariantMap> rows;
-    QSqlQuery q(m_db.db());
-    q.exec(QStringLiteral("SELECT * FROM usage ORDER BY id"));
+    QSqlQuery q(db);
+    q.exec(select);
     while (q.next()) {
         QVariantMap row;
         const QSqlRecord rec = q.record();

@@ -50,6 +50,8 @@ public:
                                const QString &extra = QString());
     // Usage rows as JSON objects (column → value), oldest first, after flushing the writer.
     QList<QVariantMap> usageRows();
+    // Every row of a SELECT, column name → value.
+    static QList<QVariantMap> queryRows(QSqlDatabase &db, const QString &select);
 
 private:
     TempDb m_temp;
