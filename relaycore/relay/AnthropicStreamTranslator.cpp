@@ -28,12 +28,12 @@ QJsonObject toolCallDelta(int index, const QJsonObject &fields)
 
 QByteArray AnthropicStreamTranslator::feed(QByteArrayView bytes)
 {
-    return m_events.feed(bytes, [this](const QByteArray &e, QByteArray &o) { process(e, o); });
+    return m_events.feed(bytes, [this](QByteArrayView e, QByteArray &o) { process(e, o); });
 }
 
 QByteArray AnthropicStreamTranslator::finish()
 {
-    QByteArray out = m_events.finish([this](const QByteArray &e, QByteArray &o) { process(e, o); });
+    QByteArray out = m_events.finish([this](QByteArrayView e, QByteArray &o) { process(e, o); });
     if (m_finished)
         return out;
     if (m_hasUsage) {
@@ -92,7 +92,7 @@ void AnthropicStreamTranslator::fail(const QByteArray &anthropicError, QByteArra
     m_failed = true;
 }
 
-void AnthropicStreamTranslator::process(const QByteArray &event, QByteArray &out)
+void AnthropicStreamTranslator::process(QByteArrayView event, QByteArray &out)
 {
     if (m_finished)
         return;

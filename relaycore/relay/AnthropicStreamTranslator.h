@@ -43,7 +43,7 @@ public:
     bool finished() const { return m_finished; }
 
 private:
-    void process(const QByteArray &event, QByteArray &out);
+    void process(QByteArrayView event, QByteArray &out);
     QByteArray chunk(const QJsonObject &delta, const QJsonValue &finishReason) const;
     // A chunk to the client, after the role chunk if that is still owed.
     void emitChunk(QByteArray &out, const QJsonObject &delta, const QJsonValue &finishReason);

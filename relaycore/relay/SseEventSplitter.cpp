@@ -4,20 +4,6 @@ namespace relay {
 
 namespace {
 
-// Position just past the first blank line ("\n\n" or "\n\r\n") at or after `from`, or -1.
-qsizetype eventEnd(const QByteArray &buf, qsizetype from)
-{
-    for (qsizetype i = qMax<qsizetype>(from, 0); i + 1 < buf.size(); ++i) {
-        if (buf[i] != '\n')
-            continue;
-        if (buf[i + 1] == '\n')
-            return i + 2;
-        if (buf[i + 1] == '\r' && i + 2 < buf.size() && buf[i + 2] == '\n')
-            return i + 3;
-    }
-    return -1;
-}
-
 // Calls `line(field, value)` for each "field: value" line of the event.
 template <typename F> void forEachField(QByteArrayView event, F &&line)
 {
@@ -42,22 +28,31 @@ template <typename F> void forEachField(QByteArrayView event, F &&line)
 
 } // namespace
 
-QList<QByteArray> SseEventSplitter::feed(QByteArrayView bytes)
+qsizetype SseEventSplitter::append(QByteArrayView bytes)
 {
-    // Only the new bytes (and the 3 before them) can complete the pending event.
     const qsizetype scanFrom = qMax<qsizetype>(0, m_pending.size() - 3);
     m_pending.append(bytes);
-    QList<QByteArray> events;
-    qsizetype start = 0;
-    for (;;) {
-        const qsizetype end = eventEnd(m_pending, qMax(start, scanFrom));
-        if (end < 0)
-            break;
-        events.append(m_pending.sliced(start, end - start));
-        start = end;
+    return scanFrom;
+}
+
+qsizetype SseEventSplitter::eventEnd(qsizetype from) const
+{
+    const QByteArray &buf = m_pending;
+    for (qsizetype i = qMax<qsizetype>(from, 0); i + 1 < buf.size(); ++i) {
+        if (buf[i] != '\n')
+            continue;
+        if (buf[i + 1] == '\n')
+            return i + 2;
+        if (buf[i + 1] == '\r' && i + 2 < buf.size() && buf[i + 2] == '\n')
+            return i + 3;
     }
-    if (start > 0)
-        m_pending.remove(0, start);
+    return -1;
+}
+
+QList<QByteArray> SseEventSplitter::feed(QByteArrayView bytes)
+{
+    QList<QByteArray> events;
+    feed(bytes, [&](QByteArrayView event, QByteArray &) { events.append(event.toByteArray()); });
     return events;
 }
 

@@ -18,12 +18,17 @@ public:
     QByteArray finish();
 
     // feed() and finish() for a caller that turns each event into output with
-    // `process(event, out)`: the output for the events completed.
+    // `process(event, out)`: the output for the events completed. Each event is a view into the
+    // pending bytes (no copy per event), valid during its call.
     template <typename Process> QByteArray feed(QByteArrayView bytes, Process &&process)
     {
         QByteArray out;
-        for (const QByteArray &event : feed(bytes))
-            process(event, out);
+        const qsizetype scanFrom = append(bytes);
+        qsizetype start = 0;
+        for (qsizetype end; (end = eventEnd(qMax(start, scanFrom))) >= 0; start = end)
+            process(QByteArrayView(m_pending).sliced(start, end - start), out);
+        if (start > 0)
+            m_pending.remove(0, start);
         return out;
     }
     template <typename Process> QByteArray finish(Process &&process)
@@ -40,6 +45,12 @@ public:
     static QByteArray name(QByteArrayView event);
 
 private:
+    // Appends to the pending bytes; returns where a blank line may newly end (the new bytes and
+    // the 3 before them).
+    qsizetype append(QByteArrayView bytes);
+    // Position just past the first blank line ("\n\n" or "\n\r\n") at or after `from`, or -1.
+    qsizetype eventEnd(qsizetype from) const;
+
     QByteArray m_pending;
 };
 
