@@ -20,12 +20,9 @@ static void initRelaycoreResources()
     Q_INIT_RESOURCE(relaycore);
 }
 
-namespace {
+using relay::test::utcMs;
 
-qint64 utcMs(int y, int m, int d, int h = 0, int min = 0, int s = 0, int ms = 0)
-{
-    return QDateTime(QDate(y, m, d), QTime(h, min, s, ms), Qt::UTC).toMSecsSinceEpoch();
-}
+namespace {
 
 } // namespace
 

@@ -3,6 +3,7 @@
 // /v1/usage shows a tenant its own period only, and alerts reach a webhook (retried while it is
 // down) once per threshold. The real engine on loopback; only the provider is simulated.
 #include "RelayHarness.h"
+#include "UsageRows.h"
 
 #include "core/Clock.h"
 #include "store/ConfigLoader.h"
@@ -19,17 +20,14 @@
 using namespace relay;
 using namespace relay::test;
 
+using relay::test::utcMs;
+
 namespace {
 
 // The simulated provider answers "hello" with 2 prompt and (at max_tokens 12) 12 completion
 // tokens; at 1000 USD per million both ways a request costs 0.014 and is estimated at as much.
 constexpr double kCost = 0.014;
 const QString kModel = QStringLiteral("gpt-4o");
-
-qint64 utc(int y, int m, int d, int h = 0)
-{
-    return QDateTime(QDate(y, m, d), QTime(h, 0), Qt::UTC).toMSecsSinceEpoch();
-}
 
 QByteArray chat()
 {
@@ -176,7 +174,7 @@ private:
 private Q_SLOTS:
     void init()
     {
-        clock = std::make_unique<ManualClock>(utc(2026, 11, 15, 12));
+        clock = std::make_unique<ManualClock>(utcMs(2026, 11, 15, 12));
         h = std::make_unique<RelayHarness>();
     }
     void cleanup() { h.reset(); }
@@ -539,7 +537,7 @@ private Q_SLOTS:
         const QString key = h->addTenant(QStringLiteral("team"));
         setBudget(*h, QStringLiteral("team"), 1.0, false, QStringLiteral("50,80"));
         // Earlier traffic this period, as the usage writer's hourly rollups hold it.
-        const qint64 hour = utc(2026, 11, 15, 9);
+        const qint64 hour = utcMs(2026, 11, 15, 9);
         exec(h->db(),
              QStringLiteral("INSERT INTO usage_hourly (hour, tenant_id, model, upstream, "
                             "requests, prompt_tokens, completion_tokens, cost_usd) "
@@ -550,7 +548,7 @@ private Q_SLOTS:
              QStringLiteral("INSERT INTO usage_hourly (hour, tenant_id, model, upstream, "
                             "requests, prompt_tokens, completion_tokens, cost_usd) "
                             "VALUES (?, 'team', 'earlier-model', 'earlier', 9, 90, 90, 5)"),
-             {utc(2026, 10, 31, 23)});
+             {utcMs(2026, 10, 31, 23)});
         QVERIFY(start());
         const QJsonObject u = usage(key);
         QVERIFY(qFuzzyCompare(u[QStringLiteral("spent_usd")].toDouble(), 0.6));

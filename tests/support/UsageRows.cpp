@@ -1,10 +1,17 @@
 #include "UsageRows.h"
 
+#include <QDateTime>
+
 #include "store/UsageWriter.h"
 
 #include <QDebug>
 
 namespace relay::test {
+
+qint64 utcMs(int y, int m, int d, int h, int min, int s, int ms)
+{
+    return QDateTime(QDate(y, m, d), QTime(h, min, s, ms), Qt::UTC).toMSecsSinceEpoch();
+}
 
 UsageRecord servedRow(qint64 tsMs, const QString &tenant, int status, qint64 promptTokens,
                       qint64 completionTokens, double costUsd, qint64 latencyMs,

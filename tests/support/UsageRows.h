@@ -9,6 +9,9 @@
 
 namespace relay::test {
 
+// Milliseconds since the epoch of a UTC date and time.
+qint64 utcMs(int y, int m, int d, int h = 0, int min = 0, int s = 0, int ms = 0);
+
 // A served usage row as the relay records it (status >= 400 counts as an error).
 UsageRecord servedRow(qint64 tsMs, const QString &tenant, int status, qint64 promptTokens,
                       qint64 completionTokens, double costUsd, qint64 latencyMs,

@@ -2,6 +2,7 @@
 // usage"): the calendar month in UTC, the request that crosses the line, in-flight estimates,
 // thresholds once per period, and the forecast. Time moves only by hand.
 
+#include "UsageRows.h"
 #include "budget/BudgetPeriod.h"
 #include "budget/BudgetTracker.h"
 #include "core/Clock.h"
@@ -16,16 +17,13 @@
 
 using namespace relay;
 
+using relay::test::utcMs;
+
 namespace {
 
 const QString kTenant = QStringLiteral("acme");
 constexpr qint64 kHour = BudgetTracker::kHourMs;
 constexpr qint64 kDay = 24 * kHour;
-
-qint64 utc(int y, int m, int d, int h = 0, int min = 0, int s = 0, int ms = 0)
-{
-    return QDateTime(QDate(y, m, d), QTime(h, min, s, ms), Qt::UTC).toMSecsSinceEpoch();
-}
 
 UsageRecord cost(double usd, qint64 prompt = 10, qint64 completion = 20,
                  const QString &tenant = kTenant)
@@ -73,19 +71,19 @@ private Q_SLOTS:
         QTest::addColumn<qint64>("start");
         QTest::addColumn<qint64>("end");
         QTest::newRow("last ms of December")
-            << utc(2026, 12, 31, 23, 59, 59, 999) << QStringLiteral("2026-12") << utc(2026, 12, 1)
-            << utc(2027, 1, 1);
-        QTest::newRow("exactly 00:00 on New Year")
-            << utc(2027, 1, 1) << QStringLiteral("2027-01") << utc(2027, 1, 1) << utc(2027, 2, 1);
-        QTest::newRow("leap February") << utc(2028, 2, 29, 12) << QStringLiteral("2028-02")
-                                       << utc(2028, 2, 1) << utc(2028, 3, 1);
+            << utcMs(2026, 12, 31, 23, 59, 59, 999) << QStringLiteral("2026-12")
+            << utcMs(2026, 12, 1) << utcMs(2027, 1, 1);
+        QTest::newRow("exactly 00:00 on New Year") << utcMs(2027, 1, 1) << QStringLiteral("2027-01")
+                                                   << utcMs(2027, 1, 1) << utcMs(2027, 2, 1);
+        QTest::newRow("leap February") << utcMs(2028, 2, 29, 12) << QStringLiteral("2028-02")
+                                       << utcMs(2028, 2, 1) << utcMs(2028, 3, 1);
         QTest::newRow("common February")
-            << utc(2027, 2, 28, 23, 59, 59) << QStringLiteral("2027-02") << utc(2027, 2, 1)
-            << utc(2027, 3, 1);
-        QTest::newRow("century leap 2000")
-            << utc(2000, 2, 29) << QStringLiteral("2000-02") << utc(2000, 2, 1) << utc(2000, 3, 1);
-        QTest::newRow("before the epoch") << utc(1969, 12, 31, 23) << QStringLiteral("1969-12")
-                                          << utc(1969, 12, 1) << utc(1970, 1, 1);
+            << utcMs(2027, 2, 28, 23, 59, 59) << QStringLiteral("2027-02") << utcMs(2027, 2, 1)
+            << utcMs(2027, 3, 1);
+        QTest::newRow("century leap 2000") << utcMs(2000, 2, 29) << QStringLiteral("2000-02")
+                                           << utcMs(2000, 2, 1) << utcMs(2000, 3, 1);
+        QTest::newRow("before the epoch") << utcMs(1969, 12, 31, 23) << QStringLiteral("1969-12")
+                                          << utcMs(1969, 12, 1) << utcMs(1970, 1, 1);
     }
 
     void periodIsTheCalendarMonthInUtc()
@@ -105,16 +103,16 @@ private Q_SLOTS:
 
     void periodLengthsAndIsoStart()
     {
-        QCOMPARE(BudgetPeriod::containing(utc(2028, 2, 10)).lengthMs(), 29 * kDay);
-        QCOMPARE(BudgetPeriod::containing(utc(2027, 2, 10)).lengthMs(), 28 * kDay);
-        QCOMPARE(BudgetPeriod::containing(utc(2026, 4, 30, 23)).lengthMs(), 30 * kDay);
-        QCOMPARE(BudgetPeriod::containing(utc(2026, 11, 26, 14, 3)).startIso(),
+        QCOMPARE(BudgetPeriod::containing(utcMs(2028, 2, 10)).lengthMs(), 29 * kDay);
+        QCOMPARE(BudgetPeriod::containing(utcMs(2027, 2, 10)).lengthMs(), 28 * kDay);
+        QCOMPARE(BudgetPeriod::containing(utcMs(2026, 4, 30, 23)).lengthMs(), 30 * kDay);
+        QCOMPARE(BudgetPeriod::containing(utcMs(2026, 11, 26, 14, 3)).startIso(),
                  QStringLiteral("2026-11-01T00:00:00Z"));
     }
 
     void newMonthStartsFromZeroWithoutAnyJob()
     {
-        ManualClock clock(utc(2026, 12, 31, 23, 59));
+        ManualClock clock(utcMs(2026, 12, 31, 23, 59));
         BudgetTracker t(clock);
         t.configure(kTenant, hard(10));
         spend(t, 4);
@@ -131,7 +129,7 @@ private Q_SLOTS:
         clock.advance(1); // exactly 00:00 UTC
         s = t.snapshot(kTenant);
         QCOMPARE(s.period, QStringLiteral("2027-01"));
-        QCOMPARE(s.periodStartMs, utc(2027, 1, 1));
+        QCOMPARE(s.periodStartMs, utcMs(2027, 1, 1));
         QCOMPARE(s.spentUsd, 0.0);
         QCOMPARE(s.requests, 0);
         QCOMPARE(s.promptTokens, 0);
@@ -139,7 +137,7 @@ private Q_SLOTS:
 
     void hardBudgetAdmitsWhileSpendPlusInFlightIsBelowIt()
     {
-        ManualClock clock(utc(2026, 11, 15, 12));
+        ManualClock clock(utcMs(2026, 11, 15, 12));
         BudgetTracker t(clock);
         t.configure(kTenant, hard(1.0));
         // Nothing spent: in flight 0, 0.4, 0.8 are all below 1.0, so the third is admitted
@@ -170,7 +168,7 @@ private Q_SLOTS:
 
     void softBudgetAndNoBudgetNeverRefuse()
     {
-        ManualClock clock(utc(2026, 11, 15, 12));
+        ManualClock clock(utcMs(2026, 11, 15, 12));
         BudgetTracker t(clock);
         t.configure(kTenant, TenantBudget{1.0, true, {50, 80, 100}});
         t.configure(QStringLiteral("free"), TenantBudget{});
@@ -191,7 +189,7 @@ private Q_SLOTS:
 
     void inFlightEstimatesCapConcurrentAdmissions()
     {
-        ManualClock clock(utc(2026, 11, 15, 12));
+        ManualClock clock(utcMs(2026, 11, 15, 12));
         BudgetTracker t(clock);
         t.configure(kTenant, hard(1.0));
         std::atomic<int> admitted{0};
@@ -210,7 +208,7 @@ private Q_SLOTS:
 
     void thresholdsAreRaisedOncePerPeriod()
     {
-        ManualClock clock(utc(2026, 11, 30, 20));
+        ManualClock clock(utcMs(2026, 11, 30, 20));
         BudgetTracker t(clock);
         t.configure(kTenant, hard(10));
         t.configure(QStringLiteral("nobudget"), TenantBudget{});
@@ -244,7 +242,7 @@ private Q_SLOTS:
 
     void alertsAlreadyStoredAreNotRaisedAgainAfterARestart()
     {
-        ManualClock clock(utc(2026, 11, 30, 20));
+        ManualClock clock(utcMs(2026, 11, 30, 20));
         BudgetTracker t(clock);
         t.configure(kTenant, hard(10, {25, 50}));
         // What the alert thread loads at start: the period's spend and its stored alerts.
@@ -263,7 +261,7 @@ private Q_SLOTS:
     void forecastProjectsTheRecentRateToThePeriodsEnd()
     {
         // 10 days into a 30-day month: 20 days left.
-        ManualClock clock(utc(2026, 11, 11));
+        ManualClock clock(utcMs(2026, 11, 11));
         BudgetTracker t(clock);
         t.configure(kTenant, hard(100, {}));
         spend(t, 10);
@@ -284,12 +282,12 @@ private Q_SLOTS:
 
     void forecastStaysQuietWhenTheRateIsLow()
     {
-        ManualClock clock(utc(2026, 11, 11));
+        ManualClock clock(utcMs(2026, 11, 11));
         BudgetTracker t(clock);
         t.configure(kTenant, hard(100, {}));
         // 30 spent earlier in the month, outside the last 24 h; 1 in the last hours.
         t.seedPeriod(kTenant, BudgetSeed{30, 0, 0, 0});
-        t.seedHour(kTenant, utc(2026, 11, 3, 5), 30);
+        t.seedHour(kTenant, utcMs(2026, 11, 3, 5), 30);
         spend(t, 1);
         const BudgetSnapshot s = t.snapshot(kTenant);
         QCOMPARE(s.spentUsd, 31.0);
@@ -305,7 +303,7 @@ private Q_SLOTS:
     void forecastUsesTheTimeSinceThePeriodBeganWhenShorter()
     {
         // Six hours into December; a spend of 6 in the last of November's hours does not count.
-        ManualClock clock(utc(2026, 11, 30, 23, 30));
+        ManualClock clock(utcMs(2026, 11, 30, 23, 30));
         BudgetTracker t(clock);
         t.configure(kTenant, hard(1000, {}));
         spend(t, 6);
@@ -320,7 +318,7 @@ private Q_SLOTS:
 
     void forecastIsNotRaisedOnceTheMoneyIsGone()
     {
-        ManualClock clock(utc(2026, 11, 11));
+        ManualClock clock(utcMs(2026, 11, 11));
         BudgetTracker t(clock);
         t.configure(kTenant, hard(10, {100}));
         spend(t, 12);

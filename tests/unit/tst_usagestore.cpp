@@ -29,15 +29,12 @@ static void initRelaycoreResources()
     Q_INIT_RESOURCE(relaycore);
 }
 
+using relay::test::utcMs;
+
 namespace {
 
 constexpr qint64 kHour = 3'600'000;
 constexpr qint64 kDay = 24 * kHour;
-
-qint64 utcMs(int y, int m, int d, int h = 0)
-{
-    return QDateTime(QDate(y, m, d), QTime(h, 0), Qt::UTC).toMSecsSinceEpoch();
-}
 
 // A whole table as text rows, for before/after comparisons.
 QStringList tableRows(QSqlDatabase &db, const QString &select)
