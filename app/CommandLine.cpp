@@ -129,8 +129,7 @@ int run(int argc, char *argv[])
     if (command == QLatin1String("serve")) {
         QCoreApplication app(argc, argv);
         nameApplication();
-        return runServe(Database::resolvePath(options.dbPath), options.demo,
-                        words.mid(options.commandIndex + 1));
+        return runServe(options.dbPath, options.demo, words.mid(options.commandIndex + 1));
     }
     if (!AdminCommands::isCommand(command))
         return out.usageError(QStringLiteral("unknown command '%1'").arg(command));

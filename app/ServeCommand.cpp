@@ -42,6 +42,9 @@ CommandSpec serveSpec()
         {QStringLiteral("--admin-token-env"), QStringLiteral("VAR"),
          QStringLiteral("GET /metrics then needs 'Authorization: Bearer <$VAR>'; without it "
                         "/metrics answers loopback clients only")},
+        {QStringLiteral("--demo"), QString(),
+         QStringLiteral("serve sample tenants, simulated providers and simulated traffic from a "
+                        "throw-away database (deleted at exit); not with --db")},
     };
     return spec;
 }
@@ -66,7 +69,7 @@ std::optional<qint64> positive(const QString &text, qint64 max)
 
 } // namespace
 
-int runServe(const QString &dbPath, bool demo, const QStringList &args)
+int runServe(const QString &cliDbPath, bool demo, const QStringList &args)
 {
     const CommandSpec spec = serveSpec();
     if (ArgParser::wantsHelp(args)) {
@@ -77,8 +80,14 @@ int runServe(const QString &dbPath, bool demo, const QStringList &args)
     QString error;
     if (!ArgParser::parse(spec, args, &parsed, &error))
         return usageError(error);
+    // `tenantrelay --demo serve` and `tenantrelay serve --demo` are the same thing.
+    demo = demo || parsed.has(QStringLiteral("--demo"));
+    if (demo && !cliDbPath.isEmpty())
+        return usageError(QStringLiteral("--demo runs on a throw-away database and cannot be "
+                                         "combined with --db"));
     EngineOptions options;
-    options.dbPath = dbPath;
+    if (!demo)
+        options.dbPath = Database::resolvePath(cliDbPath);
     if (const auto value = parsed.value(QStringLiteral("--listen"));
         value && !parseListenAddress(*value, &options.server.host, &options.server.port))
         return usageError(

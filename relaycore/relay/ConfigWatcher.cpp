@@ -5,31 +5,22 @@
 #include "core/Clock.h"
 #include "store/ConfigLoader.h"
 #include "store/Database.h"
-#include "store/RelayState.h"
 
 #include <QTimer>
 
 namespace relay {
 
 ConfigWatcher::ConfigWatcher(QString dbPath, RelayContext &context, int pollIntervalMs)
-    : m_dbPath(std::move(dbPath)), m_context(context), m_pollIntervalMs(pollIntervalMs)
+    : m_dbPath(std::move(dbPath)), m_context(context), m_pollIntervalMs(qMax(1, pollIntervalMs))
 {
 }
 
-ConfigWatcher::~ConfigWatcher()
-{
-    if (!m_db)
-        return;
-    // The relay stops: its last changes are kept, and `upstream list` says `unknown` at once.
-    recordState();
-    QString error;
-    RelayState::writeHeartbeat(m_db->db(), 0, m_listen, &error);
-}
+ConfigWatcher::~ConfigWatcher() = default;
 
 bool ConfigWatcher::open(QString *error)
 {
     m_db = std::make_unique<Database>();
-    if (!m_db->open(m_dbPath, error) || !RelayState::resetStates(m_db->db(), error))
+    if (!m_db->open(m_dbPath, error))
         return false;
     if (!poll(true)) {
         if (error)
@@ -42,32 +33,30 @@ bool ConfigWatcher::open(QString *error)
 void ConfigWatcher::startPolling()
 {
     m_timer = new QTimer(this);
+    m_timer->setTimerType(Qt::PreciseTimer);
     m_timer->setInterval(m_pollIntervalMs);
-    connect(m_timer, &QTimer::timeout, this, [this] {
-        poll();
-        recordState();
-    });
+    connect(m_timer, &QTimer::timeout, this, &ConfigWatcher::tick);
     m_timer->start();
     m_prober = new CircuitProber(m_context, this);
     m_prober->start();
-    recordState();
 }
 
-void ConfigWatcher::recordState()
+void ConfigWatcher::checkCircuits()
 {
-    QString error;
-    // Kept until stored: a database busy for a moment delays the record, never drops it.
-    m_unrecorded += m_context.circuits().takeTransitions();
-    if (RelayState::recordTransitions(m_db->db(), m_unrecorded, &error))
-        m_unrecorded.clear();
-    else
-        qWarning("TenantRelay: cannot record upstream state yet (retried at the next poll): %s",
-                 qPrintable(error));
-    RelayState::writeHeartbeat(m_db->db(), m_context.clock().wallMs(), m_listen, &error);
+    if (m_prober)
+        m_prober->tick();
+}
+
+void ConfigWatcher::tick()
+{
+    // A tenth of slack: a timer that fires a little early still polls on its tick.
+    if (m_context.clock().monotonicMs() - m_lastPollMs >= m_pollIntervalMs - m_pollIntervalMs / 10)
+        poll();
 }
 
 bool ConfigWatcher::poll(bool force)
 {
+    m_lastPollMs = m_context.clock().monotonicMs();
     const qint64 version = ConfigLoader::configVersion(m_db->db());
     if (version < 0) {
         m_context.setConfigReadable(false);

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "upstream/CircuitBreaker.h"
-
 #include <QObject>
 #include <QString>
+
+#include <memory>
 
 class QTimer;
 
@@ -14,9 +14,11 @@ class Database;
 class RelayContext;
 
 // Keeps the relay's directory in step with the database: polls the config version that every
-// admin write bumps (about once a second) and publishes a fresh snapshot when it moved. On the
-// same tick it records the relay's own state for other processes (circuit changes, with their
-// audit entries, and a heartbeat), and its CircuitProber checks open upstreams.
+// admin write bumps and publishes a fresh snapshot when it moved. The poll is a one-row read
+// and nothing else runs on its thread, so no write elsewhere (usage, the relay's own state, an
+// admin command holding the write lock) can hold it up: a change is live within one interval.
+// The interval is measured on the relay's clock, so a test's manual clock drives it too.
+// Its CircuitProber (network only, never blocking) checks open upstreams on the same thread.
 // Lives on its own thread with its own connection.
 class ConfigWatcher : public QObject
 {
@@ -28,17 +30,12 @@ public:
     // On the watcher's thread.
     bool open(QString *error);
     void startPolling();
+    // Polls if an interval has passed on the clock since the last poll.
+    void tick();
+    // Starts the circuit checks that are due on the relay's clock.
+    void checkCircuits();
     // Reloads if the version moved (or always, with force). Returns false on a read error.
     bool poll(bool force = false);
-    // Writes the circuit changes since the last call and the heartbeat.
-    void recordState();
-    // Records the address in the heartbeat at once, so another relay refused on this database
-    // can name it.
-    void setListenAddress(const QString &listen)
-    {
-        m_listen = listen;
-        recordState();
-    }
     qint64 loadedVersion() const { return m_version; }
 
 Q_SIGNALS:
@@ -47,13 +44,12 @@ Q_SIGNALS:
 
 private:
     QString m_dbPath;
-    QList<CircuitTransition> m_unrecorded; // circuit changes not yet stored
     RelayContext &m_context;
     int m_pollIntervalMs;
     std::unique_ptr<Database> m_db;
     QTimer *m_timer = nullptr;
     qint64 m_version = -1;
-    QString m_listen;
+    qint64 m_lastPollMs = 0; // on the relay's clock
     CircuitProber *m_prober = nullptr;
 };
 

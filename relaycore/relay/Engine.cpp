@@ -3,6 +3,7 @@
 #include "ConfigWatcher.h"
 #include "ProxyHandler.h"
 #include "RelayContext.h"
+#include "StateRecorder.h"
 #include "budget/AlertService.h"
 #include "core/Clock.h"
 #include "http/HttpServer.h"
@@ -90,7 +91,19 @@ bool Engine::start(QString *error)
         m_watcher->startPolling();
         return true;
     });
-    if (!watching || !startAlerts(error)) {
+    bool recording = false;
+    if (watching) {
+        m_stateThread = new QThread(this);
+        m_stateThread->setObjectName(QStringLiteral("relay-state"));
+        m_recorder = new StateRecorder(m_options.dbPath, *m_context, m_options.stateRecordMs);
+        recording = startOnThread(m_stateThread, m_recorder, [this, error] {
+            if (!m_recorder->open(error))
+                return false;
+            m_recorder->start();
+            return true;
+        });
+    }
+    if (!watching || !recording || !startAlerts(error)) {
         stopNow();
         return false;
     }
@@ -107,8 +120,8 @@ bool Engine::start(QString *error)
         stopNow();
         return false;
     }
-    QMetaObject::invokeMethod(m_watcher, [watcher = m_watcher, listen = listenAddress()] {
-        watcher->setListenAddress(listen);
+    QMetaObject::invokeMethod(m_recorder, [recorder = m_recorder, listen = listenAddress()] {
+        recorder->setListenAddress(listen);
     });
     m_statsTimer = new QTimer(this);
     m_statsTimer->setInterval(m_options.statsIntervalMs);
@@ -231,6 +244,28 @@ void Engine::reloadConfig()
         m_watcher, [this] { m_watcher->poll(true); }, Qt::BlockingQueuedConnection);
 }
 
+void Engine::sweepNow()
+{
+    if (!m_running)
+        return;
+    QMetaObject::invokeMethod(
+        m_watcher,
+        [this] {
+            m_watcher->tick();
+            m_watcher->checkCircuits();
+        },
+        Qt::BlockingQueuedConnection);
+    for (int i = 0; m_server && i < m_server->workerCount(); ++i) {
+        HttpWorker *worker = m_server->worker(i);
+        QMetaObject::invokeMethod(
+            worker, [worker] { worker->sweepNow(); }, Qt::BlockingQueuedConnection);
+    }
+    QMetaObject::invokeMethod(
+        m_recorder, [this] { m_recorder->recordState(); }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        m_alerts, [this] { m_alerts->check(); }, Qt::BlockingQueuedConnection);
+}
+
 void Engine::flushUsage()
 {
     if (m_writer)
@@ -289,6 +324,8 @@ void Engine::stopNow()
     }
     stopOnThread(m_watcherThread, m_watcher, [this] { delete m_watcher; });
     m_watcher = nullptr;
+    stopOnThread(m_stateThread, m_recorder, [this] { delete m_recorder; });
+    m_recorder = nullptr;
     // The last requests' alerts are stored now; their webhooks resume at the next start.
     stopOnThread(m_alertThread, m_alerts, [this] {
         m_alerts->check();

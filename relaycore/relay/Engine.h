@@ -21,6 +21,7 @@ class AlertService;
 class Clock;
 class ConfigWatcher;
 class HttpServer;
+class StateRecorder;
 class RelayContext;
 class UpstreamSlots;
 class UsageWriter;
@@ -30,7 +31,10 @@ struct EngineOptions
     QString dbPath;
     ServerConfig server;
     Clock *clock = nullptr; // nullptr = the system clock
-    int configPollMs = 1000;
+    // Admin changes are live within this (interface.md §1 promises 2 s; the poll is a one-row
+    // read on a thread of its own).
+    int configPollMs = 250;
+    int stateRecordMs = 1000; // circuit changes and the heartbeat written for other processes
     int usageFlushMs = 50;
     qint64 shutdownGraceMs = 10'000;
     qint64 upstreamIdleMs = 30'000;
@@ -91,6 +95,11 @@ public:
     EngineStatsSnapshot stats();
     // Re-reads the configuration now (a change made in this process); returns when published.
     void reloadConfig();
+    // Runs now, on their own threads, and returns when done: every check that is due on the
+    // engine's clock (the config poll, each worker's deadlines and retries, the circuit
+    // checks, the budget alert check), then records the relay's state. Their timers run them
+    // anyway; a test that moves a manual clock calls this instead of waiting for them.
+    void sweepNow();
     // Returns when every usage record finished so far is committed.
     void flushUsage();
     // The slot pool of an upstream (tests and figures); nullptr if unknown.
@@ -114,6 +123,8 @@ private:
     std::unique_ptr<RelayContext> m_context;
     QThread *m_watcherThread = nullptr;
     ConfigWatcher *m_watcher = nullptr;
+    QThread *m_stateThread = nullptr;
+    StateRecorder *m_recorder = nullptr;
     QThread *m_alertThread = nullptr;
     AlertService *m_alerts = nullptr;
     HttpServer *m_server = nullptr;

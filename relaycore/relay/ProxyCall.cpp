@@ -46,17 +46,26 @@ QByteArray failureText(UpstreamFailure failure)
 constexpr qint64 kMaxRetryAfterMs = 30'000;
 constexpr int kMaxRetries = 2;
 
-std::optional<qint64> retryDelayMs(const HttpHeaders &headers, int retry)
+// The wait an upstream asked for: its retry-after-ms, else its Retry-After (seconds); nullopt
+// when it sent neither.
+std::optional<qint64> upstreamRetryAfterMs(const HttpHeaders &headers)
 {
     bool ok = false;
-    qint64 ms = headerValue(headers, "retry-after-ms").trimmed().toLongLong(&ok);
-    if (!ok) {
-        ms = headerValue(headers, "retry-after").trimmed().toLongLong(&ok) * 1000;
-    }
-    if (ok) {
-        if (ms > kMaxRetryAfterMs)
-            return std::nullopt;
+    const qint64 ms = headerValue(headers, "retry-after-ms").trimmed().toLongLong(&ok);
+    if (ok)
         return std::max<qint64>(0, ms);
+    const qint64 seconds = headerValue(headers, "retry-after").trimmed().toLongLong(&ok);
+    if (ok)
+        return std::max<qint64>(0, seconds) * 1000;
+    return std::nullopt;
+}
+
+std::optional<qint64> retryDelayMs(const HttpHeaders &headers, int retry)
+{
+    if (const std::optional<qint64> asked = upstreamRetryAfterMs(headers)) {
+        if (*asked > kMaxRetryAfterMs)
+            return std::nullopt;
+        return asked;
     }
     const qint64 base = qint64(250) << retry;
     return base / 2 + qint64(QRandomGenerator::global()->bounded(int(base)));
@@ -266,8 +275,10 @@ void ProxyCall::upstreamBody(const QByteArray &bytes)
         // Anthropic's stream failed (overloaded) before any content: the next target answers.
         m_call->cancel();
         endCall();
+        const int status = m_anthropicStream->errorStatus();
         targetFailed("upstream " + m_servedUpstream.toUtf8() + " answered HTTP " +
-                     QByteArray::number(m_anthropicStream->errorStatus()) + " in its stream");
+                         QByteArray::number(status) + " in its stream",
+                     status);
         return;
     }
     if (out.isEmpty())
@@ -320,7 +331,8 @@ void ProxyCall::upstreamDone()
     }
     if (failsOver(m_status)) {
         targetFailed("upstream " + m_servedUpstream.toUtf8() + " answered HTTP " +
-                     QByteArray::number(m_status));
+                         QByteArray::number(m_status),
+                     m_status);
         return;
     }
     if (anthropic::isAnthropic(*target().upstream)) // the Messages API's answer in OpenAI's shape
@@ -372,8 +384,11 @@ void ProxyCall::upstreamFailed(UpstreamFailure failure, const QByteArray &messag
     targetFailed(reason);
 }
 
-void ProxyCall::targetFailed(const QByteArray &reason)
+void ProxyCall::targetFailed(const QByteArray &reason, int upstreamStatus)
 {
+    m_lastFailureStatus = upstreamStatus;
+    m_lastRetryAfterMs =
+        upstreamStatus == 429 ? upstreamRetryAfterMs(m_upstreamHeaders) : std::nullopt;
     dropTicket();
     settleCircuit(CircuitOutcome::Failure, reason);
     if (m_retryCounted) {
@@ -418,6 +433,21 @@ void ProxyCall::targetFailed(const QByteArray &reason)
 
 void ProxyCall::failAllTargets(const QByteArray &lastReason)
 {
+    if (m_lastFailureStatus == 429) {
+        // The chain ended on a provider's rate limit (its retries used up, or its Retry-After
+        // too long to wait here): the client is told to come back when the provider said.
+        if (m_exchange)
+            ProxyHandler::sendError(
+                m_exchange, m_admission.requestId,
+                ApiError::rateLimited("requests",
+                                      "Every upstream for this model is rate-limited; the "
+                                      "last: " +
+                                          lastReason + ".",
+                                      m_lastRetryAfterMs.value_or(1000)),
+                m_admission.limitHeaders);
+        complete(429, 0, 0, false, "upstream_rate_limited");
+        return;
+    }
     m_handler.context().counters().upstreamErrors.fetch_add(1, std::memory_order_relaxed);
     if (m_exchange)
         ProxyHandler::sendError(m_exchange, m_admission.requestId,

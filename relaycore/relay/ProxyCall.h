@@ -10,6 +10,8 @@
 #include <QObject>
 #include <QPointer>
 
+#include <optional>
+
 namespace relay {
 
 class HttpExchange;
@@ -70,9 +72,11 @@ private:
     void tryTarget();
     void onSlotGranted();
     void forward();
-    // The current target failed in a way that lets the next one try.
-    void targetFailed(const QByteArray &reason);
-    // No target is left: 502 upstream_error naming the last failure.
+    // The current target failed in a way that lets the next one try; `upstreamStatus` is the
+    // HTTP status it answered with (0: no answer).
+    void targetFailed(const QByteArray &reason, int upstreamStatus = 0);
+    // No target is left: 502 upstream_error naming the last failure, or 429 with the
+    // upstream's Retry-After when that failure was an upstream 429 (interface.md §3).
     void failAllTargets(const QByteArray &lastReason);
     void onClientGone();
     // The upstream call ended (answered or failed): its object goes, its pool slot is freed.
@@ -102,6 +106,8 @@ private:
     int m_retries = 0;                         // of the last target
     qint64 m_retryAtMs = 0;                    // a retry is due then (0 = none pending)
     bool m_retryCounted = false;               // holds a unit of the retry budget
+    int m_lastFailureStatus = 0;               // the last failed attempt's status (0: none)
+    std::optional<qint64> m_lastRetryAfterMs;  // the Retry-After of that attempt's 429
     bool m_budgetCounted = false;
     qint64 m_forwardStartMs = 0;
     qint64 m_headMs = 0; // when the current attempt's response head arrived

@@ -86,7 +86,8 @@ public:
     AdminValue<QList<AlertRecord>> listAlerts(const QString &tenantId = QString());
     AdminResult acknowledgeAlert(qint64 id);
 
-    // NotFound when a tenant filter names a tenant that neither exists nor has usage.
+    // NotFound when a tenant filter names a tenant that neither exists nor ever existed (no
+    // usage, no audit history).
     AdminValue<QList<UsageReportRow>> usageReport(const UsageQuery &query);
     // Cost per tenant and model since a day (default: this month) and under other prices.
     AdminValue<QList<CostReportRow>> costReport(const std::optional<QDate> &since,

@@ -109,13 +109,18 @@ bool build(QSqlDatabase &db, const Clock &clock, const UsageQuery &query,
 
     QSqlQuery q(db);
     const bool filtered = !query.tenant.isEmpty();
-    // A removed tenant keeps its history, so rollups of any age make a filtered id known.
+    // A removed tenant keeps its history: usage of any age, or its audit entries (a tenant
+    // removed before it sent a request), make a filtered id known.
     if (!sql::run(q,
                   filtered ? QStringLiteral("SELECT id FROM tenants WHERE id = ? UNION "
                                             "SELECT tenant_id FROM (SELECT tenant_id FROM "
-                                            "usage_hourly WHERE tenant_id = ? LIMIT 1)")
+                                            "usage_hourly WHERE tenant_id = ? LIMIT 1) UNION "
+                                            "SELECT tenant_id FROM (SELECT tenant_id FROM "
+                                            "usage WHERE tenant_id = ? LIMIT 1) UNION "
+                                            "SELECT tenant_id FROM (SELECT tenant_id FROM "
+                                            "audit WHERE tenant_id = ? LIMIT 1)")
                            : QStringLiteral("SELECT id FROM tenants"),
-                  filtered ? QVariantList{query.tenant, query.tenant} : QVariantList{}, error))
+                  filtered ? QVariantList(4, query.tenant) : QVariantList{}, error))
         return false;
     while (q.next())
         byTenant[q.value(0).toString()];

@@ -29,7 +29,8 @@ qint64 periodStartMs(const std::optional<QDate> &since, const Clock &clock);
 
 // One row per tenant, sorted by id: every configured tenant (zeros when idle) and every tenant
 // id with usage since the start — a removed tenant's history stays visible. With a tenant
-// filter, that tenant only, and no row when it is neither configured nor has any usage.
+// filter, that tenant only (zeros when idle, removed tenants included), and no row when it is
+// neither configured nor has any usage or audit history.
 // p50/p95 come from the merged latency histograms of the rollups.
 bool build(QSqlDatabase &db, const Clock &clock, const UsageQuery &query,
            QList<UsageReportRow> *rows, QString *error);

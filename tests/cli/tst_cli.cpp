@@ -10,6 +10,7 @@
 #include "tenants/ApiKey.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -21,6 +22,9 @@
 #include <QTest>
 
 #include <sys/stat.h>
+
+#include <atomic>
+#include <thread>
 
 static void initRelaycoreResources()
 {
@@ -66,12 +70,15 @@ private Q_SLOTS:
     void everyWriteIsAuditedAndBumpsTheVersion();
     void failedWritesLeaveNoTrace();
     void usageReport();
+    void removedTenantHistoryStaysReadable();
     void budgetAlertsAndWebhookPerTenant();
     void settingsSetAndList();
     void alertsListedAndAcknowledged();
     void reportCostsUnderOtherPrices();
     void humanListsAreAlignedTables();
     void databaseFromEnvironmentWithMode0600();
+    void adminChangeIsLiveWithinTwoSecondsWhileTheDatabaseIsBusy();
+    void serveDemoAnswersAndStopsCleanly_data();
     void serveDemoAnswersAndStopsCleanly();
 
 private:
@@ -91,6 +98,10 @@ private:
     bool execSql(const QString &statement);
     // Every output of every read command, to search for things that must never appear.
     QString everyOutput();
+    // Starts the binary with `args` (a relay on 127.0.0.1:0, TENANTRELAY_DB unset) and waits
+    // for the line that says where it listens: capture 1 is the port, 2 the database. What it
+    // wrote on stderr meanwhile goes to *err.
+    QRegularExpressionMatch startRelay(QProcess &relay, const QStringList &args, QString *err);
 
     QString m_bin;
     std::unique_ptr<relay::test::TempDb> m_db;
@@ -391,6 +402,7 @@ void TestCli::usageErrorsExitTwoWithAHint_data()
     QTest::newRow("demo with admin") << QStringList{"--demo", "tenant", "list"};
     QTest::newRow("demo with db") << QStringList{"--demo"};
     QTest::newRow("demo with db, serve") << QStringList{"--demo", "serve"};
+    QTest::newRow("db with serve --demo") << QStringList{"serve", "--demo"};
     QTest::newRow("serve unknown option") << QStringList{"serve", "--bogus"};
     QTest::newRow("serve bad listen") << QStringList{"serve", "--listen", "nope"};
     QTest::newRow("serve listen twice")
@@ -1205,6 +1217,48 @@ void TestCli::usageReport()
     QCOMPARE(r.out.split('\n', Qt::SkipEmptyParts).size(), 4);
 }
 
+// interface.md §2: `tenant remove ID` keeps its history, and `usage --tenant ID` and
+// `audit --tenant ID` still read it, whether or not the tenant ever sent a request.
+void TestCli::removedTenantHistoryStaysReadable()
+{
+    addTenant(QStringLiteral("used"));
+    addTenant(QStringLiteral("quiet"));
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    QVERIFY(relay::test::writeUsage(
+        m_db->path(), {relay::test::servedRow(now - 1000, "used", 200, 100, 10, 0.25, 40)}));
+    QCOMPARE(cli({"tenant", "remove", "used"}).code, 0);
+    QCOMPARE(cli({"tenant", "remove", "quiet"}).code, 0);
+
+    QJsonArray rows = jsonArray({"usage", "--tenant", "used"});
+    QCOMPARE(rows.size(), 1);
+    QCOMPARE(rows.at(0).toObject().value("tenant").toString(), QStringLiteral("used"));
+    QCOMPARE(rows.at(0).toObject().value("requests").toInt(), 1);
+    QVERIFY(qAbs(rows.at(0).toObject().value("cost_usd").toDouble() - 0.25) < 1e-9);
+
+    // Removed before it sent anything: its (empty) usage is still a report, not an error.
+    Result r = cli({"usage", "--tenant", "quiet"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(r.out.contains(QLatin1String("quiet")));
+    QCOMPARE(r.err, QString());
+    rows = jsonArray({"usage", "--tenant", "quiet"});
+    QCOMPARE(rows.size(), 1);
+    QCOMPARE(rows.at(0).toObject().value("tenant").toString(), QStringLiteral("quiet"));
+    QCOMPARE(rows.at(0).toObject().value("requests").toInt(), 0);
+    QCOMPARE(cli({"usage", "--tenant", "quiet", "--csv"}).code, 0);
+
+    for (const QString &id : {QStringLiteral("used"), QStringLiteral("quiet")}) {
+        const QJsonArray audit = jsonArray({"audit", "--tenant", id});
+        QStringList actions;
+        for (const QJsonValue &v : audit)
+            actions << v.toObject().value("action").toString();
+        QCOMPARE(actions, (QStringList{"tenant.add", "tenant.remove"}));
+    }
+    // A tenant that never existed is still unknown.
+    r = cli({"usage", "--tenant", "never"});
+    QCOMPARE(r.code, 1);
+    QCOMPARE(r.out, QString());
+}
+
 // ---- budgets, settings, alerts, cost comparison ----
 
 void TestCli::budgetAlertsAndWebhookPerTenant()
@@ -1576,27 +1630,105 @@ void TestCli::databaseFromEnvironmentWithMode0600()
     QCOMPARE(int(st.st_mode & 0777), 0600);
 }
 
-void TestCli::serveDemoAnswersAndStopsCleanly()
+QRegularExpressionMatch TestCli::startRelay(QProcess &relay, const QStringList &args, QString *err)
 {
-    QProcess p;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.remove(QStringLiteral("TENANTRELAY_DB"));
-    p.setProcessEnvironment(env);
-    p.start(m_bin, {"--demo", "serve", "--listen", "127.0.0.1:0", "--workers", "1"});
-    QVERIFY(p.waitForStarted());
-    // The relay says where it listens (port 0: any free one) and which database it uses.
+    relay.setProcessEnvironment(env);
+    relay.start(m_bin, args + QStringList{"--listen", "127.0.0.1:0", "--workers", "1"});
     const QRegularExpression listening(
         QStringLiteral("listening on http://127\\.0\\.0\\.1:(\\d+)/v1 .*database (\\S+)\\n"));
-    QString err;
     QRegularExpressionMatch m;
-    QVERIFY(QTest::qWaitFor(
+    if (!relay.waitForStarted())
+        return m;
+    (void)QTest::qWaitFor(
         [&] {
-            p.waitForReadyRead(100);
-            err += QString::fromUtf8(p.readAllStandardError());
-            m = listening.match(err);
-            return m.hasMatch();
+            relay.waitForReadyRead(100);
+            *err += QString::fromUtf8(relay.readAllStandardError());
+            m = listening.match(*err);
+            return m.hasMatch() || relay.state() == QProcess::NotRunning;
         },
-        20000));
+        20000);
+    return m;
+}
+
+// interface.md §1: an admin change is live in a running relay within 2 s, also while other
+// writers keep the database's write lock busy (a relay's usage writer under load, admin
+// commands in a loop, a backup). The relay's own writes (its heartbeat, circuit states) then
+// wait for the lock; its config poll must not wait with them.
+void TestCli::adminChangeIsLiveWithinTwoSecondsWhileTheDatabaseIsBusy()
+{
+    const QString key = addTenant(QStringLiteral("acme"));
+    QProcess relay;
+    QString err;
+    const QRegularExpressionMatch m = startRelay(relay, {"--db", m_db->path(), "serve"}, &err);
+    QVERIFY2(m.hasMatch(), qPrintable(err));
+    const quint16 port = quint16(m.captured(1).toUInt());
+    auto models = [&](const QString &k) {
+        return relay::test::request(port, "GET", "/v1/models", {},
+                                    relay::test::TestHttpClient::bearer(k), 5000)
+            .status;
+    };
+    QCOMPARE(models(key), 200);
+
+    // Another process's writers, back to back: the write lock is free only between two of
+    // their transactions. After 1.5 s of that, one of them issues a new key.
+    std::atomic<bool> stop{false};
+    std::atomic<qint64> issuedAtMs{0};
+    QString newKey;
+    QElapsedTimer clock;
+    clock.start();
+    std::thread writers([&] {
+        relay::Database db;
+        QString error;
+        if (!db.open(m_db->path(), &error))
+            return;
+        QSqlQuery q(db.db());
+        q.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS busy (n INTEGER)"));
+        relay::AdminService admin(db.db());
+        for (qint64 n = 0; !stop.load(); ++n) {
+            if (issuedAtMs.load() == 0 && clock.elapsed() >= 1500) {
+                const relay::AdminValue<QString> issued = admin.issueKey(QStringLiteral("acme"));
+                newKey = issued.value;
+                issuedAtMs.store(issued.ok ? clock.elapsed() : -1);
+                continue;
+            }
+            db.db().transaction();
+            q.exec(QStringLiteral("INSERT INTO busy (n) VALUES (%1)").arg(n));
+            db.db().commit();
+        }
+    });
+    QVERIFY(QTest::qWaitFor([&] { return issuedAtMs.load() != 0; }, 30'000));
+    QVERIFY2(issuedAtMs.load() > 0, "the new key could not be issued");
+    const bool live = QTest::qWaitFor([&] { return models(newKey) == 200; }, 10'000);
+    const qint64 tookMs = clock.elapsed() - issuedAtMs.load();
+    stop.store(true);
+    writers.join();
+    QVERIFY2(live, "the new key never worked");
+    qInfo("new key live %lld ms after it was issued, the write lock busy throughout", tookMs);
+    QVERIFY2(tookMs < 2000, qPrintable(QStringLiteral("live after %1 ms").arg(tookMs)));
+
+    relay.terminate();
+    QVERIFY(relay.waitForFinished(20000));
+    QCOMPARE(relay.exitCode(), 0);
+}
+
+void TestCli::serveDemoAnswersAndStopsCleanly_data()
+{
+    QTest::addColumn<QStringList>("args");
+    // interface.md §1 and the README write it after `serve`; before it is the console's form.
+    QTest::newRow("serve --demo") << QStringList{"serve", "--demo"};
+    QTest::newRow("--demo serve") << QStringList{"--demo", "serve"};
+}
+
+void TestCli::serveDemoAnswersAndStopsCleanly()
+{
+    QFETCH(QStringList, args);
+    QProcess p;
+    QString err;
+    // The relay says where it listens (port 0: any free one) and which database it uses.
+    const QRegularExpressionMatch m = startRelay(p, args, &err);
+    QVERIFY2(m.hasMatch(), qPrintable(err));
     const quint16 port = quint16(m.captured(1).toUInt());
     const QString dbPath = m.captured(2);
     QVERIFY(QFileInfo::exists(dbPath));

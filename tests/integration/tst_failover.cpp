@@ -2,8 +2,11 @@
 // behind the real engine. Each failure mode of the primary is answered by the backup with no
 // client error; the primary's circuit opens, is recorded (state, audit, `upstream list`),
 // cools down and closes again on a probe; the manual pin moves traffic and is recorded; both
-// failing gives 502 after the last target's retries; the backup's pool cap holds in a storm; a
-// request whose whole chain cools down waits to be the probe.
+// failing gives 502 after the last target's retries, or 429 when the last failure was the
+// provider's rate limit; the backup's pool cap holds in a storm; a request whose whole chain
+// cools down waits to be the probe.
+// Every relay here runs on a manual clock: timeouts, backoffs, cooldowns, idle checks and the
+// config poll happen when the test moves the clock (RelayHarness::advance), never on their own.
 
 #include "RelayHarness.h"
 
@@ -11,7 +14,6 @@
 #include "store/RelayState.h"
 
 #include <QDateTime>
-#include <QElapsedTimer>
 #include <QSqlQuery>
 #include <QTest>
 
@@ -22,10 +24,12 @@ namespace {
 
 const QString kModel = QStringLiteral("gpt-4o");
 
-// The relay with `primary` (the harness's simulator) and `backup` in one chain for gpt-4o.
+// The relay with `primary` (the harness's simulator) and `backup` in one chain for gpt-4o, on a
+// manual clock that starts at the real time (so that the relay's heartbeat is current for
+// `upstream list` in this process).
 struct Setup
 {
-    explicit Setup(Clock *clock = nullptr, int backupConnections = 8)
+    explicit Setup(int backupConnections = 8) : clock(QDateTime::currentMSecsSinceEpoch())
     {
         h.addSimUpstream(QStringLiteral("primary"), h.sim());
         h.addSimUpstream(QStringLiteral("backup"), backup, backupConnections);
@@ -36,11 +40,62 @@ struct Setup
         TenantChanges t;
         t.tier = QStringLiteral("dedicated"); // 5 s queue deadline
         key = h.addTenant(QStringLiteral("app"), t);
-        EngineOptions options;
-        options.clock = clock;
-        options.configPollMs = 200;
-        if (!h.start(options))
+        if (!start())
             qFatal("the engine did not start");
+    }
+
+    bool start()
+    {
+        EngineOptions options;
+        options.clock = &clock;
+        return h.start(options);
+    }
+
+    // Sends a chat request without waiting for its answer.
+    std::unique_ptr<TestHttpClient> send(const QString &model = kModel)
+    {
+        auto c = std::make_unique<TestHttpClient>(h.port());
+        c->send("POST", "/v1/chat/completions",
+                RelayHarness::chatBody(model, QStringLiteral("hello")),
+                TestHttpClient::bearer(key));
+        return c;
+    }
+
+    // True once `attempts` requests have reached `sim` and the relay has taken the last one's
+    // failure: the request holds no upstream slot while it waits out its retry's backoff.
+    bool retryPending(Simulator &sim, qint64 attempts)
+    {
+        return QTest::qWaitFor(
+            [&] {
+                if (sim.stats().requests != attempts)
+                    return false;
+                for (const FlowSnapshot &t : h.engine().stats().tenants)
+                    if (t.name == QLatin1String("app"))
+                        return t.inFlight == 0;
+                return false;
+            },
+            10'000);
+    }
+
+    // The last target of a request in flight, `sim`, fails twice more after `attemptsBefore`
+    // requests: each time the relay has taken the failure, moves the clock past the backoff.
+    bool passTwoRetries(Simulator &sim, qint64 attemptsBefore, qint64 backoffMs)
+    {
+        for (int retry = 1; retry <= 2; ++retry) {
+            if (!retryPending(sim, attemptsBefore + retry))
+                return false;
+            h.advance(backoffMs);
+        }
+        return true;
+    }
+
+    // Chat requests (not idle checks) that reached `sim`.
+    static int chatRequests(Simulator &sim)
+    {
+        int n = 0;
+        for (const SimReceivedRequest &r : sim.received())
+            n += r.path.endsWith("/chat/completions");
+        return n;
     }
 
     TestResponse chat(bool stream = false, const QString &model = kModel)
@@ -75,34 +130,21 @@ struct Setup
         return {};
     }
 
+    ManualClock clock;
     RelayHarness h;
     Simulator backup;
     QString key;
 };
 
-// A manual clock that starts at the real time, so the relay's heartbeat is current for
-// `upstream list` in this process.
-std::unique_ptr<ManualClock> realTimeManualClock()
-{
-    return std::make_unique<ManualClock>(QDateTime::currentMSecsSinceEpoch());
-}
-
 // Opens the primary's circuit through the one-target route "solo": two requests, each tried
-// three times, fail 5 times in a row.
-void tripSolo(Setup &s, ManualClock &clock)
+// three times, fail 5 times in a row. (Retry-After: 0, so the retries need no clock.)
+void tripSolo(Setup &s)
 {
-    s.h.sim().pushFault({SimFault::Status, 500, -1, 0}, 5);
+    s.h.sim().pushFault({SimFault::Status, 500, 0, 0}, 5);
     for (int i = 0; i < 2; ++i) {
-        TestHttpClient c(s.h.port());
-        c.send("POST", "/v1/chat/completions",
-               RelayHarness::chatBody(QStringLiteral("solo"), QStringLiteral("x")),
-               TestHttpClient::bearer(s.key));
-        // Retries wait on the (manual) clock: move it past each backoff.
-        while (!c.response().complete) {
-            QTest::qWait(100);
-            clock.advance(1'000);
-        }
-        QCOMPARE(c.response().status, 502);
+        const std::unique_ptr<TestHttpClient> c = s.send(QStringLiteral("solo"));
+        QVERIFY(c->waitDone(10'000));
+        QCOMPARE(c->response().status, 502);
     }
     QTRY_COMPARE(s.h.engine().stats().circuits[0].state, CircuitState::Open);
 }
@@ -144,10 +186,19 @@ private Q_SLOTS:
 
         // CutStream with -1 chunks: the head arrives, then the connection closes.
         s.h.sim().pushFault({SimFault::Kind(kind), status, retryAfter, -1});
-        QElapsedTimer timer;
-        timer.start();
-        const TestResponse r = s.chat(stream);
-        const qint64 movedMs = timer.elapsed();
+        TestHttpClient c(s.h.port());
+        c.send("POST", "/v1/chat/completions",
+               RelayHarness::chatBody(kModel, QStringLiteral("hello"), stream),
+               TestHttpClient::bearer(s.key));
+        if (kind == SimFault::Hang) {
+            // The primary holds the request; its first byte is due within 300 ms.
+            QTRY_COMPARE(s.h.sim().stats().inFlight, 1);
+            s.h.advance(299);
+            QCOMPARE(s.backup.stats().requests, 0);
+            s.h.advance(1);
+        }
+        QVERIFY(c.waitDone(20'000));
+        const TestResponse r = c.response();
         QCOMPARE(r.status, 200);
         QCOMPARE(r.header("x-tenantrelay-upstream"), QByteArray("backup"));
         if (stream) {
@@ -159,9 +210,6 @@ private Q_SLOTS:
         }
         QCOMPARE(s.h.sim().stats().requests, 1);
         QCOMPARE(s.backup.stats().requests, 1);
-        // For the closing note: how long the client waited for the answer that moved.
-        qInfo("%s: served by the backup after %lld ms, 0 client errors", QTest::currentDataTag(),
-              movedMs);
 
         // One failure does not open the circuit: the next request goes to the primary again.
         const TestResponse next = s.chat(stream);
@@ -175,8 +223,7 @@ private Q_SLOTS:
 
     void circuitOpensIsRecordedAndClosesAfterAProbe()
     {
-        auto clock = realTimeManualClock();
-        Setup s(clock.get());
+        Setup s;
         s.h.sim().pushFault({SimFault::Status, 500, -1, 0}, 5);
         for (int i = 0; i < 5; ++i) {
             const TestResponse r = s.chat();
@@ -189,8 +236,9 @@ private Q_SLOTS:
             QCOMPARE(s.chat().header("x-tenantrelay-upstream"), QByteArray("backup"));
         QCOMPARE(s.h.sim().stats().requests, 5);
 
-        // Recorded for other processes and in the audit log (the watcher writes each tick).
-        QTRY_COMPARE(s.recordedState(QStringLiteral("primary")), QStringLiteral("open"));
+        // Recorded for other processes and in the audit log (written at each sweep).
+        s.h.sweep();
+        QCOMPARE(s.recordedState(QStringLiteral("primary")), QStringLiteral("open"));
         QCOMPARE(s.auditCount(QStringLiteral("circuit.open"), QStringLiteral("relay")), 1);
         QCOMPARE(s.listedState(QStringLiteral("primary")), QStringLiteral("open"));
         QCOMPARE(s.listedState(QStringLiteral("backup")), QStringLiteral("closed"));
@@ -202,12 +250,13 @@ private Q_SLOTS:
         QVERIFY(stats.circuits[0].lastFailover.contains(QLatin1String("backup")));
 
         // Cooldown over: the next request is the probe, it succeeds, traffic returns.
-        clock->advance(30'000);
+        s.h.advance(30'000);
         const TestResponse probe = s.chat();
         QCOMPARE(probe.status, 200);
         QCOMPARE(probe.header("x-tenantrelay-upstream"), QByteArray("primary"));
         QCOMPARE(s.chat().header("x-tenantrelay-upstream"), QByteArray("primary"));
-        QTRY_COMPARE(s.recordedState(QStringLiteral("primary")), QStringLiteral("closed"));
+        s.h.sweep();
+        QCOMPARE(s.recordedState(QStringLiteral("primary")), QStringLiteral("closed"));
         QCOMPARE(s.auditCount(QStringLiteral("circuit.half-open"), QStringLiteral("relay")), 1);
         QCOMPARE(s.auditCount(QStringLiteral("circuit.closed"), QStringLiteral("relay")), 1);
         QCOMPARE(s.listedState(QStringLiteral("primary")), QStringLiteral("closed"));
@@ -256,32 +305,34 @@ private Q_SLOTS:
 
     void failedProbeReopensWithADoubledCooldown()
     {
-        auto clock = realTimeManualClock();
-        Setup s(clock.get());
+        Setup s;
         s.h.sim().pushFault({SimFault::Status, 500, -1, 0}, 6);
         for (int i = 0; i < 5; ++i)
             QCOMPARE(s.chat().status, 200);
-        clock->advance(30'000);
+        s.h.advance(30'000);
         QCOMPARE(s.chat().header("x-tenantrelay-upstream"), QByteArray("backup")); // probe failed
         QCOMPARE(s.h.sim().stats().requests, 6);
-        clock->advance(59'000);
+        // 59 s into the doubled cooldown an idle check (GET /v1/models) is due; it succeeds,
+        // which leaves the cooldown as it is.
+        s.h.advance(59'000);
+        QTRY_COMPARE(s.h.sim().stats().completed, qint64(7));
+        QCOMPARE(s.h.sim().received().last().path, QByteArray("/v1/models"));
         QCOMPARE(s.chat().header("x-tenantrelay-upstream"), QByteArray("backup"));
-        QCOMPARE(s.h.sim().stats().requests, 6); // still open: 60 s now
-        clock->advance(1'000);
+        QCOMPARE(Setup::chatRequests(s.h.sim()), 6); // still open: 60 s now
+        s.h.advance(1'000);
         QCOMPARE(s.chat().header("x-tenantrelay-upstream"), QByteArray("primary"));
     }
 
     void idleCheckOfAnOpenCircuitExtendsTheCooldown()
     {
-        auto clock = realTimeManualClock();
-        Setup s(clock.get());
+        Setup s;
         s.h.sim().pushFault({SimFault::Status, 500, -1, 0}, 5);
         for (int i = 0; i < 5; ++i)
             QCOMPARE(s.chat().status, 200);
         s.h.sim().clearReceived();
         // 20 s into the cooldown the idle check (GET /v1/models) fails.
         s.h.sim().pushFault({SimFault::Status, 503, -1, 0});
-        clock->advance(20'000);
+        s.h.advance(20'000);
         QTRY_VERIFY(!s.h.sim().received().isEmpty());
         const SimReceivedRequest check = s.h.sim().received().first();
         QCOMPARE(check.method, QByteArray("GET"));
@@ -289,10 +340,12 @@ private Q_SLOTS:
         QVERIFY(check.authorization.startsWith("Bearer sk-upstream-secret"));
         QTRY_VERIFY(
             s.h.engine().stats().circuits[0].reason.contains(QLatin1String("idle check failed")));
-        // The original cooldown would be over at 30 s; the failed check moved it to 50 s.
-        clock->advance(15'000);
+        // The original cooldown would be over at 30 s; the failed check moved it to 50 s. (At
+        // 35 s the next idle check runs, and succeeds.)
+        s.h.advance(15'000);
+        QTRY_COMPARE(s.h.sim().stats().completed, qint64(7));
         QCOMPARE(s.chat().header("x-tenantrelay-upstream"), QByteArray("backup"));
-        clock->advance(15'000);
+        s.h.advance(15'000);
         QCOMPARE(s.chat().header("x-tenantrelay-upstream"), QByteArray("primary"));
     }
 
@@ -301,8 +354,9 @@ private Q_SLOTS:
         Setup s;
         QCOMPARE(s.chat().header("x-tenantrelay-upstream"), QByteArray("primary"));
         QVERIFY(s.h.admin().pinUpstream(QStringLiteral("backup")).ok);
-        // Live without a restart (the watcher polls; here every 200 ms).
-        QTRY_COMPARE(s.chat().header("x-tenantrelay-upstream"), QByteArray("backup"));
+        // Live without a restart: the engine's own poll sees it.
+        s.h.advance(EngineOptions().configPollMs);
+        QCOMPARE(s.chat().header("x-tenantrelay-upstream"), QByteArray("backup"));
         // A model without a route is served by the pinned upstream too.
         QCOMPARE(s.chat(false, QStringLiteral("unrouted-model")).header("x-tenantrelay-upstream"),
                  QByteArray("backup"));
@@ -314,7 +368,8 @@ private Q_SLOTS:
         const AdminValue<QString> unpinned = s.h.admin().unpinUpstream();
         QVERIFY(unpinned.ok);
         QCOMPARE(unpinned.value, QStringLiteral("backup"));
-        QTRY_COMPARE(s.chat().header("x-tenantrelay-upstream"), QByteArray("primary"));
+        s.h.advance(EngineOptions().configPollMs);
+        QCOMPARE(s.chat().header("x-tenantrelay-upstream"), QByteArray("primary"));
         QCOMPARE(s.auditCount(QStringLiteral("failover.pin"), s.h.admin().actor()), 1);
         QCOMPARE(s.auditCount(QStringLiteral("failover.unpin"), s.h.admin().actor()), 1);
         QVERIFY(!s.h.admin().unpinUpstream().ok); // nothing pinned
@@ -326,7 +381,11 @@ private Q_SLOTS:
         Setup s;
         s.h.sim().pushFault({SimFault::Status, 500, -1, 0});
         s.backup.pushFault({SimFault::Status, 503, -1, 0}, 3);
-        const TestResponse r = s.chat();
+        const std::unique_ptr<TestHttpClient> c = s.send();
+        // The last target is retried twice, each after a backoff (≤ 375 ms, then ≤ 750 ms).
+        QVERIFY(s.passTwoRetries(s.backup, 0, 1'000));
+        QVERIFY(c->waitDone());
+        const TestResponse r = c->response();
         QCOMPARE(r.status, 502);
         QCOMPARE(r.errorField("code"), QStringLiteral("upstream_error"));
         QCOMPARE(r.errorField("type"), QStringLiteral("server_error"));
@@ -335,24 +394,80 @@ private Q_SLOTS:
         QVERIFY(!r.body.contains("sk-upstream-secret"));
         QCOMPARE(s.h.sim().stats().requests, 1); // not the last target: not retried
         QCOMPARE(s.backup.stats().requests, 3);  // the last: tried and retried twice
+    }
 
-        // A Retry-After over 30 s: no retry.
+    // interface.md §3: a chain whose last failure was the provider's 429 answers 429
+    // rate_limit_exceeded (type requests) with the provider's Retry-After, else 1 — not 502.
+    void chainEndingOnAnUpstream429PassesItsRetryAfterOn()
+    {
+        // A Retry-After over 30 s: not waited for here, no retry; the client is told to wait.
+        Setup s;
         s.h.sim().pushFault({SimFault::Status, 500, -1, 0});
         s.backup.pushFault({SimFault::Status, 429, 60, 0});
-        QCOMPARE(s.chat().status, 502);
-        QCOMPARE(s.backup.stats().requests, 4);
+        TestResponse r = s.chat();
+        QCOMPARE(r.status, 429);
+        QCOMPARE(r.errorField("type"), QStringLiteral("requests"));
+        QCOMPARE(r.errorField("code"), QStringLiteral("rate_limit_exceeded"));
+        QCOMPARE(r.header("retry-after"), QByteArray("60"));
+        QCOMPARE(r.header("retry-after-ms"), QByteArray("60000"));
+        QVERIFY(r.header("x-request-id").size() > 0);
+        QVERIFY(!r.body.contains("sk-upstream-secret"));
+        QCOMPARE(s.backup.stats().requests, 1);
 
-        // A short Retry-After is honoured, then the retry succeeds. (A fresh relay: the backup
-        // has failed 4 times in a row above, a fifth would open its circuit.)
+        // Retries used up on 429s with a short Retry-After: the last one's is passed on.
+        s.h.sim().pushFault({SimFault::Status, 500, -1, 0});
+        s.backup.pushFault({SimFault::Status, 429, 2, 0}, 3);
+        std::unique_ptr<TestHttpClient> c = s.send();
+        QVERIFY(s.passTwoRetries(s.backup, 1, 2'000));
+        QVERIFY(c->waitDone());
+        r = c->response();
+        QCOMPARE(r.status, 429);
+        QCOMPARE(r.errorField("code"), QStringLiteral("rate_limit_exceeded"));
+        QCOMPARE(r.header("retry-after"), QByteArray("2"));
+        QCOMPARE(s.backup.stats().requests, 4);
+        // Metered as a served request that ended in an error, not as the relay's own refusal.
+        const QList<QVariantMap> rows = s.h.usageRows();
+        QCOMPARE(rows.size(), 2);
+        for (const QVariantMap &row : rows) {
+            QCOMPARE(row.value(QStringLiteral("status")).toInt(), 429);
+            QCOMPARE(row.value(QStringLiteral("outcome")).toString(), QStringLiteral("served"));
+        }
+
+        // Without a Retry-After, the client is told 1 s. (A fresh relay: the backup has failed
+        // 4 times in a row above, a fifth would open its circuit.)
         Setup fresh;
         fresh.h.sim().pushFault({SimFault::Status, 500, -1, 0});
-        fresh.backup.pushFault({SimFault::Status, 429, 1, 0});
-        QElapsedTimer timer;
-        timer.start();
-        const TestResponse ok = fresh.chat();
-        QCOMPARE(ok.status, 200);
-        QVERIFY2(timer.elapsed() >= 1000, "the retry came before the upstream's Retry-After");
-        QCOMPARE(fresh.backup.stats().requests, 2);
+        fresh.backup.pushFault({SimFault::Status, 429, -1, 0}, 3);
+        c = fresh.send();
+        QVERIFY(fresh.passTwoRetries(fresh.backup, 0, 1'000));
+        QVERIFY(c->waitDone());
+        QCOMPARE(c->response().status, 429);
+        QCOMPARE(c->response().header("retry-after"), QByteArray("1"));
+
+        // A 429 followed by another kind of failure is that failure's 502.
+        Setup other;
+        other.h.sim().pushFault({SimFault::Status, 429, 60, 0});
+        other.backup.pushFault({SimFault::Status, 500, -1, 0}, 3);
+        c = other.send();
+        QVERIFY(other.passTwoRetries(other.backup, 0, 1'000));
+        QVERIFY(c->waitDone());
+        QCOMPARE(c->response().status, 502);
+    }
+
+    void shortRetryAfterIsHonouredOnTheRelaysClock()
+    {
+        Setup s;
+        s.h.sim().pushFault({SimFault::Status, 500, -1, 0});
+        s.backup.pushFault({SimFault::Status, 429, 1, 0});
+        const std::unique_ptr<TestHttpClient> c = s.send();
+        QVERIFY(s.retryPending(s.backup, 1));
+        s.h.advance(999);
+        QCOMPARE(s.backup.stats().requests, 1); // not before the upstream's Retry-After
+        QVERIFY(!c->response().complete);
+        s.h.advance(1);
+        QVERIFY(c->waitDone());
+        QCOMPARE(c->response().status, 200);
+        QCOMPARE(s.backup.stats().requests, 2);
     }
 
     // A client that leaves while its request waits out a retry's backoff is recorded as 499
@@ -378,7 +493,7 @@ private Q_SLOTS:
 
     void backupPoolCapHoldsInAFailoverStorm()
     {
-        Setup s(nullptr, 2);
+        Setup s(2);
         s.h.sim().setErrorRate(1.0); // the primary answers 500 to everything
         s.backup.setLatencyMs(50);
         constexpr int kClients = 30;
@@ -405,46 +520,42 @@ private Q_SLOTS:
 
     void requestWaitsToBeTheProbeWhenTheWholeChainCoolsDown()
     {
-        auto clock = realTimeManualClock();
-        Setup s(clock.get());
+        Setup s;
         QVERIFY(s.h.admin().setRoute(QStringLiteral("solo"), {QStringLiteral("primary")}).ok);
         s.h.reload();
-        tripSolo(s, *clock);
+        tripSolo(s);
 
         // Every target open: a request 2 s before the end of the cooldown waits instead of
         // failing...
         const qint64 openUntil = s.h.engine().stats().circuits[0].openUntilWallMs;
-        clock->advance(openUntil - clock->wallMs() - 2'000);
-        TestHttpClient waiting(s.h.port());
-        waiting.send("POST", "/v1/chat/completions",
-                     RelayHarness::chatBody(QStringLiteral("solo"), QStringLiteral("x")),
-                     TestHttpClient::bearer(s.key));
-        QTest::qWait(600);
-        QVERIFY(!waiting.response().complete);
+        s.h.advance(openUntil - s.clock.wallMs() - 2'000);
+        const std::unique_ptr<TestHttpClient> waiting = s.send(QStringLiteral("solo"));
+        QTRY_COMPARE(s.h.engine().stats().inFlight, qint64(1)); // admitted, waiting
+        s.h.sweep();
+        QVERIFY(!waiting->response().complete);
         // ...and is sent as the probe once the cooldown is over, within its 5 s deadline.
-        const qint64 before = s.h.sim().stats().requests;
-        clock->advance(3'000);
-        QVERIFY(waiting.waitDone(5'000));
-        QCOMPARE(waiting.response().status, 200);
-        QCOMPARE(s.h.sim().stats().requests, before + 1);
+        const int before = Setup::chatRequests(s.h.sim());
+        s.h.advance(3'000);
+        QVERIFY(waiting->waitDone(5'000));
+        QCOMPARE(waiting->response().status, 200);
+        QCOMPARE(Setup::chatRequests(s.h.sim()), before + 1);
 
         // Open again, and the wait runs past the tenant's queue deadline (5 s): 503.
-        tripSolo(s, *clock);
-        TestHttpClient late(s.h.port());
-        late.send("POST", "/v1/chat/completions",
-                  RelayHarness::chatBody(QStringLiteral("solo"), QStringLiteral("x")),
-                  TestHttpClient::bearer(s.key));
-        QTest::qWait(300);
-        clock->advance(5'100);
-        QVERIFY(late.waitDone(5'000));
-        QCOMPARE(late.response().status, 503);
-        QCOMPARE(late.response().errorField("code"), QStringLiteral("server_overloaded"));
+        tripSolo(s);
+        const std::unique_ptr<TestHttpClient> late = s.send(QStringLiteral("solo"));
+        QTRY_COMPARE(s.h.engine().stats().inFlight, qint64(1));
+        s.h.advance(4'900);
+        QVERIFY(!late->response().complete);
+        s.h.advance(200);
+        QVERIFY(late->waitDone(5'000));
+        QCOMPARE(late->response().status, 503);
+        QCOMPARE(late->response().errorField("code"), QStringLiteral("server_overloaded"));
     }
 
     void upstreamListSaysUnknownWithoutARunningRelay()
     {
         Setup s;
-        QTRY_COMPARE(s.listedState(QStringLiteral("primary")), QStringLiteral("closed"));
+        QCOMPARE(s.listedState(QStringLiteral("primary")), QStringLiteral("closed"));
         s.h.stopEngine();
         QCOMPARE(s.listedState(QStringLiteral("primary")), QStringLiteral("unknown"));
     }
@@ -457,12 +568,11 @@ private Q_SLOTS:
         s.h.sim().pushFault({SimFault::Status, 500, -1, 0}, 5);
         for (int i = 0; i < 5; ++i)
             QCOMPARE(s.chat().status, 200);
-        QTRY_COMPARE(s.listedState(QStringLiteral("primary")), QStringLiteral("open"));
+        s.h.sweep();
+        QCOMPARE(s.listedState(QStringLiteral("primary")), QStringLiteral("open"));
         s.h.stopEngine();
-        EngineOptions options;
-        options.configPollMs = 200;
-        QVERIFY(s.h.start(options));
-        QTRY_COMPARE(s.listedState(QStringLiteral("primary")), QStringLiteral("closed"));
+        QVERIFY(s.start());
+        QCOMPARE(s.listedState(QStringLiteral("primary")), QStringLiteral("closed"));
         QCOMPARE(s.chat().header("x-tenantrelay-upstream"), QByteArray("primary"));
     }
 };

@@ -1,5 +1,6 @@
 // The relay's deadlines with their real default lengths, driven by an injected clock: the test
-// moves time instead of waiting 10, 60 or 120 seconds.
+// moves time (RelayHarness::advance, which runs the sweeps that became due) instead of waiting
+// 10, 60 or 120 seconds.
 #include "RelayHarness.h"
 
 #include "core/Clock.h"
@@ -9,11 +10,6 @@
 
 using namespace relay;
 using namespace relay::test;
-
-namespace {
-// The workers check deadlines about four times a second; give them a few sweeps.
-constexpr int kSweepsMs = 800;
-} // namespace
 
 class TestTimeouts : public QObject
 {
@@ -41,11 +37,11 @@ private Q_SLOTS:
     {
         TestHttpClient client(h->port());
         client.sendRaw("GET /healthz HTTP/1.1\r\nhost: x\r\n");
-        QTest::qWait(kSweepsMs);
-        clock.advance(9'000);
-        QTest::qWait(kSweepsMs);
+        QVERIFY(h->settle(1)); // the relay has the first bytes: the 10 s start now
+        h->advance(9'000);
         QCOMPARE(client.response().status, 0); // still waiting at 9 s
-        clock.advance(1'500);
+        QVERIFY(!client.response().connectionClosed);
+        h->advance(1'500);
         QVERIFY(client.waitClosed(3000));
         QCOMPARE(client.response().status, 408);
         QCOMPARE(client.response().json()["error"].toObject()["code"].toString(),
@@ -57,10 +53,10 @@ private Q_SLOTS:
         TestHttpClient client(h->port());
         client.send("GET", "/healthz");
         QVERIFY(client.waitDone());
-        clock.advance(59'000);
-        QTest::qWait(kSweepsMs);
+        QVERIFY(h->settle(1));
+        h->advance(59'000);
         QVERIFY(!client.response().connectionClosed);
-        clock.advance(1'500);
+        h->advance(1'500);
         QVERIFY(client.waitClosed(3000));
     }
 
@@ -74,18 +70,16 @@ private Q_SLOTS:
                     RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("hello")),
                     TestHttpClient::bearer(key));
         QTRY_COMPARE(h->sim().stats().inFlight, 1);
-        clock.advance(59'000);
-        QTest::qWait(kSweepsMs);
+        h->advance(59'000);
         QVERIFY(!client.response().complete);
-        clock.advance(1'500);
+        h->advance(1'500); // the relay gives up on the try and schedules the retry
         for (int retry = 1; retry <= 2; ++retry) {
             // It gave up on the last try: closed that connection.
             QTRY_COMPARE(h->sim().stats().cancelledByClient, before.cancelledByClient + retry);
-            QTest::qWait(kSweepsMs);
-            clock.advance(1'000); // the backoff
+            h->advance(1'000); // the backoff
             QTRY_COMPARE(h->sim().stats().requests, before.requests + retry + 1);
             QVERIFY(!client.response().complete);
-            clock.advance(60'500);
+            h->advance(60'500);
         }
         QVERIFY(client.waitDone(3000));
         QCOMPARE(client.response().status, 502);
@@ -102,10 +96,9 @@ private Q_SLOTS:
                     RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("hello"), true),
                     TestHttpClient::bearer(key));
         QVERIFY(client.waitFirstBody());
-        clock.advance(119'000);
-        QTest::qWait(kSweepsMs);
+        h->advance(119'000);
         QVERIFY(!client.response().complete);
-        clock.advance(1'500);
+        h->advance(1'500);
         QVERIFY(client.waitDone(3000));
         const QJsonObject last =
             QJsonDocument::fromJson(client.response().sseData().last()).object();

@@ -2,6 +2,7 @@
 
 #include <QSqlQuery>
 #include <QSqlRecord>
+#include <QTest>
 
 namespace relay::test {
 
@@ -25,6 +26,7 @@ bool RelayHarness::start(EngineOptions options)
 {
     if (m_sim->port() == 0 && !m_sim->start())
         return false;
+    m_manualClock = dynamic_cast<ManualClock *>(options.clock);
     options.dbPath = m_temp.path();
     options.server.port = 0;
     if (options.server.workers == 0)
@@ -35,6 +37,23 @@ bool RelayHarness::start(EngineOptions options)
         qWarning("engine did not start: %s", qPrintable(error));
         return false;
     }
+    return true;
+}
+
+void RelayHarness::advance(qint64 ms)
+{
+    if (!m_manualClock)
+        qFatal("RelayHarness::advance needs the engine started with a ManualClock");
+    m_manualClock->advance(ms);
+    m_engine->sweepNow();
+}
+
+bool RelayHarness::settle(int connections)
+{
+    if (!QTest::qWaitFor([&] { return m_engine->stats().clientConnections == connections; }))
+        return false;
+    m_engine->sweepNow();
+    m_engine->sweepNow();
     return true;
 }
 

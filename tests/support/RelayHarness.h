@@ -3,6 +3,7 @@
 #include "TempDir.h"
 #include "TestHttpClient.h"
 
+#include "core/Clock.h"
 #include "relay/Engine.h"
 #include "sim/Simulator.h"
 #include "store/AdminService.h"
@@ -35,8 +36,18 @@ public:
     QString addTenant(const QString &id, const TenantChanges &settings);
     // Changes a tenant the way `tenant set` does.
     void setTenant(const QString &id, const TenantChanges &changes);
-    // Makes the running engine see the admin changes now (what the 1 s poll does on its own).
+    // Makes the running engine see the admin changes now (what its poll does on its own).
     void reload() { m_engine->reloadConfig(); }
+    // Runs every check that is due on the engine's clock now, and returns when they are done:
+    // deadlines, retries, the config poll, circuit checks, alerts (Engine::sweepNow).
+    void sweep() { m_engine->sweepNow(); }
+    // Moves the ManualClock the engine was started with by `ms`, then sweeps: in tests, time
+    // moves only this way, never by waiting.
+    void advance(qint64 ms);
+    // Waits until `connections` client connections are open, then lets each worker take in what
+    // has already reached it (two turns of its event loop): a fixed point from which to move the
+    // clock, e.g. for a request whose deadline starts at its first byte.
+    bool settle(int connections);
 
     quint16 port() const { return m_engine->port(); }
     Engine &engine() { return *m_engine; }
@@ -59,6 +70,7 @@ private:
     std::unique_ptr<AdminService> m_admin;
     std::unique_ptr<Simulator> m_sim;
     std::unique_ptr<Engine> m_engine;
+    ManualClock *m_manualClock = nullptr;
 };
 
 } // namespace relay::test
