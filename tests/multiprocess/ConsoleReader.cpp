@@ -1,8 +1,10 @@
-// mp-console-reader DB: reads a TenantRelay database in a loop through one connection of its
-// own, as the console's panels do while a relay runs elsewhere (the request log newest first, the
-// usage report, tenants, keys, the audit log), until its standard input closes. Then prints
-// "reads N failures F rows R" on stdout (R: usage rows in its last read) and exits 0 when every
-// read succeeded, else 1; each failed read is named on stderr.
+// mp-console-reader DB: reads a TenantRelay database as the console's panels do while a relay
+// runs elsewhere (the request log newest first, the usage report, tenants, keys, upstreams, the
+// audit log), through a connection of its own, until its standard input closes. Like a user who
+// opens the console, looks, and closes it again, it reads for a session of about a second, closes
+// the database, and opens it again half a second later. Then prints "sessions S reads N failures
+// F rows R" on stdout (R: usage rows in its last read) and exits 0 when every open and read
+// succeeded, else 1; each failure is named on stderr.
 #include "store/AdminService.h"
 #include "store/Database.h"
 
@@ -77,12 +79,7 @@ int main(int argc, char *argv[])
         err << "usage: mp-console-reader DB\n";
         return 2;
     }
-    relay::Database db;
-    QString error;
-    if (!db.open(QString::fromLocal8Bit(argv[1]), &error)) {
-        err << "mp-console-reader: " << error << "\n";
-        return 1;
-    }
+    const QString path = QString::fromLocal8Bit(argv[1]);
     std::atomic_bool stop = false;
     std::thread watcher([&stop] {
         char c;
@@ -90,21 +87,40 @@ int main(int argc, char *argv[])
         }
         stop = true;
     });
-    relay::AdminService admin(db.db());
+    constexpr int kReadsPerSession = 10;
+    constexpr int kReadPauseMs = 100;
+    constexpr int kClosedMs = 500;
+    qint64 sessions = 0;
     qint64 reads = 0;
     qint64 failures = 0;
     qint64 rows = 0;
+    QString error;
+    const auto fail = [&](const QString &what) {
+        ++failures;
+        err << "mp-console-reader: session " << sessions << ", read " << reads << ": " << what
+            << "\n";
+        err.flush();
+    };
     while (!stop) {
-        ++reads;
-        if (!readRequestLog(db.db(), &rows, &error) || !readPanels(admin, &error)) {
-            ++failures;
-            err << "mp-console-reader: read " << reads << ": " << error << "\n";
-            err.flush();
+        ++sessions;
+        relay::Database db;
+        if (!db.open(path, &error)) {
+            fail(error);
+        } else {
+            relay::AdminService admin(db.db());
+            for (int i = 0; i < kReadsPerSession && !stop; ++i) {
+                ++reads;
+                if (!readRequestLog(db.db(), &rows, &error) || !readPanels(admin, &error))
+                    fail(error);
+                QThread::msleep(kReadPauseMs);
+            }
         }
-        QThread::msleep(100);
+        db.close();
+        for (int waited = 0; waited < kClosedMs && !stop; waited += 50)
+            QThread::msleep(50);
     }
     watcher.join();
-    QTextStream(stdout) << "reads " << reads << " failures " << failures << " rows " << rows
-                        << "\n";
+    QTextStream(stdout) << "sessions " << sessions << " reads " << reads << " failures " << failures
+                        << " rows " << rows << "\n";
     return failures == 0 ? 0 : 1;
 }

@@ -330,7 +330,8 @@ void TestSharedDatabaseStress::relayAdminLoopsConsoleAndKillNine()
     // Every process has ended: the file as anyone opening it now finds it.
     const QString integrity = integrityCheck(db);
     QSet<QByteArray> metered;
-    QVERIFY2(meteredRequestIds(db, &metered, &error), qPrintable(error));
+    QString usageError;
+    const bool usageRead = meteredRequestIds(db, &metered, &usageError);
     int answered = 0, mustHave = 0, lostEarly = 0, lostLate = 0, broken = 0;
     QStringList missing;
     for (const ClientRecord &c : clients) {
@@ -360,6 +361,8 @@ void TestSharedDatabaseStress::relayAdminLoopsConsoleAndKillNine()
     qInfo("ran %lld ms of load (%d s asked), then kill -9; %lld ms in all",
           qlonglong(killedAt - startedAt), seconds, qlonglong(endedAt - startedAt));
     qInfo("integrity_check: %s", qPrintable(integrity.left(2000)));
+    if (!usageRead)
+        qInfo("the usage table cannot be read: %s", qPrintable(usageError));
     qInfo("metering: %d answered (200), %d of them more than %lld ms before the kill: %d metered, "
           "%d missing; %d of the last %lld ms not metered; %d requests without a whole answer; "
           "%lld usage rows in all",
@@ -373,12 +376,18 @@ void TestSharedDatabaseStress::relayAdminLoopsConsoleAndKillNine()
     qInfo("  %s", qPrintable(summary(QStringLiteral("key issue"), issued)));
     qInfo("admin reads: %d commands, %d backup copies checked, %lld failures", reads.runs,
           reads.backups, qlonglong(reads.failures.size()));
-    for (const QString &failure : reads.failures + rpm.failures + toggle.failures + issued.failures)
-        qInfo("  failed: %s", qPrintable(failure.left(400)));
+    for (const QStringList *failures :
+         {&rpm.failures, &toggle.failures, &issued.failures, &reads.failures}) {
+        for (const QString &failure : failures->mid(0, 3))
+            qInfo("  failed: %s", qPrintable(failure.left(300)));
+        if (failures->size() > 3)
+            qInfo("  (and %lld more like these)", qlonglong(failures->size() - 3));
+    }
     qInfo("console reader: exit %d, %s %s", console.exitCode(), consoleOut.constData(),
           consoleErr.left(600).constData());
 
     QCOMPARE(integrity, QStringLiteral("ok"));
+    QVERIFY2(usageRead, qPrintable(usageError));
     QVERIFY2(mustHave >= 100, "the load was too light to tell anything");
     QVERIFY2(lostEarly == 0, "answered requests are missing from usage (see above)");
     for (const ChangeRecord *c : {&rpm, &toggle, &issued}) {
@@ -386,9 +395,9 @@ void TestSharedDatabaseStress::relayAdminLoopsConsoleAndKillNine()
         QCOMPARE(c->notLive, 0);
         QVERIFY2(*std::max_element(c->delaysMs.begin(), c->delaysMs.end()) <= kLiveWithinMs,
                  "an admin change took more than 2 s to be live (see above)");
-        QVERIFY2(c->failures.isEmpty(), qPrintable(c->failures.join('\n')));
+        QVERIFY2(c->failures.isEmpty(), qPrintable(c->failures.value(0)));
     }
-    QVERIFY2(reads.failures.isEmpty(), qPrintable(reads.failures.join('\n')));
+    QVERIFY2(reads.failures.isEmpty(), qPrintable(reads.failures.value(0)));
     QVERIFY2(reads.backups >= 2, "too few backups were made");
     QCOMPARE(console.exitStatus(), QProcess::NormalExit);
     QVERIFY2(console.exitCode() == 0, consoleErr.constData());
