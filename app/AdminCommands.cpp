@@ -33,6 +33,8 @@ const QList<Group> &groups()
          QStringLiteral("what the traffic cost, and would cost under other prices")},
         {QStringLiteral("settings"),
          QStringLiteral("relay-wide settings: alert webhook, usage retention")},
+        {QStringLiteral("backup"),
+         QStringLiteral("an online, consistent copy of the database, while the relay runs")},
     };
     return list;
 }
@@ -41,7 +43,7 @@ QList<CommandSpec> commandsOf(const QString &group)
 {
     const QList<CommandSpec> all = tenantCommands() + keyCommands() + upstreamCommands() +
                                    routingCommands() + reportCommands() + failoverCommands() +
-                                   budgetCommands();
+                                   budgetCommands() + backupCommands();
     QList<CommandSpec> out;
     for (const CommandSpec &spec : all)
         if (spec.group == group)

@@ -69,5 +69,6 @@ QList<CommandSpec> routingCommands(); // route, alias, price
 QList<CommandSpec> reportCommands();  // usage, audit
 QList<CommandSpec> failoverCommands();
 QList<CommandSpec> budgetCommands(); // settings, alerts, report costs
+QList<CommandSpec> backupCommands();
 
 } // namespace relay::app

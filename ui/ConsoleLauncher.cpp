@@ -62,6 +62,8 @@ int runConsole(const QString &dbPath, bool demo)
                 QObject::tr("Warning: the relay listens beyond loopback (%1); anyone who can "
                             "reach it can try tenant keys")
                     .arg(engine->listenAddress()));
+    } else if (engine->otherRelay()) {
+        window->showManagingOtherRelay(engine->otherRelay()->describe(), path);
     } else {
         window->showEngineFailed(error);
     }

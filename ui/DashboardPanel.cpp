@@ -139,6 +139,16 @@ void DashboardPanel::showEngineFailed(const QString &error)
     m_address->setText(error);
 }
 
+void DashboardPanel::showManagingOtherRelay(const QString &relay, const QString &dbPath)
+{
+    m_status->setText(tr("Managing the relay of another process (%1)").arg(relay));
+    m_address->setText(tr("One relay serves a database: this console's own relay did not start. "
+                          "Changes made here take effect in that relay within 2 seconds; its "
+                          "live figures are not shown."));
+    m_database->setText(dbPath);
+    m_database->setToolTip(dbPath);
+}
+
 void DashboardPanel::applyStats(const relay::EngineStatsSnapshot &stats)
 {
     const QLocale locale;

@@ -95,6 +95,11 @@ void MainWindow::showEngineFailed(const QString &error)
     m_dashboard->showEngineFailed(error);
 }
 
+void MainWindow::showManagingOtherRelay(const QString &relay, const QString &dbPath)
+{
+    m_dashboard->showManagingOtherRelay(relay, dbPath);
+}
+
 void MainWindow::applyStats(const relay::EngineStatsSnapshot &stats)
 {
     m_dashboard->applyStats(stats);

@@ -56,9 +56,13 @@ void ConfigWatcher::startPolling()
 void ConfigWatcher::recordState()
 {
     QString error;
-    const QList<CircuitTransition> changes = m_context.circuits().takeTransitions();
-    if (!RelayState::recordTransitions(m_db->db(), changes, &error))
-        qWarning("TenantRelay: cannot record upstream state: %s", qPrintable(error));
+    // Kept until stored: a database busy for a moment delays the record, never drops it.
+    m_unrecorded += m_context.circuits().takeTransitions();
+    if (RelayState::recordTransitions(m_db->db(), m_unrecorded, &error))
+        m_unrecorded.clear();
+    else
+        qWarning("TenantRelay: cannot record upstream state yet (retried at the next poll): %s",
+                 qPrintable(error));
     RelayState::writeHeartbeat(m_db->db(), m_context.clock().wallMs(), m_listen, &error);
 }
 
@@ -66,13 +70,17 @@ bool ConfigWatcher::poll(bool force)
 {
     const qint64 version = ConfigLoader::configVersion(m_db->db());
     if (version < 0) {
+        m_context.setConfigReadable(false);
         Q_EMIT reloadFailed(QStringLiteral("cannot read the config version"));
         return false;
     }
-    if (!force && version == m_version)
+    if (!force && version == m_version) {
+        m_context.setConfigReadable(true);
         return true;
+    }
     QString error;
     DirectorySnapshotPtr snapshot = ConfigLoader::load(m_db->db(), &error);
+    m_context.setConfigReadable(bool(snapshot));
     if (!snapshot) {
         Q_EMIT reloadFailed(error);
         return false;

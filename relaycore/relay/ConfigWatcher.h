@@ -1,5 +1,7 @@
 #pragma once
 
+#include "upstream/CircuitBreaker.h"
+
 #include <QObject>
 #include <QString>
 
@@ -30,7 +32,13 @@ public:
     bool poll(bool force = false);
     // Writes the circuit changes since the last call and the heartbeat.
     void recordState();
-    void setListenAddress(const QString &listen) { m_listen = listen; }
+    // Records the address in the heartbeat at once, so another relay refused on this database
+    // can name it.
+    void setListenAddress(const QString &listen)
+    {
+        m_listen = listen;
+        recordState();
+    }
     qint64 loadedVersion() const { return m_version; }
 
 Q_SIGNALS:
@@ -39,6 +47,7 @@ Q_SIGNALS:
 
 private:
     QString m_dbPath;
+    QList<CircuitTransition> m_unrecorded; // circuit changes not yet stored
     RelayContext &m_context;
     int m_pollIntervalMs;
     std::unique_ptr<Database> m_db;

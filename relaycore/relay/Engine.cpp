@@ -7,6 +7,7 @@
 #include "core/Clock.h"
 #include "http/HttpServer.h"
 #include "http/HttpWorker.h"
+#include "store/Database.h"
 #include "store/UsageWriter.h"
 #include "upstream/UpstreamSlots.h"
 
@@ -61,6 +62,17 @@ bool Engine::start(QString *error)
     if (m_running)
         return true;
     m_startedMs = m_clock.monotonicMs();
+    m_otherRelay.reset();
+    {
+        // One relay per database: claimed atomically before anything else touches it.
+        Database claimDb;
+        if (!claimDb.open(m_options.dbPath, error))
+            return false;
+        if (!RelayState::claim(claimDb.db(), m_clock.wallMs(), error)) {
+            m_otherRelay = RelayState::liveRelay(claimDb.db(), m_clock.wallMs());
+            return false;
+        }
+    }
     m_writer = std::make_unique<UsageWriter>(m_options.dbPath, m_options.usageFlushMs, m_clock);
     if (!m_writer->startWriter(error)) {
         m_writer.reset();

@@ -4,6 +4,7 @@
 #include "budget/BudgetTracker.h"
 #include "http/ServerConfig.h"
 #include "metrics/FlowMetrics.h"
+#include "store/RelayState.h"
 #include "upstream/CircuitBreaker.h"
 
 #include <QObject>
@@ -79,6 +80,9 @@ public:
     // Stops at once: open requests are ended, usage is flushed.
     void stopNow();
     bool isRunning() const { return m_running; }
+    // Set when start() failed because another process's relay serves the database (one relay
+    // per database, so limits and budgets are never counted twice).
+    const std::optional<RelayState::LiveRelay> &otherRelay() const { return m_otherRelay; }
 
     quint16 port() const;
     int workerCount() const;
@@ -126,6 +130,7 @@ private:
     QHash<QString, FlowBaseline> m_baselines; // "t:" + tenant / "u:" + upstream
     qint64 m_lastStatsMs = 0;
     bool m_running = false;
+    std::optional<RelayState::LiveRelay> m_otherRelay;
 };
 
 } // namespace relay

@@ -83,8 +83,15 @@ void ProxyHandler::handle(HttpExchange *exchange)
         if (!isGet && request.method != "HEAD")
             return sendError(exchange, requestId, ApiError::methodNotAllowed());
         // HEAD: the same answer without its body.
-        exchange->respond(200, baseHeaders(requestId),
-                          isGet ? QByteArrayLiteral("{\"status\":\"ok\"}") : QByteArray());
+        const QString problem = m_context.healthProblem();
+        const QByteArray body =
+            problem.isEmpty()
+                ? QByteArrayLiteral("{\"status\":\"ok\"}")
+                : QJsonDocument(QJsonObject{{QStringLiteral("status"), QStringLiteral("degraded")},
+                                            {QStringLiteral("reason"), problem}})
+                      .toJson(QJsonDocument::Compact);
+        exchange->respond(problem.isEmpty() ? 200 : 503, baseHeaders(requestId),
+                          isGet ? body : QByteArray());
         return;
     }
     if (path == "/metrics") {

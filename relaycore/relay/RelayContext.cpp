@@ -6,6 +6,17 @@
 
 namespace relay {
 
+QString RelayContext::healthProblem() const
+{
+    if (!m_configReadable.load())
+        return QStringLiteral("the configuration cannot be read from the database");
+    const qint64 since = m_writer ? m_writer->uncommittedSinceMs() : 0;
+    if (since && m_clock.monotonicMs() - since >= kUnhealthyAfterMs)
+        return QStringLiteral("usage has not been committed to the database for %1 s")
+            .arg((m_clock.monotonicMs() - since) / 1000);
+    return {};
+}
+
 RelayContext::RelayContext(Clock &clock, UsageWriter *writer)
     : m_clock(clock), m_writer(writer), m_limiter(clock), m_budgets(clock), m_circuits(clock)
 {

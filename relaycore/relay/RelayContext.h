@@ -92,12 +92,19 @@ public:
     RetryBudget &retryBudget() { return m_retryBudget; }
     BudgetTracker &budgets() { return m_budgets; }
     MetricsRegistry &metrics() { return m_metrics; }
+    // Why /healthz says "degraded", empty while healthy: the usage writer has not been able to
+    // commit for kUnhealthyAfterMs, or the configuration could not be read at the last poll.
+    QString healthProblem() const;
+    static constexpr qint64 kUnhealthyAfterMs = 10'000;
+    // The config watcher's last poll: could it read the configuration?
+    void setConfigReadable(bool readable) { m_configReadable.store(readable); }
     // Bearer token that GET /metrics requires; empty = loopback clients only.
     QByteArray adminToken;
 
 private:
     Clock &m_clock;
     UsageWriter *m_writer;
+    std::atomic<bool> m_configReadable{true};
     std::mutex m_publishMutex;
     QHash<QString, std::shared_ptr<UpstreamSlots>> m_pools; // every pool ever made; publish only
     std::atomic<std::shared_ptr<const RuntimeConfig>> m_config;

@@ -1,4 +1,6 @@
 #include "AdminService.h"
+
+#include "Database.h"
 #include "store/RelayState.h"
 
 #include "store/AuditLog.h"
@@ -1490,6 +1492,14 @@ AdminValue<QList<AuditRecord>> AdminService::auditLog(const QString &tenantId)
     if (!AuditLog::list(m_db, tenantId, &records, &error))
         return dbFailure(error);
     return records;
+}
+
+AdminResult AdminService::backup(const QString &file)
+{
+    QString error;
+    if (!Database::backup(m_db, file, &error))
+        return AdminResult::failure(AdminErrorKind::Database, error);
+    return {};
 }
 
 } // namespace relay

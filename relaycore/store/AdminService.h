@@ -92,6 +92,8 @@ public:
     AdminValue<QList<CostReportRow>> costReport(const std::optional<QDate> &since,
                                                 const std::vector<PriceConfig> &altPrices);
     AdminValue<QList<AuditRecord>> auditLog(const QString &tenantId = QString());
+    // An online, consistent copy of the database into `file` (Database::backup).
+    AdminResult backup(const QString &file);
 
 private:
     // Runs `change` in one IMMEDIATE transaction; when it succeeds, appends the audit row it

@@ -1,10 +1,13 @@
 #include "Database.h"
 
 #include "billing/PriceList.h"
+#include "core/Clock.h"
+#include "store/RelayState.h"
 #include "store/SqliteBind.h"
 #include "store/UsageRollup.h"
 
 #include <QAtomicInteger>
+#include <QCoreApplication>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -16,9 +19,12 @@
 
 #include <sqlite3.h>
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 namespace relay {
 
@@ -30,6 +36,9 @@ const char *const kMigrations[] = {
     ":/relaycore/migrations/003_budgets_failover.sql",
     ":/relaycore/migrations/004_usage_errors_index.sql",
 };
+
+// relay_heartbeat exists from this schema on.
+constexpr int kFirstVersionWithHeartbeat = 3;
 
 QString nextConnectionName()
 {
@@ -140,23 +149,23 @@ bool Database::open(const QString &path, QString *error)
             *error = QStringLiteral("cannot create folder %1").arg(info.absolutePath());
         return false;
     }
-    // Create the file ourselves so that it never exists with a wider mode than 0600.
+    // SQLite creates the file (and its -wal and -shm) itself: nothing in this process may open
+    // or close a descriptor of them behind SQLite's back, because on Linux closing any descriptor
+    // of a file drops every POSIX lock the process holds on it, and another process would then
+    // checkpoint and delete the WAL under this one (design.md, "Several processes, one
+    // database"). So the mode is set with the umask while SQLite creates the file, and by path
+    // afterwards, never through a descriptor of our own.
     const QByteArray native = QFile::encodeName(path);
-    const int fd = ::open(native.constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        if (error)
-            *error = QStringLiteral("cannot open database %1: %2")
-                         .arg(path, QString::fromLocal8Bit(strerror(errno)));
-        return false;
-    }
-    ::fchmod(fd, 0600);
-    ::close(fd);
-
+    const bool creating = !info.exists();
+    const mode_t previousUmask = creating ? ::umask(0077) : 0;
     m_connectionName = nextConnectionName();
     m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
     m_db.setDatabaseName(path);
     m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
-    if (!m_db.open()) {
+    const bool opened = m_db.open();
+    if (creating)
+        ::umask(previousUmask);
+    if (!opened) {
         if (error)
             *error =
                 QStringLiteral("cannot open database %1: %2").arg(path, m_db.lastError().text());
@@ -178,11 +187,67 @@ bool Database::open(const QString &path, QString *error)
         close();
         return false;
     }
-    // WAL side files are created by SQLite with the main file's mode; make sure anyway.
-    for (const char *suffix : {"-wal", "-shm"}) {
-        const QByteArray side = native + suffix;
-        ::chmod(side.constData(), 0600);
+    // A file made by another program keeps no wider mode either; SQLite gives the WAL side
+    // files the main file's mode. chmod() works on the path and opens no descriptor.
+    for (const char *suffix : {"", "-wal", "-shm"}) {
+        const QByteArray file = native + suffix;
+        ::chmod(file.constData(), 0600);
     }
+    return true;
+}
+
+bool Database::backup(QSqlDatabase &source, const QString &file, QString *error)
+{
+    const QFileInfo target(file);
+    const QString sourcePath = QFileInfo(source.databaseName()).canonicalFilePath();
+    if (target.exists() && target.canonicalFilePath() == sourcePath) {
+        *error = QStringLiteral("%1 is the database itself; name another file").arg(file);
+        return false;
+    }
+    if (target.isDir()) {
+        *error = QStringLiteral("%1 is a folder; name a file").arg(file);
+        return false;
+    }
+    const QString partial = QStringLiteral("%1.partial-%2")
+                                .arg(target.absoluteFilePath())
+                                .arg(QCoreApplication::applicationPid());
+    const QByteArray partialName = QFile::encodeName(partial);
+    ::unlink(partialName.constData()); // a leftover of an interrupted backup
+    sqlite3 *dest = nullptr;
+    const mode_t previousUmask = ::umask(0077); // SQLite creates the copy: never wider than 0600
+    int rc = sqlite3_open_v2(partialName.constData(), &dest,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+    ::umask(previousUmask);
+    auto fail = [&](const QString &what) {
+        *error = QStringLiteral("cannot write the backup %1: %2").arg(file, what);
+        sqlite3_close(dest);
+        ::unlink(partialName.constData());
+        return false;
+    };
+    if (rc != SQLITE_OK)
+        return fail(QString::fromUtf8(sqlite3_errmsg(dest)));
+    sqlite3_busy_timeout(dest, 10'000);
+    sqlite3_backup *copy = sqlite3_backup_init(dest, "main", sqlite::handleOf(source), "main");
+    if (!copy)
+        return fail(QString::fromUtf8(sqlite3_errmsg(dest)));
+    // All pages in one step: one read transaction, so the copy is of one moment. A busy source
+    // (a writer checkpointing) is waited for, never skipped.
+    for (int attempt = 0; attempt < 400; ++attempt) {
+        rc = sqlite3_backup_step(copy, -1);
+        if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+            break;
+        sqlite3_sleep(25);
+    }
+    sqlite3_backup_finish(copy);
+    if (rc != SQLITE_DONE)
+        return fail(QString::fromUtf8(sqlite3_errstr(rc)));
+    if (sqlite3_close(dest) != SQLITE_OK) {
+        dest = nullptr;
+        return fail(QStringLiteral("cannot close the copy"));
+    }
+    dest = nullptr;
+    if (::rename(partialName.constData(), QFile::encodeName(target.absoluteFilePath())) != 0)
+        return fail(QString::fromLocal8Bit(strerror(errno)));
     return true;
 }
 
@@ -211,6 +276,19 @@ bool Database::migrate(QString *error)
                      .arg(version)
                      .arg(schemaVersion());
         return false;
+    }
+    // A relay of an older TenantRelay that serves this database now would go on writing the old
+    // schema into the new one: the upgrade waits until it is stopped.
+    if (version >= kFirstVersionWithHeartbeat && version < schemaVersion()) {
+        if (const auto older = RelayState::liveRelay(m_db, Clock::system().wallMs())) {
+            *error = QStringLiteral("a relay of an older TenantRelay serves this database (%1); "
+                                    "stop it first, then start this version to upgrade the "
+                                    "database (schema %2 to %3)")
+                         .arg(older->describe())
+                         .arg(version)
+                         .arg(schemaVersion());
+            return false;
+        }
     }
     while (version < schemaVersion()) {
         QFile file(QString::fromLatin1(kMigrations[version]));

@@ -22,6 +22,11 @@ public:
     QSqlDatabase &db() { return m_db; }
     const QString &path() const { return m_path; }
 
+    // An online, consistent copy of `source` (SQLite's backup API, one read transaction: the
+    // relay keeps writing meanwhile) into `file`, mode 0600. The copy is made beside `file` and
+    // renamed over it when complete, so `file` is never half written; never the database itself.
+    static bool backup(QSqlDatabase &source, const QString &file, QString *error);
+
     // Schema version this build writes (PRAGMA user_version after migrating).
     static int schemaVersion();
 

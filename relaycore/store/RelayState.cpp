@@ -7,6 +7,9 @@
 #include <QSqlError>
 #include <QSqlQuery>
 
+#include <cerrno>
+#include <signal.h>
+
 namespace relay::RelayState {
 
 bool resetStates(QSqlDatabase &db, QString *error)
@@ -67,6 +70,55 @@ bool writeHeartbeat(QSqlDatabase &db, qint64 nowMs, const QString &listen, QStri
                        "?, ?) ON CONFLICT (id) DO UPDATE SET ts = excluded.ts, pid = "
                        "excluded.pid, listen = excluded.listen"),
         {nowMs, QCoreApplication::applicationPid(), listen}, error);
+}
+
+QString LiveRelay::describe() const
+{
+    return listen.isEmpty() ? QStringLiteral("pid %1, starting").arg(pid)
+                            : QStringLiteral("pid %1, listening on %2").arg(pid).arg(listen);
+}
+
+namespace {
+
+bool processAlive(qint64 pid)
+{
+    return pid > 0 && (::kill(pid_t(pid), 0) == 0 || errno == EPERM);
+}
+
+} // namespace
+
+std::optional<LiveRelay> liveRelay(QSqlDatabase &db, qint64 nowMs)
+{
+    QSqlQuery q(db);
+    if (!q.exec(QStringLiteral("SELECT ts, pid, listen FROM relay_heartbeat WHERE id = 1")) ||
+        !q.next())
+        return std::nullopt;
+    LiveRelay relay{q.value(1).toLongLong(), q.value(2).toString(), q.value(0).toLongLong()};
+    if (relay.heartbeatMs <= 0 || nowMs - relay.heartbeatMs > kHeartbeatStaleMs ||
+        relay.pid == QCoreApplication::applicationPid() || !processAlive(relay.pid))
+        return std::nullopt;
+    return relay;
+}
+
+bool claim(QSqlDatabase &db, qint64 nowMs, QString *error)
+{
+    QSqlQuery q(db);
+    if (!sql::run(q, QStringLiteral("BEGIN IMMEDIATE"), {}, error))
+        return false;
+    if (const auto other = liveRelay(db, nowMs)) {
+        sql::run(q, QStringLiteral("ROLLBACK"));
+        if (error)
+            *error = QStringLiteral("another relay already serves this database (%1); stop it "
+                                    "first, or manage it with the admin commands")
+                         .arg(other->describe());
+        return false;
+    }
+    if (!writeHeartbeat(db, nowMs, QString(), error) ||
+        !sql::run(q, QStringLiteral("COMMIT"), {}, error)) {
+        sql::run(q, QStringLiteral("ROLLBACK"));
+        return false;
+    }
+    return true;
 }
 
 qint64 lastHeartbeatMs(QSqlDatabase &db)

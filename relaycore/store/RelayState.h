@@ -5,6 +5,8 @@
 #include <QHash>
 #include <QSqlDatabase>
 
+#include <optional>
+
 namespace relay {
 
 // What a running relay records about itself for other processes (`upstream list`): each
@@ -21,6 +23,28 @@ bool recordTransitions(QSqlDatabase &db, const QList<CircuitTransition> &transit
 // `upstream list` does not show them as this relay's.
 bool resetStates(QSqlDatabase &db, QString *error);
 bool writeHeartbeat(QSqlDatabase &db, qint64 nowMs, const QString &listen, QString *error);
+
+// A relay that serves the database: its process, the address it listens on (empty while it
+// starts) and its last heartbeat.
+struct LiveRelay
+{
+    qint64 pid = 0;
+    QString listen;
+    qint64 heartbeatMs = 0;
+
+    // "pid 1234, listening on 127.0.0.1:8700"
+    QString describe() const;
+};
+
+// Another process's relay that serves the database now: a heartbeat younger than
+// kHeartbeatStaleMs from a process that is still alive (one that was killed leaves a fresh
+// heartbeat behind; its pid is gone). nullopt when none, or when the heartbeat is this
+// process's own.
+std::optional<LiveRelay> liveRelay(QSqlDatabase &db, qint64 nowMs);
+
+// Makes this process the relay of the database, atomically (two relays starting at once cannot
+// both succeed): fails with *error naming the other relay when one is live.
+bool claim(QSqlDatabase &db, qint64 nowMs, QString *error);
 // The time of the last heartbeat, 0 when none.
 qint64 lastHeartbeatMs(QSqlDatabase &db);
 // upstream → "closed" | "open" | "half-open" as a running relay reported it; every upstream

@@ -63,6 +63,8 @@ void UsageWriter::record(UsageRecord record)
 {
     {
         std::lock_guard lock(m_mutex);
+        if (m_queue.empty())
+            m_queueSinceMs = m_clock.monotonicMs();
         m_queue.push_back(std::move(record));
         ++m_enqueued;
     }
@@ -94,6 +96,14 @@ qint64 UsageWriter::rowsWritten() const
 {
     std::lock_guard lock(m_mutex);
     return m_rowsWritten;
+}
+
+qint64 UsageWriter::uncommittedSinceMs() const
+{
+    std::lock_guard lock(m_mutex);
+    if (m_batchSinceMs && m_queueSinceMs)
+        return qMin(m_batchSinceMs, m_queueSinceMs);
+    return m_batchSinceMs ? m_batchSinceMs : m_queueSinceMs;
 }
 
 qint64 UsageWriter::pending() const
@@ -213,6 +223,9 @@ void UsageWriter::run()
             m_wake.wait_for(lock, std::chrono::milliseconds(waitMs),
                             [this, failures] { return m_stop && failures == 0; });
             batch.swap(m_queue);
+            if (!batch.empty())
+                m_batchSinceMs = m_queueSinceMs;
+            m_queueSinceMs = 0;
             taken = m_enqueued;
             stopping = m_stop;
         }
@@ -229,6 +242,8 @@ void UsageWriter::run()
             std::lock_guard lock(m_mutex);
             m_queue.insert(m_queue.begin(), std::make_move_iterator(batch.begin()),
                            std::make_move_iterator(batch.end()));
+            m_queueSinceMs = m_batchSinceMs;
+            m_batchSinceMs = 0;
             batch.clear();
             continue;
         }
@@ -237,6 +252,7 @@ void UsageWriter::run()
             std::lock_guard lock(m_mutex);
             m_rowsWritten += qint64(batch.size());
             m_committed = taken;
+            m_batchSinceMs = 0;
         }
         batch.clear();
         m_flushed.notify_all();

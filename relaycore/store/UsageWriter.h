@@ -46,6 +46,9 @@ public:
     void stopWriter();
 
     qint64 rowsWritten() const;
+    // Since when (the clock's monotonic ms) the oldest record not yet committed has waited; 0
+    // when everything handed over is committed. /healthz reports a writer that cannot commit.
+    qint64 uncommittedSinceMs() const;
     qint64 pending() const;
     // Raw rows deleted by retention so far, and the retention passes completed.
     qint64 rowsExpired() const;
@@ -83,6 +86,8 @@ private:
     QString m_openError;
     bool m_openDone = false;
     quint64 m_enqueued = 0;
+    qint64 m_queueSinceMs = 0; // the first record of m_queue was handed over then
+    qint64 m_batchSinceMs = 0; // the oldest record of the batch being written
     quint64 m_committed = 0;
     qint64 m_rowsWritten = 0;
     qint64 m_rowsExpired = 0;
