@@ -109,11 +109,11 @@ Server::~Server()
 bool Server::start(const QString &program, const QStringList &args, const QRegularExpression &ready,
                    QString *error, int timeoutMs)
 {
-    if (!m_log.open()) {
-        *error = QStringLiteral("cannot create a log file");
+    if (!m_logDir.isValid()) {
+        *error = QStringLiteral("cannot create a folder for the log");
         return false;
     }
-    m_process.setStandardErrorFile(m_log.fileName());
+    m_process.setStandardErrorFile(logPath());
     m_process.setStandardOutputFile(QProcess::nullDevice());
     m_process.setStandardInputFile(QProcess::nullDevice());
     m_process.start(program, args);
@@ -154,7 +154,7 @@ bool Server::terminate(int timeoutMs)
 
 QByteArray Server::log() const
 {
-    QFile file(m_log.fileName());
+    QFile file(logPath());
     return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
 }
 

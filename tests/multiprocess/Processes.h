@@ -6,7 +6,7 @@
 #include <QSet>
 #include <QString>
 #include <QStringList>
-#include <QTemporaryFile>
+#include <QTemporaryDir>
 
 // Real TenantRelay processes for the multi-process tests, started as a user starts them: the
 // relay (`tenantrelay serve`), the simulated provider (`tenantrelay-sim`), admin commands on the
@@ -62,8 +62,11 @@ public:
     QByteArray log() const;
 
 private:
+    // Only the child holds the log open: this process opens it only to read it.
+    QString logPath() const { return m_logDir.filePath(QStringLiteral("stderr.log")); }
+
     QProcess m_process;
-    QTemporaryFile m_log;
+    QTemporaryDir m_logDir;
     quint16 m_port = 0;
 };
 
