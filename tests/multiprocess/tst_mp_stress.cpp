@@ -374,8 +374,11 @@ void TestSharedDatabaseStress::relayAdminLoopsConsoleAndKillNine()
     qInfo("  %s", qPrintable(summary(QStringLiteral("tenant set --rpm"), rpm)));
     qInfo("  %s", qPrintable(summary(QStringLiteral("tenant set --disable/--enable"), toggle)));
     qInfo("  %s", qPrintable(summary(QStringLiteral("key issue"), issued)));
-    qInfo("admin reads: %d commands, %d backup copies checked, %lld failures", reads.runs,
-          reads.backups, qlonglong(reads.failures.size()));
+    qInfo("admin reads: %d commands, %d backup copies checked, %lld failures; sqlite3 .backup: %s",
+          reads.runs, reads.backups, qlonglong(reads.failures.size()),
+          QStandardPaths::findExecutable(QStringLiteral("sqlite3")).isEmpty()
+              ? "sqlite3 is not on PATH, skipped"
+              : "run");
     for (const QStringList *failures :
          {&rpm.failures, &toggle.failures, &issued.failures, &reads.failures}) {
         for (const QString &failure : failures->mid(0, 3))
