@@ -63,7 +63,12 @@ int runConsole(const QString &dbPath, bool demo)
                             "reach it can try tenant keys")
                     .arg(engine->listenAddress()));
     } else if (engine->otherRelay()) {
-        window->showManagingOtherRelay(engine->otherRelay()->describe(), path);
+        const RelayState::LiveRelay &other = *engine->otherRelay();
+        window->showManagingOtherRelay(QStringLiteral("pid %1").arg(other.pid),
+                                       other.listen.isEmpty()
+                                           ? QStringLiteral("—")
+                                           : QStringLiteral("http://%1/v1").arg(other.listen),
+                                       path);
     } else {
         window->showEngineFailed(error);
     }

@@ -139,12 +139,17 @@ void DashboardPanel::showEngineFailed(const QString &error)
     m_address->setText(error);
 }
 
-void DashboardPanel::showManagingOtherRelay(const QString &relay, const QString &dbPath)
+void DashboardPanel::showManagingOtherRelay(const QString &relay, const QString &baseUrl,
+                                            const QString &dbPath)
 {
-    m_status->setText(tr("Managing the relay of another process (%1)").arg(relay));
-    m_address->setText(tr("One relay serves a database: this console's own relay did not start. "
-                          "Changes made here take effect in that relay within 2 seconds; its "
-                          "live figures are not shown."));
+    // One relay serves a database: this console's own did not start, and manages that one.
+    m_status->setText(tr("Managing the relay of another process (%1); changes made here reach it "
+                         "within 2 s")
+                          .arg(relay));
+    m_status->setToolTip(tr("Only one relay serves a database, so this console did not start "
+                            "its own. Changes made here reach that relay within 2 seconds; its "
+                            "live figures are not shown."));
+    m_address->setText(baseUrl);
     m_database->setText(dbPath);
     m_database->setToolTip(dbPath);
 }

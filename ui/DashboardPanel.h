@@ -27,7 +27,8 @@ public:
     void showEngineStarted(const QString &listenAddress, const QString &dbPath, int workers);
     void showEngineFailed(const QString &error);
     // Another process's relay serves the database: this console manages it through the database.
-    void showManagingOtherRelay(const QString &relay, const QString &dbPath);
+    void showManagingOtherRelay(const QString &relay, const QString &baseUrl,
+                                const QString &dbPath);
     void applyStats(const relay::EngineStatsSnapshot &stats);
 
     LatencyChart *tenantChart() const { return m_tenantChart; }

@@ -95,9 +95,10 @@ void MainWindow::showEngineFailed(const QString &error)
     m_dashboard->showEngineFailed(error);
 }
 
-void MainWindow::showManagingOtherRelay(const QString &relay, const QString &dbPath)
+void MainWindow::showManagingOtherRelay(const QString &relay, const QString &baseUrl,
+                                        const QString &dbPath)
 {
-    m_dashboard->showManagingOtherRelay(relay, dbPath);
+    m_dashboard->showManagingOtherRelay(relay, baseUrl, dbPath);
 }
 
 void MainWindow::applyStats(const relay::EngineStatsSnapshot &stats)

@@ -36,7 +36,8 @@ public:
     void showEngineStarted(const QString &listenAddress, const QString &dbPath, int workers);
     void showEngineFailed(const QString &error);
     // Another process's relay serves the database: this console manages it through the database.
-    void showManagingOtherRelay(const QString &relay, const QString &dbPath);
+    void showManagingOtherRelay(const QString &relay, const QString &baseUrl,
+                                const QString &dbPath);
     // Fed by Engine::statsUpdated (queued, about once a second).
     void applyStats(const relay::EngineStatsSnapshot &stats);
     // Shows a panel by its objectName ("dashboardPanel", "tenantsPanel", …); false if unknown.
