@@ -24,7 +24,7 @@ scripts/build-sanitized.sh $BUILD address,undefined -DTENANTRELAY_FUZZ=ON \
 max_len() {
     case $1 in
     http_request | http_response) echo 16384 ;;
-    *) echo 8192 ;;
+    *) echo 4096 ;;
     esac
 }
 

@@ -14,14 +14,14 @@ namespace fuzz {
 
 using Chunks = QList<QByteArrayView>;
 
-// The input whole; byte by byte (short inputs); after every '\n'; and in pieces of 1 to 64
-// bytes whose sizes come from a hash of the input, so that a run is reproducible from the
-// input alone.
+// The input whole; byte by byte (inputs up to 512 bytes); after every '\n'; and in pieces of 1 to
+// 64 bytes whose sizes come from a hash of the input, so that a run is reproducible from the input
+// alone.
 inline QList<Chunks> splits(QByteArrayView input)
 {
     QList<Chunks> out;
     out.append(Chunks{input});
-    if (input.size() <= 2048) {
+    if (input.size() <= 512) {
         Chunks bytes;
         for (qsizetype i = 0; i < input.size(); ++i)
             bytes.append(input.sliced(i, 1));

@@ -24,12 +24,20 @@ QByteArray run(const fuzz::Chunks &chunks)
     body += parser.takeBody();
     fuzz::expect(complete == parser.messageComplete(), "feedEof() says whether it is complete");
     fuzz::expect(!(complete && parser.failed()), "a complete response did not fail");
-    // The head as it stands at the end (an interim 100 Continue is forgotten by then).
-    QByteArray head = "status " + QByteArray::number(parser.status()) + '\n';
-    for (const auto &[name, value] : parser.headers())
-        head += name + ": " + value + '\n';
-    QByteArray out = head + "body " + QByteArray::number(body.size()) + ": " + body + '\n';
-    out += complete ? "complete" : "cut: " + parser.error();
+    // The head once complete (an interim 100 Continue is forgotten by then). The headers and
+    // body bytes of a response refused as malformed are thrown away by the relay, and how much
+    // of them had been read before the fault depends on the cut, so only the refusal counts.
+    QByteArray out = "no head\n";
+    if (parser.headComplete()) {
+        out = "status " + QByteArray::number(parser.status()) + '\n';
+        for (const auto &[name, value] : parser.headers())
+            out += name + ": " + value + '\n';
+    }
+    if (parser.failed() && !parser.error().startsWith("upstream closed"))
+        out += "malformed";
+    else
+        out += "body " + QByteArray::number(body.size()) + ": " + body + '\n' +
+               (complete ? QByteArray("complete") : "cut: " + parser.error());
     // The parser is reused for the next response on a keep-alive connection.
     parser.reset();
     fuzz::expect(!parser.headComplete() && !parser.failed() && parser.takeBody().isEmpty(),
