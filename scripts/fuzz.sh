@@ -16,7 +16,7 @@ JOBS=${FUZZ_JOBS:-2}
 BUILD=build-fuzz
 OUT=$BUILD/findings
 
-scripts/build-sanitized.sh $BUILD address,undefined -DTENANTRELAY_FUZZ=ON \
+OPT=-O2 scripts/build-sanitized.sh $BUILD address,undefined -DTENANTRELAY_FUZZ=ON \
     -DTENANTRELAY_BUILD_TESTS=OFF -- fuzz_all
 
 # Longest input per target: past every limit the parsers enforce with the small limits the
