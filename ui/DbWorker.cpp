@@ -56,8 +56,10 @@ DbWorker::DbWorker(const QString &dbPath, Engine *engine, QObject *parent)
 
 DbWorker::~DbWorker()
 {
+    // Blocking: a queued delete still pending when quit() ends the thread's loop is dropped,
+    // leaking the core and leaving its database connection open.
     QMetaObject::invokeMethod(
-        m_core, [core = m_core] { delete core; }, Qt::QueuedConnection);
+        m_core, [core = m_core] { delete core; }, Qt::BlockingQueuedConnection);
     m_thread->quit();
     m_thread->wait();
     delete m_thread;

@@ -240,7 +240,11 @@ QList<AlertSnapshot> BudgetTracker::takeDueAlerts()
 {
     const qint64 now = m_clock.wallMs();
     QList<AlertSnapshot> due;
-    for (const auto &[id, s] : m_tenants.all()) {
+    for (const auto &tenant : m_tenants.all()) {
+        // Named, not a structured binding: the lambda below captures them (clang 14, which the
+        // sanitizer and fuzz builds use, cannot capture structured bindings).
+        const QString &id = tenant.first;
+        const auto &s = tenant.second;
         std::lock_guard lock(s->mutex);
         if (!s->configured || !s->budget.budgetUsd || *s->budget.budgetUsd <= 0)
             continue;

@@ -29,6 +29,10 @@ struct HttpResponseParserCallbacks
         auto *s = self(p);
         s->m_header.finish(s->m_headers);
         s->m_status = int(p->status_code);
+        // An interim 1xx answer has no body (RFC 9110 §15.2), whatever it announces, and its
+        // head is not the response's: 1 tells http-parser to skip the body.
+        if (s->m_status >= 100 && s->m_status < 200 && s->m_status != 101)
+            return 1;
         s->m_headComplete = true;
         return 0;
     }

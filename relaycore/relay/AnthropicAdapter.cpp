@@ -330,9 +330,9 @@ QJsonValue finishReason(const QJsonValue &stopReason)
 
 qint64 inputTokens(const QJsonObject &usage)
 {
-    return qint64(usage.value("input_tokens"_L1).toDouble() +
-                  usage.value("cache_creation_input_tokens"_L1).toDouble() +
-                  usage.value("cache_read_input_tokens"_L1).toDouble());
+    return tokenCount(usage.value("input_tokens"_L1)) +
+           tokenCount(usage.value("cache_creation_input_tokens"_L1)) +
+           tokenCount(usage.value("cache_read_input_tokens"_L1));
 }
 
 QJsonObject usage(qint64 inputTokens, qint64 outputTokens, qint64 cachedTokens)
@@ -382,8 +382,8 @@ QJsonObject chatCompletion(const QJsonObject &message, qint64 created)
                              {u"message"_s, reply},
                              {u"logprobs"_s, QJsonValue::Null},
                              {u"finish_reason"_s, finishReason(message.value("stop_reason"_L1))}}}},
-            {u"usage"_s, usage(inputTokens(u), qint64(u.value("output_tokens"_L1).toDouble()),
-                               qint64(u.value("cache_read_input_tokens"_L1).toDouble()))}};
+            {u"usage"_s, usage(inputTokens(u), tokenCount(u.value("output_tokens"_L1)),
+                               tokenCount(u.value("cache_read_input_tokens"_L1)))}};
 }
 
 QByteArray redactKeys(const QByteArray &text)

@@ -1,6 +1,7 @@
 #include "AnthropicStreamTranslator.h"
 
 #include "AnthropicAdapter.h"
+#include "RequestBody.h"
 #include "SseUsageFilter.h"
 
 #include <QJsonArray>
@@ -111,8 +112,8 @@ void AnthropicStreamTranslator::process(QByteArrayView event, QByteArray &out)
         m_model = message.value("model"_L1).toString();
         const QJsonObject usage = message.value("usage"_L1).toObject();
         m_inputTokens = anthropic::inputTokens(usage);
-        m_cachedTokens = qint64(usage.value("cache_read_input_tokens"_L1).toDouble());
-        m_outputTokens = qint64(usage.value("output_tokens"_L1).toDouble());
+        m_cachedTokens = tokenCount(usage.value("cache_read_input_tokens"_L1));
+        m_outputTokens = tokenCount(usage.value("output_tokens"_L1));
         m_started = true;
     } else if (type == "content_block_start"_L1) {
         const QJsonObject block = e.value("content_block"_L1).toObject();
@@ -154,11 +155,11 @@ void AnthropicStreamTranslator::process(QByteArrayView event, QByteArray &out)
     } else if (type == "message_delta"_L1) {
         const QJsonObject usage = e.value("usage"_L1).toObject();
         if (usage.contains("output_tokens"_L1))
-            m_outputTokens = qint64(usage.value("output_tokens"_L1).toDouble());
+            m_outputTokens = tokenCount(usage.value("output_tokens"_L1));
         // Newer API versions repeat the input counts here.
         if (const qint64 input = anthropic::inputTokens(usage); input > 0) {
             m_inputTokens = input;
-            m_cachedTokens = qint64(usage.value("cache_read_input_tokens"_L1).toDouble());
+            m_cachedTokens = tokenCount(usage.value("cache_read_input_tokens"_L1));
         }
         m_hasUsage = true;
         emitChunk(out, {},

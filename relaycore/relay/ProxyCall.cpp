@@ -347,9 +347,8 @@ void ProxyCall::upstreamDone()
         const QJsonObject obj = QJsonDocument::fromJson(m_buffer).object();
         const QJsonValue usage = obj.value(QLatin1String("usage"));
         if (usage.isObject()) {
-            prompt = qint64(usage.toObject().value(QLatin1String("prompt_tokens")).toDouble());
-            completion =
-                qint64(usage.toObject().value(QLatin1String("completion_tokens")).toDouble());
+            prompt = tokenCount(usage.toObject().value(QLatin1String("prompt_tokens")));
+            completion = tokenCount(usage.toObject().value(QLatin1String("completion_tokens")));
         } else {
             estimated = true;
             prompt = estimateTokens(m_admission.body.promptChars);

@@ -4,6 +4,7 @@
 #include <QJsonObject>
 #include <QString>
 
+#include <algorithm>
 #include <optional>
 
 namespace relay {
@@ -32,6 +33,14 @@ std::optional<RequestBody> parseRequestBody(Endpoint endpoint, const QByteArray 
 
 // The body to send upstream: `model` replaced and, for streams, include_usage switched on.
 QByteArray buildUpstreamBody(const RequestBody &request, const QString &model);
+
+// A token count as an upstream reports it (a JSON number): 0 when it is missing, negative or not
+// a number, and at most 2^53, so that no report can overflow or turn the meters negative.
+inline qint64 tokenCount(const QJsonValue &value)
+{
+    const double n = value.toDouble();
+    return n > 0 ? qint64(std::min(n, 9007199254740992.0)) : 0;
+}
 
 // ceil(chars / 4): the relay's token estimate for text it has not had counted.
 inline qint64 estimateTokens(qint64 chars)

@@ -1,5 +1,7 @@
 #include "SseUsageFilter.h"
 
+#include "RequestBody.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -59,8 +61,8 @@ void SseUsageFilter::processEvent(QByteArrayView event, QByteArray &out)
     if (usage.isObject()) {
         const QJsonObject u = usage.toObject();
         m_hasUsage = true;
-        m_promptTokens = qint64(u.value(QLatin1String("prompt_tokens")).toDouble());
-        m_completionTokens = qint64(u.value(QLatin1String("completion_tokens")).toDouble());
+        m_promptTokens = tokenCount(u.value(QLatin1String("prompt_tokens")));
+        m_completionTokens = tokenCount(u.value(QLatin1String("completion_tokens")));
         if (choices.isEmpty() && !m_forwardUsage)
             return; // the chunk the relay asked for on the tenant's behalf
     }
