@@ -1672,7 +1672,8 @@ void TestCli::adminChangeIsLiveWithinTwoSecondsWhileTheDatabaseIsBusy()
     QCOMPARE(models(key), 200);
 
     // Another process's writers, back to back: the write lock is free only between two of
-    // their transactions. After 1.5 s of that, one of them issues a new key.
+    // their transactions. After 1.5 s of that (time for the relay's own once-a-second writes
+    // to be waiting for the lock), one of them issues a new key.
     std::atomic<bool> stop{false};
     std::atomic<qint64> issuedAtMs{0};
     QString newKey;
@@ -1693,8 +1694,10 @@ void TestCli::adminChangeIsLiveWithinTwoSecondsWhileTheDatabaseIsBusy()
                 issuedAtMs.store(issued.ok ? clock.elapsed() : -1);
                 continue;
             }
+            // Each holds the lock for 50 ms, as a large usage batch or a backup step does.
             db.db().transaction();
             q.exec(QStringLiteral("INSERT INTO busy (n) VALUES (%1)").arg(n));
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
             db.db().commit();
         }
     });
