@@ -24,10 +24,24 @@ namespace {
 
 thread_local bool t_inside = false;
 
-bool calledFromSqlite(const void *caller)
+bool inSqlite(const void *address)
 {
     Dl_info info;
-    return dladdr(caller, &info) && info.dli_fname && std::strstr(info.dli_fname, "libsqlite3");
+    return dladdr(address, &info) && info.dli_fname && std::strstr(info.dli_fname, "libsqlite3");
+}
+
+// SQLite's own open, directly or through a sanitizer's interceptor (which sits between SQLite
+// and this library in sanitized builds): a few frames up the stack are in libsqlite3.
+bool calledFromSqlite(const void *caller)
+{
+    if (inSqlite(caller))
+        return true;
+    void *frames[12];
+    const int depth = backtrace(frames, 12);
+    for (int i = 0; i < depth; ++i)
+        if (inSqlite(frames[i]))
+            return true;
+    return false;
 }
 
 // True when a descriptor of this process refers to the same file as `target`.
@@ -56,11 +70,12 @@ bool alreadyOpen(const struct stat &target)
 
 void check(int dirFd, const char *path, const void *caller)
 {
-    if (t_inside || !path || calledFromSqlite(caller))
+    if (t_inside || !path)
         return;
     t_inside = true;
     struct stat st;
-    if (fstatat(dirFd, path, &st, 0) == 0 && S_ISREG(st.st_mode) && alreadyOpen(st)) {
+    if (fstatat(dirFd, path, &st, 0) == 0 && S_ISREG(st.st_mode) && alreadyOpen(st) &&
+        !calledFromSqlite(caller)) {
         std::fprintf(stderr,
                      "tenantrelay fd guard: %s is already open in this process (a database "
                      "held by SQLite?) and is opened again outside SQLite; closing that "
