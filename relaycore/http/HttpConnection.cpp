@@ -6,6 +6,12 @@
 #include "core/Clock.h"
 #include "core/RequestId.h"
 
+#include <linux/sockios.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
 namespace relay {
 
 namespace {
@@ -15,12 +21,40 @@ constexpr qint64 kReadBufferBytes = 64 * 1024;
 // Answers not yet taken by the client, above which the relay stops producing more for it.
 constexpr qint64 kWriteHighWater = 1024 * 1024;
 constexpr qint64 kWriteLowWater = 256 * 1024;
+
+struct SendState
+{
+    qint64 unacked = 0; // in the kernel, not yet acknowledged by the client's side
+    quint64 acked = 0;  // acknowledged since the connection began
+};
+
+SendState sendState(qintptr fd)
+{
+    SendState state;
+    int outq = 0;
+    if (::ioctl(int(fd), SIOCOUTQ, &outq) == 0)
+        state.unacked = outq;
+    tcp_info info{};
+    socklen_t len = sizeof info;
+    if (::getsockopt(int(fd), IPPROTO_TCP, TCP_INFO, &info, &len) == 0 &&
+        len >= socklen_t(offsetof(tcp_info, tcpi_bytes_acked) + sizeof info.tcpi_bytes_acked))
+        state.acked = info.tcpi_bytes_acked;
+    return state;
+}
 } // namespace
 
 HttpConnection::HttpConnection(qintptr socketDescriptor, HttpWorker *worker)
     : QObject(worker), m_worker(worker),
-      m_parser({worker->config().maxBodyBytes, worker->config().maxHeaderBytes})
+      m_parser({worker->config().maxBodyBytes, worker->config().maxHeaderBytes, worker->bodyPool(),
+                worker->config().maxBufferedBodyBytes})
 {
+    m_parser.setHeadCheck([this](const HttpRequest &head) {
+        HttpHandler *handler = m_worker->handler();
+        if (!handler)
+            return 0;
+        m_earlyAnswer = handler->headersComplete(head, m_peer);
+        return m_earlyAnswer.status;
+    });
     m_valid = m_socket.setSocketDescriptor(socketDescriptor);
     if (!m_valid)
         return;
@@ -28,6 +62,7 @@ HttpConnection::HttpConnection(qintptr socketDescriptor, HttpWorker *worker)
     m_socket.setReadBufferSize(kReadBufferBytes);
     m_peer = m_socket.peerAddress();
     m_lastActivityMs = m_worker->clock().monotonicMs();
+    m_sendProgressMs = m_lastActivityMs;
     connect(&m_socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
     connect(&m_socket, &QTcpSocket::disconnected, this, &HttpConnection::onDisconnected);
     connect(&m_socket, &QTcpSocket::bytesWritten, this, &HttpConnection::onBytesWritten);
@@ -40,6 +75,10 @@ bool HttpConnection::clientBacklogged() const
 
 void HttpConnection::onBytesWritten()
 {
+    if (m_lingering) {
+        shutdownWriteWhenFlushed();
+        return;
+    }
     if (m_socket.bytesToWrite() > kWriteLowWater)
         return;
     if (m_active)
@@ -59,7 +98,7 @@ HttpConnection::~HttpConnection()
 void HttpConnection::onReadyRead()
 {
     if (m_closing || m_gone) {
-        m_socket.readAll();
+        m_socket.readAll(); // lingering: thrown away
         return;
     }
     // One request at a time: while one is being answered, or parsed ones wait, or the client
@@ -71,11 +110,15 @@ void HttpConnection::onReadyRead()
     if (data.isEmpty())
         return;
     const qint64 now = m_worker->clock().monotonicMs();
-    m_lastActivityMs = now;
-    const bool wasInHeaders = m_parser.inHeaders();
+    const bool wasInMessage = m_parser.inMessage();
+    const quint64 begun = m_parser.messagesBegun();
     m_parser.feed(data);
-    if (!wasInHeaders && m_parser.inHeaders())
-        m_headerStartMs = now;
+    // The header timer starts at a request's first byte, whether or not its headers complete
+    // in this same read. Bare line ends between requests are not activity.
+    if (m_parser.messagesBegun() != begun)
+        m_requestStartMs = now;
+    if (wasInMessage || m_parser.messagesBegun() != begun)
+        m_lastActivityMs = now;
     if (m_parser.takeContinueRequest())
         writeBytes("HTTP/1.1 100 Continue\r\n\r\n");
     processNext();
@@ -114,6 +157,9 @@ void HttpConnection::exchangeFinished(HttpExchange *exchange, bool keepAlive)
         m_active = nullptr;
     exchange->deleteLater();
     m_lastActivityMs = m_worker->clock().monotonicMs();
+    // A request begun behind this one was not read meanwhile: its time starts again.
+    if (m_parser.inMessage())
+        m_requestStartMs = m_lastActivityMs;
     if (m_gone) {
         maybeDestroy();
         return;
@@ -139,14 +185,23 @@ void HttpConnection::exchangeAborted(HttpExchange *exchange)
 
 void HttpConnection::writeBytes(QByteArrayView bytes)
 {
-    if (m_gone)
+    if (m_gone || bytes.isEmpty())
         return;
+    m_mayOweBytes = true;
     m_socket.write(bytes.data(), bytes.size());
 }
 
 void HttpConnection::refuse(int status, const QByteArray &code, const QByteArray &message)
 {
     Q_UNUSED(code);
+    if (m_earlyAnswer.status != 0 && m_earlyAnswer.status == status) {
+        // The handler refused the request from its headers (before its body).
+        writeBytes(buildHttpResponse(m_earlyAnswer.status, m_earlyAnswer.headers,
+                                     m_earlyAnswer.body, false));
+        m_earlyAnswer = {};
+        closeAfterWrite();
+        return;
+    }
     const ApiError error = ApiError::fromParserStatus(status, message);
     QByteArray requestId;
     if (status == 413 && m_worker->handler())
@@ -154,6 +209,7 @@ void HttpConnection::refuse(int status, const QByteArray &code, const QByteArray
     if (requestId.isEmpty())
         requestId = newRequestId();
     HttpHeaders headers{{"content-type", "application/json"}, {"x-request-id", requestId}};
+    headers.append(error.extraHeaders);
     writeBytes(buildHttpResponse(error.status, headers, error.body(), false));
     closeAfterWrite();
 }
@@ -167,7 +223,20 @@ void HttpConnection::closeAfterWrite()
         onDisconnected();
         return;
     }
-    m_socket.disconnectFromHost();
+    m_lingering = true;
+    m_lingerDeadlineMs = m_worker->clock().monotonicMs() + m_worker->config().lingerTimeoutMs;
+    m_parser.discard(); // bodies buffered for requests that will not be answered
+    m_socket.readAll();
+    shutdownWriteWhenFlushed();
+}
+
+void HttpConnection::shutdownWriteWhenFlushed()
+{
+    if (m_writeShut || m_gone || m_socket.bytesToWrite() > 0)
+        return;
+    // The client sees the end of the answer (FIN) and closes; its close ends the linger.
+    m_writeShut = true;
+    ::shutdown(int(m_socket.socketDescriptor()), SHUT_WR);
 }
 
 void HttpConnection::closeNow()
@@ -197,26 +266,63 @@ void HttpConnection::maybeDestroy()
     deleteLater();
 }
 
+bool HttpConnection::checkSendTimeout(qint64 nowMs)
+{
+    const qint64 queued = m_socket.bytesToWrite();
+    if (queued == 0 && !m_mayOweBytes) {
+        m_sendProgressMs = nowMs;
+        return false;
+    }
+    // Progress is the client's side acknowledging bytes (the kernel takes some without it).
+    const SendState state = sendState(m_socket.socketDescriptor());
+    if (queued == 0 && state.unacked == 0) {
+        m_mayOweBytes = false;
+        m_ackedBytes = state.acked;
+        m_sendProgressMs = nowMs;
+        return false;
+    }
+    if (state.acked != m_ackedBytes) {
+        m_ackedBytes = state.acked;
+        m_sendProgressMs = nowMs;
+        return false;
+    }
+    if (nowMs - m_sendProgressMs < m_worker->config().sendTimeoutMs)
+        return false;
+    // Its request ends as if it had gone: the upstream call is cancelled, its slot freed and
+    // what it used so far metered.
+    closeNow();
+    return true;
+}
+
 void HttpConnection::checkTimeouts(qint64 nowMs)
 {
-    if (m_closing || m_gone || m_active)
+    if (m_gone)
+        return;
+    if (m_lingering) {
+        if (nowMs >= m_lingerDeadlineMs)
+            closeNow();
+        return;
+    }
+    if (checkSendTimeout(nowMs))
+        return;
+    if (m_closing || m_active)
         return;
     if (m_waitingForDrain || clientBacklogged()) {
         // The relay itself is not reading this client (its answers are not taken): that time
         // is not the client's, so its deadlines start again when reading resumes.
-        m_headerStartMs = nowMs;
+        m_requestStartMs = nowMs;
         m_lastActivityMs = nowMs;
         return;
     }
     const ServerConfig &cfg = m_worker->config();
     if (m_parser.inHeaders()) {
-        if (nowMs - m_headerStartMs >= cfg.headerTimeoutMs)
+        if (nowMs - m_requestStartMs >= cfg.headerTimeoutMs)
             refuse(408, "request_timeout", "headers not complete in time");
         return;
     }
     // A whole request (body included) gets the idle timeout at most, however it trickles in.
     if (m_parser.inMessage()) {
-        if (nowMs - m_headerStartMs >= cfg.idleTimeoutMs)
+        if (nowMs - m_requestStartMs >= cfg.idleTimeoutMs)
             refuse(408, "request_timeout", "request not complete in time");
         return;
     }

@@ -13,10 +13,12 @@ struct HttpRequestParserCallbacks
         return static_cast<HttpRequestParser *>(p->data);
     }
 
+    // http-parser counts every byte of the request line and headers as they come (nread),
+    // separators and line ends included: what the client sent, not only names and values.
     static bool countHeaderBytes(HttpRequestParser *s, size_t len)
     {
-        s->m_headerBytes += qint64(len);
-        if (s->m_headerBytes > s->m_limits.maxHeaderBytes) {
+        (void)len;
+        if (s->headerBytesOver()) {
             s->fail(431, "request headers are larger than 32 KiB");
             return false;
         }
@@ -29,7 +31,7 @@ struct HttpRequestParserCallbacks
         s->m_current = HttpRequest();
         s->m_inHeaders = true;
         s->m_inMessage = true;
-        s->m_headerBytes = 0;
+        ++s->m_begun;
         s->m_header.clear();
         return 0;
     }
@@ -60,6 +62,8 @@ struct HttpRequestParserCallbacks
     static int onHeadersComplete(http_parser *p)
     {
         auto *s = self(p);
+        if (!countHeaderBytes(s, 0))
+            return -1;
         s->m_header.finish(s->m_current.headers);
         s->m_inHeaders = false;
         HttpRequest &r = s->m_current;
@@ -67,11 +71,36 @@ struct HttpRequestParserCallbacks
         r.versionMinor = p->http_minor;
         const qsizetype q = r.target.indexOf('?');
         r.path = q < 0 ? r.target : r.target.left(q);
+        if (p->http_major != 1 || p->http_minor > 1) {
+            s->fail(505, "only HTTP/1.0 and HTTP/1.1 are supported");
+            return -1;
+        }
+        // Only the chunked coding is understood; any other would be passed on undecoded.
+        int codings = 0;
+        for (const auto &h : r.headers) {
+            if (h.first != "transfer-encoding")
+                continue;
+            if (++codings > 1 || h.second.trimmed().toLower() != "chunked") {
+                s->fail(501, "only the chunked transfer coding is supported");
+                return -1;
+            }
+        }
         // Refuse an announced oversize body before reading it.
         if ((p->flags & F_CONTENTLENGTH) && qint64(p->content_length) > s->m_limits.maxBodyBytes) {
             s->fail(413, "request body is larger than the relay accepts");
             return -1;
         }
+        const bool hasBody =
+            (p->flags & F_CHUNKED) || (p->content_length > 0 && p->content_length != ULLONG_MAX);
+        if (hasBody && s->m_headCheck) {
+            if (const int status = s->m_headCheck(r)) {
+                s->fail(status, "refused before its body");
+                return -1;
+            }
+        }
+        if (s->m_limits.bodyPool)
+            r.bodyReservation =
+                std::make_shared<BodyReservation>(s->m_limits.bodyPool, s->m_limits.bodyPoolLimit);
         if (r.header("expect").toLower() == "100-continue" && p->content_length > 0 &&
             p->content_length != ULLONG_MAX)
             s->m_wantsContinue = true;
@@ -83,6 +112,11 @@ struct HttpRequestParserCallbacks
         if (s->m_current.body.size() + qint64(len) > s->m_limits.maxBodyBytes) {
             s->m_current.body.clear();
             s->fail(413, "request body is larger than the relay accepts");
+            return -1;
+        }
+        if (s->m_current.bodyReservation && !s->m_current.bodyReservation->grow(qint64(len))) {
+            s->m_current.body.clear();
+            s->fail(503, "The relay is holding too many request bodies. Please try again.");
             return -1;
         }
         s->m_current.body.append(at, qsizetype(len));
@@ -138,10 +172,16 @@ bool HttpRequestParser::feed(const char *data, qsizetype size)
         m_parser.get(), &HttpRequestParserCallbacks::settings(), data, size_t(size));
     if (m_errorStatus)
         return false;
+    if (m_inHeaders && headerBytesOver()) {
+        fail(431, "request headers are larger than 32 KiB");
+        return false;
+    }
     const auto err = HTTP_PARSER_ERRNO(m_parser.get());
     if (err != HPE_OK || parsed != size_t(size)) {
         if (err == HPE_HEADER_OVERFLOW)
             fail(431, "request headers are larger than 32 KiB");
+        else if (err == HPE_INVALID_TRANSFER_ENCODING)
+            fail(501, "only the chunked transfer coding is supported");
         else
             fail(400, http_errno_description(err));
         return false;
@@ -163,9 +203,20 @@ QByteArray HttpRequestParser::errorCode() const
         return QByteArrayLiteral("request_too_large");
     case 431:
         return QByteArrayLiteral("request_header_fields_too_large");
+    case 501:
+        return QByteArrayLiteral("not_implemented");
+    case 503:
+        return QByteArrayLiteral("server_overloaded");
+    case 505:
+        return QByteArrayLiteral("http_version_not_supported");
     default:
         return QByteArrayLiteral("invalid_request_error");
     }
+}
+
+bool HttpRequestParser::headerBytesOver() const
+{
+    return qint64(m_parser->nread) > m_limits.maxHeaderBytes;
 }
 
 void HttpRequestParser::fail(int status, const char *message)
