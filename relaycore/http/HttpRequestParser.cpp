@@ -13,12 +13,12 @@ struct HttpRequestParserCallbacks
         return static_cast<HttpRequestParser *>(p->data);
     }
 
-    // http-parser counts every byte of the request line and headers as they come (nread),
-    // separators and line ends included: what the client sent, not only names and values.
-    static bool countHeaderBytes(HttpRequestParser *s, size_t len)
+    // The head's size as sent on the wire (request line, separators, line ends, every header):
+    // bytes from the head's start to `end`, a position in the input being parsed.
+    static bool countHeaderBytes(HttpRequestParser *s, const char *end)
     {
-        (void)len;
-        if (s->headerBytesOver()) {
+        s->m_lastHeadEnd = end;
+        if (s->headBytesTo(end) > s->m_limits.maxHeaderBytes) {
             s->fail(431, "request headers are larger than 32 KiB");
             return false;
         }
@@ -32,13 +32,21 @@ struct HttpRequestParserCallbacks
         s->m_inHeaders = true;
         s->m_inMessage = true;
         ++s->m_begun;
+        s->m_headBytes = 0;
+        s->m_headStart = nullptr; // known from the request target
         s->m_header.clear();
         return 0;
     }
     static int onUrl(http_parser *p, const char *at, size_t len)
     {
         auto *s = self(p);
-        if (!countHeaderBytes(s, len))
+        if (!s->m_headStart) {
+            // The target follows the method and one space.
+            const char *start =
+                at - qstrlen(http_method_str(static_cast<http_method>(p->method))) - 1;
+            s->m_headStart = start < s->m_feedBegin ? s->m_feedBegin : start;
+        }
+        if (!countHeaderBytes(s, at + len))
             return -1;
         s->m_current.target.append(at, qsizetype(len));
         return 0;
@@ -46,7 +54,7 @@ struct HttpRequestParserCallbacks
     static int onHeaderField(http_parser *p, const char *at, size_t len)
     {
         auto *s = self(p);
-        if (!countHeaderBytes(s, len))
+        if (!countHeaderBytes(s, at + len))
             return -1;
         s->m_header.addField(at, len, s->m_current.headers);
         return 0;
@@ -54,7 +62,7 @@ struct HttpRequestParserCallbacks
     static int onHeaderValue(http_parser *p, const char *at, size_t len)
     {
         auto *s = self(p);
-        if (!countHeaderBytes(s, len))
+        if (!countHeaderBytes(s, at + len))
             return -1;
         s->m_header.addValue(at, len);
         return 0;
@@ -62,7 +70,7 @@ struct HttpRequestParserCallbacks
     static int onHeadersComplete(http_parser *p)
     {
         auto *s = self(p);
-        if (!countHeaderBytes(s, 0))
+        if (!countHeaderBytes(s, s->m_lastHeadEnd + 2)) // the blank line
             return -1;
         s->m_header.finish(s->m_current.headers);
         s->m_inHeaders = false;
@@ -168,13 +176,21 @@ bool HttpRequestParser::feed(const char *data, qsizetype size)
         return false;
     if (size <= 0)
         return true;
+    m_feedBegin = data;
+    m_lastHeadEnd = data;
+    // A head that began in an earlier piece goes on from this one's first byte.
+    m_headStart = m_inHeaders ? data : nullptr;
     const size_t parsed = http_parser_execute(
         m_parser.get(), &HttpRequestParserCallbacks::settings(), data, size_t(size));
     if (m_errorStatus)
         return false;
-    if (m_inHeaders && headerBytesOver()) {
-        fail(431, "request headers are larger than 32 KiB");
-        return false;
+    if (m_inHeaders) {
+        m_headBytes = headBytesTo(data + parsed);
+        m_headStart = nullptr;
+        if (m_headBytes > m_limits.maxHeaderBytes) {
+            fail(431, "request headers are larger than 32 KiB");
+            return false;
+        }
     }
     const auto err = HTTP_PARSER_ERRNO(m_parser.get());
     if (err != HPE_OK || parsed != size_t(size)) {
@@ -214,9 +230,10 @@ QByteArray HttpRequestParser::errorCode() const
     }
 }
 
-bool HttpRequestParser::headerBytesOver() const
+qint64 HttpRequestParser::headBytesTo(const char *end) const
 {
-    return qint64(m_parser->nread) > m_limits.maxHeaderBytes;
+    const char *start = m_headStart ? m_headStart : end;
+    return m_headBytes + qMax<qint64>(0, end - start);
 }
 
 void HttpRequestParser::fail(int status, const char *message)

@@ -80,7 +80,8 @@ public:
 private:
     friend struct HttpRequestParserCallbacks;
     void fail(int status, const char *message);
-    bool headerBytesOver() const;
+    // Bytes of the current head up to `end` (in the input being parsed).
+    qint64 headBytesTo(const char *end) const;
 
     std::unique_ptr<http_parser> m_parser;
     Limits m_limits;
@@ -90,6 +91,10 @@ private:
     bool m_inMessage = false;
     bool m_wantsContinue = false;
     quint64 m_begun = 0;
+    qint64 m_headBytes = 0;              // of the current head, in earlier pieces of input
+    const char *m_headStart = nullptr;   // where the current head starts in this piece
+    const char *m_feedBegin = nullptr;   // the piece of input being parsed
+    const char *m_lastHeadEnd = nullptr; // the end of the head's last token in this piece
     HeadCheck m_headCheck;
     std::deque<HttpRequest> m_ready;
     int m_errorStatus = 0;
