@@ -43,6 +43,7 @@ void HttpExchange::beginStream(int status, const HttpHeaders &headers)
     if (m_finished || m_streaming)
         return;
     m_streaming = true;
+    m_answerStarted = true;
     // HTTP/1.0 has no chunked coding: the body then ends when the connection closes.
     m_chunked = m_request.versionMinor >= 1;
     if (isHead()) {
@@ -89,7 +90,7 @@ void HttpExchange::abortConnection()
 
 qint64 HttpExchange::pendingClientBytes() const
 {
-    return m_clientGone ? 0 : m_connection->m_socket.bytesToWrite();
+    return m_clientGone ? 0 : m_connection->bytesToWrite();
 }
 
 bool HttpExchange::isClientBacklogged() const

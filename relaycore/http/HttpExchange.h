@@ -61,6 +61,7 @@ private:
     HttpRequest m_request;
     qint64 m_receivedMs;
     bool m_streaming = false;
+    bool m_answerStarted = false; // a byte of the answer has been written
     bool m_chunked = true;
     bool m_finished = false;
     bool m_clientGone = false;
