@@ -162,11 +162,13 @@ void HttpConnection::closeSocket()
     if (m_fd < 0)
         return;
     // This may run inside a notifier's own signal: they go later, silenced now.
-    for (QSocketNotifier *notifier : {m_readNotifier, m_writeNotifier}) {
+    for (QSocketNotifier *notifier : {m_readNotifier, m_writeNotifier, m_resetNotifier}) {
+        if (!notifier)
+            continue;
         notifier->setEnabled(false);
         notifier->deleteLater();
     }
-    m_readNotifier = m_writeNotifier = nullptr;
+    m_readNotifier = m_writeNotifier = m_resetNotifier = nullptr;
     ::close(m_fd);
     m_fd = -1;
 }
@@ -248,12 +250,24 @@ void HttpConnection::onReadyRead()
 
 void HttpConnection::onClientFinished()
 {
+    if (m_active && !m_worker->config().answerHalfClosedClients) {
+        closeNow();
+        return;
+    }
     if (m_active) {
         // It has sent its request and shut its side: it may still be reading (a half-close,
         // which gets its answer) or be gone. A closed socket answers an interim response with
         // a reset, which the sweep notices; a half-closed one takes it and waits.
         if (!m_probed && !m_active->m_answerStarted && m_active->request().versionMinor >= 1)
             writeBytes("HTTP/1.1 100 Continue\r\n\r\n");
+        if (!m_probed && m_fd >= 0) {
+            // A reset shows as an error condition on the socket.
+            m_resetNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Exception, this);
+            connect(m_resetNotifier, &QSocketNotifier::activated, this, [this] {
+                if (!m_gone && clientReset())
+                    closeNow();
+            });
+        }
         m_probed = true;
         return;
     }

@@ -65,6 +65,7 @@ private:
     int m_fd = -1;
     QSocketNotifier *m_readNotifier = nullptr;
     QSocketNotifier *m_writeNotifier = nullptr;
+    QSocketNotifier *m_resetNotifier = nullptr; // after the client's end of input
     QByteArray m_outbox; // answers written, not yet taken by the kernel from m_outboxSent on
     qsizetype m_outboxSent = 0;
     HttpRequestParser m_parser;

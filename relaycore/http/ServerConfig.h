@@ -20,6 +20,9 @@ struct ServerConfig
     // After an answer that ends the connection, what still arrives is read and thrown away for
     // up to this long before closing, so that the client sees the answer rather than a reset.
     qint64 lingerTimeoutMs = 5'000;
+    // A client that shuts its sending side after its request still gets the answer; false: the
+    // end of its input ends the request at once (as a client that has gone).
+    bool answerHalfClosedClients = true;
     // Request-body bytes held in memory across all connections (503 beyond).
     qint64 maxBufferedBodyBytes = 256 * 1024 * 1024;
 };
