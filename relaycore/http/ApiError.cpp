@@ -157,6 +157,17 @@ ApiError ApiError::fromParserStatus(int status, const QByteArray &message)
         return headersTooLarge();
     case 408:
         return requestTimeout();
+    case 501:
+        return {
+            501, "invalid_request_error", "not_implemented", "Unsupported request: " + message, {}};
+    case 503:
+        return overloaded(message, 1);
+    case 505:
+        return {505,
+                "invalid_request_error",
+                "http_version_not_supported",
+                "Unsupported HTTP version: " + message,
+                {}};
     default:
         return badRequest("Malformed HTTP request: " + message);
     }

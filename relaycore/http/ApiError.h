@@ -36,7 +36,7 @@ struct ApiError
                                 qint64 retryAfterMs, bool final = false);
     // 429 insufficient_quota with x-should-retry: false: the tenant's hard budget is used up.
     static ApiError insufficientQuota();
-    // From the request parser's refusal (400, 413, 431).
+    // From the request parser's refusal (400, 408, 413, 431, 501, 503, 505).
     static ApiError fromParserStatus(int status, const QByteArray &message);
 };
 

@@ -6,41 +6,143 @@
 #include "core/Clock.h"
 #include "core/RequestId.h"
 
+#include <linux/sockios.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
 namespace relay {
 
 namespace {
-// Qt reads at most this much from the kernel ahead of the parser; beyond it the client's TCP
-// window closes, so a client that floods the relay pays for it, not the relay's memory.
+// The relay reads at most this much from the kernel ahead of the parser; beyond it the client's
+// TCP window closes, so a client that floods the relay pays for it, not the relay's memory.
 constexpr qint64 kReadBufferBytes = 64 * 1024;
 // Answers not yet taken by the client, above which the relay stops producing more for it.
 constexpr qint64 kWriteHighWater = 1024 * 1024;
 constexpr qint64 kWriteLowWater = 256 * 1024;
+// TCP_CLOSE of the kernel's TCP states (tcp_info.tcpi_state): the connection is reset or done.
+constexpr int kTcpClosed = 7;
+
+struct SendState
+{
+    qint64 unacked = 0; // in the kernel, not yet acknowledged by the client's side
+    quint64 acked = 0;  // acknowledged since the connection began
+};
+
+SendState sendState(qintptr fd)
+{
+    SendState state;
+    int outq = 0;
+    if (::ioctl(int(fd), SIOCOUTQ, &outq) == 0)
+        state.unacked = outq;
+    tcp_info info{};
+    socklen_t len = sizeof info;
+    if (::getsockopt(int(fd), IPPROTO_TCP, TCP_INFO, &info, &len) == 0 &&
+        len >= socklen_t(offsetof(tcp_info, tcpi_bytes_acked) + sizeof info.tcpi_bytes_acked))
+        state.acked = info.tcpi_bytes_acked;
+    return state;
+}
 } // namespace
 
 HttpConnection::HttpConnection(qintptr socketDescriptor, HttpWorker *worker)
     : QObject(worker), m_worker(worker),
-      m_parser({worker->config().maxBodyBytes, worker->config().maxHeaderBytes})
+      m_parser({worker->config().maxBodyBytes, worker->config().maxHeaderBytes, worker->bodyPool(),
+                worker->config().maxBufferedBodyBytes})
 {
-    m_valid = m_socket.setSocketDescriptor(socketDescriptor);
-    if (!m_valid)
+    m_parser.setHeadCheck([this](const HttpRequest &head) {
+        HttpHandler *handler = m_worker->handler();
+        if (!handler)
+            return 0;
+        m_earlyAnswer = handler->headersComplete(head, m_peer);
+        return m_earlyAnswer.status;
+    });
+    // The connection does its own socket I/O: QTcpSocket closes a socket whose client has shut
+    // its sending side, and a client that half-closes after its request still gets its answer.
+    m_fd = int(socketDescriptor);
+    sockaddr_storage peer{};
+    socklen_t peerLen = sizeof peer;
+    m_valid = ::getpeername(m_fd, reinterpret_cast<sockaddr *>(&peer), &peerLen) == 0;
+    if (!m_valid) {
+        ::close(m_fd);
+        m_fd = -1;
         return;
-    m_socket.setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    m_socket.setReadBufferSize(kReadBufferBytes);
-    m_peer = m_socket.peerAddress();
+    }
+    m_peer.setAddress(reinterpret_cast<const sockaddr *>(&peer));
+    const int one = 1;
+    ::setsockopt(m_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    ::fcntl(m_fd, F_SETFL, ::fcntl(m_fd, F_GETFL) | O_NONBLOCK);
     m_lastActivityMs = m_worker->clock().monotonicMs();
-    connect(&m_socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
-    connect(&m_socket, &QTcpSocket::disconnected, this, &HttpConnection::onDisconnected);
-    connect(&m_socket, &QTcpSocket::bytesWritten, this, &HttpConnection::onBytesWritten);
+    m_sendProgressMs = m_lastActivityMs;
+    m_lastWriteMs = m_lastActivityMs;
+    m_readNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Read, this);
+    m_writeNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Write, this);
+    m_writeNotifier->setEnabled(false);
+    connect(m_readNotifier, &QSocketNotifier::activated, this, &HttpConnection::onReadyRead);
+    connect(m_writeNotifier, &QSocketNotifier::activated, this, &HttpConnection::onWritable);
+}
+
+qint64 HttpConnection::bytesToWrite() const
+{
+    return m_outbox.size() - m_outboxSent;
 }
 
 bool HttpConnection::clientBacklogged() const
 {
-    return m_socket.bytesToWrite() > kWriteHighWater;
+    return bytesToWrite() > kWriteHighWater;
+}
+
+bool HttpConnection::flush()
+{
+    if (m_fd < 0)
+        return false;
+    while (bytesToWrite() > 0) {
+        const ssize_t n =
+            ::send(m_fd, m_outbox.constData() + m_outboxSent, size_t(bytesToWrite()), MSG_NOSIGNAL);
+        if (n > 0) {
+            m_outboxSent += n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        return false; // reset, or gone
+    }
+    if (bytesToWrite() == 0) {
+        m_outbox.clear();
+        m_outboxSent = 0;
+    } else if (m_outboxSent > kWriteLowWater) {
+        m_outbox.remove(0, m_outboxSent);
+        m_outboxSent = 0;
+    }
+    m_writeNotifier->setEnabled(bytesToWrite() > 0);
+    return true;
+}
+
+void HttpConnection::onWritable()
+{
+    if (m_gone)
+        return;
+    if (!flush()) {
+        closeNow();
+        return;
+    }
+    onBytesWritten();
 }
 
 void HttpConnection::onBytesWritten()
 {
-    if (m_socket.bytesToWrite() > kWriteLowWater)
+    if (m_lingering) {
+        shutdownWriteWhenFlushed();
+        return;
+    }
+    if (bytesToWrite() > kWriteLowWater)
         return;
     if (m_active)
         m_active->notifyClientDrained();
@@ -52,33 +154,127 @@ void HttpConnection::onBytesWritten()
 
 HttpConnection::~HttpConnection()
 {
-    m_socket.disconnect(this);
-    m_socket.abort();
+    closeSocket();
+}
+
+void HttpConnection::closeSocket()
+{
+    if (m_fd < 0)
+        return;
+    // This may run inside a notifier's own signal: they go later, silenced now.
+    for (QSocketNotifier *notifier : {m_readNotifier, m_writeNotifier, m_resetNotifier}) {
+        if (!notifier)
+            continue;
+        notifier->setEnabled(false);
+        notifier->deleteLater();
+    }
+    m_readNotifier = m_writeNotifier = m_resetNotifier = nullptr;
+    ::close(m_fd);
+    m_fd = -1;
+}
+
+void HttpConnection::pull()
+{
+    const int fd = m_fd;
+    // Lingering: everything is read and thrown away. Otherwise at most kReadBufferBytes wait.
+    while (!m_readEof && !m_gone && (m_closing || m_inbox.size() < kReadBufferBytes)) {
+        if (m_closing)
+            m_inbox.clear();
+        const qsizetype at = m_inbox.size();
+        const qsizetype room = kReadBufferBytes - at;
+        m_inbox.resize(at + room);
+        const ssize_t n = ::recv(fd, m_inbox.data() + at, size_t(room), MSG_DONTWAIT);
+        m_inbox.resize(at + qMax<qsizetype>(0, n));
+        if (n > 0)
+            continue;
+        if (n == 0) {
+            // End of input stays readable: no more notifications for it.
+            m_readEof = true;
+            m_readNotifier->setEnabled(false);
+            return;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            closeNow(); // reset
+        return;
+    }
+    if (m_closing)
+        m_inbox.clear();
+    // Full: the rest waits in the kernel (and then in the client's window) until the parser
+    // has taken this.
+    if (!m_gone && !m_readEof)
+        m_readNotifier->setEnabled(false);
 }
 
 void HttpConnection::onReadyRead()
 {
-    if (m_closing || m_gone) {
-        m_socket.readAll();
+    if (m_gone)
+        return;
+    pull();
+    if (m_gone)
+        return;
+    if (m_closing) {
+        // Lingering ends when the client has closed its side.
+        if (m_readEof)
+            shutdownWriteWhenFlushed();
         return;
     }
     // One request at a time: while one is being answered, or parsed ones wait, or the client
     // is not taking its answers, the rest stays in the socket (and then in the client's TCP
     // window) rather than in the relay's memory.
-    if (m_active || m_parser.hasRequest() || clientBacklogged())
+    if (m_active || m_parser.hasRequest() || clientBacklogged() || m_inbox.isEmpty()) {
+        if (m_readEof)
+            onClientFinished();
         return;
-    const QByteArray data = m_socket.readAll();
-    if (data.isEmpty())
-        return;
+    }
+    const QByteArray data = std::exchange(m_inbox, QByteArray());
+    if (!m_readEof)
+        m_readNotifier->setEnabled(true);
     const qint64 now = m_worker->clock().monotonicMs();
-    m_lastActivityMs = now;
-    const bool wasInHeaders = m_parser.inHeaders();
+    const bool wasInMessage = m_parser.inMessage();
+    const quint64 begun = m_parser.messagesBegun();
     m_parser.feed(data);
-    if (!wasInHeaders && m_parser.inHeaders())
-        m_headerStartMs = now;
+    // The header timer starts at a request's first byte, whether or not its headers complete
+    // in this same read. Bare line ends between requests are not activity.
+    if (m_parser.messagesBegun() != begun)
+        m_requestStartMs = now;
+    if (wasInMessage || m_parser.messagesBegun() != begun)
+        m_lastActivityMs = now;
     if (m_parser.takeContinueRequest())
         writeBytes("HTTP/1.1 100 Continue\r\n\r\n");
     processNext();
+    if (m_readEof && !m_gone && !m_closing)
+        onClientFinished();
+}
+
+void HttpConnection::onClientFinished()
+{
+    if (m_active && !m_worker->config().answerHalfClosedClients) {
+        closeNow();
+        return;
+    }
+    if (m_active) {
+        // It has sent its request and shut its side: it may still be reading (a half-close,
+        // which gets its answer) or be gone. A closed socket answers an interim response with
+        // a reset, which the sweep notices; a half-closed one takes it and waits.
+        if (!m_probed && !m_active->m_answerStarted && m_active->request().versionMinor >= 1)
+            writeBytes("HTTP/1.1 100 Continue\r\n\r\n");
+        if (!m_probed && m_fd >= 0) {
+            // A reset shows as an error condition on the socket.
+            m_resetNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Exception, this);
+            connect(m_resetNotifier, &QSocketNotifier::activated, this, [this] {
+                if (!m_gone && clientReset())
+                    closeNow();
+            });
+        }
+        m_probed = true;
+        return;
+    }
+    if (m_parser.hasRequest() || m_dispatching)
+        return; // answered first; exchangeFinished comes back here
+    // Nothing more can arrive: a request begun can never complete.
+    closeAfterWrite();
 }
 
 void HttpConnection::processNext()
@@ -103,8 +299,7 @@ void HttpConnection::processNext()
         break;
     }
     m_dispatching = false;
-    if (!m_active && !m_closing && !m_gone && !m_waitingForDrain && !m_parser.hasRequest() &&
-        m_socket.bytesAvailable() > 0)
+    if (!m_active && !m_closing && !m_gone && !m_waitingForDrain && !m_parser.hasRequest())
         QMetaObject::invokeMethod(this, &HttpConnection::onReadyRead, Qt::QueuedConnection);
 }
 
@@ -113,20 +308,24 @@ void HttpConnection::exchangeFinished(HttpExchange *exchange, bool keepAlive)
     if (m_active == exchange)
         m_active = nullptr;
     exchange->deleteLater();
-    m_lastActivityMs = m_worker->clock().monotonicMs();
+    // Idle from when its answer went out (the client may act on it before this runs).
+    m_lastActivityMs = m_lastWriteMs;
+    // A request begun behind this one was not read meanwhile: its time starts again.
+    if (m_parser.inMessage())
+        m_requestStartMs = m_lastActivityMs;
     if (m_gone) {
         maybeDestroy();
         return;
     }
-    if (!keepAlive) {
+    if (!keepAlive || (m_readEof && !m_parser.hasRequest())) {
         closeAfterWrite();
         return;
     }
     if (m_dispatching)
         return;
-    // Finished from an upstream event: continue with pipelined requests from a fresh stack.
-    if (m_parser.hasRequest() || m_parser.failed() || m_socket.bytesAvailable() > 0)
-        QMetaObject::invokeMethod(this, &HttpConnection::processNext, Qt::QueuedConnection);
+    // Finished from an upstream event: continue with pipelined requests (and what waits in the
+    // socket) from a fresh stack.
+    QMetaObject::invokeMethod(this, &HttpConnection::processNext, Qt::QueuedConnection);
 }
 
 void HttpConnection::exchangeAborted(HttpExchange *exchange)
@@ -139,14 +338,29 @@ void HttpConnection::exchangeAborted(HttpExchange *exchange)
 
 void HttpConnection::writeBytes(QByteArrayView bytes)
 {
-    if (m_gone)
+    if (m_gone || bytes.isEmpty())
         return;
-    m_socket.write(bytes.data(), bytes.size());
+    m_mayOweBytes = true;
+    m_lastWriteMs = m_worker->clock().monotonicMs();
+    // Written at once when nothing waits before it (one system call for a whole answer).
+    m_outbox.append(bytes.data(), bytes.size());
+    if (bytesToWrite() == bytes.size() && !flush())
+        // The client is gone (reset); the exchange learns it from a fresh stack.
+        QMetaObject::invokeMethod(this, &HttpConnection::closeNow, Qt::QueuedConnection);
 }
 
 void HttpConnection::refuse(int status, const QByteArray &code, const QByteArray &message)
 {
     Q_UNUSED(code);
+    if (m_earlyAnswer.status != 0 && m_earlyAnswer.status == status) {
+        // The handler refused the request from its headers (before its body).
+        m_parser.discard();
+        writeBytes(buildHttpResponse(m_earlyAnswer.status, m_earlyAnswer.headers,
+                                     m_earlyAnswer.body, false));
+        m_earlyAnswer = {};
+        closeAfterWrite();
+        return;
+    }
     const ApiError error = ApiError::fromParserStatus(status, message);
     QByteArray requestId;
     if (status == 413 && m_worker->handler())
@@ -154,6 +368,9 @@ void HttpConnection::refuse(int status, const QByteArray &code, const QByteArray
     if (requestId.isEmpty())
         requestId = newRequestId();
     HttpHeaders headers{{"content-type", "application/json"}, {"x-request-id", requestId}};
+    headers.append(error.extraHeaders);
+    // What was buffered goes back to the relay-wide pool before the client hears of it.
+    m_parser.discard();
     writeBytes(buildHttpResponse(error.status, headers, error.body(), false));
     closeAfterWrite();
 }
@@ -163,17 +380,31 @@ void HttpConnection::closeAfterWrite()
     if (m_closing)
         return;
     m_closing = true;
-    if (m_socket.state() == QAbstractSocket::UnconnectedState) {
-        onDisconnected();
+    m_lingering = true;
+    m_lingerDeadlineMs = m_worker->clock().monotonicMs() + m_worker->config().lingerTimeoutMs;
+    m_parser.discard(); // bodies buffered for requests that will not be answered
+    m_inbox.clear();
+    pull();
+    shutdownWriteWhenFlushed();
+}
+
+void HttpConnection::shutdownWriteWhenFlushed()
+{
+    if (m_gone || bytesToWrite() > 0)
         return;
+    // The client sees the end of the answer (FIN) and closes; its close ends the linger.
+    if (!m_writeShut) {
+        m_writeShut = true;
+        ::shutdown(m_fd, SHUT_WR);
     }
-    m_socket.disconnectFromHost();
+    if (m_readEof)
+        closeNow();
 }
 
 void HttpConnection::closeNow()
 {
     m_closing = true;
-    m_socket.abort();
+    closeSocket();
     onDisconnected();
 }
 
@@ -197,26 +428,75 @@ void HttpConnection::maybeDestroy()
     deleteLater();
 }
 
+bool HttpConnection::clientReset() const
+{
+    tcp_info info{};
+    socklen_t len = sizeof info;
+    return ::getsockopt(m_fd, IPPROTO_TCP, TCP_INFO, &info, &len) == 0 &&
+           info.tcpi_state == kTcpClosed;
+}
+
+bool HttpConnection::checkSendTimeout(qint64 nowMs)
+{
+    const qint64 queued = bytesToWrite();
+    if (queued == 0 && !m_mayOweBytes) {
+        m_sendProgressMs = nowMs;
+        return false;
+    }
+    // Progress is the client's side acknowledging bytes (the kernel takes some without it).
+    const SendState state = sendState(m_fd);
+    if (queued == 0 && state.unacked == 0) {
+        m_mayOweBytes = false;
+        m_ackedBytes = state.acked;
+        m_sendProgressMs = nowMs;
+        return false;
+    }
+    if (state.acked != m_ackedBytes) {
+        m_ackedBytes = state.acked;
+        m_sendProgressMs = nowMs;
+        return false;
+    }
+    if (nowMs - m_sendProgressMs < m_worker->config().sendTimeoutMs)
+        return false;
+    // Its request ends as if it had gone: the upstream call is cancelled, its slot freed and
+    // what it used so far metered.
+    closeNow();
+    return true;
+}
+
 void HttpConnection::checkTimeouts(qint64 nowMs)
 {
-    if (m_closing || m_gone || m_active)
+    if (m_gone)
+        return;
+    if (m_readEof && clientReset()) {
+        closeNow();
+        return;
+    }
+    if (m_lingering) {
+        if (nowMs >= m_lingerDeadlineMs)
+            closeNow();
+        return;
+    }
+    if (checkSendTimeout(nowMs))
+        return;
+    if (m_closing || m_active)
         return;
     if (m_waitingForDrain || clientBacklogged()) {
         // The relay itself is not reading this client (its answers are not taken): that time
         // is not the client's, so its deadlines start again when reading resumes.
-        m_headerStartMs = nowMs;
+        m_requestStartMs = nowMs;
         m_lastActivityMs = nowMs;
         return;
     }
     const ServerConfig &cfg = m_worker->config();
     if (m_parser.inHeaders()) {
-        if (nowMs - m_headerStartMs >= cfg.headerTimeoutMs)
+        if (nowMs - m_requestStartMs >= cfg.headerTimeoutMs)
             refuse(408, "request_timeout", "headers not complete in time");
         return;
     }
     // A whole request (body included) gets the idle timeout at most, however it trickles in.
     if (m_parser.inMessage()) {
-        if (nowMs - m_headerStartMs >= cfg.idleTimeoutMs)
+        if (nowMs - m_requestStartMs >= cfg.idleTimeoutMs)
             refuse(408, "request_timeout", "request not complete in time");
         return;
     }

@@ -1,9 +1,11 @@
 #pragma once
 
+#include "HttpHandler.h"
 #include "HttpRequestParser.h"
 
+#include <QHostAddress>
 #include <QObject>
-#include <QTcpSocket>
+#include <QSocketNotifier>
 
 namespace relay {
 
@@ -28,25 +30,60 @@ public:
 
 private:
     friend class HttpExchange;
+    // Reads what the kernel holds into m_inbox (thrown away while closing); notes the client's
+    // end of input (m_readEof) and resets.
+    void pull();
     void onReadyRead();
+    // The client has shut its sending side.
+    void onClientFinished();
+    // After the client's end of input: its socket has since been reset (it was closed, not
+    // half-closed).
+    bool clientReset() const;
     void onDisconnected();
     void onBytesWritten();
+    void onWritable();
+    // Sends what waits in m_outbox until the kernel takes no more; false if the client is gone.
+    bool flush();
+    qint64 bytesToWrite() const;
+    void closeSocket();
     bool clientBacklogged() const;
     void processNext();
     void exchangeFinished(HttpExchange *exchange, bool keepAlive);
     void exchangeAborted(HttpExchange *exchange);
     void writeBytes(QByteArrayView bytes);
     void refuse(int status, const QByteArray &code, const QByteArray &message);
+    // Ends the connection once what was written has gone: no more requests are read, what
+    // still arrives is thrown away for up to the linger time, then it closes (nginx's
+    // lingering close), so that the client reads its answer rather than a reset.
     void closeAfterWrite();
+    void shutdownWriteWhenFlushed();
+    // Closes a client that has taken nothing of its answer for the send timeout; true if closed.
+    bool checkSendTimeout(qint64 nowMs);
     void maybeDestroy();
 
     HttpWorker *m_worker;
-    QTcpSocket m_socket;
+    int m_fd = -1;
+    QSocketNotifier *m_readNotifier = nullptr;
+    QSocketNotifier *m_writeNotifier = nullptr;
+    QSocketNotifier *m_resetNotifier = nullptr; // after the client's end of input
+    QByteArray m_outbox; // answers written, not yet taken by the kernel from m_outboxSent on
+    qsizetype m_outboxSent = 0;
     HttpRequestParser m_parser;
     HttpExchange *m_active = nullptr;
     QHostAddress m_peer;
-    qint64 m_headerStartMs = 0;
+    HttpEarlyAnswer m_earlyAnswer;
+    qint64 m_requestStartMs = 0; // first byte of the request being read
     qint64 m_lastActivityMs = 0;
+    qint64 m_lastWriteMs = 0; // the last answer bytes handed over
+    qint64 m_lingerDeadlineMs = 0;
+    qint64 m_sendProgressMs = 0; // last time the client was seen taking bytes (or owed none)
+    quint64 m_ackedBytes = 0;    // bytes of answers the client's side had acknowledged then
+    bool m_mayOweBytes = false;  // written since the client was last seen to have everything
+    QByteArray m_inbox;          // read from the socket, not yet parsed
+    bool m_readEof = false;
+    bool m_probed = false;
+    bool m_lingering = false;
+    bool m_writeShut = false;
     bool m_valid = false;
     bool m_closing = false;
     bool m_gone = false;

@@ -30,8 +30,11 @@ void HttpExchange::respond(int status, const HttpHeaders &headers, const QByteAr
         return;
     }
     const bool keepAlive = m_request.keepAlive && !isDraining();
+    // A HEAD answer is the GET answer's head alone: a body would be read as the next response.
     if (!m_clientGone)
-        m_connection->writeBytes(buildHttpResponse(status, headers, body, keepAlive));
+        m_connection->writeBytes(
+            isHead() ? buildHttpResponseHead(status, headers, body.size(), keepAlive)
+                     : buildHttpResponse(status, headers, body, keepAlive));
     finish(keepAlive);
 }
 
@@ -40,15 +43,22 @@ void HttpExchange::beginStream(int status, const HttpHeaders &headers)
     if (m_finished || m_streaming)
         return;
     m_streaming = true;
+    m_answerStarted = true;
     // HTTP/1.0 has no chunked coding: the body then ends when the connection closes.
     m_chunked = m_request.versionMinor >= 1;
+    if (isHead()) {
+        m_chunked = false;
+        if (!m_clientGone)
+            m_connection->writeBytes(buildHttpResponseHead(status, headers, 0, false));
+        return;
+    }
     if (!m_clientGone)
         m_connection->writeBytes(buildHttpStreamHead(status, headers, m_chunked));
 }
 
 void HttpExchange::writeStream(QByteArrayView data)
 {
-    if (m_finished || !m_streaming || m_clientGone || data.isEmpty())
+    if (m_finished || !m_streaming || m_clientGone || data.isEmpty() || isHead())
         return;
     if (m_chunked)
         m_connection->writeBytes(encodeChunk(data));
@@ -80,7 +90,7 @@ void HttpExchange::abortConnection()
 
 qint64 HttpExchange::pendingClientBytes() const
 {
-    return m_clientGone ? 0 : m_connection->m_socket.bytesToWrite();
+    return m_clientGone ? 0 : m_connection->bytesToWrite();
 }
 
 bool HttpExchange::isClientBacklogged() const

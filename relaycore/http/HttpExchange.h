@@ -38,6 +38,7 @@ public:
     bool isDraining() const;
     bool isFinished() const { return m_finished; }
     bool isStreaming() const { return m_streaming; }
+    bool isHead() const { return m_request.method == "HEAD"; }
     // Bytes written to the client socket but not yet sent.
     qint64 pendingClientBytes() const;
     // The client is taking too long to read what it was sent: a streaming handler should pause
@@ -60,6 +61,7 @@ private:
     HttpRequest m_request;
     qint64 m_receivedMs;
     bool m_streaming = false;
+    bool m_answerStarted = false; // a byte of the answer has been written
     bool m_chunked = true;
     bool m_finished = false;
     bool m_clientGone = false;

@@ -1,6 +1,9 @@
 #pragma once
 
+#include "HttpMessage.h"
+
 #include <QByteArray>
+#include <QHostAddress>
 
 #include <functional>
 #include <memory>
@@ -11,12 +14,29 @@ class HttpExchange;
 struct HttpRequest;
 class HttpWorker;
 
+// An answer given before the request's body has been read.
+struct HttpEarlyAnswer
+{
+    int status = 0; // 0: no answer, the request goes on
+    HttpHeaders headers;
+    QByteArray body;
+};
+
 // Answers requests on one worker thread; the server makes one handler per worker.
 class HttpHandler
 {
 public:
     virtual ~HttpHandler() = default;
     virtual void handle(HttpExchange *exchange) = 0;
+    // A request's headers are complete and a body follows, not yet read: the handler may
+    // refuse it now (a missing or wrong key), so that no body is buffered for it. The
+    // connection then answers and closes.
+    virtual HttpEarlyAnswer headersComplete(const HttpRequest &head, const QHostAddress &peer)
+    {
+        (void)head;
+        (void)peer;
+        return {};
+    }
     // The server refuses a request whose headers it has read (413: body too large) before the
     // handler saw it; the handler may account for it. Returns the x-request-id to answer with
     // (empty: the server makes one).

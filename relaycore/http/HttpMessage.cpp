@@ -37,16 +37,31 @@ static void appendHead(QByteArray &out, int status, const HttpHeaders &headers)
     }
 }
 
+static void appendFullHead(QByteArray &out, int status, const HttpHeaders &headers,
+                           qsizetype bodySize, bool keepAlive)
+{
+    appendHead(out, status, headers);
+    out += "content-length: ";
+    out += QByteArray::number(bodySize);
+    out += keepAlive ? "\r\n\r\n" : "\r\nconnection: close\r\n\r\n";
+}
+
 QByteArray buildHttpResponse(int status, const HttpHeaders &headers, const QByteArray &body,
                              bool keepAlive)
 {
     QByteArray out;
     out.reserve(256 + body.size());
-    appendHead(out, status, headers);
-    out += "content-length: ";
-    out += QByteArray::number(body.size());
-    out += keepAlive ? "\r\n\r\n" : "\r\nconnection: close\r\n\r\n";
+    appendFullHead(out, status, headers, body.size(), keepAlive);
     out += body;
+    return out;
+}
+
+QByteArray buildHttpResponseHead(int status, const HttpHeaders &headers, qsizetype bodySize,
+                                 bool keepAlive)
+{
+    QByteArray out;
+    out.reserve(256);
+    appendFullHead(out, status, headers, bodySize, keepAlive);
     return out;
 }
 

@@ -4,12 +4,50 @@
 #include <QList>
 #include <QPair>
 
+#include <atomic>
+#include <memory>
+
 namespace relay {
 
 // Header names are kept lower-case; values as received.
 using HttpHeaders = QList<QPair<QByteArray, QByteArray>>;
 
 QByteArray headerValue(const HttpHeaders &headers, QByteArrayView lowerName);
+
+// Request-body bytes the relay holds in memory, counted against one relay-wide pool
+// (interface.md §4: at most 256 MiB of bodies buffered). Shared by the copies of a request;
+// the bytes go back to the pool when the last copy is gone.
+class BodyReservation
+{
+public:
+    BodyReservation(std::atomic<qint64> *pool, qint64 limit) : m_pool(pool), m_limit(limit) {}
+    ~BodyReservation()
+    {
+        if (m_pool)
+            m_pool->fetch_sub(m_bytes, std::memory_order_relaxed);
+    }
+    BodyReservation(const BodyReservation &) = delete;
+    BodyReservation &operator=(const BodyReservation &) = delete;
+    // false (and nothing taken) when the pool cannot hold `bytes` more.
+    bool grow(qint64 bytes)
+    {
+        if (!m_pool)
+            return true;
+        const qint64 before = m_pool->fetch_add(bytes, std::memory_order_relaxed);
+        if (before + bytes > m_limit) {
+            m_pool->fetch_sub(bytes, std::memory_order_relaxed);
+            return false;
+        }
+        m_bytes += bytes;
+        return true;
+    }
+    qint64 bytes() const { return m_bytes; }
+
+private:
+    std::atomic<qint64> *m_pool;
+    qint64 m_limit;
+    qint64 m_bytes = 0;
+};
 
 // One parsed HTTP/1.x request.
 struct HttpRequest
@@ -21,6 +59,8 @@ struct HttpRequest
     QByteArray body;
     int versionMinor = 1;
     bool keepAlive = true;
+    // The body's share of the relay-wide pool (none when the parser has no pool).
+    std::shared_ptr<BodyReservation> bodyReservation;
 
     QByteArray header(QByteArrayView lowerName) const { return headerValue(headers, lowerName); }
 };
@@ -29,6 +69,9 @@ struct HttpRequest
 // written with one system call.
 QByteArray buildHttpResponse(int status, const HttpHeaders &headers, const QByteArray &body,
                              bool keepAlive);
+// The same response's status line and headers only: the answer to a HEAD request.
+QByteArray buildHttpResponseHead(int status, const HttpHeaders &headers, qsizetype bodySize,
+                                 bool keepAlive);
 // Status line and headers of a streamed response; chunked when `chunked`, else the body ends
 // when the connection closes (HTTP/1.0 clients).
 QByteArray buildHttpStreamHead(int status, const HttpHeaders &headers, bool chunked);

@@ -13,10 +13,12 @@ struct HttpRequestParserCallbacks
         return static_cast<HttpRequestParser *>(p->data);
     }
 
-    static bool countHeaderBytes(HttpRequestParser *s, size_t len)
+    // The head's size as sent on the wire (request line, separators, line ends, every header):
+    // bytes from the head's start to `end`, a position in the input being parsed.
+    static bool countHeaderBytes(HttpRequestParser *s, const char *end)
     {
-        s->m_headerBytes += qint64(len);
-        if (s->m_headerBytes > s->m_limits.maxHeaderBytes) {
+        s->m_lastHeadEnd = end;
+        if (s->headBytesTo(end) > s->m_limits.maxHeaderBytes) {
             s->fail(431, "request headers are larger than 32 KiB");
             return false;
         }
@@ -29,14 +31,22 @@ struct HttpRequestParserCallbacks
         s->m_current = HttpRequest();
         s->m_inHeaders = true;
         s->m_inMessage = true;
-        s->m_headerBytes = 0;
+        ++s->m_begun;
+        s->m_headBytes = 0;
+        s->m_headStart = nullptr; // known from the request target
         s->m_header.clear();
         return 0;
     }
     static int onUrl(http_parser *p, const char *at, size_t len)
     {
         auto *s = self(p);
-        if (!countHeaderBytes(s, len))
+        if (!s->m_headStart) {
+            // The target follows the method and one space.
+            const char *start =
+                at - qstrlen(http_method_str(static_cast<http_method>(p->method))) - 1;
+            s->m_headStart = start < s->m_feedBegin ? s->m_feedBegin : start;
+        }
+        if (!countHeaderBytes(s, at + len))
             return -1;
         s->m_current.target.append(at, qsizetype(len));
         return 0;
@@ -44,7 +54,7 @@ struct HttpRequestParserCallbacks
     static int onHeaderField(http_parser *p, const char *at, size_t len)
     {
         auto *s = self(p);
-        if (!countHeaderBytes(s, len))
+        if (!countHeaderBytes(s, at + len))
             return -1;
         s->m_header.addField(at, len, s->m_current.headers);
         return 0;
@@ -52,7 +62,7 @@ struct HttpRequestParserCallbacks
     static int onHeaderValue(http_parser *p, const char *at, size_t len)
     {
         auto *s = self(p);
-        if (!countHeaderBytes(s, len))
+        if (!countHeaderBytes(s, at + len))
             return -1;
         s->m_header.addValue(at, len);
         return 0;
@@ -60,6 +70,8 @@ struct HttpRequestParserCallbacks
     static int onHeadersComplete(http_parser *p)
     {
         auto *s = self(p);
+        if (!countHeaderBytes(s, s->m_lastHeadEnd + 2)) // the blank line
+            return -1;
         s->m_header.finish(s->m_current.headers);
         s->m_inHeaders = false;
         HttpRequest &r = s->m_current;
@@ -67,11 +79,36 @@ struct HttpRequestParserCallbacks
         r.versionMinor = p->http_minor;
         const qsizetype q = r.target.indexOf('?');
         r.path = q < 0 ? r.target : r.target.left(q);
+        if (p->http_major != 1 || p->http_minor > 1) {
+            s->fail(505, "only HTTP/1.0 and HTTP/1.1 are supported");
+            return -1;
+        }
+        // Only the chunked coding is understood; any other would be passed on undecoded.
+        int codings = 0;
+        for (const auto &h : r.headers) {
+            if (h.first != "transfer-encoding")
+                continue;
+            if (++codings > 1 || h.second.trimmed().toLower() != "chunked") {
+                s->fail(501, "only the chunked transfer coding is supported");
+                return -1;
+            }
+        }
         // Refuse an announced oversize body before reading it.
         if ((p->flags & F_CONTENTLENGTH) && qint64(p->content_length) > s->m_limits.maxBodyBytes) {
             s->fail(413, "request body is larger than the relay accepts");
             return -1;
         }
+        const bool hasBody =
+            (p->flags & F_CHUNKED) || (p->content_length > 0 && p->content_length != ULLONG_MAX);
+        if (hasBody && s->m_headCheck) {
+            if (const int status = s->m_headCheck(r)) {
+                s->fail(status, "refused before its body");
+                return -1;
+            }
+        }
+        if (s->m_limits.bodyPool)
+            r.bodyReservation =
+                std::make_shared<BodyReservation>(s->m_limits.bodyPool, s->m_limits.bodyPoolLimit);
         if (r.header("expect").toLower() == "100-continue" && p->content_length > 0 &&
             p->content_length != ULLONG_MAX)
             s->m_wantsContinue = true;
@@ -83,6 +120,11 @@ struct HttpRequestParserCallbacks
         if (s->m_current.body.size() + qint64(len) > s->m_limits.maxBodyBytes) {
             s->m_current.body.clear();
             s->fail(413, "request body is larger than the relay accepts");
+            return -1;
+        }
+        if (s->m_current.bodyReservation && !s->m_current.bodyReservation->grow(qint64(len))) {
+            s->m_current.body.clear();
+            s->fail(503, "The relay is holding too many request bodies. Please try again.");
             return -1;
         }
         s->m_current.body.append(at, qsizetype(len));
@@ -134,14 +176,28 @@ bool HttpRequestParser::feed(const char *data, qsizetype size)
         return false;
     if (size <= 0)
         return true;
+    m_feedBegin = data;
+    m_lastHeadEnd = data;
+    // A head that began in an earlier piece goes on from this one's first byte.
+    m_headStart = m_inHeaders ? data : nullptr;
     const size_t parsed = http_parser_execute(
         m_parser.get(), &HttpRequestParserCallbacks::settings(), data, size_t(size));
     if (m_errorStatus)
         return false;
+    if (m_inHeaders) {
+        m_headBytes = headBytesTo(data + parsed);
+        m_headStart = nullptr;
+        if (m_headBytes > m_limits.maxHeaderBytes) {
+            fail(431, "request headers are larger than 32 KiB");
+            return false;
+        }
+    }
     const auto err = HTTP_PARSER_ERRNO(m_parser.get());
     if (err != HPE_OK || parsed != size_t(size)) {
         if (err == HPE_HEADER_OVERFLOW)
             fail(431, "request headers are larger than 32 KiB");
+        else if (err == HPE_INVALID_TRANSFER_ENCODING)
+            fail(501, "only the chunked transfer coding is supported");
         else
             fail(400, http_errno_description(err));
         return false;
@@ -163,9 +219,21 @@ QByteArray HttpRequestParser::errorCode() const
         return QByteArrayLiteral("request_too_large");
     case 431:
         return QByteArrayLiteral("request_header_fields_too_large");
+    case 501:
+        return QByteArrayLiteral("not_implemented");
+    case 503:
+        return QByteArrayLiteral("server_overloaded");
+    case 505:
+        return QByteArrayLiteral("http_version_not_supported");
     default:
         return QByteArrayLiteral("invalid_request_error");
     }
+}
+
+qint64 HttpRequestParser::headBytesTo(const char *end) const
+{
+    const char *start = m_headStart ? m_headStart : end;
+    return m_headBytes + qMax<qint64>(0, end - start);
 }
 
 void HttpRequestParser::fail(int status, const char *message)

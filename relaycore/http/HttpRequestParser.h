@@ -3,7 +3,9 @@
 #include "HeaderAccumulator.h"
 #include "HttpMessage.h"
 
+#include <atomic>
 #include <deque>
+#include <functional>
 #include <memory>
 
 struct http_parser;
@@ -19,8 +21,17 @@ public:
     struct Limits
     {
         qint64 maxBodyBytes = 8 * 1024 * 1024;
+        // The request line and headers as sent on the wire, line ends included.
         qint64 maxHeaderBytes = 32 * 1024;
+        // Body bytes buffered relay-wide (shared by every connection's parser); nullptr = no
+        // shared pool. Beyond the pool's limit a request is refused with 503.
+        std::atomic<qint64> *bodyPool = nullptr;
+        qint64 bodyPoolLimit = 256 * 1024 * 1024;
     };
+    // Called when a request's headers are complete and a body follows, before any of the body
+    // is read; returns 0 to go on, or the status with which the request is refused (its answer
+    // is the caller's to give; the parser stops).
+    using HeadCheck = std::function<int(const HttpRequest &head)>;
 
     HttpRequestParser();
     explicit HttpRequestParser(Limits limits);
@@ -28,13 +39,22 @@ public:
     HttpRequestParser(const HttpRequestParser &) = delete;
     HttpRequestParser &operator=(const HttpRequestParser &) = delete;
 
-    // Returns false once the input is refused; errorStatus() then says how (400, 413, 431).
+    void setHeadCheck(HeadCheck check) { m_headCheck = std::move(check); }
+
+    // Returns false once the input is refused; errorStatus() then says how (400, 408, 413,
+    // 431, 501, 503, 505, or the head check's status).
     bool feed(const char *data, qsizetype size);
     bool feed(QByteArrayView bytes) { return feed(bytes.data(), bytes.size()); }
 
     bool hasRequest() const { return !m_ready.empty(); }
     qsizetype queued() const { return qsizetype(m_ready.size()); }
     HttpRequest takeRequest();
+    // Drops the requests parsed and the one being read (the connection is closing).
+    void discard()
+    {
+        m_current = HttpRequest();
+        m_ready.clear();
+    }
 
     bool failed() const { return m_errorStatus != 0; }
     int errorStatus() const { return m_errorStatus; }
@@ -47,6 +67,8 @@ public:
     bool inHeaders() const { return m_inHeaders; }
     // Part of a request has arrived.
     bool inMessage() const { return m_inMessage; }
+    // Requests begun so far (their first byte seen; bare line ends between requests are not).
+    quint64 messagesBegun() const { return m_begun; }
     // True once per request that sent "Expect: 100-continue" and waits for it before its body.
     bool takeContinueRequest()
     {
@@ -58,6 +80,8 @@ public:
 private:
     friend struct HttpRequestParserCallbacks;
     void fail(int status, const char *message);
+    // Bytes of the current head up to `end` (in the input being parsed).
+    qint64 headBytesTo(const char *end) const;
 
     std::unique_ptr<http_parser> m_parser;
     Limits m_limits;
@@ -66,7 +90,12 @@ private:
     bool m_inHeaders = false;
     bool m_inMessage = false;
     bool m_wantsContinue = false;
-    qint64 m_headerBytes = 0;
+    quint64 m_begun = 0;
+    qint64 m_headBytes = 0;              // of the current head, in earlier pieces of input
+    const char *m_headStart = nullptr;   // where the current head starts in this piece
+    const char *m_feedBegin = nullptr;   // the piece of input being parsed
+    const char *m_lastHeadEnd = nullptr; // the end of the head's last token in this piece
+    HeadCheck m_headCheck;
     std::deque<HttpRequest> m_ready;
     int m_errorStatus = 0;
     QByteArray m_errorMessage;

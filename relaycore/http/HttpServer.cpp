@@ -35,6 +35,9 @@ public:
     {
         if (open >= m_server->m_config.maxClientConnections && !m_paused) {
             m_paused = true;
+            // QTcpServer goes on accepting what is queued after a pause, unless it believes its
+            // queue of pending connections is full: no more than the cap are taken.
+            setMaxPendingConnections(0);
             pauseAccepting();
             // A connection may have closed between the count and the pause, seeing nothing
             // paused and so waking nobody.
@@ -62,10 +65,13 @@ public:
         if (m_paused && !m_backingOff && isListening() &&
             m_server->m_openConnections.load() < m_server->m_config.maxClientConnections) {
             m_paused = false;
+            setMaxPendingConnections(kMaxPending);
             resumeAccepting();
         }
     }
     bool paused() const { return m_paused.load(); }
+
+    static constexpr int kMaxPending = 1024;
 
 protected:
     void incomingConnection(qintptr socketDescriptor) override
@@ -117,7 +123,7 @@ bool HttpServer::start(QString *error)
         m_acceptor,
         [&] {
             m_acceptor->setListenBacklogSize(1024);
-            m_acceptor->setMaxPendingConnections(1024);
+            m_acceptor->setMaxPendingConnections(HttpAcceptor::kMaxPending);
             listening = m_acceptor->listen(m_config.host, m_config.port);
             if (listening) {
                 m_port = m_acceptor->serverPort();

@@ -46,6 +46,9 @@ public:
     int connectionCount() const { return m_openConnections.load(); }
     const ServerConfig &config() const { return m_config; }
 
+    // Request-body bytes buffered by every connection (limited to maxBufferedBodyBytes).
+    std::atomic<qint64> *bodyPool() { return &m_bufferedBodyBytes; }
+
     // Any thread: a connection went away.
     void connectionClosed();
 
@@ -65,6 +68,7 @@ private:
     quint16 m_port = 0;
     std::atomic<int> m_openConnections{0};
     std::atomic<bool> m_draining{false};
+    std::atomic<qint64> m_bufferedBodyBytes{0};
     size_t m_next = 0; // acceptor thread only
 };
 

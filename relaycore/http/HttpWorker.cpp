@@ -25,6 +25,11 @@ bool HttpWorker::isDraining() const
     return m_server->isDraining();
 }
 
+std::atomic<qint64> *HttpWorker::bodyPool() const
+{
+    return m_server->bodyPool();
+}
+
 void HttpWorker::start(const HttpHandlerFactory &factory)
 {
     m_handler = factory(this);

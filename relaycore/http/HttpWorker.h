@@ -7,6 +7,8 @@
 #include <QSet>
 #include <QTimer>
 
+#include <atomic>
+
 namespace relay {
 
 class Clock;
@@ -29,6 +31,8 @@ public:
     const ServerConfig &config() const { return m_config; }
     HttpHandler *handler() const { return m_handler.get(); }
     bool isDraining() const;
+    // Request-body bytes buffered across the whole server.
+    std::atomic<qint64> *bodyPool() const;
 
     // On the worker thread: takes over an accepted socket.
     void addConnection(qintptr socketDescriptor);

@@ -15,6 +15,16 @@ struct ServerConfig
     int maxClientConnections = 4096;
     qint64 headerTimeoutMs = 10'000;
     qint64 idleTimeoutMs = 60'000;
+    // A client that takes nothing of its answer for this long is closed (its request ended).
+    qint64 sendTimeoutMs = 60'000;
+    // After an answer that ends the connection, what still arrives is read and thrown away for
+    // up to this long before closing, so that the client sees the answer rather than a reset.
+    qint64 lingerTimeoutMs = 5'000;
+    // A client that shuts its sending side after its request still gets the answer; false: the
+    // end of its input ends the request at once (as a client that has gone).
+    bool answerHalfClosedClients = true;
+    // Request-body bytes held in memory across all connections (503 beyond).
+    qint64 maxBufferedBodyBytes = 256 * 1024 * 1024;
 };
 
 // "HOST:PORT" (`serve --listen`, the console's listen setting): an IP address, `localhost` or a

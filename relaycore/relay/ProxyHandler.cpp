@@ -388,6 +388,29 @@ QByteArray ProxyHandler::refused(const HttpRequest &request, int status)
     return requestId;
 }
 
+HttpEarlyAnswer ProxyHandler::headersComplete(const HttpRequest &head, const QHostAddress &peer)
+{
+    Q_UNUSED(peer);
+    // The key is checked before a byte of the body is buffered (interface.md §3): without a
+    // valid one the body is never read.
+    const QByteArray &path = head.path;
+    const bool keyed = path == "/v1/chat/completions" || path == "/v1/embeddings" ||
+                       path == "/v1/models" || path == "/v1/models/" || path == "/v1/usage";
+    ApiError error;
+    if (keyed) {
+        const auto config = m_context.config();
+        if (authenticate(head, *config->directory, &error).tenant)
+            return {};
+    } else if (path != "/healthz" && path != "/metrics") {
+        error = ApiError::notFound(head.method + ' ' + path);
+    } else {
+        return {};
+    }
+    HttpHeaders headers = baseHeaders(newRequestId());
+    headers.append(error.extraHeaders);
+    return {error.status, headers, error.body()};
+}
+
 void ProxyHandler::callFinished(ProxyCall *call)
 {
     if (m_calls.remove(call)) {

@@ -29,6 +29,7 @@ public:
     void handle(HttpExchange *exchange) override;
     void sweep(qint64 nowMs) override;
     QByteArray refused(const HttpRequest &request, int status) override;
+    HttpEarlyAnswer headersComplete(const HttpRequest &head, const QHostAddress &peer) override;
 
     RelayContext &context() const { return m_context; }
     ConnectionCache &connections() const { return *m_connections; }

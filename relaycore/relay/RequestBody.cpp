@@ -10,6 +10,52 @@ namespace relay {
 
 namespace {
 
+// How many members of the top-level object of `json` (valid JSON, an object) are named
+// `name`, escapes in their names decoded: QJsonDocument keeps one of duplicates silently.
+int topLevelMembersNamed(const QByteArray &json, QStringView name)
+{
+    int count = 0;
+    int depth = 0;
+    bool expectKey = false;
+    const char *p = json.constData();
+    const char *const end = p + json.size();
+    while (p < end) {
+        const char c = *p;
+        if (c == '"') {
+            const char *const start = p++;
+            bool escaped = false;
+            while (p < end && *p != '"') {
+                if (*p == '\\') {
+                    escaped = true;
+                    ++p;
+                }
+                ++p;
+            }
+            ++p; // the closing quote
+            if (depth == 1 && expectKey) {
+                expectKey = false;
+                const QByteArray raw(start, qsizetype(qMin(p, end) - start));
+                const QString key =
+                    escaped ? QJsonDocument::fromJson('[' + raw + ']').array().at(0).toString()
+                            : QString::fromUtf8(raw.mid(1, raw.size() - 2));
+                if (key == name)
+                    ++count;
+            }
+            continue;
+        }
+        if (c == '{' || c == '[') {
+            ++depth;
+            expectKey = c == '{' && depth == 1;
+        } else if (c == '}' || c == ']') {
+            --depth;
+        } else if (c == ',' && depth == 1) {
+            expectKey = true;
+        }
+        ++p;
+    }
+    return count;
+}
+
 qint64 textChars(const QJsonValue &v)
 {
     if (v.isString())
@@ -46,6 +92,16 @@ std::optional<RequestBody> parseRequestBody(Endpoint endpoint, const QByteArray 
         return std::nullopt;
     }
     r.model = model.toString();
+    // Escapes are decoded once here: the name checked is the name sent upstream. Client strings
+    // end up in usage rows, so a name is bounded; and one model must be the only model.
+    if (r.model.size() > kMaxModelChars && r.model.toUcs4().size() > kMaxModelChars) {
+        *error = "'model' is longer than " + QByteArray::number(kMaxModelChars) + " characters.";
+        return std::nullopt;
+    }
+    if (topLevelMembersNamed(body, u"model") > 1) {
+        *error = "'model' is given more than once.";
+        return std::nullopt;
+    }
     if (endpoint == Endpoint::Chat) {
         const QJsonValue messages = r.json.value(QLatin1String("messages"));
         if (!messages.isArray() || messages.toArray().isEmpty()) {

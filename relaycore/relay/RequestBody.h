@@ -26,6 +26,9 @@ struct RequestBody
     qint64 maxTokens = -1;
 };
 
+// The longest model name a request may give (in Unicode characters).
+inline constexpr qsizetype kMaxModelChars = 256;
+
 // Checks the body against what the endpoint needs; nullopt and *error (a message for a 400)
 // when it is not acceptable.
 std::optional<RequestBody> parseRequestBody(Endpoint endpoint, const QByteArray &body,

@@ -28,6 +28,7 @@ bool Simulator::start(QString *error)
         config.workers = m_state->options.workers;
     }
     config.maxBodyBytes = 64 * 1024 * 1024;
+    config.answerHalfClosedClients = false; // the relay never half-closes: its close cancels
     auto state = m_state;
     m_server = std::make_unique<HttpServer>(
         config, [state](HttpWorker *) { return std::make_unique<SimulatorHandler>(state); },

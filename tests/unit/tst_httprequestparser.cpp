@@ -342,6 +342,106 @@ private Q_SLOTS:
         QCOMPARE(r.header("authorization"), QByteArray("Bearer sk-tr-1"));
         QCOMPARE(r.header("x-api-key"), QByteArray("two"));
     }
+
+    void headerLimitCountsBytesAsSent()
+    {
+        // 10,000 one-letter headers: 20 KB of names and values, 50 KB on the wire.
+        QByteArray raw = "GET /healthz HTTP/1.1\r\n";
+        for (int i = 0; i < 10'000; ++i)
+            raw += "a:b\r\n";
+        raw += "\r\n";
+        for (const qsizetype step : {qsizetype(1), qsizetype(7), raw.size()}) {
+            HttpRequestParser p;
+            QVERIFY(!feedInPieces(p, raw, step));
+            QCOMPARE(refusal(p), QByteArray("431 request_header_fields_too_large"));
+        }
+    }
+
+    void pipelinedHeadsAreCountedEachOnItsOwn()
+    {
+        // Many small requests in one piece: none comes near the limit on its own.
+        QByteArray raw;
+        for (int i = 0; i < 2'000; ++i)
+            raw += "GET /healthz HTTP/1.1\r\nHost: relay\r\n\r\n";
+        HttpRequestParser p;
+        QVERIFY(p.feed(raw));
+        QCOMPARE(p.queued(), 2'000);
+        // And after a large body, the next head starts from nothing.
+        HttpRequestParser q;
+        QVERIFY(q.feed(post("/v1/embeddings", QByteArray(100'000, 'x')) +
+                       "GET /healthz HTTP/1.1\r\nHost: relay\r\n\r\n"));
+        QCOMPARE(q.queued(), 2);
+    }
+
+    void otherHttpVersionsAre505_data()
+    {
+        QTest::addColumn<QByteArray>("version");
+        QTest::newRow("2.0") << QByteArray("HTTP/2.0");
+        QTest::newRow("9.9") << QByteArray("HTTP/9.9");
+        QTest::newRow("1.2") << QByteArray("HTTP/1.2");
+    }
+    void otherHttpVersionsAre505()
+    {
+        QFETCH(QByteArray, version);
+        HttpRequestParser p;
+        QVERIFY(!p.feed("GET /healthz " + version + "\r\nHost: relay\r\n\r\n"));
+        QCOMPARE(refusal(p), QByteArray("505 http_version_not_supported"));
+        HttpRequestParser ok;
+        QVERIFY(ok.feed("GET /healthz HTTP/1.0\r\n\r\n"));
+        QVERIFY(ok.hasRequest());
+    }
+
+    void transferCodingsOtherThanChunkedAre501()
+    {
+        for (const QByteArray coding : {"gzip, chunked", "gzip", "chunked, chunked"}) {
+            HttpRequestParser p;
+            QVERIFY(!p.feed("POST /v1/embeddings HTTP/1.1\r\nHost: relay\r\nTransfer-Encoding: " +
+                            coding + "\r\n\r\n5\r\nhello\r\n0\r\n\r\n"));
+            QCOMPARE(refusal(p), QByteArray("501 not_implemented"));
+        }
+        HttpRequestParser twice;
+        QVERIFY(!twice.feed("POST /v1/embeddings HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+                            "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"));
+        QCOMPARE(refusal(twice), QByteArray("501 not_implemented"));
+    }
+
+    void headCheckRefusesBeforeTheBody()
+    {
+        HttpRequestParser p;
+        int checked = 0;
+        p.setHeadCheck([&](const HttpRequest &head) {
+            ++checked;
+            return head.header("authorization").isEmpty() ? 401 : 0;
+        });
+        QVERIFY(!p.feed(post("/v1/embeddings", QByteArray(1000, 'x')).left(120)));
+        QCOMPARE(checked, 1);
+        QCOMPARE(p.errorStatus(), 401);
+        // No body, no check: GET requests go to the handler as before.
+        HttpRequestParser q;
+        q.setHeadCheck([&](const HttpRequest &) { return 401; });
+        QVERIFY(q.feed("GET /v1/models HTTP/1.1\r\n\r\n"));
+        QVERIFY(q.hasRequest());
+    }
+
+    void bodiesShareTheRelayWidePool()
+    {
+        std::atomic<qint64> pool{0};
+        HttpRequestParser::Limits limits;
+        limits.bodyPool = &pool;
+        limits.bodyPoolLimit = 150'000;
+        HttpRequestParser a(limits);
+        HttpRequestParser b(limits);
+        QVERIFY(a.feed(post("/v1/embeddings", QByteArray(100'000, 'x'))));
+        QCOMPARE(pool.load(), 100'000);
+        QVERIFY(!b.feed(post("/v1/embeddings", QByteArray(100'000, 'y'))));
+        QCOMPARE(refusal(b), QByteArray("503 server_overloaded"));
+        b.discard(); // the refused connection closes
+        {
+            const HttpRequest r = a.takeRequest();
+            QCOMPARE(r.body.size(), 100'000);
+        }
+        QCOMPARE(pool.load(), 0); // given back with the request
+    }
 };
 
 QTEST_GUILESS_MAIN(TestHttpRequestParser)

@@ -284,6 +284,61 @@ private Q_SLOTS:
         QVERIFY2(sent.contains("9007199254740993"), sent.constData());
     }
 
+    void modelGivenTwiceIsRefused_data()
+    {
+        QTest::addColumn<QByteArray>("body");
+        QTest::newRow("plain") << QByteArray(
+            R"({"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"model":"o1"})");
+        QTest::newRow("escaped name") << QByteArray(
+            R"({"model":"o1","mo\u0064el":"gpt-4o","messages":[{"role":"user","content":"x"}]})");
+    }
+    void modelGivenTwiceIsRefused()
+    {
+        QFETCH(QByteArray, body);
+        QByteArray error;
+        QVERIFY(!relay::parseRequestBody(Endpoint::Chat, body, &error));
+        QVERIFY(error.contains("more than once"));
+    }
+
+    void nestedModelsAreNotTopLevel()
+    {
+        // "model" inside strings, nested objects and arrays is not the top-level model.
+        const QByteArray body = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\","
+                                "\"content\":\"{\\\"model\\\":1,\",\"model\":\"x\"}],"
+                                "\"meta\":{\"model\":\"m\",\"a\":[\"model\",\"model\"]}}";
+        const RequestBody r = parseOk(Endpoint::Chat, body);
+        QCOMPARE(r.model, QStringLiteral("gpt-4o"));
+    }
+
+    void modelNameIsBounded()
+    {
+        QByteArray error;
+        const QByteArray longest = QByteArray(relay::kMaxModelChars, 'm');
+        QVERIFY(relay::parseRequestBody(Endpoint::Chat,
+                                        R"({"model":")" + longest +
+                                            R"(","messages":[{"role":"user","content":"x"}]})",
+                                        &error));
+        QVERIFY(!relay::parseRequestBody(Endpoint::Chat,
+                                         R"({"model":")" + longest +
+                                             R"(m","messages":[{"role":"user","content":"x"}]})",
+                                         &error));
+        QVERIFY(error.contains("256"));
+        // Counted in characters: 256 three-byte characters are within the bound.
+        const QByteArray wide = QString(relay::kMaxModelChars, QChar(0x4e2d)).toUtf8();
+        QVERIFY(relay::parseRequestBody(
+            Endpoint::Chat,
+            R"({"model":")" + wide + R"(","messages":[{"role":"user","content":"x"}]})", &error));
+    }
+
+    void escapedModelIsDecodedOnceForCheckAndUpstream()
+    {
+        const QByteArray body =
+            R"({"model":"gpt\u002d4o","messages":[{"role":"user","content":"x"}]})";
+        const RequestBody r = parseOk(Endpoint::Chat, body);
+        QCOMPARE(r.model, QStringLiteral("gpt-4o"));
+        QCOMPARE(upstreamJson(body, r.model)["model"].toString(), QStringLiteral("gpt-4o"));
+    }
+
     void estimateTokens()
     {
         QCOMPARE(relay::estimateTokens(0), 0);
