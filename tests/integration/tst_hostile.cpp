@@ -201,6 +201,7 @@ private Q_SLOTS:
         RawClient c(h->port());
         QVERIFY(c.send(postHead("/v1/chat/completions", body.size(), key)));
         QVERIFY(c.quiet(100)); // nothing answered before the body
+        QVERIFY(h->settle(1)); // the relay has read the headers before the clock moves
         sweep();
         clock->advance(300);
         sweep();
@@ -231,10 +232,11 @@ private Q_SLOTS:
         RawClient c(h->port());
         QVERIFY(c.send("GET /healthz HTTP/1.1\r\n"));
         QVERIFY(c.quiet(100));
+        QVERIFY(h->settle(1)); // the relay has read the first byte before the clock moves
         sweep();
         clock->advance(6'000);
         QVERIFY(c.send("Host: relay\r\n")); // slowloris: a header now and then
-        sweep();
+        QVERIFY(h->settle(1));
         clock->advance(4'100);
         sweep();
         QVERIFY(c.readToClose());
@@ -247,10 +249,10 @@ private Q_SLOTS:
         QVERIFY(startRelay());
         RawClient c(h->port());
         QVERIFY(c.send(postHead("/v1/chat/completions", 1000, key) + "{\"model\":"));
-        sweep();
+        QVERIFY(h->settle(1)); // read before the clock moves, however loaded the machine
         clock->advance(30'000);
         QVERIFY(c.send("\"gpt-4o\""));
-        sweep();
+        QVERIFY(h->settle(1));
         QVERIFY(c.quiet(100));
         clock->advance(31'000);
         sweep();
@@ -418,8 +420,8 @@ private Q_SLOTS:
         for (const qint64 step : {20'000, 20'000, 15'000}) { // a line end now and then
             clock->advance(step);
             QVERIFY(c.send("\r\n"));
-            QVERIFY(c.quiet(100)); // the relay reads it meanwhile
-            sweep();
+            QVERIFY(c.quiet(100));
+            QVERIFY(h->settle(1)); // the relay has read it before the clock moves
         }
         clock->advance(6'000); // 61 s after the last request
         sweep();
@@ -448,7 +450,7 @@ private Q_SLOTS:
         c.read(5000, "}}");
         QCOMPARE(c.status(), 413);
         QVERIFY(c.send(QByteArray(64 * 1024, 'x'))); // still sending, never closing
-        sweep();
+        QVERIFY(h->settle(1));
         clock->advance(4'000);
         sweep();
         QCOMPARE(h->engine().stats().clientConnections, 1);

@@ -314,12 +314,21 @@ private Q_SLOTS:
             }));
             threads.back()->start();
         }
-        const QDeadlineTimer deadline(10'000); // a clean run takes well under a second
+        // A clean run takes well under a second on a quiet machine, and much longer on a loaded
+        // one (each wait is a thread wake-up): what fails is a pool that stops granting, seen as
+        // no round completing for 10 s, not a slow machine.
+        int lastCompleted = -1;
+        QDeadlineTimer stalled(10'000);
         for (auto &t : threads) {
-            if (!t->wait(deadline)) {
-                for (auto &stuck : threads)
-                    (void)stuck.release(); // destroying a running QThread aborts
-                QFAIL("requests stopped getting slots");
+            while (!t->wait(100)) {
+                if (completed.load() != lastCompleted) {
+                    lastCompleted = completed.load();
+                    stalled.setRemainingTime(10'000);
+                } else if (stalled.hasExpired()) {
+                    for (auto &stuck : threads)
+                        (void)stuck.release(); // destroying a running QThread aborts
+                    QFAIL("requests stopped getting slots");
+                }
             }
         }
         QCOMPARE(completed.load(), kThreads * kRounds);
