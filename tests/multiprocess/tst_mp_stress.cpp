@@ -175,7 +175,10 @@ void runReads(const QString &db, const QString &dir, const std::atomic_bool &sto
         } else if (i % 4 == 2) {
             check({"backup", copy}, admin(db, {"backup", copy}));
         } else if (!sqlite3.isEmpty()) {
-            const QStringList args{db, QStringLiteral(".backup '%1'").arg(copy)};
+            // The sqlite3 shell has no busy handler of its own: without `.timeout` a reader
+            // that meets a writer updating the WAL index is told "database is locked".
+            const QStringList args{QStringLiteral("-cmd"), QStringLiteral(".timeout 10000"), db,
+                                   QStringLiteral(".backup '%1'").arg(copy)};
             check(QStringList{"sqlite3"} + args, run(sqlite3, args));
         }
         if (QFileInfo::exists(copy)) {
