@@ -25,9 +25,12 @@ void prune(QList<QPointF> &points, double from)
 
 } // namespace
 
-LatencyChart::LatencyChart(const QString &title, QWidget *parent) : QChartView(parent)
+// The chart is handed to QChartView's constructor: QChartView(parent) would make a chart of its
+// own, and setChart() releases the previous chart without deleting it.
+LatencyChart::LatencyChart(const QString &title, QWidget *parent)
+    : QChartView(new QChart, parent)
 {
-    auto *chart = new QChart;
+    QChart *chart = this->chart();
     chart->setTitle(title);
     chart->legend()->setAlignment(Qt::AlignRight);
     chart->setMargins(QMargins(4, 4, 4, 4));
@@ -42,7 +45,6 @@ LatencyChart::LatencyChart(const QString &title, QWidget *parent) : QChartView(p
     m_y->setTickCount(6);
     chart->addAxis(m_x, Qt::AlignBottom);
     chart->addAxis(m_y, Qt::AlignLeft);
-    setChart(chart);
     setMinimumHeight(200);
     setToolTip(tr("p50 (solid) and p95 (dashed) latency, last 10 minutes, one point per second"));
 }
