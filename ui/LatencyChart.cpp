@@ -27,8 +27,7 @@ void prune(QList<QPointF> &points, double from)
 
 // The chart is handed to QChartView's constructor: QChartView(parent) would make a chart of its
 // own, and setChart() releases the previous chart without deleting it.
-LatencyChart::LatencyChart(const QString &title, QWidget *parent)
-    : QChartView(new QChart, parent)
+LatencyChart::LatencyChart(const QString &title, QWidget *parent) : QChartView(new QChart, parent)
 {
     QChart *chart = this->chart();
     chart->setTitle(title);
