@@ -155,8 +155,18 @@ bool HttpServer::start(QString *error)
         m_threads.push_back(thread);
         m_workers.push_back(worker);
     }
+    // m_workers is complete before the acceptor reads it; the mutex shows ThreadSanitizer the
+    // ordering the blocking call gives (see stopAccepting()).
+    {
+        std::lock_guard lock(m_acceptorMutex);
+    }
     QMetaObject::invokeMethod(
-        m_acceptor, [this] { m_acceptor->resumeAccepting(); }, Qt::BlockingQueuedConnection);
+        m_acceptor,
+        [this] {
+            std::lock_guard lock(m_acceptorMutex);
+            m_acceptor->resumeAccepting();
+        },
+        Qt::BlockingQueuedConnection);
     return true;
 }
 
@@ -170,8 +180,20 @@ void HttpServer::stopAccepting()
         acceptor = m_acceptor;
         m_acceptor = nullptr;
     }
+    // The acceptor thread reads m_workers until its acceptor is gone. Releasing and taking
+    // m_acceptorMutex around that hand-off orders those reads before stopWorkers() clears the
+    // list in a way ThreadSanitizer can see (the blocking call's semaphore and QThread::wait are
+    // futexes inside Qt, which it cannot).
     QMetaObject::invokeMethod(
-        acceptor, [acceptor] { delete acceptor; }, Qt::BlockingQueuedConnection);
+        acceptor,
+        [this, acceptor] {
+            delete acceptor;
+            std::lock_guard lock(m_acceptorMutex);
+        },
+        Qt::BlockingQueuedConnection);
+    {
+        std::lock_guard lock(m_acceptorMutex);
+    }
     m_acceptorThread->quit();
     m_acceptorThread->wait();
     delete m_acceptorThread;
