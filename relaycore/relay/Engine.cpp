@@ -1,13 +1,13 @@
 #include "Engine.h"
 
 #include "ConfigWatcher.h"
-#include "ProxyHandler.h"
 #include "RelayContext.h"
 #include "StateRecorder.h"
 #include "budget/AlertService.h"
 #include "core/Clock.h"
 #include "http/HttpServer.h"
 #include "http/HttpWorker.h"
+#include "proxy/ProxyHandler.h"
 #include "store/Database.h"
 #include "store/UsageWriter.h"
 #include "upstream/UpstreamSlots.h"
@@ -264,6 +264,11 @@ void Engine::sweepNow()
         m_recorder, [this] { m_recorder->recordState(); }, Qt::BlockingQueuedConnection);
     QMetaObject::invokeMethod(
         m_alerts, [this] { m_alerts->check(); }, Qt::BlockingQueuedConnection);
+}
+
+qint64 Engine::callsInFlight() const
+{
+    return m_context ? m_context->counters().inFlight.load() : 0;
 }
 
 void Engine::flushUsage()

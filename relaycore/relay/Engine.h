@@ -93,6 +93,8 @@ public:
     QString listenAddress() const;
     // Figures now; rates and percentiles cover the time since the previous call.
     EngineStatsSnapshot stats();
+    // Admitted requests not yet answered and metered (any thread).
+    qint64 callsInFlight() const;
     // Re-reads the configuration now (a change made in this process); returns when published.
     void reloadConfig();
     // Runs now, on their own threads, and returns when done: every check that is due on the

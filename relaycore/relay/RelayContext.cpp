@@ -1,5 +1,7 @@
 #include "RelayContext.h"
 
+#include "core/Random.h"
+
 #include "store/UsageWriter.h"
 
 #include <algorithm>
@@ -18,7 +20,9 @@ QString RelayContext::healthProblem() const
 }
 
 RelayContext::RelayContext(Clock &clock, UsageWriter *writer)
-    : m_clock(clock), m_writer(writer), m_limiter(clock), m_budgets(clock), m_circuits(clock)
+    : m_clock(clock), m_writer(writer), m_limiter(clock), m_budgets(clock), m_circuits(clock),
+      m_random(&RandomSource::system()), m_admission(m_limiter, m_budgets),
+      m_usageMeter(m_limiter, m_budgets, m_metrics, [this](UsageRecord r) { meter(std::move(r)); })
 {
     auto empty = std::make_shared<RuntimeConfig>();
     empty->directory = std::make_shared<DirectorySnapshot>();
@@ -74,18 +78,6 @@ PoolFigures RelayContext::poolFigures() const
         figures.pools.insert(it.key(), std::move(pool));
     }
     return figures;
-}
-
-bool RetryBudget::tryBeginRetry()
-{
-    const qint64 allowed =
-        std::max<qint64>(kMinRetries, m_active.load(std::memory_order_relaxed) * kPercent / 100);
-    qint64 now = m_retrying.load(std::memory_order_relaxed);
-    while (now < allowed) {
-        if (m_retrying.compare_exchange_weak(now, now + 1, std::memory_order_relaxed))
-            return true;
-    }
-    return false;
 }
 
 void RelayContext::meter(UsageRecord record)

@@ -2,7 +2,10 @@
 
 #include "budget/BudgetTracker.h"
 #include "limits/RateLimiter.h"
+#include "metering/UsageMeter.h"
 #include "metrics/FlowMetrics.h"
+#include "proxy/Admission.h"
+#include "proxy/RetryPolicy.h"
 #include "tenants/DirectorySnapshot.h"
 #include "upstream/CircuitBreaker.h"
 #include "upstream/UpstreamSlots.h"
@@ -16,6 +19,7 @@
 namespace relay {
 
 class Clock;
+class RandomSource;
 class UsageWriter;
 struct UsageRecord;
 
@@ -35,25 +39,6 @@ struct RuntimeConfig
     {
         return circuits.value(upstream);
     }
-};
-
-// Retries of the last target stop before they become a storm (like Envoy's retry budget):
-// at most 20 % of the requests in flight may be retrying at once, but always at least 3.
-class RetryBudget
-{
-public:
-    static constexpr int kMinRetries = 3;
-    static constexpr int kPercent = 20;
-
-    void callStarted() { m_active.fetch_add(1, std::memory_order_relaxed); }
-    void callEnded() { m_active.fetch_sub(1, std::memory_order_relaxed); }
-    // True (and one retry counted) when the budget has room.
-    bool tryBeginRetry();
-    void endRetry() { m_retrying.fetch_sub(1, std::memory_order_relaxed); }
-
-private:
-    std::atomic<qint64> m_active{0};
-    std::atomic<qint64> m_retrying{0};
 };
 
 // Every upstream pool's figures at one moment, and the queued requests summed per tenant.
@@ -90,6 +75,12 @@ public:
     RateLimiter &limiter() { return m_limiter; }
     CircuitBoard &circuits() { return m_circuits; }
     RetryBudget &retryBudget() { return m_retryBudget; }
+    // The randomness retries' jitter draws from (tests set a sequence before the relay starts).
+    RandomSource &random() const { return *m_random; }
+    void setRandom(RandomSource &random) { m_random = &random; }
+    // The stages every worker shares.
+    Admission &admission() { return m_admission; }
+    UsageMeter &usageMeter() { return m_usageMeter; }
     BudgetTracker &budgets() { return m_budgets; }
     MetricsRegistry &metrics() { return m_metrics; }
     // Why /healthz says "degraded", empty while healthy: the usage writer has not been able to
@@ -114,6 +105,9 @@ private:
     MetricsRegistry m_metrics;
     CircuitBoard m_circuits;
     RetryBudget m_retryBudget;
+    RandomSource *m_random;
+    Admission m_admission;
+    UsageMeter m_usageMeter;
 };
 
 } // namespace relay

@@ -1648,7 +1648,7 @@ QRegularExpressionMatch TestCli::startRelay(QProcess &relay, const QStringList &
             m = listening.match(*err);
             return m.hasMatch() || relay.state() == QProcess::NotRunning;
         },
-        20000);
+        60000); // returns as soon as it listens: the sanitizer build seeds --demo slowly
     return m;
 }
 

@@ -132,8 +132,13 @@ QByteArray RelayHarness::chatBody(const QString &model, const QString &content, 
 
 QList<QVariantMap> RelayHarness::usageRows()
 {
-    if (m_engine)
+    if (m_engine) {
+        // A client can see its answer end a moment before the relay has metered it (the worker
+        // writes the last bytes, then records the call): wait for the calls in flight to end,
+        // for a while (some tests read rows while a call is meant to hang).
+        (void)QTest::qWaitFor([this] { return m_engine->callsInFlight() == 0; }, 2000);
         m_engine->flushUsage();
+    }
     return queryRows(m_db.db(), QStringLiteral("SELECT * FROM usage ORDER BY id"));
 }
 

@@ -1,28 +1,21 @@
 #include "ProxyCall.h"
 
-#include "AnthropicAdapter.h"
 #include "ProxyHandler.h"
-#include "billing/Cost.h"
 #include "core/Clock.h"
 #include "http/ApiError.h"
 #include "http/HttpExchange.h"
+#include "metering/UsageMeter.h"
+#include "relay/AnthropicAdapter.h"
 #include "store/UsageRecord.h"
 #include "upstream/ConnectionCache.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QRandomGenerator>
 #include <QTimer>
 
 namespace relay {
 
 namespace {
-
-// Statuses after which the next target of the chain may answer instead (interface.md §4).
-bool failsOver(int status)
-{
-    return status == 408 || status == 429 || status >= 500;
-}
 
 QByteArray failureText(UpstreamFailure failure)
 {
@@ -41,40 +34,11 @@ QByteArray failureText(UpstreamFailure failure)
     return "failed";
 }
 
-// Backoff before retrying the last target: its Retry-After when it sent one (nullopt: longer
-// than 30 s, no retry), else 250 ms doubling per retry, with jitter.
-constexpr qint64 kMaxRetryAfterMs = 30'000;
-constexpr int kMaxRetries = 2;
-
-// The wait an upstream asked for: its retry-after-ms, else its Retry-After (seconds); nullopt
-// when it sent neither.
-std::optional<qint64> upstreamRetryAfterMs(const HttpHeaders &headers)
-{
-    bool ok = false;
-    const qint64 ms = headerValue(headers, "retry-after-ms").trimmed().toLongLong(&ok);
-    if (ok)
-        return std::max<qint64>(0, ms);
-    const qint64 seconds = headerValue(headers, "retry-after").trimmed().toLongLong(&ok);
-    if (ok)
-        return std::max<qint64>(0, seconds) * 1000;
-    return std::nullopt;
-}
-
-std::optional<qint64> retryDelayMs(const HttpHeaders &headers, int retry)
-{
-    if (const std::optional<qint64> asked = upstreamRetryAfterMs(headers)) {
-        if (*asked > kMaxRetryAfterMs)
-            return std::nullopt;
-        return asked;
-    }
-    const qint64 base = qint64(250) << retry;
-    return base / 2 + qint64(QRandomGenerator::global()->bounded(int(base)));
-}
-
 } // namespace
 
-ProxyCall::ProxyCall(ProxyHandler &handler, HttpExchange *exchange, Admission admission)
-    : m_handler(handler), m_exchange(exchange), m_admission(std::move(admission))
+ProxyCall::ProxyCall(ProxyHandler &handler, HttpExchange *exchange, AdmittedRequest admission)
+    : m_handler(handler), m_exchange(exchange), m_admission(std::move(admission)),
+      m_retry(handler.context().retryBudget(), handler.context().random())
 {
     connect(exchange, &HttpExchange::clientGone, this, &ProxyCall::onClientGone);
     connect(exchange, &HttpExchange::clientDrained, this, [this] {
@@ -93,8 +57,6 @@ ProxyCall::~ProxyCall()
 void ProxyCall::start()
 {
     m_tenantFlow = m_handler.context().metrics().tenant(m_admission.tenantId);
-    m_handler.context().retryBudget().callStarted();
-    m_budgetCounted = true;
     // One deadline for the whole request, however many targets it waits for.
     m_queueDeadlineMs = m_handler.context().clock().monotonicMs() + m_admission.queueTimeoutMs;
     route();
@@ -114,10 +76,10 @@ bool ProxyCall::admitTarget(size_t index)
 
 void ProxyCall::route()
 {
+    m_phase = CallPhase::Routing;
     const size_t count = m_admission.resolution.chain.size();
     for (; m_targetIndex < count; ++m_targetIndex) {
         if (admitTarget(m_targetIndex)) {
-            m_waitingForCircuit = false;
             tryTarget();
             return;
         }
@@ -125,7 +87,7 @@ void ProxyCall::route()
     // Every target is cooling down: wait (until the queue deadline) to be the first probe,
     // rather than failing at once. The sweep routes it again.
     m_targetIndex = 0;
-    m_waitingForCircuit = true;
+    m_phase = CallPhase::WaitingForCircuit;
 }
 
 void ProxyCall::settleCircuit(CircuitOutcome outcome, const QByteArray &reason)
@@ -153,7 +115,7 @@ void ProxyCall::tryTarget()
     const ResolvedTarget &t = target();
     auto pool = m_admission.config->slotsFor(t.upstream->name);
     m_servedUpstream.clear(); // until this target serves it
-    m_waitingForSlot = true;
+    m_phase = CallPhase::WaitingForSlot;
     m_waitStartMs = m_handler.context().clock().monotonicMs();
     m_ticket = pool->acquire(m_admission.tenantId, this, [this, attempt = ++m_attempt] {
         if (attempt == m_attempt) // a grant for an earlier target is stale
@@ -169,7 +131,6 @@ bool ProxyCall::leaveOpenCircuit()
         return false;
     // Its circuit opened while this request waited for a connection: no failure of its own,
     // so it goes to the next target (or waits to be a probe) instead of adding to the pile.
-    m_waitingForSlot = false;
     dropTicket();
     settleCircuit(CircuitOutcome::Abandoned);
     ++m_targetIndex;
@@ -179,11 +140,11 @@ bool ProxyCall::leaveOpenCircuit()
 
 void ProxyCall::onSlotGranted()
 {
-    if (!m_waitingForSlot || m_done)
+    if (m_phase != CallPhase::WaitingForSlot)
         return;
     if (leaveOpenCircuit())
         return;
-    m_waitingForSlot = false;
+    m_phase = CallPhase::Forwarding;
     const qint64 waited = m_handler.context().clock().monotonicMs() - m_waitStartMs;
     m_tenantFlow->queueWait.record(waited);
     if (!m_countedInFlight) {
@@ -245,9 +206,9 @@ void ProxyCall::upstreamHead(int status, const HttpHeaders &headers)
 
 void ProxyCall::startClientStream()
 {
-    if (m_clientStarted || !m_exchange)
+    if (m_phase == CallPhase::Streaming || !m_exchange)
         return;
-    m_clientStarted = true;
+    m_phase = CallPhase::Streaming;
     // A probe's verdict comes with the first bytes, so a long stream does not hold the circuit
     // half-open; any other stream settles at its end, so one the upstream breaks (a cut, a
     // silence, an error event) counts against it like a failure before the first byte.
@@ -258,7 +219,7 @@ void ProxyCall::startClientStream()
                         {"cache-control", "no-cache"},
                         {"x-request-id", m_admission.requestId},
                         {"x-tenantrelay-upstream", m_servedUpstream.toUtf8()}};
-    headers.append(m_admission.limitHeaders);
+    headers.append(m_admission.reservation.limitHeaders);
     m_exchange->beginStream(200, headers);
 }
 
@@ -270,8 +231,9 @@ void ProxyCall::upstreamBody(const QByteArray &bytes)
     }
     const QByteArray out =
         m_filter->feed(m_anthropicStream ? m_anthropicStream->feed(bytes) : bytes);
-    if (m_anthropicStream && m_anthropicStream->failedBeforeOutput() && !m_clientStarted &&
-        failsOver(m_anthropicStream->errorStatus())) {
+    if (m_anthropicStream && m_anthropicStream->failedBeforeOutput() &&
+        m_phase != CallPhase::Streaming &&
+        RetryPolicy::failsOver(m_anthropicStream->errorStatus())) {
         // Anthropic's stream failed (overloaded) before any content: the next target answers.
         m_call->cancel();
         endCall();
@@ -299,7 +261,7 @@ void ProxyCall::upstreamDone()
         QByteArray rest =
             m_anthropicStream ? m_filter->feed(m_anthropicStream->finish()) : QByteArray();
         rest += m_filter->finish();
-        if (!rest.isEmpty() || !m_clientStarted) {
+        if (!rest.isEmpty() || m_phase != CallPhase::Streaming) {
             startClientStream();
             if (m_exchange)
                 m_exchange->writeStream(rest);
@@ -316,7 +278,7 @@ void ProxyCall::upstreamDone()
             status = m_anthropicStream->errorStatus() > 0 ? m_anthropicStream->errorStatus() : 502;
             error = "stream_error";
         }
-        if (failsOver(status))
+        if (RetryPolicy::failsOver(status))
             settleCircuit(CircuitOutcome::Failure, "upstream " + m_servedUpstream.toUtf8() +
                                                        " ended its stream with HTTP " +
                                                        QByteArray::number(status));
@@ -329,7 +291,7 @@ void ProxyCall::upstreamDone()
                      estimateTokens(m_filter->contentChars()), true, error);
         return;
     }
-    if (failsOver(m_status)) {
+    if (RetryPolicy::failsOver(m_status)) {
         targetFailed("upstream " + m_servedUpstream.toUtf8() + " answered HTTP " +
                          QByteArray::number(m_status),
                      m_status);
@@ -362,7 +324,7 @@ void ProxyCall::upstreamDone()
                             {"x-tenantrelay-upstream", m_servedUpstream.toUtf8()}};
         if (headers[0].second.isEmpty())
             headers[0].second = "application/json";
-        headers.append(m_admission.limitHeaders);
+        headers.append(m_admission.reservation.limitHeaders);
         m_ttfbMs = m_handler.context().clock().monotonicMs() - m_exchange->receivedMs();
         m_exchange->respond(m_status, headers, m_buffer);
     }
@@ -375,7 +337,7 @@ void ProxyCall::upstreamFailed(UpstreamFailure failure, const QByteArray &messag
     Q_UNUSED(message);
     endCall();
     const QByteArray reason = "upstream " + m_servedUpstream.toUtf8() + ": " + failureText(failure);
-    if (m_clientStarted) {
+    if (m_phase == CallPhase::Streaming) {
         settleCircuit(CircuitOutcome::Failure, reason);
         finishStreamWithError(reason);
         return;
@@ -387,13 +349,10 @@ void ProxyCall::targetFailed(const QByteArray &reason, int upstreamStatus)
 {
     m_lastFailureStatus = upstreamStatus;
     m_lastRetryAfterMs =
-        upstreamStatus == 429 ? upstreamRetryAfterMs(m_upstreamHeaders) : std::nullopt;
+        upstreamStatus == 429 ? RetryPolicy::upstreamRetryAfterMs(m_upstreamHeaders) : std::nullopt;
     dropTicket();
     settleCircuit(CircuitOutcome::Failure, reason);
-    if (m_retryCounted) {
-        m_retryCounted = false;
-        m_handler.context().retryBudget().endRetry();
-    }
+    m_retry.retryEnded();
     const size_t failedIndex = m_targetIndex;
     const size_t count = m_admission.resolution.chain.size();
     const auto moveOn = [&] {
@@ -443,7 +402,7 @@ void ProxyCall::failAllTargets(const QByteArray &lastReason)
                                       "last: " +
                                           lastReason + ".",
                                       m_lastRetryAfterMs.value_or(1000)),
-                m_admission.limitHeaders);
+                m_admission.reservation.limitHeaders);
         complete(429, 0, 0, false, "upstream_rate_limited");
         return;
     }
@@ -453,19 +412,16 @@ void ProxyCall::failAllTargets(const QByteArray &lastReason)
                                 ApiError::upstreamError("Every upstream for this model failed; "
                                                         "the last: " +
                                                         lastReason + "."),
-                                m_admission.limitHeaders);
+                                m_admission.reservation.limitHeaders);
     complete(502, 0, 0, false, "upstream_error");
 }
 
 bool ProxyCall::scheduleRetry()
 {
-    if (m_retries >= kMaxRetries)
+    const std::optional<qint64> delay = m_retry.scheduleRetry(m_upstreamHeaders);
+    if (!delay)
         return false;
-    const auto delay = retryDelayMs(m_upstreamHeaders, m_retries);
-    if (!delay || !m_handler.context().retryBudget().tryBeginRetry())
-        return false;
-    m_retryCounted = true;
-    ++m_retries;
+    m_phase = CallPhase::RetryBackoff;
     m_retryAtMs = m_handler.context().clock().monotonicMs() + *delay;
     // The timer is the precise wake-up; the worker's sweep is the fallback (and what moves
     // the request on under a test's manual clock).
@@ -477,6 +433,7 @@ bool ProxyCall::scheduleRetry()
 void ProxyCall::retryNow()
 {
     m_retryAtMs = 0;
+    m_phase = CallPhase::Routing;
     if (!admitTarget(m_targetIndex)) {
         // Its circuit opened meanwhile: no other target is left.
         failAllTargets("upstream " + target().upstream->name.toUtf8() +
@@ -503,7 +460,7 @@ void ProxyCall::finishStreamWithError(const QByteArray &message)
 
 void ProxyCall::onClientGone()
 {
-    if (m_done)
+    if (m_phase == CallPhase::Done)
         return;
     // Cancelling closes the upstream socket: the provider stops generating (and billing).
     dropUpstream();
@@ -516,24 +473,24 @@ void ProxyCall::onClientGone()
         m_exchange->endStream();
     // 499: the client closed the request (the nginx convention). Waiting for a slot, for a
     // circuit to reopen or out a retry's backoff, no upstream holds it: nothing to bill.
-    const bool waiting = m_waitingForSlot || m_waitingForCircuit || m_retryAtMs > 0;
-    complete(499, waiting ? 0 : prompt, waiting ? 0 : completion, !haveUsage,
+    const bool nothingToBill = waiting();
+    complete(499, nothingToBill ? 0 : prompt, nothingToBill ? 0 : completion, !haveUsage,
              "client_disconnected");
 }
 
 void ProxyCall::abort()
 {
-    if (m_done)
+    if (m_phase == CallPhase::Done)
         return;
     dropUpstream();
-    if (m_clientStarted) {
+    if (m_phase == CallPhase::Streaming) {
         finishStreamWithError("the relay is shutting down");
         return;
     }
     if (m_exchange)
         ProxyHandler::sendError(m_exchange, m_admission.requestId,
                                 ApiError::overloaded("The relay is shutting down.", 1),
-                                m_admission.limitHeaders);
+                                m_admission.reservation.limitHeaders);
     complete(503, 0, 0, false, "shutdown");
 }
 
@@ -566,22 +523,17 @@ void ProxyCall::dropTicket()
 
 void ProxyCall::checkTimeouts(qint64 nowMs)
 {
-    if (m_done)
-        return;
-    if (m_retryAtMs > 0) {
+    switch (m_phase) {
+    case CallPhase::RetryBackoff:
         if (nowMs >= m_retryAtMs)
             retryNow();
         return;
-    }
-    if (m_waitingForCircuit) {
+    case CallPhase::WaitingForCircuit:
         route();
-        if (m_waitingForCircuit && nowMs >= m_queueDeadlineMs) {
-            m_waitingForCircuit = false;
+        if (m_phase == CallPhase::WaitingForCircuit && nowMs >= m_queueDeadlineMs)
             failOverloaded("Every upstream for this model is cooling down after failures.");
-        }
         return;
-    }
-    if (m_waitingForSlot) {
+    case CallPhase::WaitingForSlot:
         // The pool wakes a waiter with a queued call; should that ever be lost, the sweep
         // still finds the granted ticket.
         if (m_ticket && m_ticket->isGranted()) {
@@ -597,40 +549,39 @@ void ProxyCall::checkTimeouts(qint64 nowMs)
                 .metrics()
                 .upstream(target().upstream->name)
                 ->queueWait.record(waited);
-            m_waitingForSlot = false;
             dropTicket();
             failOverloaded("Waited too long for a free upstream connection.");
         }
         return;
+    case CallPhase::Forwarding:
+    case CallPhase::Streaming:
+        if (m_call)
+            m_call->checkTimeouts(nowMs);
+        return;
+    case CallPhase::Routing:
+    case CallPhase::Done:
+        return;
     }
-    if (m_call)
-        m_call->checkTimeouts(nowMs);
 }
 
 void ProxyCall::failOverloaded(const QByteArray &message)
 {
     if (m_exchange)
         ProxyHandler::sendError(m_exchange, m_admission.requestId, ApiError::overloaded(message, 1),
-                                m_admission.limitHeaders);
+                                m_admission.reservation.limitHeaders);
     complete(503, 0, 0, false, "server_overloaded");
 }
 
 void ProxyCall::complete(int status, qint64 promptTokens, qint64 completionTokens, bool estimated,
                          const QByteArray &error)
 {
-    if (m_done)
+    if (m_phase == CallPhase::Done)
         return;
-    m_done = true;
-    m_waitingForSlot = false;
-    m_waitingForCircuit = false;
+    m_phase = CallPhase::Done;
     m_retryAtMs = 0;
     dropUpstream();
     settleCircuit(CircuitOutcome::Abandoned);
-    RetryBudget &retryBudget = m_handler.context().retryBudget();
-    if (std::exchange(m_retryCounted, false))
-        retryBudget.endRetry();
-    if (std::exchange(m_budgetCounted, false))
-        retryBudget.callEnded();
+    m_retry.finish();
     RelayContext &context = m_handler.context();
     UsageRecord r;
     r.tsMs = context.clock().wallMs();
@@ -650,43 +601,19 @@ void ProxyCall::complete(int status, qint64 promptTokens, qint64 completionToken
     r.ttfbMs = m_ttfbMs;
     const qint64 received = m_exchange ? m_exchange->receivedMs() : context.clock().monotonicMs();
     r.latencyMs = context.clock().monotonicMs() - received;
-    // The price of the name sent upstream, else of the requested name.
-    const DirectorySnapshot &directory = *m_admission.config->directory;
-    std::optional<PriceConfig> price;
-    if (m_targetIndex < m_admission.resolution.chain.size())
-        price = directory.priceFor(target().model);
-    if (!price)
-        price = directory.priceFor(m_servedModel);
-    if (!price)
-        price = directory.priceFor(m_admission.resolution.requested);
-    if (price) {
-        r.priced = true;
-        r.costUsd = usageCost(promptTokens, completionTokens, *price);
-    }
+    const bool targeted = m_targetIndex < m_admission.resolution.chain.size();
+    // Billed at the price of the name sent upstream, else the one that answered, else the one
+    // requested.
+    UsageMeter::price(r, UsageMeter::priceFor(*m_admission.config->directory,
+                                              {targeted ? target().model : QString(), m_servedModel,
+                                               m_admission.resolution.requested}));
     // A request that never got a slot still counts for the upstream it waited for.
     const QString flowUpstream = !m_servedUpstream.isEmpty() ? m_servedUpstream
-                                 : m_targetIndex < m_admission.resolution.chain.size()
-                                     ? target().upstream->name
-                                     : QString();
-    for (const auto &flow :
-         {m_tenantFlow,
-          flowUpstream.isEmpty() ? nullptr : context.metrics().upstream(flowUpstream)}) {
-        if (!flow)
-            continue;
-        flow->requests.fetch_add(1, std::memory_order_relaxed);
-        if (status >= 400)
-            flow->errors.fetch_add(1, std::memory_order_relaxed);
-        if (status == 503 && error == "server_overloaded")
-            flow->overloaded.fetch_add(1, std::memory_order_relaxed);
-        flow->latency.record(r.latencyMs);
-    }
+                                 : targeted                  ? target().upstream->name
+                                                             : QString();
     if (m_countedInFlight)
         m_tenantFlow->inFlight.fetch_sub(1, std::memory_order_relaxed);
-    // Tokens/min settle from the estimate to what the request really used.
-    context.limiter().finish(m_admission.tenantId, m_admission.estimatedTokens,
-                             promptTokens + completionTokens);
-    context.budgets().settle(m_admission.estimatedCostUsd, r);
-    context.meter(std::move(r));
+    context.usageMeter().served(std::move(r), m_admission.reservation, flowUpstream);
     m_handler.callFinished(this);
 }
 

@@ -1,20 +1,18 @@
 #pragma once
 
-#include "RequestBody.h"
 #include "http/HttpHandler.h"
 #include "http/HttpMessage.h"
+#include "relay/RequestBody.h"
 
 #include <QSet>
 
 namespace relay {
 
-enum class BudgetRefusal;
 class ConnectionCache;
 class HttpExchange;
 class ProxyCall;
 class RelayContext;
 struct ApiError;
-struct LimitDecision;
 struct UsageRecord;
 
 // The tenant-facing API on one worker thread: routes each request, authenticates the key
@@ -46,8 +44,6 @@ private:
     void handleMetrics(HttpExchange *exchange, const QByteArray &requestId);
     void handleUsage(HttpExchange *exchange, const QByteArray &requestId);
     void handleProxy(HttpExchange *exchange, const QByteArray &requestId, Endpoint endpoint);
-    static ApiError limitError(const LimitDecision &decision);
-    static ApiError budgetError(BudgetRefusal refusal);
     // Answers a known tenant's request that the relay refuses, and meters it as rejected.
     void reject(HttpExchange *exchange, UsageRecord record, const ApiError &error);
 

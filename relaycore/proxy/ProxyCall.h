@@ -1,10 +1,12 @@
 #pragma once
 
-#include "AnthropicStreamTranslator.h"
-#include "RelayContext.h"
-#include "RequestBody.h"
-#include "SseUsageFilter.h"
+#include "Admission.h"
+#include "RetryPolicy.h"
 #include "metrics/FlowMetrics.h"
+#include "relay/AnthropicStreamTranslator.h"
+#include "relay/RelayContext.h"
+#include "relay/RequestBody.h"
+#include "relay/SseUsageFilter.h"
 #include "upstream/UpstreamCall.h"
 
 #include <QObject>
@@ -19,7 +21,7 @@ class ProxyHandler;
 class SlotTicket;
 
 // A request the relay has admitted, from its tenant's point of view.
-struct Admission
+struct AdmittedRequest
 {
     QByteArray requestId;
     QString tenantId;
@@ -29,9 +31,18 @@ struct Admission
     ModelResolution resolution;
     std::shared_ptr<const RuntimeConfig> config; // keeps resolution's pointers valid
     qint64 queueTimeoutMs = 30'000;              // the longest wait for an upstream slot
-    qint64 estimatedTokens = 0;                  // reserved from the tenant's tpm
-    double estimatedCostUsd = 0;                 // held from the tenant's budget
-    HttpHeaders limitHeaders;                    // x-ratelimit-* for every response
+    Reservation reservation; // its tpm estimate, budget hold and x-ratelimit-* headers
+};
+
+// Where a call stands: one state instead of a set of flags (design.md, stages 5 to 8).
+enum class CallPhase {
+    Routing,           // choosing the next target whose circuit lets it through
+    WaitingForCircuit, // every target's circuit is open: waits to be a probe (queue deadline)
+    WaitingForSlot,    // queued for a connection slot of the target's pool (queue deadline)
+    Forwarding,        // the target has the request; nothing has reached the client yet
+    Streaming,         // the client's stream has begun: no failover from here on
+    RetryBackoff,      // the chain's last target failed and is tried again at m_retryAtMs
+    Done,              // answered and metered; the object is going
 };
 
 // One admitted request on its way through the chain of upstream targets: waits for a slot of
@@ -42,7 +53,7 @@ class ProxyCall : public QObject, public UpstreamCallListener
 {
     Q_OBJECT
 public:
-    ProxyCall(ProxyHandler &handler, HttpExchange *exchange, Admission admission);
+    ProxyCall(ProxyHandler &handler, HttpExchange *exchange, AdmittedRequest admission);
     ~ProxyCall() override;
 
     void start();
@@ -66,7 +77,7 @@ private:
     // Moves a request waiting for a slot on from a target whose circuit has opened meanwhile.
     bool leaveOpenCircuit();
     void settleCircuit(CircuitOutcome outcome, const QByteArray &reason = {});
-    // The last target failed: try it again after a backoff, if the rules allow.
+    // The last target failed: try it again after a backoff, if the retry policy allows.
     bool scheduleRetry();
     void retryNow();
     void tryTarget();
@@ -89,37 +100,37 @@ private:
     void complete(int status, qint64 promptTokens, qint64 completionTokens, bool estimated,
                   const QByteArray &error);
     const ResolvedTarget &target() const { return m_admission.resolution.chain[m_targetIndex]; }
+    bool waiting() const
+    {
+        return m_phase == CallPhase::WaitingForSlot || m_phase == CallPhase::WaitingForCircuit ||
+               m_phase == CallPhase::RetryBackoff;
+    }
 
     ProxyHandler &m_handler;
     QPointer<HttpExchange> m_exchange;
-    Admission m_admission;
+    AdmittedRequest m_admission;
+    CallPhase m_phase = CallPhase::Routing;
+    RetryPolicy m_retry;
     size_t m_targetIndex = 0;
     std::shared_ptr<SlotTicket> m_ticket;
     int m_attempt = 0; // which acquire a grant belongs to
     UpstreamCall *m_call = nullptr;
     qint64 m_waitStartMs = 0;
     qint64 m_queueDeadlineMs = 0;
-    bool m_waitingForSlot = false;
-    bool m_waitingForCircuit = false;          // every target's circuit is open
     std::shared_ptr<CircuitBreaker> m_circuit; // the current target's, until it is settled
     bool m_probe = false;                      // this attempt is its circuit's half-open probe
-    int m_retries = 0;                         // of the last target
-    qint64 m_retryAtMs = 0;                    // a retry is due then (0 = none pending)
-    bool m_retryCounted = false;               // holds a unit of the retry budget
+    qint64 m_retryAtMs = 0;                    // RetryBackoff: when the retry is due
     int m_lastFailureStatus = 0;               // the last failed attempt's status (0: none)
     std::optional<qint64> m_lastRetryAfterMs;  // the Retry-After of that attempt's 429
-    bool m_budgetCounted = false;
     qint64 m_forwardStartMs = 0;
     qint64 m_headMs = 0; // when the current attempt's response head arrived
     bool m_countedInFlight = false;
-    bool m_done = false;
 
     // The current attempt's response.
     int m_status = 0;
     HttpHeaders m_upstreamHeaders;
     QByteArray m_buffer;
     bool m_relayStream = false;
-    bool m_clientStarted = false;
     qint64 m_ttfbMs = -1;
     std::unique_ptr<SseUsageFilter> m_filter;
     std::unique_ptr<AnthropicStreamTranslator> m_anthropicStream; // Anthropic SSE → OpenAI SSE

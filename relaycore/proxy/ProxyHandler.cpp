@@ -1,17 +1,17 @@
 #include "ProxyHandler.h"
 
-#include "AnthropicAdapter.h"
-#include "PrometheusExport.h"
+#include "Admission.h"
+#include "Authenticator.h"
 #include "ProxyCall.h"
-#include "RelayContext.h"
-#include "billing/Cost.h"
 #include "core/Clock.h"
 #include "core/RequestId.h"
 #include "http/ApiError.h"
 #include "http/HttpExchange.h"
-#include "limits/RateLimiter.h"
+#include "metering/UsageMeter.h"
+#include "relay/AnthropicAdapter.h"
+#include "relay/PrometheusExport.h"
+#include "relay/RelayContext.h"
 #include "store/UsageRecord.h"
-#include "tenants/ApiKey.h"
 #include "upstream/ConnectionCache.h"
 
 #include <QJsonArray>
@@ -19,29 +19,6 @@
 #include <QJsonObject>
 
 namespace relay {
-
-namespace {
-
-// Compares without stopping at the first difference, so timing tells nothing about the token.
-bool sameSecret(const QByteArray &given, const QByteArray &expected)
-{
-    if (given.size() != expected.size())
-        return false;
-    unsigned char diff = 0;
-    for (qsizetype i = 0; i < given.size(); ++i)
-        diff |= static_cast<unsigned char>(given[i] ^ expected[i]);
-    return diff == 0;
-}
-
-QByteArray tenantKey(const HttpRequest &request)
-{
-    const QByteArray auth = request.header("authorization");
-    if (auth.size() > 7 && auth.left(7).toLower() == "bearer ")
-        return auth.mid(7).trimmed();
-    return request.header("x-api-key").trimmed();
-}
-
-} // namespace
 
 ProxyHandler::ProxyHandler(RelayContext &context, qint64 upstreamIdleTimeoutMs)
     : m_context(context), m_connections(std::make_unique<ConnectionCache>(upstreamIdleTimeoutMs))
@@ -127,36 +104,6 @@ void ProxyHandler::handle(HttpExchange *exchange)
 
 namespace {
 
-struct Authenticated
-{
-    const TenantConfig *tenant = nullptr;
-    QString keyPrefix;
-};
-
-// The tenant behind the request's key, or an error for a missing, unknown or revoked key or a
-// disabled tenant.
-Authenticated authenticate(const HttpRequest &request, const DirectorySnapshot &directory,
-                           ApiError *error)
-{
-    const QByteArray key = tenantKey(request);
-    if (key.isEmpty()) {
-        *error = ApiError::invalidApiKey(
-            "You didn't provide an API key. Send it as 'Authorization: Bearer YOUR_KEY'.");
-        return {};
-    }
-    const auto it = directory.keysByHash.constFind(ApiKey::hash(key));
-    if (it == directory.keysByHash.cend() || it->revoked) {
-        *error = ApiError::invalidApiKey("Incorrect API key provided.");
-        return {};
-    }
-    const auto tenant = directory.tenants.constFind(it->tenantId);
-    if (tenant == directory.tenants.cend() || !tenant->enabled) {
-        *error = ApiError::invalidApiKey("This API key belongs to a disabled tenant.");
-        return {};
-    }
-    return {&*tenant, it->prefix};
-}
-
 // The tenant behind the request's key; answers the 401 itself and returns nullptr without one.
 const TenantConfig *tenantOrRefuse(HttpExchange *exchange, const QByteArray &requestId,
                                    const DirectorySnapshot &directory)
@@ -241,16 +188,16 @@ void ProxyHandler::handleProxy(HttpExchange *exchange, const QByteArray &request
     const DirectorySnapshot &directory = *config->directory;
     ApiError error;
     const Authenticated auth = authenticate(exchange->request(), directory, &error);
-    if (!auth.tenant)
+    if (!auth)
         return sendError(exchange, requestId, error);
 
     UsageRecord rejected;
     rejected.requestId = requestId;
     rejected.tenantId = auth.tenant->id;
     rejected.keyPrefix = auth.keyPrefix;
-    rejected.rejected = true;
     rejected.endpoint = endpoint == Endpoint::Chat ? "chat" : "embeddings";
 
+    // Validate and route (stage 3): a refusal here costs no quota.
     QByteArray message;
     std::optional<RequestBody> body =
         parseRequestBody(endpoint, exchange->request().body, &message);
@@ -263,35 +210,19 @@ void ProxyHandler::handleProxy(HttpExchange *exchange, const QByteArray &request
     if (!DirectorySnapshot::allows(*auth.tenant, resolution) || resolution.chain.empty())
         return reject(exchange, rejected, ApiError::modelNotFound(body->model.toUtf8()));
 
-    // Tokens/min reserved before the call: the prompt estimate plus, for chat, the completion
-    // allowance sent to the first target (interface.md §4).
-    const qint64 promptEstimate = estimateTokens(body->promptChars);
-    const qint64 completionAllowance =
-        endpoint == Endpoint::Chat ? (body->maxTokens >= 0 ? body->maxTokens : 1024) : 0;
-    const qint64 estimate = promptEstimate + completionAllowance;
-    const LimitDecision limits = m_context.limiter().admit(auth.tenant->id, estimate);
-    if (!limits.admitted()) {
-        ApiError refusal = limitError(limits);
-        refusal.extraHeaders.append(limits.headers);
-        return reject(exchange, rejected, refusal);
-    }
-    // Budget: the same estimate at the first target's price, held while the request runs.
-    std::optional<PriceConfig> price = directory.priceFor(resolution.chain.front().model);
-    if (!price)
-        price = directory.priceFor(resolution.requested);
-    const double costEstimate = price ? usageCost(promptEstimate, completionAllowance, *price) : 0;
-    if (const BudgetRefusal budget = m_context.budgets().admit(auth.tenant->id, costEstimate);
-        budget != BudgetRefusal::None) {
-        ApiError refusal = budgetError(budget);
-        refusal.extraHeaders.append(m_context.limiter().release(auth.tenant->id, estimate));
-        return reject(exchange, rejected, refusal);
-    }
+    // Admit (stage 4): tokens/min reserved before the call are the prompt estimate plus, for
+    // chat, the completion allowance sent to the first target (interface.md §4).
+    UsageEstimate estimate;
+    estimate.promptTokens = estimateTokens(body->promptChars);
+    if (endpoint == Endpoint::Chat)
+        estimate.completionAllowance = body->maxTokens >= 0 ? body->maxTokens : 1024;
+    auto admitted = m_context.admission().admit(*auth.tenant, directory, resolution, estimate);
+    if (const ApiError *refusal = std::get_if<ApiError>(&admitted))
+        return reject(exchange, rejected, *refusal);
 
-    Admission admission;
+    AdmittedRequest admission;
     admission.requestId = requestId;
-    admission.estimatedTokens = estimate;
-    admission.estimatedCostUsd = costEstimate;
-    admission.limitHeaders = limits.headers;
+    admission.reservation = std::get<Reservation>(std::move(admitted));
     admission.tenantId = auth.tenant->id;
     admission.keyPrefix = auth.keyPrefix;
     admission.endpoint = endpoint;
@@ -305,58 +236,15 @@ void ProxyHandler::handleProxy(HttpExchange *exchange, const QByteArray &request
     call->start();
 }
 
-ApiError ProxyHandler::limitError(const LimitDecision &decision)
-{
-    switch (decision.refusal) {
-    case LimitRefusal::Requests:
-        return ApiError::rateLimited("requests",
-                                     "Rate limit reached for requests per minute. Please try "
-                                     "again later.",
-                                     decision.retryAfterMs);
-    case LimitRefusal::Concurrency:
-        return ApiError::rateLimited("requests",
-                                     "Too many requests in flight at once for this key.", 1000);
-    case LimitRefusal::Tokens:
-        return ApiError::rateLimited("tokens",
-                                     "Rate limit reached for tokens per minute. Please try again "
-                                     "later.",
-                                     decision.retryAfterMs);
-    case LimitRefusal::TokensNever:
-        return ApiError::rateLimited("tokens",
-                                     "This request needs more tokens than the tenant's whole "
-                                     "tokens-per-minute limit.",
-                                     0, true);
-    case LimitRefusal::None:
-        break;
-    }
-    return ApiError::internal("no refusal");
-}
-
-ApiError ProxyHandler::budgetError(BudgetRefusal refusal)
-{
-    if (refusal == BudgetRefusal::Exhausted)
-        return ApiError::insufficientQuota();
-    // It fits once the requests in flight have settled.
-    return ApiError::rateLimited("tokens",
-                                 "This tenant's budget is held by requests in flight. Please try "
-                                 "again shortly.",
-                                 1000);
-}
-
 void ProxyHandler::reject(HttpExchange *exchange, UsageRecord record, const ApiError &error)
 {
-    const auto flow = m_context.metrics().tenant(record.tenantId);
-    flow->requests.fetch_add(1, std::memory_order_relaxed);
-    flow->errors.fetch_add(1, std::memory_order_relaxed);
-    if (error.status == 429)
-        flow->rateLimited.fetch_add(1, std::memory_order_relaxed);
     record.status = error.status;
     record.tsMs = m_context.clock().wallMs();
     record.latencyMs = m_context.clock().monotonicMs() - exchange->receivedMs();
     record.error = error.code;
     sendError(exchange, record.requestId, error);
     m_context.counters().requests.fetch_add(1, std::memory_order_relaxed);
-    m_context.meter(std::move(record));
+    m_context.usageMeter().rejected(std::move(record));
 }
 
 QByteArray ProxyHandler::refused(const HttpRequest &request, int status)
@@ -369,22 +257,18 @@ QByteArray ProxyHandler::refused(const HttpRequest &request, int status)
     ApiError error;
     const auto config = m_context.config();
     const Authenticated auth = authenticate(request, *config->directory, &error);
-    if (!auth.tenant)
+    if (!auth)
         return requestId;
     UsageRecord record;
     record.requestId = requestId;
     record.tenantId = auth.tenant->id;
     record.keyPrefix = auth.keyPrefix;
-    record.rejected = true;
     record.endpoint = chat ? "chat" : "embeddings";
     record.status = status;
     record.error = "request_too_large";
     record.tsMs = m_context.clock().wallMs();
-    const auto flow = m_context.metrics().tenant(record.tenantId);
-    flow->requests.fetch_add(1, std::memory_order_relaxed);
-    flow->errors.fetch_add(1, std::memory_order_relaxed);
     m_context.counters().requests.fetch_add(1, std::memory_order_relaxed);
-    m_context.meter(std::move(record));
+    m_context.usageMeter().rejected(std::move(record));
     return requestId;
 }
 

@@ -1,0 +1,81 @@
+#include "Admission.h"
+
+#include "billing/Cost.h"
+#include "budget/BudgetTracker.h"
+#include "http/ApiError.h"
+#include "limits/RateLimiter.h"
+#include "tenants/DirectorySnapshot.h"
+
+namespace relay {
+
+namespace {
+
+ApiError limitError(const LimitDecision &decision)
+{
+    switch (decision.refusal) {
+    case LimitRefusal::Requests:
+        return ApiError::rateLimited("requests",
+                                     "Rate limit reached for requests per minute. Please try "
+                                     "again later.",
+                                     decision.retryAfterMs);
+    case LimitRefusal::Concurrency:
+        return ApiError::rateLimited("requests",
+                                     "Too many requests in flight at once for this key.", 1000);
+    case LimitRefusal::Tokens:
+        return ApiError::rateLimited("tokens",
+                                     "Rate limit reached for tokens per minute. Please try again "
+                                     "later.",
+                                     decision.retryAfterMs);
+    case LimitRefusal::TokensNever:
+        return ApiError::rateLimited("tokens",
+                                     "This request needs more tokens than the tenant's whole "
+                                     "tokens-per-minute limit.",
+                                     0, true);
+    case LimitRefusal::None:
+        break;
+    }
+    return ApiError::internal("no refusal");
+}
+
+ApiError budgetError(BudgetRefusal refusal)
+{
+    if (refusal == BudgetRefusal::Exhausted)
+        return ApiError::insufficientQuota();
+    // It fits once the requests in flight have settled.
+    return ApiError::rateLimited("tokens",
+                                 "This tenant's budget is held by requests in flight. Please try "
+                                 "again shortly.",
+                                 1000);
+}
+
+} // namespace
+
+std::variant<Reservation, ApiError> Admission::admit(const TenantConfig &tenant,
+                                                     const DirectorySnapshot &directory,
+                                                     const ModelResolution &resolution,
+                                                     const UsageEstimate &estimate)
+{
+    const LimitDecision limits = m_limiter.admit(tenant.id, estimate.tokens());
+    if (!limits.admitted()) {
+        ApiError refusal = limitError(limits);
+        refusal.extraHeaders.append(limits.headers);
+        return refusal;
+    }
+    // Budget: the same estimate at the first target's price, held while the request runs.
+    std::optional<PriceConfig> price;
+    if (!resolution.chain.empty())
+        price = directory.priceFor(resolution.chain.front().model);
+    if (!price)
+        price = directory.priceFor(resolution.requested);
+    const double cost =
+        price ? usageCost(estimate.promptTokens, estimate.completionAllowance, *price) : 0;
+    if (const BudgetRefusal budget = m_budgets.admit(tenant.id, cost);
+        budget != BudgetRefusal::None) {
+        ApiError refusal = budgetError(budget);
+        refusal.extraHeaders.append(m_limiter.release(tenant.id, estimate.tokens()));
+        return refusal;
+    }
+    return Reservation{estimate.tokens(), cost, limits.headers};
+}
+
+} // namespace relay
