@@ -11,7 +11,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-600}
-TARGETS=${FUZZ_TARGETS:-"http_request http_response request_body sse_splitter sse_usage_filter anthropic_request anthropic_response anthropic_stream"}
+TARGETS=${FUZZ_TARGETS:-"http_request http_response request_body sse_splitter sse_usage_filter anthropic_request anthropic_response anthropic_stream anthropic_ingress_request anthropic_ingress_stream anthropic_usage_filter"}
 JOBS=${FUZZ_JOBS:-2}
 BUILD=build-fuzz
 OUT=$BUILD/findings

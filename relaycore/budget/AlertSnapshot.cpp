@@ -1,6 +1,6 @@
 #include "AlertSnapshot.h"
 
-#include "BudgetPeriod.h"
+#include "billing/BudgetPeriod.h"
 
 #include <QJsonDocument>
 

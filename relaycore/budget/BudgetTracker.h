@@ -1,7 +1,7 @@
 #pragma once
 
 #include "AlertSnapshot.h"
-#include "BudgetPeriod.h"
+#include "billing/BudgetPeriod.h"
 #include "core/TenantRegistry.h"
 
 #include <QHash>

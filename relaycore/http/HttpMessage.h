@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/Headers.h"
+
 #include <QByteArray>
 #include <QList>
 #include <QPair>
@@ -8,9 +10,6 @@
 #include <memory>
 
 namespace relay {
-
-// Header names are kept lower-case; values as received.
-using HttpHeaders = QList<QPair<QByteArray, QByteArray>>;
 
 QByteArray headerValue(const HttpHeaders &headers, QByteArrayView lowerName);
 

@@ -1,7 +1,7 @@
 #pragma once
 
+#include "core/Headers.h"
 #include "core/TenantRegistry.h"
-#include "http/HttpMessage.h"
 
 #include <QHash>
 #include <QString>

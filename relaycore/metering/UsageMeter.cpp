@@ -1,10 +1,10 @@
 #include "UsageMeter.h"
 
+#include "Reservation.h"
 #include "billing/Cost.h"
 #include "budget/BudgetTracker.h"
 #include "limits/RateLimiter.h"
 #include "metrics/FlowMetrics.h"
-#include "proxy/Admission.h"
 #include "tenants/DirectorySnapshot.h"
 
 namespace relay {

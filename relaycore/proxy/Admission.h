@@ -1,6 +1,7 @@
 #pragma once
 
-#include "http/HttpMessage.h"
+#include "http/ApiError.h"
+#include "metering/Reservation.h"
 
 #include <QString>
 
@@ -28,12 +29,6 @@ struct UsageEstimate
 // What an admitted request holds until it is metered: its tpm reservation, its budget hold and
 // the x-ratelimit-* headers every answer to it carries. (The rpm token and the concurrency place
 // go with it; UsageMeter gives back what is owed.)
-struct Reservation
-{
-    qint64 tokens = 0;
-    double costUsd = 0;
-    HttpHeaders limitHeaders;
-};
 
 // Stage 4 (design.md, "One request, start to end"): the tenant's rate limits (requests/min,
 // tokens/min, concurrency) and then its budget. A refusal takes nothing (a budget refusal gives

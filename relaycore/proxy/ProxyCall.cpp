@@ -4,10 +4,11 @@
 #include "core/Clock.h"
 #include "http/ApiError.h"
 #include "http/HttpExchange.h"
+#include "ingress/ClientFront.h"
 #include "metering/UsageMeter.h"
-#include "relay/AnthropicAdapter.h"
 #include "store/UsageRecord.h"
 #include "upstream/ConnectionCache.h"
+#include "upstream/UpstreamAdapter.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -32,6 +33,17 @@ QByteArray failureText(UpstreamFailure failure)
         return "malformed response";
     }
     return "failed";
+}
+
+// A cost as the x-tenantrelay-cost-usd header gives it: a plain decimal ("0.00022").
+QByteArray costText(double usd)
+{
+    QByteArray text = QByteArray::number(usd, 'f', 12);
+    while (text.endsWith('0'))
+        text.chop(1);
+    if (text.endsWith('.'))
+        text.chop(1);
+    return text;
 }
 
 } // namespace
@@ -160,28 +172,22 @@ void ProxyCall::forward()
 {
     const ResolvedTarget &t = target();
     const UpstreamConfig &u = *t.upstream;
+    m_adapter = &UpstreamAdapter::of(u);
     UpstreamRequest request;
     request.endpoint = {u.tls, u.host, u.port};
-    request.headers = anthropic::authHeaders(u); // the upstream's key, never the tenant's
+    request.headers = m_adapter->authHeaders(u); // the upstream's key, never the tenant's
     request.headers.emplaceBack("content-type", "application/json");
     request.headers.emplaceBack("accept",
                                 m_admission.body.stream ? "text/event-stream" : "application/json");
     request.headers.emplaceBack("user-agent", "TenantRelay/0.1");
     request.firstByteTimeoutMs = u.timeoutMs;
-    if (anthropic::isAnthropic(u)) { // the Messages API: its own path and body
-        anthropic::adaptRequest(request, u, m_admission.body, t.model);
-    } else {
-        request.path = u.basePath + (m_admission.endpoint == Endpoint::Chat ? "/chat/completions"
-                                                                            : "/embeddings");
-        request.body = buildUpstreamBody(m_admission.body, t.model);
-    }
+    m_adapter->writeRequest(request, u, m_admission.body, t.model);
 
     m_status = 0;
     m_upstreamHeaders.clear();
     m_buffer.clear();
     m_relayStream = false;
-    m_filter.reset();
-    m_anthropicStream.reset();
+    m_stream.reset();
     m_servedUpstream = u.name;
     m_servedModel = t.model;
     m_forwardStartMs = m_handler.context().clock().monotonicMs();
@@ -198,10 +204,8 @@ void ProxyCall::upstreamHead(int status, const HttpHeaders &headers)
     m_relayStream = m_admission.body.stream && status >= 200 && status < 300 &&
                     type.startsWith("text/event-stream");
     if (m_relayStream)
-        m_filter = std::make_unique<SseUsageFilter>(m_admission.body.clientWantsUsage);
-    if (m_relayStream && anthropic::isAnthropic(*target().upstream))
-        m_anthropicStream = std::make_unique<AnthropicStreamTranslator>(
-            m_handler.context().clock().wallMs() / 1000);
+        m_stream = m_adapter->stream(m_admission.body, m_handler.context().clock().wallMs() / 1000,
+                                     [this](const TokenUsage &usage) { return billedCost(usage); });
 }
 
 void ProxyCall::startClientStream()
@@ -215,10 +219,11 @@ void ProxyCall::startClientStream()
     if (m_probe)
         settleCircuit(CircuitOutcome::Success);
     m_ttfbMs = m_handler.context().clock().monotonicMs() - m_exchange->receivedMs();
-    HttpHeaders headers{{"content-type", "text/event-stream; charset=utf-8"},
-                        {"cache-control", "no-cache"},
-                        {"x-request-id", m_admission.requestId},
-                        {"x-tenantrelay-upstream", m_servedUpstream.toUtf8()}};
+    HttpHeaders headers =
+        ClientFront::of(m_admission.body.dialect()).baseHeaders(m_admission.requestId);
+    headers[0].second = "text/event-stream; charset=utf-8";
+    headers.emplaceBack("cache-control", "no-cache");
+    headers.emplaceBack("x-tenantrelay-upstream", m_servedUpstream.toUtf8());
     headers.append(m_admission.reservation.limitHeaders);
     m_exchange->beginStream(200, headers);
 }
@@ -229,15 +234,13 @@ void ProxyCall::upstreamBody(const QByteArray &bytes)
         m_buffer += bytes;
         return;
     }
-    const QByteArray out =
-        m_filter->feed(m_anthropicStream ? m_anthropicStream->feed(bytes) : bytes);
-    if (m_anthropicStream && m_anthropicStream->failedBeforeOutput() &&
-        m_phase != CallPhase::Streaming &&
-        RetryPolicy::failsOver(m_anthropicStream->errorStatus())) {
-        // Anthropic's stream failed (overloaded) before any content: the next target answers.
+    const QByteArray out = m_stream->feed(bytes);
+    if (m_stream->failedBeforeOutput() && m_phase != CallPhase::Streaming &&
+        RetryPolicy::failsOver(m_stream->errorStatus())) {
+        // The stream failed (Anthropic's overload) before any content: the next target answers.
         m_call->cancel();
         endCall();
-        const int status = m_anthropicStream->errorStatus();
+        const int status = m_stream->errorStatus();
         targetFailed("upstream " + m_servedUpstream.toUtf8() + " answered HTTP " +
                          QByteArray::number(status) + " in its stream",
                      status);
@@ -258,24 +261,23 @@ void ProxyCall::upstreamDone()
 {
     endCall();
     if (m_relayStream) {
-        QByteArray rest =
-            m_anthropicStream ? m_filter->feed(m_anthropicStream->finish()) : QByteArray();
-        rest += m_filter->finish();
+        const QByteArray rest = m_stream->finish();
         if (!rest.isEmpty() || m_phase != CallPhase::Streaming) {
             startClientStream();
             if (m_exchange)
                 m_exchange->writeStream(rest);
         }
-        if (!m_filter->model().isEmpty())
-            m_servedModel = m_filter->model();
+        if (!m_stream->model().isEmpty())
+            m_servedModel = m_stream->model();
+        rememberResponse(m_stream->responseId());
         if (m_exchange)
             m_exchange->endStream();
-        // Anthropic's stream can end in an error event after content (overloaded): the client
+        // A stream can end in an error event after content (Anthropic's overload): the client
         // has it in the stream; the record and the circuit take the upstream's status.
         int status = 200;
         QByteArray error;
-        if (m_anthropicStream && m_anthropicStream->failed()) {
-            status = m_anthropicStream->errorStatus() > 0 ? m_anthropicStream->errorStatus() : 502;
+        if (m_stream->failed()) {
+            status = m_stream->errorStatus() > 0 ? m_stream->errorStatus() : 502;
             error = "stream_error";
         }
         if (RetryPolicy::failsOver(status))
@@ -284,11 +286,11 @@ void ProxyCall::upstreamDone()
                                                        QByteArray::number(status));
         else
             settleCircuit(CircuitOutcome::Success);
-        if (m_filter->hasUsage())
-            complete(status, m_filter->promptTokens(), m_filter->completionTokens(), false, error);
+        if (m_stream->hasUsage())
+            complete(status, m_stream->usage().prompt, m_stream->usage().completion, false, error);
         else
-            complete(status, estimateTokens(m_admission.body.promptChars),
-                     estimateTokens(m_filter->contentChars()), true, error);
+            complete(status, m_admission.body.estimatedPromptTokens(),
+                     estimateTokens(m_stream->contentChars()), true, error);
         return;
     }
     if (RetryPolicy::failsOver(m_status)) {
@@ -297,38 +299,35 @@ void ProxyCall::upstreamDone()
                      m_status);
         return;
     }
-    if (anthropic::isAnthropic(*target().upstream)) // the Messages API's answer in OpenAI's shape
-        m_buffer = anthropic::reply(&m_status, &m_upstreamHeaders, m_buffer,
-                                    m_handler.context().clock().wallMs() / 1000);
-    // The upstream's own answer, passed back as it is (its 4xx included): it is healthy.
+    // The upstream's own answer, passed back in the client's dialect (its 4xx included): the
+    // upstream is healthy.
+    const UpstreamReply reply =
+        m_adapter->reply(m_status, m_upstreamHeaders, m_buffer, m_admission.body,
+                         m_handler.context().clock().wallMs() / 1000);
+    m_status = reply.status;
     settleCircuit(CircuitOutcome::Success);
-    qint64 prompt = 0;
-    qint64 completion = 0;
-    bool estimated = false;
-    if (m_status >= 200 && m_status < 300) {
-        const QJsonObject obj = QJsonDocument::fromJson(m_buffer).object();
-        const QJsonValue usage = obj.value(QLatin1String("usage"));
-        if (usage.isObject()) {
-            prompt = tokenCount(usage.toObject().value(QLatin1String("prompt_tokens")));
-            completion = tokenCount(usage.toObject().value(QLatin1String("completion_tokens")));
-        } else {
-            estimated = true;
-            prompt = estimateTokens(m_admission.body.promptChars);
-        }
-        if (const QString model = obj.value(QLatin1String("model")).toString(); !model.isEmpty())
-            m_servedModel = model;
-    }
+    TokenUsage usage = reply.usage;
+    const bool served = m_status >= 200 && m_status < 300;
+    const bool estimated = served && !reply.hasUsage;
+    if (estimated)
+        usage.prompt = m_admission.body.estimatedPromptTokens();
+    if (!served)
+        usage = {};
+    if (!reply.model.isEmpty())
+        m_servedModel = reply.model;
+    rememberResponse(reply.responseId);
     if (m_exchange) {
-        HttpHeaders headers{{"content-type", headerValue(m_upstreamHeaders, "content-type")},
-                            {"x-request-id", m_admission.requestId},
-                            {"x-tenantrelay-upstream", m_servedUpstream.toUtf8()}};
-        if (headers[0].second.isEmpty())
-            headers[0].second = "application/json";
+        HttpHeaders headers =
+            ClientFront::of(m_admission.body.dialect()).baseHeaders(m_admission.requestId);
+        headers[0].second = reply.contentType;
+        headers.emplaceBack("x-tenantrelay-upstream", m_servedUpstream.toUtf8());
+        if (const std::optional<double> cost = billedCost(usage))
+            headers.emplaceBack("x-tenantrelay-cost-usd", costText(*cost));
         headers.append(m_admission.reservation.limitHeaders);
         m_ttfbMs = m_handler.context().clock().monotonicMs() - m_exchange->receivedMs();
-        m_exchange->respond(m_status, headers, m_buffer);
+        m_exchange->respond(m_status, headers, reply.body);
     }
-    complete(m_status, prompt, completion, estimated,
+    complete(m_status, usage.prompt, usage.completion, estimated,
              m_status >= 400 ? QByteArray("upstream_status") : QByteArray());
 }
 
@@ -447,15 +446,12 @@ void ProxyCall::finishStreamWithError(const QByteArray &message)
 {
     const ApiError error = ApiError::upstreamError(message);
     if (m_exchange) {
-        m_exchange->writeStream(SseUsageFilter::event(error.body()));
+        m_exchange->writeStream(
+            ClientFront::of(m_admission.body.dialect()).streamErrorEvent(error));
         m_exchange->endStream();
     }
-    const bool haveUsage = m_filter && m_filter->hasUsage();
-    complete(502,
-             haveUsage ? m_filter->promptTokens() : estimateTokens(m_admission.body.promptChars),
-             haveUsage ? m_filter->completionTokens()
-                       : estimateTokens(m_filter ? m_filter->contentChars() : 0),
-             !haveUsage, "stream_cut");
+    const TokenUsage used = usedSoFar();
+    complete(502, used.prompt, used.completion, !(m_stream && m_stream->hasUsage()), "stream_cut");
 }
 
 void ProxyCall::onClientGone()
@@ -464,11 +460,10 @@ void ProxyCall::onClientGone()
         return;
     // Cancelling closes the upstream socket: the provider stops generating (and billing).
     dropUpstream();
-    const bool haveUsage = m_filter && m_filter->hasUsage();
-    const qint64 prompt =
-        haveUsage ? m_filter->promptTokens() : estimateTokens(m_admission.body.promptChars);
-    const qint64 completion = haveUsage ? m_filter->completionTokens()
-                                        : estimateTokens(m_filter ? m_filter->contentChars() : 0);
+    const bool haveUsage = m_stream && m_stream->hasUsage();
+    const TokenUsage used = usedSoFar();
+    const qint64 prompt = used.prompt;
+    const qint64 completion = used.completion;
     if (m_exchange)
         m_exchange->endStream();
     // 499: the client closed the request (the nginx convention). Waiting for a slot, for a
@@ -588,7 +583,7 @@ void ProxyCall::complete(int status, qint64 promptTokens, qint64 completionToken
     r.requestId = m_admission.requestId;
     r.tenantId = m_admission.tenantId;
     r.keyPrefix = m_admission.keyPrefix;
-    r.endpoint = m_admission.endpoint == Endpoint::Chat ? "chat" : "embeddings";
+    r.endpoint = endpointName(m_admission.endpoint);
     r.requestedModel = m_admission.resolution.requested;
     r.servedModel = m_servedModel;
     r.upstream = m_servedUpstream;
@@ -602,11 +597,7 @@ void ProxyCall::complete(int status, qint64 promptTokens, qint64 completionToken
     const qint64 received = m_exchange ? m_exchange->receivedMs() : context.clock().monotonicMs();
     r.latencyMs = context.clock().monotonicMs() - received;
     const bool targeted = m_targetIndex < m_admission.resolution.chain.size();
-    // Billed at the price of the name sent upstream, else the one that answered, else the one
-    // requested.
-    UsageMeter::price(r, UsageMeter::priceFor(*m_admission.config->directory,
-                                              {targeted ? target().model : QString(), m_servedModel,
-                                               m_admission.resolution.requested}));
+    UsageMeter::price(r, price());
     // A request that never got a slot still counts for the upstream it waited for.
     const QString flowUpstream = !m_servedUpstream.isEmpty() ? m_servedUpstream
                                  : targeted                  ? target().upstream->name
@@ -615,6 +606,40 @@ void ProxyCall::complete(int status, qint64 promptTokens, qint64 completionToken
         m_tenantFlow->inFlight.fetch_sub(1, std::memory_order_relaxed);
     context.usageMeter().served(std::move(r), m_admission.reservation, flowUpstream);
     m_handler.callFinished(this);
+}
+
+std::optional<PriceConfig> ProxyCall::price() const
+{
+    // Billed at the price of the name sent upstream, else the one that answered, else the one
+    // requested.
+    const bool targeted = m_targetIndex < m_admission.resolution.chain.size();
+    return UsageMeter::priceFor(
+        *m_admission.config->directory,
+        {targeted ? target().model : QString(), m_servedModel, m_admission.resolution.requested});
+}
+
+std::optional<double> ProxyCall::billedCost(const TokenUsage &usage) const
+{
+    UsageRecord r;
+    r.promptTokens = usage.prompt;
+    r.completionTokens = usage.completion;
+    UsageMeter::price(r, price());
+    return r.priced ? std::optional<double>(r.costUsd) : std::nullopt;
+}
+
+TokenUsage ProxyCall::usedSoFar() const
+{
+    if (m_stream && m_stream->hasUsage())
+        return m_stream->usage();
+    return {m_admission.body.estimatedPromptTokens(),
+            estimateTokens(m_stream ? m_stream->contentChars() : 0), 0, 0};
+}
+
+void ProxyCall::rememberResponse(const QString &responseId)
+{
+    if (!responseId.isEmpty())
+        m_handler.context().responseOrigins().remember(m_admission.tenantId, responseId,
+                                                       m_servedUpstream);
 }
 
 } // namespace relay

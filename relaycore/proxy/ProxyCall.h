@@ -1,12 +1,11 @@
 #pragma once
 
 #include "Admission.h"
+#include "RelayContext.h"
 #include "RetryPolicy.h"
+#include "ingress/RequestBody.h"
 #include "metrics/FlowMetrics.h"
-#include "relay/AnthropicStreamTranslator.h"
-#include "relay/RelayContext.h"
-#include "relay/RequestBody.h"
-#include "relay/SseUsageFilter.h"
+#include "upstream/UpstreamAdapter.h"
 #include "upstream/UpstreamCall.h"
 
 #include <QObject>
@@ -99,6 +98,13 @@ private:
     void failOverloaded(const QByteArray &message);
     void complete(int status, qint64 promptTokens, qint64 completionTokens, bool estimated,
                   const QByteArray &error);
+    // The price this request is billed at, and what `usage` costs at it (nullopt: no price).
+    std::optional<PriceConfig> price() const;
+    std::optional<double> billedCost(const TokenUsage &usage) const;
+    // The tokens of an answer cut short: the stream's usage when it had any, else estimates.
+    TokenUsage usedSoFar() const;
+    // Responses: the upstream that created a response answers the requests that continue it.
+    void rememberResponse(const QString &responseId);
     const ResolvedTarget &target() const { return m_admission.resolution.chain[m_targetIndex]; }
     bool waiting() const
     {
@@ -132,8 +138,8 @@ private:
     QByteArray m_buffer;
     bool m_relayStream = false;
     qint64 m_ttfbMs = -1;
-    std::unique_ptr<SseUsageFilter> m_filter;
-    std::unique_ptr<AnthropicStreamTranslator> m_anthropicStream; // Anthropic SSE → OpenAI SSE
+    const UpstreamAdapter *m_adapter = nullptr; // the current target's dialect
+    std::unique_ptr<StreamRelay> m_stream;      // the upstream's stream, to the client's dialect
     QString m_servedModel;
     QString m_servedUpstream;
     std::shared_ptr<FlowMetrics> m_tenantFlow;

@@ -2,17 +2,18 @@
 
 #include "Admission.h"
 #include "Authenticator.h"
+#include "PrometheusExport.h"
 #include "ProxyCall.h"
 #include "core/Clock.h"
 #include "core/RequestId.h"
 #include "http/ApiError.h"
 #include "http/HttpExchange.h"
+#include "ingress/ClientFront.h"
 #include "metering/UsageMeter.h"
-#include "relay/AnthropicAdapter.h"
-#include "relay/PrometheusExport.h"
-#include "relay/RelayContext.h"
+#include "proxy/RelayContext.h"
 #include "store/UsageRecord.h"
 #include "upstream/ConnectionCache.h"
+#include "upstream/UpstreamAdapter.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -35,18 +36,45 @@ ProxyHandler::~ProxyHandler()
         delete call;
 }
 
+namespace {
+
+bool isModelsPath(QByteArrayView path)
+{
+    return path == "/v1/models" || path == "/v1/models/" || path.startsWith("/v1/models/");
+}
+
+// The front that answers `request`: its path's dialect, or Anthropic's for a models list asked
+// for with anthropic-version (as Anthropic's SDKs ask).
+const ClientFront &frontFor(const HttpRequest &request)
+{
+    if (isModelsPath(request.path) && !request.header("anthropic-version").isEmpty())
+        return ClientFront::of(Dialect::Anthropic);
+    return ClientFront::forPath(request.path);
+}
+
+// A request's error in its front's shape.
+HttpEarlyAnswer errorAnswer(const HttpRequest &request, const QByteArray &requestId,
+                            const ApiError &error, const HttpHeaders &extra = {})
+{
+    const ClientFront &front = frontFor(request);
+    HttpHeaders headers = front.baseHeaders(requestId);
+    headers.append(error.extraHeaders);
+    headers.append(extra);
+    return {error.status, headers, front.errorBody(error)};
+}
+
+} // namespace
+
 HttpHeaders ProxyHandler::baseHeaders(const QByteArray &requestId)
 {
-    return {{"content-type", "application/json"}, {"x-request-id", requestId}};
+    return ClientFront::of(Dialect::OpenAI).baseHeaders(requestId);
 }
 
 void ProxyHandler::sendError(HttpExchange *exchange, const QByteArray &requestId,
                              const ApiError &error, const HttpHeaders &extra)
 {
-    HttpHeaders headers = baseHeaders(requestId);
-    headers.append(error.extraHeaders);
-    headers.append(extra);
-    exchange->respond(error.status, headers, error.body());
+    HttpEarlyAnswer answer = errorAnswer(exchange->request(), requestId, error, extra);
+    exchange->respond(answer.status, answer.headers, answer.body);
 }
 
 void ProxyHandler::handle(HttpExchange *exchange)
@@ -79,7 +107,7 @@ void ProxyHandler::handle(HttpExchange *exchange)
     if (exchange->isDraining())
         return sendError(exchange, requestId,
                          ApiError::overloaded("The relay is shutting down.", 1));
-    if (path == "/v1/models" || path == "/v1/models/") {
+    if (isModelsPath(path)) {
         if (!isGet)
             return sendError(exchange, requestId, ApiError::methodNotAllowed());
         return handleModels(exchange, requestId);
@@ -89,15 +117,10 @@ void ProxyHandler::handle(HttpExchange *exchange)
             return sendError(exchange, requestId, ApiError::methodNotAllowed());
         return handleUsage(exchange, requestId);
     }
-    if (path == "/v1/chat/completions") {
+    if (const std::optional<Endpoint> endpoint = endpointForPath(path)) {
         if (!isPost)
             return sendError(exchange, requestId, ApiError::methodNotAllowed());
-        return handleProxy(exchange, requestId, Endpoint::Chat);
-    }
-    if (path == "/v1/embeddings") {
-        if (!isPost)
-            return sendError(exchange, requestId, ApiError::methodNotAllowed());
-        return handleProxy(exchange, requestId, Endpoint::Embeddings);
+        return handleProxy(exchange, requestId, *endpoint);
     }
     sendError(exchange, requestId, ApiError::notFound(request.method + ' ' + path));
 }
@@ -145,17 +168,16 @@ void ProxyHandler::handleModels(HttpExchange *exchange, const QByteArray &reques
     const TenantConfig *tenant = tenantOrRefuse(exchange, requestId, *config->directory);
     if (!tenant)
         return;
-    QJsonArray data;
-    for (const QString &model : config->directory->modelsFor(*tenant)) {
-        data.append(QJsonObject{{QStringLiteral("id"), model},
-                                {QStringLiteral("object"), QStringLiteral("model")},
-                                {QStringLiteral("created"), 0},
-                                {QStringLiteral("owned_by"), QStringLiteral("tenantrelay")}});
-    }
-    const QJsonObject body{{QStringLiteral("object"), QStringLiteral("list")},
-                           {QStringLiteral("data"), data}};
-    exchange->respond(200, baseHeaders(requestId),
-                      QJsonDocument(body).toJson(QJsonDocument::Compact));
+    const ClientFront &front = frontFor(exchange->request());
+    const QStringList models = config->directory->modelsFor(*tenant);
+    const QByteArray &path = exchange->request().path;
+    if (path == "/v1/models" || path == "/v1/models/")
+        return exchange->respond(200, front.baseHeaders(requestId), front.modelsList(models, 0));
+    // One model: only one this tenant may use (the id may contain slashes, "org/model").
+    const QString id = QString::fromUtf8(QByteArray::fromPercentEncoding(path.mid(11)));
+    if (!models.contains(id))
+        return sendError(exchange, requestId, ApiError::modelNotFound(id.toUtf8()));
+    exchange->respond(200, front.baseHeaders(requestId), front.model(id, 0));
 }
 
 void ProxyHandler::handleUsage(HttpExchange *exchange, const QByteArray &requestId)
@@ -186,8 +208,9 @@ void ProxyHandler::handleProxy(HttpExchange *exchange, const QByteArray &request
 {
     auto config = m_context.config();
     const DirectorySnapshot &directory = *config->directory;
+    const HttpRequest &request = exchange->request();
     ApiError error;
-    const Authenticated auth = authenticate(exchange->request(), directory, &error);
+    const Authenticated auth = authenticate(request, directory, &error);
     if (!auth)
         return sendError(exchange, requestId, error);
 
@@ -195,26 +218,47 @@ void ProxyHandler::handleProxy(HttpExchange *exchange, const QByteArray &request
     rejected.requestId = requestId;
     rejected.tenantId = auth.tenant->id;
     rejected.keyPrefix = auth.keyPrefix;
-    rejected.endpoint = endpoint == Endpoint::Chat ? "chat" : "embeddings";
+    rejected.endpoint = endpointName(endpoint);
 
     // Validate and route (stage 3): a refusal here costs no quota.
     QByteArray message;
-    std::optional<RequestBody> body =
-        parseRequestBody(endpoint, exchange->request().body, &message);
+    std::optional<RequestBody> body = parseRequestBody(endpoint, request.body, &message);
     if (!body)
         return reject(exchange, rejected, ApiError::badRequest(message));
+    if (body->dialect() == Dialect::Anthropic) {
+        for (const QByteArrayView name : {"anthropic-version", "anthropic-beta"})
+            if (const QByteArray value = request.header(name); !value.isEmpty())
+                body->forwardHeaders.emplaceBack(name.toByteArray(), value);
+    }
     rejected.requestedModel = body->model;
     ModelResolution resolution = directory.resolve(body->model);
-    if (endpoint == Endpoint::Embeddings)
-        anthropic::dropForEmbeddings(resolution); // the Messages API has no embeddings
     if (!DirectorySnapshot::allows(*auth.tenant, resolution) || resolution.chain.empty())
         return reject(exchange, rejected, ApiError::modelNotFound(body->model.toUtf8()));
+    // count_tokens without an Anthropic target to ask: the relay's own estimate answers.
+    const auto serves = [endpoint](const ResolvedTarget &t) {
+        return t.upstream && UpstreamAdapter::of(*t.upstream).serves(endpoint);
+    };
+    const bool estimateHere =
+        endpoint == Endpoint::CountTokens &&
+        std::none_of(resolution.chain.cbegin(), resolution.chain.cend(), serves);
+    if (!estimateHere) {
+        // Only the targets whose kind of upstream speaks this endpoint (Anthropic has no
+        // embeddings, responses, completions or moderations).
+        std::erase_if(resolution.chain, [&](const ResolvedTarget &t) { return !serves(t); });
+        if (resolution.chain.empty())
+            return reject(exchange, rejected, ApiError::modelNotFound(body->model.toUtf8()));
+    }
+    if (!body->previousResponseId.isEmpty())
+        keepOnOrigin(*auth.tenant, *body, resolution);
 
-    // Admit (stage 4): tokens/min reserved before the call are the prompt estimate plus, for
-    // chat, the completion allowance sent to the first target (interface.md §4).
+    // Admit (stage 4): tokens/min reserved before the call are the prompt estimate plus the
+    // completion allowance sent to the first target (interface.md §4); count_tokens uses rpm
+    // only.
     UsageEstimate estimate;
-    estimate.promptTokens = estimateTokens(body->promptChars);
-    if (endpoint == Endpoint::Chat)
+    if (endpoint != Endpoint::CountTokens)
+        estimate.promptTokens = body->estimatedPromptTokens();
+    if (endpoint == Endpoint::Chat || endpoint == Endpoint::Completions ||
+        endpoint == Endpoint::Responses || endpoint == Endpoint::Messages)
         estimate.completionAllowance = body->maxTokens >= 0 ? body->maxTokens : 1024;
     auto admitted = m_context.admission().admit(*auth.tenant, directory, resolution, estimate);
     if (const ApiError *refusal = std::get_if<ApiError>(&admitted))
@@ -230,10 +274,53 @@ void ProxyHandler::handleProxy(HttpExchange *exchange, const QByteArray &request
     admission.resolution = std::move(resolution);
     admission.queueTimeoutMs = auth.tenant->queueTimeout();
     admission.config = std::move(config);
+    if (estimateHere)
+        return countTokensHere(exchange, std::move(admission));
     auto *call = new ProxyCall(*this, exchange, std::move(admission));
     m_calls.insert(call);
     m_context.counters().inFlight.fetch_add(1, std::memory_order_relaxed);
     call->start();
+}
+
+void ProxyHandler::keepOnOrigin(const TenantConfig &tenant, const RequestBody &body,
+                                ModelResolution &resolution)
+{
+    // A response continues on the upstream that created it, or (unknown there) on the chain's
+    // first target, whose 404 the client gets: never failed over to another provider.
+    const std::optional<QString> origin =
+        m_context.responseOrigins().upstreamOf(tenant.id, body.previousResponseId);
+    auto &chain = resolution.chain;
+    const auto it = std::find_if(chain.begin(), chain.end(), [&](const ResolvedTarget &t) {
+        return origin && t.upstream->name == *origin;
+    });
+    if (it != chain.end())
+        std::rotate(chain.begin(), it, it + 1);
+    chain.erase(chain.begin() + 1, chain.end());
+}
+
+void ProxyHandler::countTokensHere(HttpExchange *exchange, AdmittedRequest admission)
+{
+    const QByteArray body = QJsonDocument(QJsonObject{{QStringLiteral("input_tokens"),
+                                                       admission.body.estimatedPromptTokens()}})
+                                .toJson(QJsonDocument::Compact);
+    HttpHeaders headers = frontFor(exchange->request()).baseHeaders(admission.requestId);
+    headers.append(admission.reservation.limitHeaders);
+    exchange->respond(200, headers, body);
+    UsageRecord r;
+    r.tsMs = m_context.clock().wallMs();
+    r.requestId = admission.requestId;
+    r.tenantId = admission.tenantId;
+    r.keyPrefix = admission.keyPrefix;
+    r.endpoint = endpointName(admission.endpoint);
+    r.requestedModel = admission.resolution.requested;
+    r.servedModel = admission.resolution.requested;
+    r.status = 200;
+    r.estimated = true;
+    r.latencyMs = m_context.clock().monotonicMs() - exchange->receivedMs();
+    r.ttfbMs = r.latencyMs;
+    UsageMeter::price(r, std::nullopt);
+    m_context.counters().requests.fetch_add(1, std::memory_order_relaxed);
+    m_context.usageMeter().served(std::move(r), admission.reservation, QString());
 }
 
 void ProxyHandler::reject(HttpExchange *exchange, UsageRecord record, const ApiError &error)
@@ -251,8 +338,8 @@ QByteArray ProxyHandler::refused(const HttpRequest &request, int status)
 {
     // A known tenant's oversize body counts as one of its rejected requests (interface.md §3).
     const QByteArray requestId = newRequestId();
-    const bool chat = request.path == "/v1/chat/completions";
-    if (!chat && request.path != "/v1/embeddings")
+    const std::optional<Endpoint> endpoint = endpointForPath(request.path);
+    if (!endpoint)
         return requestId;
     ApiError error;
     const auto config = m_context.config();
@@ -263,7 +350,7 @@ QByteArray ProxyHandler::refused(const HttpRequest &request, int status)
     record.requestId = requestId;
     record.tenantId = auth.tenant->id;
     record.keyPrefix = auth.keyPrefix;
-    record.endpoint = chat ? "chat" : "embeddings";
+    record.endpoint = endpointName(*endpoint);
     record.status = status;
     record.error = "request_too_large";
     record.tsMs = m_context.clock().wallMs();
@@ -278,8 +365,7 @@ HttpEarlyAnswer ProxyHandler::headersComplete(const HttpRequest &head, const QHo
     // The key is checked before a byte of the body is buffered (interface.md §3): without a
     // valid one the body is never read.
     const QByteArray &path = head.path;
-    const bool keyed = path == "/v1/chat/completions" || path == "/v1/embeddings" ||
-                       path == "/v1/models" || path == "/v1/models/" || path == "/v1/usage";
+    const bool keyed = endpointForPath(path) || isModelsPath(path) || path == "/v1/usage";
     ApiError error;
     if (keyed) {
         const auto config = m_context.config();
@@ -290,9 +376,7 @@ HttpEarlyAnswer ProxyHandler::headersComplete(const HttpRequest &head, const QHo
     } else {
         return {};
     }
-    HttpHeaders headers = baseHeaders(newRequestId());
-    headers.append(error.extraHeaders);
-    return {error.status, headers, error.body()};
+    return errorAnswer(head, newRequestId(), error);
 }
 
 void ProxyHandler::callFinished(ProxyCall *call)

@@ -2,7 +2,7 @@
 
 #include "http/HttpHandler.h"
 #include "http/HttpMessage.h"
-#include "relay/RequestBody.h"
+#include "ingress/RequestBody.h"
 
 #include <QSet>
 
@@ -12,6 +12,9 @@ class ConnectionCache;
 class HttpExchange;
 class ProxyCall;
 class RelayContext;
+struct AdmittedRequest;
+struct ModelResolution;
+struct TenantConfig;
 struct ApiError;
 struct UsageRecord;
 
@@ -44,6 +47,12 @@ private:
     void handleMetrics(HttpExchange *exchange, const QByteArray &requestId);
     void handleUsage(HttpExchange *exchange, const QByteArray &requestId);
     void handleProxy(HttpExchange *exchange, const QByteArray &requestId, Endpoint endpoint);
+    // Responses: a request that continues an earlier response goes to the upstream that
+    // created it, and only there.
+    void keepOnOrigin(const TenantConfig &tenant, const RequestBody &body,
+                      ModelResolution &resolution);
+    // count_tokens with no Anthropic target: the relay's estimate, metered with 0 tokens.
+    void countTokensHere(HttpExchange *exchange, AdmittedRequest admission);
     // Answers a known tenant's request that the relay refuses, and meters it as rejected.
     void reject(HttpExchange *exchange, UsageRecord record, const ApiError &error);
 

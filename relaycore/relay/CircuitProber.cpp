@@ -1,8 +1,8 @@
 #include "CircuitProber.h"
 
-#include "AnthropicAdapter.h"
-#include "RelayContext.h"
 #include "core/Clock.h"
+#include "proxy/RelayContext.h"
+#include "upstream/AnthropicAdapter.h"
 #include "upstream/ConnectionCache.h"
 
 #include <QTimer>

@@ -1,8 +1,8 @@
 #include "ConfigWatcher.h"
 
 #include "CircuitProber.h"
-#include "RelayContext.h"
 #include "core/Clock.h"
+#include "proxy/RelayContext.h"
 #include "store/ConfigLoader.h"
 #include "store/Database.h"
 

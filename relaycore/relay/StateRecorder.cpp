@@ -1,7 +1,7 @@
 #include "StateRecorder.h"
 
-#include "RelayContext.h"
 #include "core/Clock.h"
+#include "proxy/RelayContext.h"
 #include "store/Database.h"
 #include "store/RelayState.h"
 

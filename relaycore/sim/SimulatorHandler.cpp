@@ -3,7 +3,7 @@
 #include "SimAnthropic.h"
 #include "http/ApiError.h"
 #include "http/HttpExchange.h"
-#include "relay/RequestBody.h"
+#include "ingress/RequestBody.h"
 
 #include <QDateTime>
 #include <QJsonArray>

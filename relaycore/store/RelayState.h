@@ -1,6 +1,8 @@
 #pragma once
 
-#include "upstream/CircuitBreaker.h"
+#include "metrics/CircuitState.h"
+
+#include <QList>
 
 #include <QHash>
 #include <QSqlDatabase>

@@ -1,7 +1,7 @@
 #include "UsageReport.h"
 
+#include "billing/BudgetPeriod.h"
 #include "billing/Cost.h"
-#include "budget/BudgetPeriod.h"
 #include "metrics/LatencyHistogram.h"
 #include "store/SqlExec.h"
 #include "store/SqliteBind.h"

@@ -6,19 +6,6 @@
 
 namespace relay {
 
-QString circuitStateName(CircuitState state)
-{
-    switch (state) {
-    case CircuitState::Closed:
-        return QStringLiteral("closed");
-    case CircuitState::Open:
-        return QStringLiteral("open");
-    case CircuitState::HalfOpen:
-        return QStringLiteral("half-open");
-    }
-    return QStringLiteral("closed");
-}
-
 CircuitBreaker::CircuitBreaker(QString upstream, Clock &clock, Listener listener)
     : m_upstream(std::move(upstream)), m_clock(clock), m_listener(std::move(listener))
 {

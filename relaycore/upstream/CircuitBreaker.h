@@ -1,5 +1,6 @@
 #pragma once
 
+#include "metrics/CircuitState.h"
 #include "metrics/LatencyHistogram.h"
 
 #include <QHash>
@@ -15,34 +16,6 @@
 namespace relay {
 
 class Clock;
-
-enum class CircuitState { Closed, Open, HalfOpen };
-
-// "closed", "open", "half-open" (what `upstream list` shows).
-QString circuitStateName(CircuitState state);
-
-// One change of an upstream's circuit, with its reason, for the record and the console.
-struct CircuitTransition
-{
-    QString upstream;
-    CircuitState from = CircuitState::Closed;
-    CircuitState to = CircuitState::Closed;
-    QString reason;
-    qint64 wallMs = 0;
-    qint64 openUntilWallMs = 0; // when open: the end of the cooldown
-};
-
-struct CircuitSnapshot
-{
-    QString upstream;
-    CircuitState state = CircuitState::Closed;
-    QString reason;           // why it is in this state
-    qint64 changedWallMs = 0; // 0 = never changed since the relay started
-    qint64 openUntilWallMs = 0;
-    int trips = 0;        // consecutive openings without a successful probe
-    QString lastFailover; // the last failure that moved a request to another target
-    qint64 lastFailoverWallMs = 0;
-};
 
 // The circuit breaker of one upstream (interface.md §4 "Failover"): it opens after 5 consecutive
 // failures, or an error rate over 50 % (at least 20 requests in a rolling 30 s), or a p95

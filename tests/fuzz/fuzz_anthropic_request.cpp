@@ -2,8 +2,8 @@
 // is read as the relay reads it, then turned into a Messages API request.
 
 #include "FuzzInput.h"
-#include "relay/AnthropicAdapter.h"
-#include "relay/RequestBody.h"
+#include "ingress/RequestBody.h"
+#include "upstream/AnthropicAdapter.h"
 
 #include <QJsonDocument>
 

@@ -2,7 +2,8 @@
 // the error statuses the relay sees; the first input byte picks the status.
 
 #include "FuzzInput.h"
-#include "relay/AnthropicAdapter.h"
+#include "core/Redact.h"
+#include "upstream/AnthropicAdapter.h"
 
 #include <QJsonDocument>
 
@@ -30,6 +31,6 @@ FUZZ_ENTRY
                      "an error status carries an error object, a success none");
     }
     (void)anthropic::error(0, body);
-    (void)anthropic::redactKeys(body);
+    (void)redactKeys(body);
     return 0;
 }

@@ -2,7 +2,7 @@
 // every cut must give the same chunks and the same metering, and every stream ends.
 
 #include "FuzzInput.h"
-#include "relay/AnthropicStreamTranslator.h"
+#include "upstream/AnthropicStreamTranslator.h"
 
 using namespace relay;
 

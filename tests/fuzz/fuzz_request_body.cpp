@@ -2,7 +2,7 @@
 // upstream, and what the upstream gets must read back the same way.
 
 #include "FuzzInput.h"
-#include "relay/RequestBody.h"
+#include "ingress/RequestBody.h"
 
 using namespace relay;
 

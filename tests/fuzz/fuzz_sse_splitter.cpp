@@ -2,7 +2,7 @@
 // events, each ending with a blank line, and together they are the whole stream.
 
 #include "FuzzInput.h"
-#include "relay/SseEventSplitter.h"
+#include "core/SseEventSplitter.h"
 
 using namespace relay;
 

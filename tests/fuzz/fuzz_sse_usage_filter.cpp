@@ -2,7 +2,7 @@
 // and one that did not: every cut must relay the same bytes and meter the same usage.
 
 #include "FuzzInput.h"
-#include "relay/SseUsageFilter.h"
+#include "metering/SseUsageFilter.h"
 
 using namespace relay;
 

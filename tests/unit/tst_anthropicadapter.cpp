@@ -1,11 +1,11 @@
 // OpenAI ⇄ Anthropic Messages API translation against the golden fixtures in
 // tests/fixtures/anthropic (see its README).
-#include "relay/AnthropicAdapter.h"
-#include "relay/AnthropicStreamTranslator.h"
-#include "relay/RequestBody.h"
-#include "relay/SseEventSplitter.h"
-#include "relay/SseUsageFilter.h"
+#include "core/SseEventSplitter.h"
+#include "ingress/RequestBody.h"
+#include "metering/SseUsageFilter.h"
 #include "tenants/DirectorySnapshot.h"
+#include "upstream/AnthropicAdapter.h"
+#include "upstream/AnthropicStreamTranslator.h"
 #include "upstream/UpstreamCall.h"
 
 #include <QFile>

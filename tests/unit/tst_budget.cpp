@@ -3,7 +3,7 @@
 // thresholds once per period, and the forecast. Time moves only by hand.
 
 #include "UsageRows.h"
-#include "budget/BudgetPeriod.h"
+#include "billing/BudgetPeriod.h"
 #include "budget/BudgetTracker.h"
 #include "core/Clock.h"
 #include "store/UsageRecord.h"

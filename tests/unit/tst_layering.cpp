@@ -1,6 +1,7 @@
 // The engine library must never depend on a GUI module (design.md, "Layout and dependency
 // direction"): no QtWidgets / QtGui / QtCharts include anywhere under relaycore/, and no such
-// module in its CMake files.
+// module in its CMake files. And inside relaycore, folders depend one way (design.md, "Where each
+// stage lives"): each folder includes only the folders below it in kLayers.
 
 #include <QDir>
 #include <QDirIterator>
@@ -9,6 +10,8 @@
 #include <QRegularExpression>
 #include <QSet>
 #include <QTest>
+
+#include <optional>
 
 namespace {
 
@@ -101,6 +104,68 @@ QStringList guiModulesInCMake(const QByteArray &cmake)
     QStringList hits;
     for (auto it = module.globalMatch(text); it.hasNext();)
         hits.append(it.next().captured(0));
+    return hits;
+}
+
+// relaycore's folders, top to bottom: a folder may include its own headers and those of the
+// folders in lower rows, never a folder in its own row or above. The simulator stands apart: it
+// uses core only, so that it never parses with the relay's own HTTP code, which it exists to test.
+const QList<QStringList> kLayers = {
+    {"demo"},               // the sample tenants and traffic of --demo
+    {"relay"},              // the engine: assembles the stages, config reload, alerts
+    {"proxy"},              // Authenticator, Admission, ProxyCall, RetryPolicy
+    {"upstream"},           // slots, connections, circuit breaker, provider adapters
+    {"ingress"},            // client dialects: request bodies, fronts, translators
+    {"http"},               // server, connections, parsers: no product logic
+    {"metering"},           // UsageMeter, stream usage filters
+    {"limits", "budget"},   // the policies admission consults (no HTTP in them)
+    {"store"},              // database, migrations, usage writer, admin service
+    {"billing"},            // prices, costs, budget periods
+    {"tenants", "metrics"}, // the tenant directory; histograms and circuit states
+    {"core"},               // clock, ids, random source, header lists, SSE framing
+};
+const QHash<QString, QStringList> kApart = {{"sim", {"core"}}};
+// The simulated provider serves --demo.
+const QHash<QString, QStringList> kAlsoAllowed = {{"demo", {"sim"}}};
+
+// The folders `folder` may include, or nullopt for a folder the table does not know.
+std::optional<QStringList> allowedFor(const QString &folder)
+{
+    if (kApart.contains(folder))
+        return kApart.value(folder);
+    for (qsizetype i = 0; i < kLayers.size(); ++i) {
+        if (!kLayers[i].contains(folder))
+            continue;
+        QStringList below;
+        for (qsizetype j = i + 1; j < kLayers.size(); ++j)
+            below += kLayers[j];
+        return below + kAlsoAllowed.value(folder);
+    }
+    return std::nullopt;
+}
+
+// The relaycore folders one source file includes ("folder/File.h" includes).
+QStringList includedFolders(const QByteArray &source)
+{
+    static const QRegularExpression include(
+        QStringLiteral("^\\s*#\\s*include\\s*\"([a-z_]+)/[^\"]+\""),
+        QRegularExpression::MultilineOption);
+    QStringList folders;
+    for (auto it = include.globalMatch(QString::fromUtf8(source)); it.hasNext();)
+        folders.append(it.next().captured(1));
+    return folders;
+}
+
+// "from -> to" for each include of `source` (a file in `folder`) the table forbids.
+QStringList forbiddenIncludes(const QString &folder, const QByteArray &source)
+{
+    const std::optional<QStringList> allowed = allowedFor(folder);
+    if (!allowed)
+        return {folder + QStringLiteral(" is not in the table")};
+    QStringList hits;
+    for (const QString &to : includedFolders(source))
+        if (to != folder && !allowed->contains(to))
+            hits.append(folder + QStringLiteral(" -> ") + to);
     return hits;
 }
 
@@ -201,6 +266,65 @@ private Q_SLOTS:
         QVERIFY2(scanned >= 10, qPrintable(QString::number(scanned)));
         QVERIFY2(problems.isEmpty(),
                  qPrintable("relaycore includes GUI headers:\n  " + problems.join("\n  ")));
+    }
+
+    void detectorCatchesUpwardIncludes_data()
+    {
+        QTest::addColumn<QString>("folder");
+        QTest::addColumn<QByteArray>("source");
+        QTest::addColumn<bool>("caught");
+        QTest::newRow("proxy uses upstream")
+            << "proxy" << QByteArray("#include \"upstream/UpstreamCall.h\"\n") << false;
+        QTest::newRow("own folder, relative")
+            << "proxy" << QByteArray("#include \"Admission.h\"\n") << false;
+        QTest::newRow("store uses budget")
+            << "store" << QByteArray("#include \"budget/BudgetPeriod.h\"\n") << true;
+        QTest::newRow("budget uses relay")
+            << "budget" << QByteArray("#include \"relay/RelayContext.h\"\n") << true;
+        QTest::newRow("same row") << "limits" << QByteArray("#include \"budget/BudgetTracker.h\"\n")
+                                  << true;
+        QTest::newRow("limits uses http")
+            << "limits" << QByteArray("#include \"http/HttpMessage.h\"\n") << true;
+        QTest::newRow("sim uses http")
+            << "sim" << QByteArray("#include \"http/HttpServer.h\"\n") << true;
+        QTest::newRow("sim uses core")
+            << "sim" << QByteArray("#include \"core/Clock.h\"\n") << false;
+        QTest::newRow("demo uses sim")
+            << "demo" << QByteArray("#include \"sim/Simulator.h\"\n") << false;
+        QTest::newRow("proxy uses sim")
+            << "proxy" << QByteArray("#include \"sim/Simulator.h\"\n") << true;
+        QTest::newRow("unknown folder") << "misc" << QByteArray("#include <QObject>\n") << true;
+    }
+    void detectorCatchesUpwardIncludes()
+    {
+        QFETCH(QString, folder);
+        QFETCH(QByteArray, source);
+        QFETCH(bool, caught);
+        QCOMPARE(!forbiddenIncludes(folder, source).isEmpty(), caught);
+    }
+
+    // Every folder of relaycore is in the table, and no file includes upwards.
+    void relaycoreFoldersDependOneWay()
+    {
+        const QString dir = relaycoreDir();
+        QVERIFY2(!dir.isEmpty(), "TENANTRELAY_SOURCE_DIR is not set");
+        QStringList problems;
+        int scanned = 0;
+        for (const QString &folder : QDir(dir).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+            QDirIterator it(dir + QLatin1Char('/') + folder, {"*.h", "*.cpp"}, QDir::Files,
+                            QDirIterator::Subdirectories);
+            while (it.hasNext()) {
+                const QString path = it.next();
+                ++scanned;
+                for (const QString &hit : forbiddenIncludes(folder, readAll(path)))
+                    problems.append(QDir(dir).relativeFilePath(path) + QStringLiteral(": ") + hit);
+            }
+        }
+        QVERIFY2(scanned >= 50, qPrintable(QString::number(scanned)));
+        problems.removeDuplicates();
+        QVERIFY2(problems.isEmpty(),
+                 qPrintable("relaycore's folders include against the table:\n  " +
+                            problems.join("\n  ")));
     }
 
     void relaycoreLinksNoGuiModule()

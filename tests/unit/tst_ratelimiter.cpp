@@ -3,6 +3,7 @@
 // changed at run time keep what the tenant has used. Time moves only by hand.
 
 #include "core/Clock.h"
+#include "http/HttpMessage.h"
 #include "limits/RateLimiter.h"
 
 #include <QTest>

@@ -1,4 +1,4 @@
-#include "relay/RequestBody.h"
+#include "ingress/RequestBody.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

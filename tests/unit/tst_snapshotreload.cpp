@@ -1,5 +1,5 @@
 #include "core/Clock.h"
-#include "relay/RelayContext.h"
+#include "proxy/RelayContext.h"
 #include "store/ConfigLoader.h"
 #include "store/Database.h"
 #include "tenants/ApiKey.h"

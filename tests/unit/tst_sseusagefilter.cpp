@@ -1,4 +1,4 @@
-#include "relay/SseUsageFilter.h"
+#include "metering/SseUsageFilter.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>

@@ -56,9 +56,6 @@ ApiError error(int httpStatus, const QByteArray &body);
 // a 502). Sets content-type in `headers`.
 QByteArray reply(int *status, HttpHeaders *headers, const QByteArray &body, qint64 created);
 
-// Anything that looks like an API key in text from an upstream, masked.
-QByteArray redactKeys(const QByteArray &text);
-
 // For the idle check of an open circuit: the path of the upstream's models list
 // ({base-url}/models, or {base-url}/v1/models for Anthropic) and the headers that authenticate it.
 QByteArray modelsListPath(const UpstreamConfig &upstream);

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "SseEventSplitter.h"
+#include "core/SseEventSplitter.h"
 
 #include <QByteArray>
 #include <QHash>

@@ -1,8 +1,8 @@
 #include "AlertService.h"
 
-#include "BudgetTracker.h"
+#include "budget/BudgetTracker.h"
 #include "core/Clock.h"
-#include "relay/RelayContext.h"
+#include "proxy/RelayContext.h"
 #include "store/Database.h"
 #include "store/SqlExec.h"
 

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "AlertSnapshot.h"
-#include "WebhookSender.h"
+#include "budget/AlertSnapshot.h"
+#include "budget/WebhookSender.h"
 
 #include <QObject>
 #include <QString>

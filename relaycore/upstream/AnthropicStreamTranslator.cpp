@@ -1,8 +1,8 @@
 #include "AnthropicStreamTranslator.h"
 
 #include "AnthropicAdapter.h"
-#include "RequestBody.h"
-#include "SseUsageFilter.h"
+#include "core/Tokens.h"
+#include "metering/SseUsageFilter.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,6 +1,7 @@
 #include "AnthropicAdapter.h"
 
-#include "RequestBody.h"
+#include "core/Redact.h"
+#include "ingress/RequestBody.h"
 #include "tenants/DirectorySnapshot.h"
 #include "upstream/UpstreamCall.h"
 
@@ -384,14 +385,6 @@ QJsonObject chatCompletion(const QJsonObject &message, qint64 created)
                              {u"finish_reason"_s, finishReason(message.value("stop_reason"_L1))}}}},
             {u"usage"_s, usage(inputTokens(u), tokenCount(u.value("output_tokens"_L1)),
                                tokenCount(u.value("cache_read_input_tokens"_L1)))}};
-}
-
-QByteArray redactKeys(const QByteArray &text)
-{
-    static const QRegularExpression key(u"\\b(sk-[A-Za-z0-9_\\-]{6,})"_s);
-    QString s = QString::fromUtf8(text);
-    s.replace(key, u"[redacted key]"_s);
-    return s.toUtf8();
 }
 
 ApiError error(int httpStatus, const QByteArray &body)

@@ -1,11 +1,12 @@
 #pragma once
 
+#include "Admission.h"
+#include "ResponseOrigins.h"
+#include "RetryPolicy.h"
 #include "budget/BudgetTracker.h"
 #include "limits/RateLimiter.h"
 #include "metering/UsageMeter.h"
 #include "metrics/FlowMetrics.h"
-#include "proxy/Admission.h"
-#include "proxy/RetryPolicy.h"
 #include "tenants/DirectorySnapshot.h"
 #include "upstream/CircuitBreaker.h"
 #include "upstream/UpstreamSlots.h"
@@ -75,6 +76,7 @@ public:
     RateLimiter &limiter() { return m_limiter; }
     CircuitBoard &circuits() { return m_circuits; }
     RetryBudget &retryBudget() { return m_retryBudget; }
+    ResponseOrigins &responseOrigins() { return m_responseOrigins; }
     // The randomness retries' jitter draws from (tests set a sequence before the relay starts).
     RandomSource &random() const { return *m_random; }
     void setRandom(RandomSource &random) { m_random = &random; }
@@ -105,6 +107,7 @@ private:
     MetricsRegistry m_metrics;
     CircuitBoard m_circuits;
     RetryBudget m_retryBudget;
+    ResponseOrigins m_responseOrigins{m_clock};
     RandomSource *m_random;
     Admission m_admission;
     UsageMeter m_usageMeter;
