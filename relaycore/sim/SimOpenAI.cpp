@@ -362,39 +362,40 @@ public:
 
     QByteArray begin() override
     {
-        return event({{u"type"_s, u"response.created"_s}, {u"response"_s, m_shape.object(false)}}) +
-               event({{u"type"_s, u"response.in_progress"_s},
-                      {u"response"_s, m_shape.object(false)}}) +
-               event({{u"type"_s, u"response.output_item.added"_s},
-                      {u"output_index"_s, 0},
-                      {u"item"_s, messageItem(m_shape.messageId, false, {})}}) +
-               event(part(u"response.content_part.added"_s, {u"part"_s, outputText({})}));
+        return events(
+            {{{u"type"_s, u"response.created"_s}, {u"response"_s, m_shape.object(false)}},
+             {{u"type"_s, u"response.in_progress"_s}, {u"response"_s, m_shape.object(false)}},
+             {{u"type"_s, u"response.output_item.added"_s},
+              {u"output_index"_s, 0},
+              {u"item"_s, messageItem(m_shape.messageId, false, {})}},
+             part(u"response.content_part.added"_s, {u"part"_s, outputText({})})});
     }
     int pieceCount() const override { return int(m_words.size()); }
     QByteArray piece(int i) override
     {
         QJsonObject e = part(u"response.output_text.delta"_s, {u"delta"_s, m_words[i]});
         e.insert(u"logprobs"_s, QJsonArray());
-        return event(e);
+        return events({e});
     }
     QByteArray end() override
     {
         QJsonObject done = part(u"response.output_text.done"_s, {u"text"_s, m_shape.text});
         done.insert(u"logprobs"_s, QJsonArray());
-        return event(done) +
-               event(part(u"response.content_part.done"_s, {u"part"_s, outputText(m_shape.text)})) +
-               event({{u"type"_s, u"response.output_item.done"_s},
-                      {u"output_index"_s, 0},
-                      {u"item"_s, messageItem(m_shape.messageId, true, m_shape.text)}}) +
-               event({{u"type"_s, u"response.completed"_s}, {u"response"_s, m_shape.object(true)}});
+        return events(
+            {done,
+             part(u"response.content_part.done"_s, {u"part"_s, outputText(m_shape.text)}),
+             {{u"type"_s, u"response.output_item.done"_s},
+              {u"output_index"_s, 0},
+              {u"item"_s, messageItem(m_shape.messageId, true, m_shape.text)}},
+             {{u"type"_s, u"response.completed"_s}, {u"response"_s, m_shape.object(true)}}});
     }
     QByteArray error(int status, const QByteArray &message) override
     {
         Q_UNUSED(status);
-        return event({{u"type"_s, u"error"_s},
-                      {u"code"_s, u"server_error"_s},
-                      {u"message"_s, QString::fromUtf8(message)},
-                      {u"param"_s, QJsonValue::Null}});
+        return events({{{u"type"_s, u"error"_s},
+                        {u"code"_s, u"server_error"_s},
+                        {u"message"_s, QString::fromUtf8(message)},
+                        {u"param"_s, QJsonValue::Null}}});
     }
 
 private:
@@ -407,10 +408,15 @@ private:
                 {u"content_index"_s, 0},
                 {field.first, field.second}};
     }
-    QByteArray event(QJsonObject e)
+    // The events in order, numbered.
+    QByteArray events(std::initializer_list<QJsonObject> list)
     {
-        e.insert(u"sequence_number"_s, m_sequence++);
-        return sseEvent(e);
+        QByteArray out;
+        for (QJsonObject e : list) {
+            e.insert(u"sequence_number"_s, m_sequence++);
+            out += sseEvent(e);
+        }
+        return out;
     }
 
     ResponseShape m_shape;
