@@ -5,6 +5,8 @@
 #include <QTcpSocket>
 #include <QThread>
 
+#include <sys/resource.h>
+
 namespace relay::sim {
 
 namespace {
@@ -489,6 +491,12 @@ Server::~Server()
 
 bool Server::start(QString *error)
 {
+    // Benchmarks open thousands of connections: the open-file limit goes to its hard limit.
+    rlimit files{};
+    if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &files);
+    }
     for (int i = 0; i < m_workerCount; ++i) {
         auto *thread = new QThread;
         thread->setObjectName(QStringLiteral("sim-worker-%1").arg(i));

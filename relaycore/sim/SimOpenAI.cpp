@@ -183,6 +183,34 @@ private:
     qint64 m_created;
 };
 
+// A chat completion or a legacy completion: streamed as chunks, or whole.
+Answer completionAnswer(bool chat, const Body &body, const QString &text, const QString &finish,
+                        const QJsonObject &usage)
+{
+    const QString id = newId(chat ? u"chatcmpl-"_s : u"cmpl-"_s);
+    if (body.stream) {
+        Answer a;
+        a.stream = std::make_unique<ChunkStream>(chat, id, body.model, text, finish,
+                                                 body.includeUsage, usage);
+        return a;
+    }
+    const QJsonObject choice =
+        chat ? QJsonObject{{u"index"_s, 0},
+                           {u"message"_s,
+                            QJsonObject{{u"role"_s, u"assistant"_s}, {u"content"_s, text}}},
+                           {u"finish_reason"_s, finish}}
+             : QJsonObject{{u"text"_s, text},
+                           {u"index"_s, 0},
+                           {u"logprobs"_s, QJsonValue::Null},
+                           {u"finish_reason"_s, finish}};
+    return jsonAnswer({{u"id"_s, id},
+                       {u"object"_s, chat ? u"chat.completion"_s : u"text_completion"_s},
+                       {u"created"_s, QDateTime::currentSecsSinceEpoch()},
+                       {u"model"_s, body.model},
+                       {u"choices"_s, QJsonArray{choice}},
+                       {u"usage"_s, usage}});
+}
+
 Answer chat(const Body &body, const Context &context)
 {
     const QJsonValue messages = body.json.value("messages"_L1);
@@ -195,24 +223,9 @@ Answer chat(const Body &body, const Context &context)
         chars += textChars(m.toObject().value("content"_L1));
     }
     const int completion = completionTokens(body, context);
-    const QJsonObject usage = chatUsage(tokensFor(chars), completion);
-    const QString id = newId(u"chatcmpl-"_s);
-    const QString text = completionText(completion);
-    if (body.stream) {
-        Answer a;
-        a.stream = std::make_unique<ChunkStream>(true, id, body.model, text, u"stop"_s,
-                                                 body.includeUsage, usage);
-        return a;
-    }
-    const QJsonObject message{{u"role"_s, u"assistant"_s}, {u"content"_s, text}};
-    const QJsonObject choice{
-        {u"index"_s, 0}, {u"message"_s, message}, {u"finish_reason"_s, u"stop"_s}};
-    return jsonAnswer({{u"id"_s, id},
-                       {u"object"_s, u"chat.completion"_s},
-                       {u"created"_s, QDateTime::currentSecsSinceEpoch()},
-                       {u"model"_s, body.model},
-                       {u"choices"_s, QJsonArray{choice}},
-                       {u"usage"_s, usage}});
+    // "stop" even when max_tokens cut it, as the simulator always answered.
+    return completionAnswer(true, body, completionText(completion), u"stop"_s,
+                            chatUsage(tokensFor(chars), completion));
 }
 
 Answer completions(const Body &body, const Context &context)
@@ -221,26 +234,9 @@ Answer completions(const Body &body, const Context &context)
     if (!prompt.isString() && !prompt.isArray())
         return badRequest("'prompt' must be a string or an array.");
     const int completion = completionTokens(body, context);
-    const QJsonObject usage = chatUsage(tokensFor(textChars(prompt)), completion);
-    const QString id = newId(u"cmpl-"_s);
-    const QString text = completionText(completion);
-    const QString finish = completion < context.completionTokens ? u"length"_s : u"stop"_s;
-    if (body.stream) {
-        Answer a;
-        a.stream = std::make_unique<ChunkStream>(false, id, body.model, text, finish,
-                                                 body.includeUsage, usage);
-        return a;
-    }
-    const QJsonObject choice{{u"text"_s, text},
-                             {u"index"_s, 0},
-                             {u"logprobs"_s, QJsonValue::Null},
-                             {u"finish_reason"_s, finish}};
-    return jsonAnswer({{u"id"_s, id},
-                       {u"object"_s, u"text_completion"_s},
-                       {u"created"_s, QDateTime::currentSecsSinceEpoch()},
-                       {u"model"_s, body.model},
-                       {u"choices"_s, QJsonArray{choice}},
-                       {u"usage"_s, usage}});
+    return completionAnswer(false, body, completionText(completion),
+                            completion < context.completionTokens ? u"length"_s : u"stop"_s,
+                            chatUsage(tokensFor(textChars(prompt)), completion));
 }
 
 Answer embeddings(const Body &body, const Context &)
