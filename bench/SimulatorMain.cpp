@@ -11,15 +11,18 @@ int main(int argc, char *argv[])
     qputenv("QT_NO_GLIB", QByteArray("1"));
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        QStringLiteral("A simulated provider on loopback with deterministic usage numbers: "
-                       "OpenAI-compatible (chat completions, streaming, embeddings, models) and "
-                       "Anthropic's Messages API (/v1/messages, streaming), on one port."));
+    parser.setApplicationDescription(QStringLiteral(
+        "A simulated provider on loopback with deterministic usage numbers, on one port.\n"
+        "OpenAI: POST /v1/chat/completions, /v1/responses, /v1/completions (streaming or "
+        "not), /v1/embeddings, /v1/moderations; GET /v1/models, /v1/models/{id}.\n"
+        "Anthropic (x-api-key, anthropic-version): POST /v1/messages (streaming, tool use, "
+        "prompt caching), /v1/messages/count_tokens; GET /v1/models, /v1/models/{id}."));
     parser.addHelpOption();
     const QCommandLineOption port(QStringLiteral("port"), QStringLiteral("port to listen on"),
                                   QStringLiteral("N"), QStringLiteral("9700"));
-    const QCommandLineOption workers(QStringLiteral("workers"), QStringLiteral("threads"),
-                                     QStringLiteral("N"), QStringLiteral("1"));
+    const QCommandLineOption workers(
+        QStringLiteral("workers"), QStringLiteral("threads serving connections (0: one per core)"),
+        QStringLiteral("N"), QStringLiteral("1"));
     const QCommandLineOption latency(QStringLiteral("latency-ms"),
                                      QStringLiteral("delay before answering"), QStringLiteral("MS"),
                                      QStringLiteral("0"));

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "SimAnswer.h"
+
 #include <QByteArray>
 #include <QJsonObject>
 #include <QString>
@@ -8,10 +10,14 @@
 
 namespace relay::sim {
 
-// The simulated provider's Anthropic Messages API shapes (requests it accepts, answers, events
-// and errors), kept apart from its request flow in SimulatorHandler.
+// The simulated provider's Anthropic API: POST /v1/messages (streaming, tool use, prompt
+// caching), POST /v1/messages/count_tokens, GET /v1/models and /v1/models/{id} — with x-api-key
+// and anthropic-version, as Anthropic answers them.
 
-// What the simulator needs from a POST /v1/messages body.
+// The answer to a request in Anthropic's dialect (the key and version header are checked here).
+Answer answerAnthropic(const Request &request, const Context &context);
+
+// What the simulator needs from a POST /v1/messages (or count_tokens) body.
 struct MessagesRequest
 {
     QString model;
@@ -19,26 +25,18 @@ struct MessagesRequest
     bool stream = false;
     qint64 promptChars = 0; // system text, text blocks and tool results
     QString toolName;       // set when tool_choice asks for a tool (type tool, or any)
+    // Prompt caching: the blocks up to and including the last one with cache_control (system
+    // blocks first, then the messages' blocks), as a key, and their characters. Empty key: none.
+    QByteArray cachedPrefix;
+    qint64 cachedPrefixChars = 0;
 };
 
 // The request, or nullopt and *error (the message of a 400 invalid_request_error).
-std::optional<MessagesRequest> parseMessagesRequest(const QByteArray &body, QByteArray *error);
+// count_tokens bodies have no max_tokens.
+std::optional<MessagesRequest> parseMessagesRequest(const QByteArray &body, bool countTokens,
+                                                    QByteArray *error);
 
 // {"type":"error","error":{"type","message"}} with the error type Anthropic uses for `status`.
 QByteArray errorBody(int status, const QByteArray &message);
-
-// GET /v1/models in Anthropic's list shape.
-QByteArray modelsList();
-
-// The input the simulator's tool call carries, and its JSON in the pieces a stream sends.
-QJsonObject toolInput();
-QStringList toolInputPieces();
-
-// A whole message (non-stream answer); `content` is its content blocks.
-QJsonObject message(const QString &id, const QString &model, const QJsonArray &content,
-                    const QJsonValue &stopReason, qint64 inputTokens, qint64 outputTokens);
-
-// One SSE event as the Messages API sends it: "event: TYPE\ndata: JSON\n\n" (TYPE from JSON).
-QByteArray event(const QJsonObject &json);
 
 } // namespace relay::sim

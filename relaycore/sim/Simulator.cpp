@@ -1,8 +1,9 @@
 #include "Simulator.h"
 
+#include "SimHttp.h"
 #include "SimulatorHandler.h"
-#include "core/Clock.h"
-#include "http/HttpServer.h"
+
+#include <QThread>
 
 namespace relay {
 
@@ -20,19 +21,21 @@ Simulator::~Simulator()
 
 bool Simulator::start(QString *error)
 {
-    ServerConfig config;
+    QHostAddress host;
+    quint16 port;
+    int workers;
     {
         std::lock_guard lock(m_state->mutex);
-        config.host = m_state->options.host;
-        config.port = m_state->options.port;
-        config.workers = m_state->options.workers;
+        host = m_state->options.host;
+        port = m_state->options.port;
+        workers = m_state->options.workers;
     }
-    config.maxBodyBytes = 64 * 1024 * 1024;
-    config.answerHalfClosedClients = false; // the relay never half-closes: its close cancels
+    if (workers <= 0)
+        workers = qMax(1, QThread::idealThreadCount());
     auto state = m_state;
-    m_server = std::make_unique<HttpServer>(
-        config, [state](HttpWorker *) { return std::make_unique<SimulatorHandler>(state); },
-        Clock::system());
+    m_server = std::make_unique<sim::Server>(host, port, workers, [state](sim::Exchange *exchange) {
+        handleSimulatorRequest(state, exchange);
+    });
     if (!m_server->start(error)) {
         m_server.reset();
         return false;
@@ -47,7 +50,7 @@ void Simulator::stop()
 
 quint16 Simulator::port() const
 {
-    return m_server ? m_server->serverPort() : 0;
+    return m_server ? m_server->port() : 0;
 }
 
 QString Simulator::baseUrl() const
@@ -118,12 +121,7 @@ void Simulator::clearReceived()
 
 QString Simulator::completionText(int tokens)
 {
-    static const char *const words[] = {"The", "relay",  "keeps", "every",  "tenant", "inside",
-                                        "its", "limits", "and",   "meters", "each",   "token"};
-    QStringList out;
-    for (int i = 0; i < tokens; ++i)
-        out.append(QLatin1String(words[i % 12]));
-    return out.join(QLatin1Char(' '));
+    return sim::completionText(tokens);
 }
 
 } // namespace relay

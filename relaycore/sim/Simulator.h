@@ -1,8 +1,7 @@
 #pragma once
 
-#include "http/ServerConfig.h"
-
 #include <QByteArray>
+#include <QHostAddress>
 #include <QList>
 #include <QObject>
 #include <QString>
@@ -12,8 +11,9 @@
 
 namespace relay {
 
-class HttpServer;
-class SimulatorHandler;
+namespace sim {
+class Server;
+}
 
 // What the simulated provider does with one request, instead of answering normally.
 struct SimFault
@@ -36,6 +36,8 @@ struct SimulatorOptions
 {
     QHostAddress host = QHostAddress::LocalHost;
     quint16 port = 0; // 0 = any free port
+    // Threads serving connections (each with its own event loop; connections are spread over
+    // them in turn); 0 = one per core.
     int workers = 1;
     int latencyMs = 0;       // before the response (or the first chunk)
     int jitterMs = 0;        // ± uniformly, from a seeded generator
@@ -66,13 +68,23 @@ struct SimulatorStats
     qint64 completed = 0;
 };
 
-// A simulated provider on loopback: real TCP and HTTP, realistic latency and jitter,
-// deterministic usage numbers and scripted failures. Serves the tests and --demo. It speaks
-// both OpenAI's API (under /v1/chat/completions, /v1/embeddings) and Anthropic's Messages API
-// (POST /v1/messages, with x-api-key and anthropic-version; GET /v1/models with
-// anthropic-version answers in Anthropic's list shape), on the same port.
-// Token counts: prompt = ceil(characters of message text / 4); completion = completionTokens
-// words (or max_tokens if smaller), one token per word. Thread-safe.
+// A simulated provider on loopback: real TCP and its own small HTTP/1.1 server (sim/SimHttp,
+// never the relay's parser, which it exists to test), realistic latency and jitter,
+// deterministic usage numbers and scripted failures. Serves the tests and --demo. On one port
+// it speaks
+// - OpenAI's API: POST /v1/chat/completions, /v1/embeddings, /v1/responses (with
+//   previous_response_id: 404 previous_response_not_found for an id this simulator did not
+//   create), /v1/completions, /v1/moderations (no usage, as OpenAI), streaming (SSE) where
+//   OpenAI streams; GET /v1/models and /v1/models/{id} (404 model_not_found for an id it does
+//   not list; chat and the others serve any model name);
+// - Anthropic's API (x-api-key and anthropic-version): POST /v1/messages (streaming, tool use,
+//   prompt caching: the blocks up to the last with cache_control are written to the cache on
+//   their first request and read from it after, per simulator), POST /v1/messages/count_tokens;
+//   GET /v1/models and /v1/models/{id} with anthropic-version answer in Anthropic's shapes.
+// Token counts: prompt = ceil(characters of input text / 4) (message text, Responses input and
+// instructions, completion prompts, embedding input); completion = completionTokens words (or
+// max_tokens / max_output_tokens if smaller), one token per word. Latency, jitter and faults
+// apply to every endpoint. Thread-safe.
 class Simulator : public QObject
 {
     Q_OBJECT
@@ -108,7 +120,7 @@ public:
 
 private:
     std::shared_ptr<State> m_state;
-    std::unique_ptr<HttpServer> m_server;
+    std::unique_ptr<sim::Server> m_server;
 };
 
 } // namespace relay

@@ -1,20 +1,16 @@
 #pragma once
 
+#include "SimAnswer.h"
 #include "Simulator.h"
-#include "http/HttpHandler.h"
-
-#include <QObject>
-#include <QRandomGenerator>
 
 #include <deque>
 #include <random>
 
 namespace relay {
 
-class HttpExchange;
-
 // The simulated provider's shared state: options, scripted faults, counters and the requests
-// received. Guarded by `mutex`; touched by the simulator's worker threads and the test thread.
+// received (guarded by `mutex`), and what it remembers between requests (thread-safe on its
+// own). Touched by the simulator's worker threads and the test thread.
 struct Simulator::State
 {
     mutable std::mutex mutex;
@@ -23,18 +19,13 @@ struct Simulator::State
     SimulatorStats stats;
     QList<SimReceivedRequest> received;
     std::mt19937 rng;
+    sim::Memory responseIds;    // Responses API: the ids this simulator created
+    sim::Memory cachedPrefixes; // Messages API: prompt prefixes cached so far
 };
 
-// Answers requests as a provider would, on one of the simulator's worker threads.
-class SimulatorHandler final : public QObject, public HttpHandler
-{
-    Q_OBJECT
-public:
-    explicit SimulatorHandler(std::shared_ptr<Simulator::State> state);
-    void handle(HttpExchange *exchange) override;
-
-private:
-    std::shared_ptr<Simulator::State> m_state;
-};
+// Takes each request on the worker thread it arrived on: records it, draws its fault and delay,
+// then answers it (after the delay) as the API it was sent to would.
+void handleSimulatorRequest(const std::shared_ptr<Simulator::State> &state,
+                            sim::Exchange *exchange);
 
 } // namespace relay
