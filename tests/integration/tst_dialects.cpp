@@ -752,6 +752,94 @@ private Q_SLOTS:
         QCOMPARE(claude->received().size(), 0);
     }
 
+    void streamErrorAfterContentInAnthropicShape_data()
+    {
+        QTest::addColumn<QString>("model");
+        QTest::addColumn<QByteArray>("upstream");
+        QTest::newRow("Anthropic upstream") << kClaude << QByteArray("claude");
+        QTest::newRow("OpenAI-kind upstream") << kMini << QByteArray("openai");
+    }
+
+    void streamErrorAfterContentInAnthropicShape()
+    {
+        QFETCH(QString, model);
+        QFETCH(QByteArray, upstream);
+        Simulator &sim = upstream == "claude" ? *claude : h->sim();
+        sim.pushFault({SimFault::StreamError, 529, -1, 2});
+        const TestResponse r = messages(messagesBody(model, QStringLiteral("hi"), true));
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.header("x-tenantrelay-upstream"), upstream);
+        const QStringList names = eventNames(r.body);
+        QCOMPARE(names.first(), QStringLiteral("message_start"));
+        QCOMPARE(names.last(), QStringLiteral("error"));
+        QVERIFY(!names.contains(QStringLiteral("message_stop")));
+        const QList<QJsonObject> errors = eventsOfType(r, QStringLiteral("error"));
+        QCOMPARE(errors.size(), 1);
+        QVERIFY(!errors[0]
+                     .value(QStringLiteral("error"))
+                     .toObject()
+                     .value("type")
+                     .toString()
+                     .isEmpty());
+        for (const QByteArray &d : r.sseData()) // nothing in OpenAI's shape
+            QVERIFY2(object(d).contains(QStringLiteral("type")), d.constData());
+        QString text;
+        for (const QJsonObject &d : eventsOfType(r, QStringLiteral("content_block_delta")))
+            text += d.value(QStringLiteral("delta")).toObject().value("text").toString();
+        QCOMPARE(text, QStringLiteral("The relay "));
+        const QVariantMap row = rowOf(r);
+        QCOMPARE(row.value(QStringLiteral("endpoint")).toString(), QStringLiteral("messages"));
+        QCOMPARE(row.value(QStringLiteral("error")).toString(), QStringLiteral("stream_error"));
+        QCOMPARE(num(row, "estimated"), 1);
+    }
+
+    void chainFailuresInAnthropicShape()
+    {
+        // The upstream's 429 with a Retry-After too long to wait: passed back as a rate limit.
+        h->sim().pushFault({SimFault::Status, 429, 60, 0});
+        TestResponse r = messages(messagesBody(kMini, QStringLiteral("x")));
+        QCOMPARE(r.status, 429);
+        QCOMPARE(anthropicErrorType(r), QStringLiteral("rate_limit_error"));
+        QCOMPARE(r.header("retry-after"), QByteArray("60"));
+        QVERIFY(!r.header("request-id").isEmpty());
+        // Every target failed: 502, an api_error.
+        claude->pushFault({SimFault::Status, 500, 0, 0}, 3);
+        r = messages(messagesBody(kClaude, QStringLiteral("x")));
+        QCOMPARE(r.status, 502);
+        QCOMPARE(anthropicErrorType(r), QStringLiteral("api_error"));
+        QVERIFY(!r.body.contains(kUpstreamKey));
+        QCOMPARE(claude->received().size(), 3);
+        QCOMPARE(rowOf(r).value(QStringLiteral("endpoint")).toString(), QStringLiteral("messages"));
+    }
+
+    void imageBlocksCountInTpmEstimate()
+    {
+        TenantChanges limited;
+        limited.tpm = LimitValue(1500);
+        const QString tpmKey = h->addTenant(QStringLiteral("images"), limited);
+        h->reload();
+        const QString image = QStringLiteral(
+            R"({"type":"image","source":{"type":"base64","media_type":"image/png","data":"iVBO"}})");
+        const auto body = [&](int images) {
+            QStringList blocks{QStringLiteral(R"({"type":"text","text":"look"})")};
+            for (int i = 0; i < images; ++i)
+                blocks.append(image);
+            return QStringLiteral(R"({"model":"%1","max_tokens":100,"messages":[{"role":"user",)"
+                                  R"("content":[%2]}]})")
+                .arg(kMini, blocks.join(QLatin1Char(',')))
+                .toUtf8();
+        };
+        // 1 + 1,000 + 100 fits in 1,500; 1 + 2,000 + 100 never can.
+        TestResponse r =
+            request(h->port(), "POST", "/v1/messages", body(1), anthropicHeaders(tpmKey));
+        QCOMPARE(r.status, 200);
+        r = request(h->port(), "POST", "/v1/messages", body(2), anthropicHeaders(tpmKey));
+        QCOMPARE(r.status, 429);
+        QCOMPARE(anthropicErrorType(r), QStringLiteral("rate_limit_error"));
+        QCOMPARE(r.header("x-should-retry"), QByteArray("false"));
+        QCOMPARE(h->sim().received().size(), 1);
+    }
+
     // 5. count_tokens.
 
     void countTokensAskedOfAnthropicTarget()
@@ -1096,6 +1184,8 @@ private Q_SLOTS:
         // An unknown path in Anthropic's dialect.
         r = request(h->port(), "POST", "/v1/messages/batches", "{}", anthropicHeaders(key));
         QCOMPARE(r.status, 404);
+        QCOMPARE(anthropicErrorType(r), QStringLiteral("not_found_error"));
+        QVERIFY(!r.header("request-id").isEmpty());
     }
 
     // 8. The cost header.
