@@ -362,16 +362,18 @@ void HttpConnection::refuse(int status, const QByteArray &code, const QByteArray
         return;
     }
     const ApiError error = ApiError::fromParserStatus(status, message);
-    QByteArray requestId;
+    HttpEarlyAnswer answer;
     if (status == 413 && m_worker->handler())
-        requestId = m_worker->handler()->refused(m_parser.refusedRequest(), status);
-    if (requestId.isEmpty())
-        requestId = newRequestId();
-    HttpHeaders headers{{"content-type", "application/json"}, {"x-request-id", requestId}};
-    headers.append(error.extraHeaders);
+        answer = m_worker->handler()->refused(m_parser.refusedRequest(), error);
+    if (answer.status == 0) {
+        answer = {error.status,
+                  {{"content-type", "application/json"}, {"x-request-id", newRequestId()}},
+                  error.body()};
+        answer.headers.append(error.extraHeaders);
+    }
     // What was buffered goes back to the relay-wide pool before the client hears of it.
     m_parser.discard();
-    writeBytes(buildHttpResponse(error.status, headers, error.body(), false));
+    writeBytes(buildHttpResponse(answer.status, answer.headers, answer.body, false));
     closeAfterWrite();
 }
 

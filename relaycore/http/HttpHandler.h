@@ -1,5 +1,6 @@
 #pragma once
 
+#include "ApiError.h"
 #include "HttpMessage.h"
 
 #include <QByteArray>
@@ -38,12 +39,12 @@ public:
         return {};
     }
     // The server refuses a request whose headers it has read (413: body too large) before the
-    // handler saw it; the handler may account for it. Returns the x-request-id to answer with
-    // (empty: the server makes one).
-    virtual QByteArray refused(const HttpRequest &request, int status)
+    // handler saw it; the handler may account for it, and returns the answer to send, in the
+    // shape its path's clients read (status 0: the server's own, `error` in OpenAI's shape).
+    virtual HttpEarlyAnswer refused(const HttpRequest &request, const ApiError &error)
     {
         (void)request;
-        (void)status;
+        (void)error;
         return {};
     }
     // Called on the worker thread about four times a second, for the handler's own deadlines.

@@ -334,29 +334,31 @@ void ProxyHandler::reject(HttpExchange *exchange, UsageRecord record, const ApiE
     m_context.usageMeter().rejected(std::move(record));
 }
 
-QByteArray ProxyHandler::refused(const HttpRequest &request, int status)
+HttpEarlyAnswer ProxyHandler::refused(const HttpRequest &request, const ApiError &error)
 {
-    // A known tenant's oversize body counts as one of its rejected requests (interface.md §3).
+    // Answered in the shape of the path's dialect (Anthropic's for /v1/messages).
     const QByteArray requestId = newRequestId();
+    const HttpEarlyAnswer answer = errorAnswer(request, requestId, error);
+    // A known tenant's oversize body counts as one of its rejected requests (interface.md §3).
     const std::optional<Endpoint> endpoint = endpointForPath(request.path);
     if (!endpoint)
-        return requestId;
-    ApiError error;
+        return answer;
+    ApiError authError;
     const auto config = m_context.config();
-    const Authenticated auth = authenticate(request, *config->directory, &error);
+    const Authenticated auth = authenticate(request, *config->directory, &authError);
     if (!auth)
-        return requestId;
+        return answer;
     UsageRecord record;
     record.requestId = requestId;
     record.tenantId = auth.tenant->id;
     record.keyPrefix = auth.keyPrefix;
     record.endpoint = endpointName(*endpoint);
-    record.status = status;
-    record.error = "request_too_large";
+    record.status = error.status;
+    record.error = error.code;
     record.tsMs = m_context.clock().wallMs();
     m_context.counters().requests.fetch_add(1, std::memory_order_relaxed);
     m_context.usageMeter().rejected(std::move(record));
-    return requestId;
+    return answer;
 }
 
 HttpEarlyAnswer ProxyHandler::headersComplete(const HttpRequest &head, const QHostAddress &peer)

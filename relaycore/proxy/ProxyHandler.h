@@ -29,7 +29,7 @@ public:
 
     void handle(HttpExchange *exchange) override;
     void sweep(qint64 nowMs) override;
-    QByteArray refused(const HttpRequest &request, int status) override;
+    HttpEarlyAnswer refused(const HttpRequest &request, const ApiError &error) override;
     HttpEarlyAnswer headersComplete(const HttpRequest &head, const QHostAddress &peer) override;
 
     RelayContext &context() const { return m_context; }

@@ -2,6 +2,7 @@
 // request that crosses it, a soft one serves and alerts, in-flight estimates hold back a burst,
 // /v1/usage shows a tenant its own period only, and alerts reach a webhook (retried while it is
 // down) once per threshold. The real engine on loopback; only the provider is simulated.
+#include "OneShotHttpServer.h"
 #include "RelayHarness.h"
 #include "UsageRows.h"
 
@@ -88,7 +89,7 @@ QString deliveryOf(QSqlDatabase &db, qint64 id)
 }
 
 // A webhook endpoint: records every POST and answers it with `status`.
-class WebhookReceiver : public QObject
+class WebhookReceiver
 {
 public:
     struct Post
@@ -100,41 +101,16 @@ public:
     int status = 200;
     QList<Post> posts;
 
-    bool listen(quint16 port = 0)
-    {
-        connect(&m_server, &QTcpServer::newConnection, this, [this] {
-            while (QTcpSocket *s = m_server.nextPendingConnection())
-                connect(s, &QTcpSocket::readyRead, this, [this, s] { onRead(s); });
-        });
-        return m_server.listen(QHostAddress::LocalHost, port);
-    }
-    quint16 port() const { return m_server.serverPort(); }
+    bool listen(quint16 port = 0) { return m_server.listen(port); }
+    quint16 port() const { return m_server.port(); }
     QString url() const { return QStringLiteral("http://127.0.0.1:%1/hooks/budget").arg(port()); }
 
 private:
-    void onRead(QTcpSocket *s)
-    {
-        QByteArray &buffer = m_buffers[s];
-        buffer += s->readAll();
-        const qsizetype end = buffer.indexOf("\r\n\r\n");
-        if (end < 0)
-            return;
-        const QByteArray head = buffer.left(end);
-        qsizetype length = 0;
-        for (const QByteArray &line : head.split('\n'))
-            if (line.toLower().startsWith("content-length:"))
-                length = line.mid(15).trimmed().toLongLong();
-        if (buffer.size() < end + 4 + length)
-            return;
-        posts.append({head, buffer.mid(end + 4, length)});
-        m_buffers.remove(s);
-        s->write("HTTP/1.1 " + QByteArray::number(status) +
-                 " X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-        s->disconnectFromHost();
-    }
-
-    QTcpServer m_server;
-    QHash<QTcpSocket *, QByteArray> m_buffers;
+    OneShotHttpServer m_server{[this](const QByteArray &head, const QByteArray &body) {
+        posts.append({head, body});
+        return "HTTP/1.1 " + QByteArray::number(status) +
+               " X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    }};
 };
 
 } // namespace
