@@ -1,5 +1,7 @@
 #include "RecordOutput.h"
 
+#include "tenants/DirectorySnapshot.h"
+
 #include "OutputFormat.h"
 
 #include <QJsonDocument>
@@ -171,19 +173,29 @@ QStringList toCells(const AliasRecord &a)
 
 QJsonObject toJson(const PriceRecord &p)
 {
-    return QJsonObject{{QStringLiteral("model"), p.model},
-                       {QStringLiteral("input"), p.input},
-                       {QStringLiteral("output"), p.output}};
+    return QJsonObject{
+        {QStringLiteral("model"), p.model},
+        {QStringLiteral("input"), p.input},
+        {QStringLiteral("output"), p.output},
+        {QStringLiteral("cache_read"), p.cacheRead ? QJsonValue(*p.cacheRead) : QJsonValue()},
+        {QStringLiteral("cache_write"), p.cacheWrite ? QJsonValue(*p.cacheWrite) : QJsonValue()}};
 }
 
 QStringList header(std::type_identity<PriceRecord>)
 {
-    return capitals({QStringLiteral("model"), QStringLiteral("input"), QStringLiteral("output")});
+    return capitals({QStringLiteral("model"), QStringLiteral("input"), QStringLiteral("output"),
+                     QStringLiteral("cache read"), QStringLiteral("cache write")});
 }
 
 QStringList toCells(const PriceRecord &p)
 {
-    return {p.model, QString::number(p.input), QString::number(p.output)};
+    // Unset cache prices show what they bill: a share of the input price.
+    const PriceConfig price{p.model, p.input, p.output, p.cacheRead, p.cacheWrite};
+    return {p.model, QString::number(p.input), QString::number(p.output),
+            QString::number(price.cacheRead()) +
+                (p.cacheRead ? QString() : QStringLiteral(" (0.1x input)")),
+            QString::number(price.cacheWrite()) +
+                (p.cacheWrite ? QString() : QStringLiteral(" (1.25x input)"))};
 }
 
 // ---- usage and audit ----

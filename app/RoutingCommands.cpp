@@ -40,10 +40,15 @@ int priceSet(CommandContext &ctx)
 {
     std::optional<double> input;
     std::optional<double> output;
+    std::optional<double> cacheRead;
+    std::optional<double> cacheWrite;
     if (!ctx.doubleValue(QStringLiteral("--input"), &input) ||
-        !ctx.doubleValue(QStringLiteral("--output"), &output))
+        !ctx.doubleValue(QStringLiteral("--output"), &output) ||
+        !ctx.doubleValue(QStringLiteral("--cache-read"), &cacheRead) ||
+        !ctx.doubleValue(QStringLiteral("--cache-write"), &cacheWrite))
         return kExitUsage;
-    return ctx.done(ctx.admin().setPrice(ctx.positional(0), input.value_or(0), output.value_or(0)));
+    return ctx.done(ctx.admin().setPrice(ctx.positional(0), input.value_or(0), output.value_or(0),
+                                         cacheRead, cacheWrite));
 }
 
 int priceList(CommandContext &ctx)
@@ -132,20 +137,28 @@ QList<CommandSpec> routingCommands()
          QStringLiteral("set"),
          QStringLiteral("set a model's price"),
          QStringLiteral("Sets MODEL's price in USD per million tokens. A price also covers "
-                        "dated variants (gpt-4o-mini prices gpt-4o-mini-2024-07-18)."),
+                        "dated variants (gpt-4o-mini prices gpt-4o-mini-2024-07-18). Prompt "
+                        "tokens read from or written to a provider's prompt cache are priced "
+                        "at --cache-read and --cache-write; without them, 0.1x and 1.25x the "
+                        "input price."),
          model,
          1,
          {{QStringLiteral("--input"), QStringLiteral("USD_PER_MTOK"),
            QStringLiteral("price of a million prompt tokens"), true},
           {QStringLiteral("--output"), QStringLiteral("USD_PER_MTOK"),
-           QStringLiteral("price of a million completion tokens"), true}},
+           QStringLiteral("price of a million completion tokens"), true},
+          {QStringLiteral("--cache-read"), QStringLiteral("USD_PER_MTOK"),
+           QStringLiteral("price of a million prompt tokens read from the cache")},
+          {QStringLiteral("--cache-write"), QStringLiteral("USD_PER_MTOK"),
+           QStringLiteral("price of a million prompt tokens written to the cache")}},
          {},
          priceSet},
         {price,
          list,
          QStringLiteral("list the prices"),
-         QStringLiteral("Lists the prices.\nJSON fields: model input output (USD per million "
-                        "tokens)."),
+         QStringLiteral("Lists the prices.\nJSON fields: model input output cache_read "
+                        "cache_write (USD per million tokens; cache prices null when they "
+                        "follow the input price)."),
          {},
          0,
          {jsonOption()},

@@ -4,10 +4,15 @@
 
 namespace relay {
 
-// Cost in USD of a call: prompt × input price + completion × output price, per million tokens.
-inline double usageCost(qint64 promptTokens, qint64 completionTokens, const PriceConfig &price)
+// Cost in USD of a call, per million tokens: prompt × input price + completion × output price,
+// the prompt's cache tokens (part of promptTokens) at the cache prices instead.
+inline double usageCost(qint64 promptTokens, qint64 completionTokens, const PriceConfig &price,
+                        qint64 cacheReadTokens = 0, qint64 cacheWriteTokens = 0)
 {
-    return (double(promptTokens) * price.inputPerMTok +
+    const qint64 cached = qMin(promptTokens, cacheReadTokens + cacheWriteTokens);
+    return (double(promptTokens - cached) * price.inputPerMTok +
+            double(cacheReadTokens) * price.cacheRead() +
+            double(cacheWriteTokens) * price.cacheWrite() +
             double(completionTokens) * price.outputPerMTok) /
            1'000'000.0;
 }

@@ -91,9 +91,6 @@ void SseUsageFilter::processEvent(QByteArrayView event, QByteArray &out)
             m_hasUsage = true;
             m_promptTokens = tokenCount(usage.value(QLatin1String("input_tokens")));
             m_completionTokens = tokenCount(usage.value(QLatin1String("output_tokens")));
-            m_cachedTokens = tokenCount(usage.value(QLatin1String("input_tokens_details"))
-                                            .toObject()
-                                            .value(QLatin1String("cached_tokens")));
         }
     } else {
         if (const QString model = obj.value(QLatin1String("model")).toString(); !model.isEmpty())
@@ -116,9 +113,6 @@ void SseUsageFilter::processEvent(QByteArrayView event, QByteArray &out)
             m_hasUsage = true;
             m_promptTokens = tokenCount(usage.value(QLatin1String("prompt_tokens")));
             m_completionTokens = tokenCount(usage.value(QLatin1String("completion_tokens")));
-            m_cachedTokens = tokenCount(usage.value(QLatin1String("prompt_tokens_details"))
-                                            .toObject()
-                                            .value(QLatin1String("cached_tokens")));
             usageOnly = choices.isEmpty();
         }
     }

@@ -40,7 +40,8 @@ public:
     qint64 completionTokens() const { return m_completionTokens; }
     // Unicode characters of content relayed to the client.
     qint64 contentChars() const { return m_contentChars; }
-    TokenUsage usage() const { return {m_promptTokens, m_completionTokens, m_cachedTokens, 0}; }
+    // The usage read; OpenAI's cached prompt tokens stay in `prompt`, at the input price.
+    TokenUsage usage() const { return {m_promptTokens, m_completionTokens, 0, 0}; }
     const QString &model() const { return m_model; }
     // Responses: the id of the response the stream created.
     const QString &responseId() const { return m_responseId; }
@@ -60,7 +61,6 @@ private:
     bool m_forwardUsage;
     Shape m_shape;
     CostOf m_cost;
-    qint64 m_cachedTokens = 0;
     QString m_responseId;
     SseEventSplitter m_events;
     bool m_hasUsage = false;

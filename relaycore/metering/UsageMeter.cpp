@@ -24,7 +24,9 @@ std::optional<PriceConfig> UsageMeter::priceFor(const DirectorySnapshot &directo
 void UsageMeter::price(UsageRecord &record, const std::optional<PriceConfig> &price)
 {
     record.priced = price.has_value();
-    record.costUsd = price ? usageCost(record.promptTokens, record.completionTokens, *price) : 0;
+    record.costUsd = price ? usageCost(record.promptTokens, record.completionTokens, *price,
+                                       record.cacheReadTokens, record.cacheWriteTokens)
+                           : 0;
 }
 
 void UsageMeter::rejected(UsageRecord record)

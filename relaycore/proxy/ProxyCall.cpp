@@ -287,10 +287,9 @@ void ProxyCall::upstreamDone()
         else
             settleCircuit(CircuitOutcome::Success);
         if (m_stream->hasUsage())
-            complete(status, m_stream->usage().prompt, m_stream->usage().completion, false, error);
+            complete(status, m_stream->usage(), false, error);
         else
-            complete(status, m_admission.body.estimatedPromptTokens(),
-                     estimateTokens(m_stream->contentChars()), true, error);
+            complete(status, usedSoFar(), true, error);
         return;
     }
     if (RetryPolicy::failsOver(m_status)) {
@@ -327,7 +326,7 @@ void ProxyCall::upstreamDone()
         m_ttfbMs = m_handler.context().clock().monotonicMs() - m_exchange->receivedMs();
         m_exchange->respond(m_status, headers, reply.body);
     }
-    complete(m_status, usage.prompt, usage.completion, estimated,
+    complete(m_status, usage, estimated,
              m_status >= 400 ? QByteArray("upstream_status") : QByteArray());
 }
 
@@ -402,7 +401,7 @@ void ProxyCall::failAllTargets(const QByteArray &lastReason)
                                           lastReason + ".",
                                       m_lastRetryAfterMs.value_or(1000)),
                 m_admission.reservation.limitHeaders);
-        complete(429, 0, 0, false, "upstream_rate_limited");
+        complete(429, {}, false, "upstream_rate_limited");
         return;
     }
     m_handler.context().counters().upstreamErrors.fetch_add(1, std::memory_order_relaxed);
@@ -412,7 +411,7 @@ void ProxyCall::failAllTargets(const QByteArray &lastReason)
                                                         "the last: " +
                                                         lastReason + "."),
                                 m_admission.reservation.limitHeaders);
-    complete(502, 0, 0, false, "upstream_error");
+    complete(502, {}, false, "upstream_error");
 }
 
 bool ProxyCall::scheduleRetry()
@@ -451,7 +450,7 @@ void ProxyCall::finishStreamWithError(const QByteArray &message)
         m_exchange->endStream();
     }
     const TokenUsage used = usedSoFar();
-    complete(502, used.prompt, used.completion, !(m_stream && m_stream->hasUsage()), "stream_cut");
+    complete(502, used, !(m_stream && m_stream->hasUsage()), "stream_cut");
 }
 
 void ProxyCall::onClientGone()
@@ -461,16 +460,12 @@ void ProxyCall::onClientGone()
     // Cancelling closes the upstream socket: the provider stops generating (and billing).
     dropUpstream();
     const bool haveUsage = m_stream && m_stream->hasUsage();
-    const TokenUsage used = usedSoFar();
-    const qint64 prompt = used.prompt;
-    const qint64 completion = used.completion;
     if (m_exchange)
         m_exchange->endStream();
     // 499: the client closed the request (the nginx convention). Waiting for a slot, for a
     // circuit to reopen or out a retry's backoff, no upstream holds it: nothing to bill.
     const bool nothingToBill = waiting();
-    complete(499, nothingToBill ? 0 : prompt, nothingToBill ? 0 : completion, !haveUsage,
-             "client_disconnected");
+    complete(499, nothingToBill ? TokenUsage() : usedSoFar(), !haveUsage, "client_disconnected");
 }
 
 void ProxyCall::abort()
@@ -486,7 +481,7 @@ void ProxyCall::abort()
         ProxyHandler::sendError(m_exchange, m_admission.requestId,
                                 ApiError::overloaded("The relay is shutting down.", 1),
                                 m_admission.reservation.limitHeaders);
-    complete(503, 0, 0, false, "shutdown");
+    complete(503, {}, false, "shutdown");
 }
 
 void ProxyCall::endCall()
@@ -564,10 +559,10 @@ void ProxyCall::failOverloaded(const QByteArray &message)
     if (m_exchange)
         ProxyHandler::sendError(m_exchange, m_admission.requestId, ApiError::overloaded(message, 1),
                                 m_admission.reservation.limitHeaders);
-    complete(503, 0, 0, false, "server_overloaded");
+    complete(503, {}, false, "server_overloaded");
 }
 
-void ProxyCall::complete(int status, qint64 promptTokens, qint64 completionTokens, bool estimated,
+void ProxyCall::complete(int status, const TokenUsage &usage, bool estimated,
                          const QByteArray &error)
 {
     if (m_phase == CallPhase::Done)
@@ -588,8 +583,10 @@ void ProxyCall::complete(int status, qint64 promptTokens, qint64 completionToken
     r.servedModel = m_servedModel;
     r.upstream = m_servedUpstream;
     r.status = status;
-    r.promptTokens = promptTokens;
-    r.completionTokens = completionTokens;
+    r.promptTokens = usage.prompt;
+    r.completionTokens = usage.completion;
+    r.cacheReadTokens = usage.cacheRead;
+    r.cacheWriteTokens = usage.cacheWrite;
     r.estimated = estimated;
     r.streamed = m_admission.body.stream;
     r.error = error;
@@ -623,6 +620,8 @@ std::optional<double> ProxyCall::billedCost(const TokenUsage &usage) const
     UsageRecord r;
     r.promptTokens = usage.prompt;
     r.completionTokens = usage.completion;
+    r.cacheReadTokens = usage.cacheRead;
+    r.cacheWriteTokens = usage.cacheWrite;
     UsageMeter::price(r, price());
     return r.priced ? std::optional<double>(r.costUsd) : std::nullopt;
 }

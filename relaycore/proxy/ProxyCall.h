@@ -96,8 +96,7 @@ private:
     void startClientStream();
     void finishStreamWithError(const QByteArray &message);
     void failOverloaded(const QByteArray &message);
-    void complete(int status, qint64 promptTokens, qint64 completionTokens, bool estimated,
-                  const QByteArray &error);
+    void complete(int status, const TokenUsage &usage, bool estimated, const QByteArray &error);
     // The price this request is billed at, and what `usage` costs at it (nullopt: no price).
     std::optional<PriceConfig> price() const;
     std::optional<double> billedCost(const TokenUsage &usage) const;

@@ -43,7 +43,8 @@ const KeyedTable kAliases{QStringLiteral("aliases"), QStringLiteral("alias"),
                           QStringLiteral("alias"),   QStringLiteral("no alias '%1'")};
 const KeyedTable kPrices{QStringLiteral("prices"),
                          QStringLiteral("model"),
-                         {QStringLiteral("input"), QStringLiteral("output")},
+                         {QStringLiteral("input"), QStringLiteral("output"),
+                          QStringLiteral("cache_read"), QStringLiteral("cache_write")},
                          {},
                          QStringLiteral("price"),
                          QStringLiteral("no price for model '%1'")};
@@ -1300,13 +1301,20 @@ AdminValue<QList<AliasRecord>> AdminService::listAliases()
     return aliases;
 }
 
-AdminResult AdminService::setPrice(const QString &model, double input, double output)
+AdminResult AdminService::setPrice(const QString &model, double input, double output,
+                                   std::optional<double> cacheRead,
+                                   std::optional<double> cacheWrite)
 {
     if (const AdminResult r = checkModel(model); !r.ok)
         return r;
-    if (!std::isfinite(input) || !std::isfinite(output) || input < 0 || output < 0)
+    const auto valid = [](double usd) { return std::isfinite(usd) && usd >= 0; };
+    if (!valid(input) || !valid(output) || !valid(cacheRead.value_or(0)) ||
+        !valid(cacheWrite.value_or(0)))
         return invalid(QStringLiteral("prices are USD per million tokens, zero or more"));
-    return setKeyed(kPrices, model, {input, output});
+    const auto orNull = [](std::optional<double> usd) {
+        return usd ? QVariant(*usd) : QVariant(QMetaType(QMetaType::Double));
+    };
+    return setKeyed(kPrices, model, {input, output, orNull(cacheRead), orNull(cacheWrite)});
 }
 
 AdminResult AdminService::removePrice(const QString &model)
@@ -1321,7 +1329,9 @@ AdminValue<QList<PriceRecord>> AdminService::listPrices()
         return rows;
     QList<PriceRecord> prices;
     for (const QVariantList &row : rows.value)
-        prices.append({row.at(0).toString(), row.at(1).toDouble(), row.at(2).toDouble()});
+        prices.append({row.at(0).toString(), row.at(1).toDouble(), row.at(2).toDouble(),
+                       row.at(3).isNull() ? std::nullopt : std::optional(row.at(3).toDouble()),
+                       row.at(4).isNull() ? std::nullopt : std::optional(row.at(4).toDouble())});
     return prices;
 }
 

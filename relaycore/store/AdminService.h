@@ -70,8 +70,11 @@ public:
     AdminResult removeAlias(const QString &alias);
     AdminValue<QList<AliasRecord>> listAliases();
 
-    // Prices in USD per million tokens.
-    AdminResult setPrice(const QString &model, double input, double output);
+    // Prices in USD per million tokens. Cache prices unset: 0.1× (read) and 1.25× (write) the
+    // input price.
+    AdminResult setPrice(const QString &model, double input, double output,
+                         std::optional<double> cacheRead = std::nullopt,
+                         std::optional<double> cacheWrite = std::nullopt);
     AdminResult removePrice(const QString &model);
     AdminValue<QList<PriceRecord>> listPrices();
 

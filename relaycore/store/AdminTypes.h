@@ -180,6 +180,9 @@ struct PriceRecord
     QString model;
     double input = 0;  // USD per million prompt tokens
     double output = 0; // USD per million completion tokens
+    // USD per million prompt-cache tokens; unset = 0.1× (read) and 1.25× (write) the input price.
+    std::optional<double> cacheRead;
+    std::optional<double> cacheWrite;
 };
 
 struct AuditRecord

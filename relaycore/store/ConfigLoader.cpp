@@ -147,11 +147,17 @@ DirectorySnapshotPtr load(QSqlDatabase &db, QString *error)
         return fail(q);
     while (q.next())
         snap->aliases.insert(q.value(0).toString(), q.value(1).toString());
-    if (!q.exec(QStringLiteral("SELECT model, input, output FROM prices ORDER BY model")))
+    if (!q.exec(QStringLiteral(
+            "SELECT model, input, output, cache_read, cache_write FROM prices ORDER BY model")))
         return fail(q);
-    while (q.next())
-        snap->prices.push_back(
-            {q.value(0).toString(), q.value(1).toDouble(), q.value(2).toDouble()});
+    while (q.next()) {
+        const auto optional = [&](int column) {
+            return q.isNull(column) ? std::nullopt
+                                    : std::optional<double>(q.value(column).toDouble());
+        };
+        snap->prices.push_back({q.value(0).toString(), q.value(1).toDouble(), q.value(2).toDouble(),
+                                optional(3), optional(4)});
+    }
     if (!q.exec(QStringLiteral("SELECT key, value FROM settings")))
         return fail(q);
     while (q.next())

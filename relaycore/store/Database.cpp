@@ -35,6 +35,7 @@ const char *const kMigrations[] = {
     ":/relaycore/migrations/002_tenant_limits.sql",
     ":/relaycore/migrations/003_budgets_failover.sql",
     ":/relaycore/migrations/004_usage_errors_index.sql",
+    ":/relaycore/migrations/005_cache_tokens.sql",
 };
 
 // relay_heartbeat exists from this schema on.

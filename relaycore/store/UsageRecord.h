@@ -20,6 +20,9 @@ struct UsageRecord
     int status = 0;
     qint64 promptTokens = 0;
     qint64 completionTokens = 0;
+    // Anthropic's prompt-cache tokens (also counted in promptTokens).
+    qint64 cacheReadTokens = 0;
+    qint64 cacheWriteTokens = 0;
     double costUsd = 0;
     bool priced = false;
     qint64 latencyMs = 0;

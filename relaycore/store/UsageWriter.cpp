@@ -21,8 +21,8 @@ namespace {
 const char kInsertSql[] =
     "INSERT INTO usage (ts, request_id, tenant_id, key_prefix, outcome, endpoint, "
     "requested_model, served_model, upstream, status, prompt_tokens, completion_tokens, cost_usd, "
-    "priced, latency_ms, ttfb_ms, streamed, estimated, error) "
-    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    "priced, latency_ms, ttfb_ms, streamed, estimated, error, cache_read_tokens, "
+    "cache_write_tokens) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 // Retention deletes in slices of this many rows, for at most kExpireSliceMs between batches.
 constexpr int kExpireRows = 2000;
 constexpr qint64 kExpireSliceMs = 20;
@@ -317,6 +317,8 @@ bool UsageWriter::insertRow(sqlite3_stmt *insert, const UsageRecord &r)
     sqlite3_bind_int(insert, 17, r.streamed ? 1 : 0);
     sqlite3_bind_int(insert, 18, r.estimated ? 1 : 0);
     bindText(insert, 19, r.error);
+    sqlite3_bind_int64(insert, 20, r.cacheReadTokens);
+    sqlite3_bind_int64(insert, 21, r.cacheWriteTokens);
     const bool ok = sqlite3_step(insert) == SQLITE_DONE;
     sqlite3_reset(insert);
     return ok;

@@ -90,6 +90,18 @@ struct PriceConfig
     QString model;
     double inputPerMTok = 0;
     double outputPerMTok = 0;
+    // Anthropic's prompt-cache prices; unset: 0.1× (read) and 1.25× (write) the input price.
+    std::optional<double> cacheReadPerMTok;
+    std::optional<double> cacheWritePerMTok;
+
+    static constexpr double kCacheReadShare = 0.1;
+    static constexpr double kCacheWriteShare = 1.25;
+
+    double cacheRead() const { return cacheReadPerMTok.value_or(inputPerMTok * kCacheReadShare); }
+    double cacheWrite() const
+    {
+        return cacheWritePerMTok.value_or(inputPerMTok * kCacheWriteShare);
+    }
 };
 
 // One target of a request's chain, resolved against the snapshot.

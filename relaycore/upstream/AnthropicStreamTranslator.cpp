@@ -113,6 +113,7 @@ void AnthropicStreamTranslator::process(QByteArrayView event, QByteArray &out)
         const QJsonObject usage = message.value("usage"_L1).toObject();
         m_inputTokens = anthropic::inputTokens(usage);
         m_cachedTokens = tokenCount(usage.value("cache_read_input_tokens"_L1));
+        m_cacheWriteTokens = tokenCount(usage.value("cache_creation_input_tokens"_L1));
         m_outputTokens = tokenCount(usage.value("output_tokens"_L1));
         m_started = true;
     } else if (type == "content_block_start"_L1) {
@@ -160,6 +161,7 @@ void AnthropicStreamTranslator::process(QByteArrayView event, QByteArray &out)
         if (const qint64 input = anthropic::inputTokens(usage); input > 0) {
             m_inputTokens = input;
             m_cachedTokens = tokenCount(usage.value("cache_read_input_tokens"_L1));
+            m_cacheWriteTokens = tokenCount(usage.value("cache_creation_input_tokens"_L1));
         }
         m_hasUsage = true;
         emitChunk(out, {},

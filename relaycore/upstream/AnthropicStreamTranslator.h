@@ -31,6 +31,9 @@ public:
     bool hasUsage() const { return m_hasUsage; }
     qint64 inputTokens() const { return m_inputTokens; } // cache tokens included
     qint64 outputTokens() const { return m_outputTokens; }
+    // The prompt-cache tokens among inputTokens().
+    qint64 cacheReadTokens() const { return m_cachedTokens; }
+    qint64 cacheWriteTokens() const { return m_cacheWriteTokens; }
     // Unicode characters of text and tool arguments relayed.
     qint64 textChars() const { return m_textChars; }
     const QString &model() const { return m_model; }
@@ -63,6 +66,7 @@ private:
     bool m_hasUsage = false;
     qint64 m_inputTokens = 0;
     qint64 m_cachedTokens = 0;
+    qint64 m_cacheWriteTokens = 0;
     qint64 m_outputTokens = 0;
     qint64 m_textChars = 0;
 };

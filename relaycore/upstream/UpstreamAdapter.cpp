@@ -28,7 +28,8 @@ QByteArray contentTypeOf(const HttpHeaders &headers)
 }
 
 // OpenAI-dialect usage of a whole answer: chat, completions and embeddings name the counts
-// prompt_tokens / completion_tokens, Responses input_tokens / output_tokens.
+// prompt_tokens / completion_tokens, Responses input_tokens / output_tokens. OpenAI's cached
+// prompt tokens stay among the prompt tokens, at the input price.
 bool readOpenAIUsage(const QJsonObject &answer, TokenUsage *usage)
 {
     const QJsonValue value = answer.value(QLatin1String("usage"));
@@ -40,10 +41,6 @@ bool readOpenAIUsage(const QJsonObject &answer, TokenUsage *usage)
         tokenCount(u.value(QLatin1String(responses ? "input_tokens" : "prompt_tokens")));
     usage->completion =
         tokenCount(u.value(QLatin1String(responses ? "output_tokens" : "completion_tokens")));
-    usage->cacheRead = tokenCount(
-        u.value(QLatin1String(responses ? "input_tokens_details" : "prompt_tokens_details"))
-            .toObject()
-            .value(QLatin1String("cached_tokens")));
     return true;
 }
 
@@ -85,6 +82,13 @@ public:
     {
         QByteArray out = m_filter.feed(m_translator.finish());
         return out + m_filter.finish();
+    }
+    TokenUsage usage() const override
+    {
+        TokenUsage u = m_filter.usage();
+        u.cacheRead = m_translator.cacheReadTokens();
+        u.cacheWrite = m_translator.cacheWriteTokens();
+        return u;
     }
     bool failed() const override { return m_translator.failed(); }
     bool failedBeforeOutput() const override { return m_translator.failedBeforeOutput(); }
@@ -273,9 +277,11 @@ public:
         r.body = anthropic::reply(&r.status, &translated, body, created);
         r.contentType = contentTypeOf(translated);
         if (r.status >= 200 && r.status < 300) {
-            const QJsonObject answer = QJsonDocument::fromJson(r.body).object();
-            r.hasUsage = readOpenAIUsage(answer, &r.usage);
-            r.model = answer.value(QLatin1String("model")).toString();
+            const auto usage = anthropic_ingress::messageUsage(body);
+            r.hasUsage = usage.has_value();
+            r.usage = usage ? tokenUsage(*usage) : TokenUsage();
+            r.model =
+                QJsonDocument::fromJson(r.body).object().value(QLatin1String("model")).toString();
         }
         return r;
     }

@@ -1031,8 +1031,29 @@ void TestCli::routesAliasesPrices()
     QJsonObject byModel;
     for (const QJsonValue &p : prices)
         byModel.insert(p.toObject().value("model").toString(), p);
-    QCOMPARE(byModel.value("gpt-4o").toObject(),
-             (QJsonObject{{"model", "gpt-4o"}, {"input", 2}, {"output", 9}}));
+    QCOMPARE(byModel.value("gpt-4o").toObject(), (QJsonObject{{"model", "gpt-4o"},
+                                                              {"input", 2},
+                                                              {"output", 9},
+                                                              {"cache_read", QJsonValue()},
+                                                              {"cache_write", QJsonValue()}}));
+    // Prompt-cache prices on their own; the table shows what an unset one bills.
+    QCOMPARE(cli({"price", "set", "claude-x", "--input", "3", "--output", "15", "--cache-read",
+                  "0.3", "--cache-write", "3.75"})
+                 .code,
+             0);
+    QCOMPARE(
+        cli({"price", "set", "claude-x", "--input", "3", "--output", "15", "--cache-read=-1"}).code,
+        2);
+    const QJsonObject claude = [&] {
+        for (const QJsonValue &p : jsonArray({"price", "list"}))
+            if (p.toObject().value("model") == QJsonValue("claude-x"))
+                return p.toObject();
+        return QJsonObject();
+    }();
+    QCOMPARE(claude.value("cache_read").toDouble(), 0.3);
+    QCOMPARE(claude.value("cache_write").toDouble(), 3.75);
+    QVERIFY(cli({"price", "list"}).out.contains("2.5 (1.25x input)"));
+    QCOMPARE(cli({"price", "remove", "claude-x"}).code, 0);
     QCOMPARE(byModel.value("my-model").toObject().value("input").toDouble(), 0.15);
     QCOMPARE(cli({"price", "remove", "gpt-4o"}).code, 0);
     QCOMPARE(cli({"price", "remove", "gpt-4o"}).code, 1);

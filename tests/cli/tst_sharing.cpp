@@ -179,6 +179,11 @@ void TestSharing::olderLiveRelayBlocksTheUpgrade()
         QSqlQuery q(db);
         QVERIFY(q.exec(QStringLiteral("DROP INDEX usage_errors_ts")));
         QVERIFY(q.exec(QStringLiteral("DROP INDEX usage_rejected_ts")));
+        for (const char *column : {"usage.cache_read_tokens", "usage.cache_write_tokens",
+                                   "prices.cache_read", "prices.cache_write"}) {
+            const QStringList tc = QString::fromLatin1(column).split(QLatin1Char('.'));
+            QVERIFY(q.exec(QStringLiteral("ALTER TABLE %1 DROP COLUMN %2").arg(tc[0], tc[1])));
+        }
         QVERIFY(q.exec(QStringLiteral("PRAGMA user_version=3")));
         QVERIFY(
             q.exec(QStringLiteral("INSERT OR REPLACE INTO relay_heartbeat (id, ts, pid, listen) "

@@ -273,7 +273,14 @@ private Q_SLOTS:
                            R"("messages":[{"role":"user","content":"What now?"}]})")
                 .arg(kClaude, big)
                 .toUtf8();
-        for (int i = 0; i < 2; ++i) {
+        // Cache prices: the shipped 0.1x / 1.25x of the input price, then set on their own.
+        for (int i = 0; i < 3; ++i) {
+            const double readPrice = i < 2 ? 0.3 : 0.5;
+            const double writePrice = i < 2 ? 3.75 : 6.0;
+            if (i == 2) {
+                QVERIFY(h->admin().setPrice(kClaude, 3.0, 15.0, readPrice, writePrice).ok);
+                h->reload();
+            }
             const TestResponse r = messages(body);
             QCOMPARE(r.status, 200);
             const QJsonObject u = r.json().value(QStringLiteral("usage")).toObject();
@@ -282,14 +289,27 @@ private Q_SLOTS:
             const qint64 read = u.value(QStringLiteral("cache_read_input_tokens")).toInteger();
             // Written to the cache the first time, read from it the second.
             QCOMPARE(write > 0, i == 0);
-            QCOMPARE(read > 0, i == 1);
+            QCOMPARE(read > 0, i > 0);
+            const qint64 output = u.value(QStringLiteral("output_tokens")).toInteger();
             const QVariantMap row = rowOf(r);
             QCOMPARE(num(row, "prompt_tokens"), input + read + write);
-            QCOMPARE(num(row, "completion_tokens"),
-                     u.value(QStringLiteral("output_tokens")).toInteger());
-            QVERIFY(cost(row) > 0);
+            QCOMPARE(num(row, "cache_read_tokens"), read);
+            QCOMPARE(num(row, "cache_write_tokens"), write);
+            QCOMPARE(num(row, "completion_tokens"), output);
+            const double expected =
+                (input * 3.0 + read * readPrice + write * writePrice + output * 15.0) / 1e6;
+            QVERIFY2(std::abs(cost(row) - expected) < 1e-12,
+                     qPrintable(QStringLiteral("%1 != %2 (in %3 read %4 write %5 out %6)")
+                                    .arg(cost(row))
+                                    .arg(expected)
+                                    .arg(input)
+                                    .arg(read)
+                                    .arg(write)
+                                    .arg(output)));
             QVERIFY(std::abs(costHeader(r) - cost(row)) < 1e-9);
         }
+        QVERIFY(h->admin().setPrice(kClaude, 3.0, 15.0).ok);
+        h->reload();
     }
 
     void messagesStreamPassThrough()
