@@ -279,7 +279,10 @@ void PagedLogView::exportCsv(const QString &path)
                 r.error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
                 return r;
             }
-            file.write(source.columns.join(QLatin1Char(',')).toUtf8() + '\n');
+            QStringList names;
+            for (const QString &column : source.columns) // "expression AS name": the name
+                names.append(column.section(QStringLiteral(" AS "), -1));
+            file.write(names.join(QLatin1Char(',')).toUtf8() + '\n');
             QVariantList cursor;
             constexpr int kChunk = 5000;
             for (;;) {

@@ -22,7 +22,7 @@ class RowTableModel;
 struct LogSource
 {
     QString table;
-    QStringList columns; // SQL columns as selected; shown in this order
+    QStringList columns; // SQL columns ("expression AS name" too) as selected; shown in order
     QStringList headers;
     QStringList orderKeys; // the keyset, newest first: {"ts", "id"} or {"id"}; all selected
     QString tenantColumn;  // exact match filter

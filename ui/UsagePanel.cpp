@@ -16,6 +16,9 @@ UsagePanel::UsagePanel(const ConsoleContext &context, QWidget *parent) : QWidget
                      QStringLiteral("ts"),
                      QStringLiteral("tenant_id"),
                      QStringLiteral("key_prefix"),
+                     QStringLiteral("CASE WHEN endpoint IN ('messages', 'count_tokens') "
+                                    "THEN 'Anthropic' ELSE 'OpenAI' END AS dialect"),
+                     QStringLiteral("endpoint"),
                      QStringLiteral("outcome"),
                      QStringLiteral("requested_model"),
                      QStringLiteral("upstream"),
@@ -25,18 +28,22 @@ UsagePanel::UsagePanel(const ConsoleContext &context, QWidget *parent) : QWidget
                      QStringLiteral("cost_usd"),
                      QStringLiteral("latency_ms"),
                      QStringLiteral("error")};
-    usage.headers = {tr("Id"),    tr("Time"),       tr("Tenant"), tr("Key"),    tr("Outcome"),
-                     tr("Model"), tr("Upstream"),   tr("Status"), tr("Prompt"), tr("Completion"),
-                     tr("Cost"),  tr("Latency ms"), tr("Error")};
+    usage.headers = {tr("Id"),       tr("Time"),       tr("Tenant"), tr("Key"),        tr("Client"),
+                     tr("Endpoint"), tr("Outcome"),    tr("Model"),  tr("Upstream"),   tr("Status"),
+                     tr("Prompt"),   tr("Completion"), tr("Cost"),   tr("Latency ms"), tr("Error")};
     usage.orderKeys = {QStringLiteral("ts"), QStringLiteral("id")};
     usage.tenantColumn = QStringLiteral("tenant_id");
     usage.textColumn = QStringLiteral("requested_model");
-    usage.kinds = {{tr("all requests"), QString()},
-                   {tr("errors (status ≥ 400)"), QStringLiteral("status >= 400")},
-                   {tr("rejected by limits"), QStringLiteral("outcome = 'rejected'")},
-                   {tr("served"), QStringLiteral("outcome = 'served'")}};
+    usage.kinds = {
+        {tr("all requests"), QString()},
+        {tr("errors (status ≥ 400)"), QStringLiteral("status >= 400")},
+        {tr("rejected by limits"), QStringLiteral("outcome = 'rejected'")},
+        {tr("served"), QStringLiteral("outcome = 'served'")},
+        {tr("Anthropic clients (/v1/messages)"),
+         QStringLiteral("endpoint IN ('messages', 'count_tokens')")},
+        {tr("OpenAI clients"), QStringLiteral("endpoint NOT IN ('messages', 'count_tokens')")}};
     usage.timeColumns = {1};
-    usage.moneyColumns = {10};
+    usage.moneyColumns = {12};
 
     LogSource audit;
     audit.table = QStringLiteral("audit");

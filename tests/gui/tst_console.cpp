@@ -344,11 +344,12 @@ private Q_SLOTS:
         QVERIFY(q.exec(QStringLiteral("BEGIN")));
         q.prepare(QStringLiteral(
             "INSERT INTO usage (ts, request_id, tenant_id, key_prefix, outcome, endpoint, status, "
-            "cost_usd) VALUES (?, ?, ?, 'sk-tr-abcdef', 'served', 'chat', ?, 0.001)"));
+            "cost_usd) VALUES (?, ?, ?, 'sk-tr-abcdef', 'served', ?, ?, 0.001)"));
         for (int i = 0; i < 450; ++i) {
             q.addBindValue(qint64(1'780'000'000'000) + i / 3 * 1000); // three share a ts
             q.addBindValue(QStringLiteral("r%1").arg(i));
             q.addBindValue(i % 2 ? QStringLiteral("prod") : QStringLiteral("batch"));
+            q.addBindValue(i % 5 == 4 ? QStringLiteral("messages") : QStringLiteral("chat"));
             q.addBindValue(i % 10 == 0 ? 500 : 200);
             QVERIFY(q.exec());
         }
@@ -359,6 +360,20 @@ private Q_SLOTS:
         log->firstPage();
         QTRY_VERIFY_WITH_TIMEOUT(pages.count() >= 1 && log->model()->rowCount() == 200, kWait);
         QCOMPARE(log->model()->value(0, 0).toLongLong(), 450); // newest first
+        // Each request's client dialect and endpoint (row id 450 is i = 449: messages).
+        const auto columnOf = [&](const QString &header) {
+            for (int i = 0; i < log->model()->columnCount(); ++i)
+                if (log->model()->headerData(i, Qt::Horizontal).toString() == header)
+                    return i;
+            return -1;
+        };
+        const int client = columnOf(QStringLiteral("Client"));
+        const int endpoint = columnOf(QStringLiteral("Endpoint"));
+        QVERIFY(client > 0 && endpoint > 0);
+        QCOMPARE(log->model()->value(0, client).toString(), QStringLiteral("Anthropic"));
+        QCOMPARE(log->model()->value(0, endpoint).toString(), QStringLiteral("messages"));
+        QCOMPARE(log->model()->value(1, client).toString(), QStringLiteral("OpenAI"));
+        QCOMPARE(log->model()->value(1, endpoint).toString(), QStringLiteral("chat"));
         QSet<qint64> seen;
         auto collect = [&] {
             for (int r = 0; r < log->model()->rowCount(); ++r)
@@ -401,7 +416,14 @@ private Q_SLOTS:
         QVERIFY(file.open(QIODevice::ReadOnly));
         const QList<QByteArray> lines = file.readAll().trimmed().split('\n');
         QCOMPARE(lines.size(), 46);
-        QVERIFY(lines.first().startsWith("id,ts,tenant_id"));
+        QVERIFY(lines.first().startsWith("id,ts,tenant_id,key_prefix,dialect,endpoint,"));
+
+        // The Anthropic clients' requests alone.
+        tenant->clear();
+        pages.clear();
+        kind->setCurrentIndex(kind->findText(QStringLiteral("Anthropic clients (/v1/messages)")));
+        QTRY_COMPARE_WITH_TIMEOUT(pages.count(), 1, kWait);
+        QCOMPARE(log->model()->rowCount(), 90);
     }
 
     void pinAndUnpinAfterConfirmation()
