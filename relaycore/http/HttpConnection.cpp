@@ -363,8 +363,16 @@ void HttpConnection::refuse(int status, const QByteArray &code, const QByteArray
     }
     const ApiError error = ApiError::fromParserStatus(status, message);
     HttpEarlyAnswer answer;
-    if (status == 413 && m_worker->handler())
-        answer = m_worker->handler()->refused(m_parser.refusedRequest(), error);
+    if (m_worker->handler()) {
+        // The handler answers in its path's dialect, the path known from the request target
+        // even when the headers were never complete (431, 408).
+        HttpRequest request = m_parser.refusedRequest();
+        if (request.path.isEmpty()) {
+            const qsizetype query = request.target.indexOf('?');
+            request.path = query < 0 ? request.target : request.target.left(query);
+        }
+        answer = m_worker->handler()->refused(request, error);
+    }
     if (answer.status == 0) {
         answer = {error.status,
                   {{"content-type", "application/json"}, {"x-request-id", newRequestId()}},

@@ -38,9 +38,10 @@ public:
         (void)peer;
         return {};
     }
-    // The server refuses a request whose headers it has read (413: body too large) before the
-    // handler saw it; the handler may account for it, and returns the answer to send, in the
-    // shape its path's clients read (status 0: the server's own, `error` in OpenAI's shape).
+    // The server refuses a request before the handler saw it (413 body too large, 431, 408,
+    // malformed bytes; `request` as far as it was read, its path from the target); the handler
+    // may account for it, and returns the answer to send, in the shape its path's clients read
+    // (status 0: the server's own, `error` in OpenAI's shape).
     virtual HttpEarlyAnswer refused(const HttpRequest &request, const ApiError &error)
     {
         (void)request;

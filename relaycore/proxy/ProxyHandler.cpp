@@ -339,9 +339,10 @@ HttpEarlyAnswer ProxyHandler::refused(const HttpRequest &request, const ApiError
     // Answered in the shape of the path's dialect (Anthropic's for /v1/messages).
     const QByteArray requestId = newRequestId();
     const HttpEarlyAnswer answer = errorAnswer(request, requestId, error);
-    // A known tenant's oversize body counts as one of its rejected requests (interface.md §3).
+    // A known tenant's oversize body counts as one of its rejected requests (interface.md §3);
+    // the server's other refusals (408, 431, malformed bytes) are answered, not metered.
     const std::optional<Endpoint> endpoint = endpointForPath(request.path);
-    if (!endpoint)
+    if (!endpoint || error.status != 413)
         return answer;
     ApiError authError;
     const auto config = m_context.config();

@@ -772,6 +772,48 @@ private Q_SLOTS:
         QCOMPARE(claude->received().size(), 0);
     }
 
+    // The server's own refusals, before the handler saw a whole request, in the path's shape.
+    void serverRefusalsInAnthropicShape()
+    {
+        const auto raw = [&](const QByteArray &bytes, bool moveClock) {
+            TestHttpClient client(h->port());
+            client.sendRaw(bytes);
+            if (moveClock) {
+                // The headers (or the body) stop arriving; the relay's clock moves past the
+                // deadline, and its next sweep answers.
+                QTest::qWait(100);
+                clock.advance(700'000);
+            }
+            if (!client.waitDone(5000))
+                return TestResponse();
+            return client.response();
+        };
+        const QByteArray head = "POST /v1/messages?beta=true HTTP/1.1\r\nHost: relay\r\n"
+                                "x-api-key: " +
+                                key.toUtf8() + "\r\nanthropic-version: 2023-06-01\r\n";
+        TestResponse r = raw(head + "X-Big: " + QByteArray(40 * 1024, 'a') + "\r\n\r\n", false);
+        QCOMPARE(r.status, 431);
+        QCOMPARE(anthropicErrorType(r), QStringLiteral("invalid_request_error"));
+        QVERIFY(!r.header("request-id").isEmpty());
+        r = raw(head, true); // headers never complete
+        QCOMPARE(r.status, 408);
+        QCOMPARE(anthropicErrorType(r), QStringLiteral("invalid_request_error"));
+        r = raw(head + "Content-Length: 100\r\n\r\n{\"model\"", true); // body never complete
+        QCOMPARE(r.status, 408);
+        QCOMPARE(anthropicErrorType(r), QStringLiteral("invalid_request_error"));
+        r = raw(head + "Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}", false);
+        QCOMPARE(r.status, 400);
+        QCOMPARE(anthropicErrorType(r), QStringLiteral("invalid_request_error"));
+        // An OpenAI path keeps OpenAI's shape for the same refusal.
+        r = raw("POST /v1/chat/completions HTTP/1.1\r\nHost: relay\r\nX-Big: " +
+                    QByteArray(40 * 1024, 'a') + "\r\n\r\n",
+                false);
+        QCOMPARE(r.status, 431);
+        QCOMPARE(r.errorField("code"), QStringLiteral("request_header_fields_too_large"));
+        // None of them is metered: no whole request reached the relay.
+        QCOMPARE(h->usageRows().size(), 0);
+    }
+
     void streamErrorAfterContentInAnthropicShape_data()
     {
         QTest::addColumn<QString>("model");
