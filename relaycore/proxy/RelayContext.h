@@ -107,7 +107,7 @@ private:
     MetricsRegistry m_metrics;
     CircuitBoard m_circuits;
     RetryBudget m_retryBudget;
-    ResponseOrigins m_responseOrigins{m_clock};
+    ResponseOrigins m_responseOrigins{m_clock, m_writer};
     RandomSource *m_random;
     Admission m_admission;
     UsageMeter m_usageMeter;

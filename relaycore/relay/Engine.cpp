@@ -9,6 +9,7 @@
 #include "proxy/RelayContext.h"
 #include "relay/AlertService.h"
 #include "store/Database.h"
+#include "store/ResponseOriginStore.h"
 #include "store/UsageWriter.h"
 #include "upstream/UpstreamSlots.h"
 
@@ -64,6 +65,7 @@ bool Engine::start(QString *error)
         return true;
     m_startedMs = m_clock.monotonicMs();
     m_otherRelay.reset();
+    QList<ResponseOriginRecord> origins;
     {
         // One relay per database: claimed atomically before anything else touches it.
         Database claimDb;
@@ -73,6 +75,15 @@ bool Engine::start(QString *error)
             m_otherRelay = RelayState::liveRelay(claimDb.db(), m_clock.wallMs());
             return false;
         }
+        // The responses of the last 30 days continue on the upstreams that created them. Read
+        // once here: the request path only ever reads memory.
+        QString readError;
+        origins = ResponseOriginStore::loadRecent(claimDb.db(), m_clock.wallMs(),
+                                                  ResponseOrigins::kMaxEntries, &readError);
+        if (!readError.isEmpty())
+            qWarning("relay: could not read the response origins (continuations of earlier "
+                     "responses go to their chain's first upstream): %s",
+                     qPrintable(readError));
     }
     m_writer = std::make_unique<UsageWriter>(m_options.dbPath, m_options.usageFlushMs, m_clock);
     if (!m_writer->startWriter(error)) {
@@ -80,6 +91,8 @@ bool Engine::start(QString *error)
         return false;
     }
     m_context = std::make_unique<RelayContext>(m_clock, m_writer.get());
+    m_context->responseOrigins().restore(origins);
+    origins.clear();
     m_context->adminToken = m_options.adminToken;
 
     m_watcherThread = new QThread(this);

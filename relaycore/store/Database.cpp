@@ -36,6 +36,7 @@ const char *const kMigrations[] = {
     ":/relaycore/migrations/003_budgets_failover.sql",
     ":/relaycore/migrations/004_usage_errors_index.sql",
     ":/relaycore/migrations/005_cache_tokens.sql",
+    ":/relaycore/migrations/006_response_origins.sql",
 };
 
 // relay_heartbeat exists from this schema on.

@@ -63,11 +63,20 @@ void UsageWriter::record(UsageRecord record)
 {
     {
         std::lock_guard lock(m_mutex);
-        if (m_queue.empty())
+        if (m_queue.empty() && m_originQueue.empty())
             m_queueSinceMs = m_clock.monotonicMs();
         m_queue.push_back(std::move(record));
         ++m_enqueued;
     }
+}
+
+void UsageWriter::recordOrigin(ResponseOriginRecord origin)
+{
+    std::lock_guard lock(m_mutex);
+    if (m_queue.empty() && m_originQueue.empty())
+        m_queueSinceMs = m_clock.monotonicMs();
+    m_originQueue.push_back(std::move(origin));
+    ++m_enqueued;
 }
 
 void UsageWriter::flush()
@@ -118,6 +127,12 @@ qint64 UsageWriter::rowsExpired() const
     return m_rowsExpired;
 }
 
+qint64 UsageWriter::originsExpired() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_originsExpired;
+}
+
 qint64 UsageWriter::retentionPasses() const
 {
     std::lock_guard lock(m_mutex);
@@ -153,30 +168,26 @@ int UsageWriter::retentionDays(sqlite3 *handle)
     return days;
 }
 
-bool UsageWriter::expireSome(sqlite3 *handle, sqlite3_stmt *expire, qint64 cutoffMs)
+bool UsageWriter::expireSome(sqlite3 *handle, sqlite3_stmt *expire, qint64 cutoffMs,
+                             qint64 *deleted)
 {
     QElapsedTimer slice;
     slice.start();
-    qint64 deleted = 0;
     bool complete = false;
     while (!complete && slice.elapsed() < kExpireSliceMs) {
         sqlite3_reset(expire);
         sqlite3_bind_int64(expire, 1, cutoffMs);
         sqlite3_bind_int(expire, 2, kExpireRows);
         if (sqlite3_step(expire) != SQLITE_DONE) {
-            qWarning("usage writer: could not delete old usage rows: %s", sqlite3_errmsg(handle));
+            qWarning("usage writer: could not delete old rows: %s", sqlite3_errmsg(handle));
             complete = true; // try again at the next pass
             break;
         }
         const int n = sqlite3_changes(handle);
-        deleted += n;
+        *deleted += n;
         complete = n < kExpireRows;
     }
     sqlite3_reset(expire);
-    std::lock_guard lock(m_mutex);
-    m_rowsExpired += deleted;
-    if (complete)
-        ++m_retentionPasses;
     return complete;
 }
 
@@ -195,22 +206,26 @@ void UsageWriter::run()
     if (!ok)
         return;
     sqlite3 *handle = sqlite::handleOf(database.db());
-    sqlite3_stmt *insert = nullptr;
-    sqlite3_stmt *lastUsed = nullptr;
-    sqlite3_stmt *rollup = nullptr;
+    Statements statements;
     sqlite3_stmt *expire = nullptr;
-    sqlite3_prepare_v2(handle, kInsertSql, -1, &insert, nullptr);
-    sqlite3_prepare_v2(handle, kLastUsedSql, -1, &lastUsed, nullptr);
-    sqlite3_prepare_v2(handle, UsageRollup::upsertSql(), -1, &rollup, nullptr);
+    sqlite3_stmt *expireOrigins = nullptr;
+    sqlite3_prepare_v2(handle, kInsertSql, -1, &statements.insert, nullptr);
+    sqlite3_prepare_v2(handle, kLastUsedSql, -1, &statements.lastUsed, nullptr);
+    sqlite3_prepare_v2(handle, UsageRollup::upsertSql(), -1, &statements.rollup, nullptr);
+    sqlite3_prepare_v2(handle, ResponseOriginStore::upsertSql(), -1, &statements.origin, nullptr);
     sqlite3_prepare_v2(handle, kExpireSql, -1, &expire, nullptr);
+    sqlite3_prepare_v2(handle, ResponseOriginStore::expireSql(), -1, &expireOrigins, nullptr);
 
     std::vector<UsageRecord> batch;
+    std::vector<ResponseOriginRecord> origins;
     int failures = 0;
     qint64 nextRetentionMs = m_clock.wallMs(); // a pass right at start
-    // The cutoff of the retention pass under way. (Not a std::optional: GCC's -O2
-    // maybe-uninitialized warning misfires on it here.)
+    // The retention pass under way: its usage part, then its origins part, each with its
+    // cutoff. (Not std::optionals: GCC's -O2 maybe-uninitialized warning misfires on them here.)
     bool expiring = false;
     qint64 expireBefore = 0;
+    bool expiringOrigins = false;
+    qint64 originsBefore = 0;
     for (;;) {
         bool stopping;
         quint64 taken;
@@ -223,28 +238,35 @@ void UsageWriter::run()
             m_wake.wait_for(lock, std::chrono::milliseconds(waitMs),
                             [this, failures] { return m_stop && failures == 0; });
             batch.swap(m_queue);
-            if (!batch.empty())
+            origins.swap(m_originQueue);
+            if (!batch.empty() || !origins.empty())
                 m_batchSinceMs = m_queueSinceMs;
             m_queueSinceMs = 0;
             taken = m_enqueued;
             stopping = m_stop;
         }
-        if (!batch.empty() && !writeBatch(handle, insert, lastUsed, rollup, batch)) {
+        if ((!batch.empty() || !origins.empty()) &&
+            !writeBatch(handle, statements, batch, origins)) {
             ++failures;
-            qWarning("usage writer: could not write %zu usage rows (attempt %d): %s", batch.size(),
-                     failures, sqlite3_errmsg(handle));
+            qWarning("usage writer: could not write %zu usage rows and %zu response origins "
+                     "(attempt %d): %s",
+                     batch.size(), origins.size(), failures, sqlite3_errmsg(handle));
             if (stopping && failures >= 5) {
-                qWarning("usage writer: giving up at shutdown; %zu usage rows are lost",
-                         batch.size());
+                qWarning("usage writer: giving up at shutdown; %zu usage rows and %zu response "
+                         "origins are lost",
+                         batch.size(), origins.size());
                 break;
             }
             // Keep the rows for the next attempt rather than lose them.
             std::lock_guard lock(m_mutex);
             m_queue.insert(m_queue.begin(), std::make_move_iterator(batch.begin()),
                            std::make_move_iterator(batch.end()));
+            m_originQueue.insert(m_originQueue.begin(), std::make_move_iterator(origins.begin()),
+                                 std::make_move_iterator(origins.end()));
             m_queueSinceMs = m_batchSinceMs;
             m_batchSinceMs = 0;
             batch.clear();
+            origins.clear();
             continue;
         }
         failures = 0;
@@ -255,36 +277,48 @@ void UsageWriter::run()
             m_batchSinceMs = 0;
         }
         batch.clear();
+        origins.clear();
         m_flushed.notify_all();
         if (stopping) {
             std::lock_guard lock(m_mutex);
-            if (m_queue.empty())
+            if (m_queue.empty() && m_originQueue.empty())
                 break;
             continue;
         }
         const qint64 now = m_clock.wallMs();
-        if (!expiring && now >= nextRetentionMs) {
+        if (!expiring && !expiringOrigins && now >= nextRetentionMs) {
             const std::optional<qint64> cutoff = retentionCutoff(handle, now);
             nextRetentionMs = now + kRetentionIntervalMs;
-            expiring = cutoff.has_value();
+            expiring = cutoff.has_value(); // false: no usage rows at all
             expireBefore = cutoff.value_or(0);
-            if (!expiring) { // no usage rows at all
-                std::lock_guard lock(m_mutex);
-                ++m_retentionPasses;
-            }
+            expiringOrigins = true;
+            originsBefore = now - ResponseOriginStore::kKeepMs;
         }
-        if (expiring && expireSome(handle, expire, expireBefore))
-            expiring = false;
+        if (expiring) {
+            qint64 deleted = 0;
+            expiring = !expireSome(handle, expire, expireBefore, &deleted);
+            std::lock_guard lock(m_mutex);
+            m_rowsExpired += deleted;
+        } else if (expiringOrigins) {
+            qint64 deleted = 0;
+            expiringOrigins = !expireSome(handle, expireOrigins, originsBefore, &deleted);
+            std::lock_guard lock(m_mutex);
+            m_originsExpired += deleted;
+            if (!expiringOrigins)
+                ++m_retentionPasses;
+        }
     }
     {
         std::lock_guard lock(m_mutex);
         m_committed = m_enqueued; // nothing more will be written: release any flush() waiter
     }
     m_flushed.notify_all();
-    sqlite3_finalize(insert);
-    sqlite3_finalize(lastUsed);
-    sqlite3_finalize(rollup);
+    sqlite3_finalize(statements.insert);
+    sqlite3_finalize(statements.lastUsed);
+    sqlite3_finalize(statements.rollup);
+    sqlite3_finalize(statements.origin);
     sqlite3_finalize(expire);
+    sqlite3_finalize(expireOrigins);
 }
 
 const char *UsageWriter::insertSql()
@@ -324,8 +358,9 @@ bool UsageWriter::insertRow(sqlite3_stmt *insert, const UsageRecord &r)
     return ok;
 }
 
-bool UsageWriter::writeBatch(sqlite3 *handle, sqlite3_stmt *insert, sqlite3_stmt *lastUsed,
-                             sqlite3_stmt *rollupUpsert, const std::vector<UsageRecord> &batch)
+bool UsageWriter::writeBatch(sqlite3 *handle, const Statements &statements,
+                             const std::vector<UsageRecord> &batch,
+                             const std::vector<ResponseOriginRecord> &origins)
 {
     // All or nothing: a batch that is not committed whole is retried whole, never written twice.
     if (sqlite3_exec(handle, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
@@ -333,7 +368,7 @@ bool UsageWriter::writeBatch(sqlite3 *handle, sqlite3_stmt *insert, sqlite3_stmt
     QHash<QString, qint64> keysUsed;
     UsageRollup rollup;
     for (const UsageRecord &r : batch) {
-        if (!insertRow(insert, r)) {
+        if (!insertRow(statements.insert, r)) {
             sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);
             return false;
         }
@@ -341,17 +376,23 @@ bool UsageWriter::writeBatch(sqlite3 *handle, sqlite3_stmt *insert, sqlite3_stmt
             keysUsed[r.keyPrefix] = qMax(keysUsed.value(r.keyPrefix), r.tsMs);
         rollup.add(r);
     }
-    if (!rollup.writeWith(rollupUpsert)) {
+    if (!rollup.writeWith(statements.rollup)) {
         sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);
         return false;
     }
-    for (auto it = keysUsed.cbegin(); it != keysUsed.cend(); ++it) {
-        sqlite3_reset(lastUsed);
-        sqlite3_bind_int64(lastUsed, 1, it.value());
-        bindText(lastUsed, 2, it.key());
-        sqlite3_step(lastUsed);
+    for (const ResponseOriginRecord &o : origins) {
+        if (!ResponseOriginStore::upsert(statements.origin, o)) {
+            sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);
+            return false;
+        }
     }
-    sqlite3_reset(lastUsed);
+    for (auto it = keysUsed.cbegin(); it != keysUsed.cend(); ++it) {
+        sqlite3_reset(statements.lastUsed);
+        sqlite3_bind_int64(statements.lastUsed, 1, it.value());
+        bindText(statements.lastUsed, 2, it.key());
+        sqlite3_step(statements.lastUsed);
+    }
+    sqlite3_reset(statements.lastUsed);
     if (sqlite3_exec(handle, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
         sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);
         return false;

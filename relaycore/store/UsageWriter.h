@@ -1,5 +1,6 @@
 #pragma once
 
+#include "ResponseOriginStore.h"
 #include "UsageRecord.h"
 #include "core/Clock.h"
 
@@ -19,12 +20,14 @@ namespace relay {
 // on the database); it commits them in batched transactions on its own SQLite connection,
 // binding through the sqlite3 handle, at least every `flushIntervalMs` so that a finished
 // request is visible within 1 s and a kill -9 loses at most the last 100 ms. Each batch also
-// adds its hourly rollups (usage_hourly) in the same transaction.
+// adds its hourly rollups (usage_hourly) in the same transaction, and the response origins
+// handed to it (response_origins: which upstream created a Responses API response).
 //
 // Retention: at start and then hourly (by `clock`'s wall time) it deletes the raw usage rows
 // older than the usage_retention_days setting (default 90; counted back from the newest row
-// when that is older than the clock), a few thousand at a time between batches so that writing
-// never waits long. Rollups are never deleted.
+// when that is older than the clock), then the response origins older than 30 days by the
+// clock, a few thousand at a time between batches so that writing never waits long. Rollups
+// are never deleted.
 class UsageWriter : public QThread
 {
     Q_OBJECT
@@ -39,6 +42,8 @@ public:
     bool startWriter(QString *error);
     // Any thread.
     void record(UsageRecord record);
+    // Any thread; never blocks on the database. Written with the next batch.
+    void recordOrigin(ResponseOriginRecord origin);
     // Writes everything queued so far and returns when it is committed (any thread but the
     // writer's).
     void flush();
@@ -50,8 +55,10 @@ public:
     // when everything handed over is committed. /healthz reports a writer that cannot commit.
     qint64 uncommittedSinceMs() const;
     qint64 pending() const;
-    // Raw rows deleted by retention so far, and the retention passes completed.
+    // Raw rows and response origins deleted by retention so far, and the retention passes
+    // completed (both parts).
     qint64 rowsExpired() const;
+    qint64 originsExpired() const;
     qint64 retentionPasses() const;
 
     // The usage row insert, for programs that fill a database as the writer would (bench).
@@ -64,10 +71,19 @@ protected:
 
 private:
     // One transaction for the whole batch; false (and nothing written) when it failed.
-    static bool writeBatch(sqlite3 *handle, sqlite3_stmt *insert, sqlite3_stmt *lastUsed,
-                           sqlite3_stmt *rollup, const std::vector<UsageRecord> &batch);
-    // One slice of a retention pass; true when the pass is complete.
-    bool expireSome(sqlite3 *handle, sqlite3_stmt *expire, qint64 cutoffMs);
+    struct Statements
+    {
+        sqlite3_stmt *insert = nullptr;
+        sqlite3_stmt *lastUsed = nullptr;
+        sqlite3_stmt *rollup = nullptr;
+        sqlite3_stmt *origin = nullptr;
+    };
+    static bool writeBatch(sqlite3 *handle, const Statements &statements,
+                           const std::vector<UsageRecord> &batch,
+                           const std::vector<ResponseOriginRecord> &origins);
+    // One slice of deleting the rows `expire` selects before `cutoffMs`, adding the count to
+    // *deleted; true when none are left.
+    static bool expireSome(sqlite3 *handle, sqlite3_stmt *expire, qint64 cutoffMs, qint64 *deleted);
     // Rows before this are expired: the retention period back from now, or from the newest row
     // if that is older (a clock set wrong, or far ahead of the rows, never empties the table).
     // nullopt when there are no rows.
@@ -81,16 +97,18 @@ private:
     std::condition_variable m_wake;
     std::condition_variable m_flushed;
     std::vector<UsageRecord> m_queue;
+    std::vector<ResponseOriginRecord> m_originQueue;
     bool m_stop = false;
     bool m_opened = false;
     QString m_openError;
     bool m_openDone = false;
     quint64 m_enqueued = 0;
-    qint64 m_queueSinceMs = 0; // the first record of m_queue was handed over then
+    qint64 m_queueSinceMs = 0; // the first record of the queues was handed over then
     qint64 m_batchSinceMs = 0; // the oldest record of the batch being written
     quint64 m_committed = 0;
     qint64 m_rowsWritten = 0;
     qint64 m_rowsExpired = 0;
+    qint64 m_originsExpired = 0;
     qint64 m_retentionPasses = 0;
 };
 

@@ -177,6 +177,7 @@ void TestSharing::olderLiveRelayBlocksTheUpgrade()
         db.setDatabaseName(m_db->path());
         QVERIFY(db.open());
         QSqlQuery q(db);
+        QVERIFY(q.exec(QStringLiteral("DROP TABLE response_origins")));
         QVERIFY(q.exec(QStringLiteral("DROP INDEX usage_errors_ts")));
         QVERIFY(q.exec(QStringLiteral("DROP INDEX usage_rejected_ts")));
         for (const char *column : {"usage.cache_read_tokens", "usage.cache_write_tokens",

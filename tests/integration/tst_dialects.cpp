@@ -8,6 +8,7 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QSqlQuery>
 #include <QTest>
 
 #include <cmath>
@@ -1139,6 +1140,99 @@ private Q_SLOTS:
         QCOMPARE(r.header("x-tenantrelay-upstream"), QByteArray("openai"));
         QCOMPARE(h->sim().received().size(), 1);
         QCOMPARE(openaiB->received().size(), before);
+    }
+
+    void previousResponseIdSurvivesARestart()
+    {
+        constexpr qint64 kDay = 24 * 3'600'000LL;
+        const QString onA = QStringLiteral("openai");
+        const QString onB = QStringLiteral("openai-b");
+        auto upstreamOf = [this](const QString &id) {
+            QSqlQuery q(h->db());
+            q.prepare(
+                QStringLiteral("SELECT upstream FROM response_origins WHERE response_id = ?"));
+            q.addBindValue(id);
+            return q.exec() && q.next() ? q.value(0).toString() : QString();
+        };
+        // Chain openai, openai-b: one response created on each (openai failing once for the
+        // second, which streams).
+        TestResponse r = openai("/v1/responses", R"({"model":"pair","input":"first"})");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.header("x-tenantrelay-upstream"), onA.toUtf8());
+        const QString idA = r.json().value(QStringLiteral("id")).toString();
+        QVERIFY(idA.startsWith(QLatin1String("resp_")));
+        h->sim().pushFault({SimFault::Status, 500, -1, 0});
+        r = openai("/v1/responses", R"({"model":"pair","input":"second","stream":true})");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.header("x-tenantrelay-upstream"), onB.toUtf8());
+        const QString idB = eventsOfType(r, QStringLiteral("response.completed"))
+                                .value(0)
+                                .value("response")
+                                .toObject()
+                                .value("id")
+                                .toString();
+        QVERIFY(idB.startsWith(QLatin1String("resp_")));
+
+        // The relay stops; the database says where each response was created.
+        h->stopEngine();
+        QCOMPARE(upstreamOf(idA), onA);
+        QCOMPARE(upstreamOf(idB), onB);
+
+        // A new relay on the same database, 29 days later, with openai-b pinned first in every
+        // chain (so that "the chain's first target" would be the wrong answer for idA).
+        clock.advance(29 * kDay);
+        QVERIFY(h->admin().pinUpstream(onB).ok);
+        EngineOptions engine;
+        engine.clock = &clock;
+        QVERIFY(h->start(engine));
+        h->sim().clearReceived();
+        openaiB->clearReceived();
+
+        // Each continuation goes to the upstream that created its response.
+        r = openai("/v1/responses",
+                   QStringLiteral(R"({"model":"pair","input":"next","previous_response_id":"%1"})")
+                       .arg(idA)
+                       .toUtf8());
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.header("x-tenantrelay-upstream"), onA.toUtf8());
+        QCOMPARE(r.json().value(QStringLiteral("previous_response_id")).toString(), idA);
+        QCOMPARE(h->sim().received().size(), 1);
+        QCOMPARE(openaiB->received().size(), 0);
+        r = openai("/v1/responses",
+                   QStringLiteral(R"({"model":"pair","input":"next","previous_response_id":"%1"})")
+                       .arg(idB)
+                       .toUtf8());
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.header("x-tenantrelay-upstream"), onB.toUtf8());
+        QCOMPARE(h->sim().received().size(), 1);
+        QCOMPARE(openaiB->received().size(), 1);
+
+        // openai failing: its continuation gets openai's error, never openai-b's answer.
+        h->sim().pushFault({SimFault::Status, 503, 0, 0}, 3);
+        r = openai("/v1/responses",
+                   QStringLiteral(R"({"model":"pair","input":"again","previous_response_id":"%1"})")
+                       .arg(idA)
+                       .toUtf8());
+        QVERIFY(r.status >= 500);
+        QCOMPARE(rowOf(r).value(QStringLiteral("upstream")).toString(), onA);
+        QCOMPARE(openaiB->received().size(), 1);
+        h->sim().clearFaults();
+
+        // Past 30 days the relay forgets (a new relay loads nothing older, and the writer's
+        // retention pass deletes the rows): the continuation goes to the chain's first target,
+        // whose 404 is passed back.
+        h->stopEngine();
+        clock.advance(2 * kDay);
+        QVERIFY(h->start(engine));
+        QTRY_VERIFY(upstreamOf(idA).isEmpty());
+        r = openai("/v1/responses",
+                   QStringLiteral(R"({"model":"pair","input":"late","previous_response_id":"%1"})")
+                       .arg(idA)
+                       .toUtf8());
+        QCOMPARE(r.status, 404);
+        QCOMPARE(r.errorField("code"), QStringLiteral("previous_response_not_found"));
+        QCOMPARE(r.header("x-tenantrelay-upstream"), onB.toUtf8());
+        QVERIFY(h->admin().unpinUpstream().ok);
     }
 
     void completionsStreamAndNot()
