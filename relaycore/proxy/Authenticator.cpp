@@ -34,8 +34,9 @@ Authenticated authenticate(const HttpRequest &request, const DirectorySnapshot &
 {
     const QByteArray key = tenantKey(request);
     if (key.isEmpty()) {
-        *error = ApiError::invalidApiKey(
-            "You didn't provide an API key. Send it as 'Authorization: Bearer YOUR_KEY'.");
+        *error =
+            ApiError::invalidApiKey("You didn't provide an API key. Send it as 'Authorization: "
+                                    "Bearer YOUR_KEY' or 'x-api-key: YOUR_KEY'.");
         return {};
     }
     const auto it = directory.keysByHash.constFind(ApiKey::hash(key));

@@ -22,8 +22,8 @@ const QByteArray kFrozenKey = "sk-tr-Frozen000123456789abcdefghijKLMNOPQRST";
 const QByteArray kOrphanKey = "sk-tr-Orphan000123456789abcdefghijKLMNOPQRST";
 const QByteArray kUnknownKey = "sk-tr-Nobody000123456789abcdefghijKLMNOPQRST";
 
-const QByteArray kMissing =
-    "You didn't provide an API key. Send it as 'Authorization: Bearer YOUR_KEY'.";
+const QByteArray kMissing = "You didn't provide an API key. Send it as 'Authorization: Bearer "
+                            "YOUR_KEY' or 'x-api-key: YOUR_KEY'.";
 const QByteArray kIncorrect = "Incorrect API key provided.";
 const QByteArray kDisabled = "This API key belongs to a disabled tenant.";
 
