@@ -3,6 +3,7 @@
 #include <http_parser.h>
 
 #include <climits>
+#include <utility>
 
 namespace relay {
 
@@ -33,19 +34,15 @@ struct HttpRequestParserCallbacks
         s->m_inMessage = true;
         ++s->m_begun;
         s->m_headBytes = 0;
-        s->m_headStart = nullptr; // known from the request target
         s->m_header.clear();
+        // The head starts at the byte being parsed: feed() learns where when the parser pauses.
+        s->m_pause = HttpRequestParser::Pause::MessageBegin;
+        http_parser_pause(p, 1);
         return 0;
     }
     static int onUrl(http_parser *p, const char *at, size_t len)
     {
         auto *s = self(p);
-        if (!s->m_headStart) {
-            // The target follows the method and one space.
-            const char *start =
-                at - qstrlen(http_method_str(static_cast<http_method>(p->method))) - 1;
-            s->m_headStart = start < s->m_feedBegin ? s->m_feedBegin : start;
-        }
         if (!countHeaderBytes(s, at + len))
             return -1;
         s->m_current.target.append(at, qsizetype(len));
@@ -67,11 +64,20 @@ struct HttpRequestParserCallbacks
         s->m_header.addValue(at, len);
         return 0;
     }
+    // The head's last byte is the one being parsed, but the callback is not told where it is:
+    // the parser pauses here, and feed() measures the whole head from where the parse stopped
+    // (the same count however the input was cut) before headComplete() goes on.
     static int onHeadersComplete(http_parser *p)
     {
+        self(p)->m_pause = HttpRequestParser::Pause::HeadEnd;
+        http_parser_pause(p, 1);
+        return 0;
+    }
+    static bool headComplete(http_parser *p, const char *headEnd)
+    {
         auto *s = self(p);
-        if (!countHeaderBytes(s, s->m_lastHeadEnd + 2)) // the blank line
-            return -1;
+        if (!countHeaderBytes(s, headEnd))
+            return false;
         s->m_header.finish(s->m_current.headers);
         s->m_inHeaders = false;
         HttpRequest &r = s->m_current;
@@ -81,7 +87,7 @@ struct HttpRequestParserCallbacks
         r.path = q < 0 ? r.target : r.target.left(q);
         if (p->http_major != 1 || p->http_minor > 1) {
             s->fail(505, "only HTTP/1.0 and HTTP/1.1 are supported");
-            return -1;
+            return false;
         }
         // Only the chunked coding is understood; any other would be passed on undecoded.
         int codings = 0;
@@ -90,20 +96,20 @@ struct HttpRequestParserCallbacks
                 continue;
             if (++codings > 1 || h.second.trimmed().toLower() != "chunked") {
                 s->fail(501, "only the chunked transfer coding is supported");
-                return -1;
+                return false;
             }
         }
         // Refuse an announced oversize body before reading it.
         if ((p->flags & F_CONTENTLENGTH) && qint64(p->content_length) > s->m_limits.maxBodyBytes) {
             s->fail(413, "request body is larger than the relay accepts");
-            return -1;
+            return false;
         }
         const bool hasBody =
             (p->flags & F_CHUNKED) || (p->content_length > 0 && p->content_length != ULLONG_MAX);
         if (hasBody && s->m_headCheck) {
             if (const int status = s->m_headCheck(r)) {
                 s->fail(status, "refused before its body");
-                return -1;
+                return false;
             }
         }
         if (s->m_limits.bodyPool)
@@ -112,7 +118,7 @@ struct HttpRequestParserCallbacks
         if (r.header("expect").toLower() == "100-continue" && p->content_length > 0 &&
             p->content_length != ULLONG_MAX)
             s->m_wantsContinue = true;
-        return 0;
+        return true;
     }
     static int onBody(http_parser *p, const char *at, size_t len)
     {
@@ -180,10 +186,29 @@ bool HttpRequestParser::feed(const char *data, qsizetype size)
     m_lastHeadEnd = data;
     // A head that began in an earlier piece goes on from this one's first byte.
     m_headStart = m_inHeaders ? data : nullptr;
-    const size_t parsed = http_parser_execute(
-        m_parser.get(), &HttpRequestParserCallbacks::settings(), data, size_t(size));
-    if (m_errorStatus)
-        return false;
+    size_t parsed = 0;
+    // The parser pauses where a message begins and where its head ends, so that the head is
+    // measured from its first byte to its last, the same however the input was cut. (An empty
+    // piece would mean the end of input to http-parser: never passed on.)
+    while (parsed < size_t(size)) {
+        parsed += http_parser_execute(m_parser.get(), &HttpRequestParserCallbacks::settings(),
+                                      data + parsed, size_t(size) - parsed);
+        if (m_errorStatus)
+            return false;
+        if (HTTP_PARSER_ERRNO(m_parser.get()) != HPE_PAUSED)
+            break;
+        http_parser_pause(m_parser.get(), 0);
+        const Pause pause = std::exchange(m_pause, Pause::None);
+        if (pause == Pause::MessageBegin) {
+            // After the method's first byte, which the parser has taken.
+            m_headStart = data + parsed - 1;
+        } else if (pause == Pause::HeadEnd) {
+            // At the head's last byte (its final line feed), which the parser reads again when
+            // it goes on.
+            if (!HttpRequestParserCallbacks::headComplete(m_parser.get(), data + parsed + 1))
+                return false;
+        }
+    }
     if (m_inHeaders) {
         m_headBytes = headBytesTo(data + parsed);
         m_headStart = nullptr;

@@ -95,6 +95,8 @@ private:
     const char *m_headStart = nullptr;   // where the current head starts in this piece
     const char *m_feedBegin = nullptr;   // the piece of input being parsed
     const char *m_lastHeadEnd = nullptr; // the end of the head's last token in this piece
+    enum class Pause { None, MessageBegin, HeadEnd };
+    Pause m_pause = Pause::None; // why http-parser paused, in a callback
     HeadCheck m_headCheck;
     std::deque<HttpRequest> m_ready;
     int m_errorStatus = 0;

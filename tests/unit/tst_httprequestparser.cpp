@@ -357,6 +357,38 @@ private Q_SLOTS:
         }
     }
 
+    void headLimitIsExactWhateverThePieces_data()
+    {
+        QTest::addColumn<QByteArray>("head");
+        // The head's last bytes come after the last header (or after the target when there is
+        // none): " HTTP/1.1", line ends, the blank line; they count as well.
+        QTest::newRow("no headers")
+            << QByteArray("POST /" + QByteArray(200, 'h') + " HTTP/1.1\r\n\r\n");
+        QTest::newRow("headers") << QByteArray("GET /v1/models HTTP/1.1\r\nHost: relay\r\n"
+                                               "X-Pad: " +
+                                               QByteArray(150, 'p') + "   \r\n\r\n");
+        QTest::newRow("bare line feeds")
+            << QByteArray("GET /" + QByteArray(100, 'g') + " HTTP/1.1\nHost: relay\n\n");
+    }
+
+    void headLimitIsExactWhateverThePieces()
+    {
+        QFETCH(QByteArray, head);
+        for (const qint64 limit : {head.size() - 1, qint64(head.size())}) {
+            for (const qsizetype step : {qsizetype(1), qsizetype(5), head.size()}) {
+                HttpRequestParser::Limits limits;
+                limits.maxHeaderBytes = limit;
+                HttpRequestParser p(limits);
+                const bool ok = feedInPieces(p, head, step);
+                QVERIFY2(ok == (limit == head.size()),
+                         qPrintable(QStringLiteral("limit %1, pieces of %2").arg(limit).arg(step)));
+                QCOMPARE(p.hasRequest(), ok);
+                if (!ok)
+                    QCOMPARE(refusal(p), QByteArray("431 request_header_fields_too_large"));
+            }
+        }
+    }
+
     void pipelinedHeadsAreCountedEachOnItsOwn()
     {
         // Many small requests in one piece: none comes near the limit on its own.
