@@ -15,14 +15,21 @@ struct HttpResponseParserCallbacks
         self(p)->m_started = true;
         return 0;
     }
+    // Fields after the head are a chunked body's trailers: not the response's headers (which
+    // have gone to the client by then), so not kept.
     static int onHeaderField(http_parser *p, const char *at, size_t len)
     {
         auto *s = self(p);
+        if (s->m_headComplete)
+            return 0;
         return s->m_header.addField(at, len, s->m_headers) ? 0 : -1;
     }
     static int onHeaderValue(http_parser *p, const char *at, size_t len)
     {
-        return self(p)->m_header.addValue(at, len) ? 0 : -1;
+        auto *s = self(p);
+        if (s->m_headComplete)
+            return 0;
+        return s->m_header.addValue(at, len) ? 0 : -1;
     }
     static int onHeadersComplete(http_parser *p)
     {

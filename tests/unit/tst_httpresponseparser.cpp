@@ -106,6 +106,23 @@ private Q_SLOTS:
         }
     }
 
+    void trailersAreNotHeaders()
+    {
+        // A chunked body's trailer fields come after the head has gone to the client: they
+        // are not the response's headers, however the bytes were cut.
+        const QByteArray raw = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                               "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n"
+                               "X-Trailer: late\r\nX-Other: later\r\n\r\n";
+        for (const qsizetype step : {qsizetype(1), qsizetype(3), raw.size()}) {
+            HttpResponseParser p;
+            QCOMPARE(feedInPieces(p, raw, int(step)), QByteArray("{}"));
+            QVERIFY(p.messageComplete());
+            QCOMPARE(p.headers().size(), 2);
+            QVERIFY(relay::headerValue(p.headers(), "x-trailer").isEmpty());
+            QVERIFY(relay::headerValue(p.headers(), "x-other").isEmpty());
+        }
+    }
+
     void bodyUntilEof()
     {
         HttpResponseParser p;
