@@ -48,9 +48,14 @@ struct HttpRequestParserCallbacks
         s->m_current.target.append(at, qsizetype(len));
         return 0;
     }
+    // Fields after the head are a chunked body's trailers: not the request's headers (the key
+    // and the limits were decided on the head), and not counted against the head's limit;
+    // http-parser bounds them (80 KiB).
     static int onHeaderField(http_parser *p, const char *at, size_t len)
     {
         auto *s = self(p);
+        if (!s->m_inHeaders)
+            return 0;
         if (!countHeaderBytes(s, at + len))
             return -1;
         s->m_header.addField(at, len, s->m_current.headers);
@@ -59,6 +64,8 @@ struct HttpRequestParserCallbacks
     static int onHeaderValue(http_parser *p, const char *at, size_t len)
     {
         auto *s = self(p);
+        if (!s->m_inHeaders)
+            return 0;
         if (!countHeaderBytes(s, at + len))
             return -1;
         s->m_header.addValue(at, len);

@@ -389,6 +389,29 @@ private Q_SLOTS:
         }
     }
 
+    void trailersAreNotHeaders()
+    {
+        // A chunked body's trailer fields are not the request's headers, however the bytes
+        // were cut, and the next request on the connection is read as before.
+        const QByteArray raw = "POST /v1/embeddings HTTP/1.1\r\nHost: relay\r\n"
+                               "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n"
+                               "Authorization: Bearer sk-tr-late\r\nX-Pad: " +
+                               QByteArray(300, 'p') +
+                               "\r\n\r\nGET /healthz HTTP/1.1\r\nHost: relay\r\n\r\n";
+        for (const qsizetype step : {qsizetype(1), qsizetype(7), raw.size()}) {
+            HttpRequestParser::Limits limits;
+            limits.maxHeaderBytes = 256;
+            HttpRequestParser p(limits);
+            QVERIFY(feedInPieces(p, raw, step));
+            QCOMPARE(p.queued(), 2);
+            const HttpRequest post = p.takeRequest();
+            QCOMPARE(post.body, QByteArray("{}"));
+            QCOMPARE(post.headers.size(), 2);
+            QVERIFY(post.header("authorization").isEmpty());
+            QCOMPARE(p.takeRequest().path, QByteArray("/healthz"));
+        }
+    }
+
     void pipelinedHeadsAreCountedEachOnItsOwn()
     {
         // Many small requests in one piece: none comes near the limit on its own.
