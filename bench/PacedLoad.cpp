@@ -83,7 +83,8 @@ double cpuMicros(int pid)
 
 // Incremental HTTP/1.1 response reader: Content-Length or chunked bodies; counts SSE events
 // (blank lines, "\n\n") in the decoded body.
-struct Response {
+struct Response
+{
     enum State { Head, Fixed, ChunkSize, ChunkData, ChunkEnd, Trailer, Done };
     State state = Head;
     int status = 0;
@@ -164,12 +165,13 @@ struct Response {
     }
 };
 
-struct Conn {
+struct Conn
+{
     int fd = -1;
     bool idleKind = false; // one of the --idle connections
     bool connected = false;
-    bool busy = false;     // a request is in flight
-    bool parked = false;   // an idle connection that got its answer and now only waits
+    bool busy = false;   // a request is in flight
+    bool parked = false; // an idle connection that got its answer and now only waits
     Ns intended = 0;
     std::string out;
     size_t outOff = 0;
@@ -177,7 +179,8 @@ struct Conn {
     Response resp;
 };
 
-struct Options {
+struct Options
+{
     std::string mode;
     std::string host = "127.0.0.1";
     std::string path = "/v1/chat/completions";
@@ -202,7 +205,8 @@ struct Options {
     std::exit(2);
 }
 
-class Load {
+class Load
+{
 public:
     explicit Load(Options o) : m_o(std::move(o))
     {
@@ -287,8 +291,8 @@ private:
     void flush(Conn *c)
     {
         while (c->outOff < c->out.size()) {
-            const ssize_t n = ::send(c->fd, c->out.data() + c->outOff, c->out.size() - c->outOff,
-                                     MSG_NOSIGNAL);
+            const ssize_t n =
+                ::send(c->fd, c->out.data() + c->outOff, c->out.size() - c->outOff, MSG_NOSIGNAL);
             if (n < 0) {
                 if (errno == EAGAIN) {
                     wantWrite(c, true);
@@ -532,12 +536,13 @@ private:
                    return c->fd >= 0 && c->busy && !c->idleKind;
                }))
             poll(10);
-        const long unanswered = long(m_queue.size()) +
-                                std::count_if(m_conns.begin(), m_conns.end(), [](auto &c) {
-                                    return c->fd >= 0 && c->busy && !c->idleKind;
-                                });
+        const long unanswered =
+            long(m_queue.size()) + std::count_if(m_conns.begin(), m_conns.end(), [](auto &c) {
+                return c->fd >= 0 && c->busy && !c->idleKind;
+            });
         const double p50 = pct(m_lat, 0.50), p99 = pct(m_lat, 0.99);
-        const double mx = m_lat.empty() ? 0 : double(*std::max_element(m_lat.begin(), m_lat.end())) / 1e6;
+        const double mx =
+            m_lat.empty() ? 0 : double(*std::max_element(m_lat.begin(), m_lat.end())) / 1e6;
         std::printf("requests=%ld errors=%ld unanswered=%ld p50_ms=%.3f p99_ms=%.3f max_ms=%.3f "
                     "achieved_rps=%.0f idle_wanted=%d idle_open=%d reconnects=%ld",
                     m_ok, m_errors, unanswered, p50, p99, mx, double(m_ok) / m_o.seconds, m_o.idle,
@@ -571,8 +576,8 @@ private:
             poll(10);
         const double cpu1 = cpuMicros(m_o.pid);
         m_measuring = false;
-        std::printf("streams=%ld events=%ld errors=%ld events_per_s=%.0f reconnects=%ld",
-                    m_streams, m_events, m_errors, double(m_events) / m_o.seconds, m_reconnects);
+        std::printf("streams=%ld events=%ld errors=%ld events_per_s=%.0f reconnects=%ld", m_streams,
+                    m_events, m_errors, double(m_events) / m_o.seconds, m_reconnects);
         if (cpu0 >= 0 && cpu1 >= 0 && m_events > 0)
             std::printf(" cpu_us_per_event=%.1f", (cpu1 - cpu0) / double(m_events));
         std::printf("\n");
@@ -595,19 +600,32 @@ int main(int argc, char **argv)
         if (i + 1 >= argc)
             usage();
         const char *v = argv[++i];
-        if (a == "--port") o.port = std::atoi(v);
-        else if (a == "--host") o.host = v;
-        else if (a == "--path") o.path = v;
-        else if (a == "--rate") o.rate = std::atof(v);
-        else if (a == "--seconds") o.seconds = std::atof(v);
-        else if (a == "--warmup") o.warmup = std::atof(v);
-        else if (a == "--connections") o.connections = std::atoi(v);
-        else if (a == "--idle") o.idle = std::atoi(v);
-        else if (a == "--concurrency") o.concurrency = std::atoi(v);
-        else if (a == "--key") o.key = v;
-        else if (a == "--model") o.model = v;
-        else if (a == "--pid") o.pid = std::atoi(v);
-        else usage();
+        if (a == "--port")
+            o.port = std::atoi(v);
+        else if (a == "--host")
+            o.host = v;
+        else if (a == "--path")
+            o.path = v;
+        else if (a == "--rate")
+            o.rate = std::atof(v);
+        else if (a == "--seconds")
+            o.seconds = std::atof(v);
+        else if (a == "--warmup")
+            o.warmup = std::atof(v);
+        else if (a == "--connections")
+            o.connections = std::atoi(v);
+        else if (a == "--idle")
+            o.idle = std::atoi(v);
+        else if (a == "--concurrency")
+            o.concurrency = std::atoi(v);
+        else if (a == "--key")
+            o.key = v;
+        else if (a == "--model")
+            o.model = v;
+        else if (a == "--pid")
+            o.pid = std::atoi(v);
+        else
+            usage();
     }
     if (o.port <= 0 || o.rate <= 0 || o.seconds <= 0)
         usage();
