@@ -16,19 +16,9 @@ QDateTime utc(qint64 ms)
 
 } // namespace
 
-QJsonValue jsonTime(std::optional<qint64> ms)
-{
-    return ms ? QJsonValue(utc(*ms).toString(Qt::ISODateWithMs)) : QJsonValue();
-}
-
 QString textTime(std::optional<qint64> ms)
 {
     return ms ? utc(*ms).toString(Qt::ISODate) : QStringLiteral("-");
-}
-
-QJsonValue jsonNumber(std::optional<double> value)
-{
-    return value ? QJsonValue(*value) : QJsonValue();
 }
 
 QString textNumber(std::optional<double> value)
@@ -39,11 +29,6 @@ QString textNumber(std::optional<double> value)
 QString textMoney(std::optional<double> usd)
 {
     return usd ? QString::number(*usd, 'f', 6) : QStringLiteral("-");
-}
-
-double jsonMoney(double usd)
-{
-    return std::round(usd * 1e9) / 1e9;
 }
 
 QString yesNo(bool value)

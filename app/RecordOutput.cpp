@@ -34,23 +34,6 @@ QString modelsText(const ModelAllowList &models)
 
 // ---- tenants and keys ----
 
-QJsonObject toJson(const TenantRecord &t)
-{
-    return QJsonObject{
-        {QStringLiteral("id"), t.id},
-        {QStringLiteral("name"), t.name},
-        {QStringLiteral("tier"), t.tier},
-        {QStringLiteral("rpm"), jsonNumber(t.rpm)},
-        {QStringLiteral("tpm"), jsonNumber(t.tpm)},
-        {QStringLiteral("concurrency"), jsonNumber(t.concurrency)},
-        {QStringLiteral("budget_usd"), jsonNumber(t.budgetUsd)},
-        {QStringLiteral("spent_usd"), jsonMoney(t.spentUsd)},
-        {QStringLiteral("enabled"), t.enabled},
-        {QStringLiteral("models"),
-         t.models ? QJsonValue(QJsonArray::fromStringList(*t.models)) : QJsonValue()},
-    };
-}
-
 QStringList header(std::type_identity<TenantRecord>)
 {
     return capitals({QStringLiteral("id"), QStringLiteral("name"), QStringLiteral("tier"),
@@ -73,17 +56,6 @@ QStringList toCells(const TenantRecord &t)
             modelsText(t.models)};
 }
 
-QJsonObject toJson(const KeyRecord &k)
-{
-    return QJsonObject{
-        {QStringLiteral("prefix"), k.prefix},
-        {QStringLiteral("tenant"), k.tenantId},
-        {QStringLiteral("created"), jsonTime(k.createdMs)},
-        {QStringLiteral("last_used"), jsonTime(k.lastUsedMs)},
-        {QStringLiteral("revoked"), k.revoked},
-    };
-}
-
 QStringList header(std::type_identity<KeyRecord>)
 {
     return capitals({QStringLiteral("prefix"), QStringLiteral("tenant"), QStringLiteral("created"),
@@ -96,24 +68,6 @@ QStringList toCells(const KeyRecord &k)
 }
 
 // ---- upstreams, routes, aliases, prices ----
-
-QJsonObject toJson(const UpstreamRecord &u)
-{
-    return QJsonObject{
-        {QStringLiteral("name"), u.name},
-        {QStringLiteral("kind"), u.kind},
-        {QStringLiteral("base_url"), u.baseUrl},
-        {QStringLiteral("max_connections"), u.maxConnections},
-        {QStringLiteral("reserved"), u.reserved},
-        {QStringLiteral("enabled"), u.enabled},
-        {QStringLiteral("state"), u.state},
-        {QStringLiteral("timeout_ms"), u.timeoutMs},
-        {QStringLiteral("slow_ms"), u.slowMs ? QJsonValue(double(*u.slowMs)) : QJsonValue()},
-        {QStringLiteral("api_key_env"),
-         u.apiKeyEnv.isEmpty() ? QJsonValue() : QJsonValue(u.apiKeyEnv)},
-        {QStringLiteral("api_key_stored"), u.hasStoredKey},
-    };
-}
 
 QStringList header(std::type_identity<UpstreamRecord>)
 {
@@ -140,12 +94,6 @@ QStringList toCells(const UpstreamRecord &u)
             key};
 }
 
-QJsonObject toJson(const RouteRecord &r)
-{
-    return QJsonObject{{QStringLiteral("model"), r.model},
-                       {QStringLiteral("targets"), QJsonArray::fromStringList(r.targets)}};
-}
-
 QStringList header(std::type_identity<RouteRecord>)
 {
     return capitals({QStringLiteral("model"), QStringLiteral("targets")});
@@ -156,11 +104,6 @@ QStringList toCells(const RouteRecord &r)
     return {r.model, r.targets.join(QLatin1Char(','))};
 }
 
-QJsonObject toJson(const AliasRecord &a)
-{
-    return QJsonObject{{QStringLiteral("alias"), a.alias}, {QStringLiteral("model"), a.model}};
-}
-
 QStringList header(std::type_identity<AliasRecord>)
 {
     return capitals({QStringLiteral("alias"), QStringLiteral("model")});
@@ -169,16 +112,6 @@ QStringList header(std::type_identity<AliasRecord>)
 QStringList toCells(const AliasRecord &a)
 {
     return {a.alias, a.model};
-}
-
-QJsonObject toJson(const PriceRecord &p)
-{
-    return QJsonObject{
-        {QStringLiteral("model"), p.model},
-        {QStringLiteral("input"), p.input},
-        {QStringLiteral("output"), p.output},
-        {QStringLiteral("cache_read"), p.cacheRead ? QJsonValue(*p.cacheRead) : QJsonValue()},
-        {QStringLiteral("cache_write"), p.cacheWrite ? QJsonValue(*p.cacheWrite) : QJsonValue()}};
 }
 
 QStringList header(std::type_identity<PriceRecord>)
@@ -199,21 +132,6 @@ QStringList toCells(const PriceRecord &p)
 }
 
 // ---- usage and audit ----
-
-QJsonObject toJson(const UsageReportRow &r)
-{
-    return QJsonObject{
-        {QStringLiteral("tenant"), r.tenant},
-        {QStringLiteral("requests"), r.requests},
-        {QStringLiteral("rejected"), r.rejected},
-        {QStringLiteral("prompt_tokens"), r.promptTokens},
-        {QStringLiteral("completion_tokens"), r.completionTokens},
-        {QStringLiteral("cost_usd"), jsonMoney(r.costUsd)},
-        {QStringLiteral("errors"), r.errors},
-        {QStringLiteral("p50_ms"), jsonNumber(r.p50Ms)},
-        {QStringLiteral("p95_ms"), jsonNumber(r.p95Ms)},
-    };
-}
 
 QStringList header(std::type_identity<UsageReportRow>)
 {
@@ -236,18 +154,6 @@ QStringList toCells(const UsageReportRow &r)
             textNumber(r.p95Ms)};
 }
 
-QJsonObject toJson(const AuditRecord &r)
-{
-    return QJsonObject{
-        {QStringLiteral("time"), jsonTime(r.timeMs)},
-        {QStringLiteral("actor"), r.actor},
-        {QStringLiteral("action"), r.action},
-        {QStringLiteral("target"), r.target},
-        {QStringLiteral("tenant"), r.tenantId.isEmpty() ? QJsonValue() : QJsonValue(r.tenantId)},
-        {QStringLiteral("details"), r.details},
-    };
-}
-
 QStringList header(std::type_identity<AuditRecord>)
 {
     return capitals({QStringLiteral("time"), QStringLiteral("actor"), QStringLiteral("action"),
@@ -262,17 +168,6 @@ QStringList toCells(const AuditRecord &r)
 
 // ---- settings, alerts, cost comparison ----
 
-QJsonObject toJson(const SettingRecord &s)
-{
-    const QString value = s.effectiveValue();
-    bool isNumber = false;
-    const qint64 number = value.toLongLong(&isNumber);
-    return QJsonObject{{QStringLiteral("key"), s.key},
-                       {QStringLiteral("value"), value.isNull() ? QJsonValue()
-                                                 : isNumber     ? QJsonValue(number)
-                                                                : QJsonValue(value)}};
-}
-
 QStringList header(std::type_identity<SettingRecord>)
 {
     return capitals({QStringLiteral("key"), QStringLiteral("value")});
@@ -284,21 +179,6 @@ QStringList toCells(const SettingRecord &s)
         return {s.key, s.defaultValue.isNull() ? QStringLiteral("-")
                                                : s.defaultValue + QStringLiteral(" (default)")};
     return {s.key, s.value};
-}
-
-QJsonObject toJson(const AlertRecord &a)
-{
-    return QJsonObject{
-        {QStringLiteral("id"), a.id},
-        {QStringLiteral("time"), jsonTime(a.timeMs)},
-        {QStringLiteral("tenant"), a.tenantId},
-        {QStringLiteral("kind"), a.kind},
-        {QStringLiteral("threshold"), a.threshold},
-        {QStringLiteral("spent_usd"), jsonMoney(a.spentUsd)},
-        {QStringLiteral("budget_usd"), jsonMoney(a.budgetUsd)},
-        {QStringLiteral("acknowledged"), a.acknowledged},
-        {QStringLiteral("delivery"), a.delivery},
-    };
 }
 
 QStringList header(std::type_identity<AlertRecord>)
@@ -336,23 +216,6 @@ QString signedMoney(std::optional<double> usd)
 }
 
 } // namespace
-
-QJsonObject toJson(const CostReportRow &r)
-{
-    const auto money = [](std::optional<double> usd) {
-        return usd ? QJsonValue(jsonMoney(*usd)) : QJsonValue();
-    };
-    return QJsonObject{
-        {QStringLiteral("tenant"), r.tenant},
-        {QStringLiteral("model"), r.model},
-        {QStringLiteral("requests"), r.requests},
-        {QStringLiteral("prompt_tokens"), r.promptTokens},
-        {QStringLiteral("completion_tokens"), r.completionTokens},
-        {QStringLiteral("cost_usd"), jsonMoney(r.costUsd)},
-        {QStringLiteral("alt_cost_usd"), money(r.altCostUsd)},
-        {QStringLiteral("delta_usd"), money(r.deltaUsd())},
-    };
-}
 
 QStringList header(std::type_identity<CostReportRow>)
 {

@@ -3,6 +3,8 @@
 #include "CommandContext.h"
 #include "TextTable.h"
 
+#include "admin/AdminJson.h"
+
 #include <QJsonArray>
 #include <QJsonObject>
 
@@ -14,17 +16,9 @@ namespace relay::app {
 // row of text cells under a header of the same names in capitals.
 namespace RecordOutput {
 
-QJsonObject toJson(const TenantRecord &tenant);
-QJsonObject toJson(const KeyRecord &key);
-QJsonObject toJson(const UpstreamRecord &upstream);
-QJsonObject toJson(const RouteRecord &route);
-QJsonObject toJson(const AliasRecord &alias);
-QJsonObject toJson(const PriceRecord &price);
-QJsonObject toJson(const UsageReportRow &row);
-QJsonObject toJson(const AuditRecord &record);
-QJsonObject toJson(const SettingRecord &setting);
-QJsonObject toJson(const AlertRecord &alert);
-QJsonObject toJson(const CostReportRow &row);
+// The JSON objects are the admin API's (AdminJson), so that both print the same.
+using AdminJson::toJson;
+using AdminJson::toJsonArray;
 
 QStringList header(std::type_identity<TenantRecord>);
 QStringList header(std::type_identity<KeyRecord>);
@@ -52,14 +46,6 @@ QStringList toCells(const CostReportRow &row);
 
 // A tenant's allow-list as text: "all", or the models joined by commas.
 QString modelsText(const ModelAllowList &models);
-
-template <typename Record> QJsonArray toJsonArray(const QList<Record> &records)
-{
-    QJsonArray array;
-    for (const Record &record : records)
-        array.append(toJson(record));
-    return array;
-}
 
 template <typename Record> TextTable toTable(const QList<Record> &records)
 {

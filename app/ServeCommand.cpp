@@ -40,8 +40,13 @@ CommandSpec serveSpec()
          QStringLiteral("open client connections before the relay stops accepting (default "
                         "4096)")},
         {QStringLiteral("--admin-token-env"), QStringLiteral("VAR"),
-         QStringLiteral("GET /metrics then needs 'Authorization: Bearer <$VAR>'; without it "
-                        "/metrics answers loopback clients only")},
+         QStringLiteral("turns on the admin API (/admin/v1/..., for `tenantrelay --connect`): "
+                        "every call needs 'Authorization: Bearer <$VAR>', and so does GET "
+                        "/metrics; without it there is no admin API and /metrics answers "
+                        "loopback clients only. On a listener beyond loopback only with TLS")},
+        {QStringLiteral("--admin-readonly-token-env"), QStringLiteral("VAR"),
+         QStringLiteral("a second admin API token, from $VAR, that may only read (writes: 403); "
+                        "needs --admin-token-env")},
         {QStringLiteral("--demo"), QString(),
          QStringLiteral("serve sample tenants, simulated providers and simulated traffic from a "
                         "throw-away database (deleted at exit); not with --db")},
@@ -117,6 +122,24 @@ int runServe(const QString &cliDbPath, bool demo, const QStringList &args)
                 QStringLiteral("--admin-token-env: the variable %1 is not set or empty")
                     .arg(*value));
     }
+    if (const auto value = parsed.value(QStringLiteral("--admin-readonly-token-env"))) {
+        if (options.adminToken.isEmpty())
+            return usageError(QStringLiteral("--admin-readonly-token-env needs --admin-token-env"));
+        options.adminReadOnlyToken = qgetenv(value->toLocal8Bit().constData());
+        if (options.adminReadOnlyToken.isEmpty())
+            return usageError(
+                QStringLiteral("--admin-readonly-token-env: the variable %1 is not set or empty")
+                    .arg(*value));
+        if (options.adminReadOnlyToken == options.adminToken)
+            return usageError(QStringLiteral("the read-only admin token must differ from the "
+                                             "admin token"));
+    }
+    // Admin tokens never cross a network in clear (interface.md §5).
+    if (!options.adminToken.isEmpty() && !options.server.host.isLoopback() &&
+        !options.server.tlsEnabled())
+        return usageError(QStringLiteral("the admin API (--admin-token-env) on %1 needs TLS "
+                                         "(--tls-cert and --tls-key), or listen on loopback")
+                              .arg(options.server.host.toString()));
     // --demo: a throw-away database with sample tenants, simulated providers and traffic, all on
     // loopback; deleted when the relay stops.
     std::unique_ptr<DemoScenario> scenario;

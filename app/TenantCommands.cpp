@@ -132,26 +132,7 @@ int show(CommandContext &ctx)
         return ctx.fail(details);
     const TenantRecord &tenant = details.value.tenant;
     if (ctx.json()) {
-        QJsonObject object = toJson(tenant);
-        object.insert(QStringLiteral("reserved"), tenant.effectiveReserved());
-        object.insert(QStringLiteral("weight"), tenant.weight);
-        object.insert(QStringLiteral("queue_timeout_ms"), tenant.effectiveQueueTimeoutMs());
-        object.insert(QStringLiteral("soft_budget"), tenant.softBudget);
-        QJsonArray thresholds;
-        for (const int t : tenant.effectiveAlertThresholds())
-            thresholds.append(t);
-        object.insert(QStringLiteral("alert_thresholds"), thresholds);
-        object.insert(QStringLiteral("webhook_url"),
-                      tenant.webhookUrl.isEmpty() ? QJsonValue() : QJsonValue(tenant.webhookUrl));
-        object.insert(QStringLiteral("created"), OutputFormat::jsonTime(tenant.createdMs));
-        QJsonArray keys;
-        for (const KeyRecord &key : details.value.keys) {
-            QJsonObject k = toJson(key);
-            k.remove(QStringLiteral("tenant"));
-            keys.append(k);
-        }
-        object.insert(QStringLiteral("keys"), keys);
-        ctx.out().printJson(object);
+        ctx.out().printJson(toJson(details.value));
         return kExitOk;
     }
     // The list's columns, one per line, then the keys.

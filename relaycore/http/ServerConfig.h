@@ -25,6 +25,9 @@ struct ServerConfig
     bool answerHalfClosedClients = true;
     // Request-body bytes held in memory across all connections (503 beyond).
     qint64 maxBufferedBodyBytes = 256 * 1024 * 1024;
+
+    // The listener speaks TLS (serve --tls-cert/--tls-key).
+    bool tlsEnabled() const { return false; }
 };
 
 // "HOST:PORT" (`serve --listen`, the console's listen setting): an IP address, `localhost` or a

@@ -2,6 +2,7 @@
 
 #include "ConfigWatcher.h"
 #include "StateRecorder.h"
+#include "admin/AdminFront.h"
 #include "core/Clock.h"
 #include "http/HttpServer.h"
 #include "http/HttpWorker.h"
@@ -116,17 +117,22 @@ bool Engine::start(QString *error)
             return true;
         });
     }
-    if (!watching || !recording || !startAlerts(error)) {
+    if (!watching || !recording || !startAlerts(error) || !startAdmin(error)) {
         stopNow();
         return false;
     }
 
     RelayContext *context = m_context.get();
     const qint64 idleMs = m_options.upstreamIdleMs;
+    std::shared_ptr<AdminGate> gate;
+    if (m_admin)
+        gate = std::make_shared<AdminGate>(m_options.adminToken, m_options.adminReadOnlyToken,
+                                           m_clock);
     m_server = new HttpServer(
         m_options.server,
-        [context, idleMs](HttpWorker *) {
-            return std::make_unique<ProxyHandler>(*context, idleMs);
+        [context, idleMs, gate, admin = m_admin](HttpWorker *) -> std::unique_ptr<HttpHandler> {
+            auto relay = std::make_unique<ProxyHandler>(*context, idleMs);
+            return std::make_unique<AdminFrontHandler>(std::move(relay), gate, admin);
         },
         m_clock, this);
     if (!m_server->start(error)) {
@@ -165,6 +171,27 @@ bool Engine::startAlerts(QString *error)
     });
     if (!opened && error)
         *error = QStringLiteral("cannot load budgets: %1").arg(alertError);
+    return opened;
+}
+
+bool Engine::startAdmin(QString *error)
+{
+    if (m_options.adminToken.isEmpty())
+        return true;
+    AdminApi::Hooks hooks;
+    // Every write takes effect in the relay at once, not at the next poll.
+    hooks.configChanged = [this] {
+        QMetaObject::invokeMethod(
+            m_watcher, [this] { m_watcher->poll(true); }, Qt::BlockingQueuedConnection);
+    };
+    m_adminThread = new QThread(this);
+    m_adminThread->setObjectName(QStringLiteral("relay-admin"));
+    m_admin = new AdminHost(m_options.dbPath, m_clock, std::move(hooks));
+    QString openError;
+    const bool opened =
+        startOnThread(m_adminThread, m_admin, [&] { return m_admin->open(&openError); });
+    if (!opened && error)
+        *error = QStringLiteral("cannot start the admin API: %1").arg(openError);
     return opened;
 }
 
@@ -340,6 +367,9 @@ void Engine::stopNow()
         delete m_server;
         m_server = nullptr;
     }
+    // Before the config watcher: an admin write asks it to reload.
+    stopOnThread(m_adminThread, m_admin, [this] { delete m_admin; });
+    m_admin = nullptr;
     stopOnThread(m_watcherThread, m_watcher, [this] { delete m_watcher; });
     m_watcher = nullptr;
     stopOnThread(m_stateThread, m_recorder, [this] { delete m_recorder; });

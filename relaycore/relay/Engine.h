@@ -17,6 +17,7 @@ class QTimer;
 
 namespace relay {
 
+class AdminHost;
 class AlertService;
 class Clock;
 class ConfigWatcher;
@@ -39,9 +40,12 @@ struct EngineOptions
     qint64 shutdownGraceMs = 10'000;
     qint64 upstreamIdleMs = 30'000;
     int statsIntervalMs = 1000;
-    QByteArray adminToken;   // GET /metrics needs it as a bearer token; empty = loopback only
-    int alertCheckMs = 250;  // spend against alert thresholds and forecast
-    int webhookAttempts = 5; // per alert, the first included
+    // The admin API (interface.md §5) and GET /metrics need it as a bearer token; empty = no
+    // admin API, and /metrics for loopback clients only.
+    QByteArray adminToken;
+    QByteArray adminReadOnlyToken;    // the admin API's token that may only read
+    int alertCheckMs = 250;           // spend against alert thresholds and forecast
+    int webhookAttempts = 5;          // per alert, the first included
     qint64 webhookRetryBaseMs = 1000; // backoff 1×, 2×, 4×, … this
     int webhookTimeoutMs = 10'000;    // per attempt
 };
@@ -118,6 +122,7 @@ Q_SIGNALS:
 private:
     void finishShutdown();
     bool startAlerts(QString *error);
+    bool startAdmin(QString *error);
 
     EngineOptions m_options;
     Clock &m_clock;
@@ -129,6 +134,8 @@ private:
     StateRecorder *m_recorder = nullptr;
     QThread *m_alertThread = nullptr;
     AlertService *m_alerts = nullptr;
+    QThread *m_adminThread = nullptr;
+    AdminHost *m_admin = nullptr;
     HttpServer *m_server = nullptr;
     QTimer *m_statsTimer = nullptr;
     QTimer *m_drainTimer = nullptr;

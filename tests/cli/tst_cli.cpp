@@ -411,6 +411,13 @@ void TestCli::usageErrorsExitTwoWithAHint_data()
     QTest::newRow("serve huge body") << QStringList{"serve", "--max-body-mb", "4096"};
     QTest::newRow("serve unset token variable")
         << QStringList{"serve", "--admin-token-env", "TENANTRELAY_TEST_UNSET_VARIABLE"};
+    // PATH: a variable that is always set, standing in for a token.
+    QTest::newRow("serve admin API beyond loopback without TLS")
+        << QStringList{"serve", "--admin-token-env", "PATH", "--listen", "0.0.0.0:1"};
+    QTest::newRow("serve read-only token without admin token")
+        << QStringList{"serve", "--admin-readonly-token-env", "PATH"};
+    QTest::newRow("serve read-only token same as admin token")
+        << QStringList{"serve", "--admin-token-env", "PATH", "--admin-readonly-token-env", "PATH"};
     QTest::newRow("json and csv") << QStringList{"usage", "--json", "--csv"};
     QTest::newRow("bad since") << QStringList{"usage", "--since", "2024-13-01"};
     QTest::newRow("bad prefix") << QStringList{"key", "revoke", "sk-tr-abc"};

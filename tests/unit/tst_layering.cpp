@@ -113,6 +113,7 @@ QStringList guiModulesInCMake(const QByteArray &cmake)
 const QList<QStringList> kLayers = {
     {"demo"},               // the sample tenants and traffic of --demo
     {"relay"},              // the engine: assembles the stages, config reload, alerts
+    {"admin"},              // the admin API: the admin service's HTTP front
     {"proxy"},              // Authenticator, Admission, ProxyCall, RetryPolicy
     {"upstream"},           // slots, connections, circuit breaker, provider adapters
     {"ingress"},            // client dialects: request bodies, fronts, translators

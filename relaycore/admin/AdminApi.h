@@ -1,0 +1,62 @@
+#pragma once
+
+#include "core/Headers.h"
+
+#include <QByteArray>
+#include <QJsonValue>
+#include <QSqlDatabase>
+#include <QString>
+
+#include <functional>
+
+namespace relay {
+
+class Clock;
+
+// One call of the admin API, as the HTTP front hands it over.
+struct AdminCall
+{
+    QByteArray method;
+    QByteArray target; // path and query as sent: /admin/v1/...
+    QByteArray body;
+    QString actor;         // the audit's actor: admin-api@ADDRESS
+    bool readOnly = false; // the read-only token: writes are refused (403)
+};
+
+// Its answer: a status and a JSON body (none for 204).
+struct AdminAnswer
+{
+    int status = 200;
+    QJsonValue body;
+    HttpHeaders headers;
+
+    QByteArray bodyBytes() const;
+};
+
+// The admin API's resources (interface.md §5) over the admin service: the same operations,
+// validation and errors as the CLI, with the CLI's `--json` field names. Used on the thread
+// that owns `db`; it never blocks on the network.
+class AdminApi
+{
+public:
+    struct Hooks
+    {
+        // A write committed: the running relay reloads its configuration now.
+        std::function<void()> configChanged;
+    };
+
+    AdminApi(QSqlDatabase db, Clock &clock, Hooks hooks);
+
+    AdminAnswer handle(const AdminCall &call);
+
+    // The error body of interface.md §3: {"error": {message, type, param, code}}.
+    static AdminAnswer error(int status, const QString &type, const QString &code,
+                             const QString &message, const QString &param = QString());
+
+private:
+    QSqlDatabase m_db;
+    Clock &m_clock;
+    Hooks m_hooks;
+};
+
+} // namespace relay

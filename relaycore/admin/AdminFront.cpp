@@ -1,0 +1,126 @@
+#include "AdminFront.h"
+
+#include "core/RequestId.h"
+#include "http/HttpExchange.h"
+#include "proxy/ProxyHandler.h"
+
+#include <QMetaObject>
+
+namespace relay {
+
+AdminHost::AdminHost(QString dbPath, Clock &clock, AdminApi::Hooks hooks)
+    : m_dbPath(std::move(dbPath)), m_clock(clock), m_hooks(std::move(hooks))
+{
+}
+
+bool AdminHost::open(QString *error)
+{
+    if (!m_db.open(m_dbPath, error))
+        return false;
+    m_api.emplace(m_db.db(), m_clock, m_hooks);
+    return true;
+}
+
+void AdminHost::post(AdminCall call, QPointer<HttpExchange> exchange, QByteArray requestId)
+{
+    QMetaObject::invokeMethod(this, [this, call = std::move(call), exchange,
+                                     requestId = std::move(requestId)] {
+        AdminAnswer answer = m_api ? m_api->handle(call)
+                                   : AdminApi::error(503, QStringLiteral("server_error"),
+                                                     QStringLiteral("admin_unavailable"),
+                                                     QStringLiteral("The admin API is starting."));
+        if (!exchange)
+            return;
+        // Answered on the exchange's own thread; dropped if it has gone meanwhile.
+        QMetaObject::invokeMethod(exchange.data(),
+                                  [exchange, answer = std::move(answer), requestId] {
+                                      if (!exchange)
+                                          return;
+                                      HttpHeaders headers = answer.headers;
+                                      headers.emplaceBack("x-request-id", requestId);
+                                      const QByteArray body = answer.bodyBytes();
+                                      if (!body.isEmpty())
+                                          headers.emplaceBack("content-type", "application/json");
+                                      exchange->respond(answer.status, headers, body);
+                                  });
+    });
+}
+
+AdminFrontHandler::AdminFrontHandler(std::unique_ptr<HttpHandler> inner,
+                                     std::shared_ptr<AdminGate> gate, AdminHost *host)
+    : m_inner(std::move(inner)), m_gate(std::move(gate)), m_host(host)
+{
+}
+
+bool AdminFrontHandler::isAdminPath(QByteArrayView path)
+{
+    return path == "/admin" || path.startsWith("/admin/");
+}
+
+std::optional<ApiError> AdminFrontHandler::admit(const HttpRequest &request,
+                                                 const QHostAddress &peer,
+                                                 AdminGate::Access *access)
+{
+    if (!m_gate || !m_gate->isEnabled() || !m_host)
+        return ApiError::notFound(request.method + ' ' + request.path);
+    const AdminGate::Verdict verdict = m_gate->check(request.header("authorization"), peer);
+    *access = verdict.access;
+    switch (verdict.access) {
+    case AdminGate::Access::Blocked:
+        return ApiError::rateLimited(
+            "requests", "Too many failed admin token attempts from this address; try later.",
+            verdict.retryAfterMs);
+    case AdminGate::Access::Refused:
+        return ApiError::invalidApiKey("The admin API needs the admin token.");
+    case AdminGate::Access::ReadOnly:
+    case AdminGate::Access::Admin:
+        break;
+    }
+    return std::nullopt;
+}
+
+void AdminFrontHandler::handle(HttpExchange *exchange)
+{
+    const HttpRequest &request = exchange->request();
+    if (!isAdminPath(request.path))
+        return m_inner->handle(exchange);
+    const QByteArray requestId = newRequestId();
+    AdminGate::Access access = AdminGate::Access::Refused;
+    if (const std::optional<ApiError> error = admit(request, exchange->peerAddress(), &access))
+        return ProxyHandler::sendError(exchange, requestId, *error);
+    AdminCall call;
+    call.method = request.method;
+    call.target = request.target;
+    call.body = request.body;
+    call.actor = QStringLiteral("admin-api@") + exchange->peerAddress().toString();
+    call.readOnly = access == AdminGate::Access::ReadOnly;
+    m_host->post(std::move(call), QPointer<HttpExchange>(exchange), requestId);
+}
+
+HttpEarlyAnswer AdminFrontHandler::headersComplete(const HttpRequest &head,
+                                                   const QHostAddress &peer)
+{
+    if (!isAdminPath(head.path))
+        return m_inner->headersComplete(head, peer);
+    // A body follows: refused before it is read when the token is wrong (and counted then;
+    // a refused request ends here), as the relay does with tenant keys.
+    AdminGate::Access access = AdminGate::Access::Refused;
+    const std::optional<ApiError> error = admit(head, peer, &access);
+    if (!error)
+        return {};
+    HttpHeaders headers = ProxyHandler::baseHeaders(newRequestId());
+    headers.append(error->extraHeaders);
+    return {error->status, headers, error->body()};
+}
+
+HttpEarlyAnswer AdminFrontHandler::refused(const HttpRequest &request, const ApiError &error)
+{
+    return m_inner->refused(request, error);
+}
+
+void AdminFrontHandler::sweep(qint64 nowMs)
+{
+    m_inner->sweep(nowMs);
+}
+
+} // namespace relay

@@ -1,0 +1,54 @@
+#pragma once
+
+#include "store/AdminTypes.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QJsonValue>
+
+#include <optional>
+
+namespace relay::AdminJson {
+
+// The admin records as JSON, with the field names of interface.md §2 (`--json`) and §5 (the
+// admin API): the CLI and the admin API print the same objects. null = absent / no limit.
+QJsonValue time(std::optional<qint64> ms); // ISO-8601 UTC with milliseconds, "Z"
+QJsonValue number(std::optional<double> value);
+// A USD amount rounded to a billionth of a dollar, so sums of per-request costs print as
+// 1.5e-05 rather than 1.4999999999999999e-05.
+double money(double usd);
+
+QJsonObject toJson(const TenantRecord &tenant);
+// `tenant show --json`: the list's fields, the tier's defaults filled in, and the keys.
+QJsonObject toJson(const TenantDetails &details);
+QJsonObject toJson(const KeyRecord &key);
+QJsonObject toJson(const UpstreamRecord &upstream);
+QJsonObject toJson(const RouteRecord &route);
+QJsonObject toJson(const AliasRecord &alias);
+QJsonObject toJson(const PriceRecord &price);
+QJsonObject toJson(const UsageReportRow &row);
+QJsonObject toJson(const AuditRecord &record);
+QJsonObject toJson(const SettingRecord &setting);
+QJsonObject toJson(const AlertRecord &alert);
+QJsonObject toJson(const CostReportRow &row);
+
+template <typename Record> QJsonArray toJsonArray(const QList<Record> &records)
+{
+    QJsonArray array;
+    for (const Record &record : records)
+        array.append(toJson(record));
+    return array;
+}
+
+// The other way: a body of the admin API (the same field names) as the changes it asks for.
+// An absent field is unchanged; null is the CLI's `none`. Fields a GET answers but nobody sets
+// (id, spent_usd, created, keys, state, ...) are accepted and ignored, so that what a GET
+// returns can be sent back. false with `error` naming the field for an unknown field or a value
+// of the wrong type; ranges are the admin service's to check.
+// `field` (when given) names the field at fault.
+bool tenantChanges(const QJsonObject &body, TenantChanges *changes, QString *error,
+                   QString *field = nullptr);
+bool upstreamChanges(const QJsonObject &body, UpstreamChanges *changes, QString *error,
+                     QString *field = nullptr);
+
+} // namespace relay::AdminJson
