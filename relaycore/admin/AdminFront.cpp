@@ -47,9 +47,48 @@ void AdminHost::post(AdminCall call, QPointer<HttpExchange> exchange, QByteArray
 }
 
 AdminFrontHandler::AdminFrontHandler(std::unique_ptr<HttpHandler> inner,
-                                     std::shared_ptr<AdminGate> gate, AdminHost *host)
-    : m_inner(std::move(inner)), m_gate(std::move(gate)), m_host(host)
+                                     std::shared_ptr<AdminGate> gate, AdminHost *host,
+                                     std::shared_ptr<AdminFeed> feed)
+    : m_inner(std::move(inner)), m_gate(std::move(gate)), m_host(host), m_feed(std::move(feed))
 {
+}
+
+AdminFrontHandler::~AdminFrontHandler()
+{
+    // Every exchange is completed, even one whose client has gone.
+    for (const Subscriber &subscriber : std::as_const(m_subscribers))
+        if (subscriber.exchange && !subscriber.exchange->isFinished())
+            subscriber.exchange->endStream();
+}
+
+bool AdminFrontHandler::answerLive(HttpExchange *exchange, const QByteArray &requestId)
+{
+    const HttpRequest &request = exchange->request();
+    const bool stats = request.path == "/admin/v1/stats";
+    if (!m_feed || (!stats && request.path != "/admin/v1/events"))
+        return false;
+    if (request.method != "GET") {
+        ProxyHandler::sendError(exchange, requestId, ApiError::methodNotAllowed());
+        return true;
+    }
+    if (stats) {
+        HttpHeaders headers = ProxyHandler::baseHeaders(requestId);
+        const QByteArray snapshot = m_feed->stats();
+        exchange->respond(200, headers, snapshot.isEmpty() ? QByteArray("{}") : snapshot);
+        return true;
+    }
+    exchange->beginStream(200, {{"content-type", "text/event-stream"},
+                                {"cache-control", "no-cache"},
+                                {"x-request-id", requestId}});
+    // The snapshot now, then what happens from here on (no replay).
+    const QByteArray snapshot = m_feed->stats();
+    if (!snapshot.isEmpty())
+        exchange->writeStream("event: stats\ndata: " + snapshot + "\n\n");
+    else
+        exchange->writeStream(": connected\n\n");
+    m_subscribers.append(
+        {QPointer<HttpExchange>(exchange), m_feed->lastSeq(), exchange->receivedMs()});
+    return true;
 }
 
 bool AdminFrontHandler::isAdminPath(QByteArrayView path)
@@ -88,6 +127,8 @@ void AdminFrontHandler::handle(HttpExchange *exchange)
     AdminGate::Access access = AdminGate::Access::Refused;
     if (const std::optional<ApiError> error = admit(request, exchange->peerAddress(), &access))
         return ProxyHandler::sendError(exchange, requestId, *error);
+    if (answerLive(exchange, requestId))
+        return;
     AdminCall call;
     call.method = request.method;
     call.target = request.target;
@@ -121,6 +162,44 @@ HttpEarlyAnswer AdminFrontHandler::refused(const HttpRequest &request, const Api
 void AdminFrontHandler::sweep(qint64 nowMs)
 {
     m_inner->sweep(nowMs);
+    if (m_subscribers.isEmpty())
+        return;
+    const qint64 lastSeq = m_feed->lastSeq();
+    QList<AdminFeed::Event> events;
+    qint64 eventsFrom = -1;
+    for (qsizetype i = 0; i < m_subscribers.size();) {
+        Subscriber &s = m_subscribers[i];
+        HttpExchange *exchange = s.exchange.data();
+        if (!exchange || exchange->isClientGone() || exchange->isDraining()) {
+            if (exchange && !exchange->isFinished())
+                exchange->endStream();
+            m_subscribers.removeAt(i);
+            continue;
+        }
+        ++i;
+        // A client that does not read is sent nothing more until it does; it misses events.
+        if (exchange->isClientBacklogged()) {
+            s.seq = lastSeq;
+            continue;
+        }
+        if (s.seq < lastSeq) {
+            if (eventsFrom < 0 || s.seq < eventsFrom) {
+                events = m_feed->since(s.seq);
+                eventsFrom = s.seq;
+            }
+            QByteArray bytes;
+            for (const AdminFeed::Event &event : std::as_const(events))
+                if (event.seq > s.seq && event.seq <= lastSeq)
+                    bytes += "event: " + event.name + "\ndata: " + event.data + "\n\n";
+            s.seq = lastSeq;
+            if (!bytes.isEmpty())
+                exchange->writeStream(bytes);
+        }
+        if (nowMs - s.lastCommentMs >= kKeepAliveMs) {
+            exchange->writeStream(": keep-alive\n\n");
+            s.lastCommentMs = nowMs;
+        }
+    }
 }
 
 } // namespace relay

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "AdminApi.h"
+#include "AdminFeed.h"
 #include "AdminGate.h"
 #include "http/HttpHandler.h"
 #include "store/Database.h"
@@ -43,7 +44,8 @@ class AdminFrontHandler : public HttpHandler
 {
 public:
     AdminFrontHandler(std::unique_ptr<HttpHandler> inner, std::shared_ptr<AdminGate> gate,
-                      AdminHost *host);
+                      AdminHost *host, std::shared_ptr<AdminFeed> feed);
+    ~AdminFrontHandler() override;
 
     void handle(HttpExchange *exchange) override;
     HttpEarlyAnswer headersComplete(const HttpRequest &head, const QHostAddress &peer) override;
@@ -57,9 +59,23 @@ private:
     std::optional<ApiError> admit(const HttpRequest &request, const QHostAddress &peer,
                                   AdminGate::Access *access);
 
+    // GET /admin/v1/stats and /admin/v1/events, answered on the worker from the feed.
+    bool answerLive(HttpExchange *exchange, const QByteArray &requestId);
+
+    // An open /admin/v1/events stream on this worker.
+    struct Subscriber
+    {
+        QPointer<HttpExchange> exchange;
+        qint64 seq = 0;           // the last event sent
+        qint64 lastCommentMs = 0; // a comment every 15 s, whatever else is sent
+    };
+    static constexpr qint64 kKeepAliveMs = 15'000;
+
     std::unique_ptr<HttpHandler> m_inner;
     std::shared_ptr<AdminGate> m_gate;
     AdminHost *m_host;
+    std::shared_ptr<AdminFeed> m_feed;
+    QList<Subscriber> m_subscribers;
 };
 
 } // namespace relay

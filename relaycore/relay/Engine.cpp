@@ -9,11 +9,13 @@
 #include "proxy/ProxyHandler.h"
 #include "proxy/RelayContext.h"
 #include "relay/AlertService.h"
+#include "relay/StatsJson.h"
 #include "store/Database.h"
 #include "store/ResponseOriginStore.h"
 #include "store/UsageWriter.h"
 #include "upstream/UpstreamSlots.h"
 
+#include <QJsonDocument>
 #include <QThread>
 #include <QTimer>
 
@@ -53,6 +55,11 @@ Engine::Engine(EngineOptions options, QObject *parent)
 {
     qRegisterMetaType<relay::EngineStatsSnapshot>();
     qRegisterMetaType<relay::AlertSnapshot>();
+    // Each alert to the admin API's event stream as well.
+    connect(this, &Engine::alertRaised, this, [this](const AlertSnapshot &alert) {
+        if (m_feed)
+            m_feed->publish("alert", QJsonDocument(alert.toJson()).toJson(QJsonDocument::Compact));
+    });
 }
 
 Engine::~Engine()
@@ -125,14 +132,17 @@ bool Engine::start(QString *error)
     RelayContext *context = m_context.get();
     const qint64 idleMs = m_options.upstreamIdleMs;
     std::shared_ptr<AdminGate> gate;
-    if (m_admin)
+    if (m_admin) {
         gate = std::make_shared<AdminGate>(m_options.adminToken, m_options.adminReadOnlyToken,
                                            m_clock);
+        m_feed = std::make_shared<AdminFeed>();
+    }
     m_server = new HttpServer(
         m_options.server,
-        [context, idleMs, gate, admin = m_admin](HttpWorker *) -> std::unique_ptr<HttpHandler> {
+        [context, idleMs, gate, admin = m_admin,
+         feed = m_feed](HttpWorker *) -> std::unique_ptr<HttpHandler> {
             auto relay = std::make_unique<ProxyHandler>(*context, idleMs);
-            return std::make_unique<AdminFrontHandler>(std::move(relay), gate, admin);
+            return std::make_unique<AdminFrontHandler>(std::move(relay), gate, admin, feed);
         },
         m_clock, this);
     if (!m_server->start(error)) {
@@ -144,7 +154,14 @@ bool Engine::start(QString *error)
     });
     m_statsTimer = new QTimer(this);
     m_statsTimer->setInterval(m_options.statsIntervalMs);
-    connect(m_statsTimer, &QTimer::timeout, this, [this] { Q_EMIT statsUpdated(stats()); });
+    connect(m_statsTimer, &QTimer::timeout, this, [this] {
+        const EngineStatsSnapshot snapshot = stats();
+        if (m_feed)
+            publishStats(snapshot);
+        Q_EMIT statsUpdated(snapshot);
+    });
+    if (m_feed)
+        publishStats(stats());
     m_statsTimer->start();
     m_running = true;
     return true;
@@ -172,6 +189,18 @@ bool Engine::startAlerts(QString *error)
     if (!opened && error)
         *error = QStringLiteral("cannot load budgets: %1").arg(alertError);
     return opened;
+}
+
+void Engine::publishStats(const EngineStatsSnapshot &snapshot)
+{
+    for (const CircuitSnapshot &circuit : snapshot.circuits) {
+        const auto known = m_circuitStates.constFind(circuit.upstream);
+        if (known != m_circuitStates.cend() && *known != circuit.state)
+            m_feed->publish("circuit",
+                            QJsonDocument(circuitJson(circuit)).toJson(QJsonDocument::Compact));
+        m_circuitStates.insert(circuit.upstream, circuit.state);
+    }
+    m_feed->publishStats(QJsonDocument(statsJson(snapshot)).toJson(QJsonDocument::Compact));
 }
 
 bool Engine::startAdmin(QString *error)
@@ -367,6 +396,8 @@ void Engine::stopNow()
         delete m_server;
         m_server = nullptr;
     }
+    m_feed.reset();
+    m_circuitStates.clear();
     // Before the config watcher: an admin write asks it to reload.
     stopOnThread(m_adminThread, m_admin, [this] { delete m_admin; });
     m_admin = nullptr;

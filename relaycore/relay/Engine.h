@@ -17,6 +17,7 @@ class QTimer;
 
 namespace relay {
 
+class AdminFeed;
 class AdminHost;
 class AlertService;
 class Clock;
@@ -123,6 +124,8 @@ private:
     void finishShutdown();
     bool startAlerts(QString *error);
     bool startAdmin(QString *error);
+    // The snapshot to the admin API's feed, with a `circuit` event for each state change.
+    void publishStats(const EngineStatsSnapshot &stats);
 
     EngineOptions m_options;
     Clock &m_clock;
@@ -136,6 +139,8 @@ private:
     AlertService *m_alerts = nullptr;
     QThread *m_adminThread = nullptr;
     AdminHost *m_admin = nullptr;
+    std::shared_ptr<AdminFeed> m_feed;            // the admin API's stats and events
+    QHash<QString, CircuitState> m_circuitStates; // last published, for `circuit` events
     HttpServer *m_server = nullptr;
     QTimer *m_statsTimer = nullptr;
     QTimer *m_drainTimer = nullptr;

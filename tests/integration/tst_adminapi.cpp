@@ -308,6 +308,61 @@ private Q_SLOTS:
                  QStringLiteral("admin-api@127.0.0.1"));
     }
 
+    void statsAndEventsAreLive()
+    {
+        m_relay->addSimUpstream(QStringLiteral("sim"), m_relay->sim());
+        const QString key =
+            call("POST", "/tenants", {{"id", "team"}}).json().value("key").toString();
+        QCOMPARE(call("PUT", "/prices/gpt-4o", {{"input", 1000}, {"output", 1000}}).status, 200);
+        QCOMPARE(
+            call("PATCH", "/tenants/team", {{"budget_usd", 0.0001}, {"soft_budget", true}}).status,
+            200);
+        // The read-only token may watch.
+        TestHttpClient events(m_relay->port());
+        events.send("GET", "/admin/v1/events", {}, {{"authorization", "Bearer " + kReadOnlyToken}});
+        QVERIFY(events.waitFirstBody());
+        QCOMPARE(events.response().status, 200);
+        QCOMPARE(events.response().header("content-type"), QByteArray("text/event-stream"));
+        QVERIFY(events.response().body.startsWith("event: stats\ndata: {"));
+        // Another snapshot about a second later.
+        QTRY_VERIFY_WITH_TIMEOUT(events.response().body.count("event: stats") >= 2, 10'000);
+
+        const TestResponse chat =
+            request(m_relay->port(), "POST", "/v1/chat/completions",
+                    RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("hi")),
+                    TestHttpClient::bearer(key));
+        QCOMPARE(chat.status, 200);
+        // Over its (soft) budget: the alert reaches the stream as it is raised.
+        QTRY_VERIFY_WITH_TIMEOUT(events.response().body.contains("event: alert\ndata: {"), 10'000);
+        QVERIFY(events.response().body.contains("\"tenant\":\"team\""));
+        // The snapshot counts the request.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const QJsonObject stats = call("GET", "/stats", {}, kReadOnlyToken).json();
+                for (const QJsonValue t : stats.value("tenants").toArray())
+                    if (t.toObject().value("name") == QLatin1String("team"))
+                        return t.toObject().value("requests").toInt() == 1;
+                return false;
+            }(),
+            10'000);
+        QVERIFY(!events.response().complete);
+        QCOMPARE(call("POST", "/stats").status, 405);
+        // No keys in the stream.
+        QVERIFY(!events.response().body.contains(key.toUtf8()));
+        events.close();
+    }
+
+    void eventsKeepTheConnectionAlive()
+    {
+        TestHttpClient events(m_relay->port());
+        events.send("GET", "/admin/v1/events", {}, {{"authorization", "Bearer " + kAdminToken}});
+        QVERIFY(events.waitFirstBody());
+        // Silent for 15 s (on the relay's clock): a comment keeps proxies from closing it.
+        m_relay->advance(15'000);
+        QTRY_VERIFY(events.response().body.contains(": keep-alive\n\n"));
+        events.close();
+    }
+
     void listsPage()
     {
         for (int i = 0; i < 7; ++i)
