@@ -3,6 +3,7 @@
 #include "AdminJson.h"
 #include "billing/PriceList.h"
 #include "store/AdminService.h"
+#include "store/UsageHistory.h"
 #include "tenants/ApiKey.h"
 
 #include <QJsonArray>
@@ -91,7 +92,8 @@ AdminAnswer noContent()
 class Route
 {
 public:
-    Route(const AdminCall &call, AdminService &service) : m_call(call), m_service(service)
+    Route(const AdminCall &call, AdminService &service, QSqlDatabase &db, Clock &clock)
+        : m_call(call), m_service(service), m_db(db), m_clock(clock)
     {
         const qsizetype q = call.target.indexOf('?');
         const QByteArray path = q < 0 ? call.target : call.target.left(q);
@@ -254,9 +256,12 @@ private:
     AdminAnswer failover();
     AdminAnswer alerts();
     AdminAnswer report();
+    AdminAnswer history();
 
     const AdminCall &m_call;
     AdminService &m_service;
+    QSqlDatabase &m_db;
+    Clock &m_clock;
     QStringList m_segments;
     QUrlQuery m_query;
     bool m_versionOk = false;
@@ -304,6 +309,8 @@ AdminAnswer Route::dispatch()
     }
     if (resource == QLatin1String("report"))
         return report();
+    if (resource == QLatin1String("history") && m_segments.size() == 1)
+        return history();
     return notFound(QStringLiteral("Unknown admin resource %1.")
                         .arg(QString::fromUtf8(m_call.target.left(200))));
 }
@@ -682,6 +689,40 @@ AdminAnswer Route::report()
     return list(m_service.costReport(since, prices));
 }
 
+AdminAnswer Route::history()
+{
+    if (!is("GET"))
+        return methodNotAllowed();
+    const std::optional<UsageHistory::Window> window =
+        UsageHistory::windowFromText(hasQuery("window") ? query("window") : QStringLiteral("1h"));
+    if (!window)
+        return invalid(QStringLiteral("window must be 1h, 24h or 7d"), QStringLiteral("window"));
+    QList<HistorySeries> series;
+    QString error;
+    if (!UsageHistory::build(m_db, m_clock.wallMs(), *window, &series, &error))
+        return failed(AdminResult::failure(AdminErrorKind::Database, error));
+    QJsonObject out{{QStringLiteral("window"),
+                     query("window").isEmpty() ? QStringLiteral("1h") : query("window")},
+                    {QStringLiteral("bucket_ms"), UsageHistory::bucketMs(*window)}};
+    QJsonArray tenants, upstreams;
+    for (const HistorySeries &s : std::as_const(series)) {
+        QJsonArray points;
+        for (const HistoryPoint &p : s.points)
+            points.append(QJsonObject{{QStringLiteral("time"), AdminJson::time(p.startMs)},
+                                      {QStringLiteral("requests"), p.requests},
+                                      {QStringLiteral("errors"), p.errors},
+                                      {QStringLiteral("p50_ms"), AdminJson::number(p.p50Ms)},
+                                      {QStringLiteral("p95_ms"), AdminJson::number(p.p95Ms)},
+                                      {QStringLiteral("cost_usd"), AdminJson::money(p.costUsd)}});
+        (s.kind == QLatin1String("tenant") ? tenants : upstreams)
+            .append(
+                QJsonObject{{QStringLiteral("name"), s.name}, {QStringLiteral("points"), points}});
+    }
+    out.insert(QStringLiteral("tenants"), tenants);
+    out.insert(QStringLiteral("upstreams"), upstreams);
+    return ok(out);
+}
+
 } // namespace
 
 AdminApi::AdminApi(QSqlDatabase db, Clock &clock, Hooks hooks)
@@ -693,7 +734,7 @@ AdminAnswer AdminApi::handle(const AdminCall &call)
 {
     AdminService service(m_db, m_clock, call.actor);
     const qint64 versionBefore = service.configVersion();
-    AdminAnswer answer = Route(call, service).dispatch();
+    AdminAnswer answer = Route(call, service, m_db, m_clock).dispatch();
     if (call.method != "GET" && m_hooks.configChanged && service.configVersion() != versionBefore)
         m_hooks.configChanged();
     return answer;

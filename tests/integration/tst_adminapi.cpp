@@ -363,6 +363,52 @@ private Q_SLOTS:
         events.close();
     }
 
+    void historyHasTheChartSeries()
+    {
+        m_relay->addSimUpstream(QStringLiteral("sim"), m_relay->sim());
+        const QString key = m_relay->addTenant(QStringLiteral("team"));
+        m_relay->reload();
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(request(m_relay->port(), "POST", "/v1/chat/completions",
+                             RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("hi")),
+                             TestHttpClient::bearer(key))
+                         .status,
+                     200);
+        // The provider refuses one (passed through, not retried): an error in the series.
+        m_relay->sim().pushFault({SimFault::Status, 400, -1, 0});
+        QCOMPARE(request(m_relay->port(), "POST", "/v1/chat/completions",
+                         RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("x")),
+                         TestHttpClient::bearer(key))
+                     .status,
+                 400);
+        m_relay->usageRows(); // flushed
+        for (const char *window : {"1h", "24h", "7d"}) {
+            const TestResponse r = call("GET", QByteArray("/history?window=") + window);
+            QCOMPARE(r.status, 200);
+            const QJsonObject h = r.json();
+            const int buckets = QByteArray(window) == "1h"    ? 60
+                                : QByteArray(window) == "24h" ? 24
+                                                              : 168;
+            const QJsonArray tenants = h.value("tenants").toArray();
+            QCOMPARE(tenants.size(), 1);
+            const QJsonArray points = tenants.first().toObject().value("points").toArray();
+            QCOMPARE(points.size(), buckets);
+            qint64 requests = 0;
+            for (const QJsonValue p : points)
+                requests += p.toObject().value("requests").toInteger();
+            QCOMPARE(requests, 4);
+            const QJsonObject last = points.last().toObject();
+            QCOMPARE(last.value("requests").toInteger(), 4);
+            QCOMPARE(last.value("errors").toInteger(), 1);
+            QVERIFY(!last.value("p95_ms").isNull());
+            QVERIFY(points.first().toObject().value("p50_ms").isNull());
+            const QJsonArray upstreams = h.value("upstreams").toArray();
+            QCOMPARE(upstreams.size(), 1);
+            QCOMPARE(upstreams.first().toObject().value("name").toString(), QStringLiteral("sim"));
+        }
+        QCOMPARE(call("GET", "/history?window=2d").status, 400);
+    }
+
     void listsPage()
     {
         for (int i = 0; i < 7; ++i)
