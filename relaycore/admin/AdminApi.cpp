@@ -3,8 +3,10 @@
 #include "AdminJson.h"
 #include "billing/PriceList.h"
 #include "store/AdminService.h"
+#include "store/ConfigLoader.h"
 #include "store/UsageHistory.h"
 #include "tenants/ApiKey.h"
+#include "upstream/UpstreamTest.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -728,6 +730,52 @@ AdminAnswer Route::history()
 AdminApi::AdminApi(QSqlDatabase db, Clock &clock, Hooks hooks)
     : m_db(std::move(db)), m_clock(clock), m_hooks(std::move(hooks))
 {
+}
+
+bool AdminApi::upstreamTest(const AdminCall &call, UpstreamConfig *upstream, AdminAnswer *refusal)
+{
+    const QByteArray path = call.target.left(
+        call.target.indexOf('?') < 0 ? call.target.size() : call.target.indexOf('?'));
+    const QList<QByteArray> parts = path.split('/');
+    // "", admin, v1, upstreams, NAME, test
+    if (parts.size() != 6 || parts.at(3) != "upstreams" || parts.at(5) != "test")
+        return false;
+    if (call.method != "POST") {
+        *refusal = methodNotAllowed();
+        return true;
+    }
+    if (call.readOnly) {
+        *refusal =
+            error(403, QStringLiteral("invalid_request_error"), QStringLiteral("read_only_token"),
+                  QStringLiteral("The read-only admin token cannot test upstreams."));
+        return true;
+    }
+    const QString name = QString::fromUtf8(QByteArray::fromPercentEncoding(parts.at(4)));
+    QString loadError;
+    const DirectorySnapshotPtr directory = ConfigLoader::load(m_db, &loadError);
+    if (!directory) {
+        *refusal = failed(AdminResult::failure(AdminErrorKind::Database, loadError));
+        return true;
+    }
+    for (const UpstreamConfig &u : directory->upstreams) {
+        if (u.name == name) {
+            *upstream = u;
+            return true;
+        }
+    }
+    *refusal = notFound(QStringLiteral("no upstream '%1'").arg(name));
+    return true;
+}
+
+AdminAnswer AdminApi::upstreamTestAnswer(const UpstreamTestResult &result)
+{
+    if (!result.ok)
+        return error(502, QStringLiteral("upstream_error"), QStringLiteral("upstream_test_failed"),
+                     result.error);
+    return ok(QJsonObject{{QStringLiteral("ok"), true},
+                          {QStringLiteral("status"), result.status},
+                          {QStringLiteral("latency_ms"), result.latencyMs},
+                          {QStringLiteral("models"), QJsonArray::fromStringList(result.models)}});
 }
 
 AdminAnswer AdminApi::handle(const AdminCall &call)

@@ -12,6 +12,8 @@
 namespace relay {
 
 class Clock;
+struct UpstreamConfig;
+struct UpstreamTestResult;
 
 // One call of the admin API, as the HTTP front hands it over.
 struct AdminCall
@@ -48,6 +50,13 @@ public:
     AdminApi(QSqlDatabase db, Clock &clock, Hooks hooks);
 
     AdminAnswer handle(const AdminCall &call);
+
+    // POST /admin/v1/upstreams/{name}/test asks the provider itself, so it is answered later
+    // (AdminHost runs it): true for such a call, with the upstream as the relay would reach it
+    // (its key included) in *upstream, or the refusal in *refusal.
+    bool upstreamTest(const AdminCall &call, UpstreamConfig *upstream, AdminAnswer *refusal);
+    // Its answer: the models, or the provider's error (502).
+    static AdminAnswer upstreamTestAnswer(const UpstreamTestResult &result);
 
     // The error body of interface.md §3: {"error": {message, type, param, code}}.
     static AdminAnswer error(int status, const QString &type, const QString &code,

@@ -3,6 +3,7 @@
 #include "core/RequestId.h"
 #include "http/HttpExchange.h"
 #include "proxy/ProxyHandler.h"
+#include "upstream/UpstreamTest.h"
 
 #include <QMetaObject>
 
@@ -23,26 +24,44 @@ bool AdminHost::open(QString *error)
 
 void AdminHost::post(AdminCall call, QPointer<HttpExchange> exchange, QByteArray requestId)
 {
-    QMetaObject::invokeMethod(this, [this, call = std::move(call), exchange,
-                                     requestId = std::move(requestId)] {
-        AdminAnswer answer = m_api ? m_api->handle(call)
-                                   : AdminApi::error(503, QStringLiteral("server_error"),
-                                                     QStringLiteral("admin_unavailable"),
-                                                     QStringLiteral("The admin API is starting."));
+    QMetaObject::invokeMethod(
+        this, [this, call = std::move(call), exchange, requestId = std::move(requestId)] {
+            if (!m_api)
+                return answer(exchange, requestId,
+                              AdminApi::error(503, QStringLiteral("server_error"),
+                                              QStringLiteral("admin_unavailable"),
+                                              QStringLiteral("The admin API is starting.")));
+            UpstreamConfig upstream;
+            AdminAnswer refusal;
+            if (!m_api->upstreamTest(call, &upstream, &refusal))
+                return answer(exchange, requestId, m_api->handle(call));
+            if (refusal.status != 200)
+                return answer(exchange, requestId, refusal);
+            // Asks the provider; answered when it has (or has not) answered.
+            auto *test = new UpstreamTest(upstream, m_clock, {}, this);
+            test->setDone([this, test, exchange, requestId](const UpstreamTestResult &result) {
+                answer(exchange, requestId, AdminApi::upstreamTestAnswer(result));
+                test->deleteLater();
+            });
+            test->start();
+        });
+}
+
+void AdminHost::answer(const QPointer<HttpExchange> &exchange, const QByteArray &requestId,
+                       AdminAnswer answer)
+{
+    if (!exchange)
+        return;
+    // Answered on the exchange's own thread; dropped if it has gone meanwhile.
+    QMetaObject::invokeMethod(exchange.data(), [exchange, answer = std::move(answer), requestId] {
         if (!exchange)
             return;
-        // Answered on the exchange's own thread; dropped if it has gone meanwhile.
-        QMetaObject::invokeMethod(exchange.data(),
-                                  [exchange, answer = std::move(answer), requestId] {
-                                      if (!exchange)
-                                          return;
-                                      HttpHeaders headers = answer.headers;
-                                      headers.emplaceBack("x-request-id", requestId);
-                                      const QByteArray body = answer.bodyBytes();
-                                      if (!body.isEmpty())
-                                          headers.emplaceBack("content-type", "application/json");
-                                      exchange->respond(answer.status, headers, body);
-                                  });
+        HttpHeaders headers = answer.headers;
+        headers.emplaceBack("x-request-id", requestId);
+        const QByteArray body = answer.bodyBytes();
+        if (!body.isEmpty())
+            headers.emplaceBack("content-type", "application/json");
+        exchange->respond(answer.status, headers, body);
     });
 }
 

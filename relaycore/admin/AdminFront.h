@@ -30,6 +30,9 @@ public:
     void post(AdminCall call, QPointer<class HttpExchange> exchange, QByteArray requestId);
 
 private:
+    void answer(const QPointer<class HttpExchange> &exchange, const QByteArray &requestId,
+                AdminAnswer answer);
+
     QString m_dbPath;
     Clock &m_clock;
     AdminApi::Hooks m_hooks;

@@ -409,6 +409,36 @@ private Q_SLOTS:
         QCOMPARE(call("GET", "/history?window=2d").status, 400);
     }
 
+    void upstreamTestListsModelsOrTheError()
+    {
+        m_relay->addSimUpstream(QStringLiteral("sim"), m_relay->sim());
+        TestResponse ok = call("POST", "/upstreams/sim/test");
+        QCOMPARE(ok.status, 200);
+        QVERIFY(!ok.json().value("models").toArray().isEmpty());
+        // The provider's own key went with it.
+        QCOMPARE(m_relay->sim().received().last().authorization, QByteArray("Bearer sk-sim"));
+        QCOMPARE(m_relay->sim().received().last().path, QByteArray("/v1/models"));
+
+        // The provider refuses the key: its message, with anything like a key masked.
+        m_relay->sim().pushFault({SimFault::Status, 401, -1, 0});
+        TestResponse refused = call("POST", "/upstreams/sim/test");
+        QCOMPARE(refused.status, 502);
+        QVERIFY(refused.errorField("message").startsWith(QLatin1String("HTTP 401")));
+
+        // Nothing listens there.
+        QCOMPARE(
+            call("POST", "/upstreams",
+                 {{"name", "closed"}, {"base_url", "http://127.0.0.1:1/v1"}, {"api_key", "sk-x"}})
+                .status,
+            201);
+        TestResponse unreachable = call("POST", "/upstreams/closed/test");
+        QCOMPARE(unreachable.status, 502);
+        QVERIFY(!unreachable.errorField("message").isEmpty());
+        QCOMPARE(call("POST", "/upstreams/ghost/test").status, 404);
+        QCOMPARE(call("GET", "/upstreams/sim/test").status, 405);
+        QCOMPARE(call("POST", "/upstreams/sim/test", {}, kReadOnlyToken).status, 403);
+    }
+
     void listsPage()
     {
         for (int i = 0; i < 7; ++i)
