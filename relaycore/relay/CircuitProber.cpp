@@ -2,8 +2,8 @@
 
 #include "core/Clock.h"
 #include "proxy/RelayContext.h"
-#include "upstream/AnthropicAdapter.h"
 #include "upstream/ConnectionCache.h"
+#include "upstream/UpstreamTest.h"
 
 #include <QTimer>
 
@@ -81,16 +81,9 @@ int CircuitProber::tick()
         if (!u.enabled || !breaker || !breaker->beginIdleCheck())
             continue;
         auto *check = new Check(*this, breaker);
-        UpstreamRequest request;
-        request.endpoint = {u.tls, u.host, u.port};
-        request.method = "GET";
-        request.path = anthropic::modelsListPath(u);
-        request.headers = anthropic::authHeaders(u);
-        request.headers.emplaceBack("user-agent", "TenantRelay/0.1");
-        request.firstByteTimeoutMs = qMin(u.timeoutMs, 10'000);
         check->call = new UpstreamCall(*m_cache, m_context.clock(), check, this);
         m_checks.append(check);
-        check->call->start(std::move(request));
+        check->call->start(modelsListRequest(u, 10'000));
         ++started;
     }
     return started;

@@ -33,6 +33,18 @@ QString errorMessage(const QByteArray &body)
 
 } // namespace
 
+UpstreamRequest modelsListRequest(const UpstreamConfig &u, qint64 timeoutMs)
+{
+    UpstreamRequest request;
+    request.endpoint = {u.tls, u.host, u.port};
+    request.method = "GET";
+    request.path = anthropic::modelsListPath(u);
+    request.headers = anthropic::authHeaders(u);
+    request.headers.emplaceBack("user-agent", "TenantRelay/0.1");
+    request.firstByteTimeoutMs = qMin<qint64>(u.timeoutMs, timeoutMs);
+    return request;
+}
+
 class UpstreamTest::Listener : public UpstreamCallListener
 {
 public:
@@ -110,15 +122,8 @@ void UpstreamTest::start()
         QTimer::singleShot(0, this, [this, result] { finish(result); });
         return;
     }
-    UpstreamRequest request;
-    request.endpoint = {u.tls, u.host, u.port};
-    request.method = "GET";
-    request.path = anthropic::modelsListPath(u);
-    request.headers = anthropic::authHeaders(u);
-    request.headers.emplaceBack("user-agent", "TenantRelay/0.1");
-    request.firstByteTimeoutMs = qMin<qint64>(u.timeoutMs, kTimeoutMs);
     m_call = new UpstreamCall(*m_cache, m_clock, m_listener.get());
-    m_call->start(std::move(request));
+    m_call->start(modelsListRequest(u, kTimeoutMs));
 }
 
 void UpstreamTest::finish(UpstreamTestResult result)

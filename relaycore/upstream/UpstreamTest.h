@@ -1,5 +1,6 @@
 #pragma once
 
+#include "UpstreamCall.h"
 #include "tenants/DirectorySnapshot.h"
 
 #include <QObject>
@@ -12,7 +13,10 @@ namespace relay {
 
 class Clock;
 class ConnectionCache;
-class UpstreamCall;
+
+// GET of the provider's models list with the upstream's own key (an OpenAI or Anthropic
+// upstream alike): the circuit's idle check and "Test connection".
+UpstreamRequest modelsListRequest(const UpstreamConfig &upstream, qint64 timeoutMs);
 
 // What asking an upstream for its models list found: the models, or the error (its HTTP
 // status and message, keys masked).
