@@ -3,6 +3,7 @@
 // the simulated provider behind it; and the real `tenantrelay serve` for startup errors and
 // SIGHUP reloads.
 #include "RelayHarness.h"
+#include "TestCertificate.h"
 
 #include "core/Clock.h"
 #include "http/TlsCredentials.h"
@@ -30,36 +31,6 @@ using namespace relay::test;
 
 namespace {
 
-struct CertFiles
-{
-    QString cert;
-    QString key;
-    QSslCertificate certificate() const
-    {
-        const auto list = QSslCertificate::fromPath(cert);
-        return list.isEmpty() ? QSslCertificate() : list.first();
-    }
-};
-
-// A self-signed certificate for 127.0.0.1 and its key, written to DIR/NAME.crt and .key.
-CertFiles makeCertificate(const QString &dir, const QString &name, bool rsa = false)
-{
-    CertFiles files{dir + QLatin1Char('/') + name + QStringLiteral(".crt"),
-                    dir + QLatin1Char('/') + name + QStringLiteral(".key")};
-    QStringList args{"req",         "-x509",   "-nodes",
-                     "-days",       "2",       "-subj",
-                     "/CN=" + name, "-addext", "subjectAltName=IP:127.0.0.1",
-                     "-keyout",     files.key, "-out",
-                     files.cert};
-    args += rsa ? QStringList{"-newkey", "rsa:2048"}
-                : QStringList{"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"};
-    QProcess openssl;
-    openssl.start(QStringLiteral("openssl"), args);
-    if (!openssl.waitForFinished(60'000) || openssl.exitCode() != 0)
-        qWarning("openssl failed: %s", openssl.readAllStandardError().constData());
-    return files;
-}
-
 // Bytes the kernel holds for a client socket that it has not read.
 int unread(qintptr fd)
 {
@@ -76,8 +47,8 @@ class TestTls : public QObject
 
 private:
     QTemporaryDir m_dir;
-    CertFiles m_certA;
-    CertFiles m_certB;
+    TestCertificate m_certA;
+    TestCertificate m_certB;
     std::unique_ptr<RelayHarness> h;
     std::unique_ptr<ManualClock> clock;
     QString key;
@@ -126,8 +97,8 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());
-        m_certA = makeCertificate(m_dir.path(), QStringLiteral("relay-a"));
-        m_certB = makeCertificate(m_dir.path(), QStringLiteral("relay-b"), true);
+        m_certA = makeTestCertificate(m_dir.path(), QStringLiteral("relay-a"));
+        m_certB = makeTestCertificate(m_dir.path(), QStringLiteral("relay-b"), true);
         QVERIFY(!m_certA.certificate().isNull());
         QVERIFY(!m_certB.certificate().isNull());
     }
