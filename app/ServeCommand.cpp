@@ -4,10 +4,12 @@
 #include "SignalWatcher.h"
 
 #include "demo/DemoScenario.h"
+#include "http/TlsCredentials.h"
 #include "relay/Engine.h"
 #include "store/Database.h"
 
 #include <QCoreApplication>
+#include <QFileInfo>
 #include <QHostAddress>
 #include <QTextStream>
 #include <QThread>
@@ -27,7 +29,10 @@ CommandSpec serveSpec()
         "Runs the relay without the console: tenants call it with their OpenAI SDKs at "
         "http://HOST:PORT/v1. Admin commands on the same database take effect within 2 "
         "seconds.\nSIGINT or SIGTERM stops it cleanly: no new connections, requests in flight "
-        "finish (up to 10 s), every usage record is written, exit status 0.");
+        "finish (up to 10 s), every usage record is written, exit status 0.\nWith --tls-cert and "
+        "--tls-key the relay speaks HTTPS only (https://HOST:PORT/v1); SIGHUP re-reads both "
+        "files, new connections then use them (if they are bad, the relay keeps the old ones "
+        "and says why).");
     spec.options = {
         {QStringLiteral("--listen"), QStringLiteral("HOST:PORT"),
          QStringLiteral("address to listen on (default 127.0.0.1:8700); binding beyond "
@@ -47,6 +52,12 @@ CommandSpec serveSpec()
         {QStringLiteral("--admin-readonly-token-env"), QStringLiteral("VAR"),
          QStringLiteral("a second admin API token, from $VAR, that may only read (writes: 403); "
                         "needs --admin-token-env")},
+        {QStringLiteral("--tls-cert"), QStringLiteral("FILE"),
+         QStringLiteral("HTTPS: the listener's certificate, PEM (the server's certificate "
+                        "first, then any intermediates); needs --tls-key")},
+        {QStringLiteral("--tls-key"), QStringLiteral("FILE"),
+         QStringLiteral("HTTPS: the certificate's private key, PEM, without a passphrase "
+                        "(keep it readable by this user only); needs --tls-cert")},
         {QStringLiteral("--demo"), QString(),
          QStringLiteral("serve sample tenants, simulated providers and simulated traffic from a "
                         "throw-away database (deleted at exit); not with --db")},
@@ -122,6 +133,20 @@ int runServe(const QString &cliDbPath, bool demo, const QStringList &args)
                 QStringLiteral("--admin-token-env: the variable %1 is not set or empty")
                     .arg(*value));
     }
+    const auto tlsCert = parsed.value(QStringLiteral("--tls-cert"));
+    const auto tlsKey = parsed.value(QStringLiteral("--tls-key"));
+    if (tlsCert.has_value() != tlsKey.has_value())
+        return usageError(QStringLiteral("--tls-cert and --tls-key go together: HTTPS needs the "
+                                         "certificate and its private key"));
+    if (tlsCert) {
+        options.server.tlsCertFile = QFileInfo(*tlsCert).absoluteFilePath();
+        options.server.tlsKeyFile = QFileInfo(*tlsKey).absoluteFilePath();
+        // Checked before anything starts; the server reads them again (and on SIGHUP).
+        if (!TlsCredentials::read(options.server.tlsCertFile, options.server.tlsKeyFile, &error)) {
+            QTextStream(stderr) << "tenantrelay serve: " << error << "\n";
+            return kExitFailure;
+        }
+    }
     if (const auto value = parsed.value(QStringLiteral("--admin-readonly-token-env"))) {
         if (options.adminToken.isEmpty())
             return usageError(QStringLiteral("--admin-readonly-token-env needs --admin-token-env"));
@@ -157,9 +182,8 @@ int runServe(const QString &cliDbPath, bool demo, const QStringList &args)
         QTextStream(stderr) << "tenantrelay serve: " << error << "\n";
         return kExitFailure;
     }
-    QTextStream(stderr) << "tenantrelay: relay listening on http://" << engine.listenAddress()
-                        << "/v1 with " << engine.workerCount() << " workers; database "
-                        << options.dbPath << "\n";
+    QTextStream(stderr) << "tenantrelay: relay listening on " << engine.baseUrl() << " with "
+                        << engine.workerCount() << " workers; database " << options.dbPath << "\n";
     if (scenario) {
         scenario->start(engine.port());
         QTextStream(stderr) << "tenantrelay: demo: sample tenants, simulated providers and "
@@ -176,6 +200,20 @@ int runServe(const QString &cliDbPath, bool demo, const QStringList &args)
                              scenario->stop(); // no new demo requests while the relay drains
                          engine.shutdown();
                      });
+    signalWatcher.watchHangup();
+    QObject::connect(&signalWatcher, &SignalWatcher::reloadRequested, &engine, [&engine, &options] {
+        QTextStream err(stderr);
+        QString reloadError;
+        if (!options.server.tlsEnabled())
+            err << "tenantrelay: SIGHUP: nothing to reload (no --tls-cert)\n";
+        else if (engine.reloadTls(&reloadError))
+            err << "tenantrelay: TLS certificate reloaded from " << options.server.tlsCertFile
+                << "\n";
+        else
+            err << "tenantrelay: TLS certificate not reloaded, keeping the "
+                   "previous one: "
+                << reloadError << "\n";
+    });
     QObject::connect(&engine, &Engine::stopped, qApp, [] { QCoreApplication::exit(kExitOk); });
     const int status = QCoreApplication::exec();
     engine.stopNow();

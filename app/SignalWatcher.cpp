@@ -13,10 +13,19 @@ namespace {
 
 int g_pipe[2] = {-1, -1};
 
-extern "C" void onTerminationSignal(int)
+extern "C" void onSignal(int signal)
 {
-    const char byte = 1;
+    const char byte = char(signal);
     [[maybe_unused]] const auto n = ::write(g_pipe[1], &byte, 1);
+}
+
+void catchSignal(int signal)
+{
+    struct sigaction sa = {};
+    sa.sa_handler = onSignal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    ::sigaction(signal, &sa, nullptr);
 }
 
 } // namespace
@@ -29,23 +38,32 @@ SignalWatcher::SignalWatcher(QObject *parent) : QObject(parent)
     m_notifier = new QSocketNotifier(g_pipe[0], QSocketNotifier::Read, this);
     connect(m_notifier, &QSocketNotifier::activated, this, [this] {
         char buf[16];
-        [[maybe_unused]] const auto n = ::read(g_pipe[0], buf, sizeof buf);
-        Q_EMIT terminationRequested();
+        const auto n = ::read(g_pipe[0], buf, sizeof buf);
+        bool terminate = false;
+        bool reload = false;
+        for (ssize_t i = 0; i < n; ++i)
+            (buf[i] == char(SIGHUP) ? reload : terminate) = true;
+        if (reload)
+            Q_EMIT reloadRequested();
+        if (terminate)
+            Q_EMIT terminationRequested();
     });
-    struct sigaction sa = {};
-    sa.sa_handler = onTerminationSignal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    ::sigaction(SIGINT, &sa, nullptr);
-    ::sigaction(SIGTERM, &sa, nullptr);
+    catchSignal(SIGINT);
+    catchSignal(SIGTERM);
     // A client that vanishes mid-write must not kill the relay.
     ::signal(SIGPIPE, SIG_IGN);
+}
+
+void SignalWatcher::watchHangup()
+{
+    catchSignal(SIGHUP);
 }
 
 SignalWatcher::~SignalWatcher()
 {
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGTERM, SIG_DFL);
+    ::signal(SIGHUP, SIG_DFL);
     delete m_notifier;
     for (int &fd : g_pipe) {
         if (fd >= 0)

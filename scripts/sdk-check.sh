@@ -5,7 +5,8 @@
 # messages.create, messages.stream, tools, countTokens, models.list, errors; OpenAI's
 # models.retrieve, chat, streams, responses.create, completions, moderations), then prints what
 # `usage` metered. Needs node and npm; the packages install from the npm registry into
-# tests/sdk/node_modules. Not part of .ci/run.
+# tests/sdk/node_modules. Not part of .ci/run. SDK_CHECK_TLS=1: the relay speaks HTTPS with a
+# self-signed certificate made here by openssl, which the SDKs trust via NODE_EXTRA_CA_CERTS.
 #   scripts/sdk-check.sh
 set -eu
 cd "$(dirname "$0")/.."
@@ -42,10 +43,21 @@ export SDK_CHECK_UPSTREAM_KEY=sk-sim-upstream-key # what the relay sends the pro
 "$B" price set gpt-4o --input 2.5 --output 10 >/dev/null
 "$B" price set claude-sonnet-4-5 --input 3 --output 15 >/dev/null
 KEY=$("$B" tenant add sdk-team)
-"$B" serve --listen "127.0.0.1:$RELAY_PORT" >"$D/relay.log" 2>&1 &
+SCHEME=http
+TLS_ARGS=""
+if [ "${SDK_CHECK_TLS:-0}" = 1 ]; then
+    openssl req -x509 -nodes -days 2 -subj /CN=sdk-check -addext subjectAltName=IP:127.0.0.1 \
+        -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+        -keyout "$D/relay.key" -out "$D/relay.crt" 2>/dev/null
+    SCHEME=https
+    TLS_ARGS="--tls-cert $D/relay.crt --tls-key $D/relay.key"
+    export NODE_EXTRA_CA_CERTS="$D/relay.crt"
+fi
+# shellcheck disable=SC2086 # TLS_ARGS is two options or none
+"$B" serve --listen "127.0.0.1:$RELAY_PORT" $TLS_ARGS >"$D/relay.log" 2>&1 &
 RELAY_PID=$!
 i=0
-until curl -sf "http://127.0.0.1:$RELAY_PORT/healthz" >/dev/null; do
+until curl -sf ${NODE_EXTRA_CA_CERTS:+--cacert "$NODE_EXTRA_CA_CERTS"} "$SCHEME://127.0.0.1:$RELAY_PORT/healthz" >/dev/null; do
     i=$((i + 1))
     if [ $i -gt 100 ]; then
         echo "The relay did not start:" >&2
@@ -56,7 +68,7 @@ until curl -sf "http://127.0.0.1:$RELAY_PORT/healthz" >/dev/null; do
 done
 
 RC=0
-RELAY_URL="http://127.0.0.1:$RELAY_PORT" TENANT_KEY="$KEY" node tests/sdk/check.mjs || RC=$?
+RELAY_URL="$SCHEME://127.0.0.1:$RELAY_PORT" TENANT_KEY="$KEY" node tests/sdk/check.mjs || RC=$?
 kill "$RELAY_PID"
 wait "$RELAY_PID" 2>/dev/null || true
 RELAY_PID=

@@ -38,9 +38,15 @@ int runConsole(const QString &dbPath, bool demo)
                        &options.server.port);
     if (const int workers = settings.value(SettingsPanel::workersKey(), 0).toInt(); workers > 0)
         options.server.workers = workers;
-    // The demo listens on loopback only; if its usual port is taken, on any free one.
-    if (demo)
+    options.server.tlsCertFile = settings.value(SettingsPanel::tlsCertKey()).toString();
+    options.server.tlsKeyFile = settings.value(SettingsPanel::tlsKeyKey()).toString();
+    // The demo listens on loopback only, in plain HTTP (its simulated traffic calls it so); if
+    // its usual port is taken, on any free one.
+    if (demo) {
         options.server.host = QHostAddress::LocalHost;
+        options.server.tlsCertFile.clear();
+        options.server.tlsKeyFile.clear();
+    }
     auto engine = std::make_unique<Engine>(options);
     bool started = engine->start(&error);
     if (!started && demo) {
@@ -56,7 +62,7 @@ int runConsole(const QString &dbPath, bool demo)
     if (started) {
         window->showEngineStarted(engine->listenAddress(),
                                   demo ? QObject::tr("temporary demo database") : path,
-                                  engine->workerCount());
+                                  engine->workerCount(), options.server.tlsEnabled());
         if (!options.server.host.isLoopback())
             window->statusBar()->showMessage(
                 QObject::tr("Warning: the relay listens beyond loopback (%1); anyone who can "

@@ -123,11 +123,13 @@ DashboardPanel::DashboardPanel(const ConsoleContext &context, QWidget *parent)
 }
 
 void DashboardPanel::showEngineStarted(const QString &listenAddress, const QString &dbPath,
-                                       int workers)
+                                       int workers, bool tls)
 {
     m_status->setText(workers == 1 ? tr("Relay running on 1 worker thread")
                                    : tr("Relay running on %1 worker threads").arg(workers));
-    m_address->setText(QStringLiteral("http://%1/v1").arg(listenAddress));
+    m_address->setText(
+        QStringLiteral("%1://%2/v1")
+            .arg(tls ? QStringLiteral("https") : QStringLiteral("http"), listenAddress));
     m_workers->setText(QString::number(workers));
     m_database->setText(dbPath);
     m_database->setToolTip(dbPath);

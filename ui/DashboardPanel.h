@@ -24,7 +24,8 @@ class DashboardPanel : public QWidget
 public:
     explicit DashboardPanel(const ConsoleContext &context, QWidget *parent = nullptr);
 
-    void showEngineStarted(const QString &listenAddress, const QString &dbPath, int workers);
+    void showEngineStarted(const QString &listenAddress, const QString &dbPath, int workers,
+                           bool tls = false);
     void showEngineFailed(const QString &error);
     // Another process's relay serves the database: this console manages it through the database.
     void showManagingOtherRelay(const QString &relay, const QString &baseUrl,

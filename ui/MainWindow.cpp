@@ -85,9 +85,10 @@ bool MainWindow::showPanel(const QString &objectName)
     return false;
 }
 
-void MainWindow::showEngineStarted(const QString &listenAddress, const QString &dbPath, int workers)
+void MainWindow::showEngineStarted(const QString &listenAddress, const QString &dbPath, int workers,
+                                   bool tls)
 {
-    m_dashboard->showEngineStarted(listenAddress, dbPath, workers);
+    m_dashboard->showEngineStarted(listenAddress, dbPath, workers, tls);
 }
 
 void MainWindow::showEngineFailed(const QString &error)

@@ -33,7 +33,8 @@ public:
     MainWindow(Engine *engine, const QString &dbPath, QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    void showEngineStarted(const QString &listenAddress, const QString &dbPath, int workers);
+    void showEngineStarted(const QString &listenAddress, const QString &dbPath, int workers,
+                           bool tls = false);
     void showEngineFailed(const QString &error);
     // Another process's relay serves the database: this console manages it through the database.
     void showManagingOtherRelay(const QString &relay, const QString &baseUrl,

@@ -3,6 +3,7 @@
 #include "ConsoleWrites.h"
 #include "DbWorker.h"
 #include "PanelUtil.h"
+#include "http/TlsCredentials.h"
 #include "store/AdminService.h"
 
 #include <QFileDialog>
@@ -66,11 +67,22 @@ SettingsPanel::SettingsPanel(const ConsoleContext &context, QWidget *parent)
     auto *dbRow = new QHBoxLayout;
     dbRow->addWidget(m_database, 1);
     dbRow->addWidget(browse);
+    // Paths on this computer, so kept with the listen address rather than in the database.
+    m_tlsCert = new QLineEdit(settings.value(tlsCertKey()).toString(), local);
+    m_tlsCert->setObjectName(QStringLiteral("tlsCertEdit"));
+    m_tlsCert->setPlaceholderText(tr("none: plain HTTP"));
+    m_tlsCert->setToolTip(tr("PEM certificate file; with a key, the relay speaks HTTPS only"));
+    m_tlsKey = new QLineEdit(settings.value(tlsKeyKey()).toString(), local);
+    m_tlsKey->setObjectName(QStringLiteral("tlsKeyEdit"));
+    m_tlsKey->setPlaceholderText(tr("none: plain HTTP"));
+    m_tlsKey->setToolTip(tr("The certificate's PEM private key, without a passphrase"));
     auto *saveLocalButton = makeButton(local, tr("&Save"), "saveLocalSettingsButton",
                                        tr("Keep these in the application settings"));
     localForm->addRow(tr("Listen &address:"), m_host);
     localForm->addRow(tr("&Port:"), m_port);
     localForm->addRow(QString(), m_warning);
+    localForm->addRow(tr("TLS &certificate:"), m_tlsCert);
+    localForm->addRow(tr("TLS &key:"), m_tlsKey);
     localForm->addRow(tr("&Workers:"), m_workers);
     localForm->addRow(tr("&Database:"), dbRow);
     localForm->addRow(QString(), saveLocalButton);
@@ -129,7 +141,20 @@ void SettingsPanel::saveLocal()
         showStatus(this, tr("The listen address must be an IP address, e.g. 127.0.0.1"), true);
         return;
     }
+    const QString cert = m_tlsCert->text().trimmed();
+    const QString key = m_tlsKey->text().trimmed();
+    if (cert.isEmpty() != key.isEmpty()) {
+        showStatus(this, tr("HTTPS needs both the certificate and its key"), true);
+        return;
+    }
+    QString tlsError;
+    if (!cert.isEmpty() && !TlsCredentials::read(cert, key, &tlsError)) {
+        showStatus(this, tlsError, true);
+        return;
+    }
     QSettings settings;
+    settings.setValue(tlsCertKey(), cert);
+    settings.setValue(tlsKeyKey(), key);
     settings.setValue(listenKey(), QStringLiteral("%1:%2").arg(host).arg(m_port->value()));
     settings.setValue(workersKey(), m_workers->value());
     if (m_database->text().trimmed().isEmpty())

@@ -10,7 +10,8 @@ class QSpinBox;
 
 namespace relay::ui {
 
-// Where the console's relay listens, its worker threads and the database path (the platform's
+// Where the console's relay listens (and its TLS certificate), its worker threads and the
+// database path (the platform's
 // application settings, QSettings: the database cannot hold its own path; they apply at the next
 // start), and the settings kept in the database (global webhook, usage retention).
 class SettingsPanel : public QWidget
@@ -22,6 +23,9 @@ public:
     // QSettings keys, shared with the launcher.
     static QString listenKey() { return QStringLiteral("console/listen"); }
     static QString workersKey() { return QStringLiteral("console/workers"); }
+    // HTTPS for the console's relay: PEM certificate and key files (both empty: plain HTTP).
+    static QString tlsCertKey() { return QStringLiteral("console/tlsCert"); }
+    static QString tlsKeyKey() { return QStringLiteral("console/tlsKey"); }
     static QString databaseKey() { return QStringLiteral("database/path"); }
     static QString panelKey() { return QStringLiteral("console/panel"); }
 
@@ -38,6 +42,8 @@ private:
     QSpinBox *m_port = nullptr;
     QSpinBox *m_workers = nullptr;
     QLineEdit *m_database = nullptr;
+    QLineEdit *m_tlsCert = nullptr;
+    QLineEdit *m_tlsKey = nullptr;
     QLabel *m_warning = nullptr;
     QLineEdit *m_webhook = nullptr;
     QSpinBox *m_retention = nullptr;

@@ -6,6 +6,8 @@
 #include "core/Clock.h"
 #include "core/RequestId.h"
 
+#include <QSslSocket>
+
 #include <linux/sockios.h>
 #include <linux/tcp.h>
 #include <netinet/in.h>
@@ -28,6 +30,9 @@ constexpr qint64 kWriteHighWater = 1024 * 1024;
 constexpr qint64 kWriteLowWater = 256 * 1024;
 // TCP_CLOSE of the kernel's TCP states (tcp_info.tcpi_state): the connection is reset or done.
 constexpr int kTcpClosed = 7;
+// TLS: QSslSocket takes whatever it is given, so it is given this much at a time; the rest waits
+// in the connection's own queue, where backpressure counts it.
+constexpr qint64 kTlsWindow = 64 * 1024;
 
 struct SendState
 {
@@ -80,6 +85,10 @@ HttpConnection::HttpConnection(qintptr socketDescriptor, HttpWorker *worker)
     m_lastActivityMs = m_worker->clock().monotonicMs();
     m_sendProgressMs = m_lastActivityMs;
     m_lastWriteMs = m_lastActivityMs;
+    if (worker->config().tlsEnabled()) {
+        m_valid = startTls();
+        return;
+    }
     m_readNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Read, this);
     m_writeNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Write, this);
     m_writeNotifier->setEnabled(false);
@@ -87,9 +96,90 @@ HttpConnection::HttpConnection(qintptr socketDescriptor, HttpWorker *worker)
     connect(m_writeNotifier, &QSocketNotifier::activated, this, &HttpConnection::onWritable);
 }
 
-qint64 HttpConnection::bytesToWrite() const
+bool HttpConnection::startTls()
+{
+    const std::shared_ptr<const QSslConfiguration> configuration = m_worker->tlsConfiguration();
+    m_tls = new QSslSocket(this);
+    if (!configuration || !m_tls->setSocketDescriptor(m_fd)) {
+        delete m_tls;
+        m_tls = nullptr;
+        ::close(m_fd);
+        m_fd = -1;
+        return false;
+    }
+    m_tls->setSslConfiguration(*configuration);
+    // As on the plain path: what the relay has not parsed yet stays in the kernel (and then in
+    // the client's TCP window), not in memory.
+    m_tls->setReadBufferSize(kReadBufferBytes);
+    // At once, before any byte can be read as plain HTTP. What fails here (nothing should: the
+    // configuration was checked when loaded) fails before any signal is connected.
+    m_tls->startServerEncryption();
+    if (m_tls->error() != QAbstractSocket::UnknownSocketError ||
+        m_tls->state() != QAbstractSocket::ConnectedState) {
+        delete m_tls; // closes the descriptor
+        m_tls = nullptr;
+        m_fd = -1;
+        return false;
+    }
+    m_handshaking = true;
+    connect(m_tls, &QSslSocket::encrypted, this, [this] {
+        m_handshaking = false;
+        m_lastActivityMs = m_worker->clock().monotonicMs();
+    });
+    connect(m_tls, &QSslSocket::readyRead, this, &HttpConnection::onReadyRead);
+    connect(m_tls, &QSslSocket::encryptedBytesWritten, this, &HttpConnection::onWritable);
+    // A client that closes or shuts its side, a reset, a failed handshake (a plain-HTTP client,
+    // say): TLS has no half-close that QSslSocket keeps open, so each ends the connection as a
+    // client that has gone.
+    connect(m_tls, &QSslSocket::disconnected, this, &HttpConnection::closeNow);
+    connect(m_tls, &QSslSocket::errorOccurred, this, &HttpConnection::closeNow);
+    return true;
+}
+
+qint64 HttpConnection::tlsQueued() const
+{
+    return m_tls->bytesToWrite() + m_tls->encryptedBytesToWrite();
+}
+
+ssize_t HttpConnection::transportRecv(char *data, qsizetype size)
+{
+    if (!m_tls)
+        return ::recv(m_fd, data, size_t(size), MSG_DONTWAIT);
+    const qint64 n = m_tls->read(data, size);
+    // Nothing decrypted now; the end of input comes as disconnected().
+    errno = n == 0 ? EAGAIN : ECONNRESET;
+    return n == 0 ? -1 : ssize_t(n);
+}
+
+ssize_t HttpConnection::transportSend(const char *data, qsizetype size)
+{
+    if (!m_tls)
+        return ::send(m_fd, data, size_t(size), MSG_NOSIGNAL);
+    const qint64 room = kTlsWindow - tlsQueued();
+    if (room <= 0) {
+        errno = EAGAIN; // encryptedBytesWritten() resumes
+        return -1;
+    }
+    const qint64 n = m_tls->write(data, qMin<qint64>(size, room));
+    errno = ECONNRESET;
+    return ssize_t(n);
+}
+
+void HttpConnection::setReading(bool on)
+{
+    // TLS: QSslSocket reads on its own, up to its read buffer.
+    if (m_readNotifier)
+        m_readNotifier->setEnabled(on);
+}
+
+qint64 HttpConnection::outboxPending() const
 {
     return m_outbox.size() - m_outboxSent;
+}
+
+qint64 HttpConnection::bytesToWrite() const
+{
+    return outboxPending() + (m_tls ? tlsQueued() : 0);
 }
 
 bool HttpConnection::clientBacklogged() const
@@ -101,9 +191,8 @@ bool HttpConnection::flush()
 {
     if (m_fd < 0)
         return false;
-    while (bytesToWrite() > 0) {
-        const ssize_t n =
-            ::send(m_fd, m_outbox.constData() + m_outboxSent, size_t(bytesToWrite()), MSG_NOSIGNAL);
+    while (outboxPending() > 0) {
+        const ssize_t n = transportSend(m_outbox.constData() + m_outboxSent, outboxPending());
         if (n > 0) {
             m_outboxSent += n;
             continue;
@@ -114,14 +203,15 @@ bool HttpConnection::flush()
             break;
         return false; // reset, or gone
     }
-    if (bytesToWrite() == 0) {
+    if (outboxPending() == 0) {
         m_outbox.clear();
         m_outboxSent = 0;
     } else if (m_outboxSent > kWriteLowWater) {
         m_outbox.remove(0, m_outboxSent);
         m_outboxSent = 0;
     }
-    m_writeNotifier->setEnabled(bytesToWrite() > 0);
+    if (m_writeNotifier)
+        m_writeNotifier->setEnabled(outboxPending() > 0);
     return true;
 }
 
@@ -169,13 +259,21 @@ void HttpConnection::closeSocket()
         notifier->deleteLater();
     }
     m_readNotifier = m_writeNotifier = m_resetNotifier = nullptr;
-    ::close(m_fd);
+    if (m_tls) {
+        // This may run inside one of its signals: it is silenced, closed now, deleted later.
+        m_tls->disconnect(this);
+        if (m_tls->state() != QAbstractSocket::UnconnectedState)
+            m_tls->abort();
+        m_tls->deleteLater();
+        m_tls = nullptr;
+    } else {
+        ::close(m_fd);
+    }
     m_fd = -1;
 }
 
 void HttpConnection::pull()
 {
-    const int fd = m_fd;
     // Lingering: everything is read and thrown away. Otherwise at most kReadBufferBytes wait.
     while (!m_readEof && !m_gone && (m_closing || m_inbox.size() < kReadBufferBytes)) {
         if (m_closing)
@@ -183,14 +281,14 @@ void HttpConnection::pull()
         const qsizetype at = m_inbox.size();
         const qsizetype room = kReadBufferBytes - at;
         m_inbox.resize(at + room);
-        const ssize_t n = ::recv(fd, m_inbox.data() + at, size_t(room), MSG_DONTWAIT);
+        const ssize_t n = transportRecv(m_inbox.data() + at, room);
         m_inbox.resize(at + qMax<qsizetype>(0, n));
         if (n > 0)
             continue;
         if (n == 0) {
             // End of input stays readable: no more notifications for it.
             m_readEof = true;
-            m_readNotifier->setEnabled(false);
+            setReading(false);
             return;
         }
         if (errno == EINTR)
@@ -204,12 +302,12 @@ void HttpConnection::pull()
     // Full: the rest waits in the kernel (and then in the client's window) until the parser
     // has taken this.
     if (!m_gone && !m_readEof)
-        m_readNotifier->setEnabled(false);
+        setReading(false);
 }
 
 void HttpConnection::onReadyRead()
 {
-    if (m_gone)
+    if (m_gone || m_handshaking)
         return;
     pull();
     if (m_gone)
@@ -230,7 +328,7 @@ void HttpConnection::onReadyRead()
     }
     const QByteArray data = std::exchange(m_inbox, QByteArray());
     if (!m_readEof)
-        m_readNotifier->setEnabled(true);
+        setReading(true);
     const qint64 now = m_worker->clock().monotonicMs();
     const bool wasInMessage = m_parser.inMessage();
     const quint64 begun = m_parser.messagesBegun();
@@ -344,7 +442,7 @@ void HttpConnection::writeBytes(QByteArrayView bytes)
     m_lastWriteMs = m_worker->clock().monotonicMs();
     // Written at once when nothing waits before it (one system call for a whole answer).
     m_outbox.append(bytes.data(), bytes.size());
-    if (bytesToWrite() == bytes.size() && !flush())
+    if (outboxPending() == bytes.size() && !flush())
         // The client is gone (reset); the exchange learns it from a fresh stack.
         QMetaObject::invokeMethod(this, &HttpConnection::closeNow, Qt::QueuedConnection);
 }
@@ -478,6 +576,13 @@ void HttpConnection::checkTimeouts(qint64 nowMs)
 {
     if (m_gone)
         return;
+    if (m_handshaking) {
+        // A TLS handshake is the client's first bytes: it gets the header timeout.
+        if (m_worker->isDraining() ||
+            nowMs - m_lastActivityMs >= m_worker->config().headerTimeoutMs)
+            closeNow();
+        return;
+    }
     if (m_readEof && clientReset()) {
         closeNow();
         return;

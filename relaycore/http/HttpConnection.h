@@ -7,6 +7,8 @@
 #include <QObject>
 #include <QSocketNotifier>
 
+class QSslSocket;
+
 namespace relay {
 
 class HttpExchange;
@@ -16,6 +18,9 @@ class HttpWorker;
 // pipelining: answered strictly in order, one at a time), enforces the header timeout and
 // idle close, and hands each request to the worker's handler as an HttpExchange.
 // Owned by its worker; deletes itself once closed and its last exchange has finished.
+// Plain HTTP works on the raw descriptor (recv/send and socket notifiers: the hot path). With
+// TLS a QSslSocket owns the descriptor and its notifiers, and the same code reads and writes
+// through it: the transport is chosen per call (transportRecv/transportSend), not per byte.
 class HttpConnection : public QObject
 {
     Q_OBJECT
@@ -33,6 +38,15 @@ private:
     // Reads what the kernel holds into m_inbox (thrown away while closing); notes the client's
     // end of input (m_readEof) and resets.
     void pull();
+    // One read or write on the transport, with recv/send's results (-1 and errno EAGAIN when
+    // nothing can be done now).
+    ssize_t transportRecv(char *data, qsizetype size);
+    ssize_t transportSend(const char *data, qsizetype size);
+    void setReading(bool on);
+    // TLS: hands the descriptor to a QSslSocket and starts its server handshake.
+    bool startTls();
+    // TLS: bytes QSslSocket holds, to be encrypted or sent.
+    qint64 tlsQueued() const;
     void onReadyRead();
     // The client has shut its sending side.
     void onClientFinished();
@@ -44,7 +58,10 @@ private:
     void onWritable();
     // Sends what waits in m_outbox until the kernel takes no more; false if the client is gone.
     bool flush();
+    // Bytes written and not yet taken by the kernel: the relay's own queue, and (TLS) what
+    // QSslSocket holds.
     qint64 bytesToWrite() const;
+    qint64 outboxPending() const;
     void closeSocket();
     bool clientBacklogged() const;
     void processNext();
@@ -66,6 +83,8 @@ private:
     QSocketNotifier *m_readNotifier = nullptr;
     QSocketNotifier *m_writeNotifier = nullptr;
     QSocketNotifier *m_resetNotifier = nullptr; // after the client's end of input
+    QSslSocket *m_tls = nullptr;                // TLS: owns m_fd; no notifiers of our own
+    bool m_handshaking = false;                 // TLS: until the handshake has completed
     QByteArray m_outbox; // answers written, not yet taken by the kernel from m_outboxSent on
     qsizetype m_outboxSent = 0;
     HttpRequestParser m_parser;

@@ -1,6 +1,7 @@
 #include "HttpServer.h"
 
 #include "HttpWorker.h"
+#include "TlsCredentials.h"
 
 #include <QTcpServer>
 #include <QTimer>
@@ -101,6 +102,11 @@ HttpServer::~HttpServer()
 
 bool HttpServer::start(QString *error)
 {
+    if (m_config.tlsEnabled()) {
+        m_tls = std::make_shared<TlsCredentials>(m_config.tlsCertFile, m_config.tlsKeyFile);
+        if (!m_tls->load(error))
+            return false;
+    }
     // Each client connection may need an upstream connection too, and the database, logs and
     // idle upstream connections need some: keep the cap where accept() cannot run dry.
     const qint64 files = raiseOpenFileLimit();
@@ -222,6 +228,21 @@ void HttpServer::accepted(HttpAcceptor *acceptor, qintptr socketDescriptor)
         worker, [worker, socketDescriptor] { worker->addConnection(socketDescriptor); },
         Qt::QueuedConnection);
     acceptor->pauseIfAtCap(open);
+}
+
+bool HttpServer::reloadTls(QString *error)
+{
+    if (!m_tls) {
+        if (error)
+            *error = QStringLiteral("the relay does not listen with TLS");
+        return false;
+    }
+    return m_tls->load(error);
+}
+
+std::shared_ptr<const QSslConfiguration> HttpServer::tlsConfiguration() const
+{
+    return m_tls ? m_tls->configuration() : nullptr;
 }
 
 void HttpServer::connectionClosed()

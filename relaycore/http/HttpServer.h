@@ -5,9 +5,11 @@
 
 #include <QHostAddress>
 #include <QObject>
+#include <QSslConfiguration>
 #include <QThread>
 
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -16,6 +18,7 @@ namespace relay {
 class Clock;
 class HttpAcceptor;
 class HttpWorker;
+class TlsCredentials;
 
 // The relay's HTTP server: an acceptor on its own thread hands each accepted connection to one
 // of N worker threads in turn, each with its own event loop, so neither a busy GUI thread nor a
@@ -46,6 +49,12 @@ public:
     int connectionCount() const { return m_openConnections.load(); }
     const ServerConfig &config() const { return m_config; }
 
+    // TLS (config().tlsEnabled()): re-reads the certificate and key files; connections accepted
+    // from then on use them. On failure the previous ones stay and `error` says why. Any thread.
+    bool reloadTls(QString *error);
+    // The TLS configuration for a new connection; nullptr for plain HTTP. Any thread.
+    std::shared_ptr<const QSslConfiguration> tlsConfiguration() const;
+
     // Request-body bytes buffered by every connection (limited to maxBufferedBodyBytes).
     std::atomic<qint64> *bodyPool() { return &m_bufferedBodyBytes; }
 
@@ -69,7 +78,8 @@ private:
     std::atomic<int> m_openConnections{0};
     std::atomic<bool> m_draining{false};
     std::atomic<qint64> m_bufferedBodyBytes{0};
-    size_t m_next = 0; // acceptor thread only
+    size_t m_next = 0;                     // acceptor thread only
+    std::shared_ptr<TlsCredentials> m_tls; // set before the threads start, then read-only
 };
 
 // Raises this process's open-file limit to the hard limit; returns the new soft limit.

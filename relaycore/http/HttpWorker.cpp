@@ -30,6 +30,11 @@ std::atomic<qint64> *HttpWorker::bodyPool() const
     return m_server->bodyPool();
 }
 
+std::shared_ptr<const QSslConfiguration> HttpWorker::tlsConfiguration() const
+{
+    return m_server->tlsConfiguration();
+}
+
 void HttpWorker::start(const HttpHandlerFactory &factory)
 {
     m_handler = factory(this);

@@ -5,6 +5,7 @@
 
 #include <QObject>
 #include <QSet>
+#include <QSslConfiguration>
 #include <QTimer>
 
 #include <atomic>
@@ -33,6 +34,8 @@ public:
     bool isDraining() const;
     // Request-body bytes buffered across the whole server.
     std::atomic<qint64> *bodyPool() const;
+    // The TLS configuration for a new connection; nullptr for plain HTTP.
+    std::shared_ptr<const QSslConfiguration> tlsConfiguration() const;
 
     // On the worker thread: takes over an accepted socket.
     void addConnection(qintptr socketDescriptor);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QHostAddress>
+#include <QString>
 
 namespace relay {
 
@@ -25,9 +26,13 @@ struct ServerConfig
     bool answerHalfClosedClients = true;
     // Request-body bytes held in memory across all connections (503 beyond).
     qint64 maxBufferedBodyBytes = 256 * 1024 * 1024;
+    // HTTPS on the listener: a PEM certificate (chain) and its unencrypted PEM key; both empty:
+    // plain HTTP. Re-read on HttpServer::reloadTls().
+    QString tlsCertFile;
+    QString tlsKeyFile;
 
-    // The listener speaks TLS (serve --tls-cert/--tls-key).
-    bool tlsEnabled() const { return false; }
+    // Whether the listener speaks TLS (the admin API refuses a non-loopback listener without).
+    bool tlsEnabled() const { return !tlsCertFile.isEmpty() || !tlsKeyFile.isEmpty(); }
 };
 
 // "HOST:PORT" (`serve --listen`, the console's listen setting): an IP address, `localhost` or a

@@ -242,6 +242,23 @@ QString Engine::listenAddress() const
            QString::number(m_server->serverPort());
 }
 
+QString Engine::baseUrl() const
+{
+    return (m_options.server.tlsEnabled() ? QStringLiteral("https://")
+                                          : QStringLiteral("http://")) +
+           listenAddress() + QStringLiteral("/v1");
+}
+
+bool Engine::reloadTls(QString *error)
+{
+    if (!m_server) {
+        if (error)
+            *error = QStringLiteral("the relay is not running");
+        return false;
+    }
+    return m_server->reloadTls(error);
+}
+
 EngineStatsSnapshot Engine::stats()
 {
     EngineStatsSnapshot s;

@@ -96,6 +96,11 @@ public:
     quint16 port() const;
     int workerCount() const;
     QString listenAddress() const;
+    // "https://HOST:PORT/v1" or "http://…": where tenants point their SDKs.
+    QString baseUrl() const;
+    // TLS on the listener: re-reads the certificate and key files (SIGHUP); new connections use
+    // them. On failure the previous ones stay and `error` says why.
+    bool reloadTls(QString *error);
     // Figures now; rates and percentiles cover the time since the previous call.
     EngineStatsSnapshot stats();
     // Admitted requests not yet answered and metered (any thread).

@@ -15,6 +15,7 @@
 #include "SettingsPanel.h"
 #include "TenantDialog.h"
 #include "TenantsPanel.h"
+#include "TestCertificate.h"
 #include "UpstreamsPanel.h"
 #include "UsagePanel.h"
 
@@ -31,6 +32,7 @@
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QSqlQuery>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -446,6 +448,34 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(done.count(), 2, kWait);
         QCOMPARE(c.h.admin().pinnedUpstream().value, QString());
         QVERIFY(c.h.admin().auditLog().value.last().action == QStringLiteral("failover.unpin"));
+    }
+
+    // The console's relay takes a TLS certificate and key in Settings: both or neither, checked
+    // when saved (a bad pair is refused with the reason and not stored).
+    void tlsFilesAreCheckedWhenSaved()
+    {
+        const TestCertificate a = makeTestCertificate(m_config.path(), QStringLiteral("a"));
+        const TestCertificate b = makeTestCertificate(m_config.path(), QStringLiteral("b"));
+        Console c;
+        QVERIFY(c.start());
+        QVERIFY(c.window->showPanel(QStringLiteral("settingsPanel")));
+        auto *cert = c.find<QLineEdit>("tlsCertEdit");
+        auto *key = c.find<QLineEdit>("tlsKeyEdit");
+        QVERIFY(cert && key);
+        auto save = [&](const QString &certFile, const QString &keyFile) {
+            cert->setText(certFile);
+            key->setText(keyFile);
+            c.click("saveLocalSettingsButton");
+            return c.window->statusBar()->currentMessage();
+        };
+        QVERIFY(save(a.cert, QString()).contains(QStringLiteral("both")));
+        QVERIFY(save(a.cert, b.key).contains(QStringLiteral("does not belong")));
+        QVERIFY(QSettings().value(SettingsPanel::tlsCertKey()).toString().isEmpty());
+        QVERIFY(save(a.cert, a.key).startsWith(QStringLiteral("Saved")));
+        QCOMPARE(QSettings().value(SettingsPanel::tlsCertKey()).toString(), a.cert);
+        QCOMPARE(QSettings().value(SettingsPanel::tlsKeyKey()).toString(), a.key);
+        QVERIFY(save(QString(), QString()).startsWith(QStringLiteral("Saved")));
+        QVERIFY(QSettings().value(SettingsPanel::tlsCertKey()).toString().isEmpty());
     }
 
     // The window reopens on the panel shown last. A switch does not write the settings file

@@ -41,6 +41,11 @@ TestHttpClient::TestHttpClient(quint16 port, QObject *parent) : QObject(parent),
     });
 }
 
+void TestHttpClient::useTls(const QSslCertificate &trusted)
+{
+    m_trusted = trusted;
+}
+
 HttpHeaders TestHttpClient::bearer(const QString &key)
 {
     return {{"authorization", "Bearer " + key.toUtf8()}, {"content-type", "application/json"}};
@@ -48,10 +53,18 @@ HttpHeaders TestHttpClient::bearer(const QString &key)
 
 void TestHttpClient::connectIfNeeded()
 {
-    if (m_socket.state() == QAbstractSocket::UnconnectedState) {
+    if (m_socket.state() != QAbstractSocket::UnconnectedState)
+        return;
+    if (m_trusted.isNull()) {
         m_socket.connectToHost(QHostAddress::LocalHost, m_port);
         m_socket.waitForConnected(5000);
+        return;
     }
+    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+    tls.setCaCertificates({m_trusted});
+    m_socket.setSslConfiguration(tls);
+    m_socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), m_port);
+    m_socket.waitForEncrypted(5000);
 }
 
 void TestHttpClient::send(const QByteArray &method, const QByteArray &path, const QByteArray &body,

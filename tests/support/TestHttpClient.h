@@ -6,7 +6,8 @@
 #include <QElapsedTimer>
 #include <QJsonObject>
 #include <QObject>
-#include <QTcpSocket>
+#include <QSslCertificate>
+#include <QSslSocket>
 
 namespace relay::test {
 
@@ -30,7 +31,7 @@ struct TestResponse
     QList<QByteArray> sseData() const;
 };
 
-// A raw HTTP/1.1 client over one QTcpSocket, so tests control exactly what goes on the wire
+// A raw HTTP/1.1 (or HTTPS) client over one socket, so tests control exactly what goes on the wire
 // (and can run hundreds of connections at once, which QNetworkAccessManager cannot).
 // Lives on the test thread.
 class TestHttpClient : public QObject
@@ -53,6 +54,11 @@ public:
     const QByteArray &raw() const { return m_raw; }
     void resetResponse();
 
+    // Speaks HTTPS from the next connection on, trusting only `trusted` (self-signed, for
+    // 127.0.0.1).
+    void useTls(const QSslCertificate &trusted);
+    QSslSocket &socket() { return m_socket; }
+
     // Convenience: a JSON POST with a bearer key.
     static HttpHeaders bearer(const QString &key);
 
@@ -65,7 +71,8 @@ private:
     void connectIfNeeded();
 
     quint16 m_port;
-    QTcpSocket m_socket;
+    QSslSocket m_socket; // plain TCP unless useTls()
+    QSslCertificate m_trusted;
     HttpResponseParser m_parser;
     TestResponse m_response;
     QByteArray m_raw;
