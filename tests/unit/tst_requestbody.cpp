@@ -57,7 +57,7 @@ private Q_SLOTS:
         QVERIFY(!r.clientWantsUsage);
         QCOMPARE(r.maxTokens, -1);
         QCOMPARE(r.promptChars, 9 + 8);
-        QCOMPARE(r.json.value(QLatin1String("messages")).toArray().size(), 2);
+        QCOMPARE(r.object().value(QLatin1String("messages")).toArray().size(), 2);
     }
 
     void validEmbeddings_data()
