@@ -40,8 +40,27 @@ bool canStream(Endpoint endpoint);
 // untouched.
 struct RequestBody
 {
+    // Where in `raw` the relay's edits go (offsets of the tokens; -1: not in the body).
+    struct Splice
+    {
+        bool on = false;      // read without a DOM: the upstream gets `raw` with the edits
+        qsizetype open = -1;  // the top-level object's '{'
+        bool members = false; // the top-level object has members
+        qsizetype modelBegin = -1, modelEnd = -1;     // the model's value (a string or null)
+        qsizetype optionsBegin = -1, optionsEnd = -1; // stream_options' value (object or null)
+        bool optionsMembers = false;                  // stream_options has members
+        bool optionsNull = false;                     // stream_options is null
+        qsizetype usageBegin = -1, usageEnd = -1;     // stream_options.include_usage's value
+    };
+
     Endpoint endpoint = Endpoint::Chat;
+    // The body as a DOM: Anthropic's dialect, and OpenAI bodies the fast reading left to
+    // QJsonDocument (escaped model names, duplicate fields the relay reads, exotic numbers,
+    // bad JSON). Empty when `splice.on`; object() reads it either way.
     QJsonObject json;
+    // The client's bytes.
+    QByteArray raw;
+    Splice splice;
     QString model;
     bool stream = false;
     // The client itself asked for the usage chunk (stream_options.include_usage).
@@ -60,6 +79,8 @@ struct RequestBody
     HttpHeaders forwardHeaders;
 
     Dialect dialect() const { return dialectOf(endpoint); }
+    // The whole body as a DOM (parsed here when it was read without one), for translations.
+    QJsonObject object() const;
     // The prompt tokens the relay reserves before the upstream has counted them.
     qint64 estimatedPromptTokens() const
     {
@@ -75,11 +96,17 @@ inline constexpr qsizetype kMaxModelChars = 256;
 std::optional<RequestBody> parseRequestBody(Endpoint endpoint, const QByteArray &body,
                                             QByteArray *error);
 
+// The same reading entirely through QJsonDocument (the way every body was read before the
+// fast path; what the fast path leaves to it): for tests and the benchmark.
+std::optional<RequestBody> parseRequestBodyWithDom(Endpoint endpoint, const QByteArray &body,
+                                                   QByteArray *error);
+
 // The model a moderation request without one is routed as (OpenAI's default).
 inline constexpr QStringView kDefaultModerationModel = u"omni-moderation-latest";
 
 // The body to send to an upstream of the client's own dialect: `model` replaced and, for chat
-// and completions streams, include_usage switched on.
+// and completions streams, include_usage switched on. A body read without a DOM is the
+// client's bytes with only these edits spliced in.
 QByteArray buildUpstreamBody(const RequestBody &request, const QString &model);
 
 } // namespace relay

@@ -55,6 +55,10 @@ private:
     // Appends the event to `out` unless it is dropped.
     void processEvent(QByteArrayView event, QByteArray &out);
 
+    // Counts the text of an event without usage (its JSON `data`) without building a DOM; false
+    // (and nothing counted) when the event is to be read with QJsonDocument.
+    bool countWithoutDom(QByteArrayView data);
+
     // The event again with "cost_usd" added to its usage (`json` is its data).
     QByteArray withCost(QByteArrayView original, QJsonObject json) const;
 

@@ -312,7 +312,7 @@ void adaptRequest(UpstreamRequest &request, const UpstreamConfig &upstream, cons
                   const QString &model)
 {
     request.path = apiPath(upstream, "/messages");
-    request.body = compact(messagesRequest(body.json, model));
+    request.body = compact(messagesRequest(body.object(), model));
 }
 
 QJsonValue finishReason(const QJsonValue &stopReason)

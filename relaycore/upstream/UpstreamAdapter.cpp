@@ -5,6 +5,7 @@
 #include "ingress/AnthropicFront.h"
 #include "ingress/AnthropicIngressStream.h"
 #include "ingress/AnthropicUsageFilter.h"
+#include "metering/OpenAIAnswer.h"
 #include "tenants/DirectorySnapshot.h"
 
 #include <QJsonDocument>
@@ -25,23 +26,6 @@ QByteArray contentTypeOf(const HttpHeaders &headers)
 {
     const QByteArray type = headerValue(headers, "content-type");
     return type.isEmpty() ? QByteArray("application/json") : type;
-}
-
-// OpenAI-dialect usage of a whole answer: chat, completions and embeddings name the counts
-// prompt_tokens / completion_tokens, Responses input_tokens / output_tokens. OpenAI's cached
-// prompt tokens stay among the prompt tokens, at the input price.
-bool readOpenAIUsage(const QJsonObject &answer, TokenUsage *usage)
-{
-    const QJsonValue value = answer.value(QLatin1String("usage"));
-    if (!value.isObject())
-        return false;
-    const QJsonObject u = value.toObject();
-    const bool responses = u.contains(QLatin1String("input_tokens"));
-    usage->prompt =
-        tokenCount(u.value(QLatin1String(responses ? "input_tokens" : "prompt_tokens")));
-    usage->completion =
-        tokenCount(u.value(QLatin1String(responses ? "output_tokens" : "completion_tokens")));
-    return true;
 }
 
 // The OpenAI-dialect stream filter as a StreamRelay, fed either the upstream's own bytes or a
@@ -172,12 +156,13 @@ public:
                         const RequestBody &request, qint64 /*created*/) const override
     {
         UpstreamReply r{status, body, contentTypeOf(headers), false, {}, {}, {}};
-        const QJsonObject answer = QJsonDocument::fromJson(body).object();
         if (status >= 200 && status < 300) {
-            r.hasUsage = readOpenAIUsage(answer, &r.usage);
-            r.model = answer.value(QLatin1String("model")).toString();
+            OpenAIAnswer answer = OpenAIAnswer::read(body);
+            r.hasUsage = answer.hasUsage;
+            r.usage = answer.usage;
+            r.model = std::move(answer.model);
             if (request.endpoint == Endpoint::Responses)
-                r.responseId = answer.value(QLatin1String("id")).toString();
+                r.responseId = std::move(answer.id);
         }
         if (request.dialect() == Dialect::Anthropic) {
             HttpHeaders translated = headers;

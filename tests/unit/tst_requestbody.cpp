@@ -57,7 +57,7 @@ private Q_SLOTS:
         QVERIFY(!r.clientWantsUsage);
         QCOMPARE(r.maxTokens, -1);
         QCOMPARE(r.promptChars, 9 + 8);
-        QCOMPARE(r.json.value(QLatin1String("messages")).toArray().size(), 2);
+        QCOMPARE(r.object().value(QLatin1String("messages")).toArray().size(), 2);
     }
 
     void validEmbeddings_data()
@@ -337,6 +337,180 @@ private Q_SLOTS:
         const RequestBody r = parseOk(Endpoint::Chat, body);
         QCOMPARE(r.model, QStringLiteral("gpt-4o"));
         QCOMPARE(upstreamJson(body, r.model)["model"].toString(), QStringLiteral("gpt-4o"));
+    }
+
+    void splicedBodyKeepsTheClientsBytes_data()
+    {
+// moc misreads some of these literals
+#ifndef Q_MOC_RUN
+        QTest::addColumn<QByteArray>("client");
+        QTest::addColumn<QByteArray>("upstream");
+        const QByteArray msgs =
+            "\"messages\":[{\"role\":\"user\",\"content\":\"h\\u00e9 \\\"x\\\"\"}]";
+        QTest::newRow("model replaced, spacing kept")
+            << QByteArray("{ \"model\" : \"a\" ,\n \"temperature\": 0.70, " + msgs + "}")
+            << QByteArray("{ \"model\" : \"b\" ,\n \"temperature\": 0.70, " + msgs + "}");
+        QTest::newRow("stream, no options")
+            << QByteArray(R"({"stream":true,"model":"a",)" + msgs + "}")
+            << QByteArray(R"({"stream_options":{"include_usage":true},"stream":true,"model":"b",)" +
+                          msgs + "}");
+        QTest::newRow("stream, options null")
+            << QByteArray(R"({"model":"a","stream":true,"stream_options":null,)" + msgs + "}")
+            << QByteArray(R"({"model":"b","stream":true,"stream_options":{"include_usage":true},)" +
+                          msgs + "}");
+        QTest::newRow("stream, options empty")
+            << QByteArray(R"({"model":"a","stream":true,"stream_options":{ },)" + msgs + "}")
+            << QByteArray(
+                   R"({"model":"b","stream":true,"stream_options":{"include_usage":true },)" +
+                   msgs + "}");
+        QTest::newRow("stream, other options")
+            << QByteArray(R"({"model":"a","stream":true,"stream_options":{"x":1},)" + msgs + "}")
+            << QByteArray(
+                   R"({"model":"b","stream":true,"stream_options":{"include_usage":true,"x":1},)" +
+                   msgs + "}");
+        QTest::newRow("stream, include_usage false")
+            << QByteArray(
+                   R"({"model":"a","stream":true,"stream_options":{"include_usage": false },)" +
+                   msgs + "}")
+            << QByteArray(
+                   R"({"model":"b","stream":true,"stream_options":{"include_usage": true },)" +
+                   msgs + "}");
+        QTest::newRow("no stream: options untouched")
+            << QByteArray(
+                   R"({"model":"a","stream":false,"stream_options":{"include_usage":false},)" +
+                   msgs + "}")
+            << QByteArray(
+                   R"({"model":"b","stream":false,"stream_options":{"include_usage":false},)" +
+                   msgs + "}");
+        QTest::newRow("numbers kept as written")
+            << QByteArray(R"({"model":"a","seed":9007199254740993,"top_p":0.10000000000000001,)" +
+                          msgs + "}")
+            << QByteArray(R"({"model":"b","seed":9007199254740993,"top_p":0.10000000000000001,)" +
+                          msgs + "}");
+#endif
+    }
+    void splicedBodyKeepsTheClientsBytes()
+    {
+        QFETCH(QByteArray, client);
+        QFETCH(QByteArray, upstream);
+        const RequestBody r = parseOk(Endpoint::Chat, client);
+        QVERIFY(r.splice.on);
+        QCOMPARE(relay::buildUpstreamBody(r, QStringLiteral("b")), upstream);
+        // And the edits are those the DOM reading makes.
+        QByteArray error;
+        const auto dom = relay::parseRequestBodyWithDom(Endpoint::Chat, client, &error);
+        QVERIFY(dom);
+        QCOMPARE(
+            QJsonDocument::fromJson(upstream).object(),
+            QJsonDocument::fromJson(relay::buildUpstreamBody(*dom, QStringLiteral("b"))).object());
+    }
+
+    void moderationWithoutModelGetsTheDefaultSpliced()
+    {
+// moc misreads some of these literals
+#ifndef Q_MOC_RUN
+        const RequestBody r = parseOk(Endpoint::Moderations, R"({"input":"x"})");
+        QCOMPARE(r.model, relay::kDefaultModerationModel.toString());
+        QCOMPARE(relay::buildUpstreamBody(r, r.model),
+                 QByteArray(R"({"model":"omni-moderation-latest","input":"x"})"));
+        const RequestBody n = parseOk(Endpoint::Moderations, R"({"model":null,"input":"x"})");
+        QCOMPARE(relay::buildUpstreamBody(n, QStringLiteral("m\"q")),
+                 QByteArray("{\"model\":\"m\\\"q\",\"input\":\"x\"}"));
+#endif
+    }
+
+    // The reading without a DOM and the QJsonDocument reading agree on every body: the same
+    // refusal, the same fields, the same upstream body once parsed.
+    void sameAsTheDomReading_data()
+    {
+// moc misreads some of these literals
+#ifndef Q_MOC_RUN
+        QTest::addColumn<Endpoint>("endpoint");
+        QTest::addColumn<QByteArray>("body");
+        const QByteArray m = R"("messages":[{"role":"user","content":"x"}])";
+        const Endpoint chat = Endpoint::Chat;
+        const auto row = [](const char *name, Endpoint e, const QByteArray &body) {
+            QTest::newRow(name) << e << body;
+        };
+        row("stream twice, last false", chat,
+            R"({"model":"a","stream":true,"stream":false,)" + m + "}");
+        row("stream twice, last true", chat,
+            R"({"model":"a","stream":false,"stream":true,)" + m + "}");
+        row("options twice", chat,
+            R"({"model":"a","stream":true,"stream_options":{"include_usage":true},"stream_options":{},)" +
+                m + "}");
+        row("include_usage twice", chat,
+            R"({"model":"a","stream":true,"stream_options":{"include_usage":true,"include_usage":false},)" +
+                m + "}");
+        row("include_usage object", chat,
+            R"({"model":"a","stream":true,"stream_options":{"include_usage":{}},)" + m + "}");
+        row("max_tokens twice", chat, R"({"model":"a","max_tokens":5,"max_tokens":-1,)" + m + "}");
+        row("messages twice", chat, R"({"model":"a",)" + m + "," + m + "}");
+        row("content twice", chat,
+            R"({"model":"a","messages":[{"role":"user","content":"xx","content":"y"}]})");
+        row("model twice", chat, R"({"model":"a","model":"b",)" + m + "}");
+        row("escaped key", chat, R"({"model":"a","str\u0065am":true,)" + m + "}");
+        row("escaped model", chat, R"({"model":"\u00e9",)" + m + "}");
+        row("lone surrogate", chat,
+            R"({"model":"a","messages":[{"role":"user","content":"\udc00"}]})");
+        row("control character", chat,
+            "{\"model\":\"a\",\"messages\":[{\"role\":\"user\",\"content\":\"\x01\"}]}");
+        row("exponent", chat, R"({"model":"a","max_tokens":1e2,)" + m + "}");
+        row("underflow", chat, R"({"model":"a","t":1e-400,)" + m + "}");
+        row("overflow", chat, R"({"model":"a","t":1e400,)" + m + "}");
+        row("1.", chat, R"({"model":"a","t":1.,)" + m + "}");
+        row("huge max_tokens", chat, R"({"model":"a","max_tokens":1000000000001,)" + m + "}");
+        row("bom", chat, "\xEF\xBB\xBF{\"model\":\"a\"," + m + "}");
+        row("garbage after", chat, R"({"model":"a",)" + m + "} x");
+        row("whitespace after", chat, R"({"model":"a",)" + m + "} \n");
+        row("deep", chat,
+            R"({"model":"a","x":)" + QByteArray(300, '[') + QByteArray(300, ']') + "," + m + "}");
+        row("too deep", chat,
+            R"({"model":"a","x":)" + QByteArray(1100, '[') + QByteArray(1100, ']') + "," + m + "}");
+        row("long model", chat, R"({"model":")" + QByteArray(300, 'm') + "\"," + m + "}");
+        row("nested parts", chat,
+            R"({"model":"a","messages":[{"role":"user","content":[{"text":["ab",{"text":"cd"}]},"é",3,null]}]})");
+        row("role number", chat, R"({"model":"a","messages":[{"role":1}]})");
+        row("invalid utf-8", chat, "{\"model\":\"a\xff\"," + m + "}");
+        row("responses", Endpoint::Responses,
+            R"({"model":"a","input":[{"content":"ab","output":"c"},"x",{"arguments":"de"}],"instructions":"f","previous_response_id":"resp_1","max_output_tokens":7,"stream":true})");
+        row("responses bad instructions", Endpoint::Responses,
+            R"({"model":"a","input":"x","instructions":3})");
+        row("responses long previous", Endpoint::Responses,
+            R"({"model":"a","input":"x","previous_response_id":")" + QByteArray(257, 'r') + "\"}");
+        row("completions", Endpoint::Completions,
+            R"({"model":"a","prompt":["ab","c"],"stream":true,"max_tokens":3})");
+        row("embeddings tokens", Endpoint::Embeddings, R"({"model":"a","input":[[1,2],[3]]})");
+        row("moderations null model", Endpoint::Moderations, R"({"model":null,"input":"x"})");
+        row("moderations number model", Endpoint::Moderations, R"({"model":1,"input":"x"})");
+#endif
+    }
+    void sameAsTheDomReading()
+    {
+        QFETCH(Endpoint, endpoint);
+        QFETCH(QByteArray, body);
+        QByteArray error, domError;
+        const auto r = relay::parseRequestBody(endpoint, body, &error);
+        const auto dom = relay::parseRequestBodyWithDom(endpoint, body, &domError);
+        QCOMPARE(error, domError);
+        QCOMPARE(r.has_value(), dom.has_value());
+        if (!r)
+            return;
+        QCOMPARE(r->model, dom->model);
+        QCOMPARE(r->stream, dom->stream);
+        QCOMPARE(r->clientWantsUsage, dom->clientWantsUsage);
+        QCOMPARE(r->promptChars, dom->promptChars);
+        QCOMPARE(r->maxTokens, dom->maxTokens);
+        QCOMPARE(r->previousResponseId, dom->previousResponseId);
+        const QByteArray sent = relay::buildUpstreamBody(*r, QStringLiteral("u"));
+        QCOMPARE(
+            QJsonDocument::fromJson(sent).object(),
+            QJsonDocument::fromJson(relay::buildUpstreamBody(*dom, QStringLiteral("u"))).object());
+        // What the upstream reads is what the relay checked.
+        const auto again = relay::parseRequestBodyWithDom(endpoint, sent, &error);
+        QVERIFY(again);
+        QCOMPARE(again->stream, r->stream);
+        QCOMPARE(again->maxTokens, r->maxTokens);
     }
 
     void estimateTokens()
