@@ -25,7 +25,15 @@ struct ServerConfig
     bool answerHalfClosedClients = true;
     // Request-body bytes held in memory across all connections (503 beyond).
     qint64 maxBufferedBodyBytes = 256 * 1024 * 1024;
+    // The worker threads run on epoll (core/EpollEventDispatcher) rather than Qt's own
+    // dispatcher, which polls every connection on each wake-up. TENANTRELAY_DISPATCHER=qt in the
+    // environment overrides it (usesEpollDispatcher()).
+    bool epollDispatcher = true;
 };
+
+// Whether the worker threads get the epoll dispatcher: the config's choice, unless the
+// environment says TENANTRELAY_DISPATCHER=qt.
+bool usesEpollDispatcher(const ServerConfig &config);
 
 // "HOST:PORT" (`serve --listen`, the console's listen setting): an IP address, `localhost` or a
 // bracketed IPv6 address, and a port; false when it is not one.
