@@ -122,7 +122,9 @@ QMap<int, quint32> kernelWatchList(int epollFd)
         const QList<QByteArray> parts = line.simplified().split(' ');
         // tfd: N events: HEX data: ...
         if (parts.size() >= 4)
-            watched.insert(parts[1].toInt(), parts[3].toUInt(nullptr, 16));
+            // The kernel always adds EPOLLERR | EPOLLHUP; what was asked for is the rest.
+            watched.insert(parts[1].toInt(),
+                           parts[3].toUInt(nullptr, 16) & ~quint32(EPOLLERR | EPOLLHUP));
     }
     return watched;
 }
