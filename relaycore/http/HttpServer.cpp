@@ -2,6 +2,7 @@
 
 #include "HttpWorker.h"
 #include "TlsCredentials.h"
+#include "core/EpollEventDispatcher.h"
 
 #include <QTcpServer>
 #include <QTimer>
@@ -149,9 +150,13 @@ bool HttpServer::start(QString *error)
         stopAccepting();
         return false;
     }
+    const bool epoll = usesEpollDispatcher(m_config);
     for (int i = 0; i < m_config.workers; ++i) {
         auto *thread = new QThread;
         thread->setObjectName(QStringLiteral("relay-worker-%1").arg(i));
+        // Before start(): the thread takes it as its dispatcher and deletes it when it ends.
+        if (epoll)
+            thread->setEventDispatcher(new EpollEventDispatcher);
         auto *worker = new HttpWorker(i, m_config, m_clock, this);
         worker->moveToThread(thread);
         thread->start();

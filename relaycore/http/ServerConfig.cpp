@@ -2,6 +2,17 @@
 
 namespace relay {
 
+bool usesEpollDispatcher(const ServerConfig &config)
+{
+    const QByteArray choice = qgetenv("TENANTRELAY_DISPATCHER").trimmed().toLower();
+    if (choice == "qt")
+        return false;
+    if (!choice.isEmpty() && choice != "epoll")
+        qWarning("tenantrelay: TENANTRELAY_DISPATCHER=%s is neither 'epoll' nor 'qt'; ignored",
+                 choice.constData());
+    return config.epollDispatcher;
+}
+
 bool parseListenAddress(const QString &text, QHostAddress *host, quint16 *port)
 {
     const qsizetype colon = text.lastIndexOf(QLatin1Char(':'));

@@ -33,7 +33,15 @@ struct ServerConfig
 
     // Whether the listener speaks TLS (the admin API refuses a non-loopback listener without).
     bool tlsEnabled() const { return !tlsCertFile.isEmpty() || !tlsKeyFile.isEmpty(); }
+    // The worker threads run on epoll (core/EpollEventDispatcher) rather than Qt's own
+    // dispatcher, which polls every connection on each wake-up. TENANTRELAY_DISPATCHER=qt in the
+    // environment overrides it (usesEpollDispatcher()).
+    bool epollDispatcher = true;
 };
+
+// Whether the worker threads get the epoll dispatcher: the config's choice, unless the
+// environment says TENANTRELAY_DISPATCHER=qt.
+bool usesEpollDispatcher(const ServerConfig &config);
 
 // "HOST:PORT" (`serve --listen`, the console's listen setting): an IP address, `localhost` or a
 // bracketed IPv6 address, and a port; false when it is not one.

@@ -1,0 +1,91 @@
+#pragma once
+
+#include "TimerQueue.h"
+
+#include <QAbstractEventDispatcher>
+#include <QSocketNotifier>
+#include <QVarLengthArray>
+
+#include <array>
+#include <atomic>
+#include <vector>
+
+#include <sys/epoll.h>
+
+namespace relay {
+
+// An event dispatcher on Linux epoll, for the relay's worker threads. Qt 6.4's own dispatcher
+// hands every socket of the thread to ppoll() on each wake-up, so thousands of idle keep-alive
+// connections cost CPU on every request; here a socket is in the epoll set only while one of
+// its notifiers is enabled, and a wake-up costs what is ready. Timers live in a TimerQueue (the
+// epoll_wait timeout is the nearest deadline), posted events and wakeUp() go through an
+// eventfd. Install it with QThread::setEventDispatcher() before the thread starts.
+// Thread ownership: everything runs on the dispatcher's thread, except wakeUp() and
+// interrupt(), which any thread may call.
+class EpollEventDispatcher final : public QAbstractEventDispatcher
+{
+    Q_OBJECT
+public:
+    explicit EpollEventDispatcher(QObject *parent = nullptr);
+    ~EpollEventDispatcher() override;
+
+    bool processEvents(QEventLoop::ProcessEventsFlags flags) override;
+
+    void registerSocketNotifier(QSocketNotifier *notifier) override;
+    void unregisterSocketNotifier(QSocketNotifier *notifier) override;
+
+    void registerTimer(int timerId, qint64 interval, Qt::TimerType timerType,
+                       QObject *object) override;
+    bool unregisterTimer(int timerId) override;
+    bool unregisterTimers(QObject *object) override;
+    QList<TimerInfo> registeredTimers(QObject *object) const override;
+    int remainingTime(int timerId) override;
+
+    void wakeUp() override;
+    void interrupt() override;
+
+    // The epoll descriptor (the kernel lists what it watches in /proc/self/fdinfo/<it>).
+    int epollDescriptor() const { return m_epoll; }
+
+private:
+    // One enabled notifier; `serial` tells it from a later one at the same address.
+    struct Watch
+    {
+        QSocketNotifier *notifier;
+        quint64 serial;
+        bool pending;
+    };
+    struct Descriptor
+    {
+        QVarLengthArray<Watch, 3> watches;
+        quint32 events = 0;      // what epoll watches for it; 0: not in the epoll set
+        bool unpollable = false; // a regular file: epoll refuses it, poll() calls it ready
+    };
+    struct Pending
+    {
+        int fd;
+        quint64 serial;
+    };
+    using PendingList = QVarLengthArray<Pending, 64>;
+
+    bool onOwnThread(const QObject *object, const char *what) const;
+    void updateEpoll(int fd, bool again);
+    void markPending(int fd, quint32 revents, PendingList &pending);
+    int activateNotifiers(const PendingList &pending);
+    int activateTimers();
+    void consumeWakeUp();
+    int waitWithoutNotifiers(int timeoutMs);
+
+    int m_epoll = -1;
+    int m_wakeFd = -1;
+    std::atomic<bool> m_wakeUpPending{false};
+    std::atomic<bool> m_interrupted{false};
+    std::vector<Descriptor> m_descriptors; // by file descriptor
+    int m_unpollableCount = 0;
+    quint64 m_serials = 0;
+    TimerQueue m_timers;
+    quint64 m_timerPasses = 0;
+    std::array<epoll_event, 256> m_events{};
+};
+
+} // namespace relay
