@@ -35,7 +35,7 @@ relay::UsageRecord recordAt(qint64 i)
     r.tsMs = kStartMs + i * 7;
     r.requestId = "req_" + QByteArray::number(i);
     r.tenantId = QStringLiteral("tenant-%1").arg(i % 5);
-    r.keyPrefix = i % 4 ? QStringLiteral("sk-tr-%1").arg(i % 3) : QString();
+    r.keyPrefix = i % 4 ? QStringLiteral("sk-tr-%1").arg(i % 3) : QStringLiteral(""); // NOT NULL
     r.rejected = i % 9 == 0;
     r.endpoint = i % 3 ? QByteArray("chat") : QByteArray("messages");
     r.requestedModel = QStringLiteral("model-%1-é").arg(i % 7);
@@ -111,6 +111,14 @@ QStringList expectedRow(qint64 i)
             QString::number(r.cacheWriteTokens)};
 }
 
+// A new database with its schema, as the relay creates it before its writer starts.
+bool createDatabase(const QString &path)
+{
+    relay::Database db;
+    QString error;
+    return db.open(path, &error);
+}
+
 // The child process: commits `committed` rows, says so on stdout, then keeps the writer busy
 // with more batches until it is killed.
 int childMain(const QString &path, qint64 committed)
@@ -161,6 +169,7 @@ private Q_SLOTS:
         QFETCH(int, rowsPerInsert);
         QFETCH(int, rows);
         relay::test::TempDb dir;
+        QVERIFY(createDatabase(dir.path()));
         relay::ManualClock clock(kStartMs);
         {
             relay::UsageWriter writer(dir.path(), 10, clock);
@@ -183,6 +192,7 @@ private Q_SLOTS:
     void acrossBatches()
     {
         relay::test::TempDb dir;
+        QVERIFY(createDatabase(dir.path()));
         relay::ManualClock clock(kStartMs);
         const int sizes[] = {5, 32, 64, 1, 40, 31, 33};
         int total = 0;
@@ -209,11 +219,7 @@ private Q_SLOTS:
     void killedWriterKeepsCommittedRows()
     {
         relay::test::TempDb dir;
-        {
-            relay::Database db; // created with its schema before the child writes
-            QString error;
-            QVERIFY2(db.open(dir.path(), &error), qPrintable(error));
-        }
+        QVERIFY(createDatabase(dir.path()));
         constexpr qint64 kCommitted = 1000;
         QProcess child;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
