@@ -5,46 +5,31 @@
 #include "budget/BudgetTracker.h"
 #include "limits/RateLimiter.h"
 #include "metrics/FlowMetrics.h"
-#include "tenants/DirectorySnapshot.h"
 
 namespace relay {
 
-std::optional<PriceConfig> UsageMeter::priceFor(const DirectorySnapshot &directory,
-                                                std::initializer_list<QString> models)
+void UsageMeter::price(UsageRecord &record, const PriceConfig *price)
 {
-    for (const QString &model : models) {
-        if (model.isEmpty())
-            continue;
-        if (std::optional<PriceConfig> price = directory.priceFor(model))
-            return price;
-    }
-    return std::nullopt;
-}
-
-void UsageMeter::price(UsageRecord &record, const std::optional<PriceConfig> &price)
-{
-    record.priced = price.has_value();
+    record.priced = price != nullptr;
     record.costUsd = price ? usageCost(record.promptTokens, record.completionTokens, *price,
                                        record.cacheReadTokens, record.cacheWriteTokens)
                            : 0;
 }
 
-void UsageMeter::rejected(UsageRecord record)
+void UsageMeter::rejected(UsageRecord record, FlowMetrics &tenantFlow)
 {
     record.rejected = true;
-    const auto flow = m_metrics.tenant(record.tenantId);
-    flow->requests.fetch_add(1, std::memory_order_relaxed);
-    flow->errors.fetch_add(1, std::memory_order_relaxed);
+    tenantFlow.requests.fetch_add(1, std::memory_order_relaxed);
+    tenantFlow.errors.fetch_add(1, std::memory_order_relaxed);
     if (record.status == 429)
-        flow->rateLimited.fetch_add(1, std::memory_order_relaxed);
+        tenantFlow.rateLimited.fetch_add(1, std::memory_order_relaxed);
     m_sink(std::move(record));
 }
 
-void UsageMeter::served(UsageRecord record, const Reservation &reservation,
-                        const QString &flowUpstream)
+void UsageMeter::served(UsageRecord record, const Reservation &reservation, FlowMetrics &tenantFlow,
+                        FlowMetrics *upstreamFlow)
 {
-    for (const auto &flow : {m_metrics.tenant(record.tenantId),
-                             flowUpstream.isEmpty() ? nullptr : m_metrics.upstream(flowUpstream)}) {
+    for (FlowMetrics *flow : {&tenantFlow, upstreamFlow}) {
         if (!flow)
             continue;
         flow->requests.fetch_add(1, std::memory_order_relaxed);

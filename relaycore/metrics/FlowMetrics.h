@@ -22,6 +22,17 @@ struct FlowMetrics
     std::atomic<qint64> inFlight{0};
     LatencyHistogram latency;   // from the request to its last byte
     LatencyHistogram queueWait; // waiting for an upstream slot
+    // Listed by MetricsRegistry once a request has reached it (made ahead for a published
+    // config, it stays out of the figures until then).
+    std::atomic<bool> used{false};
+
+    // Marks the figures used (a plain load once they are) and returns them.
+    FlowMetrics &use()
+    {
+        if (!used.load(std::memory_order_relaxed))
+            used.store(true, std::memory_order_relaxed);
+        return *this;
+    }
 };
 
 // One row of the live figures (per tenant or per upstream), over the last tick.
@@ -44,12 +55,18 @@ struct FlowSnapshot
 };
 
 // Every tenant's and upstream's FlowMetrics, created on first use and kept for the life of
-// the engine. Thread-safe; lookups take a short lock.
+// the engine. Thread-safe; lookups take a short lock, so the request path reaches them through
+// the published config instead (RuntimeConfig), which prepares them.
 class MetricsRegistry
 {
 public:
+    // The figures, marked used.
     std::shared_ptr<FlowMetrics> tenant(const QString &id);
     std::shared_ptr<FlowMetrics> upstream(const QString &name);
+    // The figures, made if missing but not marked used: listed once a request uses them.
+    std::shared_ptr<FlowMetrics> prepareTenant(const QString &id);
+    std::shared_ptr<FlowMetrics> prepareUpstream(const QString &name);
+    // The used figures, sorted by name.
     QList<QPair<QString, std::shared_ptr<FlowMetrics>>> tenants() const;
     QList<QPair<QString, std::shared_ptr<FlowMetrics>>> upstreams() const;
 

@@ -1,6 +1,7 @@
 #include "Admission.h"
 
 #include "billing/Cost.h"
+#include "billing/PriceIndex.h"
 #include "budget/BudgetTracker.h"
 #include "http/ApiError.h"
 #include "limits/RateLimiter.h"
@@ -51,7 +52,7 @@ ApiError budgetError(BudgetRefusal refusal)
 } // namespace
 
 std::variant<Reservation, ApiError> Admission::admit(const TenantConfig &tenant,
-                                                     const DirectorySnapshot &directory,
+                                                     const PriceIndex &prices,
                                                      const ModelResolution &resolution,
                                                      const UsageEstimate &estimate)
 {
@@ -62,11 +63,9 @@ std::variant<Reservation, ApiError> Admission::admit(const TenantConfig &tenant,
         return refusal;
     }
     // Budget: the same estimate at the first target's price, held while the request runs.
-    std::optional<PriceConfig> price;
-    if (!resolution.chain.empty())
-        price = directory.priceFor(resolution.chain.front().model);
-    if (!price)
-        price = directory.priceFor(resolution.requested);
+    const PriceConfig *price =
+        prices.first({resolution.chain.empty() ? QStringView() : resolution.chain.front().model,
+                      resolution.requested});
     const double cost =
         price ? usageCost(estimate.promptTokens, estimate.completionAllowance, *price) : 0;
     if (const BudgetRefusal budget = m_budgets.admit(tenant.id, cost);

@@ -10,7 +10,7 @@
 namespace relay {
 
 class BudgetTracker;
-class DirectorySnapshot;
+class PriceIndex;
 class RateLimiter;
 struct ApiError;
 struct ModelResolution;
@@ -41,8 +41,7 @@ public:
     {
     }
 
-    std::variant<Reservation, ApiError> admit(const TenantConfig &tenant,
-                                              const DirectorySnapshot &directory,
+    std::variant<Reservation, ApiError> admit(const TenantConfig &tenant, const PriceIndex &prices,
                                               const ModelResolution &resolution,
                                               const UsageEstimate &estimate);
 

@@ -68,7 +68,7 @@ ProxyCall::~ProxyCall()
 
 void ProxyCall::start()
 {
-    m_tenantFlow = m_handler.context().metrics().tenant(m_admission.tenantId);
+    m_tenantFlow = &m_admission.config->tenantFlow(m_admission.tenantId);
     // One deadline for the whole request, however many targets it waits for.
     m_queueDeadlineMs = m_handler.context().clock().monotonicMs() + m_admission.queueTimeoutMs;
     route();
@@ -164,7 +164,7 @@ void ProxyCall::onSlotGranted()
         m_countedInFlight = true;
         m_tenantFlow->inFlight.fetch_add(1, std::memory_order_relaxed);
     }
-    m_handler.context().metrics().upstream(target().upstream->name)->queueWait.record(waited);
+    m_admission.config->upstreamFlow(target().upstream->name)->queueWait.record(waited);
     forward();
 }
 
@@ -357,7 +357,7 @@ void ProxyCall::targetFailed(const QByteArray &reason, int upstreamStatus)
         // A failed attempt that another one takes over still counts for its upstream, so that
         // a failing upstream shows in the figures (the last attempt is counted by complete()).
         if (!m_servedUpstream.isEmpty()) {
-            const auto flow = m_handler.context().metrics().upstream(m_servedUpstream);
+            FlowMetrics *flow = m_admission.config->upstreamFlow(m_servedUpstream);
             flow->requests.fetch_add(1, std::memory_order_relaxed);
             flow->errors.fetch_add(1, std::memory_order_relaxed);
         }
@@ -535,10 +535,7 @@ void ProxyCall::checkTimeouts(qint64 nowMs)
         if (nowMs >= m_queueDeadlineMs) {
             const qint64 waited = nowMs - m_waitStartMs;
             m_tenantFlow->queueWait.record(waited);
-            m_handler.context()
-                .metrics()
-                .upstream(target().upstream->name)
-                ->queueWait.record(waited);
+            m_admission.config->upstreamFlow(target().upstream->name)->queueWait.record(waited);
             dropTicket();
             failOverloaded("Waited too long for a free upstream connection.");
         }
@@ -601,18 +598,18 @@ void ProxyCall::complete(int status, const TokenUsage &usage, bool estimated,
                                                              : QString();
     if (m_countedInFlight)
         m_tenantFlow->inFlight.fetch_sub(1, std::memory_order_relaxed);
-    context.usageMeter().served(std::move(r), m_admission.reservation, flowUpstream);
+    context.usageMeter().served(std::move(r), m_admission.reservation, *m_tenantFlow,
+                                m_admission.config->upstreamFlow(flowUpstream));
     m_handler.callFinished(this);
 }
 
-std::optional<PriceConfig> ProxyCall::price() const
+const PriceConfig *ProxyCall::price() const
 {
     // Billed at the price of the name sent upstream, else the one that answered, else the one
     // requested.
     const bool targeted = m_targetIndex < m_admission.resolution.chain.size();
-    return UsageMeter::priceFor(
-        *m_admission.config->directory,
-        {targeted ? target().model : QString(), m_servedModel, m_admission.resolution.requested});
+    return m_admission.config->prices.first({targeted ? QStringView(target().model) : QStringView(),
+                                             m_servedModel, m_admission.resolution.requested});
 }
 
 std::optional<double> ProxyCall::billedCost(const TokenUsage &usage) const

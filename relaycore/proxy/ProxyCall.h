@@ -97,8 +97,9 @@ private:
     void finishStreamWithError(const QByteArray &message);
     void failOverloaded(const QByteArray &message);
     void complete(int status, const TokenUsage &usage, bool estimated, const QByteArray &error);
-    // The price this request is billed at, and what `usage` costs at it (nullopt: no price).
-    std::optional<PriceConfig> price() const;
+    // The price this request is billed at (nullptr: none), and what `usage` costs at it
+    // (nullopt: no price).
+    const PriceConfig *price() const;
     std::optional<double> billedCost(const TokenUsage &usage) const;
     // The tokens of an answer cut short: the stream's usage when it had any, else estimates.
     TokenUsage usedSoFar() const;
@@ -141,7 +142,7 @@ private:
     std::unique_ptr<StreamRelay> m_stream;      // the upstream's stream, to the client's dialect
     QString m_servedModel;
     QString m_servedUpstream;
-    std::shared_ptr<FlowMetrics> m_tenantFlow;
+    FlowMetrics *m_tenantFlow = nullptr; // from the published config; lives with the engine
 };
 
 } // namespace relay

@@ -260,7 +260,7 @@ void ProxyHandler::handleProxy(HttpExchange *exchange, const QByteArray &request
     if (endpoint == Endpoint::Chat || endpoint == Endpoint::Completions ||
         endpoint == Endpoint::Responses || endpoint == Endpoint::Messages)
         estimate.completionAllowance = body->maxTokens >= 0 ? body->maxTokens : 1024;
-    auto admitted = m_context.admission().admit(*auth.tenant, directory, resolution, estimate);
+    auto admitted = m_context.admission().admit(*auth.tenant, config->prices, resolution, estimate);
     if (const ApiError *refusal = std::get_if<ApiError>(&admitted))
         return reject(exchange, rejected, *refusal);
 
@@ -318,9 +318,10 @@ void ProxyHandler::countTokensHere(HttpExchange *exchange, AdmittedRequest admis
     r.estimated = true;
     r.latencyMs = m_context.clock().monotonicMs() - exchange->receivedMs();
     r.ttfbMs = r.latencyMs;
-    UsageMeter::price(r, std::nullopt);
+    UsageMeter::price(r, nullptr);
     m_context.counters().requests.fetch_add(1, std::memory_order_relaxed);
-    m_context.usageMeter().served(std::move(r), admission.reservation, QString());
+    m_context.usageMeter().served(std::move(r), admission.reservation,
+                                  admission.config->tenantFlow(admission.tenantId), nullptr);
 }
 
 void ProxyHandler::reject(HttpExchange *exchange, UsageRecord record, const ApiError &error)
@@ -331,7 +332,8 @@ void ProxyHandler::reject(HttpExchange *exchange, UsageRecord record, const ApiE
     record.error = error.code;
     sendError(exchange, record.requestId, error);
     m_context.counters().requests.fetch_add(1, std::memory_order_relaxed);
-    m_context.usageMeter().rejected(std::move(record));
+    FlowMetrics &flow = m_context.config()->tenantFlow(record.tenantId);
+    m_context.usageMeter().rejected(std::move(record), flow);
 }
 
 HttpEarlyAnswer ProxyHandler::refused(const HttpRequest &request, const ApiError &error)
@@ -358,7 +360,8 @@ HttpEarlyAnswer ProxyHandler::refused(const HttpRequest &request, const ApiError
     record.error = error.code;
     record.tsMs = m_context.clock().wallMs();
     m_context.counters().requests.fetch_add(1, std::memory_order_relaxed);
-    m_context.usageMeter().rejected(std::move(record));
+    FlowMetrics &flow = config->tenantFlow(record.tenantId);
+    m_context.usageMeter().rejected(std::move(record), flow);
     return answer;
 }
 

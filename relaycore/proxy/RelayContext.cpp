@@ -19,13 +19,30 @@ QString RelayContext::healthProblem() const
     return {};
 }
 
+FlowMetrics &RuntimeConfig::tenantFlow(const QString &id) const
+{
+    if (const auto it = tenantFlows.constFind(id); it != tenantFlows.cend())
+        return it.value()->use();
+    return *metrics->tenant(id);
+}
+
+FlowMetrics *RuntimeConfig::upstreamFlow(const QString &name) const
+{
+    if (name.isEmpty())
+        return nullptr;
+    if (const auto it = upstreamFlows.constFind(name); it != upstreamFlows.cend())
+        return &it.value()->use();
+    return metrics->upstream(name).get();
+}
+
 RelayContext::RelayContext(Clock &clock, UsageWriter *writer)
     : m_clock(clock), m_writer(writer), m_limiter(clock), m_budgets(clock), m_circuits(clock),
       m_random(&RandomSource::system()), m_admission(m_limiter, m_budgets),
-      m_usageMeter(m_limiter, m_budgets, m_metrics, [this](UsageRecord r) { meter(std::move(r)); })
+      m_usageMeter(m_limiter, m_budgets, [this](UsageRecord r) { meter(std::move(r)); })
 {
     auto empty = std::make_shared<RuntimeConfig>();
     empty->directory = std::make_shared<DirectorySnapshot>();
+    empty->metrics = &m_metrics;
     m_config.store(empty);
 }
 
@@ -34,6 +51,10 @@ void RelayContext::publish(DirectorySnapshotPtr directory)
     std::lock_guard lock(m_publishMutex);
     auto next = std::make_shared<RuntimeConfig>();
     next->directory = directory;
+    next->prices = PriceIndex(*directory);
+    next->metrics = &m_metrics;
+    for (const TenantConfig &t : directory->tenants)
+        next->tenantFlows.insert(t.id, m_metrics.prepareTenant(t.id));
     // Limits change in place: buckets keep their level (interface.md §4).
     for (const TenantConfig &t : directory->tenants)
         m_limiter.configure(t.id, TenantLimits{t.rpm, t.tpm, t.concurrency});
@@ -63,6 +84,7 @@ void RelayContext::publish(DirectorySnapshotPtr directory)
         auto circuit = m_circuits.breaker(u.name);
         circuit->setSlowMs(u.slowMs);
         next->circuits.insert(u.name, std::move(circuit));
+        next->upstreamFlows.insert(u.name, m_metrics.prepareUpstream(u.name));
     }
     m_config.store(std::move(next));
 }

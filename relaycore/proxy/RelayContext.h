@@ -3,6 +3,7 @@
 #include "Admission.h"
 #include "ResponseOrigins.h"
 #include "RetryPolicy.h"
+#include "billing/PriceIndex.h"
 #include "budget/BudgetTracker.h"
 #include "limits/RateLimiter.h"
 #include "metering/UsageMeter.h"
@@ -25,12 +26,23 @@ class UsageWriter;
 struct UsageRecord;
 
 // What the workers read per request: the tenant directory plus the live slot pool of every
-// upstream. Immutable once published.
+// upstream, and what metering looks up per request, resolved once here rather than under a
+// shared lock per request: the price index and every tenant's and upstream's live figures.
+// Immutable once published.
 struct RuntimeConfig
 {
     DirectorySnapshotPtr directory;
     QHash<QString, std::shared_ptr<UpstreamSlots>> slots;
     QHash<QString, std::shared_ptr<CircuitBreaker>> circuits;
+    PriceIndex prices;
+    QHash<QString, std::shared_ptr<FlowMetrics>> tenantFlows;   // by tenant id
+    QHash<QString, std::shared_ptr<FlowMetrics>> upstreamFlows; // by upstream name
+    MetricsRegistry *metrics = nullptr; // for a name this config does not know
+
+    // The live figures of a tenant or an upstream (nullptr for an empty upstream name). They
+    // live as long as the engine.
+    FlowMetrics &tenantFlow(const QString &id) const;
+    FlowMetrics *upstreamFlow(const QString &name) const;
 
     std::shared_ptr<UpstreamSlots> slotsFor(const QString &upstream) const
     {

@@ -18,11 +18,25 @@ using sqlite::bindText;
 
 namespace {
 
-const char kInsertSql[] =
+const char kInsertHead[] =
     "INSERT INTO usage (ts, request_id, tenant_id, key_prefix, outcome, endpoint, "
     "requested_model, served_model, upstream, status, prompt_tokens, completion_tokens, cost_usd, "
     "priced, latency_ms, ttfb_ms, streamed, estimated, error, cache_read_tokens, "
-    "cache_write_tokens) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    "cache_write_tokens) VALUES ";
+const char kInsertRow[] = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+constexpr int kInsertColumns = 21;
+
+// The insert of `rows` rows in one statement.
+QByteArray insertSqlFor(int rows)
+{
+    QByteArray sql(kInsertHead);
+    for (int i = 0; i < rows; ++i) {
+        if (i)
+            sql += ',';
+        sql += kInsertRow;
+    }
+    return sql;
+}
 // Retention deletes in slices of this many rows, for at most kExpireSliceMs between batches.
 constexpr int kExpireRows = 2000;
 constexpr qint64 kExpireSliceMs = 20;
@@ -209,7 +223,12 @@ void UsageWriter::run()
     Statements statements;
     sqlite3_stmt *expire = nullptr;
     sqlite3_stmt *expireOrigins = nullptr;
-    sqlite3_prepare_v2(handle, kInsertSql, -1, &statements.insert, nullptr);
+    sqlite3_prepare_v2(handle, insertSql(), -1, &statements.insert, nullptr);
+    if (m_rowsPerInsert > 1) {
+        statements.rowsPerInsert = m_rowsPerInsert;
+        sqlite3_prepare_v2(handle, insertSqlFor(m_rowsPerInsert).constData(), -1,
+                           &statements.multiInsert, nullptr);
+    }
     sqlite3_prepare_v2(handle, kLastUsedSql, -1, &statements.lastUsed, nullptr);
     sqlite3_prepare_v2(handle, UsageRollup::upsertSql(), -1, &statements.rollup, nullptr);
     sqlite3_prepare_v2(handle, ResponseOriginStore::upsertSql(), -1, &statements.origin, nullptr);
@@ -314,6 +333,7 @@ void UsageWriter::run()
     }
     m_flushed.notify_all();
     sqlite3_finalize(statements.insert);
+    sqlite3_finalize(statements.multiInsert);
     sqlite3_finalize(statements.lastUsed);
     sqlite3_finalize(statements.rollup);
     sqlite3_finalize(statements.origin);
@@ -323,39 +343,52 @@ void UsageWriter::run()
 
 const char *UsageWriter::insertSql()
 {
-    return kInsertSql;
+    static const QByteArray sql = insertSqlFor(1);
+    return sql.constData();
 }
 
-bool UsageWriter::insertRow(sqlite3_stmt *insert, const UsageRecord &r)
+void UsageWriter::bindRow(sqlite3_stmt *insert, int first, const UsageRecord &r)
+{
+    const int at = first - 1; // parameters count from 1
+    sqlite3_bind_int64(insert, at + 1, r.tsMs);
+    bindText(insert, at + 2, r.requestId);
+    bindText(insert, at + 3, r.tenantId);
+    bindText(insert, at + 4, r.keyPrefix);
+    bindText(insert, at + 5, QByteArray(r.rejected ? "rejected" : "served"));
+    bindText(insert, at + 6, r.endpoint);
+    bindText(insert, at + 7, r.requestedModel);
+    bindText(insert, at + 8, r.servedModel);
+    bindText(insert, at + 9, r.upstream);
+    sqlite3_bind_int(insert, at + 10, r.status);
+    sqlite3_bind_int64(insert, at + 11, r.promptTokens);
+    sqlite3_bind_int64(insert, at + 12, r.completionTokens);
+    sqlite3_bind_double(insert, at + 13, r.costUsd);
+    sqlite3_bind_int(insert, at + 14, r.priced ? 1 : 0);
+    sqlite3_bind_int64(insert, at + 15, r.latencyMs);
+    if (r.ttfbMs < 0)
+        sqlite3_bind_null(insert, at + 16);
+    else
+        sqlite3_bind_int64(insert, at + 16, r.ttfbMs);
+    sqlite3_bind_int(insert, at + 17, r.streamed ? 1 : 0);
+    sqlite3_bind_int(insert, at + 18, r.estimated ? 1 : 0);
+    bindText(insert, at + 19, r.error);
+    sqlite3_bind_int64(insert, at + 20, r.cacheReadTokens);
+    sqlite3_bind_int64(insert, at + 21, r.cacheWriteTokens);
+}
+
+bool UsageWriter::insertRows(sqlite3_stmt *insert, const UsageRecord *rows, int count)
 {
     sqlite3_reset(insert);
-    sqlite3_bind_int64(insert, 1, r.tsMs);
-    bindText(insert, 2, r.requestId);
-    bindText(insert, 3, r.tenantId);
-    bindText(insert, 4, r.keyPrefix);
-    bindText(insert, 5, QByteArray(r.rejected ? "rejected" : "served"));
-    bindText(insert, 6, r.endpoint);
-    bindText(insert, 7, r.requestedModel);
-    bindText(insert, 8, r.servedModel);
-    bindText(insert, 9, r.upstream);
-    sqlite3_bind_int(insert, 10, r.status);
-    sqlite3_bind_int64(insert, 11, r.promptTokens);
-    sqlite3_bind_int64(insert, 12, r.completionTokens);
-    sqlite3_bind_double(insert, 13, r.costUsd);
-    sqlite3_bind_int(insert, 14, r.priced ? 1 : 0);
-    sqlite3_bind_int64(insert, 15, r.latencyMs);
-    if (r.ttfbMs < 0)
-        sqlite3_bind_null(insert, 16);
-    else
-        sqlite3_bind_int64(insert, 16, r.ttfbMs);
-    sqlite3_bind_int(insert, 17, r.streamed ? 1 : 0);
-    sqlite3_bind_int(insert, 18, r.estimated ? 1 : 0);
-    bindText(insert, 19, r.error);
-    sqlite3_bind_int64(insert, 20, r.cacheReadTokens);
-    sqlite3_bind_int64(insert, 21, r.cacheWriteTokens);
+    for (int i = 0; i < count; ++i)
+        bindRow(insert, 1 + i * kInsertColumns, rows[i]);
     const bool ok = sqlite3_step(insert) == SQLITE_DONE;
     sqlite3_reset(insert);
     return ok;
+}
+
+bool UsageWriter::insertRow(sqlite3_stmt *insert, const UsageRecord &record)
+{
+    return insertRows(insert, &record, 1);
 }
 
 bool UsageWriter::writeBatch(sqlite3 *handle, const Statements &statements,
@@ -367,11 +400,19 @@ bool UsageWriter::writeBatch(sqlite3 *handle, const Statements &statements,
         return false;
     QHash<QString, qint64> keysUsed;
     UsageRollup rollup;
-    for (const UsageRecord &r : batch) {
-        if (!insertRow(statements.insert, r)) {
+    // Whole groups through the multi-row insert, the rest one by one.
+    const size_t grouped =
+        statements.multiInsert ? batch.size() - batch.size() % size_t(statements.rowsPerInsert) : 0;
+    for (size_t i = 0; i < batch.size();) {
+        const bool group = i < grouped;
+        const int count = group ? statements.rowsPerInsert : 1;
+        if (!insertRows(group ? statements.multiInsert : statements.insert, &batch[i], count)) {
             sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);
             return false;
         }
+        i += size_t(count);
+    }
+    for (const UsageRecord &r : batch) {
         if (!r.keyPrefix.isEmpty())
             keysUsed[r.keyPrefix] = qMax(keysUsed.value(r.keyPrefix), r.tsMs);
         rollup.add(r);

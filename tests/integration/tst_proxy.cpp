@@ -89,6 +89,54 @@ private Q_SLOTS:
         QVERIFY(expected > 0);
     }
 
+    // `price set` applies from the next reload: the same request costs what the new price
+    // says, and a price on a dated name sent upstream by a route, or on an alias's target,
+    // bills as before.
+    void priceChangeAppliesOnReload()
+    {
+        const QByteArray body = RelayHarness::chatBody(QStringLiteral("gpt-4o-mini"),
+                                                       QStringLiteral("What does this cost?"));
+        QCOMPARE(chat(body, key).status, 200);
+        QVERIFY(h->admin().setPrice(QStringLiteral("gpt-4o-mini"), 1.5, 6.0).ok);
+        h->reload();
+        QCOMPARE(chat(body, key).status, 200);
+        // gpt-4o has no price of its own; its route sends a dated gpt-4o-mini name.
+        QVERIFY(
+            h->admin()
+                .setRoute(QStringLiteral("gpt-4o"), {QStringLiteral("sim:gpt-4o-mini-2024-07-18")})
+                .ok);
+        QVERIFY(h->admin().setAlias(QStringLiteral("fast"), QStringLiteral("gpt-4o-mini")).ok);
+        h->reload();
+        QCOMPARE(
+            chat(RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("routed")), key)
+                .status,
+            200);
+        QCOMPARE(
+            chat(RelayHarness::chatBody(QStringLiteral("fast"), QStringLiteral("aliased")), key)
+                .status,
+            200);
+
+        const auto rows = h->usageRows();
+        QCOMPARE(rows.size(), 4);
+        const double input[] = {0.15, 1.5, 1.5, 1.5};
+        const double output[] = {0.60, 6.0, 6.0, 6.0};
+        for (int i = 0; i < 4; ++i) {
+            const QVariantMap &row = rows[i];
+            QCOMPARE(row.value(QStringLiteral("priced")).toInt(), 1);
+            const double expected =
+                (row.value(QStringLiteral("prompt_tokens")).toDouble() * input[i] +
+                 row.value(QStringLiteral("completion_tokens")).toDouble() * output[i]) /
+                1e6;
+            QVERIFY(expected > 0);
+            QVERIFY2(qAbs(row.value(QStringLiteral("cost_usd")).toDouble() - expected) < 1e-12,
+                     qPrintable(QString::number(i)));
+        }
+        QCOMPARE(rows[2].value(QStringLiteral("requested_model")).toString(),
+                 QStringLiteral("gpt-4o"));
+        QCOMPARE(rows[3].value(QStringLiteral("requested_model")).toString(),
+                 QStringLiteral("fast"));
+    }
+
     void upstreamGetsItsOwnKeyNeverTheTenants()
     {
         chat(RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("hi")), key);

@@ -6,6 +6,7 @@
 // has moved far enough, and that the budget hold is the estimate priced at the chain's first
 // target.
 
+#include "billing/PriceIndex.h"
 #include "budget/BudgetTracker.h"
 #include "core/Clock.h"
 #include "http/ApiError.h"
@@ -97,7 +98,7 @@ class TestAdmission : public QObject
         std::variant<Reservation, ApiError> admit(const TenantConfig &t, const QString &model,
                                                   const UsageEstimate &estimate = kEstimate)
         {
-            return admission.admit(t, dir, dir.resolve(model), estimate);
+            return admission.admit(t, PriceIndex(dir), dir.resolve(model), estimate);
         }
         // The request ended having used `tokens` and cost `usd` (what UsageMeter settles).
         void settle(const TenantConfig &t, const Reservation &r, qint64 tokens, double usd)

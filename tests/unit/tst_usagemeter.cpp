@@ -5,6 +5,7 @@
 // metering a served or a refused request does to the tenant's tokens/min, budget and live
 // figures, with the real rate limiter, budget tracker and metrics registry on a manual clock.
 
+#include "billing/PriceIndex.h"
 #include "budget/BudgetTracker.h"
 #include "core/Clock.h"
 #include "http/HttpMessage.h"
@@ -44,9 +45,10 @@ DirectorySnapshot directory()
 }
 
 // The model whose price applies, or "-" for none.
-QString pricedAs(const DirectorySnapshot &d, std::initializer_list<QString> models)
+QString pricedAs(const DirectorySnapshot &d, std::initializer_list<QStringView> models)
 {
-    const std::optional<PriceConfig> price = UsageMeter::priceFor(d, models);
+    const PriceIndex prices(d);
+    const PriceConfig *price = prices.first(models);
     return price ? price->model : QStringLiteral("-");
 }
 
@@ -80,7 +82,7 @@ class TestUsageMeter : public QObject
         BudgetTracker budgets{clock};
         MetricsRegistry metrics;
         QList<UsageRecord> rows;
-        UsageMeter meter{limiter, budgets, metrics, [this](UsageRecord r) { rows.append(r); }};
+        UsageMeter meter{limiter, budgets, [this](UsageRecord r) { rows.append(r); }};
 
         Fixture()
         {
@@ -105,6 +107,13 @@ class TestUsageMeter : public QObject
                 return "refused";
             return header(d, "x-ratelimit-remaining-tokens");
         }
+        // Metered as the relay does, counted in the tenant's figures and `upstream`'s (if any).
+        void served(const UsageRecord &r, const Reservation &reservation, const QString &upstream)
+        {
+            meter.served(r, reservation, *metrics.tenant(kAcme),
+                         upstream.isEmpty() ? nullptr : metrics.upstream(upstream).get());
+        }
+        void rejected(const UsageRecord &r) { meter.rejected(r, *metrics.tenant(kAcme)); }
     };
 
 private Q_SLOTS:
@@ -199,7 +208,7 @@ private Q_SLOTS:
         QFETCH(double, usd);
         const DirectorySnapshot d = directory();
         UsageRecord r = record(prompt, completion, cacheRead, cacheWrite);
-        UsageMeter::price(r, UsageMeter::priceFor(d, {model}));
+        UsageMeter::price(r, PriceIndex(d).find(model));
         QVERIFY(r.priced);
         QVERIFY2(qAbs(r.costUsd - usd) < 1e-12, qPrintable(QString::number(r.costUsd, 'g', 17)));
         // The tokens themselves are left as they are.
@@ -209,13 +218,12 @@ private Q_SLOTS:
 
     void defaultCachePrices()
     {
-        const std::optional<PriceConfig> sonnet =
-            UsageMeter::priceFor(directory(), {QStringLiteral("claude-sonnet-4-5")});
+        const PriceIndex prices(directory());
+        const PriceConfig *sonnet = prices.find(u"claude-sonnet-4-5");
         QVERIFY(sonnet);
         QCOMPARE(sonnet->cacheRead(), 0.3);
         QCOMPARE(sonnet->cacheWrite(), 3.75);
-        const std::optional<PriceConfig> opus =
-            UsageMeter::priceFor(directory(), {QStringLiteral("claude-opus-4-1-20250805")});
+        const PriceConfig *opus = prices.find(u"claude-opus-4-1-20250805");
         QVERIFY(opus);
         QCOMPARE(opus->cacheRead(), 1.0);
         QCOMPARE(opus->cacheWrite(), 20.0);
@@ -227,7 +235,7 @@ private Q_SLOTS:
         UsageRecord r = record(50'000, 10'000, 1000, 1000);
         r.costUsd = 9.99;
         r.priced = true;
-        UsageMeter::price(r, UsageMeter::priceFor(directory(), {QStringLiteral("llama-3-70b")}));
+        UsageMeter::price(r, PriceIndex(directory()).find(u"llama-3-70b"));
         QCOMPARE(r.priced, false);
         QCOMPARE(r.costUsd, 0.0);
         QCOMPARE(r.promptTokens, 50'000);
@@ -246,8 +254,8 @@ private Q_SLOTS:
         r.status = 200;
         r.upstream = QStringLiteral("openai");
         r.latencyMs = 120;
-        UsageMeter::price(r, UsageMeter::priceFor(directory(), {QStringLiteral("gpt-4o-mini")}));
-        f.meter.served(r, reservation, QStringLiteral("openai"));
+        UsageMeter::price(r, PriceIndex(directory()).find(u"gpt-4o-mini"));
+        f.served(r, reservation, QStringLiteral("openai"));
 
         QCOMPARE(f.rows.size(), 1);
         QCOMPARE(f.rows[0].tenantId, kAcme);
@@ -283,7 +291,7 @@ private Q_SLOTS:
         const Reservation reservation = f.admit(100, 0.0);
         UsageRecord r = record(500, 100);
         r.status = 200;
-        f.meter.served(r, reservation, QString());
+        f.served(r, reservation, QString());
         QCOMPARE(f.tokensLeft(), QByteArray("9400"));
     }
 
@@ -319,7 +327,7 @@ private Q_SLOTS:
         r.status = status;
         r.error = error;
         r.latencyMs = 5000;
-        f.meter.served(r, reservation, upstream);
+        f.served(r, reservation, upstream);
 
         const auto tenant = f.metrics.tenant(kAcme);
         QCOMPARE(tenant->requests.load(), 1);
@@ -364,7 +372,7 @@ private Q_SLOTS:
         UsageRecord r = record(0, 0);
         r.status = status;
         r.latencyMs = 3;
-        f.meter.rejected(r);
+        f.rejected(r);
 
         QCOMPARE(f.rows.size(), 1);
         QCOMPARE(f.rows[0].rejected, true);
@@ -382,7 +390,7 @@ private Q_SLOTS:
         QCOMPARE(b.inFlightUsd, 0.05);
         QCOMPARE(b.requests, 0);
         QCOMPARE(b.spentUsd, 0.0);
-        f.meter.served(record(0, 0), held, QString());
+        f.served(record(0, 0), held, QString());
         QCOMPARE(f.tokensLeft(), QByteArray("10000"));
     }
 };
