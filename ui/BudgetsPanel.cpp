@@ -1,12 +1,12 @@
 #include "BudgetsPanel.h"
 
 #include "AlertNotifier.h"
-#include "ConsoleQueries.h"
 #include "ConsoleWrites.h"
 #include "DbWorker.h"
 #include "PanelUtil.h"
 #include "RowTableModel.h"
 #include "store/AdminService.h"
+#include "store/UsageHistory.h"
 #include "store/UsageReport.h"
 
 #include <QApplication>
@@ -221,7 +221,7 @@ void BudgetsPanel::refresh()
             UsageReport::spentSince(s.db,
                                     qMax(UsageReport::monthStartMs(d.nowMs), d.nowMs - kDayMs),
                                     &d.lastDay, nullptr);
-            d.daily = ConsoleQueries::dailySpend(s.db, d.nowMs, tenant);
+            d.daily = UsageHistory::dailySpend(s.db, d.nowMs, tenant);
             d.alerts = s.admin.listAlerts();
             d.settings = s.admin.listSettings();
             return d;

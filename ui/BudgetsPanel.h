@@ -18,7 +18,7 @@ class RowTableModel;
 
 // Spend against budget per tenant (bars), this month's spend curve with the forecast to the
 // end of the month, the alert list with acknowledge, and the global webhook. Reads budgets,
-// spend and alerts on the database thread every few seconds (ConsoleQueries); an alert that
+// spend and alerts on the database thread every few seconds (the store); an alert that
 // appears after the console opened is passed to the AlertNotifier (tray).
 class BudgetsPanel : public QWidget
 {

@@ -3,7 +3,6 @@
 #include "DbWorker.h"
 #include "PanelUtil.h"
 #include "RowTableModel.h"
-#include "store/SqlExec.h"
 
 #include <QComboBox>
 #include <QDateTime>
@@ -47,63 +46,6 @@ QString csvField(const QVariant &v)
     return s;
 }
 
-// "(ts, id) < (?, ?)" for a keyset.
-QString keysetCondition(const QStringList &keys)
-{
-    QStringList marks;
-    for (qsizetype i = 0; i < keys.size(); ++i)
-        marks << QStringLiteral("?");
-    return keys.size() == 1
-               ? keys.first() + QStringLiteral(" < ?")
-               : QStringLiteral("(%1) < (%2)")
-                     .arg(keys.join(QStringLiteral(", ")), marks.join(QStringLiteral(", ")));
-}
-
-QString pageSql(const LogSource &source, const QString &where, bool withCursor, int limit)
-{
-    QStringList conditions;
-    if (!where.isEmpty())
-        conditions << where;
-    if (withCursor)
-        conditions << keysetCondition(source.orderKeys);
-    QStringList order;
-    for (const QString &k : source.orderKeys)
-        order << k + QStringLiteral(" DESC");
-    return QStringLiteral("SELECT %1 FROM %2%3 ORDER BY %4 LIMIT %5")
-        .arg(source.columns.join(QStringLiteral(", ")), source.table,
-             conditions.isEmpty()
-                 ? QString()
-                 : QStringLiteral(" WHERE ") + conditions.join(QStringLiteral(" AND ")),
-             order.join(QStringLiteral(", ")))
-        .arg(limit);
-}
-
-// The keyset values of a row (the order keys are among the selected columns).
-QVariantList cursorOf(const LogSource &source, const QVariantList &row)
-{
-    QVariantList cursor;
-    for (const QString &k : source.orderKeys)
-        cursor << row.value(source.columns.indexOf(k));
-    return cursor;
-}
-
-bool readPage(QSqlDatabase &db, const LogSource &source, const QString &where,
-              const QVariantList &values, const QVariantList &cursor, int limit,
-              QList<QVariantList> *rows, QString *error)
-{
-    QSqlQuery q(db);
-    q.setForwardOnly(true);
-    if (!sql::run(q, pageSql(source, where, !cursor.isEmpty(), limit), values + cursor, error))
-        return false;
-    while (q.next()) {
-        QVariantList row;
-        for (int c = 0; c < source.columns.size(); ++c)
-            row << q.value(c);
-        rows->append(row);
-    }
-    return true;
-}
-
 } // namespace
 
 PagedLogView::PagedLogView(const ConsoleContext &context, LogSource source, const QString &name,
@@ -127,15 +69,15 @@ PagedLogView::PagedLogView(const ConsoleContext &context, LogSource source, cons
     m_text->setObjectName(name + QStringLiteral("TextFilter"));
     m_text->setPlaceholderText(tr("contains…"));
     m_text->setToolTip(
-        tr("Only rows whose %1 contains this text; Enter applies").arg(m_source.textColumn));
+        tr("Only rows whose %1 contains this text; Enter applies").arg(m_source.table.textColumn));
     filters->addWidget(new QLabel(tr("Tenant:"), this));
     filters->addWidget(m_tenant);
     filters->addWidget(new QLabel(tr("Filter:"), this));
     filters->addWidget(m_text);
     m_kind = new QComboBox(this);
     m_kind->setObjectName(name + QStringLiteral("KindFilter"));
-    for (const auto &[label, condition] : std::as_const(m_source.kinds))
-        m_kind->addItem(label, condition);
+    for (const auto &[label, kind] : std::as_const(m_source.kinds))
+        m_kind->addItem(label, kind);
     m_kind->setVisible(!m_source.kinds.isEmpty());
     filters->addWidget(m_kind);
     auto *apply =
@@ -175,9 +117,9 @@ PagedLogView::PagedLogView(const ConsoleContext &context, LogSource source, cons
     connect(m_newer, &QPushButton::clicked, this, &PagedLogView::previousPage);
     connect(m_older, &QPushButton::clicked, this, &PagedLogView::nextPage);
     connect(exportButton, &QPushButton::clicked, this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Export CSV"),
-                                                          m_source.table + QStringLiteral(".csv"),
-                                                          tr("CSV files (*.csv)"));
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export CSV"), m_source.table.table + QStringLiteral(".csv"),
+            tr("CSV files (*.csv)"));
         if (!path.isEmpty())
             exportCsv(path);
     });
@@ -190,22 +132,12 @@ PagedLogView::PagedLogView(const ConsoleContext &context, LogSource source, cons
 
 PagedLogView::~PagedLogView() = default;
 
-PagedLogView::Filter PagedLogView::filter() const
+LogFilter PagedLogView::filter() const
 {
-    Filter f;
-    QStringList parts;
-    if (!m_tenant->text().trimmed().isEmpty()) {
-        parts << m_source.tenantColumn + QStringLiteral(" = ?");
-        f.values << m_tenant->text().trimmed();
-    }
-    if (!m_text->text().trimmed().isEmpty()) {
-        parts << QStringLiteral("instr(%1, ?) > 0").arg(m_source.textColumn);
-        f.values << m_text->text().trimmed();
-    }
-    const QString kind = m_kind->currentData().toString();
-    if (!kind.isEmpty())
-        parts << kind;
-    f.where = parts.join(QStringLiteral(" AND "));
+    LogFilter f;
+    f.tenant = m_tenant->text().trimmed();
+    f.text = m_text->text().trimmed();
+    f.kind = m_kind->currentData().toString();
     return f;
 }
 
@@ -232,14 +164,14 @@ void PagedLogView::previousPage()
 
 void PagedLogView::load(const QVariantList &cursor)
 {
-    const Filter f = filter();
-    const LogSource source = m_source;
+    const LogFilter f = filter();
+    const LogTable table = m_source.table;
     m_cursors.append(cursor);
     m_context.db->run<Page>(
         this,
-        [source, f, cursor](DbSession &s) {
+        [table, f, cursor](DbSession &s) {
             Page p;
-            readPage(s.db, source, f.where, f.values, cursor, kPageSize + 1, &p.rows, &p.error);
+            LogPages::read(s.db, table, f, cursor, kPageSize + 1, &p.rows, &p.error);
             p.more = p.rows.size() > kPageSize;
             if (p.more)
                 p.rows.removeLast();
@@ -249,8 +181,9 @@ void PagedLogView::load(const QVariantList &cursor)
             if (!p.error.isEmpty())
                 showStatus(this, p.error, true);
             m_model->setRows(p.rows);
-            m_nextCursor =
-                p.more && !p.rows.isEmpty() ? cursorOf(m_source, p.rows.last()) : QVariantList();
+            m_nextCursor = p.more && !p.rows.isEmpty()
+                               ? LogPages::cursorOf(m_source.table, p.rows.last())
+                               : QVariantList();
             const int first = pageIndex() * kPageSize;
             m_position->setText(p.rows.isEmpty()
                                     ? tr("no rows")
@@ -266,28 +199,25 @@ void PagedLogView::exportCsv(const QString &path)
     if (m_exporting)
         return;
     m_exporting = true;
-    const Filter f = filter();
-    const LogSource source = m_source;
+    const LogFilter f = filter();
+    const LogTable table = m_source.table;
     // Its own thread and connection, so paging stays quick while a large export runs.
     m_exportWorker = std::make_unique<DbWorker>(m_context.dbPath, nullptr);
     m_exportWorker->run<ExportResult>(
         this,
-        [source, f, path](DbSession &s) {
+        [table, f, path](DbSession &s) {
             ExportResult r;
             QSaveFile file(path);
             if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) {
                 r.error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
                 return r;
             }
-            QStringList names;
-            for (const QString &column : source.columns) // "expression AS name": the name
-                names.append(column.section(QStringLiteral(" AS "), -1));
-            file.write(names.join(QLatin1Char(',')).toUtf8() + '\n');
+            file.write(table.columnNames().join(QLatin1Char(',')).toUtf8() + '\n');
             QVariantList cursor;
             constexpr int kChunk = 5000;
             for (;;) {
                 QList<QVariantList> rows;
-                if (!readPage(s.db, source, f.where, f.values, cursor, kChunk, &rows, &r.error))
+                if (!LogPages::read(s.db, table, f, cursor, kChunk, &rows, &r.error))
                     return r;
                 QByteArray chunk;
                 for (const QVariantList &row : std::as_const(rows)) {
@@ -300,7 +230,7 @@ void PagedLogView::exportCsv(const QString &path)
                 r.rows += rows.size();
                 if (rows.size() < kChunk)
                     break;
-                cursor = cursorOf(source, rows.last());
+                cursor = LogPages::cursorOf(table, rows.last());
             }
             if (!file.commit())
                 r.error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());

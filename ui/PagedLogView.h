@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ConsoleContext.h"
+#include "store/LogPages.h"
 
 #include <QStringList>
 #include <QVariantList>
@@ -18,23 +19,19 @@ namespace relay::ui {
 class DbWorker;
 class RowTableModel;
 
-// Which log a PagedLogView pages through, and how.
+// Which log a PagedLogView pages through (the store's LogTable), and how it is shown.
 struct LogSource
 {
-    QString table;
-    QStringList columns; // SQL columns ("expression AS name" too) as selected; shown in order
-    QStringList headers;
-    QStringList orderKeys; // the keyset, newest first: {"ts", "id"} or {"id"}; all selected
-    QString tenantColumn;  // exact match filter
-    QString textColumn;    // "contains" filter
-    QList<QPair<QString, QString>> kinds; // combo label → SQL condition ("" = all)
+    LogTable table;
+    QStringList headers;                  // one per column of the table
+    QList<QPair<QString, QString>> kinds; // combo label → the table's kind name ("" = all)
     QList<int> timeColumns;               // indexes of columns holding ms since epoch
     QList<int> moneyColumns;
 };
 
 // One page at a time of a large log table (usage, audit), newest first, read on the database
-// thread with keyset pagination (WHERE (ts, id) < (last shown) ORDER BY … LIMIT n): a page
-// costs the same at row 10 or row 10 million, and nothing counts or loads the whole table.
+// thread through the store's keyset paging (LogPages): a page costs the same at row 10 or row
+// 10 million, and nothing counts or loads the whole table.
 // CSV export streams the filtered rows to a file on a thread of its own.
 class PagedLogView : public QWidget
 {
@@ -59,12 +56,7 @@ Q_SIGNALS:
     void exportFinished(qint64 rows, const QString &error);
 
 private:
-    struct Filter
-    {
-        QString where;
-        QVariantList values;
-    };
-    Filter filter() const;
+    LogFilter filter() const;
     void load(const QVariantList &cursor);
 
     ConsoleContext m_context;

@@ -1,12 +1,12 @@
 #include "UpstreamsPanel.h"
 
-#include "ConsoleQueries.h"
 #include "ConsoleWrites.h"
 #include "DbWorker.h"
 #include "PanelUtil.h"
 #include "RowTableModel.h"
 #include "UpstreamDialog.h"
 #include "store/AdminService.h"
+#include "store/RelayState.h"
 
 #include <QDateTime>
 #include <QFormLayout>
@@ -47,7 +47,7 @@ struct Lists
     AdminValue<QList<UpstreamRecord>> upstreams;
     AdminValue<QList<RouteRecord>> routes;
     AdminValue<QList<AliasRecord>> aliases;
-    QHash<QString, ConsoleQueries::CircuitChange> changes;
+    QHash<QString, RelayState::CircuitChange> changes;
     AdminValue<QString> pinned;
 };
 
@@ -219,7 +219,7 @@ void UpstreamsPanel::refresh()
         this,
         [](DbSession &s) {
             return Lists{s.admin.listUpstreams(), s.admin.listRoutes(), s.admin.listAliases(),
-                         ConsoleQueries::circuitChanges(s.db), s.admin.pinnedUpstream()};
+                         RelayState::circuitChanges(s.db), s.admin.pinnedUpstream()};
         },
         [this](const Lists &l) {
             if (m_gate.end())

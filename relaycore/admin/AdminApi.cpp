@@ -4,6 +4,7 @@
 #include "billing/PriceList.h"
 #include "store/AdminService.h"
 #include "store/ConfigLoader.h"
+#include "store/RequestLog.h"
 #include "store/UsageHistory.h"
 #include "tenants/ApiKey.h"
 #include "upstream/UpstreamTest.h"
@@ -138,10 +139,9 @@ private:
         return true;
     }
     // limit= and before= of a list; false (and *answer) when they are not numbers in range.
-    bool paging(int *limit, qsizetype *offset, AdminAnswer *answer) const
+    bool pageLimit(int *limit, AdminAnswer *answer) const
     {
         *limit = kDefaultLimit;
-        *offset = 0;
         bool okNumber = true;
         if (hasQuery("limit")) {
             *limit = query("limit").toInt(&okNumber);
@@ -151,6 +151,14 @@ private:
                 return false;
             }
         }
+        return true;
+    }
+    bool paging(int *limit, qsizetype *offset, AdminAnswer *answer) const
+    {
+        *offset = 0;
+        bool okNumber = true;
+        if (!pageLimit(limit, answer))
+            return false;
         if (hasQuery("before")) {
             *offset = query("before").toLongLong(&okNumber);
             if (!okNumber || *offset < 0) {
@@ -259,6 +267,7 @@ private:
     AdminAnswer alerts();
     AdminAnswer report();
     AdminAnswer history();
+    AdminAnswer requests();
 
     const AdminCall &m_call;
     AdminService &m_service;
@@ -313,6 +322,8 @@ AdminAnswer Route::dispatch()
         return report();
     if (resource == QLatin1String("history") && m_segments.size() == 1)
         return history();
+    if (resource == QLatin1String("requests") && m_segments.size() == 1)
+        return requests();
     return notFound(QStringLiteral("Unknown admin resource %1.")
                         .arg(QString::fromUtf8(m_call.target.left(200))));
 }
@@ -723,6 +734,28 @@ AdminAnswer Route::history()
     out.insert(QStringLiteral("tenants"), tenants);
     out.insert(QStringLiteral("upstreams"), upstreams);
     return ok(out);
+}
+
+AdminAnswer Route::requests()
+{
+    if (!is("GET"))
+        return methodNotAllowed();
+    RequestLogQuery logQuery;
+    logQuery.tenant = query("tenant");
+    logQuery.status = query("status");
+    logQuery.before = query("before");
+    // The request log pages by its own cursor (time and id, RequestLog), not by offset.
+    AdminAnswer answer;
+    if (!pageLimit(&logQuery.limit, &answer))
+        return answer;
+    RequestLogPage page;
+    QString error, field;
+    if (!RequestLog::read(m_db, logQuery, &page, &error, &field))
+        return field.isEmpty() ? failed(AdminResult::failure(AdminErrorKind::Database, error))
+                               : invalid(error, field);
+    return ok(QJsonObject{
+        {QStringLiteral("data"), AdminJson::toJsonArray(page.rows)},
+        {QStringLiteral("next"), page.next.isEmpty() ? QJsonValue() : QJsonValue(page.next)}});
 }
 
 } // namespace

@@ -163,6 +163,31 @@ QJsonObject toJson(const AuditRecord &r)
     };
 }
 
+QJsonObject toJson(const RequestLogRow &row)
+{
+    const UsageRecord &r = row.usage;
+    return QJsonObject{
+        {QStringLiteral("id"), row.id},
+        {QStringLiteral("time"), time(r.tsMs)},
+        {QStringLiteral("tenant"), r.tenantId},
+        {QStringLiteral("key_prefix"), r.keyPrefix},
+        {QStringLiteral("dialect"), row.dialect()},
+        {QStringLiteral("endpoint"), QString::fromUtf8(r.endpoint)},
+        {QStringLiteral("requested_model"), textOrNull(r.requestedModel)},
+        {QStringLiteral("served_model"), textOrNull(r.servedModel)},
+        {QStringLiteral("upstream"), textOrNull(r.upstream)},
+        {QStringLiteral("status"), r.status},
+        {QStringLiteral("prompt_tokens"), r.promptTokens},
+        {QStringLiteral("completion_tokens"), r.completionTokens},
+        {QStringLiteral("cost_usd"), money(r.costUsd)},
+        {QStringLiteral("latency_ms"), r.latencyMs},
+        {QStringLiteral("ttfb_ms"), r.ttfbMs < 0 ? QJsonValue() : QJsonValue(r.ttfbMs)},
+        {QStringLiteral("streamed"), r.streamed},
+        {QStringLiteral("estimated"), r.estimated},
+        {QStringLiteral("error"), textOrNull(QString::fromUtf8(r.error))},
+    };
+}
+
 // ---- settings, alerts, cost comparison ----
 
 QJsonObject toJson(const SettingRecord &s)

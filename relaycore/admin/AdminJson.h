@@ -1,6 +1,7 @@
 #pragma once
 
 #include "store/AdminTypes.h"
+#include "store/RequestLog.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
@@ -31,6 +32,8 @@ QJsonObject toJson(const AuditRecord &record);
 QJsonObject toJson(const SettingRecord &setting);
 QJsonObject toJson(const AlertRecord &alert);
 QJsonObject toJson(const CostReportRow &row);
+// A row of the request log (GET /admin/v1/requests).
+QJsonObject toJson(const RequestLogRow &row);
 
 template <typename Record> QJsonArray toJsonArray(const QList<Record> &records)
 {

@@ -148,4 +148,14 @@ QHash<QString, QString> upstreamStates(QSqlDatabase &db, const QStringList &upst
     return out;
 }
 
+QHash<QString, CircuitChange> circuitChanges(QSqlDatabase &db)
+{
+    QHash<QString, CircuitChange> out;
+    QSqlQuery q(db);
+    if (sql::run(q, QStringLiteral("SELECT name, reason, changed_at FROM upstream_state")))
+        while (q.next())
+            out.insert(q.value(0).toString(), {q.value(1).toString(), q.value(2).toLongLong()});
+    return out;
+}
+
 } // namespace relay::RelayState

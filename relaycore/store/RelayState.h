@@ -54,5 +54,14 @@ qint64 lastHeartbeatMs(QSqlDatabase &db);
 QHash<QString, QString> upstreamStates(QSqlDatabase &db, const QStringList &upstreams,
                                        qint64 nowMs);
 
+// The last change of each upstream's circuit as the running relay recorded it, by upstream name
+// (the state itself is UpstreamRecord::state).
+struct CircuitChange
+{
+    QString reason;
+    qint64 changedAtMs = 0;
+};
+QHash<QString, CircuitChange> circuitChanges(QSqlDatabase &db);
+
 } // namespace RelayState
 } // namespace relay

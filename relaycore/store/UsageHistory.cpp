@@ -1,5 +1,7 @@
 #include "UsageHistory.h"
 
+#include "SqlExec.h"
+#include "UsageReport.h"
 #include "metrics/LatencyHistogram.h"
 #include "store/SqliteBind.h"
 
@@ -148,6 +150,30 @@ bool build(QSqlDatabase &db, qint64 nowMs, Window window, QList<HistorySeries> *
         }
     }
     return true;
+}
+
+QList<double> dailySpend(QSqlDatabase &db, qint64 nowMs, const QString &tenant)
+{
+    constexpr qint64 kDayMs = 86'400'000;
+    const qint64 start = UsageReport::monthStartMs(nowMs);
+    QList<double> days(int((nowMs - start) / kDayMs) + 1, 0.0);
+    QSqlQuery q(db);
+    QVariantList values{start, start};
+    if (!tenant.isEmpty())
+        values.append(tenant);
+    if (!sql::run(q,
+                  QStringLiteral("SELECT (hour - ?) / %1, SUM(cost_usd) FROM usage_hourly WHERE "
+                                 "hour >= ?%2 GROUP BY 1")
+                      .arg(kDayMs)
+                      .arg(tenant.isEmpty() ? QString() : QStringLiteral(" AND tenant_id = ?")),
+                  values))
+        return days;
+    while (q.next()) {
+        const qint64 day = q.value(0).toLongLong();
+        if (day >= 0 && day < days.size())
+            days[day] += q.value(1).toDouble();
+    }
+    return days;
 }
 
 } // namespace relay::UsageHistory

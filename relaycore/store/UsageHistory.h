@@ -47,5 +47,9 @@ int bucketCount(Window window);
 bool build(QSqlDatabase &db, qint64 nowMs, Window window, QList<HistorySeries> *series,
            QString *error);
 
+// Spend per day of this month (UTC) from the hourly rollups, day 1 first, up to today; one
+// tenant, or all when empty (the budget panel's month curve).
+QList<double> dailySpend(QSqlDatabase &db, qint64 nowMs, const QString &tenant);
+
 } // namespace UsageHistory
 } // namespace relay

@@ -409,6 +409,92 @@ private Q_SLOTS:
         QCOMPARE(call("GET", "/history?window=2d").status, 400);
     }
 
+    void requestLogFiltersAndPagesByKeyset()
+    {
+        m_relay->addSimUpstream(QStringLiteral("sim"), m_relay->sim());
+        const QString a = m_relay->addTenant(QStringLiteral("a"));
+        const QString b = m_relay->addTenant(QStringLiteral("b"), QStringList{"gpt-4o"});
+        m_relay->reload();
+        const auto chat = [this](const QString &key, const char *model) {
+            return request(m_relay->port(), "POST", "/v1/chat/completions",
+                           RelayHarness::chatBody(QLatin1String(model), QStringLiteral("hi")),
+                           TestHttpClient::bearer(key))
+                .status;
+        };
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(chat(a, "gpt-4o"), 200);
+        m_relay->sim().pushFault({SimFault::Status, 400, -1, 0});
+        QCOMPARE(chat(a, "gpt-4o"), 400); // the provider's refusal, passed through
+        QCOMPARE(chat(b, "gpt-4o"), 200);
+        QCOMPARE(chat(b, "gpt-4o-mini"), 404);    // not among b's models: refused by the relay
+        QCOMPARE(m_relay->usageRows().size(), 6); // flushed
+
+        const TestResponse all = call("GET", "/requests");
+        QCOMPARE(all.status, 200);
+        QVERIFY(all.json().value("next").isNull());
+        const QJsonArray rows = data(all);
+        QCOMPARE(rows.size(), 6);
+        const QJsonObject newest = rows.first().toObject();
+        for (const char *field :
+             {"id", "time", "tenant", "key_prefix", "dialect", "endpoint", "requested_model",
+              "served_model", "upstream", "status", "prompt_tokens", "completion_tokens",
+              "cost_usd", "latency_ms", "ttfb_ms", "streamed", "estimated", "error"})
+            QVERIFY2(newest.contains(QLatin1String(field)), field);
+        QCOMPARE(newest.value("tenant").toString(), QStringLiteral("b"));
+        QCOMPARE(newest.value("status").toInt(), 404);
+        QCOMPARE(newest.value("requested_model").toString(), QStringLiteral("gpt-4o-mini"));
+        QCOMPARE(newest.value("dialect").toString(), QStringLiteral("openai"));
+        QCOMPARE(newest.value("key_prefix").toString(), b.left(12));
+        QVERIFY(!all.body.contains(a.toUtf8()) && !all.body.contains(b.toUtf8()));
+        // Newest first: ids fall.
+        for (qsizetype i = 1; i < rows.size(); ++i)
+            QVERIFY(rows.at(i - 1).toObject().value("id").toInteger() >
+                    rows.at(i).toObject().value("id").toInteger());
+
+        const auto count = [&](const QByteArray &query) {
+            const TestResponse r = call("GET", "/requests?" + query);
+            return r.status == 200 ? data(r).size() : -r.status;
+        };
+        QCOMPARE(count("tenant=a"), 4);
+        QCOMPARE(count("tenant=nobody"), 0);
+        QCOMPARE(count("status=errors"), 2);
+        QCOMPARE(count("status=4xx"), 2);
+        QCOMPARE(count("status=5xx"), 0);
+        QCOMPARE(count("status=200"), 4);
+        QCOMPARE(count("status=404"), 1);
+        QCOMPARE(count("status=refused"), 1);
+        QCOMPARE(count("tenant=a&status=errors"), 1);
+        QCOMPARE(count("status=teapot"), -400);
+        QCOMPARE(call("GET", "/requests?status=teapot").errorField("param"),
+                 QStringLiteral("status"));
+        QCOMPARE(count("before=12"), -400);
+        QCOMPARE(count("limit=0"), -400);
+        QCOMPARE(count("limit=1001"), -400);
+        QCOMPARE(call("POST", "/requests").status, 405);
+        QCOMPARE(call("GET", "/requests", {}, kReadOnlyToken).status, 200);
+
+        // Pages of two: every row once, in order; a request answered while someone pages
+        // does not shift the pages that follow (keyset, not offset).
+        QList<qint64> ids;
+        TestResponse page = call("GET", "/requests?limit=2");
+        QCOMPARE(data(page).size(), 2);
+        QCOMPARE(chat(a, "gpt-4o"), 200);
+        m_relay->usageRows();
+        for (;;) {
+            for (const QJsonValue row : data(page))
+                ids.append(row.toObject().value("id").toInteger());
+            const QString next = page.json().value("next").toString();
+            if (next.isEmpty())
+                break;
+            page = call("GET", "/requests?limit=2&before=" + next.toUtf8());
+            QCOMPARE(page.status, 200);
+        }
+        QList<qint64> expected;
+        for (const QJsonValue row : rows)
+            expected.append(row.toObject().value("id").toInteger());
+        QCOMPARE(ids, expected);
+    }
+
     void upstreamTestListsModelsOrTheError()
     {
         m_relay->addSimUpstream(QStringLiteral("sim"), m_relay->sim());
