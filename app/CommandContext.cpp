@@ -82,24 +82,13 @@ bool CommandContext::thresholdsValue(const QString &option, std::optional<AlertT
     const std::optional<QString> text = m_args.value(option);
     if (!text)
         return true;
-    if (*text == QLatin1String("default")) {
-        *value = AlertThresholds();
-        return true;
+    AlertThresholds thresholds;
+    QString error;
+    if (!AdminService::parseThresholds(*text, &thresholds, &error)) {
+        usageError(QStringLiteral("%1: %2").arg(option, error));
+        return false;
     }
-    QList<int> percents;
-    if (*text != QLatin1String("none")) {
-        for (const QString &part : text->split(QLatin1Char(','))) {
-            bool ok = false;
-            percents.append(part.trimmed().toInt(&ok));
-            if (!ok) {
-                usageError(QStringLiteral("%1 needs whole percents such as 50,80,100, or none "
-                                          "or default, not '%2'")
-                               .arg(option, *text));
-                return false;
-            }
-        }
-    }
-    *value = AlertThresholds(percents);
+    *value = thresholds;
     return true;
 }
 

@@ -1,46 +1,19 @@
 #include "ConsoleWrites.h"
 
 #include "store/AdminService.h"
-#include "store/ConfigLoader.h"
-
-#include <QUrl>
 
 namespace relay::ui::ConsoleWrites {
-
-bool isValidThresholds(const QString &text)
-{
-    if (text.trimmed().isEmpty() || text.trimmed() == kNoThresholds)
-        return true;
-    int previous = 0;
-    for (const QString &part : text.split(QLatin1Char(','))) {
-        bool ok = false;
-        const int v = part.trimmed().toInt(&ok);
-        if (!ok || v <= previous || v > 1000)
-            return false;
-        previous = v;
-    }
-    return true;
-}
-
-bool isValidWebhook(const QString &url)
-{
-    if (url.isEmpty())
-        return true;
-    const QUrl u(url, QUrl::StrictMode);
-    return u.isValid() &&
-           (u.scheme() == QLatin1String("http") || u.scheme() == QLatin1String("https")) &&
-           !u.host().isEmpty() && u.userInfo().isEmpty();
-}
 
 void addBudget(TenantChanges &changes, const BudgetChanges &c)
 {
     changes.budgetUsd = BudgetValue(c.budgetUsd);
     changes.softBudget = c.soft;
-    const QString text = c.thresholds.trimmed();
-    changes.alertThresholds = text.isEmpty() ? AlertThresholds()
-                              : text == kNoThresholds
-                                  ? AlertThresholds(QList<int>())
-                                  : AlertThresholds(ConfigLoader::thresholdsFromText(text));
+    QString error; // the dialog showed it already (thresholdsError)
+    AlertThresholds thresholds;
+    if (AdminService::parseThresholds(c.thresholds.trimmed().isEmpty() ? QStringLiteral("default")
+                                                                       : c.thresholds,
+                                      &thresholds, &error))
+        changes.alertThresholds = thresholds;
     changes.webhookUrl = c.webhookUrl;
 }
 

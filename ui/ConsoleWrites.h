@@ -13,7 +13,8 @@ class AdminService;
 
 // What the console's dialogs need around AdminService's writes: the budget fields as the
 // tenant dialog edits them (to and from TenantRecord / TenantChanges), the settings write with
-// "empty removes", and the dialogs' own checks. Database thread only, except the checks.
+// "empty removes". Database thread only. The dialogs check what they send with the admin
+// service's own checks (AdminService::checkTenant, parseThresholds).
 namespace relay::ui::ConsoleWrites {
 
 // The thresholds text for "no threshold alerts" (`tenant set --alerts none`).
@@ -33,10 +34,5 @@ void addBudget(TenantChanges &changes, const BudgetChanges &c);
 BudgetChanges budgetOf(const TenantRecord &t);
 // settings set KEY VALUE through AdminService; an empty value removes the setting.
 AdminResult setSetting(AdminService &admin, const QString &key, const QString &value);
-
-// Checks shared with the dialogs: "50,80,100" (whole percents 1..1000, ascending) or "none", and
-// webhook URLs (http or https).
-bool isValidThresholds(const QString &text);
-bool isValidWebhook(const QString &url);
 
 } // namespace relay::ui::ConsoleWrites

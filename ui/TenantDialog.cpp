@@ -213,17 +213,16 @@ QString TenantDialog::validate() const
 {
     if (!AdminService::isValidId(tenantId()))
         return tr("The id is 1-64 characters of A-Z a-z 0-9 . _ -");
-    if (!ConsoleWrites::isValidThresholds(m_alerts->text()))
-        return tr("Alert thresholds are whole percents in ascending order, e.g. 50,80,100");
-    if (!ConsoleWrites::isValidWebhook(m_webhook->text().trimmed()))
-        return tr("The webhook must be an http or https URL without credentials");
-    for (const QString &m : m_models->text().split(QLatin1Char(','), Qt::SkipEmptyParts))
-        if (m.trimmed().isEmpty() || m.trimmed().contains(QLatin1Char(' ')))
-            return tr("Model names are separated by commas and contain no blanks");
-    if (!m_models->text().trimmed().isEmpty() &&
-        m_models->text().split(QLatin1Char(','), Qt::SkipEmptyParts).isEmpty())
-        return tr("Name at least one model, or leave the field empty for all models");
-    return {};
+    // Exactly what `tenant add/set` accepts, with its messages.
+    const QString thresholds = m_alerts->text().trimmed();
+    AlertThresholds parsed;
+    QString error;
+    if (!thresholds.isEmpty() && !AdminService::parseThresholds(thresholds, &parsed, &error))
+        return error;
+    TenantChanges all = changes();
+    ConsoleWrites::addBudget(all, budget());
+    const AdminResult checked = AdminService::checkTenant(all);
+    return checked.ok ? QString() : checked.error;
 }
 
 void TenantDialog::showError(const QString &error)

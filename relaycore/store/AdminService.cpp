@@ -550,6 +550,36 @@ bool AdminService::isValidId(const QString &id)
     return pattern.match(id).hasMatch();
 }
 
+AdminResult AdminService::checkTenant(const TenantChanges &changes)
+{
+    TenantChanges copy = changes;
+    return normalizeTenant(copy);
+}
+
+bool AdminService::parseThresholds(const QString &text, AlertThresholds *thresholds, QString *error)
+{
+    const QString trimmed = text.trimmed();
+    if (trimmed == QLatin1String("default")) {
+        *thresholds = std::nullopt;
+        return true;
+    }
+    QList<int> percents;
+    if (trimmed != QLatin1String("none")) {
+        for (const QString &part : trimmed.split(QLatin1Char(','))) {
+            bool ok = false;
+            percents.append(part.trimmed().toInt(&ok));
+            if (!ok) {
+                *error = QStringLiteral("alert thresholds are whole percents such as 50,80,100, "
+                                        "or none or default, not '%1'")
+                             .arg(trimmed);
+                return false;
+            }
+        }
+    }
+    *thresholds = percents;
+    return true;
+}
+
 qint64 AdminService::configVersion()
 {
     return ConfigLoader::configVersion(m_db);

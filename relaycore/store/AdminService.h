@@ -29,6 +29,14 @@ public:
     static QString osUser();
     // Tenant ids and upstream names: [A-Za-z0-9._-]{1,64}.
     static bool isValidId(const QString &id);
+    // The checks addTenant and setTenant make of their changes, without a database: the CLI,
+    // the admin API and the console's dialogs all accept exactly what these accept, with the
+    // same messages.
+    static AdminResult checkTenant(const TenantChanges &changes);
+    // Alert thresholds as typed (`--alerts 50,80,100`, the tenant dialog): whole percents, comma-
+    // separated, in any order; "none" = no threshold alerts, "default" = 50,80,100. The ranges
+    // are checkTenant's. False with *error for anything else.
+    static bool parseThresholds(const QString &text, AlertThresholds *thresholds, QString *error);
 
     // The number every admin write bumps; -1 when it cannot be read.
     qint64 configVersion();

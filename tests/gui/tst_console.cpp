@@ -159,17 +159,31 @@ private Q_SLOTS:
         QVERIFY(dialog);
         auto *ok = dialog->findChild<QPushButton *>(QStringLiteral("tenantDialogOk"));
         auto *error = dialog->findChild<QLabel *>(QStringLiteral("tenantDialogError"));
-        // Invalid input is refused in the dialog, which stays open.
-        QTest::keyClicks(dialog->findChild<QLineEdit *>(QStringLiteral("tenantAlertsEdit")),
-                         QStringLiteral("80,50"));
+        // Invalid input is refused in the dialog, which stays open, with the message of
+        // `tenant add` for the same input (the admin service's own checks).
+        auto *alerts = dialog->findChild<QLineEdit *>(QStringLiteral("tenantAlertsEdit"));
+        auto *webhook = dialog->findChild<QLineEdit *>(QStringLiteral("tenantWebhookEdit"));
+        QVERIFY(alerts && webhook);
+        QTest::keyClicks(alerts, QStringLiteral("0,50"));
         QTest::keyClicks(dialog->findChild<QLineEdit *>(QStringLiteral("tenantIdEdit")),
                          QStringLiteral("acme"));
         QTest::mouseClick(ok, Qt::LeftButton);
         QVERIFY(error->isVisible());
-        QVERIFY(error->text().contains(QStringLiteral("ascending")));
-        auto *alerts = dialog->findChild<QLineEdit *>(QStringLiteral("tenantAlertsEdit"));
+        QVERIFY2(error->text().contains(QStringLiteral("between 1 and 1000")),
+                 qPrintable(error->text()));
         alerts->clear();
-        QTest::keyClicks(alerts, QStringLiteral("50,90"));
+        QTest::keyClicks(alerts, QStringLiteral("half"));
+        QTest::mouseClick(ok, Qt::LeftButton);
+        QVERIFY2(error->text().contains(QStringLiteral("whole percents")),
+                 qPrintable(error->text()));
+        alerts->clear();
+        QTest::keyClicks(webhook, QStringLiteral("https://user:secret@hooks.example/x"));
+        QTest::mouseClick(ok, Qt::LeftButton);
+        QVERIFY2(error->text().contains(QStringLiteral("must not hold credentials")),
+                 qPrintable(error->text()));
+        webhook->clear();
+        // What the CLI accepts, the dialog accepts: thresholds in any order (stored sorted).
+        QTest::keyClicks(alerts, QStringLiteral("90,50"));
         dialog->findChild<QComboBox *>(QStringLiteral("tenantTierCombo"))
             ->setCurrentText(QStringLiteral("guaranteed"));
         dialog->findChild<QSpinBox *>(QStringLiteral("tenantRpmSpin"))->setValue(120);
