@@ -10,9 +10,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QRadioButton>
-#include <QRegularExpression>
 #include <QSpinBox>
-#include <QUrl>
 #include <QVBoxLayout>
 
 namespace relay::ui {
@@ -144,18 +142,11 @@ QString UpstreamDialog::validate() const
 {
     if (!AdminService::isValidId(upstreamName()))
         return tr("The name is 1-64 characters of A-Z a-z 0-9 . _ -");
-    const QUrl url(m_url->text().trimmed(), QUrl::StrictMode);
-    if (!url.isValid() ||
-        (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")) ||
-        url.host().isEmpty())
-        return tr("The base URL is an http or https URL, e.g. https://api.openai.com/v1");
-    static const QRegularExpression envName(QStringLiteral("^[A-Za-z_][A-Za-z0-9_]*$"));
-    if (m_useEnv->isChecked() && !m_env->text().trimmed().isEmpty() &&
-        !envName.match(m_env->text().trimmed()).hasMatch())
-        return tr("An environment variable's name is letters, digits and _");
     if (m_useStored->isChecked() && m_key->text().isEmpty() && !m_hadStoredKey)
         return tr("Type the key to store, or choose an environment variable");
-    return {};
+    // Exactly what `upstream add/set` accepts, with its messages.
+    const AdminResult checked = AdminService::checkUpstream(changes());
+    return checked.ok ? QString() : checked.error;
 }
 
 void UpstreamDialog::showError(const QString &error)

@@ -556,6 +556,12 @@ AdminResult AdminService::checkTenant(const TenantChanges &changes)
     return normalizeTenant(copy);
 }
 
+AdminResult AdminService::checkUpstream(const UpstreamChanges &changes)
+{
+    UpstreamChanges copy = changes;
+    return normalizeUpstream(copy);
+}
+
 bool AdminService::parseThresholds(const QString &text, AlertThresholds *thresholds, QString *error)
 {
     const QString trimmed = text.trimmed();

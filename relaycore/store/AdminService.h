@@ -33,6 +33,7 @@ public:
     // the admin API and the console's dialogs all accept exactly what these accept, with the
     // same messages.
     static AdminResult checkTenant(const TenantChanges &changes);
+    static AdminResult checkUpstream(const UpstreamChanges &changes);
     // Alert thresholds as typed (`--alerts 50,80,100`, the tenant dialog): whole percents, comma-
     // separated, in any order; "none" = no threshold alerts, "default" = 50,80,100. The ranges
     // are checkTenant's. False with *error for anything else.

@@ -16,6 +16,7 @@
 #include "TenantDialog.h"
 #include "TenantsPanel.h"
 #include "TestCertificate.h"
+#include "UpstreamDialog.h"
 #include "UpstreamsPanel.h"
 #include "UsagePanel.h"
 
@@ -23,11 +24,13 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
+#include <QDialogButtonBox>
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QRadioButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -207,6 +210,38 @@ private Q_SLOTS:
         // The dialog never shows the key again, and the engine knows it at once.
         QVERIFY(!c.find<KeyDialog>("newKeyDialog"));
         QCOMPARE(c.chat(key), 200);
+    }
+
+    void upstreamDialogRefusesWhatTheCliRefuses()
+    {
+        UpstreamDialog dialog(QString{});
+        QSignalSpy submitted(&dialog, &UpstreamDialog::submitted);
+        auto *name = dialog.findChild<QLineEdit *>(QStringLiteral("upstreamNameEdit"));
+        auto *url = dialog.findChild<QLineEdit *>(QStringLiteral("upstreamUrlEdit"));
+        auto *env = dialog.findChild<QLineEdit *>(QStringLiteral("upstreamKeyEnvEdit"));
+        auto *error = dialog.findChild<QLabel *>(QStringLiteral("upstreamDialogError"));
+        auto *buttons = dialog.findChild<QDialogButtonBox *>();
+        QVERIFY(name && url && env && error && buttons);
+        dialog.findChild<QRadioButton *>(QStringLiteral("upstreamKeyFromEnv"))->setChecked(true);
+        name->setText(QStringLiteral("provider"));
+        env->setText(QStringLiteral("PROVIDER_KEY"));
+        const auto refusal = [&](const QString &baseUrl) {
+            url->setText(baseUrl);
+            QTest::mouseClick(buttons->button(QDialogButtonBox::Ok), Qt::LeftButton);
+            return error->isVisibleTo(&dialog) ? error->text() : QString();
+        };
+        // The messages of `upstream add` for the same input.
+        QVERIFY(refusal(QStringLiteral("https://user:pw@api.example.com/v1"))
+                    .contains(QStringLiteral("must not hold credentials")));
+        QVERIFY(refusal(QStringLiteral("https://api.example.com/v1?x=1"))
+                    .contains(QStringLiteral("query or fragment")));
+        env->setText(QStringLiteral("1BAD"));
+        QVERIFY(refusal(QStringLiteral("https://api.example.com/v1"))
+                    .contains(QStringLiteral("invalid environment variable name")));
+        QCOMPARE(submitted.count(), 0);
+        env->setText(QStringLiteral("PROVIDER_KEY"));
+        QCOMPARE(refusal(QStringLiteral("https://api.example.com/v1")), QString());
+        QCOMPARE(submitted.count(), 1);
     }
 
     void quotaEditedInTheDialogIsEnforced()
