@@ -86,6 +86,8 @@ private Q_SLOTS:
             EngineOptions options;
             options.dbPath = path;
             options.statsIntervalMs = 250;
+            // Any free port: tests running beside this one may hold the default 8700.
+            options.server.port = 0;
             Engine engine(options);
             QVERIFY2(engine.start(&error), qPrintable(error));
             {
