@@ -67,7 +67,7 @@ AdminAnswer failed(const AdminResult &result)
 {
     switch (result.kind) {
     case AdminErrorKind::Invalid:
-        return invalid(result.error);
+        return invalid(result.error, result.field);
     case AdminErrorKind::NotFound:
         return notFound(result.error);
     case AdminErrorKind::Conflict:

@@ -64,9 +64,10 @@ constexpr int kMaxRetentionDays = 36500;
 const QString kWebhookSetting = QStringLiteral("webhook_url");
 const QString kRetentionSetting = QStringLiteral("usage_retention_days");
 
-AdminResult invalid(const QString &error)
+// `field`: the JSON name of the field at fault (the admin API's `param`), if one is.
+AdminResult invalid(const QString &error, const QString &field = QString())
 {
-    return AdminResult::failure(AdminErrorKind::Invalid, error);
+    return AdminResult::failure(AdminErrorKind::Invalid, error, field);
 }
 
 AdminResult notFound(const QString &error)
@@ -105,19 +106,20 @@ bool isValidModel(const QString &model)
     return true;
 }
 
-AdminResult checkModel(const QString &model)
+AdminResult checkModel(const QString &model, const char *field = "model")
 {
     if (!isValidModel(model))
-        return invalid(QStringLiteral("invalid model name '%1'").arg(model));
+        return invalid(QStringLiteral("invalid model name '%1'").arg(model), QLatin1String(field));
     return {};
 }
 
-// A removable number in [min, max]; `what` names it in the message.
+// A removable number in [min, max]; `what` names it in the message, `field` is its JSON name.
 AdminResult checkRange(const std::optional<LimitValue> &value, qint64 min, qint64 max,
-                       const QString &what)
+                       const QString &what, const char *field)
 {
     if (value && value->has_value() && (**value < min || **value > max))
-        return invalid(QStringLiteral("%1 must be between %2 and %3").arg(what).arg(min).arg(max));
+        return invalid(QStringLiteral("%1 must be between %2 and %3").arg(what).arg(min).arg(max),
+                       QLatin1String(field));
     return {};
 }
 
@@ -136,10 +138,12 @@ AdminResult checkWebhookUrl(QString *url)
         (parsed.scheme() != QLatin1String("http") && parsed.scheme() != QLatin1String("https")) ||
         parsed.host().isEmpty())
         return invalid(QStringLiteral("a webhook is an http:// or https:// URL with a host, or "
-                                      "none"));
+                                      "none"),
+                       QStringLiteral("webhook_url"));
     // Said without the URL: whatever is before the '@' may be a password.
     if (!parsed.userInfo().isEmpty())
-        return invalid(QStringLiteral("the webhook URL must not hold credentials"));
+        return invalid(QStringLiteral("the webhook URL must not hold credentials"),
+                       QStringLiteral("webhook_url"));
     return {};
 }
 
@@ -152,7 +156,8 @@ AdminResult checkThresholds(AlertThresholds *thresholds)
         if (t < 1 || t > kMaxThreshold)
             return invalid(QStringLiteral("alert thresholds are whole percents of the budget, "
                                           "between 1 and %1")
-                               .arg(kMaxThreshold));
+                               .arg(kMaxThreshold),
+                           QStringLiteral("alert_thresholds"));
     std::sort(list.begin(), list.end());
     list.erase(std::unique(list.begin(), list.end()), list.end());
     return {};
@@ -162,27 +167,31 @@ AdminResult normalizeTenant(TenantChanges &c)
 {
     if (c.name && (c.name->size() > kMaxNameLength || hasControlChars(*c.name)))
         return invalid(QStringLiteral("a tenant name is at most %1 characters on one line")
-                           .arg(kMaxNameLength));
+                           .arg(kMaxNameLength),
+                       QStringLiteral("name"));
     if (c.tier && !tierFromName(*c.tier))
         return invalid(QStringLiteral("unknown tier '%1' (use dedicated, guaranteed or "
                                       "best-effort)")
-                           .arg(*c.tier));
+                           .arg(*c.tier),
+                       QStringLiteral("tier"));
     for (const AdminResult &r :
-         {checkRange(c.rpm, 1, kMaxRate, QStringLiteral("rpm")),
-          checkRange(c.tpm, 1, kMaxRate, QStringLiteral("tpm")),
-          checkRange(c.concurrency, 1, kMaxConcurrency, QStringLiteral("concurrency")),
-          checkRange(c.reserved, 0, kMaxConnections, QStringLiteral("reserved slots")),
+         {checkRange(c.rpm, 1, kMaxRate, QStringLiteral("rpm"), "rpm"),
+          checkRange(c.tpm, 1, kMaxRate, QStringLiteral("tpm"), "tpm"),
+          checkRange(c.concurrency, 1, kMaxConcurrency, QStringLiteral("concurrency"),
+                     "concurrency"),
+          checkRange(c.reserved, 0, kMaxConnections, QStringLiteral("reserved slots"), "reserved"),
           checkRange(c.weight ? std::optional<LimitValue>(*c.weight) : std::nullopt, 1, kMaxWeight,
-                     QStringLiteral("weight")),
-          checkRange(c.queueTimeoutMs, 1, kMaxQueueTimeoutMs,
-                     QStringLiteral("queue timeout (ms)"))}) {
+                     QStringLiteral("weight"), "weight"),
+          checkRange(c.queueTimeoutMs, 1, kMaxQueueTimeoutMs, QStringLiteral("queue timeout (ms)"),
+                     "queue_timeout_ms")}) {
         if (!r.ok)
             return r;
     }
     if (c.budgetUsd && c.budgetUsd->has_value() &&
         (!std::isfinite(**c.budgetUsd) || **c.budgetUsd < 0 || **c.budgetUsd > kMaxBudgetUsd))
         return invalid(QStringLiteral("a budget is USD per month, between 0 and %1")
-                           .arg(kMaxBudgetUsd, 0, 'f', 0));
+                           .arg(kMaxBudgetUsd, 0, 'f', 0),
+                       QStringLiteral("budget_usd"));
     if (c.alertThresholds) {
         if (const AdminResult r = checkThresholds(&*c.alertThresholds); !r.ok)
             return r;
@@ -195,12 +204,13 @@ AdminResult normalizeTenant(TenantChanges &c)
         QStringList &models = **c.models;
         for (QString &m : models) {
             m = m.trimmed();
-            if (const AdminResult r = checkModel(m); !r.ok)
+            if (const AdminResult r = checkModel(m, "models"); !r.ok)
                 return r;
         }
         models.removeDuplicates();
         if (models.isEmpty())
-            return invalid(QStringLiteral("give at least one model, or none for all models"));
+            return invalid(QStringLiteral("give at least one model, or none for all models"),
+                           QStringLiteral("models"));
     }
     return {};
 }
@@ -214,30 +224,35 @@ AdminResult normalizeUpstream(UpstreamChanges &c)
         // Said without the URL: whatever is before the '@' may be a password.
         if (url.contains(QLatin1Char('@')))
             return invalid(QStringLiteral("the base URL must not hold credentials; give the key "
-                                          "with --api-key-env or --api-key-stdin"));
+                                          "with --api-key-env or --api-key-stdin"),
+                           QStringLiteral("base_url"));
         UpstreamConfig config;
         config.baseUrl = url;
         QString error;
         if (!config.parseBaseUrl(&error))
-            return invalid(error);
+            return invalid(error, QStringLiteral("base_url"));
         const QUrl parsed(url);
         if (parsed.hasQuery() || parsed.hasFragment())
             return invalid(
-                QStringLiteral("the base URL must not have a query or fragment: %1").arg(url));
+                QStringLiteral("the base URL must not have a query or fragment: %1").arg(url),
+                QStringLiteral("base_url"));
         *c.baseUrl = url;
     }
     if (c.kind && *c.kind != QLatin1String("openai") && *c.kind != QLatin1String("anthropic"))
         return invalid(
             QStringLiteral("unsupported upstream kind '%1' (supported: openai, anthropic)")
-                .arg(*c.kind));
+                .arg(*c.kind),
+            QStringLiteral("kind"));
     if (c.slowMs && *c.slowMs && (**c.slowMs < 1 || **c.slowMs > 600'000))
-        return invalid(QStringLiteral("--slow-ms must be 1 to 600000 (or none)"));
+        return invalid(QStringLiteral("--slow-ms must be 1 to 600000 (or none)"),
+                       QStringLiteral("slow_ms"));
     if (c.apiKeyEnv && c.apiKey)
         return invalid(QStringLiteral("give the upstream key either from an environment "
                                       "variable or stored, not both"));
     static const QRegularExpression envName(QStringLiteral("^[A-Za-z_][A-Za-z0-9_]{0,127}$"));
     if (c.apiKeyEnv && !envName.match(*c.apiKeyEnv).hasMatch())
-        return invalid(QStringLiteral("invalid environment variable name '%1'").arg(*c.apiKeyEnv));
+        return invalid(QStringLiteral("invalid environment variable name '%1'").arg(*c.apiKeyEnv),
+                       QStringLiteral("api_key_env"));
     if (c.apiKey) {
         *c.apiKey = c.apiKey->trimmed();
         // A key goes into an HTTP header; a blank or control character would break or inject.
@@ -246,13 +261,16 @@ AdminResult normalizeUpstream(UpstreamChanges &c)
             clean = clean && ch.unicode() > 0x20 && ch.unicode() < 0x7f;
         if (!clean)
             return invalid(QStringLiteral("the upstream key is empty or holds blanks or "
-                                          "non-ASCII characters"));
+                                          "non-ASCII characters"),
+                           QStringLiteral("api_key"));
     }
     if (c.maxConnections && (*c.maxConnections < 1 || *c.maxConnections > kMaxConnections))
         return invalid(
-            QStringLiteral("max connections must be between 1 and %1").arg(kMaxConnections));
+            QStringLiteral("max connections must be between 1 and %1").arg(kMaxConnections),
+            QStringLiteral("max_connections"));
     if (c.timeoutMs && (*c.timeoutMs < 1 || *c.timeoutMs > kMaxTimeoutMs))
-        return invalid(QStringLiteral("timeout must be between 1 and %1 ms").arg(kMaxTimeoutMs));
+        return invalid(QStringLiteral("timeout must be between 1 and %1 ms").arg(kMaxTimeoutMs),
+                       QStringLiteral("timeout_ms"));
     return {};
 }
 
@@ -1312,7 +1330,7 @@ AdminValue<QList<RouteRecord>> AdminService::listRoutes()
 
 AdminResult AdminService::setAlias(const QString &alias, const QString &model)
 {
-    if (const AdminResult r = checkModel(alias); !r.ok)
+    if (const AdminResult r = checkModel(alias, "alias"); !r.ok)
         return r;
     if (const AdminResult r = checkModel(model); !r.ok)
         return r;

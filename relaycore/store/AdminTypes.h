@@ -26,10 +26,14 @@ struct AdminResult
     bool ok = true;
     AdminErrorKind kind = AdminErrorKind::None;
     QString error;
+    // The field at fault, by its JSON name (`rpm`, `base_url`), when one field is: the admin
+    // API's `param`. Empty otherwise.
+    QString field;
 
-    static AdminResult failure(AdminErrorKind kind, const QString &error)
+    static AdminResult failure(AdminErrorKind kind, const QString &error,
+                               const QString &field = QString())
     {
-        return AdminResult{false, kind, error};
+        return AdminResult{false, kind, error, field};
     }
 };
 

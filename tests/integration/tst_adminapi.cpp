@@ -178,8 +178,21 @@ private Q_SLOTS:
         bad = call("PATCH", "/tenants/team-a", {{"tier", "gold"}});
         QCOMPARE(bad.status, 400);
         QVERIFY(bad.errorField("message").contains(QLatin1String("tier")));
+        QCOMPARE(bad.errorField("param"), QStringLiteral("tier"));
         bad = call("PATCH", "/tenants/team-a", {{"weight", 1e12}});
         QCOMPARE(bad.status, 400);
+        // Out of range: the admin service's check, still naming the field.
+        for (const auto &[field, value] :
+             QList<QPair<QString, QJsonValue>>{{"rpm", -5},
+                                               {"concurrency", 0},
+                                               {"budget_usd", -1},
+                                               {"alert_thresholds", QJsonArray{0, 50}},
+                                               {"webhook_url", "https://u:p@hooks.example/x"},
+                                               {"models", QJsonArray{"two words"}}}) {
+            bad = call("PATCH", "/tenants/team-a", {{field, value}});
+            QCOMPARE(bad.status, 400);
+            QCOMPARE(bad.errorField("param"), field);
+        }
         QCOMPARE(callRaw("PATCH", "/tenants/team-a", "{not json").status, 400);
         QCOMPARE(callRaw("PATCH", "/tenants/team-a", "[1,2]").status, 400);
         QCOMPARE(m_relay->admin().tenant(QStringLiteral("team-a")).value.tenant.weight, 1);
@@ -225,6 +238,11 @@ private Q_SLOTS:
         QCOMPARE(call("POST", "/upstreams", {{"name", "prov"}, {"base_url", "http://x/v1"}}).status,
                  409);
         QCOMPARE(call("POST", "/upstreams", {{"name", "p2"}, {"base_url", "ftp://x"}}).status, 400);
+        QCOMPARE(call("POST", "/upstreams", {{"name", "p2"}, {"base_url", "https://u:p@x/v1"}})
+                     .errorField("param"),
+                 QStringLiteral("base_url"));
+        QCOMPARE(call("PATCH", "/upstreams/prov", {{"max_connections", 0}}).errorField("param"),
+                 QStringLiteral("max_connections"));
         const QJsonObject shown = call("GET", "/upstreams/prov").json();
         QCOMPARE(call("PATCH", "/upstreams/prov", shown).status, 200);
         // The stored key survives a GET sent back (api_key_env null leaves it).
