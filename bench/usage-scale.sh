@@ -53,7 +53,7 @@ export TR_BENCH_ADMIN_TOKEN=bench-admin-token
 "$BIN" --db "$DB" serve --listen "127.0.0.1:$PORT" --admin-token-env TR_BENCH_ADMIN_TOKEN \
     >"$TMP/serve.log" 2>&1 &
 SERVE=$!
-trap 'kill $SERVE 2>/dev/null; rm -rf "$TMP"' EXIT INT TERM
+trap 'kill $SERVE 2>/dev/null || true; rm -rf "$TMP"' EXIT INT TERM
 for i in $(seq 100); do
     curl -s -o /dev/null "http://127.0.0.1:$PORT/admin/v1/settings" \
         -H "Authorization: Bearer $TR_BENCH_ADMIN_TOKEN" && break
