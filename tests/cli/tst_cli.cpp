@@ -1004,6 +1004,13 @@ void TestCli::tenantAllowIps()
                 .match(cli({"tenant", "show", "acme"}).out)
                 .hasMatch());
     QCOMPARE(cli({"tenant", "set", "nobody", "--allow-ips", "10.0.0.0/8"}).code, 1);
+    // A list edited by hand into something unreadable lets nobody in rather than everybody.
+    QVERIFY(execSql(QStringLiteral("UPDATE tenants SET allow_ips = '10.0.0.0/8,bogus'")));
+    const relay::TenantConfig handEdited = loadedTenant(QStringLiteral("acme"));
+    QCOMPARE(handEdited.id, QStringLiteral("acme"));
+    QVERIFY(!handEdited.allowIps.isEmpty());
+    for (const char *peer : {"10.1.2.3", "127.0.0.1", "::1", "0.0.0.1"})
+        QVERIFY2(!handEdited.allowIps.allows(QHostAddress(QLatin1String(peer))), peer);
     QVERIFY(cli({"tenant", "add", "--help"}).out.contains(QStringLiteral("--allow-ips")));
     QVERIFY(cli({"key", "issue", "--help"}).out.contains(QStringLiteral("--expires")));
 }
