@@ -13,14 +13,34 @@ int printKey(CommandContext &ctx, const AdminValue<QString> &key)
     return kExitOk;
 }
 
+const QString kLabel = QStringLiteral("--label");
+const QString kExpires = QStringLiteral("--expires");
+
+// --label and --expires; the admin service checks them (a malformed or past expiry is bad
+// usage).
+KeyOptions keyOptions(const CommandContext &ctx)
+{
+    return {ctx.value(kLabel).value_or(QString()), ctx.value(kExpires).value_or(QString())};
+}
+
+QList<OptionSpec> newKeyOptions()
+{
+    return {{kLabel, QStringLiteral("TEXT"),
+             QStringLiteral("names the key in key list and tenant show (shown, never secret)")},
+            {kExpires, QStringLiteral("YYYY-MM-DD|Nd"),
+             QStringLiteral("the key stops working at 00:00 UTC of that day, or N × 24 h from now "
+                            "(30d); it is then refused with 401 invalid_api_key like a revoked "
+                            "one. Default: never")}};
+}
+
 int issue(CommandContext &ctx)
 {
-    return printKey(ctx, ctx.admin().issueKey(ctx.positional(0)));
+    return printKey(ctx, ctx.admin().issueKey(ctx.positional(0), keyOptions(ctx)));
 }
 
 int rotate(CommandContext &ctx)
 {
-    return printKey(ctx, ctx.admin().rotateKey(ctx.positional(0)));
+    return printKey(ctx, ctx.admin().rotateKey(ctx.positional(0), keyOptions(ctx)));
 }
 
 int revoke(CommandContext &ctx)
@@ -47,7 +67,7 @@ QList<CommandSpec> keyCommands()
                         "line. The key is shown only this once."),
          id,
          1,
-         {},
+         newKeyOptions(),
          {},
          issue},
         {key,
@@ -57,7 +77,7 @@ QList<CommandSpec> keyCommands()
                         "key of the tenant."),
          id,
          1,
-         {},
+         newKeyOptions(),
          {},
          rotate},
         {key,
@@ -74,7 +94,9 @@ QList<CommandSpec> keyCommands()
          QStringLiteral("list"),
          QStringLiteral("list keys, never the keys themselves"),
          QStringLiteral("Lists every key, or tenant ID's keys, by prefix; the keys themselves "
-                        "are never stored.\nJSON fields: prefix tenant created last_used revoked."),
+                        "are never stored.\nJSON fields: prefix tenant label created expires "
+                        "last_used revoked (expires: ISO 8601 UTC, null = never; an expired key "
+                        "keeps revoked false and is refused all the same)."),
          id,
          0,
          {jsonOption()},

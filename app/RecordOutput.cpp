@@ -58,13 +58,20 @@ QStringList toCells(const TenantRecord &t)
 
 QStringList header(std::type_identity<KeyRecord>)
 {
-    return capitals({QStringLiteral("prefix"), QStringLiteral("tenant"), QStringLiteral("created"),
+    return capitals({QStringLiteral("prefix"), QStringLiteral("tenant"), QStringLiteral("label"),
+                     QStringLiteral("created"), QStringLiteral("expires"),
                      QStringLiteral("last_used"), QStringLiteral("revoked")});
 }
 
 QStringList toCells(const KeyRecord &k)
 {
-    return {k.prefix, k.tenantId, textTime(k.createdMs), textTime(k.lastUsedMs), yesNo(k.revoked)};
+    return {k.prefix,
+            k.tenantId,
+            k.label.isEmpty() ? QStringLiteral("-") : k.label,
+            textTime(k.createdMs),
+            textTime(k.expiresMs),
+            textTime(k.lastUsedMs),
+            yesNo(k.revoked)};
 }
 
 // ---- upstreams, routes, aliases, prices ----

@@ -2,6 +2,8 @@
 #include "OutputFormat.h"
 #include "RecordOutput.h"
 
+#include "tenants/AddressAllowList.h"
+
 namespace relay::app {
 
 namespace {
@@ -18,6 +20,7 @@ const QString kSoftBudget = QStringLiteral("--soft-budget");
 const QString kHardBudget = QStringLiteral("--hard-budget");
 const QString kAlerts = QStringLiteral("--alerts");
 const QString kWebhook = QStringLiteral("--webhook");
+const QString kAllowIps = QStringLiteral("--allow-ips");
 
 QList<OptionSpec> settingOptions()
 {
@@ -67,6 +70,12 @@ QList<OptionSpec> settingOptions()
         {kWebhook, QStringLiteral("URL|none"),
          QStringLiteral("POST the tenant's alerts as JSON to this http(s) URL; none = use the "
                         "relay-wide webhook_url setting, if any (the default)")},
+        {kAllowIps, QStringLiteral("CIDR,...|none"),
+         QStringLiteral("accept the tenant's requests only from these IPv4 or IPv6 blocks "
+                        "(10.0.0.0/8, 2001:db8::/32; a bare address is /32 or /128; "
+                        "::ffff:a.b.c.d callers match as IPv4); the TCP peer address counts, "
+                        "never X-Forwarded-For; others get 403 ip_not_allowed; none = every "
+                        "address, the default")},
     };
 }
 
@@ -90,6 +99,19 @@ bool readChanges(CommandContext &ctx, TenantChanges *changes)
     if (ctx.flag(kSoftBudget) || ctx.flag(kHardBudget))
         changes->softBudget = ctx.flag(kSoftBudget);
     changes->webhookUrl = ctx.textOrNone(kWebhook);
+    if (const std::optional<QString> blocks = ctx.value(kAllowIps)) {
+        QString error;
+        const std::optional<AddressAllowList> parsed = AddressAllowList::parse(*blocks, &error);
+        if (blocks->trimmed() == QLatin1String("none")) {
+            changes->allowIps = AddressBlocks();
+        } else if (!parsed || parsed->isEmpty()) {
+            ctx.usageError(QStringLiteral("%1 needs CIDR blocks such as 10.0.0.0/8,::1 or none: %2")
+                               .arg(kAllowIps, parsed ? QStringLiteral("no block given") : error));
+            return false;
+        } else {
+            changes->allowIps = AddressBlocks(parsed->entries());
+        }
+    }
     return ctx.budgetValue(kBudget, &changes->budgetUsd) &&
            ctx.thresholdsValue(kAlerts, &changes->alertThresholds) &&
            ctx.limitValue(kRpm, &changes->rpm) && ctx.limitValue(kTpm, &changes->tpm) &&
@@ -152,12 +174,13 @@ int show(CommandContext &ctx)
     fields << QStringLiteral("RESERVED") << QStringLiteral("WEIGHT")
            << QStringLiteral("QUEUE_TIMEOUT_MS") << QStringLiteral("SOFT_BUDGET")
            << QStringLiteral("ALERT_THRESHOLDS") << QStringLiteral("WEBHOOK_URL")
-           << QStringLiteral("CREATED");
+           << QStringLiteral("ALLOW_IPS") << QStringLiteral("CREATED");
     values << effective(tenant.effectiveReserved(), !tenant.reserved)
            << QString::number(tenant.weight)
            << effective(tenant.effectiveQueueTimeoutMs(), !tenant.queueTimeoutMs)
            << OutputFormat::yesNo(tenant.softBudget) << alerts
            << (tenant.webhookUrl.isEmpty() ? QStringLiteral("-") : tenant.webhookUrl)
+           << (tenant.allowIps ? tenant.allowIps->join(QLatin1Char(',')) : QStringLiteral("any"))
            << OutputFormat::textTime(tenant.createdMs);
     qsizetype width = 0;
     for (const QString &field : fields)
@@ -222,7 +245,8 @@ QList<CommandSpec> tenantCommands()
                         "Also: reserved (slots reserved on each upstream that serves it, before "
                         "scaling; 0 for best-effort), weight, queue_timeout_ms (with the tier's "
                         "defaults filled in), soft_budget, alert_thresholds (whole percents; the "
-                        "default filled in), webhook_url (null = the relay-wide one, if any)."),
+                        "default filled in), webhook_url (null = the relay-wide one, if any), "
+                        "allow_ips (an array of CIDR blocks; null = every address)."),
          id,
          1,
          {json},

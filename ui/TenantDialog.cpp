@@ -1,6 +1,7 @@
 #include "TenantDialog.h"
 
 #include "store/AdminService.h"
+#include "tenants/AddressAllowList.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -105,6 +106,12 @@ TenantDialog::TenantDialog(const QString &id, QWidget *parent)
     m_models->setObjectName(QStringLiteral("tenantModelsEdit"));
     m_models->setPlaceholderText(tr("all models"));
     m_models->setToolTip(tr("Comma-separated models or aliases this tenant may use; empty = all"));
+    m_allowIps = new QLineEdit(this);
+    m_allowIps->setObjectName(QStringLiteral("tenantAllowIpsEdit"));
+    m_allowIps->setPlaceholderText(tr("every address"));
+    m_allowIps->setToolTip(tr("Comma-separated IPv4 or IPv6 blocks the tenant's callers must come "
+                              "from (10.0.0.0/8, 2001:db8::/32; a bare address is one host); "
+                              "others are refused with 403. Empty = every address"));
     m_enabled = new QCheckBox(tr("Enabled"), this);
     m_enabled->setObjectName(QStringLiteral("tenantEnabledCheck"));
     m_enabled->setChecked(true);
@@ -124,6 +131,7 @@ TenantDialog::TenantDialog(const QString &id, QWidget *parent)
     form->addRow(tr("&Alerts at %:"), m_alerts);
     form->addRow(tr("&Webhook:"), m_webhook);
     form->addRow(tr("&Models:"), m_models);
+    form->addRow(tr("Allowed a&ddresses:"), m_allowIps);
     form->addRow(QString(), m_enabled);
 
     m_error = new QLabel(this);
@@ -168,6 +176,7 @@ void TenantDialog::setTenant(const TenantRecord &t, const ConsoleWrites::BudgetC
     m_alerts->setText(budget.thresholds);
     m_webhook->setText(budget.webhookUrl);
     m_models->setText(t.models ? t.models->join(QStringLiteral(",")) : QString());
+    m_allowIps->setText(t.allowIps ? t.allowIps->join(QStringLiteral(", ")) : QString());
     m_enabled->setChecked(t.enabled);
 }
 
@@ -193,6 +202,11 @@ TenantChanges TenantDialog::changes() const
         c.models = ModelAllowList();
     else
         c.models = ModelAllowList(models.split(QLatin1Char(','), Qt::SkipEmptyParts));
+    const std::optional<AddressAllowList> blocks = AddressAllowList::parse(m_allowIps->text());
+    if (!blocks || blocks->isEmpty())
+        c.allowIps = AddressBlocks();
+    else
+        c.allowIps = AddressBlocks(blocks->entries());
     if (!m_creating)
         c.enabled = m_enabled->isChecked();
     return c;
@@ -219,6 +233,9 @@ QString TenantDialog::validate() const
     QString error;
     if (!thresholds.isEmpty() && !AdminService::parseThresholds(thresholds, &parsed, &error))
         return error;
+    // changes() reads an unreadable list as "every address": say what is wrong with it first.
+    if (!AddressAllowList::parse(m_allowIps->text(), &error))
+        return tr("Allowed addresses: %1").arg(error);
     TenantChanges all = changes();
     ConsoleWrites::addBudget(all, budget());
     const AdminResult checked = AdminService::checkTenant(all);

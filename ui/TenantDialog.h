@@ -55,6 +55,7 @@ private:
     QLineEdit *m_alerts = nullptr;
     QLineEdit *m_webhook = nullptr;
     QLineEdit *m_models = nullptr;
+    QLineEdit *m_allowIps = nullptr;
     QCheckBox *m_enabled = nullptr;
     QLabel *m_error = nullptr;
 };

@@ -1,6 +1,7 @@
 #include "TenantsPanel.h"
 
 #include "DbWorker.h"
+#include "IssueKeyDialog.h"
 #include "KeyDialog.h"
 #include "PanelUtil.h"
 #include "RowTableModel.h"
@@ -43,6 +44,20 @@ struct WriteResult
     QString key; // a new key, when the write issued one
 };
 
+// A dialog kept open (disabled) while its write runs: closed when the write succeeded, else
+// enabled again with the reason, so the input can be corrected in place.
+template <typename Dialog>
+void closeOrShowError(const QPointer<Dialog> &dialog, const AdminResult &r)
+{
+    if (!dialog)
+        return;
+    dialog->setEnabled(true);
+    if (r.ok)
+        dialog->accept();
+    else
+        dialog->showError(r.error);
+}
+
 QVariant optional(const std::optional<qint64> &v)
 {
     return v ? QVariant(*v) : QVariant();
@@ -67,10 +82,12 @@ TenantsPanel::TenantsPanel(const ConsoleContext &context, QWidget *parent)
     m_tenants->setToolTip(TRpm, tr("Requests per minute; — = no limit"));
     m_tenants->setToolTip(TReserved, tr("Slots reserved on each serving upstream (effective)"));
     m_tenants->setToolTip(TSpent, tr("Spend in the current calendar month (UTC)"));
-    m_keys =
-        new RowTableModel({tr("Key prefix"), tr("Created"), tr("Last used"), tr("State")}, this);
+    m_keys = new RowTableModel(
+        {tr("Key prefix"), tr("Created"), tr("Last used"), tr("State"), tr("Label"), tr("Expires")},
+        this);
     m_keys->setFormatter(1, RowTableModel::dateTime);
     m_keys->setFormatter(2, RowTableModel::dateTime);
+    m_keys->setFormatter(5, RowTableModel::dateTime);
 
     auto *layout = new QVBoxLayout(this);
     auto *buttons = new QHBoxLayout;
@@ -201,10 +218,15 @@ void TenantsPanel::refreshKeys()
             if (id != selectedTenant())
                 return;
             QList<QVariantList> rows;
-            for (const KeyRecord &k : keys.value)
+            const qint64 now = QDateTime::currentMSecsSinceEpoch();
+            for (const KeyRecord &k : keys.value) {
+                const QString state = k.revoked                            ? tr("revoked")
+                                      : k.expiresMs && now >= *k.expiresMs ? tr("expired")
+                                                                           : tr("active");
                 rows.append({k.prefix, k.createdMs,
-                             k.lastUsedMs ? QVariant(*k.lastUsedMs) : QVariant(),
-                             k.revoked ? tr("revoked") : tr("active")});
+                             k.lastUsedMs ? QVariant(*k.lastUsedMs) : QVariant(), state, k.label,
+                             k.expiresMs ? QVariant(*k.expiresMs) : QVariant()});
+            }
             m_keys->setRows(rows);
         });
 }
@@ -254,13 +276,7 @@ void TenantsPanel::submitDialog()
             return w;
         },
         [this, dialog = QPointer<TenantDialog>(dialog), id](const WriteResult &w) {
-            if (dialog) {
-                dialog->setEnabled(true);
-                if (w.result.ok)
-                    dialog->accept();
-                else
-                    dialog->showError(w.result.error);
-            }
+            closeOrShowError(dialog, w.result);
             if (!w.key.isEmpty())
                 showKey(id, w.key);
             finishWrite(w.result, tr("Tenant %1 saved").arg(id));
@@ -311,30 +327,29 @@ void TenantsPanel::issueKey(bool rotate)
     const QString id = selectedTenant();
     if (id.isEmpty())
         return;
-    auto run = [this, id, rotate] {
+    // The label and expiry first; the dialog stays open until the key is issued or refused.
+    auto *dialog = new IssueKeyDialog(id, rotate, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &IssueKeyDialog::submitted, this, [this, id, rotate, dialog] {
+        const KeyOptions options = dialog->options();
+        dialog->setEnabled(false);
         m_context.db->run<WriteResult>(
             this,
-            [id, rotate](DbSession &s) {
+            [id, rotate, options](DbSession &s) {
                 const AdminValue<QString> key =
-                    rotate ? s.admin.rotateKey(id) : s.admin.issueKey(id);
+                    rotate ? s.admin.rotateKey(id, options) : s.admin.issueKey(id, options);
                 s.reloadEngine();
                 return WriteResult{key, key.value};
             },
-            [this, id, rotate](const WriteResult &w) {
+            [this, id, rotate, dialog = QPointer<IssueKeyDialog>(dialog)](const WriteResult &w) {
+                closeOrShowError(dialog, w.result);
                 if (w.result.ok)
                     showKey(id, w.key);
                 finishWrite(w.result, rotate ? tr("Key of %1 rotated").arg(id)
                                              : tr("Key issued for %1").arg(id));
             });
-    };
-    if (!rotate)
-        run();
-    else
-        confirmThen(this, tr("Rotate key"),
-                    tr("Issue a new key for %1? Every other key of the tenant stops working at "
-                       "once.")
-                        .arg(id),
-                    run);
+    });
+    dialog->open();
 }
 
 void TenantsPanel::revokeKey()

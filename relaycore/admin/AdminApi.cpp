@@ -374,21 +374,29 @@ AdminAnswer Route::tenants()
             return methodNotAllowed();
         if (!readBody(&body, &answer))
             return answer;
-        const QJsonValue rotate = body.value(QStringLiteral("rotate"));
-        if (!rotate.isUndefined() && !rotate.isBool())
-            return invalid(QStringLiteral("rotate must be true or false"),
-                           QStringLiteral("rotate"));
-        for (auto it = body.begin(); it != body.end(); ++it)
-            if (it.key() != QLatin1String("rotate"))
-                return invalid(QStringLiteral("unknown field '%1'").arg(it.key()), it.key());
+        KeyOptions options;
+        bool rotate = false;
+        QString error, errorField;
+        if (!AdminJson::keyOptions(body, &options, &rotate, &error, &errorField))
+            return invalid(error, errorField);
+        // Checked here too (the service checks again), so that the answer names the field.
+        if (!options.expires.isEmpty() &&
+            !ApiKey::parseExpiry(options.expires, m_clock.wallMs(), &error))
+            return invalid(error, QStringLiteral("expires"));
         const AdminValue<QString> key =
-            rotate.toBool() ? m_service.rotateKey(id) : m_service.issueKey(id);
+            rotate ? m_service.rotateKey(id, options) : m_service.issueKey(id, options);
         if (!key.ok)
             return failed(key);
-        return ok(QJsonObject{{QStringLiteral("key"), key.value},
-                              {QStringLiteral("tenant"), id},
-                              {QStringLiteral("prefix"), ApiKey::prefix(key.value)}},
-                  201);
+        // The new key's record as `key list` shows it, with the key itself this once.
+        const QString prefix = ApiKey::prefix(key.value);
+        QJsonObject object{{QStringLiteral("tenant"), id}, {QStringLiteral("prefix"), prefix}};
+        if (const AdminValue<QList<KeyRecord>> keys = m_service.listKeys(id); keys.ok) {
+            for (const KeyRecord &record : keys.value)
+                if (record.prefix == prefix)
+                    object = AdminJson::toJson(record);
+        }
+        object.insert(QStringLiteral("key"), key.value);
+        return ok(object, 201);
     }
     return notFound(QStringLiteral("Unknown tenant resource."));
 }

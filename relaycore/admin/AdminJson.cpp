@@ -1,5 +1,7 @@
 #include "AdminJson.h"
 
+#include "tenants/AddressAllowList.h"
+
 #include <QDateTime>
 #include <QJsonDocument>
 #include <QSet>
@@ -73,6 +75,9 @@ QJsonObject toJson(const TenantDetails &details)
         thresholds.append(t);
     object.insert(QStringLiteral("alert_thresholds"), thresholds);
     object.insert(QStringLiteral("webhook_url"), textOrNull(tenant.webhookUrl));
+    object.insert(QStringLiteral("allow_ips"),
+                  tenant.allowIps ? QJsonValue(QJsonArray::fromStringList(*tenant.allowIps))
+                                  : QJsonValue());
     object.insert(QStringLiteral("created"), time(tenant.createdMs));
     QJsonArray keys;
     for (const KeyRecord &key : details.keys) {
@@ -89,7 +94,9 @@ QJsonObject toJson(const KeyRecord &k)
     return QJsonObject{
         {QStringLiteral("prefix"), k.prefix},
         {QStringLiteral("tenant"), k.tenantId},
+        {QStringLiteral("label"), textOrNull(k.label)},
         {QStringLiteral("created"), time(k.createdMs)},
+        {QStringLiteral("expires"), time(k.expiresMs)},
         {QStringLiteral("last_used"), time(k.lastUsedMs)},
         {QStringLiteral("revoked"), k.revoked},
     };
@@ -429,7 +436,36 @@ bool tenantChanges(const QJsonObject &body, TenantChanges *c, QString *error, QS
     r.boolean("soft_budget", &c->softBudget);
     r.thresholds("alert_thresholds", &c->alertThresholds);
     r.text("webhook_url", &c->webhookUrl, true);
-    return r.finish();
+    r.stringList("allow_ips", &c->allowIps);
+    if (!r.finish())
+        return false;
+    // Checked here as the CLI checks --allow-ips, so that the answer names the field.
+    QString blockError;
+    if (c->allowIps && c->allowIps->has_value() &&
+        !AddressAllowList::parse(**c->allowIps, &blockError)) {
+        *error = QStringLiteral("allow_ips: %1").arg(blockError);
+        if (field)
+            *field = QStringLiteral("allow_ips");
+        return false;
+    }
+    return true;
+}
+
+bool keyOptions(const QJsonObject &body, KeyOptions *options, bool *rotate, QString *error,
+                QString *field)
+{
+    BodyReader r(body, error, field);
+    std::optional<QString> label, expires;
+    std::optional<bool> rotateField;
+    r.text("label", &label, true);
+    r.text("expires", &expires, true);
+    r.boolean("rotate", &rotateField);
+    if (!r.finish())
+        return false;
+    options->label = label.value_or(QString());
+    options->expires = expires.value_or(QString());
+    *rotate = rotateField.value_or(false);
+    return true;
 }
 
 bool upstreamChanges(const QJsonObject &body, UpstreamChanges *c, QString *error, QString *field)

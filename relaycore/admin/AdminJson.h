@@ -51,6 +51,10 @@ template <typename Record> QJsonArray toJsonArray(const QList<Record> &records)
 // `field` (when given) names the field at fault.
 bool tenantChanges(const QJsonObject &body, TenantChanges *changes, QString *error,
                    QString *field = nullptr);
+// POST /admin/v1/tenants/{id}/keys: {"label": TEXT|null, "expires": "YYYY-MM-DD"|"Nd"|null,
+// "rotate": BOOL}, every field optional. The expiry is checked by the admin service.
+bool keyOptions(const QJsonObject &body, KeyOptions *options, bool *rotate, QString *error,
+                QString *field = nullptr);
 bool upstreamChanges(const QJsonObject &body, UpstreamChanges *changes, QString *error,
                      QString *field = nullptr);
 

@@ -51,6 +51,15 @@ ApiError ApiError::invalidApiKey(const QByteArray &message)
     return {401, "invalid_request_error", "invalid_api_key", message, {}};
 }
 
+ApiError ApiError::ipNotAllowed(const QByteArray &address)
+{
+    return {403,
+            "invalid_request_error",
+            "ip_not_allowed",
+            "Requests from " + address + " are not allowed for this API key's tenant.",
+            {}};
+}
+
 ApiError ApiError::modelNotFound(const QByteArray &model)
 {
     return {404,

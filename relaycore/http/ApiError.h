@@ -20,6 +20,8 @@ struct ApiError
     QByteArray body() const;
 
     static ApiError invalidApiKey(const QByteArray &message);
+    // 403 ip_not_allowed: the caller's address is not in the tenant's --allow-ips.
+    static ApiError ipNotAllowed(const QByteArray &address);
     static ApiError modelNotFound(const QByteArray &model);
     static ApiError badRequest(const QByteArray &message);
     static ApiError notFound(const QByteArray &path);

@@ -5,6 +5,8 @@
 #include "tenants/ApiKey.h"
 #include "tenants/DirectorySnapshot.h"
 
+#include <QDateTime>
+
 namespace relay {
 
 namespace {
@@ -30,7 +32,7 @@ bool sameSecret(const QByteArray &given, const QByteArray &expected)
 }
 
 Authenticated authenticate(const HttpRequest &request, const DirectorySnapshot &directory,
-                           ApiError *error)
+                           qint64 nowMs, ApiError *error)
 {
     const QByteArray key = tenantKey(request);
     if (key.isEmpty()) {
@@ -44,12 +46,28 @@ Authenticated authenticate(const HttpRequest &request, const DirectorySnapshot &
         *error = ApiError::invalidApiKey("Incorrect API key provided.");
         return {};
     }
+    if (it->expiredAt(nowMs)) {
+        *error = ApiError::invalidApiKey("This API key expired at " +
+                                         QDateTime::fromMSecsSinceEpoch(*it->expiresMs)
+                                             .toUTC()
+                                             .toString(Qt::ISODate)
+                                             .toLatin1() +
+                                         ".");
+        return {};
+    }
     const auto tenant = directory.tenants.constFind(it->tenantId);
     if (tenant == directory.tenants.cend() || !tenant->enabled) {
         *error = ApiError::invalidApiKey("This API key belongs to a disabled tenant.");
         return {};
     }
     return {&*tenant, it->prefix};
+}
+
+std::optional<ApiError> checkAddress(const TenantConfig &tenant, const QHostAddress &peer)
+{
+    if (tenant.allowIps.allows(peer))
+        return std::nullopt;
+    return ApiError::ipNotAllowed(peer.toString().toLatin1());
 }
 
 } // namespace relay

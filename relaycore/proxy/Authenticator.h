@@ -1,7 +1,10 @@
 #pragma once
 
 #include <QByteArray>
+#include <QHostAddress>
 #include <QString>
+
+#include <optional>
 
 namespace relay {
 
@@ -22,10 +25,15 @@ struct Authenticated
     explicit operator bool() const { return tenant != nullptr; }
 };
 
-// The tenant of the request's key, or (tenant null) *error: a missing, unknown or revoked key,
-// or a disabled tenant (401 invalid_api_key).
+// The tenant of the request's key, or (tenant null) *error: a missing, unknown, revoked or
+// expired key, or a disabled tenant (401 invalid_api_key). A key's expiry is checked against
+// nowMs (the relay's wall clock) on every call, so a key stops working the moment it expires.
 Authenticated authenticate(const HttpRequest &request, const DirectorySnapshot &directory,
-                           ApiError *error);
+                           qint64 nowMs, ApiError *error);
+
+// The refusal (403 ip_not_allowed) of a caller whose TCP peer address is not in the tenant's
+// --allow-ips; nullopt when it may call. Headers such as X-Forwarded-For are never read.
+std::optional<ApiError> checkAddress(const TenantConfig &tenant, const QHostAddress &peer);
 
 // Compares without stopping at the first difference, so timing tells nothing about a secret.
 bool sameSecret(const QByteArray &given, const QByteArray &expected);

@@ -127,18 +127,45 @@ void ProxyHandler::handle(HttpExchange *exchange)
 
 namespace {
 
-// The tenant behind the request's key; answers the 401 itself and returns nullptr without one.
-const TenantConfig *tenantOrRefuse(HttpExchange *exchange, const QByteArray &requestId,
-                                   const DirectorySnapshot &directory)
+// What a refused request is metered as: its endpoint, or the keyed path's last word.
+QByteArray refusedEndpoint(const QByteArray &path)
 {
-    ApiError error;
-    const Authenticated auth = authenticate(exchange->request(), directory, &error);
-    if (!auth.tenant)
-        ProxyHandler::sendError(exchange, requestId, error);
-    return auth.tenant;
+    if (const std::optional<Endpoint> endpoint = endpointForPath(path))
+        return endpointName(*endpoint);
+    return isModelsPath(path) ? QByteArrayLiteral("models") : QByteArrayLiteral("usage");
+}
+
+UsageRecord refusedRecord(const QByteArray &requestId, const Authenticated &auth,
+                          const QByteArray &path)
+{
+    UsageRecord record;
+    record.requestId = requestId;
+    record.tenantId = auth.tenant->id;
+    record.keyPrefix = auth.keyPrefix;
+    record.endpoint = refusedEndpoint(path);
+    return record;
 }
 
 } // namespace
+
+const TenantConfig *ProxyHandler::tenantOrRefuse(HttpExchange *exchange,
+                                                 const QByteArray &requestId,
+                                                 const DirectorySnapshot &directory)
+{
+    ApiError error;
+    const Authenticated auth =
+        authenticate(exchange->request(), directory, m_context.clock().wallMs(), &error);
+    if (!auth.tenant) {
+        sendError(exchange, requestId, error);
+        return nullptr;
+    }
+    if (const std::optional<ApiError> refusal =
+            checkAddress(*auth.tenant, exchange->peerAddress())) {
+        reject(exchange, refusedRecord(requestId, auth, exchange->request().path), *refusal);
+        return nullptr;
+    }
+    return auth.tenant;
+}
 
 void ProxyHandler::handleMetrics(HttpExchange *exchange, const QByteArray &requestId)
 {
@@ -210,15 +237,13 @@ void ProxyHandler::handleProxy(HttpExchange *exchange, const QByteArray &request
     const DirectorySnapshot &directory = *config->directory;
     const HttpRequest &request = exchange->request();
     ApiError error;
-    const Authenticated auth = authenticate(request, directory, &error);
+    const Authenticated auth = authenticate(request, directory, m_context.clock().wallMs(), &error);
     if (!auth)
         return sendError(exchange, requestId, error);
 
-    UsageRecord rejected;
-    rejected.requestId = requestId;
-    rejected.tenantId = auth.tenant->id;
-    rejected.keyPrefix = auth.keyPrefix;
-    rejected.endpoint = endpointName(endpoint);
+    UsageRecord rejected = refusedRecord(requestId, auth, request.path);
+    if (const std::optional<ApiError> refusal = checkAddress(*auth.tenant, exchange->peerAddress()))
+        return reject(exchange, rejected, *refusal);
 
     // Validate and route (stage 3): a refusal here costs no quota.
     QByteArray message;
@@ -326,11 +351,16 @@ void ProxyHandler::countTokensHere(HttpExchange *exchange, AdmittedRequest admis
 
 void ProxyHandler::reject(HttpExchange *exchange, UsageRecord record, const ApiError &error)
 {
+    record.latencyMs = m_context.clock().monotonicMs() - exchange->receivedMs();
+    sendError(exchange, record.requestId, error);
+    countRejected(std::move(record), error);
+}
+
+void ProxyHandler::countRejected(UsageRecord record, const ApiError &error)
+{
     record.status = error.status;
     record.tsMs = m_context.clock().wallMs();
-    record.latencyMs = m_context.clock().monotonicMs() - exchange->receivedMs();
     record.error = error.code;
-    sendError(exchange, record.requestId, error);
     m_context.counters().requests.fetch_add(1, std::memory_order_relaxed);
     FlowMetrics &flow = m_context.config()->tenantFlow(record.tenantId);
     m_context.usageMeter().rejected(std::move(record), flow);
@@ -348,35 +378,33 @@ HttpEarlyAnswer ProxyHandler::refused(const HttpRequest &request, const ApiError
         return answer;
     ApiError authError;
     const auto config = m_context.config();
-    const Authenticated auth = authenticate(request, *config->directory, &authError);
+    const Authenticated auth =
+        authenticate(request, *config->directory, m_context.clock().wallMs(), &authError);
     if (!auth)
         return answer;
-    UsageRecord record;
-    record.requestId = requestId;
-    record.tenantId = auth.tenant->id;
-    record.keyPrefix = auth.keyPrefix;
-    record.endpoint = endpointName(*endpoint);
-    record.status = error.status;
-    record.error = error.code;
-    record.tsMs = m_context.clock().wallMs();
-    m_context.counters().requests.fetch_add(1, std::memory_order_relaxed);
-    FlowMetrics &flow = config->tenantFlow(record.tenantId);
-    m_context.usageMeter().rejected(std::move(record), flow);
+    countRejected(refusedRecord(requestId, auth, request.path), error);
     return answer;
 }
 
 HttpEarlyAnswer ProxyHandler::headersComplete(const HttpRequest &head, const QHostAddress &peer)
 {
-    Q_UNUSED(peer);
-    // The key is checked before a byte of the body is buffered (interface.md §3): without a
-    // valid one the body is never read.
+    // The key (and the caller's address) is checked before a byte of the body is buffered
+    // (interface.md §3): without a valid one the body is never read.
     const QByteArray &path = head.path;
     const bool keyed = endpointForPath(path) || isModelsPath(path) || path == "/v1/usage";
     ApiError error;
     if (keyed) {
         const auto config = m_context.config();
-        if (authenticate(head, *config->directory, &error).tenant)
+        const Authenticated auth =
+            authenticate(head, *config->directory, m_context.clock().wallMs(), &error);
+        if (!auth.tenant)
+            return errorAnswer(head, newRequestId(), error);
+        const std::optional<ApiError> refusal = checkAddress(*auth.tenant, peer);
+        if (!refusal)
             return {};
+        const QByteArray requestId = newRequestId();
+        countRejected(refusedRecord(requestId, auth, path), *refusal);
+        return errorAnswer(head, requestId, *refusal);
     } else if (path != "/healthz" && path != "/metrics") {
         error = ApiError::notFound(head.method + ' ' + path);
     } else {

@@ -9,6 +9,7 @@
 namespace relay {
 
 class ConnectionCache;
+class DirectorySnapshot;
 class HttpExchange;
 class ProxyCall;
 class RelayContext;
@@ -43,6 +44,10 @@ public:
                           const ApiError &error, const HttpHeaders &extra = {});
 
 private:
+    // The tenant behind the request's key, allowed to call from its address; otherwise answers
+    // the refusal itself (401, or 403 metered as rejected) and returns nullptr.
+    const TenantConfig *tenantOrRefuse(HttpExchange *exchange, const QByteArray &requestId,
+                                       const DirectorySnapshot &directory);
     void handleModels(HttpExchange *exchange, const QByteArray &requestId);
     void handleMetrics(HttpExchange *exchange, const QByteArray &requestId);
     void handleUsage(HttpExchange *exchange, const QByteArray &requestId);
@@ -55,6 +60,8 @@ private:
     void countTokensHere(HttpExchange *exchange, AdmittedRequest admission);
     // Answers a known tenant's request that the relay refuses, and meters it as rejected.
     void reject(HttpExchange *exchange, UsageRecord record, const ApiError &error);
+    // Meters a known tenant's refused request as rejected (`usage`'s rejected column).
+    void countRejected(UsageRecord record, const ApiError &error);
 
     RelayContext &m_context;
     std::unique_ptr<ConnectionCache> m_connections;

@@ -7,6 +7,7 @@
 #include "store/ConfigLoader.h"
 #include "store/SqlExec.h"
 #include "store/UsageWriter.h"
+#include "tenants/AddressAllowList.h"
 #include "tenants/ApiKey.h"
 #include "tenants/DirectorySnapshot.h"
 
@@ -200,6 +201,19 @@ AdminResult normalizeTenant(TenantChanges &c)
         if (const AdminResult r = checkWebhookUrl(&*c.webhookUrl); !r.ok)
             return r;
     }
+    if (c.allowIps && c.allowIps->has_value()) {
+        QString error;
+        const std::optional<AddressAllowList> blocks =
+            AddressAllowList::parse(**c.allowIps, &error);
+        if (!blocks)
+            return invalid(QStringLiteral("allowed addresses: %1").arg(error),
+                           QStringLiteral("allow_ips"));
+        if (blocks->isEmpty())
+            return invalid(QStringLiteral("give at least one address block, or none for every "
+                                          "address"),
+                           QStringLiteral("allow_ips"));
+        **c.allowIps = blocks->entries();
+    }
     if (c.models && c.models->has_value()) {
         QStringList &models = **c.models;
         for (QString &m : models) {
@@ -364,7 +378,8 @@ QJsonObject tenantJson(const TenantRecord &t)
         {QStringLiteral("soft_budget"), t.softBudget},
         {QStringLiteral("alert_thresholds"), thresholdsJson(t.alertThresholds)},
         {QStringLiteral("webhook_url"),
-         t.webhookUrl.isEmpty() ? QJsonValue() : QJsonValue(t.webhookUrl)}};
+         t.webhookUrl.isEmpty() ? QJsonValue() : QJsonValue(t.webhookUrl)},
+        {QStringLiteral("allow_ips"), modelsJson(t.allowIps)}};
 }
 
 template <typename T> void assignIfGiven(T &target, const std::optional<T> &value)
@@ -391,6 +406,7 @@ AdminResult applyTenantChanges(const TenantChanges &c, TenantRecord *t)
     assignIfGiven(t->softBudget, c.softBudget);
     assignIfGiven(t->alertThresholds, c.alertThresholds);
     assignIfGiven(t->webhookUrl, c.webhookUrl);
+    assignIfGiven(t->allowIps, c.allowIps);
     if (c.reserved && c.reserved->value_or(0) > 0 && tierFromName(t->tier) == Tier::BestEffort)
         return invalid(QStringLiteral("best-effort tenants reserve no slots; give the tenant "
                                       "--tier dedicated or guaranteed to reserve %1")
@@ -422,7 +438,7 @@ QJsonObject beforeAfter(const QJsonValue &before, const QJsonValue &after)
 const QString kTenantColumns =
     QStringLiteral("id, name, models, enabled, created_at, tier, rpm, tpm, concurrency, "
                    "reserved, weight, queue_timeout_ms, budget_usd, soft_budget, "
-                   "alert_thresholds, webhook_url");
+                   "alert_thresholds, webhook_url, allow_ips");
 
 TenantRecord tenantFromRow(const QSqlQuery &q)
 {
@@ -445,6 +461,8 @@ TenantRecord tenantFromRow(const QSqlQuery &q)
     t.softBudget = q.value(13).toBool();
     t.alertThresholds = thresholdsFromColumn(q.value(14));
     t.webhookUrl = q.value(15).toString();
+    if (!q.value(16).isNull())
+        t.allowIps = q.value(16).toString().split(QLatin1Char(','), Qt::SkipEmptyParts);
     return t;
 }
 
@@ -464,7 +482,8 @@ QVariantList tenantValues(const TenantRecord &t)
             t.budgetUsd ? QVariant(*t.budgetUsd) : QVariant(),
             t.softBudget ? 1 : 0,
             thresholdsColumn(t.alertThresholds),
-            textColumn(t.webhookUrl)};
+            textColumn(t.webhookUrl),
+            t.allowIps ? QVariant(t.allowIps->join(QLatin1Char(','))) : QVariant()};
 }
 
 const QStringList kTenantSettingColumns{QStringLiteral("name"),
@@ -480,7 +499,8 @@ const QStringList kTenantSettingColumns{QStringLiteral("name"),
                                         QStringLiteral("budget_usd"),
                                         QStringLiteral("soft_budget"),
                                         QStringLiteral("alert_thresholds"),
-                                        QStringLiteral("webhook_url")};
+                                        QStringLiteral("webhook_url"),
+                                        QStringLiteral("allow_ips")};
 
 const QString kUpstreamColumns =
     QStringLiteral("name, kind, base_url, api_key_env, "
@@ -503,7 +523,8 @@ UpstreamRecord upstreamFromRow(const QSqlQuery &q)
     return u;
 }
 
-const QString kKeyColumns = QStringLiteral("prefix, tenant_id, created_at, last_used, revoked");
+const QString kKeyColumns =
+    QStringLiteral("prefix, tenant_id, created_at, last_used, revoked, label, expires_at");
 
 KeyRecord keyFromRow(const QSqlQuery &q)
 {
@@ -514,7 +535,40 @@ KeyRecord keyFromRow(const QSqlQuery &q)
     if (!q.value(3).isNull())
         k.lastUsedMs = q.value(3).toLongLong();
     k.revoked = q.value(4).toBool();
+    k.label = q.value(5).toString();
+    if (!q.value(6).isNull())
+        k.expiresMs = q.value(6).toLongLong();
     return k;
+}
+
+// A new key's label and end, checked: a label is one line of at most 200 characters.
+AdminResult readKeyOptions(const KeyOptions &options, qint64 nowMs, QString *label,
+                           std::optional<qint64> *expiresMs)
+{
+    *label = options.label.trimmed();
+    if (label->size() > kMaxNameLength || hasControlChars(*label))
+        return invalid(
+            QStringLiteral("a key label is at most %1 characters on one line").arg(kMaxNameLength));
+    expiresMs->reset();
+    if (options.expires.trimmed().isEmpty())
+        return {};
+    QString error;
+    *expiresMs = ApiKey::parseExpiry(options.expires, nowMs, &error);
+    if (!*expiresMs)
+        return invalid(error);
+    return {};
+}
+
+// The audit view of a new key: never the key, only how it is named and when it ends.
+QJsonObject newKeyJson(const QString &prefix, const QString &label,
+                       const std::optional<qint64> &expiresMs)
+{
+    QJsonObject key{{QStringLiteral("prefix"), prefix}, {QStringLiteral("revoked"), false}};
+    if (!label.isEmpty())
+        key.insert(QStringLiteral("label"), label);
+    if (expiresMs)
+        key.insert(QStringLiteral("expires_at"), double(*expiresMs));
+    return key;
 }
 
 // The upstream named by a route target: everything before the first colon.
@@ -678,7 +732,7 @@ AdminValue<QString> AdminService::addTenant(const QString &id, const TenantChang
                                QStringLiteral(", ?").repeated(kTenantSettingColumns.size() - 1)),
                       QVariantList{id} + tenantValues(t) + QVariantList{t.createdMs}, &error))
             return dbFailure(error);
-        const AdminValue<QString> issued = insertKey(id);
+        const AdminValue<QString> issued = insertKey(id, QString(), std::nullopt);
         if (!issued.ok)
             return issued;
         key = issued.value;
@@ -782,7 +836,8 @@ AdminValue<TenantDetails> AdminService::tenant(const QString &id)
 
 // ---- keys ----
 
-AdminValue<QString> AdminService::insertKey(const QString &tenantId)
+AdminValue<QString> AdminService::insertKey(const QString &tenantId, const QString &label,
+                                            const std::optional<qint64> &expiresMs)
 {
     QSqlQuery q(m_db);
     QString error;
@@ -796,9 +851,10 @@ AdminValue<QString> AdminService::insertKey(const QString &tenantId)
     } while (q.next());
     if (!sql::run(
             q,
-            QStringLiteral("INSERT INTO api_keys (hash, prefix, tenant_id, created_at) "
-                           "VALUES (?, ?, ?, ?)"),
-            {QString::fromLatin1(ApiKey::hash(key.toUtf8())), ApiKey::prefix(key), tenantId, now()},
+            QStringLiteral("INSERT INTO api_keys (hash, prefix, tenant_id, created_at, label, "
+                           "expires_at) VALUES (?, ?, ?, ?, ?, ?)"),
+            {QString::fromLatin1(ApiKey::hash(key.toUtf8())), ApiKey::prefix(key), tenantId, now(),
+             textColumn(label), expiresMs ? QVariant(*expiresMs) : QVariant()},
             &error))
         return dbFailure(error);
     return key;
@@ -819,24 +875,23 @@ AdminValue<QStringList> AdminService::activeKeyPrefixes(const QString &tenantId)
     return prefixes;
 }
 
-AdminValue<QString> AdminService::issueKey(const QString &tenantId)
+AdminValue<QString> AdminService::issueKey(const QString &tenantId, const KeyOptions &options)
 {
+    QString label;
+    std::optional<qint64> expiresMs;
+    if (const AdminResult r = readKeyOptions(options, now(), &label, &expiresMs); !r.ok)
+        return r;
     QString key;
     const AdminResult r = write([&](AuditRecord &audit) -> AdminResult {
         if (const AdminValue<TenantRecord> t = loadTenant(tenantId); !t.ok)
             return t;
-        const AdminValue<QString> issued = insertKey(tenantId);
+        const AdminValue<QString> issued = insertKey(tenantId, label, expiresMs);
         if (!issued.ok)
             return issued;
         key = issued.value;
         const QString prefix = ApiKey::prefix(key);
-        audit = {0,
-                 {},
-                 QStringLiteral("key.issue"),
-                 prefix,
-                 tenantId,
-                 beforeAfter(QJsonValue(), QJsonObject{{QStringLiteral("prefix"), prefix},
-                                                       {QStringLiteral("revoked"), false}})};
+        audit = {0,      {},       QStringLiteral("key.issue"),
+                 prefix, tenantId, beforeAfter(QJsonValue(), newKeyJson(prefix, label, expiresMs))};
         return {};
     });
     if (!r.ok)
@@ -844,8 +899,12 @@ AdminValue<QString> AdminService::issueKey(const QString &tenantId)
     return key;
 }
 
-AdminValue<QString> AdminService::rotateKey(const QString &tenantId)
+AdminValue<QString> AdminService::rotateKey(const QString &tenantId, const KeyOptions &options)
 {
+    QString label;
+    std::optional<qint64> expiresMs;
+    if (const AdminResult r = readKeyOptions(options, now(), &label, &expiresMs); !r.ok)
+        return r;
     QString key;
     const AdminResult r = write([&](AuditRecord &audit) -> AdminResult {
         if (const AdminValue<TenantRecord> t = loadTenant(tenantId); !t.ok)
@@ -853,7 +912,7 @@ AdminValue<QString> AdminService::rotateKey(const QString &tenantId)
         const AdminValue<QStringList> before = activeKeyPrefixes(tenantId);
         if (!before.ok)
             return before;
-        const AdminValue<QString> issued = insertKey(tenantId);
+        const AdminValue<QString> issued = insertKey(tenantId, label, expiresMs);
         if (!issued.ok)
             return issued;
         key = issued.value;
@@ -871,7 +930,9 @@ AdminValue<QString> AdminService::rotateKey(const QString &tenantId)
                  tenantId,
                  tenantId,
                  beforeAfter(QJsonObject{{activeKeys, QJsonArray::fromStringList(before.value)}},
-                             QJsonObject{{activeKeys, QJsonArray{ApiKey::prefix(key)}}})};
+                             QJsonObject{{activeKeys, QJsonArray{ApiKey::prefix(key)}},
+                                         {QStringLiteral("new_key"),
+                                          newKeyJson(ApiKey::prefix(key), label, expiresMs)}})};
         return {};
     });
     if (!r.ok)

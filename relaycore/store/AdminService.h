@@ -51,8 +51,10 @@ public:
     AdminValue<TenantDetails> tenant(const QString &id);
 
     // Keys. issueKey and rotateKey return the new key; rotateKey revokes the tenant's others.
-    AdminValue<QString> issueKey(const QString &tenantId);
-    AdminValue<QString> rotateKey(const QString &tenantId);
+    // options: the new key's label and expiry ("YYYY-MM-DD" or "Nd", ApiKey::parseExpiry, read
+    // against this service's clock); Invalid when either is malformed or the expiry is past.
+    AdminValue<QString> issueKey(const QString &tenantId, const KeyOptions &options = {});
+    AdminValue<QString> rotateKey(const QString &tenantId, const KeyOptions &options = {});
     AdminResult revokeKey(const QString &prefix);
     // Every key, or one tenant's (NotFound when that tenant does not exist).
     AdminValue<QList<KeyRecord>> listKeys(const QString &tenantId = QString());
@@ -115,7 +117,8 @@ private:
     AdminValue<TenantRecord> loadTenant(const QString &id);
     AdminValue<UpstreamRecord> loadUpstream(const QString &name);
     // Inserts a fresh key for the tenant (inside a write) and returns it.
-    AdminValue<QString> insertKey(const QString &tenantId);
+    AdminValue<QString> insertKey(const QString &tenantId, const QString &label,
+                                  const std::optional<qint64> &expiresMs);
     AdminValue<QStringList> activeKeyPrefixes(const QString &tenantId);
     // Upserts a row; `check` runs first inside the same transaction and can veto the change.
     AdminResult setKeyed(const KeyedTable &table, const QString &key, const QVariantList &values,

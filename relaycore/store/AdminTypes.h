@@ -62,6 +62,9 @@ using BudgetValue = std::optional<double>;
 // 50, 80, 100; an empty list = no threshold alerts.
 using AlertThresholds = std::optional<QList<int>>;
 
+// The CIDR blocks a tenant's callers must come from (--allow-ips): nullopt = every address.
+using AddressBlocks = std::optional<QStringList>;
+
 // Tenant settings for add and set. An unset field is left as it is (or defaulted on add).
 struct TenantChanges
 {
@@ -78,13 +81,14 @@ struct TenantChanges
     std::optional<BudgetValue> budgetUsd;     // per calendar month (UTC)
     std::optional<bool> softBudget;           // true: over budget is served and alerted
     std::optional<AlertThresholds> alertThresholds;
-    std::optional<QString> webhookUrl; // http(s) URL; empty = none (the global one applies)
+    std::optional<QString> webhookUrl;     // http(s) URL; empty = none (the global one applies)
+    std::optional<AddressBlocks> allowIps; // CIDR blocks (AddressAllowList::parse)
 
     bool isEmpty() const
     {
         return !name && !models && !enabled && !tier && !rpm && !tpm && !concurrency && !reserved &&
                !weight && !queueTimeoutMs && !budgetUsd && !softBudget && !alertThresholds &&
-               !webhookUrl;
+               !webhookUrl && !allowIps;
     }
 };
 
@@ -127,6 +131,7 @@ struct TenantRecord
     bool softBudget = false;
     AlertThresholds alertThresholds; // as set; nullopt = the default 50, 80, 100
     QString webhookUrl;              // empty = none (the global webhook_url setting applies)
+    AddressBlocks allowIps;          // canonical CIDR blocks; nullopt = every address
 
     // The thresholds that apply: the default filled in.
     QList<int> effectiveAlertThresholds() const;
@@ -139,9 +144,18 @@ struct KeyRecord
 {
     QString prefix;
     QString tenantId;
+    QString label; // empty = none
     qint64 createdMs = 0;
+    std::optional<qint64> expiresMs; // nullopt = never
     std::optional<qint64> lastUsedMs;
     bool revoked = false;
+};
+
+// What `key issue` / `key rotate` give a new key (interface.md §2).
+struct KeyOptions
+{
+    QString label;   // names the key in listings; empty = none
+    QString expires; // "YYYY-MM-DD" (00:00 UTC) or "Nd" (ApiKey::parseExpiry); empty = never
 };
 
 struct TenantDetails

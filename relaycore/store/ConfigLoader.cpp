@@ -70,7 +70,7 @@ DirectorySnapshotPtr load(QSqlDatabase &db, QString *error)
 
     if (!q.exec(QStringLiteral("SELECT id, name, models, enabled, tier, rpm, tpm, concurrency, "
                                "reserved, weight, queue_timeout_ms, budget_usd, soft_budget, "
-                               "alert_thresholds, webhook_url FROM tenants")))
+                               "alert_thresholds, webhook_url, allow_ips FROM tenants")))
         return fail(q);
     auto optionalInt = [&q](int column) -> std::optional<qint64> {
         if (q.value(column).isNull())
@@ -97,15 +97,25 @@ DirectorySnapshotPtr load(QSqlDatabase &db, QString *error)
         if (!q.value(13).isNull())
             t.alertThresholds = thresholdsFromText(q.value(13).toString());
         t.webhookUrl = q.value(14).toString();
+        // Stored canonical by the admin service; a hand-edited bad list allows nobody rather
+        // than everybody.
+        if (!q.value(15).isNull()) {
+            const QString blocks = q.value(15).toString();
+            t.allowIps = AddressAllowList::parse(blocks).value_or(*AddressAllowList::parse(
+                QStringList{QStringLiteral("0.0.0.0/32"), QStringLiteral("::/128")}));
+        }
         snap->tenants.insert(t.id, t);
     }
-    if (!q.exec(QStringLiteral("SELECT hash, prefix, tenant_id, revoked FROM api_keys")))
+    if (!q.exec(
+            QStringLiteral("SELECT hash, prefix, tenant_id, revoked, expires_at FROM api_keys")))
         return fail(q);
     while (q.next()) {
         KeyConfig k;
         k.prefix = q.value(1).toString();
         k.tenantId = q.value(2).toString();
         k.revoked = q.value(3).toBool();
+        if (!q.value(4).isNull())
+            k.expiresMs = q.value(4).toLongLong();
         snap->keysByHash.insert(q.value(0).toByteArray(), k);
     }
     if (!q.exec(QStringLiteral(

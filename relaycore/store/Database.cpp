@@ -37,6 +37,7 @@ const char *const kMigrations[] = {
     ":/relaycore/migrations/004_usage_errors_index.sql",
     ":/relaycore/migrations/005_cache_tokens.sql",
     ":/relaycore/migrations/006_response_origins.sql",
+    ":/relaycore/migrations/007_key_controls.sql",
 };
 
 // relay_heartbeat exists from this schema on.

@@ -1,13 +1,18 @@
 #include "ApiKey.h"
 
 #include <QCryptographicHash>
+#include <QDateTime>
 #include <QRandomGenerator>
+#include <QRegularExpression>
+#include <QTimeZone>
 
 namespace relay::ApiKey {
 
 namespace {
 constexpr char kAlphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 constexpr int kRandomChars = 40;
+constexpr qint64 kMaxExpiryDays = 36500;
+constexpr qint64 kDayMs = 86'400'000;
 } // namespace
 
 QString generate()
@@ -44,6 +49,40 @@ bool looksValid(QByteArrayView key)
             return false;
     }
     return true;
+}
+
+std::optional<qint64> parseExpiry(const QString &text, qint64 nowMs, QString *error)
+{
+    const QString given = text.trimmed();
+    const auto refuse = [error](const QString &message) -> std::optional<qint64> {
+        if (error)
+            *error = message;
+        return std::nullopt;
+    };
+    static const QRegularExpression days(QStringLiteral("^([0-9]{1,6})d$"));
+    static const QRegularExpression date(QStringLiteral("^[0-9]{4}-[0-9]{2}-[0-9]{2}$"));
+    qint64 endMs = 0;
+    if (const QRegularExpressionMatch m = days.match(given); m.hasMatch()) {
+        const qint64 n = m.captured(1).toLongLong();
+        if (n < 1 || n > kMaxExpiryDays)
+            return refuse(QStringLiteral("a key expires in 1 to %1 days, not '%2'")
+                              .arg(kMaxExpiryDays)
+                              .arg(given));
+        endMs = nowMs + n * kDayMs;
+    } else {
+        const QDate day = QDate::fromString(given, QStringLiteral("yyyy-MM-dd"));
+        if (!date.match(given).hasMatch() || !day.isValid())
+            return refuse(QStringLiteral("an expiry is a date as YYYY-MM-DD or a number of days "
+                                         "such as 30d, not '%1'")
+                              .arg(given.left(100)));
+        endMs = QDateTime(day, QTime(0, 0), QTimeZone::utc()).toMSecsSinceEpoch();
+        if (endMs <= nowMs)
+            return refuse(
+                QStringLiteral("the expiry %1 (00:00 UTC) is not in the future").arg(given));
+        if (endMs - nowMs > kMaxExpiryDays * kDayMs)
+            return refuse(QStringLiteral("a key expires within %1 days").arg(kMaxExpiryDays));
+    }
+    return endMs;
 }
 
 } // namespace relay::ApiKey

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "AddressAllowList.h"
+
 #include <QByteArray>
 #include <QHash>
 #include <QList>
@@ -39,6 +41,7 @@ struct TenantConfig
     bool softBudget = false;                 // over budget: served and alerted, never refused
     QList<int> alertThresholds{50, 80, 100}; // whole percents of the budget, ascending
     QString webhookUrl;                      // empty = the global webhook_url setting, if any
+    AddressAllowList allowIps;               // callers' addresses; empty = every address
 
     int reservedSlots() const { return reserved ? *reserved : defaultReserved(tier); }
     qint64 queueTimeout() const
@@ -52,6 +55,9 @@ struct KeyConfig
     QString prefix;
     QString tenantId;
     bool revoked = false;
+    std::optional<qint64> expiresMs; // wall-clock ms at which it stops working; nullopt = never
+
+    bool expiredAt(qint64 nowMs) const { return expiresMs && nowMs >= *expiresMs; }
 };
 
 struct UpstreamConfig

@@ -20,6 +20,7 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTest>
+#include <QTimeZone>
 
 #include <sys/stat.h>
 
@@ -63,6 +64,8 @@ private Q_SLOTS:
     void upstreamListShowsScaledReservations();
     void keysAreShownOnceAndNeverListed();
     void keyRotateRevokesTheOtherKeys();
+    void keyLabelsAndExpiry();
+    void tenantAllowIps();
     void upstreamsAndTheirSecretNeverShown();
     void anthropicUpstreamKind();
     void failoverPinUnpinAndSlowMs();
@@ -445,6 +448,29 @@ void TestCli::usageErrorsExitTwoWithAHint_data()
     QTest::newRow("price without output") << QStringList{"price", "set", "m", "--input", "1"};
     QTest::newRow("negative price")
         << QStringList{"price", "set", "m", "--input", "-1", "--output", "1"};
+    QTest::newRow("allow-ips octet over 255")
+        << QStringList{"tenant", "add", "acme", "--allow-ips", "10.0.0.300/8"};
+    QTest::newRow("allow-ips host name")
+        << QStringList{"tenant", "set", "acme", "--allow-ips", "localhost"};
+    QTest::newRow("allow-ips prefix too long")
+        << QStringList{"tenant", "add", "acme", "--allow-ips", "10.0.0.0/8,::1/129"};
+    QTest::newRow("allow-ips no block") << QStringList{"tenant", "add", "acme", "--allow-ips", ","};
+    QTest::newRow("allow-ips empty") << QStringList{"tenant", "add", "acme", "--allow-ips="};
+    QTest::newRow("key expires in the past")
+        << QStringList{"key", "issue", "acme", "--expires", "2020-01-01"};
+    QTest::newRow("key expires garbage")
+        << QStringList{"key", "issue", "acme", "--expires", "soon"};
+    QTest::newRow("key expires no such day")
+        << QStringList{"key", "issue", "acme", "--expires", "2031-02-30"};
+    QTest::newRow("key expires zero days")
+        << QStringList{"key", "rotate", "acme", "--expires", "0d"};
+    QTest::newRow("key expires in hours")
+        << QStringList{"key", "rotate", "acme", "--expires", "12h"};
+    QTest::newRow("key expires without value") << QStringList{"key", "issue", "acme", "--expires"};
+    QTest::newRow("key label on two lines")
+        << QStringList{"key", "issue", "acme", "--label", "a\nb"};
+    QTest::newRow("key revoke with label")
+        << QStringList{"key", "revoke", "sk-tr-abcdef", "--label", "x"};
     QTest::newRow("price not a number")
         << QStringList{"price", "set", "m", "--input", "cheap", "--output", "1"};
 }
@@ -807,8 +833,10 @@ void TestCli::keysAreShownOnceAndNeverListed()
     QCOMPARE(keys.size(), 2);
     for (const QJsonValue &v : keys) {
         const QJsonObject k = v.toObject();
-        QCOMPARE(QStringList(k.keys()),
-                 (QStringList{"created", "last_used", "prefix", "revoked", "tenant"}));
+        QCOMPARE(QStringList(k.keys()), (QStringList{"created", "expires", "label", "last_used",
+                                                     "prefix", "revoked", "tenant"}));
+        QVERIFY(k.value("expires").isNull());
+        QVERIFY(k.value("label").isNull());
         QCOMPARE(k.value("tenant").toString(), QStringLiteral("acme"));
         QCOMPARE(k.value("prefix").toString().size(), 12);
     }
@@ -854,6 +882,137 @@ void TestCli::keyRotateRevokesTheOtherKeys()
     }
     QCOMPARE(active, 2);
     QCOMPARE(jsonArray({"key", "list", "acme"}).size(), 3);
+}
+
+// `key issue/rotate --label --expires`: the key list shows both (expires as ISO 8601 UTC), the
+// relay loads the end, and a past or malformed expiry is bad usage.
+void TestCli::keyLabelsAndExpiry()
+{
+    addTenant(QStringLiteral("acme"));
+    const qint64 before = QDateTime::currentMSecsSinceEpoch();
+    Result r = cli({"key", "issue", "acme", "--label", "ci runner", "--expires", "30d"});
+    QCOMPARE(r.code, 0);
+    QVERIFY2(kKeyLine.match(r.out).hasMatch(), qPrintable(r.out));
+    const QString monthly = relay::ApiKey::prefix(r.out.trimmed());
+    const qint64 after = QDateTime::currentMSecsSinceEpoch();
+    const QDate day = QDateTime::currentDateTimeUtc().date().addDays(3);
+    r = cli({"key", "issue", "acme", "--expires=" + day.toString(Qt::ISODate)});
+    QCOMPARE(r.code, 0);
+    const QString dated = relay::ApiKey::prefix(r.out.trimmed());
+
+    QHash<QString, QJsonObject> byPrefix;
+    for (const QJsonValue &v : jsonArray({"key", "list", "acme"}))
+        byPrefix.insert(v.toObject().value("prefix").toString(), v.toObject());
+    QCOMPARE(byPrefix.size(), 3);
+    QCOMPARE(byPrefix[monthly].value("label").toString(), QStringLiteral("ci runner"));
+    const qint64 monthlyEnd =
+        QDateTime::fromString(byPrefix[monthly].value("expires").toString(), Qt::ISODateWithMs)
+            .toMSecsSinceEpoch();
+    QVERIFY2(monthlyEnd >= before + 30 * 86'400'000LL && monthlyEnd <= after + 30 * 86'400'000LL,
+             qPrintable(byPrefix[monthly].value("expires").toString()));
+    QVERIFY(byPrefix[monthly].value("expires").toString().endsWith(QLatin1Char('Z')));
+    QCOMPARE(byPrefix[dated].value("expires").toString(),
+             day.toString(Qt::ISODate) + QStringLiteral("T00:00:00.000Z"));
+    QVERIFY(byPrefix[dated].value("label").isNull());
+    // The relay loads the end with the key.
+    {
+        relay::Database db;
+        QString error;
+        QVERIFY2(db.open(m_db->path(), &error), qPrintable(error));
+        const relay::DirectorySnapshotPtr snapshot = relay::ConfigLoader::load(db.db(), &error);
+        QVERIFY2(snapshot, qPrintable(error));
+        int ends = 0;
+        for (const relay::KeyConfig &k : std::as_const(snapshot->keysByHash))
+            if (k.prefix == dated)
+                ends += k.expiresMs ==
+                        QDateTime(day, QTime(0, 0), QTimeZone::utc()).toMSecsSinceEpoch();
+        QCOMPARE(ends, 1);
+    }
+    // The text list and tenant show name both columns.
+    r = cli({"key", "list"});
+    QCOMPARE(r.code, 0);
+    const QString header = r.out.section(QLatin1Char('\n'), 0, 0);
+    QVERIFY2(
+        QRegularExpression(QStringLiteral("^PREFIX +TENANT +LABEL +CREATED +EXPIRES +LAST_USED "
+                                          "+REVOKED$"))
+            .match(header)
+            .hasMatch(),
+        qPrintable(header));
+    QVERIFY(r.out.contains(QStringLiteral("ci runner")));
+    QVERIFY(cli({"tenant", "show", "acme"}).out.contains(QStringLiteral("ci runner")));
+    const QJsonArray shownKeys = jsonObject({"tenant", "show", "acme"}).value("keys").toArray();
+    QCOMPARE(shownKeys.size(), 3);
+    QVERIFY(shownKeys.at(0).toObject().contains("expires"));
+
+    // A rotation takes them too; the audit says how the new key is named, never the key.
+    r = cli({"key", "rotate", "acme", "--label", "after the leak", "--expires", "7d"});
+    QCOMPARE(r.code, 0);
+    const QString rotated = r.out.trimmed();
+    for (const QJsonValue &v : jsonArray({"key", "list", "acme"})) {
+        const QJsonObject k = v.toObject();
+        const bool fresh = k.value("prefix").toString() == relay::ApiKey::prefix(rotated);
+        QCOMPARE(k.value("revoked").toBool(), !fresh);
+        if (fresh)
+            QCOMPARE(k.value("label").toString(), QStringLiteral("after the leak"));
+    }
+    QVERIFY(QJsonDocument(lastAudit()).toJson().contains("after the leak"));
+    QVERIFY(!everyOutput().contains(rotated));
+
+    // Bad usage changes nothing.
+    const int keys = jsonArray({"key", "list", "acme"}).size();
+    r = cli({"key", "issue", "acme", "--expires", "2001-01-01"});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains(QStringLiteral("not in the future")), qPrintable(r.err));
+    QCOMPARE(jsonArray({"key", "list", "acme"}).size(), keys);
+    QCOMPARE(cli({"key", "issue", "nobody", "--expires", "30d"}).code, 1);
+}
+
+// `tenant add/set --allow-ips`: canonical blocks, shown by tenant show (text and JSON, an array
+// or null), loaded by the relay, removed with none; tenant list keeps its contract's fields.
+void TestCli::tenantAllowIps()
+{
+    addTenant(QStringLiteral("acme"), {"--allow-ips", "10.1.2.3/8, ::1,::ffff:192.0.2.1"});
+    const QStringList canonical{"10.0.0.0/8", "::1/128", "192.0.2.1/32"};
+    QJsonObject shown = jsonObject({"tenant", "show", "acme"});
+    QCOMPARE(shown.value("allow_ips").toArray(), QJsonArray::fromStringList(canonical));
+    QCOMPARE(loadedTenant(QStringLiteral("acme")).allowIps.entries(), canonical);
+    Result r = cli({"tenant", "show", "acme"});
+    QCOMPARE(r.code, 0);
+    QVERIFY2(QRegularExpression(QStringLiteral("(?m)^allow_ips +10\\.0\\.0\\.0/8,::1/128,"
+                                               "192\\.0\\.2\\.1/32$"))
+                 .match(r.out)
+                 .hasMatch(),
+             qPrintable(r.out));
+    const QJsonObject listed = jsonArray({"tenant", "list"}).first().toObject();
+    QCOMPARE(QStringList(listed.keys()),
+             (QStringList{"budget_usd", "concurrency", "enabled", "id", "models", "name", "rpm",
+                          "spent_usd", "tier", "tpm"}));
+
+    QCOMPARE(cli({"tenant", "set", "acme", "--allow-ips", "127.0.0.0/8"}).code, 0);
+    QCOMPARE(jsonObject({"tenant", "show", "acme"}).value("allow_ips").toArray(),
+             QJsonArray{"127.0.0.0/8"});
+    // A bad block is bad usage and changes nothing.
+    r = cli({"tenant", "set", "acme", "--allow-ips", "127.0.0.0/8,10.0.0.256"});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains(QStringLiteral("10.0.0.256")), qPrintable(r.err));
+    QCOMPARE(loadedTenant(QStringLiteral("acme")).allowIps.entries(), QStringList{"127.0.0.0/8"});
+    QCOMPARE(cli({"tenant", "set", "acme", "--allow-ips", "none"}).code, 0);
+    shown = jsonObject({"tenant", "show", "acme"});
+    QVERIFY(shown.contains("allow_ips") && shown.value("allow_ips").isNull());
+    QVERIFY(loadedTenant(QStringLiteral("acme")).allowIps.isEmpty());
+    QVERIFY(QRegularExpression(QStringLiteral("(?m)^allow_ips +any$"))
+                .match(cli({"tenant", "show", "acme"}).out)
+                .hasMatch());
+    QCOMPARE(cli({"tenant", "set", "nobody", "--allow-ips", "10.0.0.0/8"}).code, 1);
+    // A list edited by hand into something unreadable lets nobody in rather than everybody.
+    QVERIFY(execSql(QStringLiteral("UPDATE tenants SET allow_ips = '10.0.0.0/8,bogus'")));
+    const relay::TenantConfig handEdited = loadedTenant(QStringLiteral("acme"));
+    QCOMPARE(handEdited.id, QStringLiteral("acme"));
+    QVERIFY(!handEdited.allowIps.isEmpty());
+    for (const char *peer : {"10.1.2.3", "127.0.0.1", "::1", "0.0.0.1"})
+        QVERIFY2(!handEdited.allowIps.allows(QHostAddress(QLatin1String(peer))), peer);
+    QVERIFY(cli({"tenant", "add", "--help"}).out.contains(QStringLiteral("--allow-ips")));
+    QVERIFY(cli({"key", "issue", "--help"}).out.contains(QStringLiteral("--expires")));
 }
 
 // ---- upstreams, routes, aliases, prices ----

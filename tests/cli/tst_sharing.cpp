@@ -180,8 +180,9 @@ void TestSharing::olderLiveRelayBlocksTheUpgrade()
         QVERIFY(q.exec(QStringLiteral("DROP TABLE response_origins")));
         QVERIFY(q.exec(QStringLiteral("DROP INDEX usage_errors_ts")));
         QVERIFY(q.exec(QStringLiteral("DROP INDEX usage_rejected_ts")));
-        for (const char *column : {"usage.cache_read_tokens", "usage.cache_write_tokens",
-                                   "prices.cache_read", "prices.cache_write"}) {
+        for (const char *column :
+             {"usage.cache_read_tokens", "usage.cache_write_tokens", "prices.cache_read",
+              "prices.cache_write", "api_keys.label", "api_keys.expires_at", "tenants.allow_ips"}) {
             const QStringList tc = QString::fromLatin1(column).split(QLatin1Char('.'));
             QVERIFY(q.exec(QStringLiteral("ALTER TABLE %1 DROP COLUMN %2").arg(tc[0], tc[1])));
         }

@@ -5,6 +5,7 @@
 #include "AlertNotifier.h"
 #include "BudgetsPanel.h"
 #include "DashboardPanel.h"
+#include "IssueKeyDialog.h"
 #include "KeyDialog.h"
 #include "LatencyChart.h"
 #include "MainWindow.h"
@@ -24,6 +25,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
+#include <QDateTime>
 #include <QDialogButtonBox>
 #include <QFile>
 #include <QLabel>
@@ -106,6 +108,16 @@ struct Console
             return false;
         QTest::mouseClick(box->button(QMessageBox::Yes), Qt::LeftButton);
         return true;
+    }
+    // The label-and-expiry dialog that the last Issue or Rotate click opened.
+    IssueKeyDialog *issueDialog()
+    {
+        IssueKeyDialog *dialog = nullptr;
+        if (!QTest::qWaitFor(
+                [&] { return (dialog = find<IssueKeyDialog>("issueKeyDialog")) != nullptr; },
+                kWait))
+            return nullptr;
+        return dialog;
     }
     // The key shown by the new-key dialog; closes the dialog.
     QString takeShownKey()
@@ -287,7 +299,11 @@ private Q_SLOTS:
         QCOMPARE(c.chat(oldKey), 200);
         QVERIFY(c.selectTenant(QStringLiteral("team")));
         c.click("rotateKeyButton");
-        QVERIFY(c.confirm());
+        IssueKeyDialog *rotate = c.issueDialog();
+        QVERIFY(rotate);
+        QVERIFY(rotate->rotates());
+        QTest::mouseClick(rotate->findChild<QPushButton *>(QStringLiteral("issueKeyDialogOk")),
+                          Qt::LeftButton);
         const QString newKey = c.takeShownKey();
         QVERIFY(newKey.startsWith(QStringLiteral("sk-tr-")));
         QVERIFY(newKey != oldKey);
@@ -297,6 +313,87 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(c.window->tenants()->keyModel()->rowCount(), 2, kWait);
         for (int r = 0; r < 2; ++r)
             QCOMPARE(c.window->tenants()->keyModel()->value(r, 0).toString().size(), 12);
+    }
+
+    // The allowed-addresses field is checked in the dialog by the same rules as --allow-ips:
+    // a bad block keeps the dialog open with the reason, a good one is stored canonical and
+    // enforced by the relay at once.
+    void invalidAllowedAddressesAreRefusedInTheDialog()
+    {
+        Console c;
+        const QString key = c.h.addTenant(QStringLiteral("team"));
+        QVERIFY(c.start());
+        QCOMPARE(c.chat(key), 200);
+        QVERIFY(c.selectTenant(QStringLiteral("team")));
+        QSignalSpy done(c.window->tenants(), &TenantsPanel::changeDone);
+        c.click("editTenantButton");
+        TenantDialog *dialog = c.window->tenants()->dialog();
+        QVERIFY(dialog);
+        auto *ips = dialog->findChild<QLineEdit *>(QStringLiteral("tenantAllowIpsEdit"));
+        auto *ok = dialog->findChild<QPushButton *>(QStringLiteral("tenantDialogOk"));
+        auto *error = dialog->findChild<QLabel *>(QStringLiteral("tenantDialogError"));
+        QVERIFY(ips && ok && error);
+        QCOMPARE(ips->text(), QString());
+        QTest::keyClicks(ips, QStringLiteral("10.0.0.0/8, 300.1.1.1"));
+        QTest::mouseClick(ok, Qt::LeftButton);
+        QVERIFY(error->isVisible());
+        QVERIFY2(error->text().contains(QStringLiteral("300.1.1.1")), qPrintable(error->text()));
+        QVERIFY(dialog->isVisible());
+        QTest::qWait(50);
+        QCOMPARE(done.count(), 0); // nothing was written
+        QVERIFY(!c.h.admin().tenant(QStringLiteral("team")).value.tenant.allowIps);
+
+        ips->clear();
+        QTest::keyClicks(ips, QStringLiteral("10.1.2.3/8"));
+        QTest::mouseClick(ok, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, kWait);
+        QCOMPARE(done.first().first().toString(), QString());
+        QCOMPARE(c.h.admin().tenant(QStringLiteral("team")).value.tenant.allowIps,
+                 AddressBlocks(QStringList{QStringLiteral("10.0.0.0/8")}));
+        // The console's own relay refuses the loopback caller now.
+        QCOMPARE(c.chat(key), 403);
+    }
+
+    // Issue key asks for a label and an expiry first; a bad expiry is refused in the dialog.
+    void keyIssuedWithLabelAndExpiry()
+    {
+        Console c;
+        c.h.addTenant(QStringLiteral("team"));
+        QVERIFY(c.start());
+        QVERIFY(c.selectTenant(QStringLiteral("team")));
+        c.click("issueKeyButton");
+        IssueKeyDialog *dialog = c.issueDialog();
+        QVERIFY(dialog);
+        QVERIFY(!dialog->rotates());
+        auto *expires = dialog->findChild<QLineEdit *>(QStringLiteral("keyExpiresEdit"));
+        auto *ok = dialog->findChild<QPushButton *>(QStringLiteral("issueKeyDialogOk"));
+        auto *error = dialog->findChild<QLabel *>(QStringLiteral("issueKeyDialogError"));
+        QTest::keyClicks(dialog->findChild<QLineEdit *>(QStringLiteral("keyLabelEdit")),
+                         QStringLiteral("ci runner"));
+        QTest::keyClicks(expires, QStringLiteral("2001-01-01"));
+        QTest::mouseClick(ok, Qt::LeftButton);
+        QVERIFY(error->isVisible());
+        QVERIFY2(error->text().contains(QStringLiteral("not in the future")),
+                 qPrintable(error->text()));
+        QCOMPARE(c.h.admin().listKeys(QStringLiteral("team")).value.size(), 1);
+        expires->clear();
+        QTest::keyClicks(expires, QStringLiteral("30d"));
+        QTest::mouseClick(ok, Qt::LeftButton);
+        const QString key = c.takeShownKey();
+        QVERIFY2(key.startsWith(QStringLiteral("sk-tr-")), qPrintable(key));
+        QCOMPARE(c.chat(key), 200);
+        const QList<KeyRecord> keys = c.h.admin().listKeys(QStringLiteral("team")).value;
+        QCOMPARE(keys.size(), 2);
+        QCOMPARE(keys.last().label, QStringLiteral("ci runner"));
+        QVERIFY(keys.last().expiresMs &&
+                *keys.last().expiresMs > QDateTime::currentMSecsSinceEpoch() + 29 * 86'400'000LL);
+        // The keys table shows the label.
+        QTRY_COMPARE_WITH_TIMEOUT(c.window->tenants()->keyModel()->rowCount(), 2, kWait);
+        bool labelled = false;
+        for (int r = 0; r < 2; ++r)
+            labelled = labelled || c.window->tenants()->keyModel()->value(r, 4).toString() ==
+                                       QLatin1String("ci runner");
+        QVERIFY(labelled);
     }
 
     void alertRowReachesTheListAndTheTray()

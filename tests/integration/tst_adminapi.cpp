@@ -6,9 +6,11 @@
 
 #include "store/AuditLog.h"
 
+#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTest>
+#include <QTimeZone>
 
 using namespace relay;
 using namespace relay::test;
@@ -223,6 +225,124 @@ private Q_SLOTS:
         QCOMPARE(call("POST", "/tenants/ghost/keys").status, 404);
         QCOMPARE(call("POST", "/tenants/t1/keys", {{"rotate", "yes"}}).status, 400);
         QVERIFY(!call("GET", "/keys").body.contains(second.toUtf8()));
+    }
+
+    // {"label", "expires", "rotate"}: the CLI's `key issue --label --expires`, checked the
+    // same way; the key rows carry label and expires (ISO 8601 UTC, null = never).
+    void keyLabelAndExpiry()
+    {
+        m_relay->addSimUpstream(QStringLiteral("sim"), m_relay->sim());
+        const QString first = m_relay->addTenant(QStringLiteral("t1"));
+        TestResponse issued =
+            call("POST", "/tenants/t1/keys", {{"label", "ci runner"}, {"expires", "30d"}});
+        QCOMPARE(issued.status, 201);
+        const QString key = issued.json().value("key").toString();
+        QVERIFY(key.startsWith(QLatin1String("sk-tr-")));
+        QCOMPARE(issued.json().value("label").toString(), QStringLiteral("ci runner"));
+        const qint64 end = m_clock.wallMs() + 30 * 86'400'000LL;
+        QCOMPARE(issued.json().value("expires").toString(),
+                 QDateTime::fromMSecsSinceEpoch(end).toUTC().toString(Qt::ISODateWithMs));
+        QCOMPARE(issued.json().value("tenant").toString(), QStringLiteral("t1"));
+        QCOMPARE(issued.json().value("prefix").toString(), key.left(12));
+        // A day ends the key at its 00:00 UTC; a rotation takes the same fields.
+        const QString day = QDateTime::fromMSecsSinceEpoch(m_clock.wallMs(), QTimeZone::utc())
+                                .date()
+                                .addDays(2)
+                                .toString(Qt::ISODate);
+        TestResponse rotated = call("POST", "/tenants/t1/keys",
+                                    {{"rotate", true}, {"expires", day}, {"label", QJsonValue()}});
+        QCOMPARE(rotated.status, 201);
+        QCOMPARE(rotated.json().value("expires").toString(),
+                 day + QStringLiteral("T00:00:00.000Z"));
+        QVERIFY(rotated.json().value("label").isNull());
+        const QString rotatedKey = rotated.json().value("key").toString();
+
+        const QJsonArray rows = data(call("GET", "/keys?tenant=t1"));
+        QCOMPARE(rows.size(), 3);
+        const QStringList fields{"prefix",  "tenant",    "label",  "created",
+                                 "expires", "last_used", "revoked"};
+        for (const QJsonValue row : rows)
+            QCOMPARE(row.toObject().keys().size(), fields.size());
+        QHash<QString, QJsonObject> byPrefix;
+        for (const QJsonValue row : rows)
+            byPrefix.insert(row.toObject().value("prefix").toString(), row.toObject());
+        for (const QString &field : fields)
+            QVERIFY2(byPrefix[first.left(12)].contains(field), qPrintable(field));
+        QVERIFY(byPrefix[first.left(12)].value("expires").isNull()); // the tenant's first key
+        QVERIFY(byPrefix[first.left(12)].value("label").isNull());
+        QCOMPARE(byPrefix[key.left(12)].value("label").toString(), QStringLiteral("ci runner"));
+
+        // Checked as the CLI checks: naming the field, nothing issued.
+        const QList<QPair<QJsonObject, QString>> bad{
+            {{{"expires", "2020-01-01"}}, "expires"},
+            {{{"expires", "soon"}}, "expires"},
+            {{{"expires", 30}}, "expires"},
+            {{{"label", 7}}, "label"},
+            {{{"owner", "me"}}, "owner"},
+        };
+        for (const auto &[body, field] : bad) {
+            const TestResponse refused = call("POST", "/tenants/t1/keys", body);
+            QCOMPARE(refused.status, 400);
+            QCOMPARE(refused.json().value("error").toObject().value("param").toString(), field);
+        }
+        QCOMPARE(
+            call("POST", "/tenants/t1/keys", {{"label", QString(300, QLatin1Char('x'))}}).status,
+            400);
+        QCOMPARE(data(call("GET", "/keys?tenant=t1")).size(), 3);
+        // The rotated key works; the rotation revoked the others.
+        const auto chat = [this](const QString &k) {
+            return request(m_relay->port(), "POST", "/v1/chat/completions",
+                           RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("hi")),
+                           TestHttpClient::bearer(k))
+                .status;
+        };
+        QCOMPARE(chat(rotatedKey), 200);
+        QCOMPARE(chat(first), 401);
+        QCOMPARE(chat(key), 401);
+    }
+
+    // allow_ips: an array of CIDR blocks (null = every address) on a tenant's object, sent back
+    // as a GET answers it, checked as the CLI checks --allow-ips.
+    void tenantAllowIps()
+    {
+        m_relay->addSimUpstream(QStringLiteral("sim"), m_relay->sim());
+        TestResponse created =
+            call("POST", "/tenants", {{"id", "net"}, {"allow_ips", QJsonArray{"10.1.2.3/8"}}});
+        QCOMPARE(created.status, 201);
+        QCOMPARE(created.json().value("allow_ips").toArray(), QJsonArray{"10.0.0.0/8"});
+        const QString key = created.json().value("key").toString();
+        const auto chat = [this, key] {
+            return request(m_relay->port(), "POST", "/v1/chat/completions",
+                           RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("hi")),
+                           TestHttpClient::bearer(key));
+        };
+        QCOMPARE(chat().errorField("code"), QStringLiteral("ip_not_allowed"));
+        // The list keeps its contract's fields; the tenant's own object has allow_ips.
+        QVERIFY(!data(call("GET", "/tenants")).first().toObject().contains("allow_ips"));
+        const QJsonObject shown = call("GET", "/tenants/net").json();
+        QCOMPARE(shown.value("allow_ips").toArray(), QJsonArray{"10.0.0.0/8"});
+        TestResponse patched = call("PATCH", "/tenants/net", shown);
+        QCOMPARE(patched.status, 200);
+        QCOMPARE(patched.json().value("allow_ips").toArray(), QJsonArray{"10.0.0.0/8"});
+        patched = call("PATCH", "/tenants/net", {{"allow_ips", QJsonArray{"127.0.0.1", "::1"}}});
+        QCOMPARE(patched.status, 200);
+        QCOMPARE(patched.json().value("allow_ips").toArray(),
+                 (QJsonArray{"127.0.0.1/32", "::1/128"}));
+        QCOMPARE(chat().status, 200);
+        patched = call("PATCH", "/tenants/net", {{"allow_ips", QJsonValue()}});
+        QCOMPARE(patched.status, 200);
+        QVERIFY(patched.json().value("allow_ips").isNull());
+
+        for (const QJsonValue &value :
+             {QJsonValue(QJsonArray{"10.0.0.300/8"}), QJsonValue("10.0.0.0/8"),
+              QJsonValue(QJsonArray{"10.0.0.0/8", "nowhere"}), QJsonValue(QJsonArray{5})}) {
+            const TestResponse bad = call("PATCH", "/tenants/net", {{"allow_ips", value}});
+            QCOMPARE(bad.status, 400);
+            QCOMPARE(bad.json().value("error").toObject().value("param").toString(),
+                     QStringLiteral("allow_ips"));
+        }
+        QCOMPARE(call("PATCH", "/tenants/net", {{"allow_ips", QJsonArray{}}}).status, 400);
+        QVERIFY(call("GET", "/tenants/net").json().value("allow_ips").isNull());
     }
 
     void upstreamsRoutesAliasesPrices()

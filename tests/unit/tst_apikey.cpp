@@ -1,15 +1,24 @@
 #include "tenants/ApiKey.h"
 
 #include <QCryptographicHash>
+#include <QDateTime>
 #include <QRegularExpression>
 #include <QSet>
 #include <QTest>
+#include <QTimeZone>
 
 namespace ApiKey = relay::ApiKey;
 
 namespace {
 
 const QRegularExpression kKeyShape(QStringLiteral("^sk-tr-[0-9A-Za-z]{32,}$"));
+
+qint64 utcMs(int y, int m, int d, int h = 0, int min = 0)
+{
+    return QDateTime(QDate(y, m, d), QTime(h, min), QTimeZone::utc()).toMSecsSinceEpoch();
+}
+
+constexpr qint64 kDayMs = 86'400'000;
 
 } // namespace
 
@@ -18,6 +27,9 @@ class TestApiKey : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void expiry_data();
+    void expiry();
+
     void generatedShape()
     {
         const QString key = ApiKey::generate();
@@ -125,6 +137,56 @@ private Q_SLOTS:
         QCOMPARE(ApiKey::looksValid(key), valid);
     }
 };
+
+// --expires (interface.md §4): a date ends the key at 00:00 UTC of that day, Nd N × 24 h from now;
+// a past day, today (its 00:00 is gone) and anything else is refused with a message.
+void TestApiKey::expiry_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<qint64>("now");
+    QTest::addColumn<qint64>("expected"); // -1 = refused
+    const qint64 noon = utcMs(2026, 12, 5, 12, 30);
+    QTest::newRow("date: next midnight") << "2026-12-06" << noon << utcMs(2026, 12, 6);
+    QTest::newRow("date: next year") << "2027-03-01" << noon << utcMs(2027, 3, 1);
+    QTest::newRow("date: leap day") << "2028-02-29" << noon << utcMs(2028, 2, 29);
+    QTest::newRow("blanks around") << "  2026-12-07 " << noon << utcMs(2026, 12, 7);
+    QTest::newRow("30d") << "30d" << noon << noon + 30 * kDayMs;
+    QTest::newRow("1d") << "1d" << noon << noon + kDayMs;
+    QTest::newRow("36500d") << "36500d" << noon << noon + 36500 * kDayMs;
+    QTest::newRow("today is past") << "2026-12-05" << noon << qint64(-1);
+    QTest::newRow("today at midnight is past") << "2026-12-05" << utcMs(2026, 12, 5) << qint64(-1);
+    QTest::newRow("yesterday") << "2026-12-04" << noon << qint64(-1);
+    QTest::newRow("long ago") << "1999-01-01" << noon << qint64(-1);
+    QTest::newRow("0d") << "0d" << noon << qint64(-1);
+    QTest::newRow("36501d") << "36501d" << noon << qint64(-1);
+    QTest::newRow("negative days") << "-3d" << noon << qint64(-1);
+    QTest::newRow("no unit") << "30" << noon << qint64(-1);
+    QTest::newRow("hours") << "30h" << noon << qint64(-1);
+    QTest::newRow("upper-case D") << "30D" << noon << qint64(-1);
+    QTest::newRow("no such day") << "2027-02-30" << noon << qint64(-1);
+    QTest::newRow("month 13") << "2027-13-01" << noon << qint64(-1);
+    QTest::newRow("short date") << "2027-1-1" << noon << qint64(-1);
+    QTest::newRow("with time") << "2027-01-01T00:00:00Z" << noon << qint64(-1);
+    QTest::newRow("far future") << "9999-12-31" << noon << qint64(-1);
+    QTest::newRow("garbage") << "soon" << noon << qint64(-1);
+    QTest::newRow("empty") << "" << noon << qint64(-1);
+}
+
+void TestApiKey::expiry()
+{
+    QFETCH(QString, text);
+    QFETCH(qint64, now);
+    QFETCH(qint64, expected);
+    QString error = QStringLiteral("untouched");
+    const std::optional<qint64> end = ApiKey::parseExpiry(text, now, &error);
+    if (expected < 0) {
+        QVERIFY2(!end, qPrintable(QString::number(end.value_or(0))));
+        QVERIFY(error != QLatin1String("untouched") && !error.isEmpty());
+    } else {
+        QCOMPARE(end, std::optional<qint64>(expected));
+        QCOMPARE(error, QStringLiteral("untouched"));
+    }
+}
 
 QTEST_GUILESS_MAIN(TestApiKey)
 #include "tst_apikey.moc"

@@ -11,6 +11,8 @@
 
 #include <QTest>
 
+#include <limits>
+
 using namespace relay;
 
 namespace {
@@ -108,7 +110,7 @@ private Q_SLOTS:
         QFETCH(QByteArray, value);
         const DirectorySnapshot d = directory();
         ApiError error = untouched();
-        const Authenticated auth = authenticate(request(path, {{header, value}}), d, &error);
+        const Authenticated auth = authenticate(request(path, {{header, value}}), d, 0, &error);
         QVERIFY(auth);
         // The tenant is the snapshot's own entry, not a copy.
         QCOMPARE(auth.tenant, &*d.tenants.constFind(QStringLiteral("acme")));
@@ -175,7 +177,7 @@ private Q_SLOTS:
         for (const QByteArray &path :
              {QByteArray("/v1/chat/completions"), QByteArray("/v1/messages")}) {
             ApiError error = untouched();
-            const Authenticated auth = authenticate(request(path, headers), d, &error);
+            const Authenticated auth = authenticate(request(path, headers), d, 0, &error);
             QVERIFY2(!auth, path.constData());
             QCOMPARE(auth.tenant, nullptr);
             QVERIFY(auth.keyPrefix.isEmpty());
@@ -198,7 +200,7 @@ private Q_SLOTS:
         const Authenticated auth =
             authenticate(request("/v1/messages", {{"authorization", "Basic dXNlcjpwYXNz"},
                                                   {"x-api-key", kAcmeKey}}),
-                         d, &error);
+                         d, 0, &error);
         QVERIFY(auth);
         QCOMPARE(auth.tenant->id, QStringLiteral("acme"));
         QCOMPARE(error.status, 999);
@@ -217,22 +219,61 @@ private Q_SLOTS:
         const HttpRequest acme = request("/v1/chat/completions", {{"x-api-key", kAcmeKey}});
         const HttpRequest frozen = request("/v1/chat/completions", {{"x-api-key", kFrozenKey}});
         ApiError error;
-        QVERIFY(authenticate(acme, before, &error));
-        QVERIFY(!authenticate(acme, after, &error));
+        QVERIFY(authenticate(acme, before, 0, &error));
+        QVERIFY(!authenticate(acme, after, 0, &error));
         QCOMPARE(error.message, kIncorrect);
-        QVERIFY(!authenticate(frozen, before, &error));
+        QVERIFY(!authenticate(frozen, before, 0, &error));
         QCOMPARE(error.message, kDisabled);
-        const Authenticated thawed = authenticate(frozen, after, &error);
+        const Authenticated thawed = authenticate(frozen, after, 0, &error);
         QVERIFY(thawed);
         QCOMPARE(thawed.tenant->id, QStringLiteral("frozen"));
         QCOMPARE(thawed.keyPrefix, QStringLiteral("sk-tr-Frozen"));
+    }
+
+    // An expiring key works up to the millisecond before its end and is refused from then on,
+    // by the same snapshot: the time is the caller's clock, read on every request.
+    void expiredKeyIsRefusedAtItsEnd()
+    {
+        DirectorySnapshot d = directory();
+        const qint64 end = 1'800'000'000'000;
+        d.keysByHash[ApiKey::hash(kAcmeKey)].expiresMs = end;
+        const HttpRequest acme = request("/v1/chat/completions", {{"x-api-key", kAcmeKey}});
+        ApiError error = untouched();
+        QVERIFY(authenticate(acme, d, end - 1, &error));
+        QCOMPARE(error.status, 999);
+        QVERIFY(!authenticate(acme, d, end, &error));
+        QCOMPARE(error.status, 401);
+        QCOMPARE(error.code, QByteArray("invalid_api_key"));
+        QCOMPARE(error.message, QByteArray("This API key expired at 2027-01-15T08:00:00Z."));
+        // A key that never expires does not care about the time.
+        d.keysByHash[ApiKey::hash(kAcmeKey)].expiresMs.reset();
+        QVERIFY(authenticate(acme, d, std::numeric_limits<qint64>::max(), &error));
+    }
+
+    // --allow-ips: the TCP peer address only; a mapped IPv6 peer is its IPv4 address.
+    void callerAddressIsChecked()
+    {
+        TenantConfig t;
+        t.id = QStringLiteral("acme");
+        QVERIFY(!checkAddress(t, QHostAddress(QStringLiteral("203.0.113.9"))));
+        t.allowIps = *AddressAllowList::parse(QStringLiteral("10.0.0.0/8,::1"));
+        QVERIFY(!checkAddress(t, QHostAddress(QStringLiteral("10.9.8.7"))));
+        QVERIFY(!checkAddress(t, QHostAddress(QStringLiteral("::ffff:10.9.8.7"))));
+        QVERIFY(!checkAddress(t, QHostAddress(QStringLiteral("::1"))));
+        const std::optional<ApiError> refused =
+            checkAddress(t, QHostAddress(QStringLiteral("127.0.0.1")));
+        QVERIFY(refused);
+        QCOMPARE(refused->status, 403);
+        QCOMPARE(refused->type, QByteArray("invalid_request_error"));
+        QCOMPARE(refused->code, QByteArray("ip_not_allowed"));
+        QVERIFY(refused->message.contains("127.0.0.1"));
     }
 
     void emptyDirectoryRefusesEveryKey()
     {
         const DirectorySnapshot empty;
         ApiError error;
-        QVERIFY(!authenticate(request("/v1/chat/completions", {{"x-api-key", kAcmeKey}}), empty,
+        QVERIFY(!authenticate(request("/v1/chat/completions", {{"x-api-key", kAcmeKey}}), empty, 0,
                               &error));
         QCOMPARE(error.status, 401);
         QCOMPARE(error.message, kIncorrect);
