@@ -222,7 +222,10 @@ QList<CommandSpec> tenantCommands()
                         "Also: reserved (slots reserved on each upstream that serves it, before "
                         "scaling; 0 for best-effort), weight, queue_timeout_ms (with the tier's "
                         "defaults filled in), soft_budget, alert_thresholds (whole percents; the "
-                        "default filled in), webhook_url (null = the relay-wide one, if any)."),
+                        "default filled in), webhook_url (null = the relay-wide one, if any), "
+                        "defaults (which of "
+                        "reserved, queue_timeout_ms and alert_thresholds follow their default "
+                        "rather than a value set on the tenant)."),
          id,
          1,
          {json},
