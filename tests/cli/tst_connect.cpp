@@ -32,6 +32,7 @@ namespace {
 using Result = relay::test::CliResult;
 
 const QByteArray kToken = "connect-test-admin-token-3f9a";
+const QByteArray kReadOnlyToken = "connect-test-readonly-token-77c1";
 // The local side's OS user is as long as the remote side's actor, admin-api@127.0.0.1, so that
 // the audit table's columns line up alike once both are named ACTOR.
 const QString kLocalUser = QStringLiteral("operator@desktop-01");
@@ -114,6 +115,7 @@ private Q_SLOTS:
     void sameOutputThroughTheAdminApi();
     void failuresOfTheConnectionExitOne_data();
     void failuresOfTheConnectionExitOne();
+    void readOnlyTokenReadsButDoesNotWrite();
     void badUsageOfConnectExitsTwo_data();
     void badUsageOfConnectExitsTwo();
     void httpsTrustsOnlyTheGivenCertificate();
@@ -231,7 +233,10 @@ void TestConnect::initTestCase()
     QVERIFY(m_localRelay.start(m_bin, m_localDb.path(), {}, environment()));
     QProcessEnvironment env = environment();
     env.insert(QStringLiteral("TR_CONNECT_ADMIN"), QString::fromLatin1(kToken));
-    QVERIFY(m_remoteRelay.start(m_bin, m_remoteDb.path(), {"--admin-token-env", "TR_CONNECT_ADMIN"},
+    env.insert(QStringLiteral("TR_CONNECT_READONLY"), QString::fromLatin1(kReadOnlyToken));
+    QVERIFY(m_remoteRelay.start(m_bin, m_remoteDb.path(),
+                                {"--admin-token-env", "TR_CONNECT_ADMIN",
+                                 "--admin-readonly-token-env", "TR_CONNECT_READONLY"},
                                 env));
 }
 
@@ -443,6 +448,24 @@ void TestConnect::failuresOfTheConnectionExitOne()
     }
     // Nothing was written on the way.
     QVERIFY(!remote({"tenant", "list"}).out.contains(QLatin1String("eve")));
+}
+
+// A read-only admin token lists what the full one lists; a write is refused (403, exit 1).
+void TestConnect::readOnlyTokenReadsButDoesNotWrite()
+{
+    QProcessEnvironment env = environment();
+    env.insert(QStringLiteral("TR_READ"), QString::fromLatin1(kReadOnlyToken));
+    const QStringList connect{"--connect", m_remoteRelay.url(), "--admin-token-env", "TR_READ"};
+    Result r = run(connect + QStringList{"tenant", "list"}, {}, env);
+    QCOMPARE(r.code, 0);
+    QCOMPARE(r.out, remote({"tenant", "list"}).out);
+    r = run(connect + QStringList{"tenant", "add", "mallory"}, {}, env);
+    QCOMPARE(r.code, 1);
+    QCOMPARE(r.out, QString());
+    QCOMPARE(r.err.count('\n'), 1);
+    QVERIFY2(r.err.contains(QLatin1String("HTTP 403")), qPrintable(r.err));
+    QVERIFY2(!r.err.contains(QString::fromLatin1(kReadOnlyToken)), qPrintable(r.err));
+    QVERIFY(!remote({"tenant", "list"}).out.contains(QLatin1String("mallory")));
 }
 
 void TestConnect::badUsageOfConnectExitsTwo_data()
