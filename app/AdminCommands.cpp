@@ -2,6 +2,9 @@
 
 #include "ArgParser.h"
 #include "CommandContext.h"
+#include "ConnectOptions.h"
+#include "RemoteAdmin.h"
+#include "store/AdminService.h"
 #include "store/Database.h"
 
 namespace relay::app::AdminCommands {
@@ -85,7 +88,12 @@ QString overview()
     return text;
 }
 
-int run(const QString &dbPath, const QStringList &words, CliOutput &out)
+namespace {
+
+// Finds the command `words` name and parses its arguments; an exit status when there is nothing
+// more to do (help printed, bad usage), else nullopt with *spec and *args set.
+std::optional<int> parseCommand(const QStringList &words, CliOutput &out, CommandSpec *found,
+                                ParsedArgs *args)
 {
     const QString group = words.value(0);
     const QList<CommandSpec> specs = commandsOf(group);
@@ -134,17 +142,46 @@ int run(const QString &dbPath, const QStringList &words, CliOutput &out)
         out.print(spec->help());
         return kExitOk;
     }
-    ParsedArgs args;
     QString error;
-    if (!ArgParser::parse(*spec, rest, &args, &error))
+    if (!ArgParser::parse(*spec, rest, args, &error))
         return out.usageError(error, spec->path());
+    *found = *spec;
+    return std::nullopt;
+}
 
+int runOn(AdminInterface &admin, const CommandSpec &spec, ParsedArgs &args, CliOutput &out)
+{
+    CommandContext ctx(spec, std::move(args), admin, out);
+    return spec.run(ctx);
+}
+
+} // namespace
+
+int run(const QString &dbPath, const QStringList &words, CliOutput &out)
+{
+    CommandSpec spec;
+    ParsedArgs args;
+    if (const std::optional<int> status = parseCommand(words, out, &spec, &args))
+        return *status;
     Database db;
+    QString error;
     if (!db.open(dbPath, &error))
         return out.failure(error);
     AdminService admin(db.db());
-    CommandContext ctx(*spec, std::move(args), admin, out);
-    return spec->run(ctx);
+    return runOn(admin, spec, args, out);
+}
+
+int runRemote(const ConnectOptions &connect, const QStringList &words, CliOutput &out)
+{
+    CommandSpec spec;
+    ParsedArgs args;
+    if (const std::optional<int> status = parseCommand(words, out, &spec, &args))
+        return *status;
+    RemoteAdminOptions options;
+    if (const int status = connect.resolve(out, &options); status != kExitOk)
+        return status;
+    RemoteAdmin admin(std::move(options));
+    return runOn(admin, spec, args, out);
 }
 
 } // namespace relay::app::AdminCommands

@@ -89,7 +89,8 @@ QList<CommandSpec> budgetCommands()
          QStringLiteral("list"),
          QStringLiteral("list the relay-wide settings"),
          QStringLiteral("Lists every setting with its value, or its default.\nJSON fields: key "
-                        "value (null = not set)."),
+                        "value (what applies; null = none) default (true when that is the "
+                        "default: the setting is not set)."),
          {},
          0,
          {jsonOption()},

@@ -1,5 +1,7 @@
 #include "CommandContext.h"
 
+#include "store/AdminService.h"
+
 #include <cmath>
 
 namespace relay::app {

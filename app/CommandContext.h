@@ -2,24 +2,25 @@
 
 #include "ArgParser.h"
 #include "CliOutput.h"
-#include "store/AdminService.h"
+#include "store/AdminInterface.h"
 
 #include <QDate>
 
 namespace relay::app {
 
-// What a command handler works with: its parsed words, the admin service on the opened
-// database, and the output. Helpers that read option values print the usage error themselves
+// What a command handler works with: its parsed words, the admin operations (on the opened
+// database, or a relay's admin API with --connect: the handler does not know which), and the
+// output. Helpers that read option values print the usage error themselves
 // and return false, so a handler just returns kExitUsage.
 class CommandContext
 {
 public:
-    CommandContext(const CommandSpec &spec, ParsedArgs args, AdminService &admin, CliOutput &out)
+    CommandContext(const CommandSpec &spec, ParsedArgs args, AdminInterface &admin, CliOutput &out)
         : m_spec(spec), m_args(std::move(args)), m_admin(admin), m_out(out)
     {
     }
 
-    AdminService &admin() { return m_admin; }
+    AdminInterface &admin() { return m_admin; }
     CliOutput &out() { return m_out; }
 
     QString positional(qsizetype i) const { return m_args.positionals.value(i); }
@@ -56,7 +57,7 @@ private:
 
     const CommandSpec &m_spec;
     ParsedArgs m_args;
-    AdminService &m_admin;
+    AdminInterface &m_admin;
     CliOutput &m_out;
 };
 

@@ -3,6 +3,7 @@
 #include "AdminCommands.h"
 #include "CliOutput.h"
 #include "CommandSpec.h"
+#include "ConnectOptions.h"
 #include "ConsoleLauncher.h"
 #include "ServeCommand.h"
 #include "SignalWatcher.h"
@@ -10,6 +11,8 @@
 
 #include <QApplication>
 #include <QCoreApplication>
+
+#include <algorithm>
 
 // relaycore is a static library: its resources (the schema migrations) are linked in only when
 // something references them. Q_INIT_RESOURCE has to be used outside any namespace.
@@ -32,6 +35,10 @@ QString globalHelp()
                "       tenantrelay --demo                      the console on sample data\n"
                "       tenantrelay [--db PATH] serve [...]     the relay alone, no GUI\n"
                "       tenantrelay [--db PATH] COMMAND [...]   an admin command\n"
+               "       tenantrelay --connect URL [--admin-token-env VAR] [--connect-ca FILE] "
+               "COMMAND [...]\n"
+               "                                               an admin command, through a "
+               "relay's admin API\n"
                "\n"
                "A multi-tenant OpenAI-compatible relay: each team calls it with its own key and "
                "stays within its\nlimits, its budget and its share of the upstream "
@@ -44,6 +51,21 @@ QString globalHelp()
                "  --demo       a throw-away database with sample tenants, upstreams and "
                "traffic\n"
                "               (console or serve only; not with --db)\n"
+               "  --connect URL\n"
+               "               run the admin command on the relay at URL (http:// or https://) "
+               "through its\n"
+               "               admin API (serve --admin-token-env), with the same output as on "
+               "a database file;\n"
+               "               not with --db. Exit 1 when the relay cannot be reached or "
+               "refuses the token\n"
+               "  --admin-token-env VAR\n"
+               "               the environment variable that holds the relay's admin token "
+               "(default:\n"
+               "               TENANTRELAY_ADMIN_TOKEN); the token is never printed\n"
+               "  --connect-ca FILE\n"
+               "               also trust the certificate(s) in this PEM file for an https:// "
+               "URL (a relay\n"
+               "               with a self-signed --tls-cert)\n"
                "  -h, --help   show this help\n"
                "  --version    show the version\n"
                "\n"
@@ -68,6 +90,29 @@ void nameApplication()
     QCoreApplication::setApplicationVersion(QString::fromLatin1(kVersion));
 }
 
+// `--connect URL ...`: one admin command through a relay's admin API.
+int runConnected(const ConnectOptions &connect, const GlobalOptions &options, bool dbGiven,
+                 const QStringList &words, CliOutput &out, int argc, char *argv[])
+{
+    if (dbGiven || options.demo)
+        return out.usageError(
+            QStringLiteral("--connect manages a relay through its admin API "
+                           "and cannot be combined with %1")
+                .arg(dbGiven ? QStringLiteral("--db") : QStringLiteral("--demo")));
+    const QString command = words.value(options.commandIndex);
+    if (command.isEmpty())
+        return out.usageError(QStringLiteral("the console cannot connect to a remote relay yet; "
+                                             "run an admin command"));
+    if (command == QLatin1String("serve"))
+        return out.usageError(QStringLiteral("serve runs a relay here; --connect manages one "
+                                             "that runs elsewhere"));
+    if (!AdminCommands::isCommand(command))
+        return out.usageError(QStringLiteral("unknown command '%1'").arg(command));
+    QCoreApplication app(argc, argv);
+    nameApplication();
+    return AdminCommands::runRemote(connect, words.mid(options.commandIndex), out);
+}
+
 } // namespace
 
 int run(int argc, char *argv[])
@@ -79,7 +124,15 @@ int run(int argc, char *argv[])
 
     CliOutput out;
     GlobalOptions options;
-    bool dbGiven = false;
+    // The options before the command that take a value, and where each goes.
+    ConnectOptions connect;
+    const QList<std::pair<QString, QString *>> valued{
+        {QStringLiteral("--db"), &options.dbPath},
+        {QStringLiteral("--connect"), &connect.url},
+        {QStringLiteral("--admin-token-env"), &connect.tokenEnv},
+        {QStringLiteral("--connect-ca"), &connect.caFile},
+    };
+    QStringList given;
     qsizetype i = 0;
     for (; i < words.size() && words.at(i).startsWith(QLatin1Char('-')); ++i) {
         const QString &word = words.at(i);
@@ -93,27 +146,39 @@ int run(int argc, char *argv[])
         }
         if (word == QLatin1String("--demo")) {
             options.demo = true;
-        } else if (word == QLatin1String("--db") || word.startsWith(QLatin1String("--db="))) {
-            if (dbGiven)
-                return out.usageError(QStringLiteral("--db is given more than once"));
-            dbGiven = true;
-            if (word == QLatin1String("--db")) {
-                if (i + 1 >= words.size())
-                    return out.usageError(QStringLiteral("--db needs a value (PATH)"));
-                options.dbPath = words.at(++i);
-            } else {
-                options.dbPath = word.mid(5);
-            }
-            if (options.dbPath.isEmpty())
-                return out.usageError(QStringLiteral("--db needs a path"));
-        } else {
-            return out.usageError(QStringLiteral("unknown option %1").arg(word));
+            continue;
         }
+        const auto option = std::find_if(valued.cbegin(), valued.cend(), [&word](const auto &o) {
+            return word == o.first || word.startsWith(o.first + QLatin1Char('='));
+        });
+        if (option == valued.cend())
+            return out.usageError(QStringLiteral("unknown option %1").arg(word));
+        const QString &name = option->first;
+        if (given.contains(name))
+            return out.usageError(QStringLiteral("%1 is given more than once").arg(name));
+        given << name;
+        if (word == name) {
+            if (i + 1 >= words.size())
+                return out.usageError(QStringLiteral("%1 needs a value").arg(name));
+            *option->second = words.at(++i);
+        } else {
+            *option->second = word.mid(name.size() + 1);
+        }
+        if (option->second->isEmpty())
+            return out.usageError(QStringLiteral("%1 needs a value").arg(name));
     }
     options.commandIndex = i;
+    const bool dbGiven = given.contains(QStringLiteral("--db"));
     if (options.demo && dbGiven)
         return out.usageError(QStringLiteral("--demo runs on a throw-away database and cannot "
                                              "be combined with --db"));
+    if (given.contains(QStringLiteral("--connect")))
+        return runConnected(connect, options, dbGiven, words, out, argc, argv);
+    for (const QString &name :
+         {QStringLiteral("--admin-token-env"), QStringLiteral("--connect-ca")})
+        if (given.contains(name))
+            return out.usageError(
+                QStringLiteral("%1 goes with --connect URL (a relay's admin API)").arg(name));
 
     const QString command = words.value(options.commandIndex);
     if (command.isEmpty()) {

@@ -246,7 +246,9 @@ QList<CommandSpec> tenantCommands()
                         "scaling; 0 for best-effort), weight, queue_timeout_ms (with the tier's "
                         "defaults filled in), soft_budget, alert_thresholds (whole percents; the "
                         "default filled in), webhook_url (null = the relay-wide one, if any), "
-                        "allow_ips (an array of CIDR blocks; null = every address)."),
+                        "allow_ips (an array of CIDR blocks; null = every address), defaults "
+                        "(which of reserved, queue_timeout_ms and alert_thresholds follow their "
+                        "default rather than a value set on the tenant)."),
          id,
          1,
          {json},

@@ -75,6 +75,7 @@ AdminAnswer failed(const AdminResult &result)
                                QStringLiteral("conflict"), result.error);
     case AdminErrorKind::None:
     case AdminErrorKind::Database:
+    case AdminErrorKind::Remote:
         break;
     }
     return AdminApi::error(500, QStringLiteral("server_error"), QStringLiteral("database_error"),
@@ -299,6 +300,13 @@ AdminAnswer Route::dispatch()
         return keyed();
     if (resource == QLatin1String("settings") && m_segments.size() == 1)
         return settings();
+    // `settings list --json`: each setting with whether it is at its default.
+    if (resource == QLatin1String("settings") && m_segments.size() == 2 &&
+        segment(1) == QLatin1String("list")) {
+        if (!is("GET"))
+            return methodNotAllowed();
+        return list(m_service.listSettings());
+    }
     if (resource == QLatin1String("failover"))
         return failover();
     if (resource == QLatin1String("alerts"))

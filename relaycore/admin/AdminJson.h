@@ -43,7 +43,38 @@ template <typename Record> QJsonArray toJsonArray(const QList<Record> &records)
     return array;
 }
 
-// The other way: a body of the admin API (the same field names) as the changes it asks for.
+// The other way, for a client of the admin API: an answer's object as the record it shows, so
+// that the client prints what the relay's own CLI would. false (and *error, one line) when a
+// field is missing or of the wrong type.
+bool fromJson(const QJsonObject &object, TenantRecord *record, QString *error);
+bool fromJson(const QJsonObject &object, TenantDetails *details, QString *error);
+bool fromJson(const QJsonObject &object, KeyRecord *record, QString *error);
+bool fromJson(const QJsonObject &object, UpstreamRecord *record, QString *error);
+bool fromJson(const QJsonObject &object, RouteRecord *record, QString *error);
+bool fromJson(const QJsonObject &object, AliasRecord *record, QString *error);
+bool fromJson(const QJsonObject &object, PriceRecord *record, QString *error);
+bool fromJson(const QJsonObject &object, UsageReportRow *record, QString *error);
+bool fromJson(const QJsonObject &object, AuditRecord *record, QString *error);
+bool fromJson(const QJsonObject &object, SettingRecord *record, QString *error);
+bool fromJson(const QJsonObject &object, AlertRecord *record, QString *error);
+bool fromJson(const QJsonObject &object, CostReportRow *record, QString *error);
+
+template <typename Record>
+bool fromJsonArray(const QJsonArray &array, QList<Record> *records, QString *error)
+{
+    for (const QJsonValue item : array) {
+        Record record;
+        if (!item.isObject() || !fromJson(item.toObject(), &record, error)) {
+            if (!item.isObject())
+                *error = QStringLiteral("the answer's list holds something else than objects");
+            return false;
+        }
+        records->append(record);
+    }
+    return true;
+}
+
+// A body of the admin API (the same field names) as the changes it asks for.
 // An absent field is unchanged; null is the CLI's `none`. Fields a GET answers but nobody sets
 // (id, spent_usd, created, keys, state, ...) are accepted and ignored, so that what a GET
 // returns can be sent back. false with `error` naming the field for an unknown field or a value
@@ -57,5 +88,8 @@ bool keyOptions(const QJsonObject &body, KeyOptions *options, bool *rotate, QStr
                 QString *field = nullptr);
 bool upstreamChanges(const QJsonObject &body, UpstreamChanges *changes, QString *error,
                      QString *field = nullptr);
+// The changes as the body that tenantChanges / upstreamChanges read back: unset fields absent.
+QJsonObject toJson(const TenantChanges &changes);
+QJsonObject toJson(const UpstreamChanges &changes);
 
 } // namespace relay::AdminJson

@@ -67,4 +67,13 @@ std::optional<std::vector<PriceConfig>> load(const QString &path, QString *error
     return prices;
 }
 
+QJsonObject toJson(const std::vector<PriceConfig> &prices)
+{
+    QJsonObject list;
+    for (const PriceConfig &price : prices)
+        list.insert(price.model, QJsonObject{{QStringLiteral("input"), price.inputPerMTok},
+                                             {QStringLiteral("output"), price.outputPerMTok}});
+    return list;
+}
+
 } // namespace relay::PriceList

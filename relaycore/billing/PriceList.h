@@ -3,6 +3,7 @@
 #include "tenants/DirectorySnapshot.h"
 
 #include <QByteArray>
+#include <QJsonObject>
 #include <QString>
 
 #include <optional>
@@ -22,6 +23,8 @@ inline const QString kShippedPath = QStringLiteral(":/relaycore/pricing.json");
 std::optional<std::vector<PriceConfig>> parse(const QByteArray &json, QString *error);
 // Reads and parses a file (or a resource path).
 std::optional<std::vector<PriceConfig>> load(const QString &path, QString *error);
+// The other way: the list as parse() reads it (the body of POST /admin/v1/report/costs).
+QJsonObject toJson(const std::vector<PriceConfig> &prices);
 
 } // namespace PriceList
 } // namespace relay

@@ -750,7 +750,7 @@ AdminResult AdminService::setTenant(const QString &id, const TenantChanges &chan
 {
     TenantChanges c = changes;
     if (c.isEmpty())
-        return invalid(QStringLiteral("nothing to change"));
+        return AdminResult::nothingToChange();
     if (const AdminResult r = normalizeTenant(c); !r.ok)
         return r;
     return write([&](AuditRecord &audit) -> AdminResult {
@@ -1058,7 +1058,7 @@ AdminResult AdminService::setUpstream(const QString &name, const UpstreamChanges
 {
     UpstreamChanges c = changes;
     if (c.isEmpty())
-        return invalid(QStringLiteral("nothing to change"));
+        return AdminResult::nothingToChange();
     if (const AdminResult r = normalizeUpstream(c); !r.ok)
         return r;
     return write([&](AuditRecord &audit) -> AdminResult {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/Clock.h"
+#include "store/AdminInterface.h"
 #include "store/AdminTypes.h"
 #include "store/UsageReport.h"
 
@@ -19,7 +20,7 @@ struct KeyedTable;
 // Every write is one transaction that changes the tables, appends an audit row (actor = the
 // OS user unless told otherwise) and bumps config_state.version, which a running relay polls to
 // reload its directory snapshot. Used on the thread that owns the connection.
-class AdminService
+class AdminService : public AdminInterface
 {
 public:
     explicit AdminService(QSqlDatabase db, Clock &clock = Clock::system(),
@@ -43,72 +44,72 @@ public:
     qint64 configVersion();
 
     // Tenants. addTenant issues the tenant's first key and returns it: the only time it is seen.
-    AdminValue<QString> addTenant(const QString &id, const TenantChanges &settings);
-    AdminResult setTenant(const QString &id, const TenantChanges &changes);
+    AdminValue<QString> addTenant(const QString &id, const TenantChanges &settings) override;
+    AdminResult setTenant(const QString &id, const TenantChanges &changes) override;
     // Deletes the tenant and its keys; its usage rows stay.
-    AdminResult removeTenant(const QString &id);
-    AdminValue<QList<TenantRecord>> listTenants();
-    AdminValue<TenantDetails> tenant(const QString &id);
+    AdminResult removeTenant(const QString &id) override;
+    AdminValue<QList<TenantRecord>> listTenants() override;
+    AdminValue<TenantDetails> tenant(const QString &id) override;
 
     // Keys. issueKey and rotateKey return the new key; rotateKey revokes the tenant's others.
     // options: the new key's label and expiry ("YYYY-MM-DD" or "Nd", ApiKey::parseExpiry, read
     // against this service's clock); Invalid when either is malformed or the expiry is past.
-    AdminValue<QString> issueKey(const QString &tenantId, const KeyOptions &options = {});
-    AdminValue<QString> rotateKey(const QString &tenantId, const KeyOptions &options = {});
-    AdminResult revokeKey(const QString &prefix);
+    AdminValue<QString> issueKey(const QString &tenantId, const KeyOptions &options = {}) override;
+    AdminValue<QString> rotateKey(const QString &tenantId, const KeyOptions &options = {}) override;
+    AdminResult revokeKey(const QString &prefix) override;
     // Every key, or one tenant's (NotFound when that tenant does not exist).
-    AdminValue<QList<KeyRecord>> listKeys(const QString &tenantId = QString());
+    AdminValue<QList<KeyRecord>> listKeys(const QString &tenantId = QString()) override;
 
     // Upstreams, listed in the order they were added.
-    AdminResult addUpstream(const QString &name, const UpstreamChanges &settings);
-    AdminResult setUpstream(const QString &name, const UpstreamChanges &changes);
+    AdminResult addUpstream(const QString &name, const UpstreamChanges &settings) override;
+    AdminResult setUpstream(const QString &name, const UpstreamChanges &changes) override;
     // Conflict while a route still names it.
-    AdminResult removeUpstream(const QString &name);
-    AdminValue<QList<UpstreamRecord>> listUpstreams();
+    AdminResult removeUpstream(const QString &name) override;
+    AdminValue<QList<UpstreamRecord>> listUpstreams() override;
     // `failover pin` / `unpin` (interface.md §4): the pinned upstream goes first in every chain
     // that can use it and serves the models without a route. unpin returns the one it unpinned.
-    AdminResult pinUpstream(const QString &name);
-    AdminValue<QString> unpinUpstream();
+    AdminResult pinUpstream(const QString &name) override;
+    AdminValue<QString> unpinUpstream() override;
     // Empty when none is pinned.
     AdminValue<QString> pinnedUpstream();
 
     // Routes: TARGET is "UPSTREAM" or "UPSTREAM:MODEL"; stored as "UPSTREAM:MODEL", in order.
-    AdminResult setRoute(const QString &model, const QStringList &targets);
-    AdminResult removeRoute(const QString &model);
-    AdminValue<QList<RouteRecord>> listRoutes();
+    AdminResult setRoute(const QString &model, const QStringList &targets) override;
+    AdminResult removeRoute(const QString &model) override;
+    AdminValue<QList<RouteRecord>> listRoutes() override;
 
-    AdminResult setAlias(const QString &alias, const QString &model);
-    AdminResult removeAlias(const QString &alias);
-    AdminValue<QList<AliasRecord>> listAliases();
+    AdminResult setAlias(const QString &alias, const QString &model) override;
+    AdminResult removeAlias(const QString &alias) override;
+    AdminValue<QList<AliasRecord>> listAliases() override;
 
     // Prices in USD per million tokens. Cache prices unset: 0.1× (read) and 1.25× (write) the
     // input price.
     AdminResult setPrice(const QString &model, double input, double output,
                          std::optional<double> cacheRead = std::nullopt,
-                         std::optional<double> cacheWrite = std::nullopt);
-    AdminResult removePrice(const QString &model);
-    AdminValue<QList<PriceRecord>> listPrices();
+                         std::optional<double> cacheWrite = std::nullopt) override;
+    AdminResult removePrice(const QString &model) override;
+    AdminValue<QList<PriceRecord>> listPrices() override;
 
     // Relay-wide settings: webhook_url (an http(s) URL; "none" removes it) and
     // usage_retention_days (days of raw usage rows kept, 1-36500; default 90). Invalid for an
     // unknown key or a bad value. Listed in key order, with their defaults.
-    AdminResult setSetting(const QString &key, const QString &value);
-    AdminValue<QList<SettingRecord>> listSettings();
+    AdminResult setSetting(const QString &key, const QString &value) override;
+    AdminValue<QList<SettingRecord>> listSettings() override;
 
     // Budget alerts, oldest first (the relay raises them; here they are read and acknowledged).
     // NotFound when a tenant filter names a tenant that neither exists nor has alerts.
-    AdminValue<QList<AlertRecord>> listAlerts(const QString &tenantId = QString());
-    AdminResult acknowledgeAlert(qint64 id);
+    AdminValue<QList<AlertRecord>> listAlerts(const QString &tenantId = QString()) override;
+    AdminResult acknowledgeAlert(qint64 id) override;
 
     // NotFound when a tenant filter names a tenant that neither exists nor ever existed (no
     // usage, no audit history).
-    AdminValue<QList<UsageReportRow>> usageReport(const UsageQuery &query);
+    AdminValue<QList<UsageReportRow>> usageReport(const UsageQuery &query) override;
     // Cost per tenant and model since a day (default: this month) and under other prices.
     AdminValue<QList<CostReportRow>> costReport(const std::optional<QDate> &since,
-                                                const std::vector<PriceConfig> &altPrices);
-    AdminValue<QList<AuditRecord>> auditLog(const QString &tenantId = QString());
+                                                const std::vector<PriceConfig> &altPrices) override;
+    AdminValue<QList<AuditRecord>> auditLog(const QString &tenantId = QString()) override;
     // An online, consistent copy of the database into `file` (Database::backup).
-    AdminResult backup(const QString &file);
+    AdminResult backup(const QString &file) override;
 
 private:
     // Runs `change` in one IMMEDIATE transaction; when it succeeds, appends the audit row it

@@ -17,6 +17,7 @@ enum class AdminErrorKind {
     NotFound, // the tenant, key, upstream, route, alias or price does not exist
     Conflict, // it exists already, or something else still depends on it
     Database, // the database could not be read or written
+    Remote,   // a relay's admin API could not be reached, or refused the call (token, 5xx)
 };
 
 // Outcome of an admin operation. Error texts are one line, meant for the user, and never
@@ -34,6 +35,11 @@ struct AdminResult
                                const QString &field = QString())
     {
         return AdminResult{false, kind, error, field};
+    }
+    // What a change without any field to change answers (`tenant set ID` alone).
+    static AdminResult nothingToChange()
+    {
+        return failure(AdminErrorKind::Invalid, QStringLiteral("nothing to change"));
     }
 };
 

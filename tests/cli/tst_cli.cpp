@@ -1,6 +1,7 @@
 // The admin command line as a user or script meets it: the real binary on a temporary
 // database, checked for its stdout, stderr and exit status.
 
+#include "CliProcess.h"
 #include "TempDir.h"
 #include "TestHttpClient.h"
 #include "UsageRows.h"
@@ -34,12 +35,7 @@ static void initRelaycoreResources()
 
 namespace {
 
-struct Result
-{
-    int code = -1;
-    QString out;
-    QString err;
-};
+using Result = relay::test::CliResult;
 
 const QRegularExpression kKeyLine(QStringLiteral("^sk-tr-[A-Za-z0-9]{32,}\\n$"));
 
@@ -125,27 +121,12 @@ void TestCli::init()
 Result TestCli::raw(const QStringList &args, const QByteArray &input,
                     const QProcessEnvironment &env)
 {
-    QProcess p;
     QProcessEnvironment e = env;
     if (e.isEmpty()) {
         e = QProcessEnvironment::systemEnvironment();
         e.remove(QStringLiteral("TENANTRELAY_DB"));
     }
-    p.setProcessEnvironment(e);
-    p.start(m_bin, args);
-    if (!p.waitForStarted())
-        return {};
-    if (!input.isEmpty())
-        p.write(input);
-    p.closeWriteChannel();
-    if (!p.waitForFinished(30000)) {
-        p.kill();
-        p.waitForFinished();
-        return {};
-    }
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
-            QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
+    return relay::test::runCli(m_bin, args, input, e);
 }
 
 Result TestCli::cli(const QStringList &args, const QByteArray &input,
@@ -1549,8 +1530,10 @@ void TestCli::budgetAlertsAndWebhookPerTenant()
 void TestCli::settingsSetAndList()
 {
     QJsonArray settings = jsonArray({"settings", "list"});
-    QCOMPARE(settings, (QJsonArray{QJsonObject{{"key", "usage_retention_days"}, {"value", 90}},
-                                   QJsonObject{{"key", "webhook_url"}, {"value", QJsonValue()}}}));
+    QCOMPARE(settings,
+             (QJsonArray{
+                 QJsonObject{{"key", "usage_retention_days"}, {"value", 90}, {"default", true}},
+                 QJsonObject{{"key", "webhook_url"}, {"value", QJsonValue()}, {"default", true}}}));
     Result r = cli({"settings", "list"});
     QCOMPARE(r.code, 0);
     QVERIFY(r.out.startsWith(QLatin1String("KEY")));
