@@ -219,6 +219,10 @@ void ProxyHandler::handleProxy(HttpExchange *exchange, const QByteArray &request
     rejected.tenantId = auth.tenant->id;
     rejected.keyPrefix = auth.keyPrefix;
     rejected.endpoint = endpointName(endpoint);
+    // Paused by the operator: refused before any of the tenant's quota is taken; the requests
+    // already admitted go on (interface.md §3, relay_paused).
+    if (m_context.paused())
+        return reject(exchange, rejected, ApiError::paused());
 
     // Validate and route (stage 3): a refusal here costs no quota.
     QByteArray message;
