@@ -6,6 +6,8 @@
 
 #include <QAction>
 #include <QCheckBox>
+#include <QCoreApplication>
+#include <QEvent>
 #include <QLocale>
 #include <QMainWindow>
 #include <QMessageBox>
@@ -85,6 +87,15 @@ RelayKeeper::RelayKeeper(QMainWindow *window, Engine *engine, QObject *parent)
     connect(m_quit, &QAction::triggered, this, &RelayKeeper::quit);
 
     m_tray->setActions({m_open, m_pause, nullptr, m_quit});
+    if (QCoreApplication *app = QCoreApplication::instance())
+        app->installEventFilter(this);
+}
+
+bool RelayKeeper::eventFilter(QObject *watched, QEvent *event)
+{
+    if (event->type() == QEvent::Quit && watched == QCoreApplication::instance())
+        m_quitting = true;
+    return QObject::eventFilter(watched, event);
 }
 
 bool RelayKeeper::servingTenants() const

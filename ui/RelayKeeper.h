@@ -19,8 +19,9 @@ class RelayTray;
 // with an icon in the system tray (Open console, Pause new requests, Quit): the console asks
 // the first time, or does what Settings say ("don't ask again"). Where the desktop has no tray
 // it never hides into nowhere: closing asks to confirm, then quits. Quitting lets the requests
-// in flight finish (Engine::shutdown) before quitRequested(). Also owns the relay actions the
-// window's menu and the tray share. GUI thread.
+// in flight finish (Engine::shutdown) before quitRequested(). When the application itself is
+// asked to quit (SIGTERM, QCoreApplication::quit), the window closes without a question. Also
+// owns the relay actions the window's menu and the tray share. GUI thread.
 class RelayKeeper : public QObject
 {
     Q_OBJECT
@@ -51,6 +52,11 @@ public:
     QAction *pauseAction() const { return m_pause; }
     QAction *quitAction() const { return m_quit; }
     QAction *openAction() const { return m_open; }
+
+protected:
+    // Sees the application's Quit event: Qt 6 closes every window before quitting, and a window
+    // that refuses would cancel the quit (a SIGTERM would open the question instead).
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
 Q_SIGNALS:
     // The relay has stopped (or there was none): the application should end.

@@ -25,6 +25,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
@@ -331,18 +332,23 @@ private Q_SLOTS:
     }
 
     // The real program twice on one database: the second launch exits 0 at once, the first keeps
-    // running (and its relay serving); one killed with -9 leaves a socket the next launch reuses.
+    // running; SIGTERM ends a console whose relay has served tenants (no question, exit 0); one
+    // killed with -9 leaves a socket the next launch takes over.
     void secondProcessOnTheSameDatabaseExitsZero()
     {
         const QString bin = qEnvironmentVariable("TENANTRELAY_BIN");
         QVERIFY(QFile::exists(bin));
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
-        // Its own settings: the relay on any free port.
+        // Its own settings: the relay on a port free a moment ago.
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost));
+        const quint16 port = probe.serverPort();
+        probe.close();
         QDir().mkpath(dir.path() + QStringLiteral("/config/TenantRelay"));
         QFile conf(dir.path() + QStringLiteral("/config/TenantRelay/TenantRelay.conf"));
         QVERIFY(conf.open(QIODevice::WriteOnly));
-        conf.write("[console]\nlisten=127.0.0.1:0\n");
+        conf.write("[console]\nlisten=127.0.0.1:" + QByteArray::number(port) + "\n");
         conf.close();
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("XDG_CONFIG_HOME"), dir.path() + QStringLiteral("/config"));
@@ -350,9 +356,9 @@ private Q_SLOTS:
         env.remove(QStringLiteral("TENANTRELAY_DB"));
         const QString db = dir.path() + QStringLiteral("/relay.db");
         const QString name = ConsoleInstance::serverName(db);
-        auto launch = [&](QProcess &p) {
+        auto launch = [&](QProcess &p, const QStringList &command = {}) {
             p.setProcessEnvironment(env);
-            p.start(bin, {QStringLiteral("--db"), db});
+            p.start(bin, QStringList{QStringLiteral("--db"), db} + command);
             return p.waitForStarted(kWait);
         };
         auto listening = [&] {
@@ -360,10 +366,25 @@ private Q_SLOTS:
             s.connectToServer(name);
             return s.waitForConnected(200);
         };
+        QProcess add;
+        QVERIFY(
+            launch(add, {QStringLiteral("tenant"), QStringLiteral("add"), QStringLiteral("prod")}));
+        QVERIFY(add.waitForFinished(kWait));
+        const QString key = QString::fromLatin1(add.readAllStandardOutput().trimmed());
+        QVERIFY2(key.startsWith(QStringLiteral("sk-tr-")), qPrintable(key));
 
         QProcess first;
         QVERIFY(launch(first));
         QTRY_VERIFY_WITH_TIMEOUT(listening(), 20'000);
+        // Its relay answers a tenant (no upstream: 404), so it has served tenants.
+        QTRY_COMPARE_WITH_TIMEOUT(
+            request(port, "GET", "/v1/models/none", {}, TestHttpClient::bearer(key), 1000).status,
+            404, 20'000);
+        QCOMPARE(request(port, "POST", "/v1/chat/completions",
+                         RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("hi")),
+                         TestHttpClient::bearer(key))
+                     .errorField("code"),
+                 QStringLiteral("model_not_found"));
         QProcess second;
         QVERIFY(launch(second));
         QVERIFY(second.waitForFinished(20'000));
@@ -372,16 +393,24 @@ private Q_SLOTS:
         QVERIFY2(second.readAllStandardError().contains("brought forward"),
                  "the second launch says why it ended");
         QCOMPARE(first.state(), QProcess::Running);
+        // SIGTERM closes it as quitting would: no question holds it open.
+        first.terminate();
+        QVERIFY(first.waitForFinished(20'000));
+        QCOMPARE(first.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(first.exitCode(), 0);
 
-        // Killed with -9, the first leaves its socket behind; the next launch takes it over.
-        first.kill();
-        QVERIFY(first.waitForFinished(kWait));
+        // Killed with -9, a console leaves its socket behind; the next launch takes it over.
+        QProcess killed;
+        QVERIFY(launch(killed));
+        QTRY_VERIFY_WITH_TIMEOUT(listening(), 20'000);
+        killed.kill();
+        QVERIFY(killed.waitForFinished(kWait));
         QProcess third;
         QVERIFY(launch(third));
         QTRY_VERIFY_WITH_TIMEOUT(listening(), 20'000);
         QVERIFY(!third.waitForFinished(500));
         QCOMPARE(third.state(), QProcess::Running);
-        third.terminate(); // SIGTERM closes the console as its window would
+        third.terminate();
         QVERIFY(third.waitForFinished(20'000));
         QCOMPARE(third.exitCode(), 0);
     }
