@@ -107,10 +107,12 @@ bool RelayKeeper::servingTenants() const
 QString RelayKeeper::servedText() const
 {
     const QLocale locale;
-    return tr("Tenants are using this relay: %1 requests answered since it started, %2 in "
-              "flight.")
-        .arg(locale.toString(m_engine->requestsAnswered()),
-             locale.toString(m_engine->callsInFlight()));
+    const qint64 answered = m_engine->requestsAnswered();
+    const QString requests = answered == 1
+                                 ? tr("1 request answered")
+                                 : tr("%1 requests answered").arg(locale.toString(answered));
+    return tr("Tenants are using this relay: %1 since it started, %2 in flight.")
+        .arg(requests, locale.toString(m_engine->callsInFlight()));
 }
 
 bool RelayKeeper::windowClosing()

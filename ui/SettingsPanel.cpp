@@ -103,7 +103,7 @@ SettingsPanel::SettingsPanel(const ConsoleContext &context, QWidget *parent)
     m_closeAction->setToolTip(tr("Keep relaying: the relay keeps serving tenants with the window "
                                  "closed; its tray icon opens the console, pauses new requests "
                                  "or quits. Without a system tray, closing always quits."));
-    closingForm->addRow(tr("&Relay:"), m_closeAction);
+    closingForm->addRow(tr("Rela&y:"), m_closeAction);
     layout->addWidget(closing);
     showCloseAction();
     connect(m_closeAction, &QComboBox::activated, this, [this] {

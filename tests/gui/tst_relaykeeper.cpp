@@ -112,7 +112,7 @@ private Q_SLOTS:
         auto *box = c.waitFor<QMessageBox>("confirmBox");
         QVERIFY(box);
         QVERIFY2(box->text().contains(QStringLiteral("no system tray")), qPrintable(box->text()));
-        QVERIFY2(box->text().contains(QStringLiteral("1 requests answered")),
+        QVERIFY2(box->text().contains(QStringLiteral("1 request answered")),
                  qPrintable(box->text()));
         QTest::mouseClick(box->button(QMessageBox::Cancel), Qt::LeftButton);
         QTRY_VERIFY(!c.find<QMessageBox>("confirmBox"));
