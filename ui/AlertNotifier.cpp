@@ -1,31 +1,21 @@
 #include "AlertNotifier.h"
 
-#include <QApplication>
-#include <QStyle>
-#include <QSystemTrayIcon>
+#include "RelayTray.h"
 
 namespace relay::ui {
 
-AlertNotifier::AlertNotifier(QObject *parent) : QObject(parent) {}
+AlertNotifier::AlertNotifier(RelayTray *tray, QObject *parent) : QObject(parent), m_tray(tray) {}
 
 bool AlertNotifier::trayAvailable() const
 {
-    return QSystemTrayIcon::isSystemTrayAvailable();
+    return m_tray->available();
 }
 
 void AlertNotifier::notify(const QString &title, const QString &message)
 {
     ++m_requested;
     Q_EMIT notificationRequested(title, message);
-    if (!trayAvailable())
-        return;
-    if (!m_tray) {
-        m_tray = new QSystemTrayIcon(
-            QApplication::style()->standardIcon(QStyle::SP_MessageBoxWarning), this);
-        m_tray->setToolTip(QStringLiteral("TenantRelay"));
-        m_tray->show();
-    }
-    m_tray->showMessage(title, message, QSystemTrayIcon::Warning, 10000);
+    m_tray->showMessage(title, message, true);
 }
 
 } // namespace relay::ui

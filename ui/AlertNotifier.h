@@ -3,9 +3,9 @@
 #include <QObject>
 #include <QString>
 
-class QSystemTrayIcon;
-
 namespace relay::ui {
+
+class RelayTray;
 
 // Tells the user about a budget alert through the system tray (when the desktop has one; without
 // a tray the console's alert list is the notice). Every request is counted and signalled, so
@@ -14,7 +14,8 @@ class AlertNotifier : public QObject
 {
     Q_OBJECT
 public:
-    explicit AlertNotifier(QObject *parent = nullptr);
+    // Alerts go through `tray`, the console's one tray icon.
+    explicit AlertNotifier(RelayTray *tray, QObject *parent = nullptr);
 
     void notify(const QString &title, const QString &message);
     int requested() const { return m_requested; }
@@ -24,7 +25,7 @@ Q_SIGNALS:
     void notificationRequested(const QString &title, const QString &message);
 
 private:
-    QSystemTrayIcon *m_tray = nullptr;
+    RelayTray *m_tray = nullptr;
     int m_requested = 0;
 };
 

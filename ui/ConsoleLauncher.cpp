@@ -1,7 +1,9 @@
 #include "ConsoleLauncher.h"
 
 #include "BudgetsPanel.h"
+#include "ConsoleInstance.h"
 #include "MainWindow.h"
+#include "RelayKeeper.h"
 #include "SettingsPanel.h"
 #include "ThreadPriority.h"
 
@@ -28,6 +30,23 @@ int runConsole(const QString &dbPath, bool demo)
             return 1;
         }
         path = scenario->dbPath();
+    }
+
+    // One console per database: a second launch on it brings the first one's window forward
+    // and ends (the demo's database is new each time).
+    std::unique_ptr<ConsoleInstance> instance;
+    if (!demo) {
+        instance = std::make_unique<ConsoleInstance>(path);
+        if (instance->askRunningToShow()) {
+            QTextStream(stderr) << "tenantrelay: a console already runs on " << path
+                                << "; its window was brought forward\n";
+            return 0;
+        }
+        QString listenError;
+        if (!instance->listen(&listenError))
+            QTextStream(stderr) << "tenantrelay: later launches on this database cannot find "
+                                   "this console: "
+                                << listenError << "\n";
     }
 
     QSettings settings;
@@ -78,6 +97,14 @@ int runConsole(const QString &dbPath, bool demo)
     } else {
         window->showEngineFailed(error);
     }
+    // The window's closing decides whether the relay keeps serving (tray) or the console quits;
+    // quitting waits for the requests in flight (RelayKeeper).
+    QApplication::setQuitOnLastWindowClosed(false);
+    QObject::connect(window->keeper(), &RelayKeeper::quitRequested, qApp, &QCoreApplication::quit,
+                     Qt::QueuedConnection);
+    if (instance)
+        QObject::connect(instance.get(), &ConsoleInstance::showRequested, window->keeper(),
+                         &RelayKeeper::showWindow);
     if (scenario && started)
         scenario->start(engine->port());
     if (demo)

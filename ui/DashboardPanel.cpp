@@ -125,14 +125,23 @@ DashboardPanel::DashboardPanel(const ConsoleContext &context, QWidget *parent)
 void DashboardPanel::showEngineStarted(const QString &listenAddress, const QString &dbPath,
                                        int workers, bool tls)
 {
-    m_status->setText(workers == 1 ? tr("Relay running on 1 worker thread")
-                                   : tr("Relay running on %1 worker threads").arg(workers));
+    m_runningText = workers == 1 ? tr("Relay running on 1 worker thread")
+                                 : tr("Relay running on %1 worker threads").arg(workers);
+    m_status->setText(m_runningText);
     m_address->setText(
         QStringLiteral("%1://%2/v1")
             .arg(tls ? QStringLiteral("https") : QStringLiteral("http"), listenAddress));
     m_workers->setText(QString::number(workers));
     m_database->setText(dbPath);
     m_database->setToolTip(dbPath);
+}
+
+void DashboardPanel::showPaused(bool paused)
+{
+    if (paused)
+        m_status->setText(tr("Relay paused — new requests get 503; those in flight finish"));
+    else if (!m_runningText.isEmpty())
+        m_status->setText(m_runningText);
 }
 
 void DashboardPanel::showEngineFailed(const QString &error)

@@ -31,6 +31,8 @@ public:
     void showManagingOtherRelay(const QString &relay, const QString &baseUrl,
                                 const QString &dbPath);
     void applyStats(const relay::EngineStatsSnapshot &stats);
+    // Relay ▸ Pause new requests: the status line says new requests are refused.
+    void showPaused(bool paused);
 
     LatencyChart *tenantChart() const { return m_tenantChart; }
     LatencyChart *upstreamChart() const { return m_upstreamChart; }
@@ -41,6 +43,7 @@ private:
 
     ConsoleContext m_context;
     QLabel *m_status = nullptr;
+    QString m_runningText; // the status line while not paused
     QLabel *m_address = nullptr;
     QLabel *m_database = nullptr;
     QLabel *m_workers = nullptr;

@@ -5,12 +5,16 @@
 #include "DashboardPanel.h"
 #include "DbWorker.h"
 #include "PricingPanel.h"
+#include "RelayKeeper.h"
 #include "SettingsPanel.h"
 #include "TenantsPanel.h"
 #include "UpstreamsPanel.h"
 #include "UsagePanel.h"
 
+#include <QCloseEvent>
 #include <QGuiApplication>
+#include <QLabel>
+#include <QMenuBar>
 #include <QScreen>
 #include <QSettings>
 #include <QShortcut>
@@ -24,7 +28,8 @@ MainWindow::MainWindow(Engine *engine, const QString &dbPath, QWidget *parent)
       m_reports(std::make_unique<DbWorker>(dbPath, engine))
 {
     setWindowTitle(QStringLiteral("TenantRelay"));
-    m_notifier = new AlertNotifier(this);
+    m_keeper = new RelayKeeper(this, engine, this);
+    m_notifier = new AlertNotifier(m_keeper->tray(), this);
     m_context = ConsoleContext{engine, m_db.get(), m_reports.get(), m_notifier, dbPath};
 
     m_tabs = new QTabWidget(this);
@@ -53,6 +58,11 @@ MainWindow::MainWindow(Engine *engine, const QString &dbPath, QWidget *parent)
     }
     setCentralWidget(m_tabs);
     statusBar()->setObjectName(QStringLiteral("statusBar"));
+    addRelayMenu();
+    if (engine) {
+        showPaused(engine->isPaused());
+        connect(engine, &Engine::pausedChanged, this, &MainWindow::showPaused);
+    }
 
     // The panel shown last time; remembered when the window goes away, not on every switch:
     // writing the settings file waits for the disk, and the GUI thread must not.
@@ -72,6 +82,39 @@ MainWindow::~MainWindow()
     // The database thread finishes its jobs before the panels it answers go away.
     m_reports.reset();
     m_db.reset();
+}
+
+void MainWindow::addRelayMenu()
+{
+    QMenu *menu = menuBar()->addMenu(tr("&Relay"));
+    menu->setObjectName(QStringLiteral("relayMenu"));
+    menu->addAction(m_keeper->pauseAction());
+    menu->addSeparator();
+    menu->addAction(m_keeper->quitAction());
+    // Shown while new requests are refused, whichever panel is open.
+    m_pausedLabel = new QLabel(tr("Paused — new requests get 503"), this);
+    m_pausedLabel->setObjectName(QStringLiteral("pausedLabel"));
+    m_pausedLabel->setToolTip(tr("Relay ▸ Pause new requests: tenants' new requests are answered "
+                                 "503 relay_paused; those in flight finish"));
+    m_pausedLabel->setStyleSheet(QStringLiteral("color: #b26a00; font-weight: bold"));
+    m_pausedLabel->hide();
+    statusBar()->addPermanentWidget(m_pausedLabel);
+    // Settings show a "don't ask again" choice made when the window was closed.
+    connect(m_keeper, &RelayKeeper::closeActionSaved, m_settings, &SettingsPanel::showCloseAction);
+}
+
+void MainWindow::showPaused(bool paused)
+{
+    m_pausedLabel->setVisible(paused);
+    m_dashboard->showPaused(paused);
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    if (m_keeper->windowClosing())
+        event->accept();
+    else
+        event->ignore();
 }
 
 bool MainWindow::showPanel(const QString &objectName)

@@ -7,6 +7,7 @@
 
 #include <memory>
 
+class QLabel;
 class QTabWidget;
 
 namespace relay::ui {
@@ -16,6 +17,7 @@ class BudgetsPanel;
 class DashboardPanel;
 class DbWorker;
 class PricingPanel;
+class RelayKeeper;
 class SettingsPanel;
 class TenantsPanel;
 class UpstreamsPanel;
@@ -24,7 +26,8 @@ class UsagePanel;
 // The console's window: one tab per panel (Ctrl+1 … Ctrl+7 switch between them; the last one
 // shown is reopened next time). It owns the database thread the panels read and write through
 // (and a second one for the heavier sums, so a page or a write never queues behind them) and
-// the alert notifier; the engine belongs to the caller and must outlive the window.
+// the alert notifier; the engine belongs to the caller and must outlive the window. What closing
+// the window does to the relay (keep relaying behind a tray icon, or quit) is its RelayKeeper's.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
@@ -52,12 +55,21 @@ public:
     PricingPanel *pricing() const { return m_pricing; }
     SettingsPanel *settings() const { return m_settings; }
     AlertNotifier *notifier() const { return m_notifier; }
+    RelayKeeper *keeper() const { return m_keeper; }
     DbWorker *database() const { return m_db.get(); }
 
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
 private:
+    void addRelayMenu();
+    void showPaused(bool paused);
+
     std::unique_ptr<DbWorker> m_db;
     std::unique_ptr<DbWorker> m_reports;
+    RelayKeeper *m_keeper = nullptr;
     AlertNotifier *m_notifier = nullptr;
+    QLabel *m_pausedLabel = nullptr;
     ConsoleContext m_context;
     QTabWidget *m_tabs = nullptr;
     DashboardPanel *m_dashboard = nullptr;

@@ -3,9 +3,11 @@
 #include "ConsoleWrites.h"
 #include "DbWorker.h"
 #include "PanelUtil.h"
+#include "RelayKeeper.h"
 #include "http/TlsCredentials.h"
 #include "store/AdminService.h"
 
+#include <QComboBox>
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -88,6 +90,28 @@ SettingsPanel::SettingsPanel(const ConsoleContext &context, QWidget *parent)
     localForm->addRow(QString(), saveLocalButton);
     layout->addWidget(local);
 
+    // Takes effect at once, unlike the rest of this computer's settings.
+    auto *closing = new QGroupBox(tr("When the window is closed"), this);
+    auto *closingForm = new QFormLayout(closing);
+    m_closeAction = new QComboBox(closing);
+    m_closeAction->setObjectName(QStringLiteral("closeActionCombo"));
+    m_closeAction->addItem(tr("Ask, if tenants are being served"),
+                           int(RelayKeeper::CloseAction::Ask));
+    m_closeAction->addItem(tr("Keep relaying in the background (icon in the system tray)"),
+                           int(RelayKeeper::CloseAction::KeepRelaying));
+    m_closeAction->addItem(tr("Stop the relay and quit"), int(RelayKeeper::CloseAction::Quit));
+    m_closeAction->setToolTip(tr("Keep relaying: the relay keeps serving tenants with the window "
+                                 "closed; its tray icon opens the console, pauses new requests "
+                                 "or quits. Without a system tray, closing always quits."));
+    closingForm->addRow(tr("Rela&y:"), m_closeAction);
+    layout->addWidget(closing);
+    showCloseAction();
+    connect(m_closeAction, &QComboBox::activated, this, [this] {
+        RelayKeeper::saveCloseAction(
+            RelayKeeper::CloseAction(m_closeAction->currentData().toInt()));
+        showStatus(this, tr("Saved"));
+    });
+
     auto *shared = new QGroupBox(tr("Stored in the database (every relay on it)"), this);
     auto *sharedForm = new QFormLayout(shared);
     m_webhook = new QLineEdit(shared);
@@ -127,6 +151,11 @@ SettingsPanel::SettingsPanel(const ConsoleContext &context, QWidget *parent)
             m_retention->setValue(
                 settingValue(settings.value, QStringLiteral("usage_retention_days")).toInt());
         });
+}
+
+void SettingsPanel::showCloseAction()
+{
+    m_closeAction->setCurrentIndex(m_closeAction->findData(int(RelayKeeper::savedCloseAction())));
 }
 
 void SettingsPanel::updateWarning()

@@ -4,6 +4,7 @@
 
 #include <QWidget>
 
+class QComboBox;
 class QLabel;
 class QLineEdit;
 class QSpinBox;
@@ -13,7 +14,8 @@ namespace relay::ui {
 // Where the console's relay listens (and its TLS certificate), its worker threads and the
 // database path (the platform's
 // application settings, QSettings: the database cannot hold its own path; they apply at the next
-// start), and the settings kept in the database (global webhook, usage retention).
+// start), what closing the window does to the relay (at once), and the settings kept in the
+// database (global webhook, usage retention).
 class SettingsPanel : public QWidget
 {
     Q_OBJECT
@@ -31,6 +33,8 @@ public:
 
     // True when `host` is a loopback address (or "localhost").
     static bool isLoopback(const QString &host);
+    // Shows the saved "when the window is closed" choice (made in the closing question too).
+    void showCloseAction();
 
 private:
     void saveLocal();
@@ -45,6 +49,7 @@ private:
     QLineEdit *m_tlsCert = nullptr;
     QLineEdit *m_tlsKey = nullptr;
     QLabel *m_warning = nullptr;
+    QComboBox *m_closeAction = nullptr;
     QLineEdit *m_webhook = nullptr;
     QSpinBox *m_retention = nullptr;
 };

@@ -129,6 +129,15 @@ ApiError ApiError::overloaded(const QByteArray &message, int retryAfterSeconds)
             {{"retry-after", QByteArray::number(retryAfterSeconds)}}};
 }
 
+ApiError ApiError::paused()
+{
+    return {503,
+            "server_error",
+            "relay_paused",
+            "The relay is paused by its operator: it takes no new requests for now. Retry later.",
+            {{"retry-after", QByteArray::number(kPausedRetryAfterSeconds)}}};
+}
+
 ApiError ApiError::rateLimited(const QByteArray &type, const QByteArray &message,
                                qint64 retryAfterMs, bool final)
 {

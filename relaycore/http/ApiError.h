@@ -31,6 +31,10 @@ struct ApiError
     static ApiError requestTimeout();
     static ApiError upstreamError(const QByteArray &message);
     static ApiError overloaded(const QByteArray &message, int retryAfterSeconds);
+    // 503 relay_paused with Retry-After (kPausedRetryAfterSeconds): the relay's operator paused
+    // new requests (the console's "Pause new requests").
+    static ApiError paused();
+    static constexpr int kPausedRetryAfterSeconds = 10;
     static ApiError internal(const QByteArray &message);
     // 429 rate_limit_exceeded of type "requests" or "tokens", with Retry-After (whole seconds,
     // rounded up) and retry-after-ms; `final` adds x-should-retry: false (it can never fit).

@@ -244,6 +244,10 @@ void ProxyHandler::handleProxy(HttpExchange *exchange, const QByteArray &request
     UsageRecord rejected = refusedRecord(requestId, auth, request.path);
     if (const std::optional<ApiError> refusal = checkAddress(*auth.tenant, exchange->peerAddress()))
         return reject(exchange, rejected, *refusal);
+    // Paused by the operator: refused before any of the tenant's quota is taken; the requests
+    // already admitted go on (relay_paused).
+    if (m_context.paused())
+        return reject(exchange, rejected, ApiError::paused());
 
     // Validate and route (stage 3): a refusal here costs no quota.
     QByteArray message;

@@ -103,6 +103,10 @@ public:
     static constexpr qint64 kUnhealthyAfterMs = 10'000;
     // The config watcher's last poll: could it read the configuration?
     void setConfigReadable(bool readable) { m_configReadable.store(readable); }
+    // "Pause new requests": while set, new tenant requests are refused (503 relay_paused) and those
+    // in flight finish. Read on every request, so an atomic rather than a lock.
+    bool paused() const { return m_paused.load(std::memory_order_relaxed); }
+    void setPaused(bool paused) { m_paused.store(paused, std::memory_order_relaxed); }
     // Bearer token that GET /metrics requires; empty = loopback clients only.
     QByteArray adminToken;
 
@@ -110,6 +114,7 @@ private:
     Clock &m_clock;
     UsageWriter *m_writer;
     std::atomic<bool> m_configReadable{true};
+    std::atomic<bool> m_paused{false};
     std::mutex m_publishMutex;
     QHash<QString, std::shared_ptr<UpstreamSlots>> m_pools; // every pool ever made; publish only
     std::atomic<std::shared_ptr<const RuntimeConfig>> m_config;

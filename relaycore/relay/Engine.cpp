@@ -102,6 +102,7 @@ bool Engine::start(QString *error)
     m_context->responseOrigins().restore(origins);
     origins.clear();
     m_context->adminToken = m_options.adminToken;
+    m_context->setPaused(m_paused);
 
     m_watcherThread = new QThread(this);
     m_watcherThread->setObjectName(QStringLiteral("relay-config"));
@@ -273,6 +274,7 @@ EngineStatsSnapshot Engine::stats()
     s.clientConnections = m_server ? m_server->connectionCount() : 0;
     s.configVersion = m_context->config()->directory->version;
     s.usageRowsWritten = m_writer ? m_writer->rowsWritten() : 0;
+    s.paused = m_paused;
 
     const qint64 now = m_clock.monotonicMs();
     const double seconds = m_lastStatsMs ? qMax<qint64>(1, now - m_lastStatsMs) / 1000.0 : 1.0;
@@ -355,6 +357,21 @@ void Engine::sweepNow()
 qint64 Engine::callsInFlight() const
 {
     return m_context ? m_context->counters().inFlight.load() : 0;
+}
+
+qint64 Engine::requestsAnswered() const
+{
+    return m_context ? m_context->counters().requests.load() : 0;
+}
+
+void Engine::setPaused(bool paused)
+{
+    if (paused == m_paused)
+        return;
+    m_paused = paused;
+    if (m_context)
+        m_context->setPaused(paused);
+    Q_EMIT pausedChanged(paused);
 }
 
 void Engine::flushUsage()

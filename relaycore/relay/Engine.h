@@ -67,6 +67,7 @@ struct EngineStatsSnapshot
     QList<FlowSnapshot> upstreams;   // in the order they were added
     QList<CircuitSnapshot> circuits; // each upstream's circuit, in the same order
     QString pinnedUpstream;          // `failover pin`; empty = the configured chains
+    bool paused = false;             // new tenant requests refused (Engine::setPaused)
     QList<BudgetSnapshot> budgets;   // every configured tenant's budget period, sorted by id
 };
 
@@ -105,6 +106,13 @@ public:
     EngineStatsSnapshot stats();
     // Admitted requests not yet answered and metered (any thread).
     qint64 callsInFlight() const;
+    // Tenant requests answered since the relay started, refusals included.
+    qint64 requestsAnswered() const;
+    // "Pause new requests": while paused, every new tenant request is answered 503 relay_paused
+    // with Retry-After, and the requests in flight finish; /v1/models, /v1/usage, /healthz and
+    // /metrics still answer. Holds across start() and stop; emits pausedChanged on a change.
+    void setPaused(bool paused);
+    bool isPaused() const { return m_paused; }
     // Re-reads the configuration now (a change made in this process); returns when published.
     void reloadConfig();
     // Runs now, on their own threads, and returns when done: every check that is due on the
@@ -123,6 +131,7 @@ Q_SIGNALS:
     void alertRaised(const relay::AlertSnapshot &alert);
     // A webhook delivery ended: "delivered" or "failed: REASON".
     void alertDeliveryChanged(qint64 alertId, const QString &delivery);
+    void pausedChanged(bool paused);
     void stopped();
 
 private:
@@ -160,6 +169,7 @@ private:
     QHash<QString, FlowBaseline> m_baselines; // "t:" + tenant / "u:" + upstream
     qint64 m_lastStatsMs = 0;
     bool m_running = false;
+    bool m_paused = false;
     std::optional<RelayState::LiveRelay> m_otherRelay;
 };
 

@@ -78,6 +78,7 @@ QJsonObject statsJson(const EngineStatsSnapshot &s)
         {QStringLiteral("usage_rows_written"), s.usageRowsWritten},
         {QStringLiteral("pinned_upstream"),
          s.pinnedUpstream.isEmpty() ? QJsonValue() : QJsonValue(s.pinnedUpstream)},
+        {QStringLiteral("paused"), s.paused},
         {QStringLiteral("tenants"), tenants},
         {QStringLiteral("upstreams"), upstreams},
         {QStringLiteral("budgets"), budgets},
