@@ -3,6 +3,7 @@
 #include "AdminJson.h"
 #include "billing/PriceList.h"
 #include "store/AdminService.h"
+#include "store/AuditLog.h"
 #include "store/ConfigLoader.h"
 #include "store/RequestLog.h"
 #include "store/UsageHistory.h"
@@ -96,8 +97,9 @@ AdminAnswer noContent()
 class Route
 {
 public:
-    Route(const AdminCall &call, AdminService &service, QSqlDatabase &db, Clock &clock)
-        : m_call(call), m_service(service), m_db(db), m_clock(clock)
+    Route(const AdminCall &call, AdminService &service, QSqlDatabase &db, Clock &clock,
+          const AdminApi::Hooks &hooks)
+        : m_call(call), m_service(service), m_db(db), m_clock(clock), m_hooks(hooks)
     {
         const qsizetype q = call.target.indexOf('?');
         const QByteArray path = q < 0 ? call.target : call.target.left(q);
@@ -269,11 +271,13 @@ private:
     AdminAnswer report();
     AdminAnswer history();
     AdminAnswer requests();
+    AdminAnswer pause(bool paused);
 
     const AdminCall &m_call;
     AdminService &m_service;
     QSqlDatabase &m_db;
     Clock &m_clock;
+    const AdminApi::Hooks &m_hooks;
     QStringList m_segments;
     QUrlQuery m_query;
     bool m_versionOk = false;
@@ -332,6 +336,9 @@ AdminAnswer Route::dispatch()
         return history();
     if (resource == QLatin1String("requests") && m_segments.size() == 1)
         return requests();
+    if ((resource == QLatin1String("pause") || resource == QLatin1String("unpause")) &&
+        m_segments.size() == 1 && m_hooks.setPaused)
+        return pause(resource == QLatin1String("pause"));
     return notFound(QStringLiteral("Unknown admin resource %1.")
                         .arg(QString::fromUtf8(m_call.target.left(200))));
 }
@@ -774,6 +781,32 @@ AdminAnswer Route::requests()
         {QStringLiteral("next"), page.next.isEmpty() ? QJsonValue() : QJsonValue(page.next)}});
 }
 
+AdminAnswer Route::pause(bool paused)
+{
+    if (!is("POST"))
+        return methodNotAllowed();
+    AdminAnswer answer;
+    QJsonObject body;
+    if (!readBody(&body, &answer))
+        return answer;
+    if (!body.isEmpty())
+        return invalid(QStringLiteral("unknown field '%1'").arg(body.begin().key()),
+                       body.begin().key());
+    m_hooks.setPaused(paused);
+    QString error;
+    AuditRecord audit;
+    audit.timeMs = m_clock.wallMs();
+    audit.actor = m_call.actor;
+    audit.action = paused ? QStringLiteral("relay.pause") : QStringLiteral("relay.unpause");
+    audit.target = QStringLiteral("relay");
+    audit.details =
+        QJsonObject{{QStringLiteral("before"), QJsonObject{{QStringLiteral("paused"), !paused}}},
+                    {QStringLiteral("after"), QJsonObject{{QStringLiteral("paused"), paused}}}};
+    if (!AuditLog::append(m_db, audit, &error))
+        return failed(AdminResult::failure(AdminErrorKind::Database, error));
+    return ok(QJsonObject{{QStringLiteral("paused"), paused}});
+}
+
 } // namespace
 
 AdminApi::AdminApi(QSqlDatabase db, Clock &clock, Hooks hooks)
@@ -831,7 +864,7 @@ AdminAnswer AdminApi::handle(const AdminCall &call)
 {
     AdminService service(m_db, m_clock, call.actor);
     const qint64 versionBefore = service.configVersion();
-    AdminAnswer answer = Route(call, service, m_db, m_clock).dispatch();
+    AdminAnswer answer = Route(call, service, m_db, m_clock, m_hooks).dispatch();
     if (call.method != "GET" && m_hooks.configChanged && service.configVersion() != versionBefore)
         m_hooks.configChanged();
     return answer;

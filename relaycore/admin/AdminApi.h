@@ -45,6 +45,9 @@ public:
     {
         // A write committed: the running relay reloads its configuration now.
         std::function<void()> configChanged;
+        // POST /admin/v1/pause and /unpause: the relay stops (or starts again) admitting new
+        // tenant requests, as the console's "Pause new requests" does. Absent: 404.
+        std::function<void(bool paused)> setPaused;
     };
 
     AdminApi(QSqlDatabase db, Clock &clock, Hooks hooks);

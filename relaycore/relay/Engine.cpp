@@ -214,6 +214,15 @@ bool Engine::startAdmin(QString *error)
         QMetaObject::invokeMethod(
             m_watcher, [this] { m_watcher->poll(true); }, Qt::BlockingQueuedConnection);
     };
+    // Pausing from the admin API is the console's pause: the engine's flag, its signal, stats.
+    // The request path reads the context's flag, set here at once; the engine's own state (its
+    // signal, the window) follows on its thread.
+    RelayContext *context = m_context.get();
+    hooks.setPaused = [this, context](bool paused) {
+        context->setPaused(paused);
+        QMetaObject::invokeMethod(
+            this, [this, paused] { setPaused(paused); }, Qt::QueuedConnection);
+    };
     m_adminThread = new QThread(this);
     m_adminThread->setObjectName(QStringLiteral("relay-admin"));
     m_admin = new AdminHost(m_options.dbPath, m_clock, std::move(hooks));

@@ -446,6 +446,43 @@ private Q_SLOTS:
                  QStringLiteral("admin-api@127.0.0.1"));
     }
 
+    void pauseAndUnpauseTheRelay()
+    {
+        m_relay->addSimUpstream(QStringLiteral("sim"), m_relay->sim());
+        const QString key = m_relay->addTenant(QStringLiteral("team"));
+        m_relay->reload();
+        const auto chat = [&] {
+            return request(m_relay->port(), "POST", "/v1/chat/completions",
+                           RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("hi")),
+                           TestHttpClient::bearer(key));
+        };
+        QCOMPARE(chat().status, 200);
+        QCOMPARE(call("POST", "/pause", {}, kReadOnlyToken).status, 403);
+        QCOMPARE(call("GET", "/pause").status, 405);
+        QCOMPARE(call("POST", "/pause", {{"for", 10}}).status, 400);
+        QCOMPARE(chat().status, 200); // none of those paused it
+
+        const TestResponse paused = call("POST", "/pause");
+        QCOMPARE(paused.status, 200);
+        QCOMPARE(paused.json().value("paused").toBool(), true);
+        const TestResponse refused = chat();
+        QCOMPARE(refused.status, 503);
+        QCOMPARE(refused.errorField("code"), QStringLiteral("relay_paused"));
+        // The engine itself knows (the console's state, the stats the console draws).
+        QTRY_VERIFY_WITH_TIMEOUT(m_relay->engine().isPaused(), 2000);
+
+        QCOMPARE(call("POST", "/unpause").json().value("paused").toBool(), false);
+        QCOMPARE(chat().status, 200);
+        QTRY_VERIFY_WITH_TIMEOUT(!m_relay->engine().isPaused(), 2000);
+        QStringList actions;
+        for (const QJsonValue row : data(call("GET", "/audit")))
+            if (row.toObject().value("actor").toString() == QLatin1String("admin-api@127.0.0.1"))
+                actions.append(row.toObject().value("action").toString());
+        QVERIFY2(actions.contains(QStringLiteral("relay.pause")) &&
+                     actions.contains(QStringLiteral("relay.unpause")),
+                 qPrintable(actions.join(QLatin1Char(' '))));
+    }
+
     void statsAndEventsAreLive()
     {
         m_relay->addSimUpstream(QStringLiteral("sim"), m_relay->sim());
