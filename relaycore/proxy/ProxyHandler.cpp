@@ -392,8 +392,8 @@ HttpEarlyAnswer ProxyHandler::refused(const HttpRequest &request, const ApiError
 
 HttpEarlyAnswer ProxyHandler::headersComplete(const HttpRequest &head, const QHostAddress &peer)
 {
-    // The key (and the caller's address) is checked before a byte of the body is buffered
-    // (interface.md §3): without a valid one the body is never read.
+    // The key (and the caller's address, and a pause) is checked before a byte of the body is
+    // buffered (interface.md §3): without a valid one the body is never read.
     const QByteArray &path = head.path;
     const bool keyed = endpointForPath(path) || isModelsPath(path) || path == "/v1/usage";
     ApiError error;
@@ -403,7 +403,10 @@ HttpEarlyAnswer ProxyHandler::headersComplete(const HttpRequest &head, const QHo
             authenticate(head, *config->directory, m_context.clock().wallMs(), &error);
         if (!auth.tenant)
             return errorAnswer(head, newRequestId(), error);
-        const std::optional<ApiError> refusal = checkAddress(*auth.tenant, peer);
+        std::optional<ApiError> refusal = checkAddress(*auth.tenant, peer);
+        // Paused: a request to proxy is refused before its body is read, too.
+        if (!refusal && m_context.paused() && endpointForPath(path))
+            refusal = ApiError::paused();
         if (!refusal)
             return {};
         const QByteArray requestId = newRequestId();

@@ -134,6 +134,30 @@ private Q_SLOTS:
         QCOMPARE(refused.status, 503);
         QCOMPARE(refused.errorField("code"), QStringLiteral("relay_paused"));
     }
+
+    void pausedRefusesBeforeTheBodyIsRead()
+    {
+        RelayHarness h;
+        h.addSimUpstream(QStringLiteral("sim"), h.sim());
+        const QString key = h.addTenant(QStringLiteral("prod"));
+        QVERIFY(h.start());
+        h.engine().setPaused(true);
+        // Headers announcing a 4 MiB body, and no byte of it: the refusal comes at once.
+        TestHttpClient client(h.port());
+        client.sendRaw("POST /v1/chat/completions HTTP/1.1\r\nhost: relay\r\n"
+                       "authorization: Bearer " +
+                       key.toUtf8() +
+                       "\r\ncontent-type: application/json\r\n"
+                       "content-length: 4194304\r\n\r\n");
+        QVERIFY(client.waitDone(5000));
+        QCOMPARE(client.response().status, 503);
+        QCOMPARE(client.response().errorField("code"), QStringLiteral("relay_paused"));
+        QCOMPARE(h.sim().stats().requests, 0);
+        const auto rows = h.usageRows();
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows.first().value(QStringLiteral("outcome")).toString(),
+                 QStringLiteral("rejected"));
+    }
 };
 
 QTEST_MAIN(TestPause)
