@@ -1,7 +1,6 @@
 #include "TenantDialog.h"
 
 #include "store/AdminService.h"
-#include "tenants/AddressAllowList.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -202,11 +201,11 @@ TenantChanges TenantDialog::changes() const
         c.models = ModelAllowList();
     else
         c.models = ModelAllowList(models.split(QLatin1Char(','), Qt::SkipEmptyParts));
-    const std::optional<AddressAllowList> blocks = AddressAllowList::parse(m_allowIps->text());
-    if (!blocks || blocks->isEmpty())
-        c.allowIps = AddressBlocks();
-    else
-        c.allowIps = AddressBlocks(blocks->entries());
+    // As typed: the admin service reads, checks and stores the blocks canonical.
+    const QString blocks = m_allowIps->text().trimmed();
+    c.allowIps = blocks.isEmpty()
+                     ? AddressBlocks()
+                     : AddressBlocks(blocks.split(QLatin1Char(','), Qt::SkipEmptyParts));
     if (!m_creating)
         c.enabled = m_enabled->isChecked();
     return c;
@@ -233,9 +232,6 @@ QString TenantDialog::validate() const
     QString error;
     if (!thresholds.isEmpty() && !AdminService::parseThresholds(thresholds, &parsed, &error))
         return error;
-    // changes() reads an unreadable list as "every address": say what is wrong with it first.
-    if (!AddressAllowList::parse(m_allowIps->text(), &error))
-        return tr("Allowed addresses: %1").arg(error);
     TenantChanges all = changes();
     ConsoleWrites::addBudget(all, budget());
     const AdminResult checked = AdminService::checkTenant(all);
