@@ -3,7 +3,7 @@
 #include "ArgParser.h"
 #include "CommandContext.h"
 #include "ConnectOptions.h"
-#include "RemoteAdmin.h"
+#include "admin/RemoteAdmin.h"
 #include "store/AdminService.h"
 #include "store/Database.h"
 

@@ -36,9 +36,10 @@ QString globalHelp()
                "       tenantrelay [--db PATH] serve [...]     the relay alone, no GUI\n"
                "       tenantrelay [--db PATH] COMMAND [...]   an admin command\n"
                "       tenantrelay --connect URL [--admin-token-env VAR] [--connect-ca FILE] "
-               "COMMAND [...]\n"
-               "                                               an admin command, through a "
-               "relay's admin API\n"
+               "[COMMAND [...]]\n"
+               "                                               the console or an admin command, "
+               "through a\n"
+               "                                               relay's admin API\n"
                "\n"
                "A multi-tenant OpenAI-compatible relay: each team calls it with its own key and "
                "stays within its\nlimits, its budget and its share of the upstream "
@@ -57,7 +58,10 @@ QString globalHelp()
                "               admin API (serve --admin-token-env), with the same output as on "
                "a database file;\n"
                "               not with --db. Exit 1 when the relay cannot be reached or "
-               "refuses the token\n"
+               "refuses the token.\n"
+               "               Without a command: the console, managing that relay (the token "
+               "from the\n"
+               "               variable, else the desktop's keychain, else asked for)\n"
                "  --admin-token-env VAR\n"
                "               the environment variable that holds the relay's admin token "
                "(default:\n"
@@ -100,9 +104,22 @@ int runConnected(const ConnectOptions &connect, const GlobalOptions &options, bo
                            "and cannot be combined with %1")
                 .arg(dbGiven ? QStringLiteral("--db") : QStringLiteral("--demo")));
     const QString command = words.value(options.commandIndex);
-    if (command.isEmpty())
-        return out.usageError(QStringLiteral("the console cannot connect to a remote relay yet; "
-                                             "run an admin command"));
+    if (command.isEmpty()) {
+        // The console, on that relay. The token may come from the keychain or be asked for.
+        RemoteAdminOptions remote;
+        if (const int status = connect.resolve(out, &remote, ConnectOptions::TokenOptional);
+            status != kExitOk)
+            return status;
+        // Handed over by "Connect to relay…": not passed on to anything this process starts.
+        if (connect.tokenEnv == QLatin1String(ui::kHandOverTokenEnv))
+            qunsetenv(ui::kHandOverTokenEnv);
+        QApplication app(argc, argv);
+        nameApplication();
+        SignalWatcher signalWatcher;
+        QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, &app,
+                         &QCoreApplication::quit);
+        return ui::runRemoteConsole(std::move(remote));
+    }
     if (command == QLatin1String("serve"))
         return out.usageError(QStringLiteral("serve runs a relay here; --connect manages one "
                                              "that runs elsewhere"));

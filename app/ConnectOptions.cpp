@@ -1,13 +1,13 @@
 #include "ConnectOptions.h"
 
 #include "CommandSpec.h"
-#include "RemoteAdmin.h"
+#include "admin/RemoteAdmin.h"
 
 #include <QFileInfo>
 
 namespace relay::app {
 
-int ConnectOptions::resolve(CliOutput &out, RemoteAdminOptions *options) const
+int ConnectOptions::resolve(CliOutput &out, RemoteAdminOptions *options, Token token) const
 {
     const QUrl parsed(url, QUrl::StrictMode);
     const QString scheme = parsed.scheme();
@@ -24,7 +24,7 @@ int ConnectOptions::resolve(CliOutput &out, RemoteAdminOptions *options) const
     options->url = parsed;
     options->tokenSource = QLatin1Char('$') + tokenEnv;
     options->token = qgetenv(tokenEnv.toLocal8Bit().constData());
-    if (options->token.isEmpty())
+    if (options->token.isEmpty() && token == TokenRequired)
         return out.usageError(QStringLiteral("--connect needs the relay's admin token in $%1 "
                                              "(or name another variable with --admin-token-env "
                                              "VAR)")

@@ -4,9 +4,11 @@
 
 #include <QString>
 
-namespace relay::app {
-
+namespace relay {
 struct RemoteAdminOptions;
+}
+
+namespace relay::app {
 
 // `--connect URL [--admin-token-env VAR] [--connect-ca FILE]`: a relay elsewhere, managed
 // through its admin API, as the user gave it.
@@ -19,9 +21,11 @@ struct ConnectOptions
     QString tokenEnv = QString::fromLatin1(kDefaultTokenEnv);
     QString caFile; // empty: only the system's certificate authorities
 
+    enum Token { TokenRequired, TokenOptional };
     // Checks the URL, reads the token and the certificates: kExitOk with *options set, else the
     // exit status after saying why (2 for bad usage, 1 for a file that cannot be read).
-    int resolve(CliOutput &out, RemoteAdminOptions *options) const;
+    // TokenOptional: an unset variable leaves the token empty (the console asks for it).
+    int resolve(CliOutput &out, RemoteAdminOptions *options, Token token = TokenRequired) const;
 };
 
 } // namespace relay::app

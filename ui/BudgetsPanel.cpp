@@ -6,7 +6,6 @@
 #include "PanelUtil.h"
 #include "RowTableModel.h"
 #include "store/AdminService.h"
-#include "store/UsageHistory.h"
 #include "store/UsageReport.h"
 
 #include <QApplication>
@@ -218,10 +217,11 @@ void BudgetsPanel::refresh()
             BudgetData d;
             d.nowMs = QDateTime::currentMSecsSinceEpoch();
             d.tenants = s.admin.listTenants();
-            UsageReport::spentSince(s.db,
-                                    qMax(UsageReport::monthStartMs(d.nowMs), d.nowMs - kDayMs),
-                                    &d.lastDay, nullptr);
-            d.daily = UsageHistory::dailySpend(s.db, d.nowMs, tenant);
+            // The relay's month: its spend per day and each tenant's last 24 hours.
+            if (const AdminValue<SpendOverview> spend = s.admin.spendOverview(tenant); spend.ok) {
+                d.lastDay = spend.value.lastDay;
+                d.daily = spend.value.daily;
+            }
             d.alerts = s.admin.listAlerts();
             d.settings = s.admin.listSettings();
             return d;

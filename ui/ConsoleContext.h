@@ -1,6 +1,10 @@
 #pragma once
 
+#include "admin/RemoteAdmin.h"
+
 #include <QString>
+
+#include <optional>
 
 namespace relay {
 class Engine;
@@ -19,7 +23,9 @@ struct ConsoleContext
     DbWorker *db = nullptr;      // admin writes, lists and log pages: quick jobs
     DbWorker *reports = nullptr; // sums over usage (spend, forecasts, cost comparison)
     AlertNotifier *notifier = nullptr;
-    QString dbPath;
+    QString dbPath; // empty when the console manages a relay elsewhere
+    // Set when the console manages a relay elsewhere, through its admin API (--connect).
+    std::optional<RemoteAdminOptions> remote;
 };
 
 } // namespace relay::ui

@@ -1,17 +1,21 @@
 #include "ConsoleLauncher.h"
 
 #include "BudgetsPanel.h"
+#include "ConnectDialog.h"
 #include "ConsoleInstance.h"
 #include "MainWindow.h"
 #include "RelayKeeper.h"
 #include "SettingsPanel.h"
 #include "ThreadPriority.h"
+#include "TokenStore.h"
 
 #include "demo/DemoScenario.h"
 #include "relay/Engine.h"
 
 #include <QApplication>
+#include <QCoreApplication>
 #include <QHostAddress>
+#include <QProcess>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTextStream>
@@ -119,6 +123,48 @@ int runConsole(const QString &dbPath, bool demo)
     window.reset();
     engine->stopNow();
     return status;
+}
+
+int runRemoteConsole(RemoteAdminOptions options)
+{
+    const QString key = options.url.toString(QUrl::StripTrailingSlash);
+    if (options.token.isEmpty())
+        options.token = TokenStore::read(key);
+    if (options.trustedSha256.isEmpty())
+        options.trustedSha256 = TrustedCertificates::digestFor(key);
+    if (options.token.isEmpty()) {
+        // No token given or kept (or no keychain service): asked for this session.
+        ConnectDialog dialog;
+        dialog.setUrl(key);
+        if (dialog.exec() != QDialog::Accepted)
+            return 0;
+        options = dialog.options();
+    }
+    // Calls from the panels wait at most this long for a relay that stopped answering.
+    options.timeoutMs = 10000;
+    RemoteRelay remote(options);
+    MainWindow window(&remote, options);
+    QObject::connect(window.keeper(), &RelayKeeper::quitRequested, qApp, &QCoreApplication::quit,
+                     Qt::QueuedConnection);
+    window.show();
+    remote.start();
+    return QApplication::exec();
+}
+
+bool startRemoteConsole(const RemoteAdminOptions &options, QString *error)
+{
+    QProcess process;
+    process.setProgram(QCoreApplication::applicationFilePath());
+    process.setArguments(
+        {QStringLiteral("--connect"), options.url.toString(QUrl::StripTrailingSlash),
+         QStringLiteral("--admin-token-env"), QString::fromLatin1(kHandOverTokenEnv)});
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QString::fromLatin1(kHandOverTokenEnv), QString::fromUtf8(options.token));
+    process.setProcessEnvironment(environment);
+    if (process.startDetached())
+        return true;
+    *error = process.errorString();
+    return false;
 }
 
 } // namespace relay::ui

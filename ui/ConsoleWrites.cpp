@@ -27,7 +27,7 @@ BudgetChanges budgetOf(const TenantRecord &t)
             t.webhookUrl};
 }
 
-AdminResult setSetting(AdminService &admin, const QString &key, const QString &value)
+AdminResult setSetting(AdminInterface &admin, const QString &key, const QString &value)
 {
     return admin.setSetting(key, value.isEmpty() ? QStringLiteral("none") : value);
 }

@@ -8,7 +8,7 @@
 #include <optional>
 
 namespace relay {
-class AdminService;
+class AdminInterface;
 }
 
 // What the console's dialogs need around AdminService's writes: the budget fields as the
@@ -33,6 +33,6 @@ void addBudget(TenantChanges &changes, const BudgetChanges &c);
 // The other way: a tenant's budget settings as the dialog shows them.
 BudgetChanges budgetOf(const TenantRecord &t);
 // settings set KEY VALUE through AdminService; an empty value removes the setting.
-AdminResult setSetting(AdminService &admin, const QString &key, const QString &value);
+AdminResult setSetting(AdminInterface &admin, const QString &key, const QString &value);
 
 } // namespace relay::ui::ConsoleWrites

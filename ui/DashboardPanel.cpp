@@ -165,8 +165,28 @@ void DashboardPanel::showManagingOtherRelay(const QString &relay, const QString 
     m_database->setToolTip(dbPath);
 }
 
+void DashboardPanel::showManagingRemoteRelay(const QString &url)
+{
+    m_remoteUrl = url;
+    m_status->setToolTip(tr("This console manages the relay at %1 through its admin API; the "
+                            "figures are that relay's, streamed live.")
+                             .arg(url));
+    m_database->setText(tr("on the relay's server"));
+    m_database->setToolTip(tr("The relay at %1 keeps its own database").arg(url));
+}
+
+void DashboardPanel::showConnection(bool connected, const QString &text)
+{
+    m_runningText = connected ? tr("Managing the relay at %1").arg(m_remoteUrl) : text;
+    m_status->setText(m_runningText);
+    m_status->setStyleSheet(connected ? QString()
+                                      : QStringLiteral("color: #b00020; font-weight: bold"));
+}
+
 void DashboardPanel::applyStats(const relay::EngineStatsSnapshot &stats)
 {
+    if (!m_remoteUrl.isEmpty())
+        m_address->setText(m_remoteUrl + QStringLiteral("/v1"));
     const QLocale locale;
     m_uptime->setText(uptimeText(stats.uptimeMs));
     m_workers->setText(QString::number(stats.workers));

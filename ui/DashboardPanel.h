@@ -28,6 +28,10 @@ public:
                            bool tls = false);
     void showEngineFailed(const QString &error);
     // Another process's relay serves the database: this console manages it through the database.
+    // The relay is elsewhere, managed through its admin API at `url`.
+    void showManagingRemoteRelay(const QString &url);
+    // Whether that relay can be reached now, and the status bar's words for it.
+    void showConnection(bool connected, const QString &text);
     void showManagingOtherRelay(const QString &relay, const QString &baseUrl,
                                 const QString &dbPath);
     void applyStats(const relay::EngineStatsSnapshot &stats);
@@ -44,6 +48,7 @@ private:
     ConsoleContext m_context;
     QLabel *m_status = nullptr;
     QString m_runningText; // the status line while not paused
+    QString m_remoteUrl;   // the relay managed through its admin API; empty for a local one
     QLabel *m_address = nullptr;
     QLabel *m_database = nullptr;
     QLabel *m_workers = nullptr;

@@ -1,10 +1,14 @@
 #include "DbWorker.h"
 
+#include "ConsoleContext.h"
+
 #include "relay/Engine.h"
 #include "store/AdminService.h"
 #include "store/Database.h"
 
 #include <QThread>
+
+#include <optional>
 
 namespace relay::ui {
 
@@ -16,29 +20,37 @@ void DbSession::reloadEngine()
 
 namespace {
 
-// Lives on the database thread and owns its connection.
+// Lives on the database thread and owns its connection (or its admin API client), made there
+// at the first job.
 class WorkerCore : public QObject
 {
 public:
     WorkerCore(QString path, Engine *engine) : m_path(std::move(path)), m_engine(engine) {}
+    explicit WorkerCore(RemoteAdminOptions remote) : m_remoteOptions(std::move(remote)) {}
 
     void execute(const std::function<void(DbSession &)> &job)
     {
-        if (!m_db.isOpen()) {
+        if (!m_admin && m_remoteOptions) {
+            auto remote = std::make_unique<RemoteAdmin>(*m_remoteOptions);
+            m_remote = remote.get();
+            m_admin = std::move(remote);
+        } else if (!m_admin) {
             QString error;
             if (!m_db.open(m_path, &error))
                 qWarning("tenantrelay console: cannot open the database: %s", qPrintable(error));
             m_admin = std::make_unique<AdminService>(m_db.db());
         }
-        DbSession session{m_db.db(), *m_admin, m_engine};
+        DbSession session{*m_admin, m_engine, m_remote};
         job(session);
     }
 
 private:
     QString m_path;
-    Engine *m_engine;
+    Engine *m_engine = nullptr;
+    std::optional<RemoteAdminOptions> m_remoteOptions;
     Database m_db;
-    std::unique_ptr<AdminService> m_admin;
+    std::unique_ptr<AdminInterface> m_admin;
+    RemoteAdmin *m_remote = nullptr;
 };
 
 } // namespace
@@ -46,9 +58,19 @@ private:
 DbWorker::DbWorker(const QString &dbPath, Engine *engine, QObject *parent)
     : QObject(parent), m_pending(std::make_shared<std::atomic<int>>(0))
 {
+    start(new WorkerCore(dbPath, engine));
+}
+
+DbWorker::DbWorker(const RemoteAdminOptions &remote, QObject *parent)
+    : QObject(parent), m_pending(std::make_shared<std::atomic<int>>(0))
+{
+    start(new WorkerCore(remote));
+}
+
+void DbWorker::start(QObject *core)
+{
     m_thread = new QThread;
     m_thread->setObjectName(QStringLiteral("console-db"));
-    auto *core = new WorkerCore(dbPath, engine);
     core->moveToThread(m_thread);
     m_core = core;
     m_thread->start();
@@ -76,6 +98,12 @@ void DbWorker::write(QObject *receiver, std::function<AdminResult(DbSession &)> 
             return r;
         },
         std::move(done));
+}
+
+std::unique_ptr<DbWorker> newDbWorker(const ConsoleContext &context)
+{
+    return context.remote ? std::make_unique<DbWorker>(*context.remote)
+                          : std::make_unique<DbWorker>(context.dbPath, nullptr);
 }
 
 int DbWorker::pending() const

@@ -1,8 +1,9 @@
 #pragma once
 
+#include "admin/RemoteAdmin.h"
+
 #include <QObject>
 #include <QPointer>
-#include <QSqlDatabase>
 #include <QString>
 
 #include <atomic>
@@ -13,32 +14,34 @@ class QThread;
 
 namespace relay {
 struct AdminResult;
-class AdminService;
+class AdminInterface;
 class Engine;
 } // namespace relay
 
 namespace relay::ui {
 
-// What a job on the database thread works with: that thread's own connection and an admin
-// service over it.
+// What a job on the database thread works with: the admin service over that thread's own
+// connection to the database, or the admin API of the relay the console manages remotely.
 struct DbSession
 {
-    QSqlDatabase &db;
-    AdminService &admin;
-    Engine *engine; // may be null
+    AdminInterface &admin;
+    Engine *engine;      // may be null
+    RemoteAdmin *remote; // the remote relay's admin API; null for a database file
     // Makes the running relay take the admin changes now, rather than at its next poll.
     void reloadEngine();
 };
 
-// A thread with its own connection to the database: the console's reads (pages, reports) and
-// admin writes run there, in the order posted, so the GUI thread never waits on SQLite. Results
-// come back to the receiver's thread by a queued call. Created and destroyed on the GUI thread;
-// the engine, if given, must outlive it.
+// A thread with its own connection to the database, or its own client of a remote relay's admin
+// API: the console's reads (pages, reports) and admin writes run there, in the order posted, so
+// the GUI thread never waits on SQLite or the network. Results come back to the receiver's
+// thread by a queued call. Created and destroyed on the GUI thread; the engine, if given, must
+// outlive it.
 class DbWorker : public QObject
 {
     Q_OBJECT
 public:
     DbWorker(const QString &dbPath, Engine *engine, QObject *parent = nullptr);
+    explicit DbWorker(const RemoteAdminOptions &remote, QObject *parent = nullptr);
     ~DbWorker() override;
 
     // Runs `job` on the database thread, then `done(result)` on `receiver`'s thread (skipped when
@@ -63,11 +66,17 @@ public:
     int pending() const;
 
 private:
+    void start(QObject *core);
     void post(std::function<void(DbSession &)> job);
 
     QThread *m_thread = nullptr;
     QObject *m_core = nullptr;
     std::shared_ptr<std::atomic<int>> m_pending;
 };
+
+struct ConsoleContext;
+// Another worker on what the console manages (its database, or the remote relay's admin API),
+// for a long job that must not hold up the panels' own (a CSV export).
+std::unique_ptr<DbWorker> newDbWorker(const ConsoleContext &context);
 
 } // namespace relay::ui

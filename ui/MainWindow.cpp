@@ -2,6 +2,8 @@
 
 #include "AlertNotifier.h"
 #include "BudgetsPanel.h"
+#include "ConnectDialog.h"
+#include "ConsoleLauncher.h"
 #include "DashboardPanel.h"
 #include "DbWorker.h"
 #include "PricingPanel.h"
@@ -11,6 +13,7 @@
 #include "UpstreamsPanel.h"
 #include "UsagePanel.h"
 
+#include <QAction>
 #include <QCloseEvent>
 #include <QGuiApplication>
 #include <QLabel>
@@ -20,6 +23,7 @@
 #include <QShortcut>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTimer>
 
 namespace relay::ui {
 
@@ -27,10 +31,88 @@ MainWindow::MainWindow(Engine *engine, const QString &dbPath, QWidget *parent)
     : QMainWindow(parent), m_db(std::make_unique<DbWorker>(dbPath, engine)),
       m_reports(std::make_unique<DbWorker>(dbPath, engine))
 {
+    m_context.dbPath = dbPath;
+    setUp(engine);
+}
+
+MainWindow::MainWindow(RemoteRelay *remote, const RemoteAdminOptions &options, QWidget *parent)
+    : QMainWindow(parent), m_db(std::make_unique<DbWorker>(options)),
+      m_reports(std::make_unique<DbWorker>(options)), m_remote(remote)
+{
+    m_context.remote = options;
+    setUp(nullptr);
+    setWindowTitle(tr("TenantRelay — %1").arg(remote->url()));
+    m_connectionLabel = new QLabel(this);
+    m_connectionLabel->setObjectName(QStringLiteral("connectionLabel"));
+    statusBar()->addPermanentWidget(m_connectionLabel);
+    m_dashboard->showManagingRemoteRelay(remote->url());
+    connect(remote, &RemoteRelay::statsUpdated, this, &MainWindow::applyStats);
+    connect(remote, &RemoteRelay::connectionChanged, this, &MainWindow::showConnection);
+    // A raised alert or a circuit change shows at once, not at the panels' next poll.
+    connect(remote, &RemoteRelay::alertRaised, m_budgets, &BudgetsPanel::refresh);
+    connect(remote, &RemoteRelay::circuitChanged, m_upstreams, &UpstreamsPanel::refresh);
+    // "Pause new requests" pauses that relay, through its admin API.
+    m_keeper->pauseAction()->setEnabled(true);
+    m_keeper->pauseAction()->setToolTip(
+        tr("The relay at %1 answers new tenant requests 503 relay_paused; those in flight finish")
+            .arg(remote->url()));
+    connect(m_keeper->pauseAction(), &QAction::triggered, this, [this](bool paused) {
+        m_db->write(
+            this,
+            [paused](DbSession &s) {
+                return s.remote ? s.remote->setPaused(paused) : AdminResult::nothingToChange();
+            },
+            [this, paused](const AdminResult &r) {
+                if (!r.ok)
+                    statusBar()->showMessage(r.error, 10000);
+                else
+                    showPaused(paused);
+            });
+    });
+    // Once a second: the countdown to the next attempt while the relay cannot be reached.
+    auto *tick = new QTimer(this);
+    connect(tick, &QTimer::timeout, this, [this] {
+        if (!m_remote->isConnected())
+            showConnection();
+    });
+    tick->start(1000);
+    showConnection();
+}
+
+QString MainWindow::connectionText() const
+{
+    if (!m_remote)
+        return QString();
+    if (m_remote->isConnected())
+        return tr("Connected to %1").arg(m_remote->url());
+    const int wait = m_remote->retryInMs();
+    if (m_remote->lastError().isEmpty())
+        return tr("Connecting to %1…").arg(m_remote->url());
+    return wait < 0
+               ? tr("Cannot reach %1: %2 — connecting…").arg(m_remote->url(), m_remote->lastError())
+               : tr("Cannot reach %1: %2 — trying again in %3 s")
+                     .arg(m_remote->url(), m_remote->lastError())
+                     .arg((wait + 999) / 1000);
+}
+
+void MainWindow::showConnection()
+{
+    const bool up = m_remote->isConnected();
+    m_connectionLabel->setText(connectionText());
+    m_connectionLabel->setStyleSheet(up ? QString()
+                                        : QStringLiteral("color: #b00020; font-weight: bold"));
+    m_dashboard->showConnection(up, connectionText());
+}
+
+void MainWindow::setUp(Engine *engine)
+{
     setWindowTitle(QStringLiteral("TenantRelay"));
     m_keeper = new RelayKeeper(this, engine, this);
     m_notifier = new AlertNotifier(m_keeper->tray(), this);
-    m_context = ConsoleContext{engine, m_db.get(), m_reports.get(), m_notifier, dbPath};
+    m_context.engine = engine;
+    m_context.db = m_db.get();
+    m_context.reports = m_reports.get();
+    m_context.notifier = m_notifier;
 
     m_tabs = new QTabWidget(this);
     m_tabs->setObjectName(QStringLiteral("panelTabs"));
@@ -90,6 +172,22 @@ void MainWindow::addRelayMenu()
     menu->setObjectName(QStringLiteral("relayMenu"));
     menu->addAction(m_keeper->pauseAction());
     menu->addSeparator();
+    // Another relay, in a window (and a process) of its own.
+    QAction *connectAction = menu->addAction(tr("&Connect to relay…"));
+    connectAction->setObjectName(QStringLiteral("connectAction"));
+    connectAction->setToolTip(tr("Manage a relay that runs elsewhere, through its admin API"));
+    connect(connectAction, &QAction::triggered, this, [this] {
+        ConnectDialog dialog(this);
+        if (dialog.exec() != QDialog::Accepted)
+            return;
+        QString error;
+        if (startRemoteConsole(dialog.options(), &error))
+            statusBar()->showMessage(
+                tr("Opening the console of %1…").arg(dialog.options().url.toString()), 10000);
+        else
+            statusBar()->showMessage(tr("Cannot open another console: %1").arg(error), 10000);
+    });
+    menu->addSeparator();
     menu->addAction(m_keeper->quitAction());
     // Shown while new requests are refused, whichever panel is open.
     m_pausedLabel = new QLabel(tr("Paused — new requests get 503"), this);
@@ -105,6 +203,11 @@ void MainWindow::addRelayMenu()
 
 void MainWindow::showPaused(bool paused)
 {
+    {
+        // Shown as the relay reports it, without pausing again.
+        const QSignalBlocker blocker(m_keeper->pauseAction());
+        m_keeper->pauseAction()->setChecked(paused);
+    }
     m_pausedLabel->setVisible(paused);
     m_dashboard->showPaused(paused);
 }
@@ -147,6 +250,8 @@ void MainWindow::showManagingOtherRelay(const QString &relay, const QString &bas
 
 void MainWindow::applyStats(const relay::EngineStatsSnapshot &stats)
 {
+    if (m_remote && stats.paused != m_pausedLabel->isVisible())
+        showPaused(stats.paused);
     m_dashboard->applyStats(stats);
     m_tenants->applyStats(stats);
     m_upstreams->applyStats(stats);

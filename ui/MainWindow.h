@@ -2,6 +2,7 @@
 
 #include "ConsoleContext.h"
 #include "relay/Engine.h"
+#include "relay/RemoteRelay.h"
 
 #include <QMainWindow>
 
@@ -34,6 +35,9 @@ class MainWindow : public QMainWindow
 public:
     // `engine` may be null when the relay could not start; the panels still work on the database.
     MainWindow(Engine *engine, const QString &dbPath, QWidget *parent = nullptr);
+    // Manages a relay elsewhere through its admin API: every panel reads and writes through
+    // `options`, and `remote` (owned by the caller, outliving the window) feeds the live figures.
+    MainWindow(RemoteRelay *remote, const RemoteAdminOptions &options, QWidget *parent = nullptr);
     ~MainWindow() override;
 
     void showEngineStarted(const QString &listenAddress, const QString &dbPath, int workers,
@@ -61,15 +65,22 @@ public:
 protected:
     void closeEvent(QCloseEvent *event) override;
 
+    // The status bar's word on the remote relay: connected, or why not and when it tries again.
+    QString connectionText() const;
+
 private:
+    void setUp(Engine *engine);
     void addRelayMenu();
     void showPaused(bool paused);
+    void showConnection();
 
     std::unique_ptr<DbWorker> m_db;
     std::unique_ptr<DbWorker> m_reports;
     RelayKeeper *m_keeper = nullptr;
     AlertNotifier *m_notifier = nullptr;
     QLabel *m_pausedLabel = nullptr;
+    QLabel *m_connectionLabel = nullptr;
+    RemoteRelay *m_remote = nullptr;
     ConsoleContext m_context;
     QTabWidget *m_tabs = nullptr;
     DashboardPanel *m_dashboard = nullptr;

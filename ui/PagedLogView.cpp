@@ -23,13 +23,6 @@ namespace relay::ui {
 
 namespace {
 
-struct Page
-{
-    QList<QVariantList> rows;
-    bool more = false;
-    QString error;
-};
-
 struct ExportResult
 {
     qint64 rows = 0;
@@ -158,32 +151,22 @@ void PagedLogView::previousPage()
     if (m_cursors.size() < 2)
         return;
     m_cursors.removeLast();
-    const QVariantList cursor = m_cursors.takeLast();
+    const QString cursor = m_cursors.takeLast();
     load(cursor);
 }
 
-void PagedLogView::load(const QVariantList &cursor)
+void PagedLogView::load(const QString &cursor)
 {
-    const LogFilter f = filter();
-    const LogTable table = m_source.table;
+    LogPageQuery query{m_source.log, filter(), cursor, kPageSize};
     m_cursors.append(cursor);
-    m_context.db->run<Page>(
-        this,
-        [table, f, cursor](DbSession &s) {
-            Page p;
-            LogPages::read(s.db, table, f, cursor, kPageSize + 1, &p.rows, &p.error);
-            p.more = p.rows.size() > kPageSize;
-            if (p.more)
-                p.rows.removeLast();
-            return p;
-        },
-        [this](const Page &p) {
-            if (!p.error.isEmpty())
-                showStatus(this, p.error, true);
+    m_context.db->run<AdminValue<LogPage>>(
+        this, [query](DbSession &s) { return s.admin.logPage(query); },
+        [this](const AdminValue<LogPage> &answer) {
+            if (!answer.ok)
+                showStatus(this, answer.error, true);
+            const LogPage &p = answer.value;
             m_model->setRows(p.rows);
-            m_nextCursor = p.more && !p.rows.isEmpty()
-                               ? LogPages::cursorOf(m_source.table, p.rows.last())
-                               : QVariantList();
+            m_nextCursor = p.next;
             const int first = pageIndex() * kPageSize;
             m_position->setText(p.rows.isEmpty()
                                     ? tr("no rows")
@@ -199,38 +182,38 @@ void PagedLogView::exportCsv(const QString &path)
     if (m_exporting)
         return;
     m_exporting = true;
-    const LogFilter f = filter();
-    const LogTable table = m_source.table;
+    const QStringList header = m_source.table.columnNames();
+    LogPageQuery query{m_source.log, filter(), QString(), 1000};
     // Its own thread and connection, so paging stays quick while a large export runs.
-    m_exportWorker = std::make_unique<DbWorker>(m_context.dbPath, nullptr);
+    m_exportWorker = newDbWorker(m_context);
     m_exportWorker->run<ExportResult>(
         this,
-        [table, f, path](DbSession &s) {
+        [header, query, path](DbSession &s) mutable {
             ExportResult r;
             QSaveFile file(path);
             if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) {
                 r.error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
                 return r;
             }
-            file.write(table.columnNames().join(QLatin1Char(',')).toUtf8() + '\n');
-            QVariantList cursor;
-            constexpr int kChunk = 5000;
+            file.write(header.join(QLatin1Char(',')).toUtf8() + '\n');
             for (;;) {
-                QList<QVariantList> rows;
-                if (!LogPages::read(s.db, table, f, cursor, kChunk, &rows, &r.error))
+                const AdminValue<LogPage> page = s.admin.logPage(query);
+                if (!page.ok) {
+                    r.error = page.error;
                     return r;
+                }
                 QByteArray chunk;
-                for (const QVariantList &row : std::as_const(rows)) {
+                for (const QVariantList &row : page.value.rows) {
                     QStringList fields;
                     for (const QVariant &v : row)
                         fields << csvField(v);
                     chunk += fields.join(QLatin1Char(',')).toUtf8() + '\n';
                 }
                 file.write(chunk);
-                r.rows += rows.size();
-                if (rows.size() < kChunk)
+                r.rows += page.value.rows.size();
+                if (page.value.next.isEmpty())
                     break;
-                cursor = LogPages::cursorOf(table, rows.last());
+                query.cursor = page.value.next;
             }
             if (!file.commit())
                 r.error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "ConsoleContext.h"
-#include "store/LogPages.h"
+#include "store/AdminInterface.h"
 
 #include <QStringList>
 #include <QVariantList>
@@ -22,6 +22,7 @@ class RowTableModel;
 // Which log a PagedLogView pages through (the store's LogTable), and how it is shown.
 struct LogSource
 {
+    LogPageQuery::Log log = LogPageQuery::Log::Requests;
     LogTable table;
     QStringList headers;                  // one per column of the table
     QList<QPair<QString, QString>> kinds; // combo label → the table's kind name ("" = all)
@@ -30,8 +31,9 @@ struct LogSource
 };
 
 // One page at a time of a large log table (usage, audit), newest first, read on the database
-// thread through the store's keyset paging (LogPages): a page costs the same at row 10 or row
-// 10 million, and nothing counts or loads the whole table.
+// thread through the admin service's keyset paging (AdminInterface::logPage, on a file or over
+// the admin API): a page costs the same at row 10 or row 10 million, and nothing counts or loads
+// the whole table.
 // CSV export streams the filtered rows to a file on a thread of its own.
 class PagedLogView : public QWidget
 {
@@ -57,7 +59,7 @@ Q_SIGNALS:
 
 private:
     LogFilter filter() const;
-    void load(const QVariantList &cursor);
+    void load(const QString &cursor);
 
     ConsoleContext m_context;
     LogSource m_source;
@@ -68,8 +70,8 @@ private:
     QPushButton *m_newer = nullptr;
     QPushButton *m_older = nullptr;
     QLabel *m_position = nullptr;
-    QList<QVariantList> m_cursors; // the cursor each shown page started after ({} = newest)
-    QVariantList m_nextCursor;     // after the last row shown; empty = no older rows
+    QStringList m_cursors; // the cursor each shown page started after ("" = the newest)
+    QString m_nextCursor;  // after the last row shown; empty = no older rows
     bool m_exporting = false;
     std::unique_ptr<DbWorker> m_exportWorker;
 };

@@ -131,6 +131,14 @@ SettingsPanel::SettingsPanel(const ConsoleContext &context, QWidget *parent)
     sharedForm->addRow(QString(), saveSharedButton);
     layout->addWidget(shared);
     layout->addStretch(1);
+    // A relay elsewhere: this computer's relay settings are not its; its database's are.
+    if (m_context.remote) {
+        local->hide();
+        closing->hide();
+        shared->setTitle(tr("Stored on the relay at %1")
+                             .arg(m_context.remote->url.toString(QUrl::RemoveUserInfo)));
+        saveSharedButton->setText(tr("Save to the &relay"));
+    }
 
     connect(m_host, &QLineEdit::textChanged, this, &SettingsPanel::updateWarning);
     connect(saveLocalButton, &QPushButton::clicked, this, &SettingsPanel::saveLocal);

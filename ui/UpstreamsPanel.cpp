@@ -219,7 +219,7 @@ void UpstreamsPanel::refresh()
         this,
         [](DbSession &s) {
             return Lists{s.admin.listUpstreams(), s.admin.listRoutes(), s.admin.listAliases(),
-                         RelayState::circuitChanges(s.db), s.admin.pinnedUpstream()};
+                         s.admin.circuitChanges().value, s.admin.pinnedUpstream()};
         },
         [this](const Lists &l) {
             if (m_gate.end())

@@ -25,6 +25,7 @@ UsagePanel::UsagePanel(const ConsoleContext &context, QWidget *parent) : QWidget
     usage.moneyColumns = {12};
 
     LogSource audit;
+    audit.log = LogPageQuery::Log::Audit;
     audit.table = LogPages::audit();
     audit.headers = {tr("Id"),     tr("Time"),   tr("Actor"),  tr("Action"),
                      tr("Target"), tr("Tenant"), tr("Details")};

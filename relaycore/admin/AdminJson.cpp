@@ -28,6 +28,12 @@ double money(double usd)
     return std::round(usd * 1e9) / 1e9;
 }
 
+std::optional<qint64> timeMs(const QJsonValue &value)
+{
+    const QDateTime when = QDateTime::fromString(value.toString(), Qt::ISODateWithMs);
+    return when.isValid() ? std::optional<qint64>(when.toMSecsSinceEpoch()) : std::nullopt;
+}
+
 namespace {
 
 QJsonValue optionalNumber(const std::optional<qint64> &value)
@@ -42,8 +48,7 @@ QJsonValue textOrNull(const QString &text)
 
 std::optional<qint64> fromTime(const QJsonValue &value)
 {
-    const QDateTime when = QDateTime::fromString(value.toString(), Qt::ISODateWithMs);
-    return when.isValid() ? std::optional<qint64>(when.toMSecsSinceEpoch()) : std::nullopt;
+    return timeMs(value);
 }
 
 // How one kind of value is written as JSON and read back; `in` is false for a value of another

@@ -14,6 +14,8 @@ namespace relay::AdminJson {
 // The admin records as JSON, with the field names of interface.md §2 (`--json`) and §5 (the
 // admin API): the CLI and the admin API print the same objects. null = absent / no limit.
 QJsonValue time(std::optional<qint64> ms); // ISO-8601 UTC with milliseconds, "Z"
+// The other way: ms since the epoch, nullopt for null or anything but such a time.
+std::optional<qint64> timeMs(const QJsonValue &value);
 QJsonValue number(std::optional<double> value);
 // A USD amount rounded to a billionth of a dollar, so sums of per-request costs print as
 // 1.5e-05 rather than 1.4999999999999999e-05.

@@ -12,5 +12,8 @@ namespace relay {
 QJsonObject statsJson(const EngineStatsSnapshot &stats);
 // A circuit as the `circuit` event carries it: {upstream, state, reason, time}.
 QJsonObject circuitJson(const CircuitSnapshot &circuit);
+// The other way, for a console that manages the relay through its admin API: the snapshot as
+// the embedded engine would have given it. Absent fields stay at their defaults.
+EngineStatsSnapshot statsFromJson(const QJsonObject &json);
 
 } // namespace relay

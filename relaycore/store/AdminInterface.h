@@ -1,12 +1,38 @@
 #pragma once
 
 #include "store/AdminTypes.h"
+#include "store/LogPages.h"
+#include "store/RelayState.h"
 #include "store/UsageReport.h"
 #include "tenants/DirectorySnapshot.h"
 
 #include <vector>
 
 namespace relay {
+
+// What the console's budget panel draws: spend per UTC day of the relay's current month (day 1
+// first, up to today) and each tenant's spend over the last 24 hours of that month.
+struct SpendOverview
+{
+    qint64 monthStartMs = 0;
+    QList<double> daily;
+    QHash<QString, double> lastDay;
+};
+
+// A page of the request log or the audit log, newest first, as the console shows it.
+struct LogPageQuery
+{
+    enum class Log { Requests, Audit };
+    Log log = Log::Requests;
+    LogFilter filter; // tenant, text (the table's text column contains), kind; `where` unused
+    QString cursor;   // from a previous page's `next`; empty = the newest rows
+    int limit = 100;
+};
+struct LogPage
+{
+    QList<QVariantList> rows; // each in the columns of LogPages::requests() / audit()
+    QString next;             // the cursor of the following (older) page; empty at the end
+};
 
 // The admin operations of interface.md §2, whoever carries them out: AdminService on a database
 // file in this process, or a client of a relay's admin API (§5) elsewhere. A front end (the
@@ -64,6 +90,12 @@ public:
     virtual AdminValue<QList<AuditRecord>> auditLog(const QString &tenantId = QString()) = 0;
     // Only where the database file is at hand.
     virtual AdminResult backup(const QString &file) = 0;
+
+    // What the console reads besides the commands' records.
+    virtual AdminValue<QString> pinnedUpstream() = 0; // empty when none is pinned
+    virtual AdminValue<QHash<QString, RelayState::CircuitChange>> circuitChanges() = 0;
+    virtual AdminValue<SpendOverview> spendOverview(const QString &tenantId) = 0;
+    virtual AdminValue<LogPage> logPage(const LogPageQuery &query) = 0;
 };
 
 } // namespace relay

@@ -71,7 +71,7 @@ public:
     AdminResult pinUpstream(const QString &name) override;
     AdminValue<QString> unpinUpstream() override;
     // Empty when none is pinned.
-    AdminValue<QString> pinnedUpstream();
+    AdminValue<QString> pinnedUpstream() override;
 
     // Routes: TARGET is "UPSTREAM" or "UPSTREAM:MODEL"; stored as "UPSTREAM:MODEL", in order.
     AdminResult setRoute(const QString &model, const QStringList &targets) override;
@@ -110,6 +110,11 @@ public:
     AdminValue<QList<AuditRecord>> auditLog(const QString &tenantId = QString()) override;
     // An online, consistent copy of the database into `file` (Database::backup).
     AdminResult backup(const QString &file) override;
+
+    // The console's reads (AdminConsoleReads.cpp).
+    AdminValue<QHash<QString, RelayState::CircuitChange>> circuitChanges() override;
+    AdminValue<SpendOverview> spendOverview(const QString &tenantId) override;
+    AdminValue<LogPage> logPage(const LogPageQuery &query) override;
 
 private:
     // Runs `change` in one IMMEDIATE transaction; when it succeeds, appends the audit row it

@@ -6,6 +6,7 @@
 // Only what must differ is normalised: generated keys, times, and the audit's actor.
 
 #include "CliProcess.h"
+#include "ServeProcess.h"
 #include "TempDir.h"
 #include "TestCertificate.h"
 #include "UsageRows.h"
@@ -50,57 +51,6 @@ QString normalised(QString text)
     return text;
 }
 
-// A relay process: `serve` on loopback, port 0.
-class Relay
-{
-public:
-    ~Relay() { stop(); }
-
-    // `tenantrelay --db DB serve ARGS...`
-    bool start(const QString &bin, const QString &db, const QStringList &args,
-               const QProcessEnvironment &env)
-    {
-        m_process.setProcessEnvironment(env);
-        m_process.start(
-            bin,
-            QStringList{"--db", db, "serve", "--listen", "127.0.0.1:0", "--workers", "1"} + args);
-        const QRegularExpression listening(
-            QStringLiteral("listening on (https?)://127\\.0\\.0\\.1:(\\d+)/v1"));
-        if (!m_process.waitForStarted())
-            return false;
-        QRegularExpressionMatch m;
-        (void)QTest::qWaitFor(
-            [&] {
-                m_process.waitForReadyRead(100);
-                m_err += QString::fromUtf8(m_process.readAllStandardError());
-                m = listening.match(m_err);
-                return m.hasMatch() || m_process.state() == QProcess::NotRunning;
-            },
-            60000);
-        if (!m.hasMatch())
-            qWarning() << "serve did not start:" << m_err;
-        m_url = m.hasMatch() ? QStringLiteral("%1://127.0.0.1:%2").arg(m.captured(1), m.captured(2))
-                             : QString();
-        return m.hasMatch();
-    }
-    void stop()
-    {
-        if (m_process.state() == QProcess::NotRunning)
-            return;
-        m_process.terminate();
-        if (!m_process.waitForFinished(15000)) {
-            m_process.kill();
-            m_process.waitForFinished();
-        }
-    }
-    const QString &url() const { return m_url; }
-
-private:
-    QProcess m_process;
-    QString m_err;
-    QString m_url;
-};
-
 } // namespace
 
 class TestConnect : public QObject
@@ -133,8 +83,9 @@ private:
     QString m_bin;
     relay::test::TempDb m_localDb;
     relay::test::TempDb m_remoteDb;
-    Relay m_localRelay;  // the same live relay next to the --db side, without an admin API
-    Relay m_remoteRelay; // serve --admin-token-env, what --connect talks to
+    relay::test::ServeProcess
+        m_localRelay; // the same live relay next to the --db side, without an admin API
+    relay::test::ServeProcess m_remoteRelay; // serve --admin-token-env, what --connect talks to
     QString m_prices;
     // The keys each side printed, by tenant: rows name keys by tenant, since they differ.
     QHash<QString, QString> m_localKeys;
@@ -489,9 +440,10 @@ void TestConnect::badUsageOfConnectExitsTwo_data()
     const QString url = QStringLiteral("URL");
     QTest::newRow("with --db") << QStringList{"--connect", url, "--db", "x.db", "tenant", "list"}
                                << true << QStringLiteral("cannot be combined with --db");
-    QTest::newRow("no command")
-        << QStringList{"--connect", url} << true
-        << QStringLiteral("the console cannot connect to a remote relay yet; run an admin command");
+    // Without a command, the console: a bad URL is refused before any window opens.
+    QTest::newRow("console, not a URL")
+        << QStringList{"--connect", "relay:8700"} << true
+        << QStringLiteral("--connect needs the relay's http:// or https://");
     QTest::newRow("backup") << QStringList{"--connect", url, "backup", "copy.db"} << true
                             << QStringLiteral("backup copies the database file");
     QTest::newRow("serve") << QStringList{"--connect", url, "serve"} << true
@@ -535,7 +487,7 @@ void TestConnect::httpsTrustsOnlyTheGivenCertificate()
     const relay::test::TestCertificate cert = relay::test::makeTestCertificate(db.dir(), "relay");
     QProcessEnvironment env = environment();
     env.insert(QStringLiteral("TR_CONNECT_ADMIN"), QString::fromLatin1(kToken));
-    Relay tls;
+    relay::test::ServeProcess tls;
     QVERIFY(tls.start(
         m_bin, db.path(),
         {"--admin-token-env", "TR_CONNECT_ADMIN", "--tls-cert", cert.cert, "--tls-key", cert.key},

@@ -1,8 +1,9 @@
-#include "RemoteAdmin.h"
+#include "admin/RemoteAdmin.h"
 
 #include "admin/AdminJson.h"
 #include "billing/PriceList.h"
 
+#include <QCryptographicHash>
 #include <QEventLoop>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -10,7 +11,7 @@
 #include <QNetworkRequest>
 #include <QSslConfiguration>
 
-namespace relay::app {
+namespace relay {
 
 namespace {
 
@@ -38,6 +39,55 @@ QUrlQuery tenantQuery(const QString &tenantId)
 QString pathSegment(const QString &name)
 {
     return QString::fromLatin1(QUrl::toPercentEncoding(name));
+}
+
+QNetworkRequest adminRequest(const RemoteAdminOptions &options, const QString &path,
+                             const QUrlQuery &query)
+{
+    QString target = options.url.toString(QUrl::FullyEncoded | QUrl::RemoveQuery |
+                                          QUrl::RemoveFragment | QUrl::StripTrailingSlash) +
+                     QStringLiteral("/admin/v1/") + path;
+    if (!query.isEmpty())
+        target += QLatin1Char('?') + query.toString(QUrl::FullyEncoded);
+    QNetworkRequest request(QUrl::fromEncoded(target.toLatin1(), QUrl::StrictMode));
+    request.setRawHeader("Authorization", "Bearer " + options.token);
+    // The relay speaks HTTP/1.1.
+    request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+    if (!options.caCertificates.isEmpty()) {
+        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+        tls.addCaCertificates(options.caCertificates);
+        request.setSslConfiguration(tls);
+    }
+    return request;
+}
+
+void acceptTrustedCertificate(QNetworkReply *reply, const RemoteAdminOptions &options,
+                              QByteArray *untrusted)
+{
+    QObject::connect(
+        reply, &QNetworkReply::sslErrors, reply,
+        [reply, trusted = options.trustedSha256, untrusted](const QList<QSslError> &errors) {
+            const QByteArray digest =
+                certificateSha256(reply->sslConfiguration().peerCertificate());
+            if (!trusted.isEmpty() && digest == trusted)
+                reply->ignoreSslErrors(errors);
+            else if (untrusted)
+                *untrusted = digest;
+        });
+}
+
+QByteArray certificateSha256(const QSslCertificate &certificate)
+{
+    return certificate.isNull() ? QByteArray()
+                                : certificate.digest(QCryptographicHash::Sha256).toHex();
+}
+
+QString fingerprintText(const QByteArray &sha256Hex)
+{
+    QStringList pairs;
+    for (qsizetype i = 0; i + 1 < sha256Hex.size(); i += 2)
+        pairs << QString::fromLatin1(sha256Hex.mid(i, 2)).toUpper();
+    return pairs.join(QLatin1Char(':'));
 }
 
 RemoteAdmin::RemoteAdmin(RemoteAdminOptions options) : m_options(std::move(options)) {}
@@ -82,22 +132,9 @@ AdminResult RemoteAdmin::answerFailure(int status, const QJsonValue &body) const
 AdminValue<QJsonValue> RemoteAdmin::call(const QByteArray &method, const QString &path,
                                          const QUrlQuery &query, const QJsonValue &body)
 {
-    QString base = m_options.url.toString(QUrl::FullyEncoded | QUrl::RemoveQuery |
-                                          QUrl::RemoveFragment | QUrl::StripTrailingSlash);
-    QString target = base + QStringLiteral("/admin/v1/") + path;
-    if (!query.isEmpty())
-        target += QLatin1Char('?') + query.toString(QUrl::FullyEncoded);
-    QNetworkRequest request(QUrl::fromEncoded(target.toLatin1(), QUrl::StrictMode));
-    request.setRawHeader("Authorization", "Bearer " + m_options.token);
+    QNetworkRequest request = adminRequest(m_options, path, query);
     request.setRawHeader("Accept", "application/json");
     request.setTransferTimeout(m_options.timeoutMs);
-    // The relay speaks HTTP/1.1.
-    request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
-    if (!m_options.caCertificates.isEmpty()) {
-        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
-        tls.addCaCertificates(m_options.caCertificates);
-        request.setSslConfiguration(tls);
-    }
     QByteArray bytes;
     if (!body.isUndefined()) {
         bytes = body.isArray() ? QJsonDocument(body.toArray()).toJson(QJsonDocument::Compact)
@@ -106,6 +143,8 @@ AdminValue<QJsonValue> RemoteAdmin::call(const QByteArray &method, const QString
                           QByteArrayLiteral("application/json"));
     }
     QNetworkReply *reply = m_network.sendCustomRequest(request, method, bytes);
+    m_untrustedSha256.clear();
+    acceptTrustedCertificate(reply, m_options, &m_untrustedSha256);
     QEventLoop loop;
     QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
     if (!reply->isFinished())
@@ -406,4 +445,128 @@ AdminResult RemoteAdmin::backup(const QString &)
                                                "(tenantrelay --db PATH backup FILE)"));
 }
 
-} // namespace relay::app
+// ---- what the console reads ----
+
+namespace {
+
+qint64 timeMs(const QJsonValue &value)
+{
+    return AdminJson::timeMs(value).value_or(0);
+}
+
+// A request log row of the API as the console's columns (LogPages::requests()).
+QVariantList requestRow(const QJsonObject &o)
+{
+    const auto text = [&o](const char *name) { return o.value(QLatin1String(name)).toVariant(); };
+    return {text("id"),
+            timeMs(o.value(QStringLiteral("time"))),
+            text("tenant"),
+            text("key_prefix"),
+            o.value(QStringLiteral("dialect")).toString() == QLatin1String("anthropic")
+                ? QStringLiteral("Anthropic")
+                : QStringLiteral("OpenAI"),
+            text("endpoint"),
+            text("outcome"),
+            text("requested_model"),
+            text("upstream"),
+            text("status"),
+            text("prompt_tokens"),
+            text("completion_tokens"),
+            text("cost_usd"),
+            text("latency_ms"),
+            text("error")};
+}
+
+// An audit row of the API as the console's columns (LogPages::audit()); the API does not number
+// audit rows.
+QVariantList auditRow(const QJsonObject &o)
+{
+    const auto text = [&o](const char *name) { return o.value(QLatin1String(name)).toVariant(); };
+    return {QVariant(),
+            timeMs(o.value(QStringLiteral("time"))),
+            text("actor"),
+            text("action"),
+            text("target"),
+            text("tenant"),
+            QString::fromUtf8(QJsonDocument(o.value(QStringLiteral("details")).toObject())
+                                  .toJson(QJsonDocument::Compact))};
+}
+
+} // namespace
+
+AdminValue<QString> RemoteAdmin::pinnedUpstream()
+{
+    const AdminValue<QJsonValue> stats = call("GET", QStringLiteral("stats"));
+    if (!stats.ok)
+        return AdminResult(stats);
+    return stats.value.toObject().value(QStringLiteral("pinned_upstream")).toString();
+}
+
+AdminValue<QHash<QString, RelayState::CircuitChange>> RemoteAdmin::circuitChanges()
+{
+    const AdminValue<QJsonValue> stats = call("GET", QStringLiteral("stats"));
+    if (!stats.ok)
+        return AdminResult(stats);
+    QHash<QString, RelayState::CircuitChange> changes;
+    const QJsonArray upstreams =
+        stats.value.toObject().value(QStringLiteral("upstreams")).toArray();
+    for (const QJsonValue item : upstreams) {
+        const QJsonObject u = item.toObject();
+        if (const qint64 since = timeMs(u.value(QStringLiteral("circuit_since"))); since > 0)
+            changes.insert(u.value(QStringLiteral("name")).toString(),
+                           {u.value(QStringLiteral("circuit_reason")).toString(), since});
+    }
+    return changes;
+}
+
+AdminValue<SpendOverview> RemoteAdmin::spendOverview(const QString &tenantId)
+{
+    const AdminValue<QJsonValue> answer =
+        call("GET", QStringLiteral("spend"), tenantQuery(tenantId));
+    if (!answer.ok)
+        return AdminResult(answer);
+    const QJsonObject object = answer.value.toObject();
+    SpendOverview overview;
+    overview.monthStartMs = timeMs(object.value(QStringLiteral("month_start")));
+    for (const QJsonValue day : object.value(QStringLiteral("daily")).toArray())
+        overview.daily << day.toDouble();
+    for (const QJsonValue item : object.value(QStringLiteral("last_24h")).toArray()) {
+        const QJsonObject row = item.toObject();
+        overview.lastDay.insert(row.value(QStringLiteral("tenant")).toString(),
+                                row.value(QStringLiteral("spent_usd")).toDouble());
+    }
+    return overview;
+}
+
+AdminValue<LogPage> RemoteAdmin::logPage(const LogPageQuery &query)
+{
+    const bool audit = query.log == LogPageQuery::Log::Audit;
+    QUrlQuery params = tenantQuery(query.filter.tenant);
+    if (!query.filter.kind.isEmpty())
+        params.addQueryItem(audit ? QStringLiteral("kind") : QStringLiteral("status"),
+                            pathSegment(query.filter.kind));
+    if (!query.filter.text.isEmpty())
+        params.addQueryItem(audit ? QStringLiteral("action") : QStringLiteral("model"),
+                            pathSegment(query.filter.text));
+    if (!query.cursor.isEmpty())
+        params.addQueryItem(QStringLiteral("before"), pathSegment(query.cursor));
+    params.addQueryItem(QStringLiteral("limit"), QString::number(query.limit));
+    const AdminValue<QJsonValue> answer =
+        call("GET", audit ? QStringLiteral("audit") : QStringLiteral("requests"), params);
+    if (!answer.ok)
+        return AdminResult(answer);
+    const QJsonObject object = answer.value.toObject();
+    LogPage page;
+    for (const QJsonValue item : object.value(QStringLiteral("data")).toArray())
+        page.rows << (audit ? auditRow(item.toObject()) : requestRow(item.toObject()));
+    page.next = object.value(QStringLiteral("next")).toString();
+    return page;
+}
+
+AdminResult RemoteAdmin::setPaused(bool paused)
+{
+    return done(call("POST", paused ? QStringLiteral("pause") : QStringLiteral("unpause"), {},
+                     QJsonObject()));
+}
+
+} // namespace relay

@@ -4,11 +4,14 @@
 
 #include <QJsonValue>
 #include <QNetworkAccessManager>
+#include <QNetworkRequest>
 #include <QSslCertificate>
 #include <QUrl>
 #include <QUrlQuery>
 
-namespace relay::app {
+class QNetworkReply;
+
+namespace relay {
 
 // Where a relay's admin API is and how to get in (`--connect URL`).
 struct RemoteAdminOptions
@@ -17,7 +20,10 @@ struct RemoteAdminOptions
     QByteArray token;                      // the admin token; never printed
     QString tokenSource;                   // where the token came from, for messages: "$VAR"
     QList<QSslCertificate> caCertificates; // trusted besides the system's (--connect-ca)
-    int timeoutMs = 30000;                 // for each call, from connecting to the whole answer
+    // A self-signed certificate the user chose to trust, by its SHA-256 digest (hex): accepted
+    // when the relay presents exactly that certificate, whatever its issuer and name.
+    QByteArray trustedSha256;
+    int timeoutMs = 30000; // for each call, from connecting to the whole answer
 };
 
 // The admin operations carried out by a relay elsewhere through its admin API
@@ -77,6 +83,19 @@ public:
     // Invalid: a backup copies the database file, which is on the relay's machine.
     AdminResult backup(const QString &file) override;
 
+    AdminValue<QString> pinnedUpstream() override;
+    AdminValue<QHash<QString, RelayState::CircuitChange>> circuitChanges() override;
+    AdminValue<SpendOverview> spendOverview(const QString &tenantId) override;
+    AdminValue<LogPage> logPage(const LogPageQuery &query) override;
+
+    // POST /admin/v1/pause or /unpause.
+    AdminResult setPaused(bool paused);
+
+    // The SHA-256 digest (hex) of the certificate the relay presented when the last call failed
+    // on TLS (untrusted, self-signed, wrong name); empty otherwise. What the console shows the
+    // user to decide whether to trust it.
+    QByteArray untrustedCertificateSha256() const { return m_untrustedSha256; }
+
 private:
     // One call: `path` below /admin/v1/ (segments already percent-encoded), `body` sent as JSON
     // unless undefined. The answer's JSON when the status is 2xx, else the failure.
@@ -96,9 +115,22 @@ private:
 
     RemoteAdminOptions m_options;
     QNetworkAccessManager m_network;
+    QByteArray m_untrustedSha256;
 };
 
 // A path segment of the admin API, percent-encoded: /admin/v1/tenants/{id}.
 QString pathSegment(const QString &name);
+// A request to the admin API at `path` below /admin/v1/ (segments already percent-encoded), with
+// the token and the trusted certificates of `options`.
+QNetworkRequest adminRequest(const RemoteAdminOptions &options, const QString &path,
+                             const QUrlQuery &query = {});
+// Lets `reply` go on when the relay presents the certificate the user trusts by its digest;
+// otherwise notes the digest of the certificate it presented in *untrusted (when given, which
+// must outlive the reply).
+void acceptTrustedCertificate(QNetworkReply *reply, const RemoteAdminOptions &options,
+                              QByteArray *untrusted);
+// A certificate's SHA-256 digest as hex, and as the user reads it: "AB:CD:…".
+QByteArray certificateSha256(const QSslCertificate &certificate);
+QString fingerprintText(const QByteArray &sha256Hex);
 
-} // namespace relay::app
+} // namespace relay
