@@ -11,7 +11,7 @@
 
 namespace relay {
 
-// A table keyed by one text column (routes, aliases, prices); see AdminService.cpp.
+// A table keyed by one text column (routes, aliases, prices); see AdminRouting.cpp.
 struct KeyedTable;
 
 // The admin API over the TenantRelay database, shared by the CLI and the console. It never
@@ -120,12 +120,22 @@ private:
     // Runs `change` in one IMMEDIATE transaction; when it succeeds, appends the audit row it
     // filled in and bumps the config version in the same transaction, else rolls back.
     AdminResult write(const std::function<AdminResult(AuditRecord &)> &change);
+    // checkTenant and checkUpstream, which also put the changes in their stored form (trimmed,
+    // sorted, canonical address blocks).
+    static AdminResult normalizeTenant(TenantChanges &c);
+    static AdminResult normalizeUpstream(UpstreamChanges &c);
     AdminValue<TenantRecord> loadTenant(const QString &id);
     AdminValue<UpstreamRecord> loadUpstream(const QString &name);
     // Inserts a fresh key for the tenant (inside a write) and returns it.
     AdminValue<QString> insertKey(const QString &tenantId, const QString &label,
                                   const std::optional<qint64> &expiresMs);
     AdminValue<QStringList> activeKeyPrefixes(const QString &tenantId);
+    // issueKey and rotateKey: checks the options, then, in one write, that the tenant exists, and
+    // runs `change`, which inserts the key, fills in the audit row and returns the key.
+    using KeyChange = std::function<AdminValue<QString>(
+        const QString &label, const std::optional<qint64> &expiresMs, AuditRecord &audit)>;
+    AdminValue<QString> writeKey(const QString &tenantId, const KeyOptions &options,
+                                 const KeyChange &change);
     // Upserts a row; `check` runs first inside the same transaction and can veto the change.
     AdminResult setKeyed(const KeyedTable &table, const QString &key, const QVariantList &values,
                          const std::function<AdminResult()> &check = {});

@@ -1,5 +1,7 @@
 #include "ConfigLoader.h"
 
+#include "store/AdminRows.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSqlError>
@@ -11,14 +13,54 @@ namespace relay::ConfigLoader {
 
 namespace {
 
-std::optional<QStringList> modelsFromJson(const QVariant &v)
+// The relay's view of the rows the admin service reads and writes (AdminRows.h).
+
+TenantConfig tenantConfig(const TenantRecord &r)
 {
-    if (v.isNull())
-        return std::nullopt;
-    QStringList out;
-    for (const auto &item : QJsonDocument::fromJson(v.toString().toUtf8()).array())
-        out.append(item.toString());
-    return out;
+    TenantConfig t;
+    t.id = r.id;
+    t.name = r.name;
+    t.models = r.models;
+    t.enabled = r.enabled;
+    t.tier = tierFromName(r.tier).value_or(Tier::BestEffort);
+    t.rpm = r.rpm;
+    t.tpm = r.tpm;
+    t.concurrency = r.concurrency;
+    if (r.reserved)
+        t.reserved = int(*r.reserved);
+    t.weight = r.weight;
+    t.queueTimeoutMs = r.queueTimeoutMs;
+    t.budgetUsd = r.budgetUsd;
+    t.softBudget = r.softBudget;
+    if (r.alertThresholds)
+        t.alertThresholds = *r.alertThresholds;
+    t.webhookUrl = r.webhookUrl;
+    // Stored canonical by the admin service; a hand-edited bad list allows nobody rather
+    // than everybody.
+    if (r.allowIps)
+        t.allowIps = AddressAllowList::parse(*r.allowIps)
+                         .value_or(*AddressAllowList::parse(
+                             QStringList{QStringLiteral("0.0.0.0/32"), QStringLiteral("::/128")}));
+    return t;
+}
+
+KeyConfig keyConfig(const KeyRecord &r)
+{
+    return KeyConfig{
+        .prefix = r.prefix, .tenantId = r.tenantId, .revoked = r.revoked, .expiresMs = r.expiresMs};
+}
+
+// Without the stored key and the position, which only the relay reads.
+UpstreamConfig upstreamConfig(const UpstreamRecord &r)
+{
+    return UpstreamConfig{.name = r.name,
+                          .kind = r.kind,
+                          .baseUrl = r.baseUrl,
+                          .apiKeyEnv = r.apiKeyEnv,
+                          .maxConnections = r.maxConnections,
+                          .timeoutMs = r.timeoutMs,
+                          .slowMs = r.slowMs ? std::optional<int>(int(*r.slowMs)) : std::nullopt,
+                          .enabled = r.enabled};
 }
 
 } // namespace
@@ -68,73 +110,28 @@ DirectorySnapshotPtr load(QSqlDatabase &db, QString *error)
         snap->pinnedUpstream = q.value(1).toString();
     }
 
-    if (!q.exec(QStringLiteral("SELECT id, name, models, enabled, tier, rpm, tpm, concurrency, "
-                               "reserved, weight, queue_timeout_ms, budget_usd, soft_budget, "
-                               "alert_thresholds, webhook_url, allow_ips FROM tenants")))
+    if (!q.exec(QStringLiteral("SELECT %1 FROM tenants")
+                    .arg(adminrows::kTenantColumns.join(QStringLiteral(", ")))))
         return fail(q);
-    auto optionalInt = [&q](int column) -> std::optional<qint64> {
-        if (q.value(column).isNull())
-            return std::nullopt;
-        return q.value(column).toLongLong();
-    };
     while (q.next()) {
-        TenantConfig t;
-        t.id = q.value(0).toString();
-        t.name = q.value(1).toString();
-        t.models = modelsFromJson(q.value(2));
-        t.enabled = q.value(3).toBool();
-        t.tier = tierFromName(q.value(4).toString()).value_or(Tier::BestEffort);
-        t.rpm = optionalInt(5);
-        t.tpm = optionalInt(6);
-        t.concurrency = optionalInt(7);
-        if (const auto reserved = optionalInt(8))
-            t.reserved = int(*reserved);
-        t.weight = qMax(1, q.value(9).toInt());
-        t.queueTimeoutMs = optionalInt(10);
-        if (!q.value(11).isNull())
-            t.budgetUsd = q.value(11).toDouble();
-        t.softBudget = q.value(12).toBool();
-        if (!q.value(13).isNull())
-            t.alertThresholds = thresholdsFromText(q.value(13).toString());
-        t.webhookUrl = q.value(14).toString();
-        // Stored canonical by the admin service; a hand-edited bad list allows nobody rather
-        // than everybody.
-        if (!q.value(15).isNull()) {
-            const QString blocks = q.value(15).toString();
-            t.allowIps = AddressAllowList::parse(blocks).value_or(*AddressAllowList::parse(
-                QStringList{QStringLiteral("0.0.0.0/32"), QStringLiteral("::/128")}));
-        }
+        const TenantConfig t = tenantConfig(adminrows::tenantFromRow(q));
         snap->tenants.insert(t.id, t);
     }
-    if (!q.exec(
-            QStringLiteral("SELECT hash, prefix, tenant_id, revoked, expires_at FROM api_keys")))
+    // The columns the admin service never reads come after the shared ones.
+    if (!q.exec(QStringLiteral("SELECT %1, hash FROM api_keys")
+                    .arg(adminrows::kKeyColumns.join(QStringLiteral(", ")))))
         return fail(q);
-    while (q.next()) {
-        KeyConfig k;
-        k.prefix = q.value(1).toString();
-        k.tenantId = q.value(2).toString();
-        k.revoked = q.value(3).toBool();
-        if (!q.value(4).isNull())
-            k.expiresMs = q.value(4).toLongLong();
-        snap->keysByHash.insert(q.value(0).toByteArray(), k);
-    }
-    if (!q.exec(QStringLiteral(
-            "SELECT name, kind, base_url, api_key_env, api_key, max_connections, "
-            "timeout_ms, enabled, position, slow_ms FROM upstreams ORDER BY position")))
+    while (q.next())
+        snap->keysByHash.insert(q.value(int(adminrows::kKeyColumns.size())).toByteArray(),
+                                keyConfig(adminrows::keyFromRow(q)));
+    if (!q.exec(QStringLiteral("SELECT %1, api_key, position FROM upstreams ORDER BY position")
+                    .arg(adminrows::kUpstreamColumns.join(QStringLiteral(", ")))))
         return fail(q);
+    const int apiKey = int(adminrows::kUpstreamColumns.size());
     while (q.next()) {
-        UpstreamConfig u;
-        u.name = q.value(0).toString();
-        u.kind = q.value(1).toString();
-        u.baseUrl = q.value(2).toString();
-        u.apiKeyEnv = q.value(3).toString();
-        u.apiKey = q.value(4).toString();
-        u.maxConnections = q.value(5).toInt();
-        u.timeoutMs = q.value(6).toInt();
-        u.enabled = q.value(7).toBool();
-        u.position = q.value(8).toInt();
-        if (!q.value(9).isNull())
-            u.slowMs = q.value(9).toInt();
+        UpstreamConfig u = upstreamConfig(adminrows::upstreamFromRow(q));
+        u.apiKey = q.value(apiKey).toString();
+        u.position = q.value(apiKey + 1).toInt();
         if (!u.parseBaseUrl())
             u.enabled = false; // the CLI validates; a hand-edited bad URL must not crash
         snap->upstreams.push_back(u);
