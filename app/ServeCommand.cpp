@@ -185,7 +185,7 @@ int runServe(const QString &cliDbPath, bool demo, const QStringList &args)
     QTextStream(stderr) << "tenantrelay: relay listening on " << engine.baseUrl() << " with "
                         << engine.workerCount() << " workers; database " << options.dbPath << "\n";
     if (scenario) {
-        scenario->start(engine.port());
+        scenario->start(engine.port(), options.server.tlsEnabled());
         QTextStream(stderr) << "tenantrelay: demo: sample tenants, simulated providers and "
                                "traffic on loopback; the database is deleted at exit\n";
     }

@@ -57,7 +57,7 @@ public:
     void begin()
     {
         for (int i = 0; i < m_clients; ++i) {
-            auto *c = new LoadClient(m_port, this);
+            auto *c = new LoadClient(m_port, false, this);
             connect(c, &LoadClient::finished, this, [this, c](int status) {
                 if (status == 200)
                     ++*m_done;

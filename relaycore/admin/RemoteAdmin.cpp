@@ -548,6 +548,9 @@ AdminValue<LogPage> RemoteAdmin::logPage(const LogPageQuery &query)
     if (!query.filter.text.isEmpty())
         params.addQueryItem(audit ? QStringLiteral("action") : QStringLiteral("model"),
                             pathSegment(query.filter.text));
+    // The audit lists oldest first, as `audit` prints it; the console shows the newest first.
+    if (audit)
+        params.addQueryItem(QStringLiteral("order"), QStringLiteral("newest"));
     if (!query.cursor.isEmpty())
         params.addQueryItem(QStringLiteral("before"), pathSegment(query.cursor));
     params.addQueryItem(QStringLiteral("limit"), QString::number(query.limit));

@@ -96,7 +96,7 @@ Simulator *DemoScenario::simulator(const QString &name) const
     return nullptr;
 }
 
-void DemoScenario::start(quint16 relayPort)
+void DemoScenario::start(quint16 relayPort, bool tls)
 {
     if (m_outageTimer)
         return;
@@ -128,7 +128,7 @@ void DemoScenario::start(quint16 relayPort)
         {QStringLiteral("internal-dev-tools"), dev, QStringLiteral("gpt-4o"), 2, 8000, 500,
          steady(0.65, 0.2)},
     };
-    m_traffic = std::make_unique<DemoTraffic>(relayPort, lanes);
+    m_traffic = std::make_unique<DemoTraffic>(relayPort, tls, lanes);
     m_traffic->start();
 }
 

@@ -41,8 +41,9 @@ public:
     // Creates the database, starts the simulated providers and seeds the sample data.
     bool prepare(QString *error);
     QString dbPath() const;
-    // Starts the scripted outages and the traffic against the relay listening on `relayPort`.
-    void start(quint16 relayPort);
+    // Starts the scripted outages and the traffic against the relay listening on `relayPort`
+    // (in HTTPS when `tls`).
+    void start(quint16 relayPort, bool tls = false);
     void stop();
 
     // Tenant id → its demo key (never printed; tests use it).

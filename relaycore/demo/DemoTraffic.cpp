@@ -19,8 +19,9 @@ constexpr int kTickMs = 100;
 class TrafficDriver : public QObject
 {
 public:
-    TrafficDriver(quint16 port, QList<DemoLane> lanes, std::shared_ptr<DemoTraffic::Counts> counts)
-        : m_port(port), m_counts(std::move(counts))
+    TrafficDriver(quint16 port, bool tls, QList<DemoLane> lanes,
+                  std::shared_ptr<DemoTraffic::Counts> counts)
+        : m_port(port), m_tls(tls), m_counts(std::move(counts))
     {
         for (DemoLane &lane : lanes)
             m_lanes.append(Lane{std::move(lane), {}, 0.0});
@@ -70,7 +71,7 @@ private:
                 return c;
         if (lane.clients.size() >= lane.spec.maxInFlight)
             return nullptr;
-        auto *c = new LoadClient(m_port, this);
+        auto *c = new LoadClient(m_port, m_tls, this);
         connect(c, &LoadClient::finished, this, [counts = m_counts](int status) {
             ++counts->answered;
             if (status == 200)
@@ -89,6 +90,7 @@ private:
     }
 
     quint16 m_port;
+    bool m_tls;
     std::shared_ptr<DemoTraffic::Counts> m_counts;
     QList<Lane> m_lanes;
     QElapsedTimer m_clock;
@@ -97,8 +99,8 @@ private:
 
 } // namespace
 
-DemoTraffic::DemoTraffic(quint16 relayPort, QList<DemoLane> lanes, QObject *parent)
-    : QObject(parent), m_port(relayPort), m_lanes(std::move(lanes))
+DemoTraffic::DemoTraffic(quint16 relayPort, bool tls, QList<DemoLane> lanes, QObject *parent)
+    : QObject(parent), m_port(relayPort), m_tls(tls), m_lanes(std::move(lanes))
 {
 }
 
@@ -113,7 +115,7 @@ void DemoTraffic::start()
         return;
     m_thread = new QThread;
     m_thread->setObjectName(QStringLiteral("demo-traffic"));
-    auto *driver = new TrafficDriver(m_port, m_lanes, m_counts);
+    auto *driver = new TrafficDriver(m_port, m_tls, m_lanes, m_counts);
     driver->moveToThread(m_thread);
     m_driver = driver;
     connect(m_thread, &QThread::started, driver, &TrafficDriver::begin);

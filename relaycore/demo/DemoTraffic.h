@@ -33,7 +33,7 @@ class DemoTraffic : public QObject
 {
     Q_OBJECT
 public:
-    DemoTraffic(quint16 relayPort, QList<DemoLane> lanes, QObject *parent = nullptr);
+    DemoTraffic(quint16 relayPort, bool tls, QList<DemoLane> lanes, QObject *parent = nullptr);
     ~DemoTraffic() override;
 
     void start();
@@ -51,6 +51,7 @@ public:
 
 private:
     quint16 m_port;
+    bool m_tls;
     QList<DemoLane> m_lanes;
     std::shared_ptr<Counts> m_counts = std::make_shared<Counts>();
     QThread *m_thread = nullptr;

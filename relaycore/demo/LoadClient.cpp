@@ -7,8 +7,13 @@
 
 namespace relay {
 
-LoadClient::LoadClient(quint16 port, QObject *parent) : QObject(parent), m_port(port)
+LoadClient::LoadClient(quint16 port, bool tls, QObject *parent)
+    : QObject(parent), m_port(port), m_tls(tls)
 {
+    // Its own relay on loopback, whose certificate names the server's public address: the
+    // connection is encrypted like any client's, without checking that name.
+    if (m_tls)
+        m_socket.setPeerVerifyMode(QSslSocket::VerifyNone);
     connect(&m_socket, &QTcpSocket::readyRead, this, &LoadClient::onReadyRead);
     connect(&m_socket, &QTcpSocket::disconnected, this, &LoadClient::onClosed);
     connect(&m_socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError) {
@@ -23,7 +28,9 @@ void LoadClient::send(const QByteArray &request)
         return;
     m_busy = true;
     m_parser.reset();
-    if (m_socket.state() == QAbstractSocket::UnconnectedState)
+    if (m_socket.state() == QAbstractSocket::UnconnectedState && m_tls)
+        m_socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), m_port);
+    else if (m_socket.state() == QAbstractSocket::UnconnectedState)
         m_socket.connectToHost(QHostAddress::LocalHost, m_port);
     // Written while connecting, the bytes wait in the socket's buffer until it connects.
     m_socket.write(request);

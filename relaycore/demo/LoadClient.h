@@ -4,18 +4,18 @@
 
 #include <QByteArray>
 #include <QObject>
-#include <QTcpSocket>
+#include <QSslSocket>
 
 namespace relay {
 
-// One keep-alive HTTP/1.1 connection to a relay on loopback that sends one request at a time
-// and reports each answer's status. Drives the demo's simulated tenants and the console's
+// One keep-alive HTTP/1.1 connection to a relay on loopback (HTTPS when `tls`) that sends one
+// request at a time and reports each answer's status. Drives the demo's simulated tenants and the console's
 // load benchmark. Lives on the thread that created it.
 class LoadClient : public QObject
 {
     Q_OBJECT
 public:
-    explicit LoadClient(quint16 port, QObject *parent = nullptr);
+    explicit LoadClient(quint16 port, bool tls = false, QObject *parent = nullptr);
 
     bool isBusy() const { return m_busy; }
     // Sends a complete raw request (see chatRequest); ignored while busy.
@@ -37,7 +37,8 @@ private:
     void finish(int status);
 
     quint16 m_port;
-    QTcpSocket m_socket;
+    bool m_tls = false;
+    QSslSocket m_socket;
     HttpResponseParser m_parser;
     bool m_busy = false;
 };

@@ -223,6 +223,16 @@ private Q_SLOTS:
             c.window->tenants()->tenantModel()->findRow(QStringLiteral("beta")) >= 0, kWait);
         // The relay in the other process serves the new tenant's key at once.
         QCOMPARE(chat(key), 200);
+        // The audit log, newest first, names the change and the console's address as its actor.
+        auto *audit = c.window->findChild<PagedLogView *>(QStringLiteral("auditLog"));
+        QVERIFY(audit);
+        audit->firstPage();
+        QTRY_VERIFY_WITH_TIMEOUT(audit->model()->rowCount() > 0 &&
+                                     audit->model()->value(0, 4).toString() ==
+                                         QStringLiteral("beta"),
+                                 kWait);
+        QVERIFY2(audit->model()->value(0, 2).toString().startsWith(QStringLiteral("admin-api@")),
+                 qPrintable(audit->model()->value(0, 2).toString()));
     }
 
     void pauseReachesTheRemoteRelay()
