@@ -7,6 +7,7 @@
 #include "store/ConfigLoader.h"
 #include "store/RequestLog.h"
 #include "store/UsageHistory.h"
+#include "store/UsageReport.h"
 #include "tenants/ApiKey.h"
 #include "upstream/UpstreamTest.h"
 
@@ -189,6 +190,25 @@ private:
                                                            ? QJsonValue(QString::number(next))
                                                            : QJsonValue()}});
     }
+    // {"data": [...], "next": CURSOR|null}: a page of a log read by keyset (RequestLog::read,
+    // AuditLog::read), `limit` rows of it.
+    template <typename Query, typename Page>
+    AdminAnswer keysetPage(bool (*read)(QSqlDatabase &, const Query &, Page *, QString *,
+                                        QString *),
+                           Query logQuery) const
+    {
+        AdminAnswer answer;
+        if (!pageLimit(&logQuery.limit, &answer))
+            return answer;
+        Page page;
+        QString error, field;
+        if (!read(m_db, logQuery, &page, &error, &field))
+            return field.isEmpty() ? failed(AdminResult::failure(AdminErrorKind::Database, error))
+                                   : invalid(error, field);
+        return ok(QJsonObject{
+            {QStringLiteral("data"), AdminJson::toJsonArray(page.rows)},
+            {QStringLiteral("next"), page.next.isEmpty() ? QJsonValue() : QJsonValue(page.next)}});
+    }
     bool sinceDay(std::optional<QDate> *since, AdminAnswer *answer) const
     {
         if (!hasQuery("since"))
@@ -271,6 +291,8 @@ private:
     AdminAnswer report();
     AdminAnswer history();
     AdminAnswer requests();
+    AdminAnswer audit();
+    AdminAnswer spend();
     AdminAnswer pause(bool paused);
 
     const AdminCall &m_call;
@@ -325,11 +347,10 @@ AdminAnswer Route::dispatch()
             return answer;
         return list(m_service.usageReport(usageQuery));
     }
-    if (resource == QLatin1String("audit") && m_segments.size() == 1) {
-        if (!is("GET"))
-            return methodNotAllowed();
-        return list(m_service.auditLog(query("tenant")));
-    }
+    if (resource == QLatin1String("audit") && m_segments.size() == 1)
+        return audit();
+    if (resource == QLatin1String("spend") && m_segments.size() == 1)
+        return spend();
     if (resource == QLatin1String("report"))
         return report();
     if (resource == QLatin1String("history") && m_segments.size() == 1)
@@ -766,19 +787,56 @@ AdminAnswer Route::requests()
     RequestLogQuery logQuery;
     logQuery.tenant = query("tenant");
     logQuery.status = query("status");
+    logQuery.model = query("model");
     logQuery.before = query("before");
     // The request log pages by its own cursor (time and id, RequestLog), not by offset.
-    AdminAnswer answer;
-    if (!pageLimit(&logQuery.limit, &answer))
-        return answer;
-    RequestLogPage page;
-    QString error, field;
-    if (!RequestLog::read(m_db, logQuery, &page, &error, &field))
-        return field.isEmpty() ? failed(AdminResult::failure(AdminErrorKind::Database, error))
-                               : invalid(error, field);
-    return ok(QJsonObject{
-        {QStringLiteral("data"), AdminJson::toJsonArray(page.rows)},
-        {QStringLiteral("next"), page.next.isEmpty() ? QJsonValue() : QJsonValue(page.next)}});
+    return keysetPage(RequestLog::read, logQuery);
+}
+
+AdminAnswer Route::audit()
+{
+    if (!is("GET"))
+        return methodNotAllowed();
+    AuditLogQuery auditQuery;
+    auditQuery.tenant = query("tenant");
+    auditQuery.kind = query("kind");
+    auditQuery.action = query("action");
+    auditQuery.before = query("before");
+    // Oldest first, as `audit` lists them; order=newest reads the way the console shows them.
+    const QString order = query("order");
+    if (order == QLatin1String("newest"))
+        auditQuery.order = LogOrder::NewestFirst;
+    else if (!order.isEmpty() && order != QLatin1String("oldest"))
+        return invalid(QStringLiteral("order must be oldest or newest"), QStringLiteral("order"));
+    return keysetPage(AuditLog::read, auditQuery);
+}
+
+// What the console's budget panel draws: this month's spend per day (UTC, by the relay's clock)
+// of one tenant or all, and each tenant's spend in the last 24 hours of this month.
+AdminAnswer Route::spend()
+{
+    if (!is("GET"))
+        return methodNotAllowed();
+    constexpr qint64 kDayMs = 86'400'000;
+    const qint64 nowMs = m_clock.wallMs();
+    const qint64 monthStart = UsageReport::monthStartMs(nowMs);
+    QHash<QString, double> lastDay;
+    QString error;
+    if (!UsageReport::spentSince(m_db, qMax(monthStart, nowMs - kDayMs), &lastDay, &error))
+        return failed(AdminResult::failure(AdminErrorKind::Database, error));
+    QJsonArray daily;
+    for (const double usd : UsageHistory::dailySpend(m_db, nowMs, query("tenant")))
+        daily.append(AdminJson::money(usd));
+    QStringList tenants = lastDay.keys();
+    tenants.sort();
+    QJsonArray last24h;
+    for (const QString &tenant : std::as_const(tenants))
+        last24h.append(
+            QJsonObject{{QStringLiteral("tenant"), tenant},
+                        {QStringLiteral("spent_usd"), AdminJson::money(lastDay.value(tenant))}});
+    return ok(QJsonObject{{QStringLiteral("month_start"), AdminJson::time(monthStart)},
+                          {QStringLiteral("daily"), daily},
+                          {QStringLiteral("last_24h"), last24h}});
 }
 
 AdminAnswer Route::pause(bool paused)

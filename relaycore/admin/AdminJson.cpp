@@ -490,6 +490,7 @@ QJsonObject toJson(const RequestLogRow &row)
         {QStringLiteral("key_prefix"), r.keyPrefix},
         {QStringLiteral("dialect"), row.dialect()},
         {QStringLiteral("endpoint"), QString::fromUtf8(r.endpoint)},
+        {QStringLiteral("outcome"), row.outcome},
         {QStringLiteral("requested_model"), textOrNull(r.requestedModel)},
         {QStringLiteral("served_model"), textOrNull(r.servedModel)},
         {QStringLiteral("upstream"), textOrNull(r.upstream)},

@@ -27,6 +27,12 @@ QJsonObject flowJson(const FlowSnapshot &f)
     };
 }
 
+// When the circuit last changed state, null when it never did since the relay started.
+QJsonValue changedTime(const CircuitSnapshot &c)
+{
+    return AdminJson::time(c.changedWallMs ? std::optional<qint64>(c.changedWallMs) : std::nullopt);
+}
+
 } // namespace
 
 QJsonObject circuitJson(const CircuitSnapshot &c)
@@ -35,8 +41,7 @@ QJsonObject circuitJson(const CircuitSnapshot &c)
         {QStringLiteral("upstream"), c.upstream},
         {QStringLiteral("state"), circuitStateName(c.state)},
         {QStringLiteral("reason"), c.reason},
-        {QStringLiteral("time"),
-         AdminJson::time(c.changedWallMs ? std::optional<qint64>(c.changedWallMs) : std::nullopt)},
+        {QStringLiteral("time"), changedTime(c)},
     };
 }
 
@@ -53,6 +58,8 @@ QJsonObject statsJson(const EngineStatsSnapshot &s)
             u.insert(QStringLiteral("circuit"), circuitStateName(s.circuits.at(i).state));
             u.insert(QStringLiteral("circuit_reason"), s.circuits.at(i).reason);
         }
+        u.insert(QStringLiteral("circuit_since"),
+                 i < s.circuits.size() ? changedTime(s.circuits.at(i)) : QJsonValue());
         upstreams.append(u);
     }
     QJsonArray budgets;

@@ -18,16 +18,18 @@ namespace LogPages {
 
 namespace {
 
-// "(ts, id) < (?, ?)" for a keyset.
-QString keysetCondition(const QStringList &keys)
+// "(ts, id) < (?, ?)" for a keyset read newest first, ">" oldest first.
+QString keysetCondition(const QStringList &keys, LogOrder order)
 {
+    const QString comparison =
+        order == LogOrder::NewestFirst ? QStringLiteral("<") : QStringLiteral(">");
     if (keys.size() == 1)
-        return keys.first() + QStringLiteral(" < ?");
+        return QStringLiteral("%1 %2 ?").arg(keys.first(), comparison);
     QStringList marks;
     for (qsizetype i = 0; i < keys.size(); ++i)
         marks << QStringLiteral("?");
-    return QStringLiteral("(%1) < (%2)")
-        .arg(keys.join(QStringLiteral(", ")), marks.join(QStringLiteral(", ")));
+    return QStringLiteral("(%1) %2 (%3)")
+        .arg(keys.join(QStringLiteral(", ")), comparison, marks.join(QStringLiteral(", ")));
 }
 
 } // namespace
@@ -73,7 +75,8 @@ const LogTable &audit()
 }
 
 bool read(QSqlDatabase &db, const LogTable &table, const LogFilter &filter,
-          const QVariantList &cursor, int limit, QList<QVariantList> *rows, QString *error)
+          const QVariantList &cursor, int limit, QList<QVariantList> *rows, QString *error,
+          LogOrder order)
 {
     QStringList conditions;
     QVariantList values;
@@ -101,19 +104,19 @@ bool read(QSqlDatabase &db, const LogTable &table, const LogFilter &filter,
         values << filter.values;
     }
     if (!cursor.isEmpty()) {
-        conditions << keysetCondition(table.orderKeys);
+        conditions << keysetCondition(table.orderKeys, order);
         values << cursor;
     }
-    QStringList order;
+    QStringList orderBy;
     for (const QString &key : table.orderKeys)
-        order << key + QStringLiteral(" DESC");
+        orderBy << key + (order == LogOrder::NewestFirst ? QStringLiteral(" DESC") : QString());
     const QString statement =
         QStringLiteral("SELECT %1 FROM %2%3 ORDER BY %4 LIMIT %5")
             .arg(table.columns.join(QStringLiteral(", ")), table.table,
                  conditions.isEmpty()
                      ? QString()
                      : QStringLiteral(" WHERE ") + conditions.join(QStringLiteral(" AND ")),
-                 order.join(QStringLiteral(", ")))
+                 orderBy.join(QStringLiteral(", ")))
             .arg(limit);
     QSqlQuery q(db);
     q.setForwardOnly(true);
@@ -126,6 +129,22 @@ bool read(QSqlDatabase &db, const LogTable &table, const LogFilter &filter,
         for (int c = 0; c < width; ++c)
             row << q.value(c);
         rows->append(row);
+    }
+    return true;
+}
+
+bool readPage(QSqlDatabase &db, const LogTable &table, const LogFilter &filter,
+              const QVariantList &cursor, int limit, QList<QVariantList> *rows, QVariantList *next,
+              QString *error, LogOrder order)
+{
+    // One row more than asked says whether another page follows.
+    rows->clear();
+    next->clear();
+    if (!read(db, table, filter, cursor, limit + 1, rows, error, order))
+        return false;
+    if (rows->size() > limit) {
+        rows->resize(limit);
+        *next = cursorOf(table, rows->constLast());
     }
     return true;
 }

@@ -27,6 +27,7 @@ const LogTable &apiTable()
                      QStringLiteral("tenant_id"),
                      QStringLiteral("key_prefix"),
                      QStringLiteral("endpoint"),
+                     QStringLiteral("outcome"),
                      QStringLiteral("requested_model"),
                      QStringLiteral("served_model"),
                      QStringLiteral("upstream"),
@@ -50,9 +51,11 @@ bool statusFilter(const QString &status, LogFilter *filter)
 {
     if (status.isEmpty())
         return true;
-    if (status == QLatin1String("errors") || status == QLatin1String("refused")) {
-        filter->kind = status;
-        return true;
+    for (const auto &kind : LogPages::requests().kinds) {
+        if (kind.first == status) {
+            filter->kind = status;
+            return true;
+        }
     }
     static const QRegularExpression classPattern(QStringLiteral("^([1-5])xx$"));
     if (const QRegularExpressionMatch match = classPattern.match(status); match.hasMatch()) {
@@ -97,18 +100,20 @@ RequestLogRow rowOf(const QVariantList &v)
     u.tenantId = v.value(2).toString();
     u.keyPrefix = v.value(3).toString();
     u.endpoint = v.value(4).toByteArray();
-    u.requestedModel = v.value(5).toString();
-    u.servedModel = v.value(6).toString();
-    u.upstream = v.value(7).toString();
-    u.status = v.value(8).toInt();
-    u.promptTokens = v.value(9).toLongLong();
-    u.completionTokens = v.value(10).toLongLong();
-    u.costUsd = v.value(11).toDouble();
-    u.latencyMs = v.value(12).toLongLong();
-    u.ttfbMs = v.value(13).isNull() ? -1 : v.value(13).toLongLong();
-    u.streamed = v.value(14).toBool();
-    u.estimated = v.value(15).toBool();
-    u.error = v.value(16).toByteArray();
+    row.outcome = v.value(5).toString();
+    u.rejected = row.outcome == QLatin1String("rejected");
+    u.requestedModel = v.value(6).toString();
+    u.servedModel = v.value(7).toString();
+    u.upstream = v.value(8).toString();
+    u.status = v.value(9).toInt();
+    u.promptTokens = v.value(10).toLongLong();
+    u.completionTokens = v.value(11).toLongLong();
+    u.costUsd = v.value(12).toDouble();
+    u.latencyMs = v.value(13).toLongLong();
+    u.ttfbMs = v.value(14).isNull() ? -1 : v.value(14).toLongLong();
+    u.streamed = v.value(15).toBool();
+    u.estimated = v.value(16).toBool();
+    u.error = v.value(17).toByteArray();
     return row;
 }
 
@@ -131,26 +136,26 @@ bool read(QSqlDatabase &db, const RequestLogQuery &query, RequestLogPage *page, 
     };
     LogFilter filter;
     filter.tenant = query.tenant;
+    filter.text = query.model;
     if (!statusFilter(query.status, &filter))
-        return refuse(QStringLiteral("status must be a code (404), 4xx, 5xx, errors or refused"),
+        return refuse(QStringLiteral("status must be a code (404), 4xx, 5xx, errors, refused, "
+                                     "served, anthropic or openai"),
                       "status");
     QVariantList cursor;
     if (!query.before.isEmpty() && !parseCursor(query.before, &cursor))
         return refuse(QStringLiteral("before must be a cursor from a page's next"), "before");
-    // One row more than asked says whether an older page exists.
     QList<QVariantList> rows;
-    if (!LogPages::read(db, apiTable(), filter, cursor, query.limit + 1, &rows, error))
+    QVariantList next;
+    if (!LogPages::readPage(db, apiTable(), filter, cursor, query.limit, &rows, &next, error))
         return refuse(*error, "");
     page->rows.clear();
-    page->next.clear();
-    for (const QVariantList &row : std::as_const(rows)) {
-        if (page->rows.size() == query.limit) {
-            const RequestLogRow &last = page->rows.constLast();
-            page->next = QStringLiteral("%1-%2").arg(last.usage.tsMs).arg(last.id);
-            break;
-        }
+    for (const QVariantList &row : std::as_const(rows))
         page->rows.append(rowOf(row));
-    }
+    // The keyset (ts, id) as "TIME-ID".
+    page->next = next.isEmpty() ? QString()
+                                : QStringLiteral("%1-%2")
+                                      .arg(next.value(0).toLongLong())
+                                      .arg(next.value(1).toLongLong());
     return true;
 }
 

@@ -13,6 +13,7 @@ struct RequestLogRow
 {
     qint64 id = 0;
     UsageRecord usage;
+    QString outcome; // as the usage row holds it: "served", or "rejected" (refused by the relay)
 
     // "anthropic" for the Messages API (/v1/messages, count_tokens), else "openai".
     QString dialect() const;
@@ -22,7 +23,10 @@ struct RequestLogRow
 struct RequestLogQuery
 {
     QString tenant; // empty = every tenant
-    QString status; // empty, a code (404), 4xx, 5xx, errors (≥ 400) or refused (rejected)
+    // empty, a code (404), 4xx, 5xx, or a kind of LogPages::requests(): errors (≥ 400), refused
+    // (rejected), served, anthropic or openai (the dialect)
+    QString status;
+    QString model;  // contained in the requested model, empty = every model
     QString before; // a cursor from a previous page's `next`, empty = the newest rows
     int limit = 100;
 };

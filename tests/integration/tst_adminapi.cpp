@@ -4,6 +4,7 @@
 // answer ever holding a provider key or a tenant key after its creation.
 #include "RelayHarness.h"
 
+#include "admin/AdminJson.h"
 #include "store/AuditLog.h"
 
 #include <QDateTime>
@@ -54,6 +55,47 @@ private:
         return r;
     }
     static QJsonArray data(const TestResponse &r) { return r.json().value("data").toArray(); }
+    int chat(const QString &key, const char *model)
+    {
+        return request(m_relay->port(), "POST", "/v1/chat/completions",
+                       RelayHarness::chatBody(QLatin1String(model), QStringLiteral("hi")),
+                       TestHttpClient::bearer(key))
+            .status;
+    }
+    // How many rows GET /requests?QUERY answers, or minus its status when it refuses.
+    int requestCount(const QByteArray &query)
+    {
+        const TestResponse r = call("GET", "/requests?" + query);
+        return r.status == 200 ? int(data(r).size()) : -r.status;
+    }
+    // Every row of a list from the cursor `before` on (empty: from the start), page after page
+    // through `next` (limit=`pageSize`).
+    QJsonArray allPages(const QByteArray &path, int pageSize, QString before = QString())
+    {
+        QJsonArray rows;
+        const QByteArray pagePath =
+            path + (path.contains('?') ? "&" : "?") + "limit=" + QByteArray::number(pageSize);
+        for (;;) {
+            const TestResponse page =
+                call("GET", before.isEmpty() ? pagePath : pagePath + "&before=" + before.toUtf8());
+            if (page.status != 200)
+                return {};
+            for (const QJsonValue row : data(page))
+                rows.append(row);
+            before = page.json().value("next").toString();
+            if (before.isEmpty())
+                return rows;
+        }
+    }
+    // Opens the circuit of the only upstream: five failures in a row (Retry-After: 0, so the
+    // retries need no clock).
+    void tripCircuit(const QString &key)
+    {
+        m_relay->sim().pushFault({SimFault::Status, 500, 0, 0}, 5);
+        for (int i = 0; i < 2; ++i)
+            QVERIFY(chat(key, "gpt-4o") >= 500);
+        QTRY_COMPARE(m_relay->engine().stats().circuits.value(0).state, CircuitState::Open);
+    }
 
 private Q_SLOTS:
     void init()
@@ -527,6 +569,42 @@ private Q_SLOTS:
         events.close();
     }
 
+    void statsTellWhenEachCircuitChanged()
+    {
+        m_relay->addSimUpstream(QStringLiteral("sim"), m_relay->sim());
+        const QString key = m_relay->addTenant(QStringLiteral("team"));
+        m_relay->reload();
+        const auto simEntry = [&] {
+            for (const QJsonValue u : call("GET", "/stats").json().value("upstreams").toArray())
+                if (u.toObject().value("name") == QLatin1String("sim"))
+                    return u.toObject();
+            return QJsonObject();
+        };
+        QTRY_VERIFY(!simEntry().isEmpty());
+        // Never changed since the relay started.
+        QVERIFY(simEntry().contains("circuit_since"));
+        QCOMPARE(simEntry().value("circuit_since"), QJsonValue());
+        QCOMPARE(simEntry().value("circuit").toString(), QStringLiteral("closed"));
+
+        m_relay->advance(5'000);
+        const qint64 openedAt = m_clock.wallMs();
+        tripCircuit(key);
+        QTRY_COMPARE(simEntry().value("circuit").toString(), QStringLiteral("open"));
+        // The change's time by the relay's clock, as the circuit event and the audit give it.
+        QCOMPARE(simEntry().value("circuit_since"), AdminJson::time(openedAt));
+        QCOMPARE(simEntry().value("circuit_since").toString(),
+                 QDateTime::fromMSecsSinceEpoch(openedAt, QTimeZone::utc())
+                     .toString(QStringLiteral("yyyy-MM-ddTHH:mm:ss.zzzZ")));
+
+        // The same in the stream's snapshot.
+        TestHttpClient events(m_relay->port());
+        events.send("GET", "/admin/v1/events", {}, {{"authorization", "Bearer " + kAdminToken}});
+        QVERIFY(events.waitFirstBody());
+        QVERIFY(events.response().body.contains(
+            "\"circuit_since\":\"" + AdminJson::time(openedAt).toString().toUtf8() + "\""));
+        events.close();
+    }
+
     void eventsKeepTheConnectionAlive()
     {
         TestHttpClient events(m_relay->port());
@@ -584,18 +662,85 @@ private Q_SLOTS:
         QCOMPARE(call("GET", "/history?window=2d").status, 400);
     }
 
+    void spendHasTheBudgetPanelsSeries()
+    {
+        m_relay->addSimUpstream(QStringLiteral("sim"), m_relay->sim());
+        QCOMPARE(call("PUT", "/prices/gpt-4o", {{"input", 1000}, {"output", 1000}}).status, 200);
+        const QString a = m_relay->addTenant(QStringLiteral("a"));
+        const QString b = m_relay->addTenant(QStringLiteral("b"));
+        m_relay->reload();
+        QCOMPARE(chat(a, "gpt-4o"), 200);
+        QCOMPARE(chat(a, "gpt-4o"), 200);
+        QCOMPARE(chat(b, "gpt-4o"), 200);
+        QHash<QString, double> spent;
+        for (const QVariantMap &row : m_relay->usageRows()) // flushed
+            spent[row.value("tenant_id").toString()] += row.value("cost_usd").toDouble();
+        QVERIFY(spent.value("a") > 0 && spent.value("b") > 0);
+        const auto near = [](const QJsonValue &v, double usd) {
+            return v.isDouble() && qAbs(v.toDouble() - usd) < 1e-9;
+        };
+
+        // The relay's clock (not this machine's) says which month and day it is.
+        const QDate today =
+            QDateTime::fromMSecsSinceEpoch(m_clock.wallMs(), QTimeZone::utc()).date();
+        QVERIFY2(today.day() < today.daysInMonth(), "the test's clock leaves a day in its month");
+        TestResponse r = call("GET", "/spend", {}, kReadOnlyToken);
+        QCOMPARE(r.status, 200);
+        QJsonObject spend = r.json();
+        QCOMPARE(
+            spend.value("month_start").toString(),
+            QStringLiteral("%1-01T00:00:00.000Z").arg(today.toString(QStringLiteral("yyyy-MM"))));
+        QJsonArray daily = spend.value("daily").toArray();
+        QCOMPARE(daily.size(), today.day());
+        for (qsizetype i = 0; i + 1 < daily.size(); ++i)
+            QCOMPARE(daily.at(i).toDouble(), 0.0);
+        QVERIFY(near(daily.last(), spent.value("a") + spent.value("b")));
+        QJsonArray lastDay = spend.value("last_24h").toArray();
+        QCOMPARE(lastDay.size(), 2);
+        QCOMPARE(lastDay.at(0).toObject().value("tenant").toString(), QStringLiteral("a"));
+        QVERIFY(near(lastDay.at(0).toObject().value("spent_usd"), spent.value("a")));
+        QCOMPARE(lastDay.at(1).toObject().value("tenant").toString(), QStringLiteral("b"));
+        QVERIFY(near(lastDay.at(1).toObject().value("spent_usd"), spent.value("b")));
+
+        // One tenant's days; the last 24 hours stay every tenant's.
+        spend = call("GET", "/spend?tenant=a").json();
+        QVERIFY(near(spend.value("daily").toArray().last(), spent.value("a")));
+        QCOMPARE(spend.value("last_24h").toArray(), lastDay);
+        // A tenant without usage (or without existence) has spent nothing.
+        spend = call("GET", "/spend?tenant=ghost").json();
+        QCOMPARE(spend.value("daily").toArray().size(), today.day());
+        for (const QJsonValue usd : spend.value("daily").toArray())
+            QCOMPARE(usd.toDouble(), 0.0);
+
+        // A day later by the relay's clock: a new day in the month, nothing in the last 24 hours.
+        m_relay->advance(86'400'000);
+        spend = call("GET", "/spend").json();
+        daily = spend.value("daily").toArray();
+        QCOMPARE(daily.size(), today.day() + 1);
+        QVERIFY(near(daily.at(today.day() - 1), spent.value("a") + spent.value("b")));
+        QCOMPARE(daily.last().toDouble(), 0.0);
+        QCOMPARE(spend.value("last_24h").toArray(), QJsonArray());
+
+        // The next month starts afresh.
+        m_relay->advance(qint64(today.daysInMonth() - today.day()) * 86'400'000);
+        spend = call("GET", "/spend").json();
+        QCOMPARE(spend.value("month_start").toString(),
+                 QStringLiteral("%1-01T00:00:00.000Z")
+                     .arg(today.addMonths(1).toString(QStringLiteral("yyyy-MM"))));
+        QCOMPARE(spend.value("daily").toArray(), QJsonArray{0.0});
+        QCOMPARE(spend.value("last_24h").toArray(), QJsonArray());
+
+        QCOMPARE(call("POST", "/spend").status, 405);
+        QCOMPARE(call("DELETE", "/spend").status, 405);
+        QCOMPARE(call("POST", "/spend", {}, kReadOnlyToken).status, 403);
+    }
+
     void requestLogFiltersAndPagesByKeyset()
     {
         m_relay->addSimUpstream(QStringLiteral("sim"), m_relay->sim());
         const QString a = m_relay->addTenant(QStringLiteral("a"));
         const QString b = m_relay->addTenant(QStringLiteral("b"), QStringList{"gpt-4o"});
         m_relay->reload();
-        const auto chat = [this](const QString &key, const char *model) {
-            return request(m_relay->port(), "POST", "/v1/chat/completions",
-                           RelayHarness::chatBody(QLatin1String(model), QStringLiteral("hi")),
-                           TestHttpClient::bearer(key))
-                .status;
-        };
         for (int i = 0; i < 3; ++i)
             QCOMPARE(chat(a, "gpt-4o"), 200);
         m_relay->sim().pushFault({SimFault::Status, 400, -1, 0});
@@ -626,25 +771,21 @@ private Q_SLOTS:
             QVERIFY(rows.at(i - 1).toObject().value("id").toInteger() >
                     rows.at(i).toObject().value("id").toInteger());
 
-        const auto count = [&](const QByteArray &query) {
-            const TestResponse r = call("GET", "/requests?" + query);
-            return r.status == 200 ? data(r).size() : -r.status;
-        };
-        QCOMPARE(count("tenant=a"), 4);
-        QCOMPARE(count("tenant=nobody"), 0);
-        QCOMPARE(count("status=errors"), 2);
-        QCOMPARE(count("status=4xx"), 2);
-        QCOMPARE(count("status=5xx"), 0);
-        QCOMPARE(count("status=200"), 4);
-        QCOMPARE(count("status=404"), 1);
-        QCOMPARE(count("status=refused"), 1);
-        QCOMPARE(count("tenant=a&status=errors"), 1);
-        QCOMPARE(count("status=teapot"), -400);
+        QCOMPARE(requestCount("tenant=a"), 4);
+        QCOMPARE(requestCount("tenant=nobody"), 0);
+        QCOMPARE(requestCount("status=errors"), 2);
+        QCOMPARE(requestCount("status=4xx"), 2);
+        QCOMPARE(requestCount("status=5xx"), 0);
+        QCOMPARE(requestCount("status=200"), 4);
+        QCOMPARE(requestCount("status=404"), 1);
+        QCOMPARE(requestCount("status=refused"), 1);
+        QCOMPARE(requestCount("tenant=a&status=errors"), 1);
+        QCOMPARE(requestCount("status=teapot"), -400);
         QCOMPARE(call("GET", "/requests?status=teapot").errorField("param"),
                  QStringLiteral("status"));
-        QCOMPARE(count("before=12"), -400);
-        QCOMPARE(count("limit=0"), -400);
-        QCOMPARE(count("limit=1001"), -400);
+        QCOMPARE(requestCount("before=12"), -400);
+        QCOMPARE(requestCount("limit=0"), -400);
+        QCOMPARE(requestCount("limit=1001"), -400);
         QCOMPARE(call("POST", "/requests").status, 405);
         QCOMPARE(call("GET", "/requests", {}, kReadOnlyToken).status, 200);
 
@@ -668,6 +809,163 @@ private Q_SLOTS:
         for (const QJsonValue row : rows)
             expected.append(row.toObject().value("id").toInteger());
         QCOMPARE(ids, expected);
+    }
+
+    void requestLogByOutcomeDialectAndModel()
+    {
+        m_relay->addSimUpstream(QStringLiteral("sim"), m_relay->sim());
+        const QString a = m_relay->addTenant(QStringLiteral("a"));
+        const QString b = m_relay->addTenant(QStringLiteral("b"), QStringList{"gpt-4o"});
+        m_relay->reload();
+        QCOMPARE(chat(a, "gpt-4o"), 200);
+        QCOMPARE(chat(a, "gpt-4o"), 200);
+        QCOMPARE(chat(b, "gpt-4o-mini"), 404); // not among b's models: refused
+        // The same refusal in Anthropic's dialect.
+        const TestResponse messages = request(
+            m_relay->port(), "POST", "/v1/messages",
+            R"({"model":"gpt-4o-mini","max_tokens":16,"messages":[{"role":"user","content":"hi"}]})",
+            {{"x-api-key", b.toUtf8()}, {"anthropic-version", "2023-06-01"}});
+        QVERIFY2(messages.status >= 400, messages.body.constData());
+        const QList<QVariantMap> usage = m_relay->usageRows(); // flushed
+        QCOMPARE(usage.size(), 4);
+        QHash<qint64, QString> outcomes; // the usage rows' own outcome, by id
+        for (const QVariantMap &row : usage)
+            outcomes.insert(row.value("id").toLongLong(), row.value("outcome").toString());
+
+        const QJsonArray rows = data(call("GET", "/requests"));
+        QCOMPARE(rows.size(), 4);
+        for (const QJsonValue v : rows) {
+            const QJsonObject row = v.toObject();
+            QCOMPARE(row.value("outcome").toString(), outcomes.value(row.value("id").toInteger()));
+            QCOMPARE(row.value("outcome").toString(), row.value("status").toInt() == 200
+                                                          ? QStringLiteral("served")
+                                                          : QStringLiteral("rejected"));
+        }
+        const QJsonObject newest = rows.first().toObject();
+        QCOMPARE(newest.value("dialect").toString(), QStringLiteral("anthropic"));
+        QCOMPARE(newest.value("endpoint").toString(), QStringLiteral("messages"));
+        QCOMPARE(newest.value("outcome").toString(), QStringLiteral("rejected"));
+
+        // status= takes the console's kinds too; model= finds the text in the requested model,
+        // as typed (no wildcards).
+        const QList<std::pair<const char *, int>> counts{
+            {"status=served", 2},
+            {"status=refused", 2},
+            {"status=anthropic", 1},
+            {"status=openai", 3},
+            {"status=served&tenant=b", 0},
+            {"model=mini", 2},
+            {"model=gpt-4o", 4},
+            {"model=4o-mini&status=anthropic", 1},
+            {"model=mini&tenant=a", 0},
+            {"model=claude", 0},
+            {"model=%25", 0},
+            {"model=gpt_4o", 0},
+            {"model=", 4},
+        };
+        for (const auto &[query, expected] : counts)
+            QVERIFY2(requestCount(query) == expected, query);
+        for (const QJsonValue row : data(call("GET", "/requests?status=openai")))
+            QCOMPARE(row.toObject().value("dialect").toString(), QStringLiteral("openai"));
+        // Pages of one through a filter: the same rows.
+        QCOMPARE(allPages("/requests?model=mini", 1), data(call("GET", "/requests?model=mini")));
+
+        const TestResponse bad = call("GET", "/requests?status=teapot");
+        QCOMPARE(bad.status, 400);
+        QCOMPARE(bad.errorField("param"), QStringLiteral("status"));
+        QCOMPARE(bad.errorField("message"),
+                 QStringLiteral("status must be a code (404), 4xx, 5xx, errors, refused, served, "
+                                "anthropic or openai"));
+    }
+
+    void auditFiltersAndPagesByKeyset()
+    {
+        // Every change through the API (on the relay's clock, as a relay's audit is written).
+        if (m_relay->sim().port() == 0)
+            m_relay->sim().start();
+        QCOMPARE(call("POST", "/upstreams",
+                      {{"name", "sim"},
+                       {"base_url", m_relay->sim().baseUrl()},
+                       {"api_key_env", "TR_TEST_UPSTREAM_KEY"}})
+                     .status,
+                 201);
+        for (int i = 0; i < 4; ++i)
+            QCOMPARE(call("POST", "/tenants", {{"id", QStringLiteral("t%1").arg(i)}}).status, 201);
+        QCOMPARE(call("PATCH", "/tenants/t1", {{"rpm", 60}}).status, 200);
+        QCOMPARE(call("PUT", "/settings", {{"usage_retention_days", 30}}).status, 200);
+        const QString key =
+            call("POST", "/tenants", {{"id", "team"}}).json().value("key").toString();
+        m_relay->reload();
+        tripCircuit(key); // the relay's own event, actor "relay"
+        QTRY_VERIFY(!data(call("GET", "/audit?kind=relay")).isEmpty());
+
+        // Every row as `audit --json` prints it from the database file, oldest first.
+        const QJsonArray all = data(call("GET", "/audit?limit=1000"));
+        QCOMPARE(all, AdminJson::toJsonArray(m_relay->admin().auditLog().value));
+        QVERIFY(all.size() > 8);
+        QCOMPARE(data(call("GET", "/audit?tenant=t1")),
+                 AdminJson::toJsonArray(m_relay->admin().auditLog(QStringLiteral("t1")).value));
+        QCOMPARE(data(call("GET", "/audit?tenant=ghost")), QJsonArray());
+        QCOMPARE(QJsonObject(all.first().toObject()).keys(),
+                 (QStringList{"action", "actor", "details", "target", "tenant", "time"}));
+
+        // Page after page, every row once, in the same order; a write while someone pages
+        // lands on a later page.
+        QCOMPARE(allPages("/audit", 3), all);
+        TestResponse page = call("GET", "/audit?limit=4");
+        QCOMPARE(data(page).size(), 4);
+        QCOMPARE(call("POST", "/tenants", {{"id", "late"}}).status, 201);
+        QJsonArray paged = data(page);
+        for (const QJsonValue row : allPages("/audit", 4, page.json().value("next").toString()))
+            paged.append(row);
+        const QJsonArray withLate = data(call("GET", "/audit"));
+        QCOMPARE(paged, withLate);
+        QCOMPARE(withLate.last().toObject().value("tenant").toString(), QStringLiteral("late"));
+        // Newest first (the console's order), paged back: a write meanwhile shifts nothing.
+        page = call("GET", "/audit?order=newest&limit=2");
+        QJsonArray newest = data(page);
+        QCOMPARE(call("DELETE", "/tenants/late").status, 204);
+        for (const QJsonValue row :
+             allPages("/audit?order=newest", 2, page.json().value("next").toString()))
+            newest.append(row);
+        QJsonArray reversed;
+        for (qsizetype i = withLate.size() - 1; i >= 0; --i)
+            reversed.append(withLate.at(i));
+        QCOMPARE(newest, reversed);
+
+        // kind: the relay's own events or everybody else's.
+        const QJsonArray relayRows = allPages("/audit?kind=relay", 1000);
+        const QJsonArray adminRows = allPages("/audit?kind=admin", 1000);
+        QVERIFY(!relayRows.isEmpty() && !adminRows.isEmpty());
+        QCOMPARE(relayRows.size() + adminRows.size(), data(call("GET", "/audit")).size());
+        for (const QJsonValue row : relayRows) {
+            QCOMPARE(row.toObject().value("actor").toString(), QStringLiteral("relay"));
+            QVERIFY(
+                row.toObject().value("action").toString().startsWith(QLatin1String("circuit.")));
+        }
+        for (const QJsonValue row : adminRows)
+            QVERIFY(row.toObject().value("actor").toString() != QLatin1String("relay"));
+        // action: contains the text.
+        const QJsonArray tenantAdds = data(call("GET", "/audit?action=tenant.add"));
+        QCOMPARE(tenantAdds.size(), 6); // t0 to t3, team, late
+        QCOMPARE(data(call("GET", "/audit?action=circuit&kind=relay")), relayRows);
+        QCOMPARE(data(call("GET", "/audit?action=circuit&kind=admin")), QJsonArray());
+        QCOMPARE(data(call("GET", "/audit?action=set&tenant=t1")).size(), 1);
+        QCOMPARE(data(call("GET", "/audit?action=%25")), QJsonArray());
+        QCOMPARE(allPages("/audit?action=tenant.", 2), data(call("GET", "/audit?action=tenant.")));
+
+        const auto refused = [&](const QByteArray &query, const char *param) {
+            const TestResponse r = call("GET", "/audit?" + query);
+            return r.status == 400 && r.errorField("param") == QLatin1String(param);
+        };
+        QVERIFY(refused("kind=robots", "kind"));
+        QVERIFY(refused("before=abc", "before"));
+        QVERIFY(refused("before=-3", "before"));
+        QVERIFY(refused("order=sideways", "order"));
+        QVERIFY(refused("limit=0", "limit"));
+        QVERIFY(refused("limit=1001", "limit"));
+        QCOMPARE(call("POST", "/audit").status, 405);
+        QCOMPARE(call("GET", "/audit?kind=relay", {}, kReadOnlyToken).status, 200);
     }
 
     void upstreamTestListsModelsOrTheError()
