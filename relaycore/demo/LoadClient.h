@@ -9,8 +9,8 @@
 namespace relay {
 
 // One keep-alive HTTP/1.1 connection to a relay on loopback (HTTPS when `tls`) that sends one
-// request at a time and reports each answer's status. Drives the demo's simulated tenants and the console's
-// load benchmark. Lives on the thread that created it.
+// request at a time and reports each answer's status. Drives the demo's simulated tenants and the
+// console's load benchmark. Lives on the thread that created it.
 class LoadClient : public QObject
 {
     Q_OBJECT
