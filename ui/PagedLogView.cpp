@@ -94,6 +94,8 @@ PagedLogView::PagedLogView(const ConsoleContext &context, LogSource source, cons
     auto *view = makeTable(this, m_model, "");
     view->setObjectName(name + QStringLiteral("Table"));
     view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    for (int c : std::as_const(m_source.hiddenColumns))
+        view->hideColumn(c);
     view->horizontalHeader()->setDefaultSectionSize(110);
     connect(this, &PagedLogView::pageLoaded, view, [view, sized = false]() mutable {
         if (!sized && view->model()->rowCount() > 0) {

@@ -28,6 +28,7 @@ struct LogSource
     QList<QPair<QString, QString>> kinds; // combo label → the table's kind name ("" = all)
     QList<int> timeColumns;               // indexes of columns holding ms since epoch
     QList<int> moneyColumns;
+    QList<int> hiddenColumns; // kept in the table (and the CSV) but not shown
 };
 
 // One page at a time of a large log table (usage, audit), newest first, read on the database

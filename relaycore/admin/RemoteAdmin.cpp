@@ -494,29 +494,25 @@ QVariantList auditRow(const QJsonObject &o)
 
 } // namespace
 
-AdminValue<QString> RemoteAdmin::pinnedUpstream()
+// One read of the live snapshot serves both.
+AdminValue<FailoverState> RemoteAdmin::failoverState()
 {
     const AdminValue<QJsonValue> stats = call("GET", QStringLiteral("stats"));
     if (!stats.ok)
         return AdminResult(stats);
-    return stats.value.toObject().value(QStringLiteral("pinned_upstream")).toString();
-}
-
-AdminValue<QHash<QString, RelayState::CircuitChange>> RemoteAdmin::circuitChanges()
-{
-    const AdminValue<QJsonValue> stats = call("GET", QStringLiteral("stats"));
-    if (!stats.ok)
-        return AdminResult(stats);
-    QHash<QString, RelayState::CircuitChange> changes;
+    FailoverState state;
+    state.pinnedUpstream =
+        stats.value.toObject().value(QStringLiteral("pinned_upstream")).toString();
     const QJsonArray upstreams =
         stats.value.toObject().value(QStringLiteral("upstreams")).toArray();
     for (const QJsonValue item : upstreams) {
         const QJsonObject u = item.toObject();
         if (const qint64 since = timeMs(u.value(QStringLiteral("circuit_since"))); since > 0)
-            changes.insert(u.value(QStringLiteral("name")).toString(),
-                           {u.value(QStringLiteral("circuit_reason")).toString(), since});
+            state.circuitChanges.insert(
+                u.value(QStringLiteral("name")).toString(),
+                {u.value(QStringLiteral("circuit_reason")).toString(), since});
     }
-    return changes;
+    return state;
 }
 
 AdminValue<SpendOverview> RemoteAdmin::spendOverview(const QString &tenantId)

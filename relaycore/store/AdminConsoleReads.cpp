@@ -16,9 +16,12 @@ const LogTable &logTable(LogPageQuery::Log log)
 
 } // namespace
 
-AdminValue<QHash<QString, RelayState::CircuitChange>> AdminService::circuitChanges()
+AdminValue<FailoverState> AdminService::failoverState()
 {
-    return RelayState::circuitChanges(m_db);
+    const AdminValue<QString> pinned = pinnedUpstream();
+    if (!pinned.ok)
+        return AdminResult(pinned);
+    return FailoverState{pinned.value, RelayState::circuitChanges(m_db)};
 }
 
 AdminValue<SpendOverview> AdminService::spendOverview(const QString &tenantId)

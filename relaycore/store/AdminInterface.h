@@ -19,6 +19,14 @@ struct SpendOverview
     QHash<QString, double> lastDay;
 };
 
+// What the console's upstream panel shows of failover: the pinned upstream (empty when none) and
+// when and why each circuit last changed.
+struct FailoverState
+{
+    QString pinnedUpstream;
+    QHash<QString, RelayState::CircuitChange> circuitChanges;
+};
+
 // A page of the request log or the audit log, newest first, as the console shows it.
 struct LogPageQuery
 {
@@ -92,8 +100,7 @@ public:
     virtual AdminResult backup(const QString &file) = 0;
 
     // What the console reads besides the commands' records.
-    virtual AdminValue<QString> pinnedUpstream() = 0; // empty when none is pinned
-    virtual AdminValue<QHash<QString, RelayState::CircuitChange>> circuitChanges() = 0;
+    virtual AdminValue<FailoverState> failoverState() = 0;
     virtual AdminValue<SpendOverview> spendOverview(const QString &tenantId) = 0;
     virtual AdminValue<LogPage> logPage(const LogPageQuery &query) = 0;
 };
