@@ -3,6 +3,7 @@
 // unreachable relay is shown and reconnected by itself, and a self-signed certificate is
 // trusted only by its fingerprint.
 
+#include "BudgetsPanel.h"
 #include "ConnectDialog.h"
 #include "DashboardPanel.h"
 #include "KeyDialog.h"
@@ -199,6 +200,30 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(log->model()->rowCount() >= 3, kWait);
         QCOMPARE(log->model()->value(0, 2).toString(), QStringLiteral("alpha"));
         QCOMPARE(log->model()->value(0, 9).toInt(), 200);
+
+        // The CSV export pages through the API to the end of the log.
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("requests.csv"));
+        QSignalSpy exported(log, &PagedLogView::exportFinished);
+        log->exportCsv(path);
+        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, kWait);
+        QVERIFY2(exported.first().at(1).toString().isEmpty(),
+                 qPrintable(exported.first().at(1).toString()));
+        const qint64 rows = exported.first().at(0).toLongLong();
+        QVERIFY(rows >= 3);
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = file.readAll().trimmed().split('\n');
+        QCOMPARE(lines.size(), rows + 1);
+        QVERIFY2(lines.first().startsWith("id,ts,tenant_id,"), lines.first().constData());
+        QVERIFY(lines.at(1).contains(",alpha,"));
+
+        // The budget panel's month curve comes from GET /admin/v1/spend: a point per day of the
+        // relay's month so far, after the origin.
+        c.window->showPanel(QStringLiteral("budgetsPanel"));
+        c.window->budgets()->refresh();
+        QTRY_COMPARE_WITH_TIMEOUT(c.window->budgets()->curvePoints(),
+                                  1 + QDateTime::currentDateTimeUtc().date().day(), kWait);
     }
 
     void tenantCreatedInTheConsoleWorksOnTheRemoteRelay()
