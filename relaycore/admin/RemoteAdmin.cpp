@@ -568,4 +568,36 @@ AdminResult RemoteAdmin::setPaused(bool paused)
                      QJsonObject()));
 }
 
+AdminValue<QList<HistorySeries>> RemoteAdmin::history(UsageHistory::Window window)
+{
+    QUrlQuery params;
+    params.addQueryItem(QStringLiteral("window"), UsageHistory::windowText(window));
+    const AdminValue<QJsonValue> answer = call("GET", QStringLiteral("history"), params);
+    if (!answer.ok)
+        return AdminResult(answer);
+    QList<HistorySeries> series;
+    const QJsonObject object = answer.value.toObject();
+    for (const char *kind : {"tenant", "upstream"}) {
+        const QJsonArray list = object.value(QLatin1String(kind) + QLatin1Char('s')).toArray();
+        for (const QJsonValue item : list) {
+            const QJsonObject o = item.toObject();
+            HistorySeries s{QLatin1String(kind), o.value(QStringLiteral("name")).toString(), {}};
+            for (const QJsonValue p : o.value(QStringLiteral("points")).toArray()) {
+                const QJsonObject point = p.toObject();
+                const auto optionalMs = [&point](const char *name) -> std::optional<qint64> {
+                    const QJsonValue v = point.value(QLatin1String(name));
+                    return v.isDouble() ? std::optional<qint64>(v.toInteger()) : std::nullopt;
+                };
+                s.points.append({timeMs(point.value(QStringLiteral("time"))),
+                                 point.value(QStringLiteral("requests")).toInteger(),
+                                 point.value(QStringLiteral("errors")).toInteger(),
+                                 optionalMs("p50_ms"), optionalMs("p95_ms"),
+                                 point.value(QStringLiteral("cost_usd")).toDouble()});
+            }
+            series.append(s);
+        }
+    }
+    return series;
+}
+
 } // namespace relay

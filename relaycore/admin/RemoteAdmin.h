@@ -86,6 +86,7 @@ public:
     AdminValue<FailoverState> failoverState() override;
     AdminValue<SpendOverview> spendOverview(const QString &tenantId) override;
     AdminValue<LogPage> logPage(const LogPageQuery &query) override;
+    AdminValue<QList<HistorySeries>> history(UsageHistory::Window window) override;
 
     // POST /admin/v1/pause or /unpause.
     AdminResult setPaused(bool paused);

@@ -65,4 +65,13 @@ AdminValue<LogPage> AdminService::logPage(const LogPageQuery &query)
     return page;
 }
 
+AdminValue<QList<HistorySeries>> AdminService::history(UsageHistory::Window window)
+{
+    QList<HistorySeries> series;
+    QString error;
+    if (!UsageHistory::build(m_db, now(), window, &series, &error))
+        return AdminResult::failure(AdminErrorKind::Database, error);
+    return series;
+}
+
 } // namespace relay

@@ -3,6 +3,7 @@
 #include "store/AdminTypes.h"
 #include "store/LogPages.h"
 #include "store/RelayState.h"
+#include "store/UsageHistory.h"
 #include "store/UsageReport.h"
 #include "tenants/DirectorySnapshot.h"
 
@@ -103,6 +104,8 @@ public:
     virtual AdminValue<FailoverState> failoverState() = 0;
     virtual AdminValue<SpendOverview> spendOverview(const QString &tenantId) = 0;
     virtual AdminValue<LogPage> logPage(const LogPageQuery &query) = 0;
+    // The chart series of GET /admin/v1/history (UsageHistory::build).
+    virtual AdminValue<QList<HistorySeries>> history(UsageHistory::Window window) = 0;
 };
 
 } // namespace relay

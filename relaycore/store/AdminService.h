@@ -115,6 +115,7 @@ public:
     AdminValue<FailoverState> failoverState() override;
     AdminValue<SpendOverview> spendOverview(const QString &tenantId) override;
     AdminValue<LogPage> logPage(const LogPageQuery &query) override;
+    AdminValue<QList<HistorySeries>> history(UsageHistory::Window window) override;
 
 private:
     // Runs `change` in one IMMEDIATE transaction; when it succeeds, appends the audit row it

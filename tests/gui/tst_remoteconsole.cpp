@@ -7,6 +7,7 @@
 #include "ConnectDialog.h"
 #include "DashboardPanel.h"
 #include "KeyDialog.h"
+#include "LatencyChart.h"
 #include "MainWindow.h"
 #include "PagedLogView.h"
 #include "RelayHarness.h"
@@ -28,6 +29,7 @@
 #include "store/Database.h"
 
 #include <QAction>
+#include <QComboBox>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
@@ -217,6 +219,14 @@ private Q_SLOTS:
         QCOMPARE(lines.size(), rows + 1);
         QVERIFY2(lines.first().startsWith("id,ts,tenant_id,"), lines.first().constData());
         QVERIFY(lines.at(1).contains(",alpha,"));
+
+        // The dashboard's history windows come from GET /admin/v1/history.
+        c.window->showPanel(QStringLiteral("dashboardPanel"));
+        auto *window = c.find<QComboBox>("chartWindowCombo");
+        window->setCurrentIndex(window->findData(int(UsageHistory::Window::Hour)));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            c.window->dashboard()->tenantChart()->pointCount(QStringLiteral("alpha")) >= 1, kWait);
+        QVERIFY(c.window->dashboard()->upstreamChart()->pointCount(QStringLiteral("sim")) >= 1);
 
         // The budget panel's month curve comes from GET /admin/v1/spend: a point per day of the
         // relay's month so far, after the origin.
