@@ -94,6 +94,14 @@ void nameApplication()
     QCoreApplication::setApplicationVersion(QString::fromLatin1(kVersion));
 }
 
+// The console: its windows are matched to io.tenantrelay.TenantRelay.desktop (and its icon) by
+// the desktop, on Wayland by this name.
+void nameConsole()
+{
+    nameApplication();
+    QGuiApplication::setDesktopFileName(QStringLiteral("io.tenantrelay.TenantRelay"));
+}
+
 // `--connect URL ...`: one admin command through a relay's admin API.
 int runConnected(const ConnectOptions &connect, const GlobalOptions &options, bool dbGiven,
                  const QStringList &words, CliOutput &out, int argc, char *argv[])
@@ -114,7 +122,7 @@ int runConnected(const ConnectOptions &connect, const GlobalOptions &options, bo
         if (connect.tokenEnv == QLatin1String(ui::kHandOverTokenEnv))
             qunsetenv(ui::kHandOverTokenEnv);
         QApplication app(argc, argv);
-        nameApplication();
+        nameConsole();
         SignalWatcher signalWatcher;
         QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, &app,
                          &QCoreApplication::quit);
@@ -200,7 +208,7 @@ int run(int argc, char *argv[])
     const QString command = words.value(options.commandIndex);
     if (command.isEmpty()) {
         QApplication app(argc, argv);
-        nameApplication();
+        nameConsole();
         // SIGINT/SIGTERM close the console as its window would (usage flushed; a demo's
         // database deleted).
         SignalWatcher signalWatcher;
