@@ -60,12 +60,16 @@ set(CPACK_PACKAGE_NAME tenantrelay)
 set(CPACK_PACKAGE_VENDOR TenantRelay)
 set(CPACK_PACKAGE_CONTACT ${TENANTRELAY_PACKAGE_MAINTAINER})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "multi-tenant OpenAI-compatible LLM relay with a desktop console")
-set(CPACK_PACKAGE_DESCRIPTION
-    "TenantRelay shares a team's access to LLM providers between its tenants: each calls the \
-relay with its OpenAI SDK and its own key; the relay swaps in the provider's key, keeps each \
-tenant inside its limits, budgets and share of the upstream connections, fails over between \
-providers and meters every token into SQLite. The desktop console manages it, locally or \
-remotely; `tenantrelay serve` (and tenantrelay.service) runs it headless on a server.")
+# Lines of the .deb's long description (Debian wraps nothing itself).
+string(JOIN "\n" CPACK_PACKAGE_DESCRIPTION
+    "TenantRelay shares a team's access to LLM providers between its tenants:"
+    "each calls the relay with its OpenAI SDK and a key of its own; the relay"
+    "swaps in the provider's key, keeps each tenant inside its limits, budgets"
+    "and share of the upstream connections, fails over between providers and"
+    "meters every token into SQLite."
+    "."
+    "The desktop console manages the relay, locally or remotely; tenantrelay.service"
+    "runs it headless on a server (`tenantrelay serve`).")
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
 set(CPACK_STRIP_FILES ON)
