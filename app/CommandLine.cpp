@@ -95,6 +95,14 @@ void nameApplication()
     QCoreApplication::setApplicationVersion(QString::fromLatin1(kVersion));
 }
 
+// The console: its windows are matched to io.tenantrelay.TenantRelay.desktop (and its icon) by
+// the desktop, on Wayland by this name.
+void nameConsole()
+{
+    nameApplication();
+    QGuiApplication::setDesktopFileName(QStringLiteral("io.tenantrelay.TenantRelay"));
+}
+
 // The console's window, on a relay here or elsewhere: `body` runs with the application up.
 // SIGINT/SIGTERM close the console as its window would (usage flushed; a demo's database
 // deleted).
@@ -104,7 +112,7 @@ int runWindowed(int argc, char *argv[], const std::function<int()> &body)
     // (libsecret) answers through it. The relay's workers keep their own epoll loops.
     qunsetenv("QT_NO_GLIB");
     QApplication app(argc, argv);
-    nameApplication();
+    nameConsole();
     SignalWatcher signalWatcher;
     QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, &app,
                      &QCoreApplication::quit);

@@ -14,18 +14,52 @@
 #include "UsagePanel.h"
 
 #include <QAction>
+#include <QApplication>
 #include <QCloseEvent>
-#include <QGuiApplication>
+#include <QIcon>
 #include <QLabel>
 #include <QMenuBar>
 #include <QScreen>
 #include <QSettings>
 #include <QShortcut>
+#include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTimer>
 
 namespace relay::ui {
+
+namespace {
+
+// The window's place and size, kept in the application settings with each splitter's division.
+const QString kGeometryKey = QStringLiteral("window/geometry");
+
+// Every panel's splitters, each with the settings key it is kept under (its panel and its place
+// there).
+QList<QPair<QString, QSplitter *>> panelSplitters(const QTabWidget *tabs)
+{
+    QList<QPair<QString, QSplitter *>> all;
+    for (int i = 0; i < tabs->count(); ++i) {
+        const QWidget *panel = tabs->widget(i);
+        const QList<QSplitter *> splitters = panel->findChildren<QSplitter *>();
+        for (int j = 0; j < splitters.size(); ++j)
+            all.append({QStringLiteral("window/splitters/%1/%2").arg(panel->objectName()).arg(j),
+                        splitters.at(j)});
+    }
+    return all;
+}
+
+QIcon applicationIcon()
+{
+    QIcon icon;
+    for (const int size : {16, 32, 48, 64, 128, 256})
+        icon.addFile(
+            QStringLiteral(":/tenantrelay/icons/io.tenantrelay.TenantRelay-%1.png").arg(size),
+            QSize(size, size));
+    return icon;
+}
+
+} // namespace
 
 MainWindow::MainWindow(Engine *engine, const QString &dbPath, QWidget *parent)
     : QMainWindow(parent), m_db(std::make_unique<DbWorker>(dbPath, engine)),
@@ -107,6 +141,8 @@ void MainWindow::showConnection()
 void MainWindow::setUp(Engine *engine)
 {
     setWindowTitle(QStringLiteral("TenantRelay"));
+    // For every window and dialog of the console, and its tray icon.
+    QApplication::setWindowIcon(applicationIcon());
     m_keeper = new RelayKeeper(this, engine, this);
     m_notifier = new AlertNotifier(m_keeper->tray(), this);
     m_context.engine = engine;
@@ -156,11 +192,20 @@ void MainWindow::setUp(Engine *engine)
         size = size.boundedTo(screen->availableSize() - QSize(20, 40));
     resize(size);
     setMinimumSize(800, 500);
+    // As the user left them (nothing saved yet: the defaults above and the panels' own).
+    const QSettings settings;
+    restoreGeometry(settings.value(kGeometryKey).toByteArray());
+    for (const auto &[key, splitter] : panelSplitters(m_tabs))
+        splitter->restoreState(settings.value(key).toByteArray());
 }
 
 MainWindow::~MainWindow()
 {
-    QSettings().setValue(SettingsPanel::panelKey(), m_tabs->currentWidget()->objectName());
+    QSettings settings;
+    settings.setValue(SettingsPanel::panelKey(), m_tabs->currentWidget()->objectName());
+    settings.setValue(kGeometryKey, saveGeometry());
+    for (const auto &[key, splitter] : panelSplitters(m_tabs))
+        settings.setValue(key, splitter->saveState());
     // The database thread finishes its jobs before the panels it answers go away.
     m_reports.reset();
     m_db.reset();

@@ -25,10 +25,11 @@ class UpstreamsPanel;
 class UsagePanel;
 
 // The console's window: one tab per panel (Ctrl+1 … Ctrl+7 switch between them; the last one
-// shown is reopened next time). It owns the database thread the panels read and write through
-// (and a second one for the heavier sums, so a page or a write never queues behind them) and
-// the alert notifier; the engine belongs to the caller and must outlive the window. What closing
-// the window does to the relay (keep relaying behind a tray icon, or quit) is its RelayKeeper's.
+// shown is reopened next time, as are the window's place and size and the panels' splitters). It
+// owns the database thread the panels read and write through (and a second one for the heavier
+// sums, so a page or a write never queues behind them) and the alert notifier; the engine belongs
+// to the caller and must outlive the window. What closing the window does to the relay (keep
+// relaying behind a tray icon, or quit) is its RelayKeeper's.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT

@@ -1,6 +1,7 @@
 #include "RelayTray.h"
 
 #include <QApplication>
+#include <QIcon>
 #include <QMenu>
 #include <QStyle>
 #include <QSystemTrayIcon>
@@ -91,9 +92,13 @@ void RelayTray::updateLook()
 {
     if (!m_icon)
         return;
+    // Relaying: the application's icon (the console sets it), paused: a pause sign.
     QStyle *style = QApplication::style();
+    const QIcon relaying = QApplication::windowIcon();
     m_icon->setIcon(
-        style->standardIcon(m_paused ? QStyle::SP_MediaPause : QStyle::SP_DriveNetIcon));
+        m_paused || relaying.isNull()
+            ? style->standardIcon(m_paused ? QStyle::SP_MediaPause : QStyle::SP_DriveNetIcon)
+            : relaying);
     m_icon->setToolTip(m_paused ? tr("TenantRelay — paused: new requests get 503")
                                 : tr("TenantRelay — relaying"));
 }
