@@ -28,8 +28,11 @@ public:
     WorkerCore(QString path, Engine *engine) : m_path(std::move(path)), m_engine(engine) {}
     explicit WorkerCore(RemoteAdminOptions remote) : m_remoteOptions(std::move(remote)) {}
 
-    void execute(const std::function<void(DbSession &)> &job)
+    // Runs `job`; false when the core was closed meanwhile and is gone.
+    bool execute(const std::function<void(DbSession &)> &job)
     {
+        if (m_closing)
+            return true;
         if (!m_admin && m_remoteOptions) {
             auto remote = std::make_unique<RemoteAdmin>(*m_remoteOptions);
             m_remote = remote.get();
@@ -41,7 +44,24 @@ public:
             m_admin = std::make_unique<AdminService>(m_db.db());
         }
         DbSession session{*m_admin, m_engine, m_remote};
+        // A call to a relay elsewhere waits in an event loop of its own, in which the close
+        // (and other jobs) may arrive: the core goes only when the outermost job has ended.
+        ++m_depth;
         job(session);
+        --m_depth;
+        if (m_closing && m_depth == 0) {
+            delete this;
+            return false;
+        }
+        return true;
+    }
+
+    void close()
+    {
+        if (m_depth == 0)
+            delete this;
+        else
+            m_closing = true;
     }
 
 private:
@@ -51,6 +71,8 @@ private:
     Database m_db;
     std::unique_ptr<AdminInterface> m_admin;
     RemoteAdmin *m_remote = nullptr;
+    int m_depth = 0; // jobs running (nested while a remote call waits)
+    bool m_closing = false;
 };
 
 } // namespace
@@ -80,8 +102,11 @@ DbWorker::~DbWorker()
 {
     // Blocking: a queued delete still pending when quit() ends the thread's loop is dropped,
     // leaking the core and leaving its database connection open.
+    // A job waiting on a relay elsewhere ends at quit() (its wait is one of the thread's
+    // event loops), and the core goes with it.
     QMetaObject::invokeMethod(
-        m_core, [core = m_core] { delete core; }, Qt::BlockingQueuedConnection);
+        m_core, [core = static_cast<WorkerCore *>(m_core)] { core->close(); },
+        Qt::BlockingQueuedConnection);
     m_thread->quit();
     m_thread->wait();
     delete m_thread;

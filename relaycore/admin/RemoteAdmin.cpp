@@ -149,6 +149,9 @@ AdminValue<QJsonValue> RemoteAdmin::call(const QByteArray &method, const QString
     QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
     if (!reply->isFinished())
         loop.exec(QEventLoop::ExcludeUserInputEvents);
+    // The wait ended without an answer (the thread is quitting): the call is abandoned.
+    if (!reply->isFinished())
+        reply->abort();
     reply->deleteLater();
 
     const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);

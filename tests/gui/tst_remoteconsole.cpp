@@ -6,6 +6,7 @@
 #include "BudgetsPanel.h"
 #include "ConnectDialog.h"
 #include "DashboardPanel.h"
+#include "DbWorker.h"
 #include "KeyDialog.h"
 #include "LatencyChart.h"
 #include "MainWindow.h"
@@ -30,6 +31,7 @@
 
 #include <QAction>
 #include <QComboBox>
+#include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
@@ -37,6 +39,7 @@
 #include <QSignalSpy>
 #include <QSslSocket>
 #include <QStatusBar>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -234,6 +237,32 @@ private Q_SLOTS:
         c.window->budgets()->refresh();
         QTRY_COMPARE_WITH_TIMEOUT(c.window->budgets()->curvePoints(),
                                   1 + QDateTime::currentDateTimeUtc().date().day(), kWait);
+    }
+
+    // Closing the window while its calls wait on a relay that accepted and never answers: the
+    // waits end, the worker goes after its last call, nothing is left running or crashes.
+    void closingWhileACallWaitsOnASilentRelay()
+    {
+        QTcpServer silent;
+        QVERIFY(silent.listen(QHostAddress::LocalHost));
+        QList<QTcpSocket *> held;
+        connect(&silent, &QTcpServer::newConnection, this, [&] {
+            while (QTcpSocket *s = silent.nextPendingConnection())
+                held << s; // read nothing, answer nothing
+        });
+        RemoteConsole c;
+        RemoteAdminOptions options =
+            optionsFor(QStringLiteral("http://127.0.0.1:%1").arg(silent.serverPort()));
+        options.timeoutMs = 60'000;
+        QVERIFY(c.open(options));
+        // The panels' first reads are out and waiting.
+        QTRY_VERIFY_WITH_TIMEOUT(held.size() >= 2 && c.window->database()->pending() > 0, kWait);
+        QElapsedTimer closing;
+        closing.start();
+        c.window.reset();
+        c.remote.reset();
+        QVERIFY2(closing.elapsed() < 5000, "the window closes without waiting for the relay");
+        qDeleteAll(held);
     }
 
     void tenantCreatedInTheConsoleWorksOnTheRemoteRelay()
