@@ -236,9 +236,10 @@ public:
         QJsonObject json = body.json;
         json.insert(QLatin1String("model"), model);
         request.body = compact(json);
-        for (const auto &[name, value] : body.forwardHeaders) {
-            request.headers.removeIf([&](const auto &h) { return h.first == name; });
-            request.headers.emplaceBack(name, value);
+        // Not a structured binding: clang 14 (the sanitizer build) cannot capture one.
+        for (const auto &header : body.forwardHeaders) {
+            request.headers.removeIf([&](const auto &h) { return h.first == header.first; });
+            request.headers.emplaceBack(header.first, header.second);
         }
     }
 
