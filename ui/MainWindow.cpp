@@ -6,6 +6,7 @@
 #include "ConsoleLauncher.h"
 #include "DashboardPanel.h"
 #include "DbWorker.h"
+#include "PagedLogView.h"
 #include "PricingPanel.h"
 #include "RelayKeeper.h"
 #include "SettingsPanel.h"
@@ -18,6 +19,7 @@
 #include <QCloseEvent>
 #include <QIcon>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QScreen>
 #include <QSettings>
@@ -160,6 +162,20 @@ void MainWindow::setUp(Engine *engine)
     m_usage = new UsagePanel(m_context, m_tabs);
     m_pricing = new PricingPanel(m_context, m_tabs);
     m_settings = new SettingsPanel(m_context, m_tabs);
+    // A tenant view's "Show requests in the log": the request log, filtered to that tenant.
+    connect(m_tenants, &TenantsPanel::requestsWanted, this, [this](const QString &tenant) {
+        showPanel(QStringLiteral("usagePanel"));
+        if (auto *tabs = m_usage->findChild<QTabWidget *>(QStringLiteral("usageTabs")))
+            tabs->setCurrentIndex(0);
+        auto *log = m_usage->findChild<PagedLogView *>(QStringLiteral("requestLog"));
+        auto *filter = m_usage->findChild<QLineEdit *>(QStringLiteral("requestLogTenantFilter"));
+        if (log && filter) {
+            filter->setText(tenant);
+            log->firstPage();
+        }
+        raise();
+        activateWindow();
+    });
     const QList<QPair<QWidget *, QString>> panels{{m_dashboard, tr("Dashboard")},
                                                   {m_tenants, tr("Tenants")},
                                                   {m_upstreams, tr("Upstreams && routes")},

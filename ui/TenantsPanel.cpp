@@ -6,6 +6,7 @@
 #include "PanelUtil.h"
 #include "RowTableModel.h"
 #include "TenantDialog.h"
+#include "TenantView.h"
 #include "store/AdminService.h"
 
 #include <QDateTime>
@@ -99,7 +100,11 @@ TenantsPanel::TenantsPanel(const ConsoleContext &context, QWidget *parent)
                               tr("A disabled tenant's keys are refused (401)"));
     auto *remove = makeButton(this, tr("Remove…"), "removeTenantButton",
                               tr("Delete the tenant and its keys; its usage history stays"));
+    auto *view = makeButton(this, tr("&View…"), "viewTenantButton",
+                            tr("The selected tenant at a glance: limits against use, spend, "
+                               "keys, recent errors"));
     buttons->addWidget(add);
+    buttons->addWidget(view);
     buttons->addWidget(edit);
     buttons->addWidget(toggle);
     buttons->addWidget(remove);
@@ -133,6 +138,10 @@ TenantsPanel::TenantsPanel(const ConsoleContext &context, QWidget *parent)
     layout->addWidget(splitter, 1);
 
     connect(add, &QPushButton::clicked, this, [this] { openDialog(QString()); });
+    connect(view, &QPushButton::clicked, this, [this] {
+        if (!selectedTenant().isEmpty())
+            openView(selectedTenant());
+    });
     connect(edit, &QPushButton::clicked, this, [this] {
         if (!selectedTenant().isEmpty())
             openDialog(selectedTenant());
@@ -190,8 +199,25 @@ void TenantsPanel::refresh()
         });
 }
 
+void TenantsPanel::openView(const QString &id)
+{
+    // One view per tenant: a second click brings it forward.
+    for (TenantView *open : findChildren<TenantView *>())
+        if (open->tenant() == id) {
+            open->raise();
+            open->activateWindow();
+            return;
+        }
+    auto *view = new TenantView(m_context, id, this);
+    view->setWindowFlag(Qt::Window);
+    connect(view, &TenantView::requestsWanted, this, &TenantsPanel::requestsWanted);
+    view->show();
+}
+
 void TenantsPanel::applyStats(const relay::EngineStatsSnapshot &stats)
 {
+    for (TenantView *open : findChildren<TenantView *>())
+        open->applyStats(stats);
     for (const FlowSnapshot &t : stats.tenants)
         m_live.insert(t.name, {t.requestsPerSec, t.inFlight});
     QList<QVariantList> rows;

@@ -39,9 +39,12 @@ Q_SIGNALS:
     void refreshed();
     // A write finished; `error` is empty on success.
     void changeDone(const QString &error);
+    // A tenant view asked for that tenant's requests in the log.
+    void requestsWanted(const QString &tenant);
 
 private:
     void openDialog(const QString &id);
+    void openView(const QString &id);
     void submitDialog();
     void toggleEnabled();
     void issueKey(bool rotate);
