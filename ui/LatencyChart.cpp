@@ -29,16 +29,25 @@ void prune(QList<QPointF> &points, double from)
     points.remove(0, drop);
 }
 
-// The smallest of 1, 2, 5 × 10^n at or above `value` (10 ms at least): the y axis's top.
-double niceCeiling(double value)
+// The y axis for values up to `value` (10 ms at least): the smallest top of the form
+// m × 10^n at or above it, with a tick count that puts the ticks on round numbers
+// (6,000 ms: ticks every 2,000; 800: every 200).
+struct YScale
+{
+    double top;
+    int ticks;
+};
+YScale niceScale(double value)
 {
     if (value <= 10)
-        return 10;
+        return {10, 6};
     const double magnitude = std::pow(10.0, std::floor(std::log10(value)));
-    for (double step : {1.0, 2.0, 5.0, 10.0})
-        if (step * magnitude >= value)
-            return step * magnitude;
-    return 10 * magnitude;
+    static constexpr YScale kSteps[] = {{1, 6}, {1.5, 4}, {2, 5}, {3, 4}, {4, 5},
+                                        {5, 6}, {6, 4},   {8, 5}, {10, 6}};
+    for (const YScale &step : kSteps)
+        if (step.top * magnitude >= value)
+            return {step.top * magnitude, step.ticks};
+    return {10 * magnitude, 6};
 }
 
 qint64 windowMs(std::optional<UsageHistory::Window> window)
@@ -194,11 +203,13 @@ void LatencyChart::redraw()
     }
     m_x->setRange(QDateTime::fromMSecsSinceEpoch(nowMs - windowMs(m_window)),
                   QDateTime::fromMSecsSinceEpoch(nowMs));
-    // Fitted to what is drawn, with a tenth of headroom, on 1-2-5 steps; laid out again only
+    // Fitted to what is drawn, with a tenth of headroom, on round ticks; laid out again only
     // when that moves.
-    const double axisTop = niceCeiling(top * 1.1);
-    if (axisTop != m_y->max())
-        m_y->setRange(0, axisTop);
+    const YScale scale = niceScale(top * 1.1);
+    if (scale.top != m_y->max()) {
+        m_y->setRange(0, scale.top);
+        m_y->setTickCount(scale.ticks);
+    }
 }
 
 int LatencyChart::pointCount(const QString &name) const

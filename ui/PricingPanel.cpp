@@ -89,7 +89,7 @@ PricingPanel::PricingPanel(const ConsoleContext &context, QWidget *parent)
     priceButtons->addWidget(set);
     priceButtons->addWidget(remove);
     pricesLayout->addLayout(priceButtons);
-    layout->addWidget(pricesBox, 2);
+    layout->addWidget(pricesBox, 1);
 
     auto *compareBox = new QGroupBox(tr("Cost comparison"), this);
     auto *compareLayout = new QVBoxLayout(compareBox);
@@ -115,6 +115,9 @@ PricingPanel::PricingPanel(const ConsoleContext &context, QWidget *parent)
     auto *split = new QSplitter(Qt::Vertical, compareBox);
     auto *compareView = makeTable(split, m_comparison, "comparisonTable");
     compareView->hideColumn(CKey);
+    // Every column in view at 1366×768, the Delta (the one that matters) included: the
+    // comparison gets two thirds of the width.
+    compareView->horizontalHeader()->setStretchLastSection(false);
     auto *chart = new QChart;
     chart->setTitle(tr("Actual vs alternative cost per tenant"));
     chart->setMargins(QMargins(4, 4, 4, 4));
@@ -131,7 +134,7 @@ PricingPanel::PricingPanel(const ConsoleContext &context, QWidget *parent)
     chartView->setObjectName(QStringLiteral("comparisonChart"));
     chartView->setRenderHint(QPainter::Antialiasing);
     compareLayout->addWidget(split, 1);
-    layout->addWidget(compareBox, 3);
+    layout->addWidget(compareBox, 2);
 
     connect(priceView, &QTableView::clicked, this, [this](const QModelIndex &i) {
         m_model->setText(m_prices->value(i.row(), 0).toString());

@@ -105,8 +105,15 @@ SettingsPanel::SettingsPanel(const ConsoleContext &context, QWidget *parent)
     localForm->addRow(tr("TLS &certificate:"), m_tlsCert);
     localForm->addRow(tr("TLS &key:"), m_tlsKey);
     localForm->addRow(tr("&Workers:"), m_workers);
-    localForm->addRow(tr("&Database:"), dbRow);
-    localForm->addRow(tr("Remote &management:"), adminRow);
+    // A row whose field is a layout has no buddy of its own: the label names the field its
+    // shortcut goes to (else it would show a literal "&").
+    const auto rowFor = [local](const QString &text, QWidget *buddy) {
+        auto *label = new QLabel(text, local);
+        label->setBuddy(buddy);
+        return label;
+    };
+    localForm->addRow(rowFor(tr("&Database:"), m_database), dbRow);
+    localForm->addRow(rowFor(tr("Remote &management:"), m_adminApi), adminRow);
     localForm->addRow(QString(), saveLocalButton);
     layout->addWidget(local);
 
@@ -151,6 +158,12 @@ SettingsPanel::SettingsPanel(const ConsoleContext &context, QWidget *parent)
     sharedForm->addRow(QString(), saveSharedButton);
     layout->addWidget(shared);
     layout->addStretch(1);
+    // Fields as wide as what they hold, not the window's width (1,140 px at 1366×768).
+    for (QFormLayout *form : {localForm, closingForm, sharedForm})
+        form->setFieldGrowthPolicy(QFormLayout::FieldsStayAtSizeHint);
+    for (QLineEdit *edit : {m_host, m_tlsCert, m_tlsKey, m_webhook})
+        edit->setMinimumWidth(edit == m_host ? 220 : 460);
+    m_database->setMinimumWidth(460);
     // A relay elsewhere: this computer's relay settings are not its; its database's are.
     if (m_context.remote) {
         local->hide();

@@ -47,19 +47,6 @@ QProgressBar *gaugeBar(QWidget *parent, const char *objectName)
     return bar;
 }
 
-QTableView *tableOf(QWidget *parent, RowTableModel *model, const char *objectName)
-{
-    auto *view = new QTableView(parent);
-    view->setObjectName(QLatin1String(objectName));
-    view->setModel(model);
-    view->verticalHeader()->hide();
-    view->horizontalHeader()->setStretchLastSection(true);
-    view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    view->setAlternatingRowColors(true);
-    view->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    return view;
-}
-
 } // namespace
 
 struct TenantView::Data
@@ -138,12 +125,12 @@ TenantView::TenantView(const ConsoleContext &context, const QString &tenant, QWi
         {tr("Key"), tr("Label"), tr("Created"), tr("Expires"), tr("Last used"), tr("State")}, this);
     for (int c : {2, 3, 4})
         m_keys->setFormatter(c, RowTableModel::dateTime);
-    (new QVBoxLayout(keysBox))->addWidget(tableOf(keysBox, m_keys, "tenantKeyTable"));
+    (new QVBoxLayout(keysBox))->addWidget(makeTable(keysBox, m_keys, "tenantKeyTable"));
     tables->addWidget(keysBox, 1);
     auto *errorsBox = new QGroupBox(tr("Recent errors"), this);
     m_errors = new RowTableModel({tr("Time"), tr("Status"), tr("Model"), tr("Error")}, this);
     m_errors->setFormatter(0, RowTableModel::dateTime);
-    (new QVBoxLayout(errorsBox))->addWidget(tableOf(errorsBox, m_errors, "tenantErrorTable"));
+    (new QVBoxLayout(errorsBox))->addWidget(makeTable(errorsBox, m_errors, "tenantErrorTable"));
     tables->addWidget(errorsBox, 1);
     layout->addLayout(tables, 1);
 
