@@ -124,6 +124,12 @@ void MainWindow::setUp(Engine *engine)
     m_usage = new UsagePanel(m_context, m_tabs);
     m_pricing = new PricingPanel(m_context, m_tabs);
     m_settings = new SettingsPanel(m_context, m_tabs);
+    // The dashboard's first-run guide opens the add dialog of the panel it names.
+    connect(m_dashboard, &DashboardPanel::addRequested, this, [this](const QString &panel) {
+        showPanel(panel);
+        panel == QLatin1String("tenantsPanel") ? m_tenants->addTenant()
+                                               : m_upstreams->addUpstream();
+    });
     const QList<QPair<QWidget *, QString>> panels{{m_dashboard, tr("Dashboard")},
                                                   {m_tenants, tr("Tenants")},
                                                   {m_upstreams, tr("Upstreams && routes")},

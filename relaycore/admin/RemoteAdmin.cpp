@@ -572,4 +572,16 @@ AdminResult RemoteAdmin::setPaused(bool paused)
                      QJsonObject()));
 }
 
+AdminValue<QStringList> RemoteAdmin::testUpstream(const QString &name)
+{
+    const AdminValue<QJsonValue> answer =
+        call("POST", QStringLiteral("upstreams/%1/test").arg(pathSegment(name)), {}, QJsonObject());
+    if (!answer.ok)
+        return AdminResult(answer);
+    QStringList models;
+    for (const QJsonValue model : answer.value.toObject().value(QStringLiteral("models")).toArray())
+        models.append(model.toString());
+    return models;
+}
+
 } // namespace relay
