@@ -47,6 +47,8 @@ NumberField::NumberField(const QString &name, const QString &noneText, QWidget *
     if (!noneText.isEmpty()) {
         m_none = new QCheckBox(noneText, this);
         m_none->setObjectName(name + QStringLiteral("None"));
+        // The boxes of a form line up whatever their words.
+        m_none->setMinimumWidth(m_none->fontMetrics().horizontalAdvance(tr("Tier default")) + 32);
         layout->addWidget(m_none);
         connect(m_none, &QCheckBox::toggled, this, [this](bool none) {
             m_edit->setEnabled(!none);

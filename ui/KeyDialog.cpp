@@ -19,10 +19,10 @@ namespace {
 constexpr auto kDefaultModel = "gpt-4o-mini";
 
 // A copy button that copies `text()` and says so.
-QPushButton *copyButton(QWidget *parent, const char *name, const QString &toolTip,
-                        std::function<QString()> text)
+QPushButton *copyButton(QWidget *parent, const QString &label, const char *name,
+                        const QString &toolTip, std::function<QString()> text)
 {
-    auto *copy = new QPushButton(QObject::tr("&Copy"), parent);
+    auto *copy = new QPushButton(label, parent);
     copy->setObjectName(QLatin1String(name));
     copy->setToolTip(toolTip);
     QObject::connect(copy, &QPushButton::clicked, parent, [copy, text = std::move(text)] {
@@ -54,8 +54,8 @@ KeyDialog::KeyDialog(const QString &tenant, const QString &key, const QString &b
     m_key->setObjectName(QStringLiteral("newKeyField"));
     m_key->setReadOnly(true);
     m_key->setMinimumWidth(m_key->fontMetrics().horizontalAdvance(key) + 24);
-    auto *copy = copyButton(this, "copyKeyButton", tr("Copy the key to the clipboard"),
-                            [this] { return m_key->text(); });
+    auto *copy = copyButton(this, tr("&Copy key"), "copyKeyButton",
+                            tr("Copy the key to the clipboard"), [this] { return m_key->text(); });
     row->addWidget(m_key, 1);
     row->addWidget(copy);
     layout->addLayout(row);
@@ -67,9 +67,9 @@ KeyDialog::KeyDialog(const QString &tenant, const QString &key, const QString &b
     m_kind->addItems(
         {tr("curl"), tr("Python (openai)"), tr("Node (openai)"), tr("Environment variables")});
     use->setBuddy(m_kind);
-    auto *copySnippet =
-        copyButton(this, "copySnippetButton", tr("Copy the snippet to the clipboard"),
-                   [this] { return m_snippet->toPlainText(); });
+    auto *copySnippet = copyButton(this, tr("Copy &snippet"), "copySnippetButton",
+                                   tr("Copy the snippet to the clipboard"),
+                                   [this] { return m_snippet->toPlainText(); });
     snippetRow->addWidget(use);
     snippetRow->addWidget(m_kind);
     snippetRow->addStretch(1);
@@ -80,10 +80,16 @@ KeyDialog::KeyDialog(const QString &tenant, const QString &key, const QString &b
     m_snippet->setReadOnly(true);
     m_snippet->setLineWrapMode(QPlainTextEdit::NoWrap);
     m_snippet->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    m_snippet->setMinimumHeight(m_snippet->fontMetrics().lineSpacing() * 9);
+    m_snippet->setMinimumHeight(m_snippet->fontMetrics().lineSpacing() * 14);
+    // Wide enough for the longest line of any snippet, so none is cut.
+    int widest = 0;
+    for (const Snippet kind : {Snippet::Curl, Snippet::Python, Snippet::Node, Snippet::Environment})
+        for (const QString &line : snippet(kind, m_baseUrl, key, m_model).split(QLatin1Char('\n')))
+            widest = qMax(widest, m_snippet->fontMetrics().horizontalAdvance(line));
+    m_snippet->setMinimumWidth(qMin(widest + 40, 1000));
     layout->addWidget(m_snippet, 1);
     connect(m_kind, &QComboBox::currentIndexChanged, this, [this, copySnippet] {
-        copySnippet->setText(tr("&Copy"));
+        copySnippet->setText(tr("Copy &snippet"));
         showSnippet();
     });
     showSnippet();
@@ -113,7 +119,10 @@ QString KeyDialog::snippet(Snippet kind, const QString &baseUrl, const QString &
             .arg(baseUrl, key, model);
     case Snippet::Python:
         return QStringLiteral("from openai import OpenAI\n\n"
-                              "client = OpenAI(base_url=\"%1\", api_key=\"%2\")\n"
+                              "client = OpenAI(\n"
+                              "    base_url=\"%1\",\n"
+                              "    api_key=\"%2\",\n"
+                              ")\n"
                               "reply = client.chat.completions.create(\n"
                               "    model=\"%3\",\n"
                               "    messages=[{\"role\": \"user\", \"content\": \"Hello\"}],\n"
@@ -122,7 +131,10 @@ QString KeyDialog::snippet(Snippet kind, const QString &baseUrl, const QString &
             .arg(baseUrl, key, model);
     case Snippet::Node:
         return QStringLiteral("import OpenAI from \"openai\";\n\n"
-                              "const client = new OpenAI({ baseURL: \"%1\", apiKey: \"%2\" });\n"
+                              "const client = new OpenAI({\n"
+                              "  baseURL: \"%1\",\n"
+                              "  apiKey: \"%2\",\n"
+                              "});\n"
                               "const reply = await client.chat.completions.create({\n"
                               "  model: \"%3\",\n"
                               "  messages: [{ role: \"user\", content: \"Hello\" }],\n"

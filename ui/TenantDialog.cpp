@@ -224,6 +224,7 @@ TenantDialog::TenantDialog(const QString &id, QWidget *parent)
     layout->addLayout(form);
     layout->addWidget(m_error);
     layout->addWidget(buttons);
+    setMinimumWidth(560);
     m_checks->recheck();
     (m_creating ? m_id : static_cast<QWidget *>(m_name))->setFocus();
 }

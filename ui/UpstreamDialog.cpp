@@ -8,6 +8,7 @@
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -135,11 +136,16 @@ UpstreamDialog::UpstreamDialog(const QString &name, QWidget *parent)
     m_key->setEchoMode(QLineEdit::Password);
     m_key->setToolTip(tr("Typed once; never shown, logged or exported afterwards"));
     auto *keyBox = new QWidget(this);
-    auto *keyGrid = new QFormLayout(keyBox);
+    auto *keyGrid = new QGridLayout(keyBox);
     keyGrid->setContentsMargins(0, 0, 0, 0);
-    keyGrid->addRow(m_useEnv, m_env);
-    keyGrid->addRow(m_useStored, m_key);
-    keyGrid->addRow(m_useNone);
+    keyGrid->addWidget(m_useEnv, 0, 0);
+    keyGrid->addWidget(m_env, 0, 1);
+    keyGrid->addWidget(m_useStored, 1, 0);
+    keyGrid->addWidget(m_key, 1, 1);
+    keyGrid->addWidget(m_useNone, 2, 0, 1, 2);
+    keyGrid->setColumnStretch(1, 1);
+    m_env->setMinimumWidth(
+        m_env->fontMetrics().horizontalAdvance(QStringLiteral("OPENROUTER_API_KEY")) + 16);
     for (QRadioButton *b : {m_useEnv, m_useStored, m_useNone})
         connect(b, &QRadioButton::toggled, this, &UpstreamDialog::updateKeyMode);
 
@@ -236,6 +242,7 @@ UpstreamDialog::UpstreamDialog(const QString &name, QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addLayout(testRow);
+    setMinimumWidth(620);
     layout->addWidget(m_error);
     layout->addWidget(buttons);
     updateKeyMode();

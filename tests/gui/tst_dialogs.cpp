@@ -471,7 +471,7 @@ private Q_SLOTS:
         QVERIFY(text->toPlainText().contains(QStringLiteral("\"model\": \"gpt-4o\"")));
         kind->setCurrentIndex(1);
         QVERIFY(text->toPlainText().contains(
-            QStringLiteral("OpenAI(base_url=\"%1\", api_key=\"%2\")").arg(base, key)));
+            QStringLiteral("base_url=\"%1\",\n    api_key=\"%2\",").arg(base, key)));
         kind->setCurrentIndex(3);
         const QString env = text->toPlainText();
         QVERIFY(env.contains(QStringLiteral("export OPENAI_BASE_URL=\"%1\"").arg(base)));
