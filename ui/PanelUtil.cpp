@@ -1,6 +1,7 @@
 #include "PanelUtil.h"
 
 #include "ConsoleContext.h"
+#include "DashboardPanel.h"
 #include "relay/Engine.h"
 
 #include <QFrame>
@@ -37,6 +38,12 @@ QWidget *makeEmptyState(QWidget *parent, const char *name, const QString &text,
     layout->addWidget(button);
     frame->hide();
     return frame;
+}
+
+void openAddDialog(QWidget *from, const QString &panel)
+{
+    if (auto *dashboard = from->window()->findChild<DashboardPanel *>())
+        Q_EMIT dashboard->addRequested(panel);
 }
 
 QString relayBaseUrl(const ConsoleContext &context)

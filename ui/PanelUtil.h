@@ -59,6 +59,10 @@ QString settingValue(const QList<SettingRecord> &settings, const QString &key);
 QWidget *makeEmptyState(QWidget *parent, const char *name, const QString &text,
                         const QString &buttonText, const char *buttonName,
                         std::function<void()> action);
+// Opens the add dialog of a panel ("tenantsPanel", "upstreamsPanel") of the console window
+// `from` is in, showing that panel: the empty states' next step. Through the dashboard's
+// addRequested, which the window connects.
+void openAddDialog(QWidget *from, const QString &panel);
 // The base URL tenants point their OpenAI SDKs at: the console's own relay's, or the remote
 // relay's; the default listen address when neither is known (a relay of another process).
 QString relayBaseUrl(const ConsoleContext &context);

@@ -111,10 +111,8 @@ TenantsPanel::TenantsPanel(const ConsoleContext &context, QWidget *parent)
     buttons->addWidget(remove);
     buttons->addStretch(1);
     layout->addLayout(buttons);
-    m_empty = makeEmptyState(this, "tenantsEmptyState",
-                             tr("No tenants yet. A tenant is a team or an application: it gets "
-                                "its own key, limits and budget."),
-                             tr("Add tenant…"), "emptyAddTenantButton", [this] { addTenant(); });
+    m_empty = makeEmptyState(this, "tenantsEmptyState", QString(), tr("Add tenant…"),
+                             "emptyAddTenantButton", [this] { addTenant(); });
     layout->addWidget(m_empty);
 
     auto *splitter = new QSplitter(Qt::Vertical, this);
@@ -195,6 +193,12 @@ void TenantsPanel::refresh()
             if (lists.upstreams.ok)
                 m_upstreamCount = int(lists.upstreams.value.size());
             m_empty->setVisible(tenants.value.isEmpty());
+            m_empty->findChild<QLabel *>(QStringLiteral("tenantsEmptyStateText"))
+                ->setText(m_upstreamCount == 0
+                              ? tr("No tenants yet, and no provider: add a provider first "
+                                   "(Upstreams), then a tenant for each team or application.")
+                              : tr("No tenants yet. A tenant is a team or an application: it gets "
+                                   "its own key, limits and budget."));
             m_records.clear();
             QList<QVariantList> rows;
             for (const TenantRecord &t : tenants.value) {

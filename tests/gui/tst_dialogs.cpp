@@ -512,11 +512,22 @@ private Q_SLOTS:
         c.window->showPanel(QStringLiteral("tenantsPanel"));
         auto *tenantsEmpty = c.find<QWidget>("tenantsEmptyState");
         QTRY_VERIFY_WITH_TIMEOUT(tenantsEmpty->isVisible(), kWait);
+        QVERIFY(c.find<QLabel>("tenantsEmptyStateText")
+                    ->text()
+                    .contains(QStringLiteral("add a provider first")));
         QTest::mouseClick(c.find<QPushButton>("emptyAddTenantButton"), Qt::LeftButton);
         TenantDialog *tenant = c.window->tenants()->dialog();
         QVERIFY(tenant);
         QVERIFY(child<QLabel>(tenant, "tenantNoUpstreamWarning")->isVisible());
         tenant->reject();
+        // Budgets are per tenant: that panel leads to the same dialog.
+        c.window->showPanel(QStringLiteral("budgetsPanel"));
+        QTRY_VERIFY_WITH_TIMEOUT(c.find<QWidget>("budgetsEmptyState")->isVisible(), kWait);
+        QTRY_VERIFY_WITH_TIMEOUT(!c.window->tenants()->dialog(), kWait);
+        QTest::mouseClick(c.find<QPushButton>("budgetsAddTenantButton"), Qt::LeftButton);
+        QVERIFY(c.window->tenants()->dialog());
+        QCOMPARE(c.find<QTabWidget>("panelTabs")->currentWidget(), c.window->tenants());
+        c.window->tenants()->dialog()->reject();
 
         // With a provider, step 2; with a tenant too, the guide and empty states are gone.
         UpstreamChanges upstream;
