@@ -35,6 +35,10 @@ public:
     // same messages.
     static AdminResult checkTenant(const TenantChanges &changes);
     static AdminResult checkUpstream(const UpstreamChanges &changes);
+    // The check setPrice makes of a model's prices: USD per million tokens, zero or more.
+    static AdminResult checkPrices(double input, double output,
+                                   std::optional<double> cacheRead = std::nullopt,
+                                   std::optional<double> cacheWrite = std::nullopt);
     // The checks issueKey and rotateKey make of a new key's label and expiry, read at nowMs.
     static AdminResult checkKeyOptions(const KeyOptions &options, qint64 nowMs);
     // Alert thresholds as typed (`--alerts 50,80,100`, the tenant dialog): whole percents, comma-

@@ -6,6 +6,7 @@
 #include "DashboardPanel.h"
 #include "KeyDialog.h"
 #include "MainWindow.h"
+#include "PricingPanel.h"
 #include "RelayHarness.h"
 #include "RowTableModel.h"
 #include "TenantDialog.h"
@@ -487,6 +488,45 @@ private Q_SLOTS:
                     TestHttpClient::bearer(key));
         QCOMPARE(answer.status, 200);
         shown->close();
+    }
+
+    // The price editor shows a stored price exactly and saves what was typed, with no cap or
+    // rounding (the spin box it replaces showed $0.0002 for $0.00015 and capped at $10,000).
+    void pricesAreNeverRoundedOrCapped()
+    {
+        Console c;
+        QVERIFY(c.h.admin().setPrice(QStringLiteral("tiny"), 0.00015, 15000).ok);
+        QVERIFY(c.start());
+        c.window->showPanel(QStringLiteral("pricingPanel"));
+        RowTableModel *prices = c.window->pricing()->priceModel();
+        QTRY_VERIFY_WITH_TIMEOUT(prices->findRow(QStringLiteral("tiny")) >= 0, kWait);
+        auto *view = c.find<QTableView>("priceTable");
+        const QModelIndex row = view->model()->index(prices->findRow(QStringLiteral("tiny")), 0);
+        view->scrollTo(row);
+        QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, view->visualRect(row).center());
+        auto *input = c.find<QLineEdit>("priceInputEdit");
+        auto *output = c.find<QLineEdit>("priceOutputEdit");
+        QCOMPARE(input->text(), QStringLiteral("0.00015"));
+        QCOMPARE(output->text(), QStringLiteral("15000"));
+        auto *set = c.find<QPushButton>("setPriceButton");
+        QVERIFY(set->isEnabled());
+        retype(input, QStringLiteral("-1"));
+        QVERIFY(!set->isEnabled());
+        QVERIFY(
+            errorOf(c.window.get(), "priceInputError").contains(QStringLiteral("zero or more")));
+        retype(input, QStringLiteral("0.000125"));
+        retype(c.find<QLineEdit>("priceModelEdit"), QStringLiteral("tiny-2"));
+        QVERIFY(set->isEnabled());
+        QTest::mouseClick(set, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(prices->findRow(QStringLiteral("tiny-2")) >= 0, kWait);
+        int found = 0;
+        for (const PriceRecord &p : c.h.admin().listPrices().value)
+            if (p.model == QLatin1String("tiny-2")) {
+                ++found;
+                QCOMPARE(p.input, 0.000125);
+                QCOMPARE(p.output, 15000.0);
+            }
+        QCOMPARE(found, 1);
     }
 
     // The first run: the dashboard says what to do next and its button opens the dialog; the
