@@ -109,6 +109,12 @@ BudgetsPanel::BudgetsPanel(const ConsoleContext &context, QWidget *parent)
     m_alerts->setFormatter(ABudget, RowTableModel::money);
 
     auto *layout = new QVBoxLayout(this);
+    m_empty = makeEmptyState(this, "budgetsEmptyState",
+                             tr("No tenants yet. Budgets, spend and alerts are per tenant: add "
+                                "one, with its monthly budget."),
+                             tr("Add tenant…"), "budgetsAddTenantButton",
+                             [this] { openAddDialog(this, QStringLiteral("tenantsPanel")); });
+    layout->addWidget(m_empty);
     auto *splitter = new QSplitter(Qt::Vertical, this);
     auto *top = new QSplitter(Qt::Horizontal, splitter);
     auto *budgetView = makeTable(top, m_budgets, "budgetTable");
@@ -231,6 +237,7 @@ void BudgetsPanel::refresh()
                 QTimer::singleShot(0, this, &BudgetsPanel::refresh);
             if (!d.tenants.ok)
                 showStatus(this, d.tenants.error, true);
+            m_empty->setVisible(d.tenants.ok && d.tenants.value.isEmpty());
             QHash<QString, TenantRecord> tenants;
             for (const TenantRecord &t : d.tenants.value)
                 tenants.insert(t.id, t);

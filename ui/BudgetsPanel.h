@@ -48,6 +48,7 @@ private:
     RowTableModel *m_alerts = nullptr;
     QTableView *m_alertView = nullptr;
     QComboBox *m_tenant = nullptr;
+    QWidget *m_empty = nullptr; // "No tenants yet", with Add tenant…
     QLineEdit *m_webhook = nullptr;
     QChartView *m_chartView = nullptr;
     QLineSeries *m_curve = nullptr;

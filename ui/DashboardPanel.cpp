@@ -2,6 +2,7 @@
 
 #include "DbWorker.h"
 #include "LatencyChart.h"
+#include "PanelUtil.h"
 #include "RowTableModel.h"
 
 #include <QComboBox>
@@ -11,6 +12,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLocale>
+#include <QPushButton>
 #include <QSplitter>
 #include <QTableView>
 #include <QTimer>
@@ -57,6 +59,10 @@ DashboardPanel::DashboardPanel(const ConsoleContext &context, QWidget *parent)
     big.setBold(true);
     m_status->setFont(big);
     layout->addWidget(m_status);
+    m_nextStep =
+        makeEmptyState(this, "dashboardNextStep", QString(), QString(), "dashboardNextStepButton",
+                       [this] { Q_EMIT addRequested(m_nextPanel); });
+    layout->addWidget(m_nextStep);
 
     auto *grid = new QGridLayout;
     m_address = figure(this, "listenAddress",
@@ -269,6 +275,7 @@ void DashboardPanel::applyStats(const relay::EngineStatsSnapshot &stats)
                           {circuitStateName(c.state),
                            failoverNewer ? tr("failover: %1").arg(c.lastFailover) : c.reason});
     }
+    updateNextStep(stats);
     m_pinnedName = stats.pinnedUpstream;
     m_pinned->setText(m_pinnedName.isEmpty() ? tr("none (configured chains)") : m_pinnedName);
     rebuildHealthRows();
@@ -304,6 +311,29 @@ void DashboardPanel::loadHistory()
             m_tenantChart->showHistory(window, tenants, now);
             m_upstreamChart->showHistory(window, upstreams, now);
         });
+}
+
+void DashboardPanel::updateNextStep(const relay::EngineStatsSnapshot &stats)
+{
+    QString text;
+    QString button;
+    if (stats.upstreams.isEmpty()) {
+        text = tr("<b>Step 1 of 2: add a provider.</b> The relay is running but has nowhere to "
+                  "send requests yet: add OpenAI, Anthropic, a local server…");
+        button = tr("Add provider…");
+        m_nextPanel = QStringLiteral("upstreamsPanel");
+    } else if (stats.budgets.isEmpty()) {
+        text = tr("<b>Step 2 of 2: add a tenant.</b> A tenant (a team or an application) gets "
+                  "its own key, limits and budget, and a snippet to paste into its code.");
+        button = tr("Add tenant…");
+        m_nextPanel = QStringLiteral("tenantsPanel");
+    }
+    m_nextStep->setVisible(!text.isEmpty());
+    if (text.isEmpty())
+        return;
+    m_nextStep->findChild<QLabel *>(QStringLiteral("dashboardNextStepText"))->setText(text);
+    m_nextStep->findChild<QPushButton *>(QStringLiteral("dashboardNextStepButton"))
+        ->setText(button);
 }
 
 // Engine figures per upstream, with the circuit state and last reason beside them.

@@ -43,12 +43,21 @@ public:
     LatencyChart *upstreamChart() const { return m_upstreamChart; }
     RowTableModel *healthModel() const { return m_health; }
 
+Q_SIGNALS:
+    // The first-run guide's button: open the add dialog of that panel ("upstreamsPanel",
+    // "tenantsPanel").
+    void addRequested(const QString &panel);
+
 private:
     void rebuildHealthRows();
     void loadHistory();
+    // The next step while the relay has no provider or no tenant, else hidden.
+    void updateNextStep(const relay::EngineStatsSnapshot &stats);
 
     ConsoleContext m_context;
     QLabel *m_status = nullptr;
+    QWidget *m_nextStep = nullptr;
+    QString m_nextPanel;   // where the next step's button leads
     QString m_runningText; // the status line while not paused
     QString m_remoteUrl;   // the relay managed through its admin API; empty for a local one
     QLabel *m_address = nullptr;

@@ -1,6 +1,7 @@
 #include "IssueKeyDialog.h"
 
-#include "tenants/ApiKey.h"
+#include "FormChecks.h"
+#include "store/AdminService.h"
 
 #include <QDateTime>
 #include <QDialogButtonBox>
@@ -31,7 +32,6 @@ IssueKeyDialog::IssueKeyDialog(const QString &tenant, bool rotate, QWidget *pare
     auto *form = new QFormLayout;
     m_label = new QLineEdit(this);
     m_label->setObjectName(QStringLiteral("keyLabelEdit"));
-    m_label->setMaxLength(200);
     m_label->setPlaceholderText(tr("none"));
     m_label->setToolTip(tr("Names the key in the keys list (shown, never secret)"));
     m_expires = new QLineEdit(this);
@@ -39,8 +39,22 @@ IssueKeyDialog::IssueKeyDialog(const QString &tenant, bool rotate, QWidget *pare
     m_expires->setPlaceholderText(tr("never — or YYYY-MM-DD, or 30d"));
     m_expires->setToolTip(tr("The key stops working at 00:00 UTC of that day, or N × 24 h from "
                              "now (30d)"));
-    form->addRow(tr("&Label:"), m_label);
-    form->addRow(tr("&Expires:"), m_expires);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    QPushButton *ok = buttons->button(QDialogButtonBox::Ok);
+    ok->setObjectName(QStringLiteral("issueKeyDialogOk"));
+    ok->setText(rotate ? tr("&Rotate") : tr("&Issue"));
+    m_checks = new FormChecks(ok, this);
+    form->addRow(tr("&Label:"), m_checks->add(m_label, "keyLabelError", [this]() -> QString {
+        const AdminResult r = AdminService::checkKeyOptions({m_label->text(), QString()}, 0);
+        return r.ok ? QString() : r.error;
+    }));
+    form->addRow(tr("&Expires:"), m_checks->add(m_expires, "keyExpiresError", [this]() -> QString {
+        const AdminResult r = AdminService::checkKeyOptions({QString(), m_expires->text()},
+                                                            QDateTime::currentMSecsSinceEpoch());
+        return r.ok ? QString() : r.error;
+    }));
+    m_checks->watch(m_label);
+    m_checks->watch(m_expires);
     layout->addLayout(form);
     m_error = new QLabel(this);
     m_error->setObjectName(QStringLiteral("issueKeyDialogError"));
@@ -48,13 +62,10 @@ IssueKeyDialog::IssueKeyDialog(const QString &tenant, bool rotate, QWidget *pare
     m_error->setWordWrap(true);
     m_error->hide();
     layout->addWidget(m_error);
-    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
-    QPushButton *ok = buttons->button(QDialogButtonBox::Ok);
-    ok->setObjectName(QStringLiteral("issueKeyDialogOk"));
-    ok->setText(rotate ? tr("&Rotate") : tr("&Issue"));
     connect(buttons, &QDialogButtonBox::accepted, this, &IssueKeyDialog::onAccept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     layout->addWidget(buttons);
+    m_checks->recheck();
     m_label->setFocus();
 }
 
@@ -65,11 +76,8 @@ KeyOptions IssueKeyDialog::options() const
 
 QString IssueKeyDialog::validate(qint64 nowMs) const
 {
-    QString error;
-    const QString expires = m_expires->text().trimmed();
-    if (!expires.isEmpty() && !ApiKey::parseExpiry(expires, nowMs, &error))
-        return error;
-    return {};
+    const AdminResult r = AdminService::checkKeyOptions(options(), nowMs);
+    return r.ok ? QString() : r.error;
 }
 
 void IssueKeyDialog::showError(const QString &error)

@@ -6,11 +6,15 @@
 
 class QLabel;
 class QLineEdit;
+class QPushButton;
 
 namespace relay::ui {
 
+class FormChecks;
+
 // Asks for a new key's label and expiry (`key issue` / `key rotate`, interface.md §2) before it
-// is issued; a rotation says that the tenant's other keys stop working. The dialog stays open
+// is issued, each field checked as typed by the admin service's checks (OK disabled until both
+// are right); a rotation says that the tenant's other keys stop working. The dialog stays open
 // until the panel reports the key issued (accept()) or refused (showError()).
 class IssueKeyDialog : public QDialog
 {
@@ -35,6 +39,7 @@ private:
     QLineEdit *m_label = nullptr;
     QLineEdit *m_expires = nullptr;
     QLabel *m_error = nullptr;
+    FormChecks *m_checks = nullptr;
 };
 
 } // namespace relay::ui

@@ -176,6 +176,12 @@ void MainWindow::setUp(Engine *engine)
         raise();
         activateWindow();
     });
+    // The dashboard's first-run guide opens the add dialog of the panel it names.
+    connect(m_dashboard, &DashboardPanel::addRequested, this, [this](const QString &panel) {
+        showPanel(panel);
+        panel == QLatin1String("tenantsPanel") ? m_tenants->addTenant()
+                                               : m_upstreams->addUpstream();
+    });
     const QList<QPair<QWidget *, QString>> panels{{m_dashboard, tr("Dashboard")},
                                                   {m_tenants, tr("Tenants")},
                                                   {m_upstreams, tr("Upstreams && routes")},

@@ -1,5 +1,13 @@
 #include "PanelUtil.h"
 
+#include "ConsoleContext.h"
+#include "DashboardPanel.h"
+#include "relay/Engine.h"
+
+#include <QFrame>
+#include <QHBoxLayout>
+#include <QLabel>
+
 #include <QHeaderView>
 #include <QMainWindow>
 #include <QMessageBox>
@@ -8,6 +16,45 @@
 #include <QTableView>
 
 namespace relay::ui {
+
+QWidget *makeEmptyState(QWidget *parent, const char *name, const QString &text,
+                        const QString &buttonText, const char *buttonName,
+                        std::function<void()> action)
+{
+    auto *frame = new QFrame(parent);
+    frame->setObjectName(QLatin1String(name));
+    frame->setFrameShape(QFrame::StyledPanel);
+    auto *layout = new QHBoxLayout(frame);
+    auto *label = new QLabel(text, frame);
+    label->setObjectName(QLatin1String(name) + QStringLiteral("Text"));
+    label->setWordWrap(true);
+    QFont font = label->font();
+    font.setPointSizeF(font.pointSizeF() * 1.1);
+    label->setFont(font);
+    auto *button = new QPushButton(buttonText, frame);
+    button->setObjectName(QLatin1String(buttonName));
+    QObject::connect(button, &QPushButton::clicked, frame, std::move(action));
+    layout->addWidget(label, 1);
+    layout->addWidget(button);
+    frame->hide();
+    return frame;
+}
+
+void openAddDialog(QWidget *from, const QString &panel)
+{
+    if (auto *dashboard = from->window()->findChild<DashboardPanel *>())
+        Q_EMIT dashboard->addRequested(panel);
+}
+
+QString relayBaseUrl(const ConsoleContext &context)
+{
+    if (context.engine)
+        return context.engine->baseUrl();
+    if (context.remote) // as the dashboard shows it
+        return context.remote->url.toString(QUrl::RemoveUserInfo | QUrl::StripTrailingSlash) +
+               QStringLiteral("/v1");
+    return QStringLiteral("http://127.0.0.1:8700/v1");
+}
 
 QTableView *makeTable(QWidget *parent, QAbstractItemModel *model, const char *objectName)
 {

@@ -13,6 +13,8 @@ class QWidget;
 
 namespace relay::ui {
 
+struct ConsoleContext;
+
 // Keeps at most one refresh of a panel in flight: one asked for meanwhile runs once after it, so
 // slow sums never pile up on the database thread.
 class RefreshGate
@@ -52,6 +54,18 @@ void confirmThen(QWidget *parent, const QString &title, const QString &text,
                  std::function<void()> then);
 // A relay-wide setting's value (its default when unset), from AdminService::listSettings.
 QString settingValue(const QList<SettingRecord> &settings, const QString &key);
+// An empty panel's next step: a framed line of text with a button that does it ("No tenants
+// yet" — "Add tenant…"). Hidden until shown; objectName `name`, its button `buttonName`.
+QWidget *makeEmptyState(QWidget *parent, const char *name, const QString &text,
+                        const QString &buttonText, const char *buttonName,
+                        std::function<void()> action);
+// Opens the add dialog of a panel ("tenantsPanel", "upstreamsPanel") of the console window
+// `from` is in, showing that panel: the empty states' next step. Through the dashboard's
+// addRequested, which the window connects.
+void openAddDialog(QWidget *from, const QString &panel);
+// The base URL tenants point their OpenAI SDKs at: the console's own relay's, or the remote
+// relay's; the default listen address when neither is known (a relay of another process).
+QString relayBaseUrl(const ConsoleContext &context);
 // Shows an error in the window's status bar and as a tooltip-sized message box-free note.
 void showStatus(QWidget *anyWidget, const QString &message, bool error = false);
 

@@ -1,6 +1,7 @@
 #include "PricingPanel.h"
 
 #include "DbWorker.h"
+#include "FormChecks.h"
 #include "PanelUtil.h"
 #include "RowTableModel.h"
 #include "billing/PriceList.h"
@@ -13,7 +14,6 @@
 #include <QChartView>
 #include <QComboBox>
 #include <QDateEdit>
-#include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -35,15 +35,25 @@ namespace {
 
 enum CompareColumn { CKey, CTenant, CModel, CRequests, CPrompt, CCompletion, CCost, CAlt, CDelta };
 
-QDoubleSpinBox *priceBox(QWidget *parent, const char *name, const QString &toolTip)
+NumberField *priceField(QWidget *parent, const char *name, const QString &toolTip)
 {
-    auto *box = new QDoubleSpinBox(parent);
-    box->setObjectName(QLatin1String(name));
-    box->setRange(0, 10000);
-    box->setDecimals(4);
-    box->setPrefix(QStringLiteral("$"));
-    box->setToolTip(toolTip);
-    return box;
+    auto *field = new NumberField(QLatin1String(name), QString(), parent);
+    field->edit()->setToolTip(toolTip);
+    field->edit()->setPlaceholderText(QStringLiteral("USD / Mtok"));
+    return field;
+}
+
+// A price field's problem, as `price set` finds it.
+FormChecks::Check priceCheck(const NumberField *field)
+{
+    return [field]() -> QString {
+        QString error;
+        const std::optional<double> usd = field->decimalNumber(&error);
+        if (!usd)
+            return error;
+        const AdminResult r = AdminService::checkPrices(*usd, 0);
+        return r.ok ? QString() : r.error;
+    };
 }
 
 } // namespace
@@ -73,16 +83,27 @@ PricingPanel::PricingPanel(const ConsoleContext &context, QWidget *parent)
     m_model->setObjectName(QStringLiteral("priceModelEdit"));
     m_model->setPlaceholderText(QStringLiteral("gpt-4o"));
     m_model->setToolTip(tr("A price also covers dated variants (longest prefix)"));
-    m_input = priceBox(pricesBox, "priceInputSpin", tr("USD per million prompt tokens"));
-    m_output = priceBox(pricesBox, "priceOutputSpin", tr("USD per million completion tokens"));
-    auto *form = new QHBoxLayout;
-    form->addWidget(m_model, 2);
-    form->addWidget(m_input, 1);
-    form->addWidget(m_output, 1);
-    pricesLayout->addLayout(form);
-    auto *priceButtons = new QHBoxLayout;
+    m_input = priceField(pricesBox, "priceInput", tr("USD per million prompt tokens"));
+    m_output = priceField(pricesBox, "priceOutput", tr("USD per million completion tokens"));
     auto *set = makeButton(pricesBox, tr("&Set price"), "setPriceButton",
                            tr("Add or change the model's price"));
+    // Set is enabled only while the model and both prices are what `price set` accepts.
+    auto *checks = new FormChecks(set, pricesBox);
+    auto *form = new QHBoxLayout;
+    form->addWidget(checks->add(m_model, "priceModelError",
+                                [this]() -> QString {
+                                    return m_model->text().trimmed().isEmpty()
+                                               ? tr("Name the model")
+                                               : QString();
+                                }),
+                    2);
+    form->addWidget(checks->add(m_input, "priceInputError", priceCheck(m_input)), 1);
+    form->addWidget(checks->add(m_output, "priceOutputError", priceCheck(m_output)), 1);
+    for (QObject *source : std::initializer_list<QObject *>{m_model, m_input, m_output})
+        checks->watch(source);
+    checks->recheck();
+    pricesLayout->addLayout(form);
+    auto *priceButtons = new QHBoxLayout;
     auto *remove = makeButton(pricesBox, tr("Remove"), "removePriceButton",
                               tr("Remove the model's price (its requests then cost 0)"));
     priceButtons->addStretch(1);
@@ -138,13 +159,14 @@ PricingPanel::PricingPanel(const ConsoleContext &context, QWidget *parent)
 
     connect(priceView, &QTableView::clicked, this, [this](const QModelIndex &i) {
         m_model->setText(m_prices->value(i.row(), 0).toString());
-        m_input->setValue(m_prices->value(i.row(), 1).toDouble());
-        m_output->setValue(m_prices->value(i.row(), 2).toDouble());
+        m_input->setText(QString::number(m_prices->value(i.row(), 1).toDouble(), 'g', 15));
+        m_output->setText(QString::number(m_prices->value(i.row(), 2).toDouble(), 'g', 15));
     });
     auto writePrice = [this](bool removing) {
         const QString model = m_model->text().trimmed();
-        const double input = m_input->value();
-        const double output = m_output->value();
+        QString error; // Set is disabled while a price is not a number
+        const double input = m_input->decimalNumber(&error).value_or(0);
+        const double output = m_output->decimalNumber(&error).value_or(0);
         m_context.db->write(
             this,
             [=](DbSession &s) {

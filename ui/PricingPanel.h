@@ -11,11 +11,12 @@ class QBarCategoryAxis;
 class QBarSeries;
 class QComboBox;
 class QDateEdit;
-class QDoubleSpinBox;
 class QLineEdit;
 class QValueAxis;
 
 namespace relay::ui {
+
+class NumberField;
 
 class RowTableModel;
 
@@ -45,8 +46,8 @@ private:
     RowTableModel *m_prices = nullptr;
     RowTableModel *m_comparison = nullptr;
     QLineEdit *m_model = nullptr;
-    QDoubleSpinBox *m_input = nullptr;
-    QDoubleSpinBox *m_output = nullptr;
+    NumberField *m_input = nullptr; // typed as text, never rounded or capped
+    NumberField *m_output = nullptr;
     QComboBox *m_source = nullptr;
     QDateEdit *m_since = nullptr;
     QBarSeries *m_bars = nullptr;

@@ -39,6 +39,12 @@ enum TenantColumn {
     TInFlight
 };
 
+struct TenantLists
+{
+    AdminValue<QList<TenantRecord>> tenants;
+    AdminValue<QList<UpstreamRecord>> upstreams;
+};
+
 struct WriteResult
 {
     AdminResult result;
@@ -110,6 +116,9 @@ TenantsPanel::TenantsPanel(const ConsoleContext &context, QWidget *parent)
     buttons->addWidget(remove);
     buttons->addStretch(1);
     layout->addLayout(buttons);
+    m_empty = makeEmptyState(this, "tenantsEmptyState", QString(), tr("Add tenant…"),
+                             "emptyAddTenantButton", [this] { addTenant(); });
+    layout->addWidget(m_empty);
 
     auto *splitter = new QSplitter(Qt::Vertical, this);
     m_tenantView = makeTable(splitter, m_tenants, "tenantTable");
@@ -162,6 +171,11 @@ TenantsPanel::TenantsPanel(const ConsoleContext &context, QWidget *parent)
     refresh();
 }
 
+TenantDialog *TenantsPanel::dialog() const
+{
+    return m_dialog.data();
+}
+
 QString TenantsPanel::selectedTenant() const
 {
     const QModelIndex current = m_tenantView->currentIndex();
@@ -172,15 +186,28 @@ void TenantsPanel::refresh()
 {
     if (!m_gate.begin())
         return;
-    m_context.reports->run<AdminValue<QList<TenantRecord>>>(
-        this, [](DbSession &s) { return s.admin.listTenants(); },
-        [this](const AdminValue<QList<TenantRecord>> &tenants) {
+    m_context.reports->run<TenantLists>(
+        this,
+        [](DbSession &s) {
+            return TenantLists{s.admin.listTenants(), s.admin.listUpstreams()};
+        },
+        [this](const TenantLists &lists) {
             if (m_gate.end())
                 QTimer::singleShot(0, this, &TenantsPanel::refresh);
+            const AdminValue<QList<TenantRecord>> &tenants = lists.tenants;
             if (!tenants.ok) {
                 showStatus(this, tenants.error, true);
                 return;
             }
+            if (lists.upstreams.ok)
+                m_upstreamCount = int(lists.upstreams.value.size());
+            m_empty->setVisible(tenants.value.isEmpty());
+            m_empty->findChild<QLabel *>(QStringLiteral("tenantsEmptyStateText"))
+                ->setText(m_upstreamCount == 0
+                              ? tr("No tenants yet, and no provider: add a provider first "
+                                   "(Upstreams), then a tenant for each team or application.")
+                              : tr("No tenants yet. A tenant is a team or an application: it gets "
+                                   "its own key, limits and budget."));
             m_records.clear();
             QList<QVariantList> rows;
             for (const TenantRecord &t : tenants.value) {
@@ -265,6 +292,7 @@ void TenantsPanel::openDialog(const QString &id)
     m_dialog->setAttribute(Qt::WA_DeleteOnClose);
     if (!id.isEmpty() && m_records.contains(id))
         m_dialog->setTenant(m_records.value(id), ConsoleWrites::budgetOf(m_records.value(id)));
+    m_dialog->setNoUpstreamWarning(m_upstreamCount == 0);
     connect(m_dialog, &TenantDialog::submitted, this, &TenantsPanel::submitDialog);
     m_dialog->open();
 }
@@ -301,10 +329,11 @@ void TenantsPanel::submitDialog()
             s.reloadEngine();
             return w;
         },
-        [this, dialog = QPointer<TenantDialog>(dialog), id](const WriteResult &w) {
+        [this, dialog = QPointer<TenantDialog>(dialog), id,
+         models = changes.models.value_or(ModelAllowList())](const WriteResult &w) {
             closeOrShowError(dialog, w.result);
             if (!w.key.isEmpty())
-                showKey(id, w.key);
+                showKey(id, w.key, models);
             finishWrite(w.result, tr("Tenant %1 saved").arg(id));
         });
 }
@@ -394,9 +423,13 @@ void TenantsPanel::revokeKey()
                 });
 }
 
-void TenantsPanel::showKey(const QString &tenant, const QString &key)
+void TenantsPanel::showKey(const QString &tenant, const QString &key, const ModelAllowList &allowed)
 {
-    auto *dialog = new KeyDialog(tenant, key, this);
+    // The snippets ask for a model the tenant may use.
+    const ModelAllowList models =
+        m_records.contains(tenant) ? m_records.value(tenant).models : allowed;
+    const QString model = models && !models->isEmpty() ? models->first() : QString();
+    auto *dialog = new KeyDialog(tenant, key, relayBaseUrl(m_context), model, this);
     dialog->open();
 }
 

@@ -7,6 +7,7 @@
 #include "store/AdminTypes.h"
 
 #include <QHash>
+#include <QPointer>
 #include <QWidget>
 
 class QPushButton;
@@ -32,7 +33,9 @@ public:
     RowTableModel *tenantModel() const { return m_tenants; }
     RowTableModel *keyModel() const { return m_keys; }
     // The open create/edit dialog, if any (tests).
-    TenantDialog *dialog() const { return m_dialog; }
+    TenantDialog *dialog() const;
+    // Opens the dialog for a new tenant (also the empty states' next step).
+    void addTenant() { openDialog(QString()); }
 
 Q_SIGNALS:
     // Emitted after each list refresh has been applied (tests wait for it).
@@ -52,7 +55,9 @@ private:
     void removeTenant();
     void refreshKeys();
     QString selectedTenant() const;
-    void showKey(const QString &tenant, const QString &key);
+    // The new key with snippets; `allowed`: the tenant's models when it is not listed yet.
+    void showKey(const QString &tenant, const QString &key,
+                 const ModelAllowList &allowed = ModelAllowList());
     void finishWrite(const AdminResult &result, const QString &doneText);
 
     ConsoleContext m_context;
@@ -61,9 +66,11 @@ private:
     RowTableModel *m_keys = nullptr;
     QTableView *m_tenantView = nullptr;
     QTableView *m_keyView = nullptr;
-    TenantDialog *m_dialog = nullptr;
+    QPointer<TenantDialog> m_dialog; // deletes itself on close
     QHash<QString, TenantRecord> m_records;
     QHash<QString, QPair<double, qint64>> m_live; // tenant → req/s, in flight
+    QWidget *m_empty = nullptr;                   // "No tenants yet", with Add tenant…
+    int m_upstreamCount = -1;                     // -1 until read
 };
 
 } // namespace relay::ui

@@ -7,6 +7,7 @@
 #include "UpstreamDialog.h"
 #include "store/AdminService.h"
 #include "store/RelayState.h"
+#include "upstream/UpstreamTest.h"
 
 #include <QDateTime>
 #include <QFormLayout>
@@ -112,6 +113,12 @@ UpstreamsPanel::UpstreamsPanel(const ConsoleContext &context, QWidget *parent)
     buttons->addWidget(pin);
     buttons->addWidget(unpin);
     layout->addLayout(buttons);
+    m_empty =
+        makeEmptyState(this, "upstreamsEmptyState",
+                       tr("No provider yet. Add one first — OpenAI, Anthropic, a local "
+                          "server… — then the tenants' requests are relayed to it."),
+                       tr("Add provider…"), "emptyAddUpstreamButton", [this] { addUpstream(); });
+    layout->addWidget(m_empty);
 
     auto *splitter = new QSplitter(Qt::Vertical, this);
     m_view = makeTable(splitter, m_upstreams, "upstreamTable");
@@ -228,6 +235,7 @@ void UpstreamsPanel::refresh()
                 return;
             }
             m_records = l.upstreams.value;
+            m_empty->setVisible(m_records.isEmpty());
             m_pinned = l.failover.value.pinnedUpstream;
             m_circuits.clear();
             for (const UpstreamRecord &u : std::as_const(m_records))
@@ -288,6 +296,9 @@ void UpstreamsPanel::openDialog(const QString &name)
         if (u.name == name)
             dialog->setUpstream(u);
     const bool creating = name.isEmpty();
+    dialog->setRemoteTesting(m_context.remote.has_value());
+    connect(dialog, &UpstreamDialog::testRequested, this,
+            [this, dialog] { testConnection(dialog); });
     connect(dialog, &UpstreamDialog::submitted, this, [this, dialog, creating] {
         const QString upstream = dialog->upstreamName();
         UpstreamChanges changes = dialog->changes();
@@ -316,6 +327,71 @@ void UpstreamsPanel::openDialog(const QString &name)
             });
     });
     dialog->open();
+}
+
+void UpstreamsPanel::testConnection(UpstreamDialog *dialog)
+{
+    const QPointer<UpstreamDialog> guard(dialog);
+    const QString name = dialog->upstreamName();
+    dialog->showTestRunning();
+    if (m_context.remote) {
+        m_context.db->run<AdminValue<QStringList>>(
+            this,
+            [name](DbSession &s) -> AdminValue<QStringList> {
+                if (!s.remote)
+                    return AdminResult::failure(AdminErrorKind::Remote,
+                                                QStringLiteral("no remote relay"));
+                return s.remote->testUpstream(name);
+            },
+            [guard](const AdminValue<QStringList> &answer) {
+                if (!guard)
+                    return;
+                UpstreamTestResult result;
+                result.ok = answer.ok;
+                result.models = answer.value;
+                result.error = answer.error;
+                guard->showTestResult(result);
+            });
+        return;
+    }
+    // Runs on this thread without blocking it; ends with the dialog if it closes first.
+    const auto start = [guard](const UpstreamConfig &config) {
+        if (!guard)
+            return;
+        auto *test = new UpstreamTest(config, Clock::system(), {}, guard.data());
+        test->setDone([guard, test](const UpstreamTestResult &result) {
+            if (guard)
+                guard->showTestResult(result);
+            test->deleteLater();
+        });
+        test->start();
+    };
+    const UpstreamConfig config = dialog->testConfig();
+    if (!dialog->usesStoredKey())
+        return start(config);
+    // The stored key never reaches the form: read it on the database thread.
+    m_context.db->run<AdminValue<UpstreamConfig>>(
+        this,
+        [name](DbSession &s) -> AdminValue<UpstreamConfig> {
+            auto *service = dynamic_cast<AdminService *>(&s.admin);
+            if (!service)
+                return AdminResult::failure(AdminErrorKind::Remote,
+                                            QStringLiteral("the stored key is not at hand"));
+            return service->upstreamConfig(name);
+        },
+        [guard, config, start](const AdminValue<UpstreamConfig> &saved) {
+            if (!guard)
+                return;
+            if (!saved.ok) {
+                UpstreamTestResult result;
+                result.error = saved.error;
+                guard->showTestResult(result);
+                return;
+            }
+            UpstreamConfig withKey = config;
+            withKey.apiKey = saved.value.apiKey;
+            start(withKey);
+        });
 }
 
 void UpstreamsPanel::toggleEnabled()

@@ -33,6 +33,8 @@ public:
     RowTableModel *upstreamModel() const { return m_upstreams; }
     RowTableModel *routeModel() const { return m_routes; }
     RowTableModel *aliasModel() const { return m_aliases; }
+    // Opens the dialog for a new upstream (also the empty states' next step).
+    void addUpstream() { openDialog(QString()); }
 
 Q_SIGNALS:
     void refreshed();
@@ -40,6 +42,9 @@ Q_SIGNALS:
 
 private:
     void openDialog(const QString &name);
+    // Test connection: from this process with the dialog's settings, or, for a relay managed
+    // remotely, by that relay with the upstream as saved.
+    void testConnection(UpstreamDialog *dialog);
     void pin();
     void unpin();
     void toggleEnabled();
@@ -63,6 +68,7 @@ private:
     QHash<QString, QPair<QString, QString>> m_circuits; // name → state, reason
     QHash<QString, FlowSnapshot> m_live;
     QString m_pinned;
+    QWidget *m_empty = nullptr; // "No provider yet", with Add provider…
 };
 
 } // namespace relay::ui

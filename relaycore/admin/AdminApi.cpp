@@ -4,7 +4,6 @@
 #include "billing/PriceList.h"
 #include "store/AdminService.h"
 #include "store/AuditLog.h"
-#include "store/ConfigLoader.h"
 #include "store/RequestLog.h"
 #include "store/UsageHistory.h"
 #include "store/UsageReport.h"
@@ -891,19 +890,11 @@ bool AdminApi::upstreamTest(const AdminCall &call, UpstreamConfig *upstream, Adm
         return true;
     }
     const QString name = QString::fromUtf8(QByteArray::fromPercentEncoding(parts.at(4)));
-    QString loadError;
-    const DirectorySnapshotPtr directory = ConfigLoader::load(m_db, &loadError);
-    if (!directory) {
-        *refusal = failed(AdminResult::failure(AdminErrorKind::Database, loadError));
-        return true;
-    }
-    for (const UpstreamConfig &u : directory->upstreams) {
-        if (u.name == name) {
-            *upstream = u;
-            return true;
-        }
-    }
-    *refusal = notFound(QStringLiteral("no upstream '%1'").arg(name));
+    const AdminValue<UpstreamConfig> found = AdminService(m_db, m_clock).upstreamConfig(name);
+    if (!found.ok)
+        *refusal = failed(found);
+    else
+        *upstream = found.value;
     return true;
 }
 

@@ -603,4 +603,16 @@ AdminValue<QList<HistorySeries>> RemoteAdmin::history(UsageHistory::Window windo
     return series;
 }
 
+AdminValue<QStringList> RemoteAdmin::testUpstream(const QString &name)
+{
+    const AdminValue<QJsonValue> answer =
+        call("POST", QStringLiteral("upstreams/%1/test").arg(pathSegment(name)), {}, QJsonObject());
+    if (!answer.ok)
+        return AdminResult(answer);
+    QStringList models;
+    for (const QJsonValue model : answer.value.toObject().value(QStringLiteral("models")).toArray())
+        models.append(model.toString());
+    return models;
+}
+
 } // namespace relay

@@ -90,6 +90,10 @@ public:
 
     // POST /admin/v1/pause or /unpause.
     AdminResult setPaused(bool paused);
+    // POST /admin/v1/upstreams/{name}/test: the relay asks the provider for its models list
+    // with the upstream as saved. The models when it answered; else the failure, with the
+    // provider's error (or why the relay could not reach it) in the message.
+    AdminValue<QStringList> testUpstream(const QString &name);
 
     // The SHA-256 digest (hex) of the certificate the relay presented when the last call failed
     // on TLS (untrusted, self-signed, wrong name); empty otherwise. What the console shows the

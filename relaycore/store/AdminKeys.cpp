@@ -30,6 +30,17 @@ AdminResult readKeyOptions(const KeyOptions &options, qint64 nowMs, QString *lab
     return {};
 }
 
+} // namespace
+
+AdminResult AdminService::checkKeyOptions(const KeyOptions &options, qint64 nowMs)
+{
+    QString label;
+    std::optional<qint64> expiresMs;
+    return readKeyOptions(options, nowMs, &label, &expiresMs);
+}
+
+namespace {
+
 // The audit view of a new key: never the key, only how it is named and when it ends.
 QJsonObject newKeyJson(const QString &prefix, const QString &label,
                        const std::optional<qint64> &expiresMs)

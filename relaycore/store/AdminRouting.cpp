@@ -221,16 +221,24 @@ AdminValue<QList<AliasRecord>> AdminService::listAliases()
     return aliases;
 }
 
+AdminResult AdminService::checkPrices(double input, double output, std::optional<double> cacheRead,
+                                      std::optional<double> cacheWrite)
+{
+    const auto valid = [](double usd) { return std::isfinite(usd) && usd >= 0; };
+    if (!valid(input) || !valid(output) || !valid(cacheRead.value_or(0)) ||
+        !valid(cacheWrite.value_or(0)))
+        return invalid(QStringLiteral("prices are USD per million tokens, zero or more"));
+    return {};
+}
+
 AdminResult AdminService::setPrice(const QString &model, double input, double output,
                                    std::optional<double> cacheRead,
                                    std::optional<double> cacheWrite)
 {
     if (const AdminResult r = checkModel(model); !r.ok)
         return r;
-    const auto valid = [](double usd) { return std::isfinite(usd) && usd >= 0; };
-    if (!valid(input) || !valid(output) || !valid(cacheRead.value_or(0)) ||
-        !valid(cacheWrite.value_or(0)))
-        return invalid(QStringLiteral("prices are USD per million tokens, zero or more"));
+    if (const AdminResult r = checkPrices(input, output, cacheRead, cacheWrite); !r.ok)
+        return r;
     const auto orNull = [](std::optional<double> usd) {
         return usd ? QVariant(*usd) : QVariant(QMetaType(QMetaType::Double));
     };

@@ -35,6 +35,12 @@ public:
     // same messages.
     static AdminResult checkTenant(const TenantChanges &changes);
     static AdminResult checkUpstream(const UpstreamChanges &changes);
+    // The check setPrice makes of a model's prices: USD per million tokens, zero or more.
+    static AdminResult checkPrices(double input, double output,
+                                   std::optional<double> cacheRead = std::nullopt,
+                                   std::optional<double> cacheWrite = std::nullopt);
+    // The checks issueKey and rotateKey make of a new key's label and expiry, read at nowMs.
+    static AdminResult checkKeyOptions(const KeyOptions &options, qint64 nowMs);
     // Alert thresholds as typed (`--alerts 50,80,100`, the tenant dialog): whole percents, comma-
     // separated, in any order; "none" = no threshold alerts, "default" = 50,80,100. The ranges
     // are checkTenant's. False with *error for anything else.
@@ -72,6 +78,9 @@ public:
     AdminValue<QString> unpinUpstream() override;
     // Empty when none is pinned.
     AdminValue<QString> pinnedUpstream();
+    // The upstream as the relay reaches it, its key included (never shown): what "Test
+    // connection" and POST /admin/v1/upstreams/{name}/test ask the provider with.
+    AdminValue<UpstreamConfig> upstreamConfig(const QString &name);
 
     // Routes: TARGET is "UPSTREAM" or "UPSTREAM:MODEL"; stored as "UPSTREAM:MODEL", in order.
     AdminResult setRoute(const QString &model, const QStringList &targets) override;

@@ -262,6 +262,18 @@ AdminValue<QString> AdminService::unpinUpstream()
     return previous;
 }
 
+AdminValue<UpstreamConfig> AdminService::upstreamConfig(const QString &name)
+{
+    QString error;
+    const DirectorySnapshotPtr directory = ConfigLoader::load(m_db, &error);
+    if (!directory)
+        return dbFailure(error);
+    for (const UpstreamConfig &u : directory->upstreams)
+        if (u.name == name)
+            return u;
+    return notFound(QStringLiteral("no upstream '%1'").arg(name));
+}
+
 AdminValue<QString> AdminService::pinnedUpstream()
 {
     QSqlQuery q(m_db);

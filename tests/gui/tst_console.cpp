@@ -23,6 +23,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QCheckBox>
 #include <QClipboard>
 #include <QComboBox>
 #include <QDateTime>
@@ -35,7 +36,6 @@
 #include <QRadioButton>
 #include <QSettings>
 #include <QSignalSpy>
-#include <QSpinBox>
 #include <QSqlQuery>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -173,36 +173,46 @@ private Q_SLOTS:
         TenantDialog *dialog = c.window->tenants()->dialog();
         QVERIFY(dialog);
         auto *ok = dialog->findChild<QPushButton *>(QStringLiteral("tenantDialogOk"));
-        auto *error = dialog->findChild<QLabel *>(QStringLiteral("tenantDialogError"));
-        // Invalid input is refused in the dialog, which stays open, with the message of
-        // `tenant add` for the same input (the admin service's own checks).
+        // Invalid input is refused beside its field as it is typed, with the message of
+        // `tenant add` for the same input (the admin service's own checks), and OK stays
+        // disabled.
         auto *alerts = dialog->findChild<QLineEdit *>(QStringLiteral("tenantAlertsEdit"));
         auto *webhook = dialog->findChild<QLineEdit *>(QStringLiteral("tenantWebhookEdit"));
         QVERIFY(alerts && webhook);
+        const auto shown = [&](const char *name) {
+            auto *label = dialog->findChild<QLabel *>(QLatin1String(name));
+            return label && label->isVisibleTo(dialog) ? label->text() : QString();
+        };
         QTest::keyClicks(alerts, QStringLiteral("0,50"));
         QTest::keyClicks(dialog->findChild<QLineEdit *>(QStringLiteral("tenantIdEdit")),
                          QStringLiteral("acme"));
-        QTest::mouseClick(ok, Qt::LeftButton);
-        QVERIFY(error->isVisible());
-        QVERIFY2(error->text().contains(QStringLiteral("between 1 and 1000")),
-                 qPrintable(error->text()));
+        QVERIFY(!ok->isEnabled());
+        QVERIFY2(shown("tenantAlertsError").contains(QStringLiteral("between 1 and 1000")),
+                 qPrintable(shown("tenantAlertsError")));
         alerts->clear();
         QTest::keyClicks(alerts, QStringLiteral("half"));
-        QTest::mouseClick(ok, Qt::LeftButton);
-        QVERIFY2(error->text().contains(QStringLiteral("whole percents")),
-                 qPrintable(error->text()));
+        QVERIFY(!ok->isEnabled());
+        QVERIFY2(shown("tenantAlertsError").contains(QStringLiteral("whole percents")),
+                 qPrintable(shown("tenantAlertsError")));
         alerts->clear();
         QTest::keyClicks(webhook, QStringLiteral("https://user:secret@hooks.example/x"));
-        QTest::mouseClick(ok, Qt::LeftButton);
-        QVERIFY2(error->text().contains(QStringLiteral("must not hold credentials")),
-                 qPrintable(error->text()));
+        QVERIFY(!ok->isEnabled());
+        QVERIFY2(shown("tenantWebhookError").contains(QStringLiteral("must not hold credentials")),
+                 qPrintable(shown("tenantWebhookError")));
         webhook->clear();
+        QCOMPARE(shown("tenantAlertsError"), QString());
+        QCOMPARE(shown("tenantWebhookError"), QString());
         // What the CLI accepts, the dialog accepts: thresholds in any order (stored sorted).
         QTest::keyClicks(alerts, QStringLiteral("90,50"));
         dialog->findChild<QComboBox *>(QStringLiteral("tenantTierCombo"))
             ->setCurrentText(QStringLiteral("guaranteed"));
-        dialog->findChild<QSpinBox *>(QStringLiteral("tenantRpmSpin"))->setValue(120);
-        dialog->findChild<QDoubleSpinBox *>(QStringLiteral("tenantBudgetSpin"))->setValue(25);
+        dialog->findChild<QCheckBox *>(QStringLiteral("tenantRpmNone"))->setChecked(false);
+        QTest::keyClicks(dialog->findChild<QLineEdit *>(QStringLiteral("tenantRpmEdit")),
+                         QStringLiteral("120"));
+        dialog->findChild<QCheckBox *>(QStringLiteral("tenantBudgetNone"))->setChecked(false);
+        QTest::keyClicks(dialog->findChild<QLineEdit *>(QStringLiteral("tenantBudgetEdit")),
+                         QStringLiteral("25"));
+        QVERIFY(ok->isEnabled());
         QTest::mouseClick(ok, Qt::LeftButton);
 
         const QString key = c.takeShownKey();
@@ -231,16 +241,24 @@ private Q_SLOTS:
         auto *name = dialog.findChild<QLineEdit *>(QStringLiteral("upstreamNameEdit"));
         auto *url = dialog.findChild<QLineEdit *>(QStringLiteral("upstreamUrlEdit"));
         auto *env = dialog.findChild<QLineEdit *>(QStringLiteral("upstreamKeyEnvEdit"));
-        auto *error = dialog.findChild<QLabel *>(QStringLiteral("upstreamDialogError"));
         auto *buttons = dialog.findChild<QDialogButtonBox *>();
-        QVERIFY(name && url && env && error && buttons);
+        QVERIFY(name && url && env && buttons);
         dialog.findChild<QRadioButton *>(QStringLiteral("upstreamKeyFromEnv"))->setChecked(true);
         name->setText(QStringLiteral("provider"));
         env->setText(QStringLiteral("PROVIDER_KEY"));
+        // The problems shown beside the fields as typed; OK does nothing meanwhile.
         const auto refusal = [&](const QString &baseUrl) {
             url->setText(baseUrl);
             QTest::mouseClick(buttons->button(QDialogButtonBox::Ok), Qt::LeftButton);
-            return error->isVisibleTo(&dialog) ? error->text() : QString();
+            QString shown;
+            for (const char *field : {"upstreamUrlError", "upstreamKeyError"}) {
+                auto *label = dialog.findChild<QLabel *>(QLatin1String(field));
+                if (label->isVisibleTo(&dialog))
+                    shown += label->text();
+            }
+            if (shown.isEmpty() != buttons->button(QDialogButtonBox::Ok)->isEnabled())
+                return QStringLiteral("OK enabled with an error shown, or the other way round");
+            return shown;
         };
         // The messages of `upstream add` for the same input.
         QVERIFY(refusal(QStringLiteral("https://user:pw@api.example.com/v1"))
@@ -273,7 +291,9 @@ private Q_SLOTS:
         QVERIFY(dialog);
         QCOMPARE(dialog->findChild<QLineEdit *>(QStringLiteral("tenantAlertsEdit"))->text(),
                  QStringLiteral("none"));
-        dialog->findChild<QSpinBox *>(QStringLiteral("tenantRpmSpin"))->setValue(2);
+        dialog->findChild<QCheckBox *>(QStringLiteral("tenantRpmNone"))->setChecked(false);
+        QTest::keyClicks(dialog->findChild<QLineEdit *>(QStringLiteral("tenantRpmEdit")),
+                         QStringLiteral("2"));
         QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("tenantDialogOk")),
                           Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, kWait);
@@ -331,12 +351,13 @@ private Q_SLOTS:
         QVERIFY(dialog);
         auto *ips = dialog->findChild<QLineEdit *>(QStringLiteral("tenantAllowIpsEdit"));
         auto *ok = dialog->findChild<QPushButton *>(QStringLiteral("tenantDialogOk"));
-        auto *error = dialog->findChild<QLabel *>(QStringLiteral("tenantDialogError"));
+        auto *error = dialog->findChild<QLabel *>(QStringLiteral("tenantAllowIpsError"));
         QVERIFY(ips && ok && error);
         QCOMPARE(ips->text(), QString());
         QTest::keyClicks(ips, QStringLiteral("10.0.0.0/8, 300.1.1.1"));
         QTest::mouseClick(ok, Qt::LeftButton);
         QVERIFY(error->isVisible());
+        QVERIFY(!ok->isEnabled());
         QVERIFY2(error->text().contains(QStringLiteral("300.1.1.1")), qPrintable(error->text()));
         QVERIFY(dialog->isVisible());
         QTest::qWait(50);
@@ -367,12 +388,13 @@ private Q_SLOTS:
         QVERIFY(!dialog->rotates());
         auto *expires = dialog->findChild<QLineEdit *>(QStringLiteral("keyExpiresEdit"));
         auto *ok = dialog->findChild<QPushButton *>(QStringLiteral("issueKeyDialogOk"));
-        auto *error = dialog->findChild<QLabel *>(QStringLiteral("issueKeyDialogError"));
+        auto *error = dialog->findChild<QLabel *>(QStringLiteral("keyExpiresError"));
         QTest::keyClicks(dialog->findChild<QLineEdit *>(QStringLiteral("keyLabelEdit")),
                          QStringLiteral("ci runner"));
         QTest::keyClicks(expires, QStringLiteral("2001-01-01"));
         QTest::mouseClick(ok, Qt::LeftButton);
         QVERIFY(error->isVisible());
+        QVERIFY(!ok->isEnabled());
         QVERIFY2(error->text().contains(QStringLiteral("not in the future")),
                  qPrintable(error->text()));
         QCOMPARE(c.h.admin().listKeys(QStringLiteral("team")).value.size(), 1);

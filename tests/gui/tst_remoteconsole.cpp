@@ -21,6 +21,7 @@
 #include "TestCertificate.h"
 #include "TestHttpClient.h"
 #include "TokenStore.h"
+#include "UpstreamDialog.h"
 #include "UpstreamsPanel.h"
 #include "UsagePanel.h"
 #include "relay/RemoteRelay.h"
@@ -39,6 +40,7 @@
 #include <QSignalSpy>
 #include <QSslSocket>
 #include <QStatusBar>
+#include <QTableView>
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
@@ -312,6 +314,42 @@ private Q_SLOTS:
         pause->trigger();
         QTRY_COMPARE_WITH_TIMEOUT(chat(m_key), 200, kWait);
         QTRY_VERIFY_WITH_TIMEOUT(!c.find<QLabel>("pausedLabel")->isVisible(), kWait);
+    }
+
+    // Test connection on a relay managed remotely: the relay asks the provider (POST
+    // /admin/v1/upstreams/{name}/test) with the upstream as saved; an unsaved one is not offered.
+    void testConnectionRunsOnTheRemoteRelay()
+    {
+        RemoteConsole c;
+        QVERIFY(c.open(optionsFor(m_relay.url())));
+        c.window->showPanel(QStringLiteral("upstreamsPanel"));
+        QTest::mouseClick(c.find<QPushButton>("addUpstreamButton"), Qt::LeftButton);
+        UpstreamDialog *dialog = nullptr;
+        QVERIFY(QTest::qWaitFor(
+            [&] { return (dialog = c.find<UpstreamDialog>("upstreamDialog")) != nullptr; }, kWait));
+        auto *test = dialog->findChild<QPushButton *>(QStringLiteral("upstreamTestButton"));
+        QVERIFY(test && !test->isEnabled());
+        dialog->reject();
+        QTRY_VERIFY_WITH_TIMEOUT(!c.find<UpstreamDialog>("upstreamDialog"), kWait);
+
+        RowTableModel *model = c.window->upstreams()->upstreamModel();
+        QTRY_VERIFY_WITH_TIMEOUT(model->findRow(QStringLiteral("sim")) >= 0, kWait);
+        auto *view = c.find<QTableView>("upstreamTable");
+        view->setCurrentIndex(view->model()->index(model->findRow(QStringLiteral("sim")), 0));
+        QTest::mouseClick(c.find<QPushButton>("editUpstreamButton"), Qt::LeftButton);
+        QVERIFY(QTest::qWaitFor(
+            [&] { return (dialog = c.find<UpstreamDialog>("upstreamDialog")) != nullptr; }, kWait));
+        test = dialog->findChild<QPushButton *>(QStringLiteral("upstreamTestButton"));
+        auto *result = dialog->findChild<QLabel *>(QStringLiteral("upstreamTestResult"));
+        QVERIFY(test && result && test->isEnabled());
+        QTest::mouseClick(test, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(result->text().startsWith(QStringLiteral("Connected")), kWait);
+        QVERIFY2(result->text().contains(QStringLiteral("gpt-4o")), qPrintable(result->text()));
+        // A changed base URL is not what the relay would test: save first.
+        auto *url = dialog->findChild<QLineEdit *>(QStringLiteral("upstreamUrlEdit"));
+        url->setText(url->text() + QStringLiteral("/other"));
+        QVERIFY(!test->isEnabled());
+        dialog->reject();
     }
 
     // The relay goes away: the window says so (and stays responsive), then connects again by
