@@ -10,6 +10,7 @@
 // takes to show its first page, a page deep in the table, and the first page of each filter.
 //
 //   console-stall [--seconds 30] [--clients 64] [--usage-rows 0] [--slow-event-ms 15]
+//                 [--cycle 0 --panel usagePanel]
 #include "MainWindow.h"
 #include "PagedLogView.h"
 #include "RelayHarness.h"
@@ -149,7 +150,9 @@ void fillUsage(QSqlDatabase &db, int rows)
 
 int main(int argc, char *argv[])
 {
-    qputenv("QT_NO_GLIB", QByteArrayLiteral("1"));
+    // The console's GUI thread runs GLib's event loop (as `tenantrelay` without a command does);
+    // the relay's workers run their own epoll loops either way.
+    qunsetenv("QT_NO_GLIB");
     TimedApplication app(argc, argv);
     const QStringList args = app.arguments();
     const int seconds = option(args, QStringLiteral("--seconds"), 30);
@@ -178,6 +181,10 @@ int main(int argc, char *argv[])
     QObject::connect(&h.engine(), &Engine::statsUpdated, &window, &ui::MainWindow::applyStats);
     window.showEngineStarted(h.engine().listenAddress(), h.dbPath(), h.engine().workerCount());
     window.show();
+    // --panel NAME (with --cycle 0): stay on one panel, e.g. usagePanel, the request log
+    // following the traffic.
+    if (const qsizetype i = args.indexOf(QStringLiteral("--panel")); i >= 0 && i + 1 < args.size())
+        window.showPanel(args.at(i + 1));
 
     if (usageRows > 0) {
         // The request log: first page, then 50 pages deeper, each timed from request to shown.
