@@ -126,12 +126,12 @@ TenantView::TenantView(const ConsoleContext &context, const QString &tenant, QWi
     for (int c : {2, 3, 4})
         m_keys->setFormatter(c, RowTableModel::dateTime);
     (new QVBoxLayout(keysBox))->addWidget(makeTable(keysBox, m_keys, "tenantKeyTable"));
-    tables->addWidget(keysBox, 1);
+    tables->addWidget(keysBox, 3);
     auto *errorsBox = new QGroupBox(tr("Recent errors"), this);
     m_errors = new RowTableModel({tr("Time"), tr("Status"), tr("Model"), tr("Error")}, this);
     m_errors->setFormatter(0, RowTableModel::dateTime);
     (new QVBoxLayout(errorsBox))->addWidget(makeTable(errorsBox, m_errors, "tenantErrorTable"));
-    tables->addWidget(errorsBox, 1);
+    tables->addWidget(errorsBox, 2);
     layout->addLayout(tables, 1);
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);

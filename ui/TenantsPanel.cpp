@@ -106,7 +106,7 @@ TenantsPanel::TenantsPanel(const ConsoleContext &context, QWidget *parent)
                               tr("A disabled tenant's keys are refused (401)"));
     auto *remove = makeButton(this, tr("Remove…"), "removeTenantButton",
                               tr("Delete the tenant and its keys; its usage history stays"));
-    auto *view = makeButton(this, tr("&View…"), "viewTenantButton",
+    auto *view = makeButton(this, tr("Vie&w…"), "viewTenantButton",
                             tr("The selected tenant at a glance: limits against use, spend, "
                                "keys, recent errors"));
     buttons->addWidget(add);
