@@ -497,7 +497,7 @@ void TestConnect::httpsTrustsOnlyTheGivenCertificate()
 
     Result r =
         run({"--connect", tls.url(), "--connect-ca", cert.cert, "tenant", "add", "tls"}, {}, env);
-    QCOMPARE(r.code, 0);
+    QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY2(r.out.startsWith(QLatin1String("sk-tr-")), qPrintable(r.err));
     r = run({"--connect", tls.url(), "--connect-ca", cert.cert, "tenant", "list", "--json"}, {},
             env);
