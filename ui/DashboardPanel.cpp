@@ -145,9 +145,16 @@ DashboardPanel::DashboardPanel(const ConsoleContext &context, QWidget *parent)
     m_healthView->setObjectName(QStringLiteral("upstreamHealthTable"));
     m_healthView->setModel(m_health);
     m_healthView->verticalHeader()->hide();
+    // The figures as wide as they need; the reason takes the rest.
+    m_healthView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_healthView->horizontalHeader()->setSectionResizeMode(HReason, QHeaderView::Stretch);
     m_healthView->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_healthView->setAlternatingRowColors(true);
+    // Small screens (1366×768 at 1.5× scaling): the charts give way before the health table
+    // drops below its header and three upstreams.
+    m_healthView->setMinimumHeight(m_healthView->horizontalHeader()->sizeHint().height() +
+                                   3 * m_healthView->verticalHeader()->defaultSectionSize() + 4);
+    splitter->setChildrenCollapsible(false);
     splitter->setStretchFactor(0, 4);
     splitter->setStretchFactor(1, 1);
     splitter->setSizes({420, 130});

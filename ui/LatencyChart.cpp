@@ -82,7 +82,7 @@ LatencyChart::LatencyChart(const QString &title, QWidget *parent) : QChartView(n
     m_y->setTickCount(6);
     chart->addAxis(m_x, Qt::AlignBottom);
     chart->addAxis(m_y, Qt::AlignLeft);
-    setMinimumHeight(200);
+    setMinimumHeight(160);
     setRenderHint(QPainter::Antialiasing);
     setToolTip(tr("Solid: p50, dashed: p95. Click a name in the legend to hide or show it; "
                   "hover a line for its value."));
