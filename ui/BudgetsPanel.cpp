@@ -100,13 +100,28 @@ BudgetsPanel::BudgetsPanel(const ConsoleContext &context, QWidget *parent)
                           : QStringLiteral("%1 %").arg(v.toDouble() * 100, 0, 'f', 1);
     });
     m_budgets->setToolTip(BForecast, tr("Spend so far + the last 24 hours' rate × the time left "
-                                        "in the month"));
+                                        "in the month; red: over the budget, amber: the "
+                                        "forecast is"));
+    // Over the budget: red; on course to overrun it by the month's end: amber.
+    m_budgets->setRowColor([](const QVariantList &row) {
+        const QVariant budget = row.value(BBudget);
+        if (budget.isNull())
+            return QColor();
+        if (row.value(BSpent).toDouble() >= budget.toDouble())
+            return RowTableModel::overColor();
+        if (row.value(BForecast).toDouble() > budget.toDouble())
+            return RowTableModel::warnColor();
+        return QColor();
+    });
     m_alerts = new RowTableModel({tr("Id"), tr("Time"), tr("Tenant"), tr("Kind"), tr("At %"),
                                   tr("Spent"), tr("Budget"), tr("Acknowledged"), tr("Webhook")},
                                  this);
     m_alerts->setFormatter(ATime, RowTableModel::dateTime);
     m_alerts->setFormatter(ASpent, RowTableModel::money);
     m_alerts->setFormatter(ABudget, RowTableModel::money);
+    m_alerts->setRowColor([yes = tr("yes")](const QVariantList &row) {
+        return row.value(AAcked).toString() == yes ? QColor() : RowTableModel::warnColor();
+    });
 
     auto *layout = new QVBoxLayout(this);
     auto *splitter = new QSplitter(Qt::Vertical, this);
@@ -319,6 +334,9 @@ void BudgetsPanel::refresh()
                                   .arg(a.budgetUsd, 0, 'f', 2));
             }
             m_lastAlertId = qMax<qint64>(newest, 0);
+            m_unacknowledged =
+                int(std::count_if(d.alerts.value.begin(), d.alerts.value.end(),
+                                  [](const AlertRecord &a) { return !a.acknowledged; }));
             m_alerts->setRows(alerts);
             if (!m_webhookLoaded) {
                 m_webhook->setText(settingValue(d.settings.value, QStringLiteral("webhook_url")));
@@ -334,7 +352,7 @@ void BudgetsPanel::acknowledge()
     const QModelIndex current = m_alertView->currentIndex();
     if (!current.isValid())
         return;
-    const qint64 id = m_alerts->value(current.row(), AId).toLongLong();
+    const qint64 id = m_alerts->value(sourceRow(current), AId).toLongLong();
     m_context.db->run<AdminResult>(
         this, [id](DbSession &s) { return s.admin.acknowledgeAlert(id); },
         [this, id](const AdminResult &r) {

@@ -4,6 +4,7 @@
 #include <QMainWindow>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QSortFilterProxyModel>
 #include <QStatusBar>
 #include <QTableView>
 
@@ -13,7 +14,7 @@ QTableView *makeTable(QWidget *parent, QAbstractItemModel *model, const char *ob
 {
     auto *view = new QTableView(parent);
     view->setObjectName(QLatin1String(objectName));
-    view->setModel(model);
+    setSortableModel(view, model);
     view->setSelectionBehavior(QAbstractItemView::SelectRows);
     view->setSelectionMode(QAbstractItemView::SingleSelection);
     view->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -26,6 +27,27 @@ QTableView *makeTable(QWidget *parent, QAbstractItemModel *model, const char *ob
     view->horizontalHeader()->setResizeContentsPrecision(50);
     view->setTabKeyNavigation(false);
     return view;
+}
+
+void setSortableModel(QTableView *view, QAbstractItemModel *model)
+{
+    auto *proxy = new QSortFilterProxyModel(view);
+    proxy->setSortRole(Qt::UserRole);
+    proxy->setSortCaseSensitivity(Qt::CaseInsensitive);
+    proxy->setSourceModel(model);
+    view->setModel(proxy);
+    // No column sorted at first: the model's own order (newest first, by id…).
+    view->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);
+    view->setSortingEnabled(true);
+}
+
+int sourceRow(const QModelIndex &viewIndex)
+{
+    if (!viewIndex.isValid())
+        return -1;
+    if (const auto *proxy = qobject_cast<const QSortFilterProxyModel *>(viewIndex.model()))
+        return proxy->mapToSource(viewIndex).row();
+    return viewIndex.row();
 }
 
 QPushButton *makeButton(QWidget *parent, const QString &text, const char *objectName,

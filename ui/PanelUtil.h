@@ -7,6 +7,7 @@
 #include <functional>
 
 class QAbstractItemModel;
+class QModelIndex;
 class QPushButton;
 class QTableView;
 class QWidget;
@@ -42,8 +43,15 @@ private:
     bool m_again = false;
 };
 
-// A read-only, row-selecting table view over `model`.
+// A read-only, row-selecting table view over `model`, sortable by clicking a column's header
+// (setSortableModel).
 QTableView *makeTable(QWidget *parent, QAbstractItemModel *model, const char *objectName);
+// Shows `model` in `view` through a sorting proxy: a click on a header sorts by the column's raw
+// values (Qt::UserRole: numbers as numbers, times as times), again reverses; until then the
+// rows keep the model's order. The view's indexes are the proxy's: see sourceRow.
+void setSortableModel(QTableView *view, QAbstractItemModel *model);
+// The model's row behind an index of a view made by makeTable (-1 when invalid).
+int sourceRow(const QModelIndex &viewIndex);
 QPushButton *makeButton(QWidget *parent, const QString &text, const char *objectName,
                         const QString &toolTip);
 // Asks Yes/No in a window-modal message box (objectName "confirmBox") without blocking the

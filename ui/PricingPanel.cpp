@@ -53,6 +53,8 @@ PricingPanel::PricingPanel(const ConsoleContext &context, QWidget *parent)
 {
     setObjectName(QStringLiteral("pricingPanel"));
     m_prices = new RowTableModel({tr("Model"), tr("Input $/Mtok"), tr("Output $/Mtok")}, this);
+    m_prices->setFormatter(1, RowTableModel::money);
+    m_prices->setFormatter(2, RowTableModel::money);
     m_comparison = new RowTableModel({tr("Key"), tr("Tenant"), tr("Model"), tr("Requests"),
                                       tr("Prompt tokens"), tr("Completion tokens"), tr("Cost"),
                                       tr("Alternative"), tr("Delta")},
@@ -134,9 +136,9 @@ PricingPanel::PricingPanel(const ConsoleContext &context, QWidget *parent)
     layout->addWidget(compareBox, 3);
 
     connect(priceView, &QTableView::clicked, this, [this](const QModelIndex &i) {
-        m_model->setText(m_prices->value(i.row(), 0).toString());
-        m_input->setValue(m_prices->value(i.row(), 1).toDouble());
-        m_output->setValue(m_prices->value(i.row(), 2).toDouble());
+        m_model->setText(m_prices->value(sourceRow(i), 0).toString());
+        m_input->setValue(m_prices->value(sourceRow(i), 1).toDouble());
+        m_output->setValue(m_prices->value(sourceRow(i), 2).toDouble());
     });
     auto writePrice = [this](bool removing) {
         const QString model = m_model->text().trimmed();

@@ -61,6 +61,7 @@ private:
     TenantDialog *m_dialog = nullptr;
     QHash<QString, TenantRecord> m_records;
     QHash<QString, QPair<double, qint64>> m_live; // tenant → req/s, in flight
+    QHash<QString, double> m_forecast;            // tenant → the relay's month-end forecast
 };
 
 } // namespace relay::ui
