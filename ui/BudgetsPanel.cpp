@@ -5,6 +5,7 @@
 #include "DbWorker.h"
 #include "PanelUtil.h"
 #include "RowTableModel.h"
+#include "core/Format.h"
 #include "store/AdminService.h"
 #include "store/UsageReport.h"
 
@@ -116,7 +117,7 @@ BudgetsPanel::BudgetsPanel(const ConsoleContext &context, QWidget *parent)
     m_alerts = new RowTableModel({tr("Id"), tr("Time"), tr("Tenant"), tr("Kind"), tr("At %"),
                                   tr("Spent"), tr("Budget"), tr("Acknowledged"), tr("Webhook")},
                                  this);
-    m_alerts->setFormatter(ATime, RowTableModel::dateTime);
+    m_alerts->setTimeColumn(ATime);
     m_alerts->setFormatter(ASpent, RowTableModel::money);
     m_alerts->setFormatter(ABudget, RowTableModel::money);
     m_alerts->setRowColor([yes = tr("yes")](const QVariantList &row) {
@@ -324,14 +325,12 @@ void BudgetsPanel::refresh()
                     m_context.notifier->notify(
                         tr("Budget alert: %1").arg(a.tenantId),
                         a.kind == QLatin1String("forecast")
-                            ? tr("%1 is forecast to overrun its $%2 budget this month")
-                                  .arg(a.tenantId)
-                                  .arg(a.budgetUsd, 0, 'f', 2)
-                            : tr("%1 has spent $%2, %3 % of its $%4 budget")
-                                  .arg(a.tenantId)
-                                  .arg(a.spentUsd, 0, 'f', 2)
+                            ? tr("%1 is forecast to overrun its %2 budget this month")
+                                  .arg(a.tenantId, Format::money(a.budgetUsd))
+                            : tr("%1 has spent %2, %3 % of its %4 budget")
+                                  .arg(a.tenantId, Format::money(a.spentUsd))
                                   .arg(a.threshold)
-                                  .arg(a.budgetUsd, 0, 'f', 2));
+                                  .arg(Format::money(a.budgetUsd)));
             }
             m_lastAlertId = qMax<qint64>(newest, 0);
             m_unacknowledged =

@@ -33,16 +33,6 @@ struct ExportResult
     QString error;
 };
 
-QString csvField(const QVariant &v)
-{
-    QString s = v.isNull() ? QString() : v.toString();
-    if (s.contains(QLatin1Char(',')) || s.contains(QLatin1Char('"')) ||
-        s.contains(QLatin1Char('\n')))
-        s = QLatin1Char('"') + s.replace(QLatin1Char('"'), QStringLiteral("\"\"")) +
-            QLatin1Char('"');
-    return s;
-}
-
 } // namespace
 
 PagedLogView::PagedLogView(const ConsoleContext &context, LogSource source, const QString &name,
@@ -52,7 +42,7 @@ PagedLogView::PagedLogView(const ConsoleContext &context, LogSource source, cons
     setObjectName(name);
     m_model = new RowTableModel(m_source.headers, this);
     for (int c : std::as_const(m_source.timeColumns))
-        m_model->setFormatter(c, RowTableModel::dateTime);
+        m_model->setTimeColumn(c);
     for (int c : std::as_const(m_source.moneyColumns))
         m_model->setFormatter(c, RowTableModel::money);
     for (int c : std::as_const(m_source.countColumns))
@@ -216,6 +206,12 @@ void PagedLogView::setTailInterval(int ms)
     m_tail->setInterval(ms);
 }
 
+void PagedLogView::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    tail();
+}
+
 void PagedLogView::tail()
 {
     if (following() && pageIndex() == 0 && !m_loading)
@@ -319,7 +315,7 @@ void PagedLogView::exportCsv(const QString &path)
                 for (const QVariantList &row : page.value.rows) {
                     QStringList fields;
                     for (const QVariant &v : row)
-                        fields << csvField(v);
+                        fields << csvField(v.isNull() ? QString() : v.toString());
                     chunk += fields.join(QLatin1Char(',')).toUtf8() + '\n';
                 }
                 file.write(chunk);

@@ -77,6 +77,10 @@ Q_SIGNALS:
     void pageLoaded();
     void exportFinished(qint64 rows, const QString &error);
 
+protected:
+    // Shown again (its tab chosen): the newest rows at once, not at the next tick.
+    void showEvent(QShowEvent *event) override;
+
 private:
     LogFilter filter() const;
     void load(const QString &cursor, bool tailing = false);

@@ -52,6 +52,12 @@ QTableView *makeTable(QWidget *parent, QAbstractItemModel *model, const char *ob
 void setSortableModel(QTableView *view, QAbstractItemModel *model);
 // The model's row behind an index of a view made by makeTable (-1 when invalid).
 int sourceRow(const QModelIndex &viewIndex);
+// Writes the rows of `model` as a view shows them (sorted) to a CSV file: the headers, then
+// plain values (RowTableModel::CsvRole: numbers unformatted, times in UTC). Every makeTable
+// view offers it in its context menu ("Export CSV…").
+bool writeTableCsv(const QAbstractItemModel *model, const QString &path, QString *error);
+// A CSV field, quoted when it must be.
+QString csvField(const QString &text);
 QPushButton *makeButton(QWidget *parent, const QString &text, const char *objectName,
                         const QString &toolTip);
 // Asks Yes/No in a window-modal message box (objectName "confirmBox") without blocking the

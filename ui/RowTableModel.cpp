@@ -2,6 +2,8 @@
 
 #include "core/Format.h"
 
+#include <QDateTime>
+
 namespace relay::ui {
 
 RowTableModel::RowTableModel(QStringList headers, QObject *parent)
@@ -78,6 +80,12 @@ void RowTableModel::setToolTip(int column, const QString &toolTip)
     m_toolTips[column] = toolTip;
 }
 
+void RowTableModel::setTimeColumn(int column)
+{
+    setFormatter(column, dateTime);
+    m_timeColumns.append(column);
+}
+
 void RowTableModel::setRowColor(RowColor color)
 {
     m_rowColor = std::move(color);
@@ -121,6 +129,14 @@ QVariant RowTableModel::data(const QModelIndex &index, int role) const
         return v.isNull() ? QStringLiteral("—") : v.toString();
     case Qt::UserRole:
         return v;
+    case CsvRole:
+        if (v.isNull())
+            return QString();
+        if (m_timeColumns.contains(index.column()))
+            return QDateTime::fromMSecsSinceEpoch(v.toLongLong())
+                .toUTC()
+                .toString(Qt::ISODateWithMs); // "…Z", as the admin API writes times
+        return v.toString();
     case Qt::BackgroundRole:
     case Qt::ForegroundRole: {
         const QColor color = m_rowColor ? m_rowColor(m_rows.at(index.row())) : QColor();

@@ -25,12 +25,17 @@ public:
     // A row's background (invalid = the view's own), from its values.
     using RowColor = std::function<QColor(const QVariantList &)>;
 
+    // A cell as CSV exports write it: plain numbers, times in UTC (ISO 8601), "" when null.
+    static constexpr int CsvRole = Qt::UserRole + 1;
+
     explicit RowTableModel(QStringList headers, QObject *parent = nullptr);
 
     void setRows(QList<QVariantList> rows);
     void setFormatter(int column, Formatter formatter);
     void setToolTip(int column, const QString &toolTip);
     void setRowColor(RowColor color);
+    // A column of ms since the epoch: shown by dateTime, exported as UTC.
+    void setTimeColumn(int column);
     const QVariantList &row(int r) const { return m_rows.at(r); }
     QVariant value(int r, int column) const;
     int findRow(const QVariant &key) const;
@@ -57,6 +62,7 @@ private:
     QList<QVariantList> m_rows;
     QList<Formatter> m_formatters;
     RowColor m_rowColor;
+    QList<int> m_timeColumns;
 };
 
 } // namespace relay::ui

@@ -101,9 +101,8 @@ TenantsPanel::TenantsPanel(const ConsoleContext &context, QWidget *parent)
     m_keys = new RowTableModel(
         {tr("Key prefix"), tr("Created"), tr("Last used"), tr("State"), tr("Label"), tr("Expires")},
         this);
-    m_keys->setFormatter(1, RowTableModel::dateTime);
-    m_keys->setFormatter(2, RowTableModel::dateTime);
-    m_keys->setFormatter(5, RowTableModel::dateTime);
+    for (int c : {1, 2, 5})
+        m_keys->setTimeColumn(c);
 
     auto *layout = new QVBoxLayout(this);
     auto *buttons = new QHBoxLayout;

@@ -7,18 +7,23 @@
 #include "BudgetsPanel.h"
 #include "MainWindow.h"
 #include "PagedLogView.h"
+#include "PanelUtil.h"
 #include "RelayHarness.h"
 #include "RowTableModel.h"
 #include "TenantsPanel.h"
 #include "UsagePanel.h"
 #include "UsageRows.h"
 
+#include <QFile>
 #include <QHeaderView>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QSqlQuery>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace relay;
@@ -303,9 +308,38 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(c.window->tenants()->keyModel()->value(0, 0).toString(),
                                   headingKey.left(12), kWait);
         // A refresh keeps the sorted order.
+        QSignalSpy refreshed(c.window->tenants(), &TenantsPanel::refreshed);
         c.window->tenants()->refresh();
-        QTest::qWait(200);
+        QTRY_VERIFY_WITH_TIMEOUT(refreshed.count() >= 1, kWait);
         QCOMPARE(shown(view, 0, 0).toString(), QStringLiteral("b-over"));
+
+        // CSV export (every table's context menu) writes the rows as sorted, in plain numbers,
+        // and times in UTC.
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("tenants.csv"));
+        QString error;
+        QVERIFY(view->actions().size() == 1 &&
+                view->actions().first()->objectName() == QStringLiteral("exportCsvAction"));
+        QVERIFY2(writeTableCsv(view->model(), path, &error), qPrintable(error));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = file.readAll().trimmed().split('\n');
+        QCOMPARE(lines.size(), 4);
+        QVERIFY(lines.at(0).startsWith("Tenant,Name,Tier,RPM,"));
+        QVERIFY2(lines.at(1).startsWith("b-over,") && lines.at(1).contains(",500,600,"),
+                 lines.at(1).constData());
+        auto *keys = c.find<QTableView>("keyTable");
+        const QString keysPath = dir.filePath(QStringLiteral("keys.csv"));
+        QVERIFY2(writeTableCsv(keys->model(), keysPath, &error), qPrintable(error));
+        QFile keysFile(keysPath);
+        QVERIFY(keysFile.open(QIODevice::ReadOnly));
+        const QList<QByteArray> keyLines = keysFile.readAll().trimmed().split('\n');
+        QCOMPARE(keyLines.size(), 2);
+        QVERIFY2(QRegularExpression(QStringLiteral("^sk-tr-\\w+,\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:"
+                                                   "\\d\\d\\.\\d{3}Z,"))
+                     .match(QString::fromUtf8(keyLines.at(1)))
+                     .hasMatch(),
+                 keyLines.at(1).constData());
 
         // The console's money and counts in one format.
         QCOMPARE(budgets->index(budgets->findRow("b-over"), 1).data().toString(),
