@@ -13,6 +13,7 @@
 #include <QCoreApplication>
 
 #include <algorithm>
+#include <functional>
 
 // relaycore is a static library: its resources (the schema migrations) are linked in only when
 // something references them. Q_INIT_RESOURCE has to be used outside any namespace.
@@ -94,6 +95,22 @@ void nameApplication()
     QCoreApplication::setApplicationVersion(QString::fromLatin1(kVersion));
 }
 
+// The console's window, on a relay here or elsewhere: `body` runs with the application up.
+// SIGINT/SIGTERM close the console as its window would (usage flushed; a demo's database
+// deleted).
+int runWindowed(int argc, char *argv[], const std::function<int()> &body)
+{
+    // The console's main thread runs GLib's event loop, as desktop programs do: the keychain
+    // (libsecret) answers through it. The relay's workers keep their own epoll loops.
+    qunsetenv("QT_NO_GLIB");
+    QApplication app(argc, argv);
+    nameApplication();
+    SignalWatcher signalWatcher;
+    QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, &app,
+                     &QCoreApplication::quit);
+    return body();
+}
+
 // `--connect URL ...`: one admin command through a relay's admin API.
 int runConnected(const ConnectOptions &connect, const GlobalOptions &options, bool dbGiven,
                  const QStringList &words, CliOutput &out, int argc, char *argv[])
@@ -113,12 +130,8 @@ int runConnected(const ConnectOptions &connect, const GlobalOptions &options, bo
         // Handed over by "Connect to relay…": not passed on to anything this process starts.
         if (connect.tokenEnv == QLatin1String(ui::kHandOverTokenEnv))
             qunsetenv(ui::kHandOverTokenEnv);
-        QApplication app(argc, argv);
-        nameApplication();
-        SignalWatcher signalWatcher;
-        QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, &app,
-                         &QCoreApplication::quit);
-        return ui::runRemoteConsole(std::move(remote));
+        return runWindowed(argc, argv,
+                           [&remote] { return ui::runRemoteConsole(std::move(remote)); });
     }
     if (command == QLatin1String("serve"))
         return out.usageError(QStringLiteral("serve runs a relay here; --connect manages one "
@@ -199,14 +212,9 @@ int run(int argc, char *argv[])
 
     const QString command = words.value(options.commandIndex);
     if (command.isEmpty()) {
-        QApplication app(argc, argv);
-        nameApplication();
-        // SIGINT/SIGTERM close the console as its window would (usage flushed; a demo's
-        // database deleted).
-        SignalWatcher signalWatcher;
-        QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, &app,
-                         &QCoreApplication::quit);
-        return ui::runConsole(Database::resolvePath(options.dbPath), options.demo);
+        return runWindowed(argc, argv, [&options] {
+            return ui::runConsole(Database::resolvePath(options.dbPath), options.demo);
+        });
     }
     if (command == QLatin1String("serve")) {
         QCoreApplication app(argc, argv);

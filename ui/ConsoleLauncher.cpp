@@ -22,6 +22,24 @@
 
 namespace relay::ui {
 
+QByteArray localAdminToken(const QString &dbPath, const ServerConfig &server, QString *note)
+{
+    if (!QSettings().value(SettingsPanel::adminApiKey(), false).toBool())
+        return {};
+    // Admin tokens never cross a network in clear (interface.md §5).
+    if (!server.host.isLoopback() && !server.tlsEnabled()) {
+        *note = QObject::tr("The admin API is off: beyond loopback it needs TLS (Settings)");
+        return {};
+    }
+    QString error;
+    const QByteArray token = TokenStore::read(TokenStore::localRelayKey(dbPath), &error);
+    if (token.isEmpty())
+        *note = QObject::tr("The admin API is off: the keychain holds no admin token for this "
+                            "relay (%1); make one in Settings")
+                    .arg(error.isEmpty() ? QObject::tr("none was made") : error);
+    return token;
+}
+
 int runConsole(const QString &dbPath, bool demo)
 {
     std::unique_ptr<DemoScenario> scenario;
@@ -70,6 +88,9 @@ int runConsole(const QString &dbPath, bool demo)
         options.server.tlsCertFile.clear();
         options.server.tlsKeyFile.clear();
     }
+    QString adminNote;
+    if (!demo)
+        options.adminToken = localAdminToken(path, options.server, &adminNote);
     auto engine = std::make_unique<Engine>(options);
     bool started = engine->start(&error);
     if (!started && demo) {
@@ -86,11 +107,20 @@ int runConsole(const QString &dbPath, bool demo)
         window->showEngineStarted(engine->listenAddress(),
                                   demo ? QObject::tr("temporary demo database") : path,
                                   engine->workerCount(), options.server.tlsEnabled());
+        QStringList notes;
         if (!options.server.host.isLoopback())
-            window->statusBar()->showMessage(
-                QObject::tr("Warning: the relay listens beyond loopback (%1); anyone who can "
-                            "reach it can try tenant keys")
-                    .arg(engine->listenAddress()));
+            notes << QObject::tr("Warning: the relay listens beyond loopback (%1); anyone who can "
+                                 "reach it can try tenant keys")
+                         .arg(engine->listenAddress());
+        if (!options.adminToken.isEmpty())
+            notes << QObject::tr("Admin API on %1://%2/admin/v1")
+                         .arg(options.server.tlsEnabled() ? QStringLiteral("https")
+                                                          : QStringLiteral("http"),
+                              engine->listenAddress());
+        if (!adminNote.isEmpty())
+            notes << adminNote;
+        if (!notes.isEmpty())
+            window->statusBar()->showMessage(notes.join(QStringLiteral(" · ")));
     } else if (engine->otherRelay()) {
         const RelayState::LiveRelay &other = *engine->otherRelay();
         window->showManagingOtherRelay(QStringLiteral("pid %1").arg(other.pid),

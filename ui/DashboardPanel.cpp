@@ -6,8 +6,10 @@
 #include "RowTableModel.h"
 #include "core/Format.h"
 
+#include <QComboBox>
 #include <QDateTime>
 #include <QGridLayout>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QSplitter>
@@ -94,6 +96,30 @@ DashboardPanel::DashboardPanel(const ConsoleContext &context, QWidget *parent)
     grid->setColumnStretch(5, 1);
     grid->setColumnStretch(7, 1);
     layout->addLayout(grid);
+
+    // The charts' window: live, or the usage history over an hour, a day or a week.
+    auto *windowRow = new QHBoxLayout;
+    m_chartWindow = new QComboBox(this);
+    m_chartWindow->setObjectName(QStringLiteral("chartWindowCombo"));
+    m_chartWindow->addItem(tr("Last 5 minutes (live)"));
+    m_chartWindow->addItem(tr("Last hour"), int(UsageHistory::Window::Hour));
+    m_chartWindow->addItem(tr("Last 24 hours"), int(UsageHistory::Window::Day));
+    m_chartWindow->addItem(tr("Last 7 days"), int(UsageHistory::Window::Week));
+    m_chartWindow->setToolTip(tr("Live: a point per second from the relay. Longer windows: "
+                                 "per minute or per hour from the usage history"));
+    auto *windowLabel = new QLabel(tr("&Charts:"), this);
+    windowLabel->setBuddy(m_chartWindow);
+    windowRow->addWidget(windowLabel);
+    windowRow->addWidget(m_chartWindow);
+    windowRow->addStretch(1);
+    layout->addLayout(windowRow);
+    connect(m_chartWindow, &QComboBox::currentIndexChanged, this, &DashboardPanel::loadHistory);
+    auto *historyPoll = new QTimer(this);
+    connect(historyPoll, &QTimer::timeout, this, [this] {
+        if (m_chartWindow->currentData().isValid() && isVisible())
+            loadHistory();
+    });
+    historyPoll->start(60'000);
 
     auto *splitter = new QSplitter(Qt::Vertical, this);
     auto *charts = new QSplitter(Qt::Horizontal, splitter);
@@ -223,7 +249,7 @@ void DashboardPanel::applyStats(const relay::EngineStatsSnapshot &stats)
     m_last = stats;
     m_haveLast = true;
 
-    const double now = m_clock.elapsed() / 1000.0;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
     auto samples = [](const QList<FlowSnapshot> &flows) {
         QList<LatencyChart::Sample> out;
         for (const FlowSnapshot &f : flows)
@@ -246,6 +272,38 @@ void DashboardPanel::applyStats(const relay::EngineStatsSnapshot &stats)
     m_pinnedName = stats.pinnedUpstream;
     m_pinned->setText(m_pinnedName.isEmpty() ? tr("none (configured chains)") : m_pinnedName);
     rebuildHealthRows();
+}
+
+void DashboardPanel::loadHistory()
+{
+    const QVariant data = m_chartWindow->currentData();
+    if (!data.isValid()) {
+        m_tenantChart->showLive();
+        m_upstreamChart->showLive();
+        return;
+    }
+    if (!m_context.db)
+        return;
+    const auto window = UsageHistory::Window(data.toInt());
+    m_context.db->run<AdminValue<QList<HistorySeries>>>(
+        this, [window](DbSession &s) { return s.admin.history(window); },
+        [this, window](const AdminValue<QList<HistorySeries>> &history) {
+            // A newer choice was made meanwhile: that one's answer draws.
+            if (m_chartWindow->currentData() != QVariant(int(window)))
+                return;
+            if (!history.ok) {
+                m_chartWindow->setToolTip(
+                    tr("The history could not be read: %1").arg(history.error));
+                return;
+            }
+            QList<HistorySeries> tenants;
+            QList<HistorySeries> upstreams;
+            for (const HistorySeries &s : history.value)
+                (s.kind == QLatin1String("tenant") ? tenants : upstreams).append(s);
+            const qint64 now = QDateTime::currentMSecsSinceEpoch();
+            m_tenantChart->showHistory(window, tenants, now);
+            m_upstreamChart->showHistory(window, upstreams, now);
+        });
 }
 
 // Engine figures per upstream, with the circuit state and last reason beside them.

@@ -7,6 +7,7 @@
 #include <QElapsedTimer>
 #include <QWidget>
 
+class QComboBox;
 class QLabel;
 class QTableView;
 
@@ -44,6 +45,7 @@ public:
 
 private:
     void rebuildHealthRows();
+    void loadHistory();
 
     ConsoleContext m_context;
     QLabel *m_status = nullptr;
@@ -60,6 +62,7 @@ private:
     QLabel *m_errorRate = nullptr;
     QLabel *m_refused = nullptr;
     QLabel *m_pinned = nullptr;
+    QComboBox *m_chartWindow = nullptr;
     LatencyChart *m_tenantChart = nullptr;
     LatencyChart *m_upstreamChart = nullptr;
     RowTableModel *m_health = nullptr;

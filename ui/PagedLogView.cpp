@@ -106,6 +106,8 @@ PagedLogView::PagedLogView(const ConsoleContext &context, LogSource source, cons
     m_view = view;
     view->setObjectName(name + QStringLiteral("Table"));
     view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    for (int c : std::as_const(m_source.hiddenColumns))
+        view->hideColumn(c);
     view->horizontalHeader()->setDefaultSectionSize(110);
     connect(this, &PagedLogView::pageLoaded, view, [view, sized = false]() mutable {
         if (!sized && view->model()->rowCount() > 0) {
@@ -232,6 +234,8 @@ void PagedLogView::showDetail()
     }
     QStringList lines;
     for (int c = 0; c < m_model->columnCount(); ++c) {
+        if (m_source.hiddenColumns.contains(c))
+            continue;
         const QString header = m_model->headerData(c, Qt::Horizontal).toString();
         if (m_source.changeColumns.contains(c)) {
             const QVariant v = m_model->value(row, c);

@@ -34,6 +34,7 @@ struct LogSource
     QList<int> countColumns;  // tokens and the like: grouped digits
     QList<int> millisColumns; // durations in ms
     QList<int> changeColumns; // audit details {"before": …, "after": …}: "field: old → new"
+    QList<int> hiddenColumns; // kept in the table (and the CSV) but not shown
 };
 
 // One page at a time of a large log table (usage, audit), newest first, read on the database

@@ -4,10 +4,16 @@
 #include "DbWorker.h"
 #include "PanelUtil.h"
 #include "RelayKeeper.h"
+#include "TokenStore.h"
 #include "http/TlsCredentials.h"
 #include "store/AdminService.h"
 
+#include <QApplication>
+#include <QCheckBox>
+#include <QClipboard>
 #include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -78,6 +84,19 @@ SettingsPanel::SettingsPanel(const ConsoleContext &context, QWidget *parent)
     m_tlsKey->setObjectName(QStringLiteral("tlsKeyEdit"));
     m_tlsKey->setPlaceholderText(tr("none: plain HTTP"));
     m_tlsKey->setToolTip(tr("The certificate's PEM private key, without a passphrase"));
+    m_adminApi = new QCheckBox(tr("Serve the admin API"), local);
+    m_adminApi->setObjectName(QStringLiteral("adminApiCheck"));
+    m_adminApi->setChecked(settings.value(adminApiKey(), false).toBool());
+    m_adminApi->setToolTip(tr("Other computers manage this relay with the console's \"Connect "
+                              "to relay…\" or `tenantrelay --connect`, with the admin token "
+                              "kept in this desktop's keychain. Beyond loopback it needs TLS."));
+    auto *newToken = makeButton(local, tr("New admin &token…"), "newAdminTokenButton",
+                                tr("Make a new admin token, keep it in the keychain and show it "
+                                   "once; the previous token stops working at the next start"));
+    auto *adminRow = new QHBoxLayout;
+    adminRow->addWidget(m_adminApi);
+    adminRow->addWidget(newToken);
+    adminRow->addStretch(1);
     auto *saveLocalButton = makeButton(local, tr("&Save"), "saveLocalSettingsButton",
                                        tr("Keep these in the application settings"));
     localForm->addRow(tr("Listen &address:"), m_host);
@@ -87,6 +106,7 @@ SettingsPanel::SettingsPanel(const ConsoleContext &context, QWidget *parent)
     localForm->addRow(tr("TLS &key:"), m_tlsKey);
     localForm->addRow(tr("&Workers:"), m_workers);
     localForm->addRow(tr("&Database:"), dbRow);
+    localForm->addRow(tr("Remote &management:"), adminRow);
     localForm->addRow(QString(), saveLocalButton);
     layout->addWidget(local);
 
@@ -142,6 +162,7 @@ SettingsPanel::SettingsPanel(const ConsoleContext &context, QWidget *parent)
 
     connect(m_host, &QLineEdit::textChanged, this, &SettingsPanel::updateWarning);
     connect(saveLocalButton, &QPushButton::clicked, this, &SettingsPanel::saveLocal);
+    connect(newToken, &QPushButton::clicked, this, &SettingsPanel::makeAdminToken);
     connect(saveSharedButton, &QPushButton::clicked, this, &SettingsPanel::saveShared);
     connect(browse, &QPushButton::clicked, this, [this] {
         const QString path = QFileDialog::getSaveFileName(this, tr("Database"), m_database->text(),
@@ -189,7 +210,16 @@ void SettingsPanel::saveLocal()
         showStatus(this, tlsError, true);
         return;
     }
+    // Admin tokens never cross a network in clear (interface.md §5).
+    if (m_adminApi->isChecked() && !isLoopback(host) && cert.isEmpty()) {
+        showStatus(this,
+                   tr("The admin API beyond loopback needs TLS: give a certificate and key, or "
+                      "listen on 127.0.0.1"),
+                   true);
+        return;
+    }
     QSettings settings;
+    settings.setValue(adminApiKey(), m_adminApi->isChecked());
     settings.setValue(tlsCertKey(), cert);
     settings.setValue(tlsKeyKey(), key);
     settings.setValue(listenKey(), QStringLiteral("%1:%2").arg(host).arg(m_port->value()));
@@ -199,6 +229,49 @@ void SettingsPanel::saveLocal()
     else
         settings.setValue(databaseKey(), m_database->text().trimmed());
     showStatus(this, tr("Saved; the relay uses them from the next start"));
+}
+
+void SettingsPanel::makeAdminToken()
+{
+    const QByteArray token = TokenStore::newToken();
+    QString error;
+    if (!TokenStore::write(TokenStore::localRelayKey(m_context.dbPath), token, &error)) {
+        showStatus(this,
+                   tr("The admin token cannot be kept (%1), so the admin API stays off; "
+                      "`tenantrelay serve --admin-token-env` serves it without a keychain")
+                       .arg(error),
+                   true);
+        return;
+    }
+    m_adminApi->setChecked(true);
+    QDialog dialog(this);
+    dialog.setObjectName(QStringLiteral("adminTokenDialog"));
+    dialog.setWindowTitle(tr("New admin token"));
+    auto *layout = new QVBoxLayout(&dialog);
+    auto *text = new QLabel(
+        tr("Copy it now: it is kept in this desktop's keychain and not shown again. On another "
+           "computer, give it to \"Connect to relay…\" or to `tenantrelay --connect URL`. "
+           "The relay serves the admin API with it from the console's next start (press Save "
+           "to keep \"Serve the admin API\" on)."),
+        &dialog);
+    text->setWordWrap(true);
+    auto *field = new QLineEdit(QString::fromLatin1(token), &dialog);
+    field->setObjectName(QStringLiteral("adminTokenEdit"));
+    field->setReadOnly(true);
+    field->selectAll();
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, &dialog);
+    auto *copy = buttons->addButton(tr("&Copy"), QDialogButtonBox::ActionRole);
+    copy->setObjectName(QStringLiteral("copyAdminTokenButton"));
+    connect(copy, &QPushButton::clicked, &dialog,
+            [field] { QApplication::clipboard()->setText(field->text()); });
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    layout->addWidget(text);
+    layout->addWidget(field);
+    layout->addWidget(buttons);
+    dialog.resize(560, dialog.sizeHint().height());
+    dialog.exec();
+    showStatus(this, tr("New admin token kept in the keychain; press Save, it applies at the next "
+                        "start"));
 }
 
 void SettingsPanel::saveShared()

@@ -4,6 +4,7 @@
 
 #include <QWidget>
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -12,10 +13,10 @@ class QSpinBox;
 namespace relay::ui {
 
 // Where the console's relay listens (and its TLS certificate), its worker threads and the
-// database path (the platform's
-// application settings, QSettings: the database cannot hold its own path; they apply at the next
-// start), what closing the window does to the relay (at once), and the settings kept in the
-// database (global webhook, usage retention).
+// database path, whether it serves the admin API (the platform's application settings,
+// QSettings: the database cannot hold its own path; they apply at the next start; the admin
+// token is in the keychain), what closing the window does to the relay (at once), and the settings
+// kept in the database (global webhook, usage retention).
 class SettingsPanel : public QWidget
 {
     Q_OBJECT
@@ -30,6 +31,9 @@ public:
     static QString tlsKeyKey() { return QStringLiteral("console/tlsKey"); }
     static QString databaseKey() { return QStringLiteral("database/path"); }
     static QString panelKey() { return QStringLiteral("console/panel"); }
+    // The console's relay serves the admin API (interface.md §5) with the token the keychain
+    // keeps for it (TokenStore::localRelayKey).
+    static QString adminApiKey() { return QStringLiteral("console/adminApi"); }
 
     // True when `host` is a loopback address (or "localhost").
     static bool isLoopback(const QString &host);
@@ -40,6 +44,7 @@ private:
     void saveLocal();
     void saveShared();
     void updateWarning();
+    void makeAdminToken();
 
     ConsoleContext m_context;
     QLineEdit *m_host = nullptr;
@@ -49,6 +54,7 @@ private:
     QLineEdit *m_tlsCert = nullptr;
     QLineEdit *m_tlsKey = nullptr;
     QLabel *m_warning = nullptr;
+    QCheckBox *m_adminApi = nullptr;
     QComboBox *m_closeAction = nullptr;
     QLineEdit *m_webhook = nullptr;
     QSpinBox *m_retention = nullptr;

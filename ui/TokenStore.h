@@ -18,6 +18,12 @@ QByteArray read(const QString &url, QString *error = nullptr);
 bool write(const QString &url, const QByteArray &token, QString *error);
 bool remove(const QString &url, QString *error = nullptr);
 
+// The keychain entry of the admin token of this console's own relay on `dbPath` (the admin API
+// it serves for consoles and `--connect` elsewhere).
+QString localRelayKey(const QString &dbPath);
+// A new random admin token ("tra-" and 43 URL-safe characters).
+QByteArray newToken();
+
 } // namespace TokenStore
 
 // The certificate a user chose to trust for a relay's URL (a self-signed one), by its SHA-256

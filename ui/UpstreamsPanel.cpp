@@ -47,8 +47,7 @@ struct Lists
     AdminValue<QList<UpstreamRecord>> upstreams;
     AdminValue<QList<RouteRecord>> routes;
     AdminValue<QList<AliasRecord>> aliases;
-    QHash<QString, RelayState::CircuitChange> changes;
-    AdminValue<QString> pinned;
+    AdminValue<FailoverState> failover;
 };
 
 // A form row of line edits and Set/Remove buttons under a table.
@@ -220,7 +219,7 @@ void UpstreamsPanel::refresh()
         this,
         [](DbSession &s) {
             return Lists{s.admin.listUpstreams(), s.admin.listRoutes(), s.admin.listAliases(),
-                         s.admin.circuitChanges().value, s.admin.pinnedUpstream()};
+                         s.admin.failoverState()};
         },
         [this](const Lists &l) {
             if (m_gate.end())
@@ -230,10 +229,11 @@ void UpstreamsPanel::refresh()
                 return;
             }
             m_records = l.upstreams.value;
-            m_pinned = l.pinned.value;
+            m_pinned = l.failover.value.pinnedUpstream;
             m_circuits.clear();
             for (const UpstreamRecord &u : std::as_const(m_records))
-                m_circuits.insert(u.name, {u.state, l.changes.value(u.name).reason});
+                m_circuits.insert(u.name,
+                                  {u.state, l.failover.value.circuitChanges.value(u.name).reason});
             rebuildRows();
             QList<QVariantList> routes;
             for (const RouteRecord &r : l.routes.value)

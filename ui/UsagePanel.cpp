@@ -36,6 +36,9 @@ UsagePanel::UsagePanel(const ConsoleContext &context, QWidget *parent) : QWidget
                    {tr("admin changes"), QStringLiteral("admin")}};
     audit.timeColumns = {1};
     audit.changeColumns = {6};
+    // The admin API does not number audit rows (interface.md §2 and §5 give no id).
+    if (context.remote)
+        audit.hiddenColumns = {0};
 
     auto *tabs = new QTabWidget(this);
     tabs->setObjectName(QStringLiteral("usageTabs"));

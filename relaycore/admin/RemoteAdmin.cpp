@@ -494,29 +494,25 @@ QVariantList auditRow(const QJsonObject &o)
 
 } // namespace
 
-AdminValue<QString> RemoteAdmin::pinnedUpstream()
+// One read of the live snapshot serves both.
+AdminValue<FailoverState> RemoteAdmin::failoverState()
 {
     const AdminValue<QJsonValue> stats = call("GET", QStringLiteral("stats"));
     if (!stats.ok)
         return AdminResult(stats);
-    return stats.value.toObject().value(QStringLiteral("pinned_upstream")).toString();
-}
-
-AdminValue<QHash<QString, RelayState::CircuitChange>> RemoteAdmin::circuitChanges()
-{
-    const AdminValue<QJsonValue> stats = call("GET", QStringLiteral("stats"));
-    if (!stats.ok)
-        return AdminResult(stats);
-    QHash<QString, RelayState::CircuitChange> changes;
+    FailoverState state;
+    state.pinnedUpstream =
+        stats.value.toObject().value(QStringLiteral("pinned_upstream")).toString();
     const QJsonArray upstreams =
         stats.value.toObject().value(QStringLiteral("upstreams")).toArray();
     for (const QJsonValue item : upstreams) {
         const QJsonObject u = item.toObject();
         if (const qint64 since = timeMs(u.value(QStringLiteral("circuit_since"))); since > 0)
-            changes.insert(u.value(QStringLiteral("name")).toString(),
-                           {u.value(QStringLiteral("circuit_reason")).toString(), since});
+            state.circuitChanges.insert(
+                u.value(QStringLiteral("name")).toString(),
+                {u.value(QStringLiteral("circuit_reason")).toString(), since});
     }
-    return changes;
+    return state;
 }
 
 AdminValue<SpendOverview> RemoteAdmin::spendOverview(const QString &tenantId)
@@ -570,6 +566,38 @@ AdminResult RemoteAdmin::setPaused(bool paused)
 {
     return done(call("POST", paused ? QStringLiteral("pause") : QStringLiteral("unpause"), {},
                      QJsonObject()));
+}
+
+AdminValue<QList<HistorySeries>> RemoteAdmin::history(UsageHistory::Window window)
+{
+    QUrlQuery params;
+    params.addQueryItem(QStringLiteral("window"), UsageHistory::windowText(window));
+    const AdminValue<QJsonValue> answer = call("GET", QStringLiteral("history"), params);
+    if (!answer.ok)
+        return AdminResult(answer);
+    QList<HistorySeries> series;
+    const QJsonObject object = answer.value.toObject();
+    for (const char *kind : {"tenant", "upstream"}) {
+        const QJsonArray list = object.value(QLatin1String(kind) + QLatin1Char('s')).toArray();
+        for (const QJsonValue item : list) {
+            const QJsonObject o = item.toObject();
+            HistorySeries s{QLatin1String(kind), o.value(QStringLiteral("name")).toString(), {}};
+            for (const QJsonValue p : o.value(QStringLiteral("points")).toArray()) {
+                const QJsonObject point = p.toObject();
+                const auto optionalMs = [&point](const char *name) -> std::optional<qint64> {
+                    const QJsonValue v = point.value(QLatin1String(name));
+                    return v.isDouble() ? std::optional<qint64>(v.toInteger()) : std::nullopt;
+                };
+                s.points.append({timeMs(point.value(QStringLiteral("time"))),
+                                 point.value(QStringLiteral("requests")).toInteger(),
+                                 point.value(QStringLiteral("errors")).toInteger(),
+                                 optionalMs("p50_ms"), optionalMs("p95_ms"),
+                                 point.value(QStringLiteral("cost_usd")).toDouble()});
+            }
+            series.append(s);
+        }
+    }
+    return series;
 }
 
 } // namespace relay

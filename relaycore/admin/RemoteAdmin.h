@@ -83,10 +83,10 @@ public:
     // Invalid: a backup copies the database file, which is on the relay's machine.
     AdminResult backup(const QString &file) override;
 
-    AdminValue<QString> pinnedUpstream() override;
-    AdminValue<QHash<QString, RelayState::CircuitChange>> circuitChanges() override;
+    AdminValue<FailoverState> failoverState() override;
     AdminValue<SpendOverview> spendOverview(const QString &tenantId) override;
     AdminValue<LogPage> logPage(const LogPageQuery &query) override;
+    AdminValue<QList<HistorySeries>> history(UsageHistory::Window window) override;
 
     // POST /admin/v1/pause or /unpause.
     AdminResult setPaused(bool paused);

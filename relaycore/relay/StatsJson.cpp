@@ -4,33 +4,105 @@
 
 #include <QJsonArray>
 
+#include <type_traits>
+
 namespace relay {
 
 namespace {
 
+// Each figure's JSON name and member: written and read back through the same tables.
+template <typename Owner, typename Value> struct Field
+{
+    const char *name;
+    Value Owner::*member;
+};
+
+constexpr Field<FlowSnapshot, double> kFlowFigures[] = {
+    {"requests_per_sec", &FlowSnapshot::requestsPerSec},
+    {"latency_p50_ms", &FlowSnapshot::latencyP50Ms},
+    {"latency_p95_ms", &FlowSnapshot::latencyP95Ms},
+    {"latency_p99_ms", &FlowSnapshot::latencyP99Ms},
+    {"queue_wait_p50_ms", &FlowSnapshot::queueWaitP50Ms},
+    {"queue_wait_p95_ms", &FlowSnapshot::queueWaitP95Ms},
+};
+constexpr Field<FlowSnapshot, qint64> kFlowCounts[] = {
+    {"requests", &FlowSnapshot::requests},        {"errors", &FlowSnapshot::errors},
+    {"rate_limited", &FlowSnapshot::rateLimited}, {"overloaded", &FlowSnapshot::overloaded},
+    {"in_flight", &FlowSnapshot::inFlight},       {"queued", &FlowSnapshot::queued},
+};
+constexpr Field<EngineStatsSnapshot, qint64> kEngineCounts[] = {
+    {"uptime_ms", &EngineStatsSnapshot::uptimeMs},
+    {"requests", &EngineStatsSnapshot::requests},
+    {"in_flight", &EngineStatsSnapshot::inFlight},
+    {"upstream_errors", &EngineStatsSnapshot::upstreamErrors},
+    {"config_version", &EngineStatsSnapshot::configVersion},
+    {"usage_rows_written", &EngineStatsSnapshot::usageRowsWritten},
+};
+constexpr Field<EngineStatsSnapshot, int> kEngineInts[] = {
+    {"workers", &EngineStatsSnapshot::workers},
+    {"client_connections", &EngineStatsSnapshot::clientConnections},
+};
+constexpr Field<BudgetSnapshot, double> kBudgetAmounts[] = {
+    {"spent_usd", &BudgetSnapshot::spentUsd},
+    {"in_flight_usd", &BudgetSnapshot::inFlightUsd},
+    {"forecast_usd", &BudgetSnapshot::forecastUsd},
+};
+
+template <typename Owner, typename Value, size_t N>
+void write(QJsonObject &json, const Owner &owner, const Field<Owner, Value> (&fields)[N])
+{
+    for (const auto &field : fields) {
+        const Value value = owner.*field.member;
+        // Amounts of money print rounded (AdminJson::money); other figures as they are.
+        if constexpr (std::is_same_v<Owner, BudgetSnapshot>)
+            json.insert(QLatin1String(field.name), AdminJson::money(value));
+        else
+            json.insert(QLatin1String(field.name), value);
+    }
+}
+
+template <typename Owner, typename Value, size_t N>
+void read(const QJsonObject &json, Owner &owner, const Field<Owner, Value> (&fields)[N])
+{
+    for (const auto &field : fields) {
+        const QJsonValue value = json.value(QLatin1String(field.name));
+        if constexpr (std::is_same_v<Value, double>)
+            owner.*field.member = value.toDouble();
+        else
+            owner.*field.member = Value(value.toInteger());
+    }
+}
+
 QJsonObject flowJson(const FlowSnapshot &f)
 {
-    return QJsonObject{
-        {QStringLiteral("name"), f.name},
-        {QStringLiteral("requests_per_sec"), f.requestsPerSec},
-        {QStringLiteral("requests"), f.requests},
-        {QStringLiteral("errors"), f.errors},
-        {QStringLiteral("rate_limited"), f.rateLimited},
-        {QStringLiteral("overloaded"), f.overloaded},
-        {QStringLiteral("in_flight"), f.inFlight},
-        {QStringLiteral("queued"), f.queued},
-        {QStringLiteral("latency_p50_ms"), f.latencyP50Ms},
-        {QStringLiteral("latency_p95_ms"), f.latencyP95Ms},
-        {QStringLiteral("latency_p99_ms"), f.latencyP99Ms},
-        {QStringLiteral("queue_wait_p50_ms"), f.queueWaitP50Ms},
-        {QStringLiteral("queue_wait_p95_ms"), f.queueWaitP95Ms},
-    };
+    QJsonObject json{{QStringLiteral("name"), f.name}};
+    write(json, f, kFlowFigures);
+    write(json, f, kFlowCounts);
+    return json;
+}
+
+FlowSnapshot flowFromJson(const QJsonObject &json)
+{
+    FlowSnapshot f;
+    f.name = json.value(QStringLiteral("name")).toString();
+    read(json, f, kFlowFigures);
+    read(json, f, kFlowCounts);
+    f.poolSize = json.value(QStringLiteral("pool_size")).toInt();
+    return f;
 }
 
 // When the circuit last changed state, null when it never did since the relay started.
 QJsonValue changedTime(const CircuitSnapshot &c)
 {
     return AdminJson::time(c.changedWallMs ? std::optional<qint64>(c.changedWallMs) : std::nullopt);
+}
+
+CircuitState circuitStateFromName(const QString &name)
+{
+    for (CircuitState state : {CircuitState::Open, CircuitState::HalfOpen})
+        if (circuitStateName(state) == name)
+            return state;
+    return CircuitState::Closed;
 }
 
 } // namespace
@@ -63,26 +135,18 @@ QJsonObject statsJson(const EngineStatsSnapshot &s)
         upstreams.append(u);
     }
     QJsonArray budgets;
-    for (const BudgetSnapshot &b : s.budgets)
-        budgets.append(QJsonObject{
+    for (const BudgetSnapshot &b : s.budgets) {
+        QJsonObject budget{
             {QStringLiteral("tenant"), b.tenant},
             {QStringLiteral("period"), b.period},
             {QStringLiteral("budget_usd"), AdminJson::number(b.budgetUsd)},
             {QStringLiteral("soft"), b.soft},
-            {QStringLiteral("spent_usd"), AdminJson::money(b.spentUsd)},
-            {QStringLiteral("in_flight_usd"), AdminJson::money(b.inFlightUsd)},
-            {QStringLiteral("forecast_usd"), AdminJson::money(b.forecastUsd)},
-        });
-    return QJsonObject{
+        };
+        write(budget, b, kBudgetAmounts);
+        budgets.append(budget);
+    }
+    QJsonObject json{
         {QStringLiteral("listen"), s.listenAddress},
-        {QStringLiteral("workers"), s.workers},
-        {QStringLiteral("uptime_ms"), s.uptimeMs},
-        {QStringLiteral("requests"), s.requests},
-        {QStringLiteral("in_flight"), s.inFlight},
-        {QStringLiteral("upstream_errors"), s.upstreamErrors},
-        {QStringLiteral("client_connections"), s.clientConnections},
-        {QStringLiteral("config_version"), s.configVersion},
-        {QStringLiteral("usage_rows_written"), s.usageRowsWritten},
         {QStringLiteral("pinned_upstream"),
          s.pinnedUpstream.isEmpty() ? QJsonValue() : QJsonValue(s.pinnedUpstream)},
         {QStringLiteral("paused"), s.paused},
@@ -90,57 +154,17 @@ QJsonObject statsJson(const EngineStatsSnapshot &s)
         {QStringLiteral("upstreams"), upstreams},
         {QStringLiteral("budgets"), budgets},
     };
+    write(json, s, kEngineCounts);
+    write(json, s, kEngineInts);
+    return json;
 }
-
-namespace {
-
-FlowSnapshot flowFromJson(const QJsonObject &o)
-{
-    FlowSnapshot f;
-    f.name = o.value(QStringLiteral("name")).toString();
-    f.requestsPerSec = o.value(QStringLiteral("requests_per_sec")).toDouble();
-    f.requests = o.value(QStringLiteral("requests")).toInteger();
-    f.errors = o.value(QStringLiteral("errors")).toInteger();
-    f.rateLimited = o.value(QStringLiteral("rate_limited")).toInteger();
-    f.overloaded = o.value(QStringLiteral("overloaded")).toInteger();
-    f.inFlight = o.value(QStringLiteral("in_flight")).toInteger();
-    f.queued = o.value(QStringLiteral("queued")).toInteger();
-    f.latencyP50Ms = o.value(QStringLiteral("latency_p50_ms")).toDouble();
-    f.latencyP95Ms = o.value(QStringLiteral("latency_p95_ms")).toDouble();
-    f.latencyP99Ms = o.value(QStringLiteral("latency_p99_ms")).toDouble();
-    f.queueWaitP50Ms = o.value(QStringLiteral("queue_wait_p50_ms")).toDouble();
-    f.queueWaitP95Ms = o.value(QStringLiteral("queue_wait_p95_ms")).toDouble();
-    f.poolSize = o.value(QStringLiteral("pool_size")).toInt();
-    return f;
-}
-
-CircuitState circuitStateFromName(const QString &name)
-{
-    for (CircuitState state : {CircuitState::Open, CircuitState::HalfOpen})
-        if (circuitStateName(state) == name)
-            return state;
-    return CircuitState::Closed;
-}
-
-qint64 timeMs(const QJsonValue &value)
-{
-    return AdminJson::timeMs(value).value_or(0);
-}
-
-} // namespace
 
 EngineStatsSnapshot statsFromJson(const QJsonObject &json)
 {
     EngineStatsSnapshot s;
     s.listenAddress = json.value(QStringLiteral("listen")).toString();
-    s.workers = json.value(QStringLiteral("workers")).toInt();
-    s.uptimeMs = json.value(QStringLiteral("uptime_ms")).toInteger();
-    s.requests = json.value(QStringLiteral("requests")).toInteger();
-    s.inFlight = json.value(QStringLiteral("in_flight")).toInteger();
-    s.upstreamErrors = json.value(QStringLiteral("upstream_errors")).toInteger();
-    s.clientConnections = json.value(QStringLiteral("client_connections")).toInt();
-    s.configVersion = json.value(QStringLiteral("config_version")).toInteger();
-    s.usageRowsWritten = json.value(QStringLiteral("usage_rows_written")).toInteger();
+    read(json, s, kEngineCounts);
+    read(json, s, kEngineInts);
     s.pinnedUpstream = json.value(QStringLiteral("pinned_upstream")).toString();
     s.paused = json.value(QStringLiteral("paused")).toBool();
     for (const QJsonValue t : json.value(QStringLiteral("tenants")).toArray())
@@ -152,7 +176,8 @@ EngineStatsSnapshot statsFromJson(const QJsonObject &json)
         circuit.upstream = s.upstreams.constLast().name;
         circuit.state = circuitStateFromName(o.value(QStringLiteral("circuit")).toString());
         circuit.reason = o.value(QStringLiteral("circuit_reason")).toString();
-        circuit.changedWallMs = timeMs(o.value(QStringLiteral("circuit_since")));
+        circuit.changedWallMs =
+            AdminJson::timeMs(o.value(QStringLiteral("circuit_since"))).value_or(0);
         s.circuits << circuit;
     }
     for (const QJsonValue b : json.value(QStringLiteral("budgets")).toArray()) {
@@ -163,9 +188,7 @@ EngineStatsSnapshot statsFromJson(const QJsonObject &json)
         if (const QJsonValue usd = o.value(QStringLiteral("budget_usd")); usd.isDouble())
             budget.budgetUsd = usd.toDouble();
         budget.soft = o.value(QStringLiteral("soft")).toBool();
-        budget.spentUsd = o.value(QStringLiteral("spent_usd")).toDouble();
-        budget.inFlightUsd = o.value(QStringLiteral("in_flight_usd")).toDouble();
-        budget.forecastUsd = o.value(QStringLiteral("forecast_usd")).toDouble();
+        read(o, budget, kBudgetAmounts);
         s.budgets << budget;
     }
     return s;

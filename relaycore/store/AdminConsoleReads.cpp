@@ -16,9 +16,12 @@ const LogTable &logTable(LogPageQuery::Log log)
 
 } // namespace
 
-AdminValue<QHash<QString, RelayState::CircuitChange>> AdminService::circuitChanges()
+AdminValue<FailoverState> AdminService::failoverState()
 {
-    return RelayState::circuitChanges(m_db);
+    const AdminValue<QString> pinned = pinnedUpstream();
+    if (!pinned.ok)
+        return AdminResult(pinned);
+    return FailoverState{pinned.value, RelayState::circuitChanges(m_db)};
 }
 
 AdminValue<SpendOverview> AdminService::spendOverview(const QString &tenantId)
@@ -60,6 +63,15 @@ AdminValue<LogPage> AdminService::logPage(const LogPageQuery &query)
         page.next = keys.join(kCursorSeparator);
     }
     return page;
+}
+
+AdminValue<QList<HistorySeries>> AdminService::history(UsageHistory::Window window)
+{
+    QList<HistorySeries> series;
+    QString error;
+    if (!UsageHistory::build(m_db, now(), window, &series, &error))
+        return AdminResult::failure(AdminErrorKind::Database, error);
+    return series;
 }
 
 } // namespace relay

@@ -3,6 +3,7 @@
 #include "store/AdminTypes.h"
 #include "store/LogPages.h"
 #include "store/RelayState.h"
+#include "store/UsageHistory.h"
 #include "store/UsageReport.h"
 #include "tenants/DirectorySnapshot.h"
 
@@ -17,6 +18,14 @@ struct SpendOverview
     qint64 monthStartMs = 0;
     QList<double> daily;
     QHash<QString, double> lastDay;
+};
+
+// What the console's upstream panel shows of failover: the pinned upstream (empty when none) and
+// when and why each circuit last changed.
+struct FailoverState
+{
+    QString pinnedUpstream;
+    QHash<QString, RelayState::CircuitChange> circuitChanges;
 };
 
 // A page of the request log or the audit log, newest first, as the console shows it.
@@ -92,10 +101,11 @@ public:
     virtual AdminResult backup(const QString &file) = 0;
 
     // What the console reads besides the commands' records.
-    virtual AdminValue<QString> pinnedUpstream() = 0; // empty when none is pinned
-    virtual AdminValue<QHash<QString, RelayState::CircuitChange>> circuitChanges() = 0;
+    virtual AdminValue<FailoverState> failoverState() = 0;
     virtual AdminValue<SpendOverview> spendOverview(const QString &tenantId) = 0;
     virtual AdminValue<LogPage> logPage(const LogPageQuery &query) = 0;
+    // The chart series of GET /admin/v1/history (UsageHistory::build).
+    virtual AdminValue<QList<HistorySeries>> history(UsageHistory::Window window) = 0;
 };
 
 } // namespace relay

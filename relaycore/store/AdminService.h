@@ -71,7 +71,7 @@ public:
     AdminResult pinUpstream(const QString &name) override;
     AdminValue<QString> unpinUpstream() override;
     // Empty when none is pinned.
-    AdminValue<QString> pinnedUpstream() override;
+    AdminValue<QString> pinnedUpstream();
 
     // Routes: TARGET is "UPSTREAM" or "UPSTREAM:MODEL"; stored as "UPSTREAM:MODEL", in order.
     AdminResult setRoute(const QString &model, const QStringList &targets) override;
@@ -112,9 +112,10 @@ public:
     AdminResult backup(const QString &file) override;
 
     // The console's reads (AdminConsoleReads.cpp).
-    AdminValue<QHash<QString, RelayState::CircuitChange>> circuitChanges() override;
+    AdminValue<FailoverState> failoverState() override;
     AdminValue<SpendOverview> spendOverview(const QString &tenantId) override;
     AdminValue<LogPage> logPage(const LogPageQuery &query) override;
+    AdminValue<QList<HistorySeries>> history(UsageHistory::Window window) override;
 
 private:
     // Runs `change` in one IMMEDIATE transaction; when it succeeds, appends the audit row it

@@ -22,6 +22,19 @@ std::optional<Window> windowFromText(const QString &text)
     return std::nullopt;
 }
 
+QString windowText(Window window)
+{
+    switch (window) {
+    case Window::Hour:
+        return QStringLiteral("1h");
+    case Window::Day:
+        return QStringLiteral("24h");
+    case Window::Week:
+        return QStringLiteral("7d");
+    }
+    return {};
+}
+
 qint64 bucketMs(Window window)
 {
     return window == Window::Hour ? 60'000 : 3'600'000;

@@ -40,6 +40,7 @@ enum class Window {
 
 // "1h", "24h", "7d"; nullopt for anything else.
 std::optional<Window> windowFromText(const QString &text);
+QString windowText(Window window);
 qint64 bucketMs(Window window);
 int bucketCount(Window window);
 

@@ -3,9 +3,11 @@
 // unreachable relay is shown and reconnected by itself, and a self-signed certificate is
 // trusted only by its fingerprint.
 
+#include "BudgetsPanel.h"
 #include "ConnectDialog.h"
 #include "DashboardPanel.h"
 #include "KeyDialog.h"
+#include "LatencyChart.h"
 #include "MainWindow.h"
 #include "PagedLogView.h"
 #include "RelayHarness.h"
@@ -27,6 +29,7 @@
 #include "store/Database.h"
 
 #include <QAction>
+#include <QComboBox>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
@@ -199,6 +202,38 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(log->model()->rowCount() >= 3, kWait);
         QCOMPARE(log->model()->value(0, 2).toString(), QStringLiteral("alpha"));
         QCOMPARE(log->model()->value(0, 9).toInt(), 200);
+
+        // The CSV export pages through the API to the end of the log.
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("requests.csv"));
+        QSignalSpy exported(log, &PagedLogView::exportFinished);
+        log->exportCsv(path);
+        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, kWait);
+        QVERIFY2(exported.first().at(1).toString().isEmpty(),
+                 qPrintable(exported.first().at(1).toString()));
+        const qint64 rows = exported.first().at(0).toLongLong();
+        QVERIFY(rows >= 3);
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = file.readAll().trimmed().split('\n');
+        QCOMPARE(lines.size(), rows + 1);
+        QVERIFY2(lines.first().startsWith("id,ts,tenant_id,"), lines.first().constData());
+        QVERIFY(lines.at(1).contains(",alpha,"));
+
+        // The dashboard's history windows come from GET /admin/v1/history.
+        c.window->showPanel(QStringLiteral("dashboardPanel"));
+        auto *window = c.find<QComboBox>("chartWindowCombo");
+        window->setCurrentIndex(window->findData(int(UsageHistory::Window::Hour)));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            c.window->dashboard()->tenantChart()->pointCount(QStringLiteral("alpha")) >= 1, kWait);
+        QVERIFY(c.window->dashboard()->upstreamChart()->pointCount(QStringLiteral("sim")) >= 1);
+
+        // The budget panel's month curve comes from GET /admin/v1/spend: a point per day of the
+        // relay's month so far, after the origin.
+        c.window->showPanel(QStringLiteral("budgetsPanel"));
+        c.window->budgets()->refresh();
+        QTRY_COMPARE_WITH_TIMEOUT(c.window->budgets()->curvePoints(),
+                                  1 + QDateTime::currentDateTimeUtc().date().day(), kWait);
     }
 
     void tenantCreatedInTheConsoleWorksOnTheRemoteRelay()
