@@ -66,7 +66,8 @@ public:
         painter->setBrush(color);
         painter->drawRect(QRect(r.topLeft(), QSize(int(r.width() * qMin(share, 1.0)), r.height())));
         painter->setPen(option.palette.color(QPalette::Text));
-        painter->drawText(r, Qt::AlignCenter, QStringLiteral("%1 %").arg(share * 100, 0, 'f', 1));
+        painter->drawText(r, Qt::AlignCenter,
+                          Format::number(share * 100, 1) + QStringLiteral(" %"));
         painter->restore();
     }
 };
@@ -98,7 +99,7 @@ BudgetsPanel::BudgetsPanel(const ConsoleContext &context, QWidget *parent)
     m_budgets->setFormatter(BForecast, RowTableModel::money);
     m_budgets->setFormatter(BUsed, [](const QVariant &v) {
         return v.isNull() ? QStringLiteral("no budget")
-                          : QStringLiteral("%1 %").arg(v.toDouble() * 100, 0, 'f', 1);
+                          : Format::number(v.toDouble() * 100, 1) + QStringLiteral(" %");
     });
     m_budgets->setToolTip(BForecast, tr("Spend so far + the last 24 hours' rate × the time left "
                                         "in the month; red: over the budget, amber: the "
