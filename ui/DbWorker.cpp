@@ -30,6 +30,8 @@ public:
 
     void execute(const std::function<void(DbSession &)> &job)
     {
+        if (m_closing)
+            return; // the console is closing: jobs still queued are dropped
         if (!m_admin && m_remoteOptions) {
             auto remote = std::make_unique<RemoteAdmin>(*m_remoteOptions);
             m_remote = remote.get();
@@ -41,7 +43,19 @@ public:
             m_admin = std::make_unique<AdminService>(m_db.db());
         }
         DbSession session{*m_admin, m_engine, m_remote};
+        ++m_depth;
         job(session);
+        if (--m_depth == 0 && m_closing)
+            delete this;
+    }
+
+    // Deletes the core now, or when the job running finishes: a remote job waits for its answer
+    // in a nested event loop, where the delete asked for by ~DbWorker can arrive mid-job.
+    void close()
+    {
+        m_closing = true;
+        if (m_depth == 0)
+            delete this;
     }
 
 private:
@@ -51,6 +65,8 @@ private:
     Database m_db;
     std::unique_ptr<AdminInterface> m_admin;
     RemoteAdmin *m_remote = nullptr;
+    int m_depth = 0; // jobs running (nested: a remote call's event loop runs queued jobs)
+    bool m_closing = false;
 };
 
 } // namespace
@@ -81,7 +97,10 @@ DbWorker::~DbWorker()
     // Blocking: a queued delete still pending when quit() ends the thread's loop is dropped,
     // leaking the core and leaving its database connection open.
     QMetaObject::invokeMethod(
-        m_core, [core = m_core] { delete core; }, Qt::BlockingQueuedConnection);
+        m_core, [core = static_cast<WorkerCore *>(m_core)] { core->close(); },
+        Qt::BlockingQueuedConnection);
+    // Also ends a remote call's nested event loop, so a job still running finishes (its call
+    // failing) and deletes the core.
     m_thread->quit();
     m_thread->wait();
     delete m_thread;
