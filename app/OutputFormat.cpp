@@ -1,34 +1,27 @@
 #include "OutputFormat.h"
 
-#include <QDateTime>
-
-#include <cmath>
+#include "core/Format.h"
 
 namespace relay::app::OutputFormat {
 
-namespace {
-
-// In UTC spec (not a UTC time zone), so that ISO dates end in "Z" rather than "+00:00".
-QDateTime utc(qint64 ms)
-{
-    return QDateTime::fromMSecsSinceEpoch(ms).toUTC();
-}
-
-} // namespace
-
 QString textTime(std::optional<qint64> ms)
 {
-    return ms ? utc(*ms).toString(Qt::ISODate) : QStringLiteral("-");
+    return ms ? Format::dateTime(*ms) : QStringLiteral("-");
 }
 
-QString textNumber(std::optional<double> value)
+QString textCount(std::optional<qint64> value)
 {
-    return value ? QString::number(*value) : QStringLiteral("-");
+    return value ? Format::count(*value) : QStringLiteral("-");
+}
+
+QString textMillis(std::optional<double> ms)
+{
+    return ms ? Format::millis(*ms) : QStringLiteral("-");
 }
 
 QString textMoney(std::optional<double> usd)
 {
-    return usd ? QString::number(*usd, 'f', 6) : QStringLiteral("-");
+    return usd ? Format::money(*usd) : QStringLiteral("-");
 }
 
 QString yesNo(bool value)

@@ -1,5 +1,6 @@
 #include "RecordOutput.h"
 
+#include "core/Format.h"
 #include "tenants/DirectorySnapshot.h"
 
 #include "OutputFormat.h"
@@ -22,7 +23,7 @@ QStringList capitals(const QStringList &fields)
 
 QString count(qint64 value)
 {
-    return QString::number(value);
+    return Format::count(value);
 }
 
 } // namespace
@@ -47,9 +48,9 @@ QStringList toCells(const TenantRecord &t)
     return {t.id,
             t.name.isEmpty() ? QStringLiteral("-") : t.name,
             t.tier,
-            textNumber(t.rpm),
-            textNumber(t.tpm),
-            textNumber(t.concurrency),
+            textCount(t.rpm),
+            textCount(t.tpm),
+            textCount(t.concurrency),
             textMoney(t.budgetUsd),
             textMoney(t.spentUsd),
             yesNo(t.enabled),
@@ -97,7 +98,7 @@ QStringList toCells(const UpstreamRecord &u)
             count(u.reserved),
             yesNo(u.enabled),
             u.state,
-            count(u.timeoutMs),
+            textMillis(u.timeoutMs),
             key};
 }
 
@@ -131,10 +132,10 @@ QStringList toCells(const PriceRecord &p)
 {
     // Unset cache prices show what they bill: a share of the input price.
     const PriceConfig price{p.model, p.input, p.output, p.cacheRead, p.cacheWrite};
-    return {p.model, QString::number(p.input), QString::number(p.output),
-            QString::number(price.cacheRead()) +
+    return {p.model, Format::money(p.input), Format::money(p.output),
+            Format::money(price.cacheRead()) +
                 (p.cacheRead ? QString() : QStringLiteral(" (0.1x input)")),
-            QString::number(price.cacheWrite()) +
+            Format::money(price.cacheWrite()) +
                 (p.cacheWrite ? QString() : QStringLiteral(" (1.25x input)"))};
 }
 
@@ -157,8 +158,8 @@ QStringList toCells(const UsageReportRow &r)
             count(r.completionTokens),
             textMoney(r.costUsd),
             count(r.errors),
-            textNumber(r.p50Ms),
-            textNumber(r.p95Ms)};
+            textMillis(r.p50Ms),
+            textMillis(r.p95Ms)};
 }
 
 QStringList header(std::type_identity<AuditRecord>)
@@ -198,7 +199,7 @@ QStringList header(std::type_identity<AlertRecord>)
 
 QStringList toCells(const AlertRecord &a)
 {
-    return {count(a.id),
+    return {QString::number(a.id),
             textTime(a.timeMs),
             a.tenantId,
             a.kind,
@@ -211,15 +212,10 @@ QStringList toCells(const AlertRecord &a)
 
 namespace {
 
-// "+0.012000", "-0.500000", "0.000000" (no sign for what rounds to zero), "-" when absent.
+// "+$0.0120", "-$0.5000", "$0.00" (no sign for what rounds to zero), "-" when absent.
 QString signedMoney(std::optional<double> usd)
 {
-    if (!usd)
-        return QStringLiteral("-");
-    const QString text = textMoney(qAbs(*usd));
-    if (text == textMoney(0.0))
-        return text;
-    return (*usd > 0 ? QLatin1Char('+') : QLatin1Char('-')) + text;
+    return usd ? Format::signedMoney(*usd) : QStringLiteral("-");
 }
 
 } // namespace

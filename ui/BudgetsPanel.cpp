@@ -5,6 +5,7 @@
 #include "DbWorker.h"
 #include "PanelUtil.h"
 #include "RowTableModel.h"
+#include "core/Format.h"
 #include "store/AdminService.h"
 #include "store/UsageReport.h"
 
@@ -65,7 +66,8 @@ public:
         painter->setBrush(color);
         painter->drawRect(QRect(r.topLeft(), QSize(int(r.width() * qMin(share, 1.0)), r.height())));
         painter->setPen(option.palette.color(QPalette::Text));
-        painter->drawText(r, Qt::AlignCenter, QStringLiteral("%1 %").arg(share * 100, 0, 'f', 1));
+        painter->drawText(r, Qt::AlignCenter,
+                          Format::number(share * 100, 1) + QStringLiteral(" %"));
         painter->restore();
     }
 };
@@ -97,16 +99,31 @@ BudgetsPanel::BudgetsPanel(const ConsoleContext &context, QWidget *parent)
     m_budgets->setFormatter(BForecast, RowTableModel::money);
     m_budgets->setFormatter(BUsed, [](const QVariant &v) {
         return v.isNull() ? QStringLiteral("no budget")
-                          : QStringLiteral("%1 %").arg(v.toDouble() * 100, 0, 'f', 1);
+                          : Format::number(v.toDouble() * 100, 1) + QStringLiteral(" %");
     });
     m_budgets->setToolTip(BForecast, tr("Spend so far + the last 24 hours' rate × the time left "
-                                        "in the month"));
+                                        "in the month; red: over the budget, amber: the "
+                                        "forecast is"));
+    // Over the budget: red; on course to overrun it by the month's end: amber.
+    m_budgets->setRowColor([](const QVariantList &row) {
+        const QVariant budget = row.value(BBudget);
+        if (budget.isNull())
+            return QColor();
+        if (row.value(BSpent).toDouble() >= budget.toDouble())
+            return RowTableModel::overColor();
+        if (row.value(BForecast).toDouble() > budget.toDouble())
+            return RowTableModel::warnColor();
+        return QColor();
+    });
     m_alerts = new RowTableModel({tr("Id"), tr("Time"), tr("Tenant"), tr("Kind"), tr("At %"),
                                   tr("Spent"), tr("Budget"), tr("Acknowledged"), tr("Webhook")},
                                  this);
-    m_alerts->setFormatter(ATime, RowTableModel::dateTime);
+    m_alerts->setTimeColumn(ATime);
     m_alerts->setFormatter(ASpent, RowTableModel::money);
     m_alerts->setFormatter(ABudget, RowTableModel::money);
+    m_alerts->setRowColor([yes = tr("yes")](const QVariantList &row) {
+        return row.value(AAcked).toString() == yes ? QColor() : RowTableModel::warnColor();
+    });
 
     auto *layout = new QVBoxLayout(this);
     m_empty = makeEmptyState(this, "budgetsEmptyState",
@@ -316,16 +333,17 @@ void BudgetsPanel::refresh()
                     m_context.notifier->notify(
                         tr("Budget alert: %1").arg(a.tenantId),
                         a.kind == QLatin1String("forecast")
-                            ? tr("%1 is forecast to overrun its $%2 budget this month")
-                                  .arg(a.tenantId)
-                                  .arg(a.budgetUsd, 0, 'f', 2)
-                            : tr("%1 has spent $%2, %3 % of its $%4 budget")
-                                  .arg(a.tenantId)
-                                  .arg(a.spentUsd, 0, 'f', 2)
+                            ? tr("%1 is forecast to overrun its %2 budget this month")
+                                  .arg(a.tenantId, Format::money(a.budgetUsd))
+                            : tr("%1 has spent %2, %3 % of its %4 budget")
+                                  .arg(a.tenantId, Format::money(a.spentUsd))
                                   .arg(a.threshold)
-                                  .arg(a.budgetUsd, 0, 'f', 2));
+                                  .arg(Format::money(a.budgetUsd)));
             }
             m_lastAlertId = qMax<qint64>(newest, 0);
+            m_unacknowledged =
+                int(std::count_if(d.alerts.value.begin(), d.alerts.value.end(),
+                                  [](const AlertRecord &a) { return !a.acknowledged; }));
             m_alerts->setRows(alerts);
             if (!m_webhookLoaded) {
                 m_webhook->setText(settingValue(d.settings.value, QStringLiteral("webhook_url")));
@@ -341,7 +359,7 @@ void BudgetsPanel::acknowledge()
     const QModelIndex current = m_alertView->currentIndex();
     if (!current.isValid())
         return;
-    const qint64 id = m_alerts->value(current.row(), AId).toLongLong();
+    const qint64 id = m_alerts->value(sourceRow(current), AId).toLongLong();
     m_context.db->run<AdminResult>(
         this, [id](DbSession &s) { return s.admin.acknowledgeAlert(id); },
         [this, id](const AdminResult &r) {

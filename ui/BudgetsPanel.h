@@ -34,6 +34,8 @@ public:
     int forecastPoints() const;
     // Refreshes applied so far (tests wait for the first).
     int refreshCount() const { return m_refreshes; }
+    // Alerts nobody has acknowledged yet, as of the last refresh.
+    int unacknowledgedAlerts() const { return m_unacknowledged; }
 
 Q_SIGNALS:
     void refreshed();
@@ -58,6 +60,7 @@ private:
     QValueAxis *m_y = nullptr;
     qint64 m_lastAlertId = -1; // -1: not read yet; alerts up to here are not notified
     int m_refreshes = 0;
+    int m_unacknowledged = 0;
     bool m_webhookLoaded = false;
 };
 

@@ -4,6 +4,7 @@
 #include "LatencyChart.h"
 #include "PanelUtil.h"
 #include "RowTableModel.h"
+#include "core/Format.h"
 
 #include <QComboBox>
 #include <QDateTime>
@@ -140,10 +141,10 @@ DashboardPanel::DashboardPanel(const ConsoleContext &context, QWidget *parent)
                                       "the next request is a probe"));
     m_health->setToolTip(HReason, tr("Why the circuit last changed (failover reason)"));
     m_health->setFormatter(HRate, RowTableModel::number);
-    m_health->setFormatter(HP95, RowTableModel::number);
+    m_health->setFormatter(HP95, RowTableModel::millis);
     m_healthView = new QTableView(splitter);
     m_healthView->setObjectName(QStringLiteral("upstreamHealthTable"));
-    m_healthView->setModel(m_health);
+    setSortableModel(m_healthView, m_health);
     m_healthView->verticalHeader()->hide();
     // The figures as wide as they need; the reason takes the rest.
     m_healthView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
@@ -226,11 +227,10 @@ void DashboardPanel::applyStats(const relay::EngineStatsSnapshot &stats)
 {
     if (!m_remoteUrl.isEmpty())
         m_address->setText(m_remoteUrl + QStringLiteral("/v1"));
-    const QLocale locale;
     m_uptime->setText(uptimeText(stats.uptimeMs));
     m_workers->setText(QString::number(stats.workers));
-    m_requests->setText(locale.toString(stats.requests));
-    m_inFlight->setText(locale.toString(stats.inFlight));
+    m_requests->setText(Format::count(stats.requests));
+    m_inFlight->setText(Format::count(stats.inFlight));
     double rate = 0;
     qint64 errors = 0;
     qint64 refused = 0;
@@ -251,10 +251,10 @@ void DashboardPanel::applyStats(const relay::EngineStatsSnapshot &stats)
     }
     for (const FlowSnapshot &u : stats.upstreams)
         queued += u.queued;
-    m_rate->setText(locale.toString(rate, 'f', 1));
-    m_queued->setText(locale.toString(queued));
+    m_rate->setText(Format::number(rate, 1));
+    m_queued->setText(Format::count(queued));
     auto share = [&](qint64 part) {
-        return locale.toString(answered > 0 ? 100.0 * part / answered : 0.0, 'f', 1) +
+        return Format::number(answered > 0 ? 100.0 * part / answered : 0.0, 1) +
                QStringLiteral(" %");
     };
     m_errorRate->setText(share(errors));

@@ -7,6 +7,7 @@
 #include "DashboardPanel.h"
 #include "DbWorker.h"
 #include "PagedLogView.h"
+#include "PanelUtil.h"
 #include "PricingPanel.h"
 #include "RelayKeeper.h"
 #include "SettingsPanel.h"
@@ -17,10 +18,13 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QGuiApplication>
+#include <QHBoxLayout>
 #include <QIcon>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
+#include <QPushButton>
 #include <QScreen>
 #include <QSettings>
 #include <QShortcut>
@@ -28,6 +32,7 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTimer>
+#include <QVBoxLayout>
 
 namespace relay::ui {
 
@@ -190,13 +195,14 @@ void MainWindow::setUp(Engine *engine)
                                                   {m_pricing, tr("Pricing")},
                                                   {m_settings, tr("Settings")}};
     for (int i = 0; i < panels.size(); ++i) {
+        m_tabTitles << panels.at(i).second;
         m_tabs->addTab(panels.at(i).first, panels.at(i).second);
         m_tabs->setTabToolTip(i, tr("Ctrl+%1").arg(i + 1));
         auto *shortcut = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)), this);
         shortcut->setContext(Qt::ApplicationShortcut);
         connect(shortcut, &QShortcut::activated, this, [this, i] { m_tabs->setCurrentIndex(i); });
     }
-    setCentralWidget(m_tabs);
+    addProblemStrip();
     statusBar()->setObjectName(QStringLiteral("statusBar"));
     addRelayMenu();
     if (engine) {
@@ -268,6 +274,73 @@ void MainWindow::addRelayMenu()
     connect(m_keeper, &RelayKeeper::closeActionSaved, m_settings, &SettingsPanel::showCloseAction);
 }
 
+void MainWindow::addProblemStrip()
+{
+    auto *central = new QWidget(this);
+    auto *layout = new QVBoxLayout(central);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    m_strip = new QWidget(central);
+    m_strip->setObjectName(QStringLiteral("problemStrip"));
+    m_strip->setAttribute(Qt::WA_StyledBackground);
+    m_strip->setStyleSheet(
+        QStringLiteral("#problemStrip { background: #fdecea; border-bottom: 1px solid #e0b4b4; }"
+                       "#problemStrip QPushButton { border: none; padding: 2px 6px; "
+                       "color: #8a1c1c; font-weight: bold; text-align: left; }"
+                       "#problemStrip QPushButton:hover { text-decoration: underline; }"));
+    auto *row = new QHBoxLayout(m_strip);
+    row->setContentsMargins(6, 2, 6, 2);
+    const auto item = [&](const char *name, const QString &panel, const QString &toolTip) {
+        auto *button = makeButton(m_strip, QString(), name, toolTip);
+        button->setFlat(true);
+        button->setCursor(Qt::PointingHandCursor);
+        button->hide();
+        connect(button, &QPushButton::clicked, this, [this, panel] { showPanel(panel); });
+        row->addWidget(button);
+        return button;
+    };
+    m_stripCircuits = item("stripCircuitButton", QStringLiteral("upstreamsPanel"),
+                           tr("Requests skip these upstreams until a probe succeeds; "
+                              "Upstreams & routes shows why"));
+    m_stripAlerts = item("stripAlertButton", QStringLiteral("budgetsPanel"),
+                         tr("Budget alerts nobody has acknowledged: Budgets & alerts"));
+    m_stripPin = item("stripPinButton", QStringLiteral("upstreamsPanel"),
+                      tr("All traffic that upstream can serve goes to it, whatever the routes say; "
+                         "unpin in Upstreams & routes"));
+    row->addStretch(1);
+    m_strip->hide();
+    layout->addWidget(m_strip);
+    layout->addWidget(m_tabs, 1);
+    setCentralWidget(central);
+    connect(m_budgets, &BudgetsPanel::refreshed, this, &MainWindow::showProblems);
+}
+
+void MainWindow::showProblems()
+{
+    const int alerts = m_budgets->unacknowledgedAlerts();
+    m_stripCircuits->setText(
+        m_openCircuits.size() == 1
+            ? tr("⚠ Circuit open: %1").arg(m_openCircuits.first())
+            : tr("⚠ Circuits open: %1").arg(m_openCircuits.join(QStringLiteral(", "))));
+    m_stripCircuits->setVisible(!m_openCircuits.isEmpty());
+    m_stripAlerts->setText(alerts == 1 ? tr("⚠ 1 unacknowledged alert")
+                                       : tr("⚠ %1 unacknowledged alerts").arg(alerts));
+    m_stripAlerts->setVisible(alerts > 0);
+    m_stripPin->setText(tr("Failover pinned to %1").arg(m_pinned));
+    m_stripPin->setVisible(!m_pinned.isEmpty());
+    m_strip->setVisible(!m_openCircuits.isEmpty() || alerts > 0 || !m_pinned.isEmpty());
+    // Badges: the count of alerts to read, a warning sign where an upstream needs a look.
+    const auto badge = [this](QWidget *panel, const QString &suffix) {
+        const int i = m_tabs->indexOf(panel);
+        const QString title = m_tabTitles.value(i) + suffix;
+        if (m_tabs->tabText(i) != title)
+            m_tabs->setTabText(i, title);
+    };
+    badge(m_budgets, alerts > 0 ? QStringLiteral(" (%1)").arg(alerts) : QString());
+    badge(m_upstreams,
+          m_openCircuits.isEmpty() && m_pinned.isEmpty() ? QString() : QStringLiteral(" ⚠"));
+}
+
 void MainWindow::showPaused(bool paused)
 {
     {
@@ -322,6 +395,17 @@ void MainWindow::applyStats(const relay::EngineStatsSnapshot &stats)
     m_dashboard->applyStats(stats);
     m_tenants->applyStats(stats);
     m_upstreams->applyStats(stats);
+    QStringList open;
+    for (const CircuitSnapshot &c : stats.circuits)
+        if (c.state == CircuitState::Open)
+            open << c.upstream;
+        else if (c.state == CircuitState::HalfOpen)
+            open << tr("%1 (half-open)").arg(c.upstream);
+    if (open != m_openCircuits || stats.pinnedUpstream != m_pinned) {
+        m_openCircuits = open;
+        m_pinned = stats.pinnedUpstream;
+        showProblems();
+    }
 }
 
 } // namespace relay::ui

@@ -9,6 +9,7 @@
 #include <memory>
 
 class QLabel;
+class QPushButton;
 class QTabWidget;
 
 namespace relay::ui {
@@ -61,6 +62,9 @@ public:
     SettingsPanel *settings() const { return m_settings; }
     AlertNotifier *notifier() const { return m_notifier; }
     RelayKeeper *keeper() const { return m_keeper; }
+    // The problem strip above the panels (objectName "problemStrip"): open circuits, alerts
+    // nobody acknowledged and a failover pin, each a button to the panel that deals with it.
+    QWidget *problemStrip() const { return m_strip; }
     DbWorker *database() const { return m_db.get(); }
 
 protected:
@@ -74,6 +78,9 @@ private:
     void addRelayMenu();
     void showPaused(bool paused);
     void showConnection();
+    void addProblemStrip();
+    // The strip's items and the tabs' badges, from the last stats and the budgets panel's alerts.
+    void showProblems();
 
     std::unique_ptr<DbWorker> m_db;
     std::unique_ptr<DbWorker> m_reports;
@@ -91,6 +98,13 @@ private:
     UsagePanel *m_usage = nullptr;
     PricingPanel *m_pricing = nullptr;
     SettingsPanel *m_settings = nullptr;
+    QStringList m_tabTitles;
+    QWidget *m_strip = nullptr;
+    QPushButton *m_stripCircuits = nullptr;
+    QPushButton *m_stripAlerts = nullptr;
+    QPushButton *m_stripPin = nullptr;
+    QStringList m_openCircuits; // "name" or "name (half-open)"
+    QString m_pinned;
 };
 
 } // namespace relay::ui

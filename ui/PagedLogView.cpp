@@ -3,6 +3,7 @@
 #include "DbWorker.h"
 #include "PanelUtil.h"
 #include "RowTableModel.h"
+#include "core/Format.h"
 
 #include <QComboBox>
 #include <QDateTime>
@@ -12,9 +13,12 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSaveFile>
+#include <QSplitter>
 #include <QTableView>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include <memory>
@@ -29,16 +33,6 @@ struct ExportResult
     QString error;
 };
 
-QString csvField(const QVariant &v)
-{
-    QString s = v.isNull() ? QString() : v.toString();
-    if (s.contains(QLatin1Char(',')) || s.contains(QLatin1Char('"')) ||
-        s.contains(QLatin1Char('\n')))
-        s = QLatin1Char('"') + s.replace(QLatin1Char('"'), QStringLiteral("\"\"")) +
-            QLatin1Char('"');
-    return s;
-}
-
 } // namespace
 
 PagedLogView::PagedLogView(const ConsoleContext &context, LogSource source, const QString &name,
@@ -48,9 +42,18 @@ PagedLogView::PagedLogView(const ConsoleContext &context, LogSource source, cons
     setObjectName(name);
     m_model = new RowTableModel(m_source.headers, this);
     for (int c : std::as_const(m_source.timeColumns))
-        m_model->setFormatter(c, RowTableModel::dateTime);
+        m_model->setTimeColumn(c);
     for (int c : std::as_const(m_source.moneyColumns))
         m_model->setFormatter(c, RowTableModel::money);
+    for (int c : std::as_const(m_source.countColumns))
+        m_model->setFormatter(c, RowTableModel::number);
+    for (int c : std::as_const(m_source.millisColumns))
+        m_model->setFormatter(c, RowTableModel::millis);
+    for (int c : std::as_const(m_source.changeColumns))
+        m_model->setFormatter(c, [](const QVariant &v) {
+            return v.isNull() ? QStringLiteral("—")
+                              : Format::changeLines(v.toString()).join(QStringLiteral("; "));
+        });
 
     auto *layout = new QVBoxLayout(this);
     auto *filters = new QHBoxLayout;
@@ -83,6 +86,13 @@ PagedLogView::PagedLogView(const ConsoleContext &context, LogSource source, cons
     m_older = makeButton(this, tr("Older ▶"), "", tr("The next (older) page"));
     m_older->setObjectName(name + QStringLiteral("Older"));
     m_position = new QLabel(this);
+    m_follow = makeButton(this, tr("Follow"), "",
+                          tr("On the newest page, new rows appear by themselves; off: the page "
+                             "stays as it is"));
+    m_follow->setObjectName(name + QStringLiteral("Follow"));
+    m_follow->setCheckable(true);
+    m_follow->setChecked(true);
+    filters->addWidget(m_follow);
     filters->addWidget(m_newer);
     filters->addWidget(m_position);
     filters->addWidget(m_older);
@@ -91,7 +101,9 @@ PagedLogView::PagedLogView(const ConsoleContext &context, LogSource source, cons
     exportButton->setObjectName(name + QStringLiteral("Export"));
     filters->addWidget(exportButton);
     layout->addLayout(filters);
-    auto *view = makeTable(this, m_model, "");
+    auto *split = new QSplitter(Qt::Horizontal, this);
+    auto *view = makeTable(split, m_model, "");
+    m_view = view;
     view->setObjectName(name + QStringLiteral("Table"));
     view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     for (int c : std::as_const(m_source.hiddenColumns))
@@ -103,7 +115,31 @@ PagedLogView::PagedLogView(const ConsoleContext &context, LogSource source, cons
             sized = true;
         }
     });
-    layout->addWidget(view, 1);
+    m_detail = new QPlainTextEdit(split);
+    m_detail->setObjectName(name + QStringLiteral("Detail"));
+    m_detail->setReadOnly(true);
+    m_detail->setPlaceholderText(tr("Select a row to read all its fields"));
+    m_detail->setLineWrapMode(QPlainTextEdit::WidgetWidth);
+    split->addWidget(m_detail);
+    split->setStretchFactor(0, 4);
+    split->setStretchFactor(1, 1);
+    split->setCollapsible(0, false);
+    layout->addWidget(split, 1);
+    connect(view->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            &PagedLogView::showDetail);
+    connect(m_model, &QAbstractItemModel::modelReset, this, &PagedLogView::showDetail);
+
+    m_tail = new QTimer(this);
+    m_tail->setInterval(2000);
+    connect(m_tail, &QTimer::timeout, this, [this] {
+        if (isVisible())
+            tail();
+    });
+    m_tail->start();
+    connect(m_follow, &QPushButton::toggled, this, [this](bool on) {
+        if (on)
+            tail();
+    });
 
     connect(apply, &QPushButton::clicked, this, &PagedLogView::firstPage);
     connect(m_tenant, &QLineEdit::returnPressed, this, &PagedLogView::firstPage);
@@ -157,17 +193,92 @@ void PagedLogView::previousPage()
     load(cursor);
 }
 
-void PagedLogView::load(const QString &cursor)
+bool PagedLogView::following() const
+{
+    return m_follow->isChecked();
+}
+
+void PagedLogView::setFollowing(bool follow)
+{
+    m_follow->setChecked(follow);
+}
+
+void PagedLogView::setTailInterval(int ms)
+{
+    m_tail->setInterval(ms);
+}
+
+void PagedLogView::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    tail();
+}
+
+void PagedLogView::tail()
+{
+    if (following() && pageIndex() == 0 && !m_loading)
+        load(QString(), true);
+}
+
+QString PagedLogView::detailText() const
+{
+    return m_detail->toPlainText();
+}
+
+void PagedLogView::showDetail()
+{
+    const int row = sourceRow(m_view->currentIndex());
+    if (row < 0 || row >= m_model->rowCount()) {
+        m_detail->clear();
+        return;
+    }
+    QStringList lines;
+    for (int c = 0; c < m_model->columnCount(); ++c) {
+        if (m_source.hiddenColumns.contains(c))
+            continue;
+        const QString header = m_model->headerData(c, Qt::Horizontal).toString();
+        if (m_source.changeColumns.contains(c)) {
+            const QVariant v = m_model->value(row, c);
+            lines << header + QLatin1Char(':');
+            for (const QString &change : Format::changeLines(v.toString()))
+                lines << QStringLiteral("  ") + change;
+        } else {
+            lines << header + QStringLiteral(": ") +
+                         m_model->data(m_model->index(row, c)).toString();
+        }
+    }
+    const QString text = lines.join(QLatin1Char('\n'));
+    if (text != m_detail->toPlainText())
+        m_detail->setPlainText(text);
+}
+
+void PagedLogView::load(const QString &cursor, bool tailing)
 {
     LogPageQuery query{m_source.log, filter(), cursor, kPageSize};
-    m_cursors.append(cursor);
+    if (!tailing)
+        m_cursors.append(cursor);
+    const int generation = ++m_generation;
+    m_loading = true;
     m_context.db->run<AdminValue<LogPage>>(
         this, [query](DbSession &s) { return s.admin.logPage(query); },
-        [this](const AdminValue<LogPage> &answer) {
-            if (!answer.ok)
-                showStatus(this, answer.error, true);
+        [this, generation, tailing](const AdminValue<LogPage> &answer) {
+            if (generation != m_generation)
+                return; // another page was asked for meanwhile
+            m_loading = false;
+            if (!answer.ok) {
+                if (!tailing)
+                    showStatus(this, answer.error, true);
+                else
+                    return;
+            }
             const LogPage &p = answer.value;
+            const bool changed =
+                p.rows.size() != m_model->rowCount() ||
+                (!p.rows.isEmpty() && p.rows.first().value(0) != m_model->value(0, 0));
+            if (tailing && !changed)
+                return;
             m_model->setRows(p.rows);
+            showDetail();
             m_nextCursor = p.next;
             const int first = pageIndex() * kPageSize;
             m_position->setText(p.rows.isEmpty()
@@ -208,7 +319,7 @@ void PagedLogView::exportCsv(const QString &path)
                 for (const QVariantList &row : page.value.rows) {
                     QStringList fields;
                     for (const QVariant &v : row)
-                        fields << csvField(v);
+                        fields << csvField(v.isNull() ? QString() : v.toString());
                     chunk += fields.join(QLatin1Char(',')).toUtf8() + '\n';
                 }
                 file.write(chunk);

@@ -4,14 +4,20 @@
 #include "DashboardPanel.h"
 #include "relay/Engine.h"
 
+#include "RowTableModel.h"
 #include <QFrame>
 #include <QHBoxLayout>
 #include <QLabel>
+
+#include <QAction>
+#include <QFileDialog>
+#include <QSaveFile>
 
 #include <QHeaderView>
 #include <QMainWindow>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QSortFilterProxyModel>
 #include <QStatusBar>
 #include <QTableView>
 
@@ -60,7 +66,7 @@ QTableView *makeTable(QWidget *parent, QAbstractItemModel *model, const char *ob
 {
     auto *view = new QTableView(parent);
     view->setObjectName(QLatin1String(objectName));
-    view->setModel(model);
+    setSortableModel(view, model);
     view->setSelectionBehavior(QAbstractItemView::SelectRows);
     view->setSelectionMode(QAbstractItemView::SingleSelection);
     view->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -72,7 +78,84 @@ QTableView *makeTable(QWidget *parent, QAbstractItemModel *model, const char *ob
     view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     view->horizontalHeader()->setResizeContentsPrecision(50);
     view->setTabKeyNavigation(false);
+    auto *exportCsv = new QAction(QObject::tr("Export CSV…"), view);
+    exportCsv->setObjectName(QStringLiteral("exportCsvAction"));
+    view->addAction(exportCsv);
+    view->setContextMenuPolicy(Qt::ActionsContextMenu);
+    QObject::connect(exportCsv, &QAction::triggered, view, [view] {
+        const QString name =
+            view->objectName().isEmpty() ? QStringLiteral("table") : view->objectName();
+        const QString path = QFileDialog::getSaveFileName(view, QObject::tr("Export CSV"),
+                                                          name + QStringLiteral(".csv"),
+                                                          QObject::tr("CSV files (*.csv)"));
+        if (path.isEmpty())
+            return;
+        QString error;
+        if (writeTableCsv(view->model(), path, &error))
+            showStatus(view, QObject::tr("%1 rows exported").arg(view->model()->rowCount()));
+        else
+            showStatus(view, error, true);
+    });
     return view;
+}
+
+void setSortableModel(QTableView *view, QAbstractItemModel *model)
+{
+    auto *proxy = new QSortFilterProxyModel(view);
+    proxy->setSortRole(Qt::UserRole);
+    proxy->setSortCaseSensitivity(Qt::CaseInsensitive);
+    proxy->setSourceModel(model);
+    view->setModel(proxy);
+    // No column sorted at first: the model's own order (newest first, by id…).
+    view->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);
+    view->setSortingEnabled(true);
+}
+
+int sourceRow(const QModelIndex &viewIndex)
+{
+    if (!viewIndex.isValid())
+        return -1;
+    if (const auto *proxy = qobject_cast<const QSortFilterProxyModel *>(viewIndex.model()))
+        return proxy->mapToSource(viewIndex).row();
+    return viewIndex.row();
+}
+
+QString csvField(const QString &text)
+{
+    QString s = text;
+    if (s.contains(QLatin1Char(',')) || s.contains(QLatin1Char('"')) ||
+        s.contains(QLatin1Char('\n')))
+        s = QLatin1Char('"') + s.replace(QLatin1Char('"'), QStringLiteral("\"\"")) +
+            QLatin1Char('"');
+    return s;
+}
+
+bool writeTableCsv(const QAbstractItemModel *model, const QString &path, QString *error)
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) {
+        *error = QObject::tr("cannot write %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    QStringList cells;
+    for (int c = 0; c < model->columnCount(); ++c)
+        cells << csvField(model->headerData(c, Qt::Horizontal).toString());
+    QByteArray text = cells.join(QLatin1Char(',')).toUtf8() + '\n';
+    for (int r = 0; r < model->rowCount(); ++r) {
+        cells.clear();
+        for (int c = 0; c < model->columnCount(); ++c) {
+            const QVariant v = model->index(r, c).data(RowTableModel::CsvRole);
+            cells << csvField(v.isValid() ? v.toString()
+                                          : model->index(r, c).data(Qt::DisplayRole).toString());
+        }
+        text += cells.join(QLatin1Char(',')).toUtf8() + '\n';
+    }
+    file.write(text);
+    if (!file.commit()) {
+        *error = QObject::tr("cannot write %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    return true;
 }
 
 QPushButton *makeButton(QWidget *parent, const QString &text, const char *objectName,

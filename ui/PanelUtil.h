@@ -7,6 +7,7 @@
 #include <functional>
 
 class QAbstractItemModel;
+class QModelIndex;
 class QPushButton;
 class QTableView;
 class QWidget;
@@ -44,8 +45,21 @@ private:
     bool m_again = false;
 };
 
-// A read-only, row-selecting table view over `model`.
+// A read-only, row-selecting table view over `model`, sortable by clicking a column's header
+// (setSortableModel).
 QTableView *makeTable(QWidget *parent, QAbstractItemModel *model, const char *objectName);
+// Shows `model` in `view` through a sorting proxy: a click on a header sorts by the column's raw
+// values (Qt::UserRole: numbers as numbers, times as times), again reverses; until then the
+// rows keep the model's order. The view's indexes are the proxy's: see sourceRow.
+void setSortableModel(QTableView *view, QAbstractItemModel *model);
+// The model's row behind an index of a view made by makeTable (-1 when invalid).
+int sourceRow(const QModelIndex &viewIndex);
+// Writes the rows of `model` as a view shows them (sorted) to a CSV file: the headers, then
+// plain values (RowTableModel::CsvRole: numbers unformatted, times in UTC). Every makeTable
+// view offers it in its context menu ("Export CSV…").
+bool writeTableCsv(const QAbstractItemModel *model, const QString &path, QString *error);
+// A CSV field, quoted when it must be.
+QString csvField(const QString &text);
 QPushButton *makeButton(QWidget *parent, const QString &text, const char *objectName,
                         const QString &toolTip);
 // Asks Yes/No in a window-modal message box (objectName "confirmBox") without blocking the

@@ -63,6 +63,8 @@ PricingPanel::PricingPanel(const ConsoleContext &context, QWidget *parent)
 {
     setObjectName(QStringLiteral("pricingPanel"));
     m_prices = new RowTableModel({tr("Model"), tr("Input $/Mtok"), tr("Output $/Mtok")}, this);
+    m_prices->setFormatter(1, RowTableModel::money);
+    m_prices->setFormatter(2, RowTableModel::money);
     m_comparison = new RowTableModel({tr("Key"), tr("Tenant"), tr("Model"), tr("Requests"),
                                       tr("Prompt tokens"), tr("Completion tokens"), tr("Cost"),
                                       tr("Alternative"), tr("Delta")},
@@ -158,9 +160,9 @@ PricingPanel::PricingPanel(const ConsoleContext &context, QWidget *parent)
     layout->addWidget(compareBox, 2);
 
     connect(priceView, &QTableView::clicked, this, [this](const QModelIndex &i) {
-        m_model->setText(m_prices->value(i.row(), 0).toString());
-        m_input->setText(QString::number(m_prices->value(i.row(), 1).toDouble(), 'g', 15));
-        m_output->setText(QString::number(m_prices->value(i.row(), 2).toDouble(), 'g', 15));
+        m_model->setText(m_prices->value(sourceRow(i), 0).toString());
+        m_input->setText(QString::number(m_prices->value(sourceRow(i), 1).toDouble(), 'g', 15));
+        m_output->setText(QString::number(m_prices->value(sourceRow(i), 2).toDouble(), 'g', 15));
     });
     auto writePrice = [this](bool removing) {
         const QString model = m_model->text().trimmed();

@@ -1,7 +1,8 @@
 #include "RowTableModel.h"
 
+#include "core/Format.h"
+
 #include <QDateTime>
-#include <QLocale>
 
 namespace relay::ui {
 
@@ -16,9 +17,32 @@ void RowTableModel::setRows(QList<QVariantList> rows)
 {
     for (QVariantList &r : rows)
         r.resize(m_headers.size());
-    bool sameKeys = rows.size() == m_rows.size();
-    for (int i = 0; sameKeys && i < rows.size(); ++i)
-        sameKeys = rows.at(i).value(0) == m_rows.at(i).value(0);
+    const auto keysFrom = [&](qsizetype offset) {
+        if (rows.size() - offset > m_rows.size())
+            return false;
+        for (qsizetype i = offset; i < rows.size(); ++i)
+            if (rows.at(i).value(0) != m_rows.at(i - offset).value(0))
+                return false;
+        return true;
+    };
+    bool sameKeys = rows.size() == m_rows.size() && keysFrom(0);
+    if (!sameKeys && !m_rows.isEmpty() && rows.size() > 1) {
+        // New rows on top of those shown: insert them, drop what fell off the end.
+        qsizetype top = 1;
+        while (top < rows.size() && rows.at(top).value(0) != m_rows.first().value(0))
+            ++top;
+        if (top < rows.size() && keysFrom(top)) {
+            beginInsertRows({}, 0, int(top) - 1);
+            m_rows = rows.mid(0, top) + m_rows;
+            endInsertRows();
+            if (m_rows.size() > rows.size()) {
+                beginRemoveRows({}, int(rows.size()), int(m_rows.size()) - 1);
+                m_rows.resize(rows.size());
+                endRemoveRows();
+            }
+            sameKeys = true;
+        }
+    }
     if (!sameKeys) {
         beginResetModel();
         m_rows = std::move(rows);
@@ -38,7 +62,11 @@ void RowTableModel::setRows(QList<QVariantList> rows)
         if (first < 0)
             continue;
         m_rows[i] = rows.at(i);
-        Q_EMIT dataChanged(index(i, first), index(i, last), {Qt::DisplayRole, Qt::UserRole});
+        if (m_rowColor) { // the row's colour may change with any cell
+            first = 0;
+            last = int(m_headers.size()) - 1;
+        }
+        Q_EMIT dataChanged(index(i, first), index(i, last));
     }
 }
 
@@ -50,6 +78,17 @@ void RowTableModel::setFormatter(int column, Formatter formatter)
 void RowTableModel::setToolTip(int column, const QString &toolTip)
 {
     m_toolTips[column] = toolTip;
+}
+
+void RowTableModel::setTimeColumn(int column)
+{
+    setFormatter(column, dateTime);
+    m_timeColumns.append(column);
+}
+
+void RowTableModel::setRowColor(RowColor color)
+{
+    m_rowColor = std::move(color);
 }
 
 QVariant RowTableModel::value(int r, int column) const
@@ -90,6 +129,22 @@ QVariant RowTableModel::data(const QModelIndex &index, int role) const
         return v.isNull() ? QStringLiteral("—") : v.toString();
     case Qt::UserRole:
         return v;
+    case CsvRole:
+        if (v.isNull())
+            return QString();
+        if (m_timeColumns.contains(index.column()))
+            return QDateTime::fromMSecsSinceEpoch(v.toLongLong())
+                .toUTC()
+                .toString(Qt::ISODateWithMs); // "…Z", as the admin API writes times
+        return v.toString();
+    case Qt::BackgroundRole:
+    case Qt::ForegroundRole: {
+        const QColor color = m_rowColor ? m_rowColor(m_rows.at(index.row())) : QColor();
+        if (!color.isValid())
+            return {};
+        // Dark text on the light background, whatever the palette.
+        return role == Qt::BackgroundRole ? color : QColor(Qt::black);
+    }
     case Qt::TextAlignmentRole: {
         const auto type = v.typeId();
         const bool numeric =
@@ -114,10 +169,7 @@ QVariant RowTableModel::headerData(int section, Qt::Orientation orientation, int
 
 QString RowTableModel::money(const QVariant &v)
 {
-    if (v.isNull())
-        return QStringLiteral("—");
-    const double d = v.toDouble();
-    return QStringLiteral("$") + QLocale().toString(d, 'f', d != 0 && qAbs(d) < 0.01 ? 4 : 2);
+    return v.isNull() ? QStringLiteral("—") : Format::money(v.toDouble());
 }
 
 QString RowTableModel::number(const QVariant &v)
@@ -125,16 +177,28 @@ QString RowTableModel::number(const QVariant &v)
     if (v.isNull())
         return QStringLiteral("—");
     if (v.typeId() == QMetaType::Double)
-        return QLocale().toString(v.toDouble(), 'f', 1);
-    return QLocale().toString(v.toLongLong());
+        return Format::number(v.toDouble(), 1);
+    return Format::count(v.toLongLong());
+}
+
+QString RowTableModel::millis(const QVariant &v)
+{
+    return v.isNull() ? QStringLiteral("—") : Format::millis(v.toDouble());
 }
 
 QString RowTableModel::dateTime(const QVariant &v)
 {
-    if (v.isNull())
-        return QStringLiteral("—");
-    return QDateTime::fromMSecsSinceEpoch(v.toLongLong())
-        .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+    return v.isNull() ? QStringLiteral("—") : Format::dateTime(v.toLongLong());
+}
+
+QColor RowTableModel::overColor()
+{
+    return QColor(0xffcdd2);
+}
+
+QColor RowTableModel::warnColor()
+{
+    return QColor(0xffe0b2);
 }
 
 } // namespace relay::ui

@@ -34,6 +34,7 @@ enum TenantColumn {
     TReserved,
     TBudget,
     TSpent,
+    TForecast,
     TState,
     TRate,
     TInFlight
@@ -76,25 +77,39 @@ TenantsPanel::TenantsPanel(const ConsoleContext &context, QWidget *parent)
     : QWidget(parent), m_context(context)
 {
     setObjectName(QStringLiteral("tenantsPanel"));
-    m_tenants = new RowTableModel({tr("Tenant"), tr("Name"), tr("Tier"), tr("RPM"), tr("TPM"),
-                                   tr("Concurrency"), tr("Reserved"), tr("Budget"),
-                                   tr("Spent (month)"), tr("State"), tr("Req/s"), tr("In flight")},
-                                  this);
+    m_tenants =
+        new RowTableModel({tr("Tenant"), tr("Name"), tr("Tier"), tr("RPM"), tr("TPM"),
+                           tr("Concurrency"), tr("Reserved"), tr("Budget"), tr("Spent (month)"),
+                           tr("Forecast"), tr("State"), tr("Req/s"), tr("In flight")},
+                          this);
     m_tenants->setFormatter(TRpm, RowTableModel::number);
     m_tenants->setFormatter(TTpm, RowTableModel::number);
     m_tenants->setFormatter(TConcurrency, RowTableModel::number);
     m_tenants->setFormatter(TBudget, RowTableModel::money);
     m_tenants->setFormatter(TSpent, RowTableModel::money);
+    m_tenants->setFormatter(TForecast, RowTableModel::money);
+    m_tenants->setToolTip(TForecast, tr("The month's spend at its end at the current rate, as "
+                                        "the relay forecasts it"));
     m_tenants->setFormatter(TRate, RowTableModel::number);
     m_tenants->setToolTip(TRpm, tr("Requests per minute; — = no limit"));
     m_tenants->setToolTip(TReserved, tr("Slots reserved on each serving upstream (effective)"));
-    m_tenants->setToolTip(TSpent, tr("Spend in the current calendar month (UTC)"));
+    m_tenants->setToolTip(TSpent, tr("Spend in the current calendar month (UTC); red: over the "
+                                     "budget, amber: forecast to overrun it by the month's end"));
+    m_tenants->setRowColor([this](const QVariantList &row) {
+        const QVariant budget = row.value(TBudget);
+        if (budget.isNull())
+            return QColor();
+        if (row.value(TSpent).toDouble() >= budget.toDouble())
+            return RowTableModel::overColor();
+        if (row.value(TForecast).toDouble() > budget.toDouble())
+            return RowTableModel::warnColor();
+        return QColor();
+    });
     m_keys = new RowTableModel(
         {tr("Key prefix"), tr("Created"), tr("Last used"), tr("State"), tr("Label"), tr("Expires")},
         this);
-    m_keys->setFormatter(1, RowTableModel::dateTime);
-    m_keys->setFormatter(2, RowTableModel::dateTime);
-    m_keys->setFormatter(5, RowTableModel::dateTime);
+    for (int c : {1, 2, 5})
+        m_keys->setTimeColumn(c);
 
     auto *layout = new QVBoxLayout(this);
     auto *buttons = new QHBoxLayout;
@@ -179,7 +194,7 @@ TenantDialog *TenantsPanel::dialog() const
 QString TenantsPanel::selectedTenant() const
 {
     const QModelIndex current = m_tenantView->currentIndex();
-    return current.isValid() ? m_tenants->value(current.row(), TId).toString() : QString();
+    return current.isValid() ? m_tenants->value(sourceRow(current), TId).toString() : QString();
 }
 
 void TenantsPanel::refresh()
@@ -213,15 +228,17 @@ void TenantsPanel::refresh()
             for (const TenantRecord &t : tenants.value) {
                 m_records.insert(t.id, t);
                 const auto live = m_live.value(t.id);
-                rows.append({t.id, t.name, t.tier, optional(t.rpm), optional(t.tpm),
-                             optional(t.concurrency), t.effectiveReserved(),
-                             t.budgetUsd ? QVariant(*t.budgetUsd) : QVariant(), t.spentUsd,
-                             t.enabled ? tr("enabled") : tr("disabled"), live.first, live.second});
+                rows.append(
+                    {t.id, t.name, t.tier, optional(t.rpm), optional(t.tpm),
+                     optional(t.concurrency), t.effectiveReserved(),
+                     t.budgetUsd ? QVariant(*t.budgetUsd) : QVariant(), t.spentUsd,
+                     m_forecast.contains(t.id) ? QVariant(m_forecast.value(t.id)) : QVariant(),
+                     t.enabled ? tr("enabled") : tr("disabled"), live.first, live.second});
             }
             m_tenants->setRows(rows);
             // Something is always selected, so the keys and the edit buttons have a target.
             if (!m_tenantView->currentIndex().isValid() && !rows.isEmpty())
-                m_tenantView->setCurrentIndex(m_tenants->index(0, TId));
+                m_tenantView->setCurrentIndex(m_tenantView->model()->index(0, TId));
             Q_EMIT refreshed();
         });
 }
@@ -247,11 +264,16 @@ void TenantsPanel::applyStats(const relay::EngineStatsSnapshot &stats)
         open->applyStats(stats);
     for (const FlowSnapshot &t : stats.tenants)
         m_live.insert(t.name, {t.requestsPerSec, t.inFlight});
+    m_forecast.clear();
+    for (const BudgetSnapshot &b : stats.budgets)
+        m_forecast.insert(b.tenant, b.forecastUsd);
     QList<QVariantList> rows;
     for (int r = 0; r < m_tenants->rowCount(); ++r) {
         QVariantList values = m_tenants->row(r);
         const auto live = m_live.value(values.at(TId).toString());
         values[TRate] = live.first;
+        const QString id = values.at(TId).toString();
+        values[TForecast] = m_forecast.contains(id) ? QVariant(m_forecast.value(id)) : QVariant();
         values[TInFlight] = live.second;
         rows.append(values);
     }
@@ -412,7 +434,7 @@ void TenantsPanel::revokeKey()
     const QModelIndex current = m_keyView->currentIndex();
     if (!current.isValid())
         return;
-    const QString prefix = m_keys->value(current.row(), 0).toString();
+    const QString prefix = m_keys->value(sourceRow(current), 0).toString();
     confirmThen(this, tr("Revoke key"), tr("Revoke key %1…? It stops working at once.").arg(prefix),
                 [this, prefix] {
                     m_context.db->write(

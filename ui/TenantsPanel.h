@@ -71,6 +71,7 @@ private:
     QHash<QString, QPair<double, qint64>> m_live; // tenant → req/s, in flight
     QWidget *m_empty = nullptr;                   // "No tenants yet", with Add tenant…
     int m_upstreamCount = -1;                     // -1 until read
+    QHash<QString, double> m_forecast;            // tenant → the relay's month-end forecast
 };
 
 } // namespace relay::ui

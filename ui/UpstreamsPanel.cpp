@@ -86,7 +86,8 @@ UpstreamsPanel::UpstreamsPanel(const ConsoleContext &context, QWidget *parent)
                            tr("Reserved"), tr("Timeout ms"), tr("Slow ms"), tr("Enabled"),
                            tr("Circuit"), tr("Last change"), tr("In flight"), tr("Req/s")},
                           this);
-    m_upstreams->setFormatter(USlow, RowTableModel::number);
+    m_upstreams->setFormatter(UTimeout, RowTableModel::millis);
+    m_upstreams->setFormatter(USlow, RowTableModel::millis);
     m_upstreams->setFormatter(URate, RowTableModel::number);
     m_upstreams->setToolTip(UKey, tr("Where the key comes from; the key itself is never shown"));
     m_upstreams->setToolTip(UReserved, tr("Slots reserved for tenants, after scaling"));
@@ -196,13 +197,13 @@ UpstreamsPanel::UpstreamsPanel(const ConsoleContext &context, QWidget *parent)
     });
     auto *routeView = findChild<QTableView *>(QStringLiteral("routeTable"));
     connect(routeView, &QTableView::clicked, this, [this](const QModelIndex &i) {
-        m_routeModel->setText(m_routes->value(i.row(), 0).toString());
-        m_routeTargets->setText(m_routes->value(i.row(), 1).toString());
+        m_routeModel->setText(m_routes->value(sourceRow(i), 0).toString());
+        m_routeTargets->setText(m_routes->value(sourceRow(i), 1).toString());
     });
     auto *aliasView = findChild<QTableView *>(QStringLiteral("aliasTable"));
     connect(aliasView, &QTableView::clicked, this, [this](const QModelIndex &i) {
-        m_alias->setText(m_aliases->value(i.row(), 0).toString());
-        m_aliasTarget->setText(m_aliases->value(i.row(), 1).toString());
+        m_alias->setText(m_aliases->value(sourceRow(i), 0).toString());
+        m_aliasTarget->setText(m_aliases->value(sourceRow(i), 1).toString());
     });
 
     auto *poll = new QTimer(this);
@@ -214,7 +215,7 @@ UpstreamsPanel::UpstreamsPanel(const ConsoleContext &context, QWidget *parent)
 QString UpstreamsPanel::selected() const
 {
     const QModelIndex current = m_view->currentIndex();
-    return current.isValid() ? m_upstreams->value(current.row(), UName).toString() : QString();
+    return current.isValid() ? m_upstreams->value(sourceRow(current), UName).toString() : QString();
 }
 
 void UpstreamsPanel::refresh()

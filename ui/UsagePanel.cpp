@@ -23,6 +23,8 @@ UsagePanel::UsagePanel(const ConsoleContext &context, QWidget *parent) : QWidget
                    {tr("OpenAI clients"), QStringLiteral("openai")}};
     usage.timeColumns = {1};
     usage.moneyColumns = {12};
+    usage.countColumns = {10, 11};
+    usage.millisColumns = {13};
 
     LogSource audit;
     audit.log = LogPageQuery::Log::Audit;
@@ -33,6 +35,7 @@ UsagePanel::UsagePanel(const ConsoleContext &context, QWidget *parent) : QWidget
                    {tr("relay events (failover)"), QStringLiteral("relay")},
                    {tr("admin changes"), QStringLiteral("admin")}};
     audit.timeColumns = {1};
+    audit.changeColumns = {6};
     // The admin API does not number audit rows (interface.md §2 and §5 give no id).
     if (context.remote)
         audit.hiddenColumns = {0};

@@ -1199,7 +1199,7 @@ void TestCli::routesAliasesPrices()
     }();
     QCOMPARE(claude.value("cache_read").toDouble(), 0.3);
     QCOMPARE(claude.value("cache_write").toDouble(), 3.75);
-    QVERIFY(cli({"price", "list"}).out.contains("2.5 (1.25x input)"));
+    QVERIFY(cli({"price", "list"}).out.contains("$2.50 (1.25x input)"));
     QCOMPARE(cli({"price", "remove", "claude-x"}).code, 0);
     QCOMPARE(byModel.value("my-model").toObject().value("input").toDouble(), 0.15);
     QCOMPARE(cli({"price", "remove", "gpt-4o"}).code, 0);
@@ -1522,8 +1522,7 @@ void TestCli::budgetAlertsAndWebhookPerTenant()
     QCOMPARE(listed.value("spent_usd").toDouble(), 1.75);
     QCOMPARE(jsonObject({"tenant", "show", "acme"}).value("spent_usd").toDouble(), 1.75);
     r = cli({"tenant", "list"});
-    QVERIFY2(r.out.contains(QLatin1String("10.000000")) &&
-                 r.out.contains(QLatin1String("1.750000")),
+    QVERIFY2(r.out.contains(QLatin1String("$10.00")) && r.out.contains(QLatin1String("$1.75")),
              qPrintable(r.out));
 }
 
@@ -1729,7 +1728,7 @@ void TestCli::reportCostsUnderOtherPrices()
     Result r = cli({"report", "costs", "--prices", prices});
     QCOMPARE(r.code, 0);
     QVERIFY(r.out.startsWith(QLatin1String("TENANT")));
-    QVERIFY(r.out.contains(QLatin1String("+0.022500")));
+    QVERIFY2(r.out.contains(QLatin1String("+$0.0225")), qPrintable(r.out));
     QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("local-llama .* unpriced "))),
              qPrintable(r.out));
     QVERIFY(r.out.contains(QStringLiteral("unpriced: %1 has no price").arg(prices)));

@@ -42,8 +42,10 @@ const QString kRemoteActor = QStringLiteral("admin-api@127.0.0.1");
 QString normalised(QString text)
 {
     static const QRegularExpression key(QStringLiteral("sk-tr-[A-Za-z0-9]+"));
+    // As JSON writes them ("…T09:30:00.000Z") and as text tables do ("… 10:30:00 CET").
     static const QRegularExpression time(
-        QStringLiteral("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d{3})?Z"));
+        QStringLiteral("\\d{4}-\\d\\d-\\d\\d[T ]\\d\\d:\\d\\d:\\d\\d(\\.\\d{3})?"
+                       "(Z| [A-Z][A-Za-z]*([+-]\\d\\d:\\d\\d)?)"));
     text.replace(key, QStringLiteral("sk-tr-KEY"));
     text.replace(time, QStringLiteral("TIME"));
     text.replace(kLocalUser, QStringLiteral("ACTOR"));

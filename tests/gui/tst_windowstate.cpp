@@ -57,8 +57,9 @@ private Q_SLOTS:
             QSplitter *dash = splitterOf(window, "dashboardPanel");
             QVERIFY(dash && dash->count() == 2);
             defaultDashboard = dash->sizes();
-            // The user drags the dashboard's divider down, the tenants' one up.
-            dash->setSizes({dash->sizes().at(0) + dash->sizes().at(1) - 60, 60});
+            // The user drags the dashboard's divider up (the upstream table keeps at least three
+            // rows), the tenants' one up too.
+            dash->setSizes({dash->sizes().at(0) - 80, dash->sizes().at(1) + 80});
             dashboard = dash->sizes();
             QVERIFY(dashboard != defaultDashboard);
             window.showPanel(QStringLiteral("tenantsPanel"));
