@@ -503,7 +503,7 @@ void TestConnect::httpsTrustsOnlyTheGivenCertificate()
     QVERIFY2(r.out.startsWith(QLatin1String("sk-tr-")), qPrintable(r.err));
     r = run({"--connect", tls.url(), "--connect-ca", cert.cert, "tenant", "list", "--json"}, {},
             env);
-    QCOMPARE(r.code, 0);
+    QVERIFY2(r.code == 0, qPrintable(r.err));
     QCOMPARE(QJsonDocument::fromJson(r.out.toUtf8()).array().first().toObject().value("id"),
              QJsonValue("tls"));
 
