@@ -119,14 +119,14 @@ TenantView::TenantView(const ConsoleContext &context, const QString &tenant, QWi
     top->addWidget(spendBox, 1);
     layout->addLayout(top);
 
-    auto *tables = new QHBoxLayout;
+    auto *tables = new QVBoxLayout; // full width each: times carry their zone
     auto *keysBox = new QGroupBox(tr("Keys"), this);
     m_keys = new RowTableModel(
         {tr("Key"), tr("Label"), tr("Created"), tr("Expires"), tr("Last used"), tr("State")}, this);
     for (int c : {2, 3, 4})
         m_keys->setFormatter(c, RowTableModel::dateTime);
     (new QVBoxLayout(keysBox))->addWidget(makeTable(keysBox, m_keys, "tenantKeyTable"));
-    tables->addWidget(keysBox, 3);
+    tables->addWidget(keysBox, 1);
     auto *errorsBox = new QGroupBox(tr("Recent errors"), this);
     m_errors = new RowTableModel({tr("Time"), tr("Status"), tr("Model"), tr("Error")}, this);
     m_errors->setFormatter(0, RowTableModel::dateTime);
@@ -141,7 +141,7 @@ TenantView::TenantView(const ConsoleContext &context, const QString &tenant, QWi
     connect(requests, &QPushButton::clicked, this, [this] { Q_EMIT requestsWanted(m_tenant); });
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::close);
     layout->addWidget(buttons);
-    resize(980, 620);
+    resize(980, 660);
 
     auto *poll = new QTimer(this);
     connect(poll, &QTimer::timeout, this, [this] {
