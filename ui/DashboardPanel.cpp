@@ -14,6 +14,7 @@
 #include <QLabel>
 #include <QLocale>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSplitter>
 #include <QTableView>
 #include <QTimer>
@@ -52,7 +53,19 @@ DashboardPanel::DashboardPanel(const ConsoleContext &context, QWidget *parent)
 {
     setObjectName(QStringLiteral("dashboardPanel"));
     m_clock.start();
-    auto *layout = new QVBoxLayout(this);
+    // Small screens (1366×768 at 1.5× scaling): the panel scrolls rather than squeezing its
+    // charts below readable; at 1× it fits without scrolling.
+    auto *outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    auto *scroll = new QScrollArea(this);
+    scroll->setObjectName(QStringLiteral("dashboardScroll"));
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    auto *content = new QWidget(scroll);
+    content->setMinimumHeight(560);
+    scroll->setWidget(content);
+    outer->addWidget(scroll);
+    auto *layout = new QVBoxLayout(content);
     m_status = new QLabel(tr("Starting the relay…"), this);
     m_status->setObjectName(QStringLiteral("relayStatus"));
     QFont big = m_status->font();
