@@ -3,11 +3,7 @@
 set -eu
 PACKAGES="cmake ninja-build g++ pkg-config qt6-base-dev qt6-charts-dev libqt6sql6-sqlite \
 libhttp-parser-dev libsqlite3-dev libsimdjson-dev qtkeychain-qt6-dev libgl-dev xvfb xauth wrk curl openssl \
-<<<<<<< HEAD
-gnome-keyring dbus"
-=======
-desktop-file-utils appstream"
->>>>>>> pkg
+gnome-keyring dbus desktop-file-utils appstream"
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
