@@ -136,7 +136,12 @@ BudgetsPanel::BudgetsPanel(const ConsoleContext &context, QWidget *parent)
     auto *top = new QSplitter(Qt::Horizontal, splitter);
     auto *budgetView = makeTable(top, m_budgets, "budgetTable");
     budgetView->setItemDelegateForColumn(BUsed, new SpendBarDelegate(budgetView));
-    budgetView->horizontalHeader()->setSectionResizeMode(BUsed, QHeaderView::Stretch);
+    // The bar keeps room for "100.0 %" however narrow the window (1.5× scaling); the thresholds
+    // column takes what is left.
+    budgetView->horizontalHeader()->setSectionResizeMode(BUsed, QHeaderView::Interactive);
+    budgetView->horizontalHeader()->resizeSection(
+        BUsed, budgetView->fontMetrics().horizontalAdvance(QStringLiteral("100.0 %")) + 40);
+    budgetView->horizontalHeader()->setStretchLastSection(true);
     budgetView->horizontalHeader()->setStretchLastSection(false);
 
     auto *chartBox = new QWidget(top);

@@ -1,12 +1,13 @@
 #include "LatencyChart.h"
 
+#include "core/Format.h"
+
 #include <QChart>
 #include <QCursor>
 #include <QDateTime>
 #include <QDateTimeAxis>
 #include <QLegendMarker>
 #include <QLineSeries>
-#include <QLocale>
 #include <QPen>
 #include <QToolTip>
 #include <QValueAxis>
@@ -246,13 +247,10 @@ bool LatencyChart::isFlowVisible(const QString &name) const
 
 QString LatencyChart::hoverText(const QString &name, bool p95, const QPointF &point) const
 {
-    const QDateTime time = QDateTime::fromMSecsSinceEpoch(qint64(point.x()));
-    const QString format = m_window == UsageHistory::Window::Week ? QStringLiteral("ddd HH:mm")
-                           : m_window                             ? QStringLiteral("HH:mm")
-                                                                  : QStringLiteral("HH:mm:ss");
+    // The console's one time format, its zone named, like every table's.
     return tr("%1 %2: %3 ms at %4")
-        .arg(name, p95 ? QStringLiteral("p95") : QStringLiteral("p50"),
-             QLocale().toString(qRound(point.y())), QLocale().toString(time, format));
+        .arg(name, p95 ? QStringLiteral("p95") : QStringLiteral("p50"), Format::millis(point.y()),
+             Format::dateTime(qint64(point.x())));
 }
 
 } // namespace relay::ui
