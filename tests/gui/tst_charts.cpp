@@ -2,6 +2,7 @@
 // one legend entry per flow that hides and shows it, hover values, and the window selector
 // that swaps the live five minutes for the usage history of an hour, a day or a week.
 
+#include "ConsoleUnderTest.h"
 #include "DashboardPanel.h"
 #include "LatencyChart.h"
 #include "MainWindow.h"
@@ -106,24 +107,16 @@ private Q_SLOTS:
     // usage rows, and back.
     void windowSelectorShowsTheUsageHistory()
     {
-        RelayHarness h;
-        h.addSimUpstream(QStringLiteral("sim"), h.sim());
-        const QString key = h.addTenant(QStringLiteral("prod"));
-        EngineOptions options;
-        options.statsIntervalMs = 100;
-        QVERIFY(h.start(options));
-        MainWindow window(&h.engine(), h.dbPath());
-        QObject::connect(&h.engine(), &Engine::statsUpdated, &window, &MainWindow::applyStats);
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        ConsoleUnderTest c;
+        const QString key = c.h.addTenant(QStringLiteral("prod"));
+        QVERIFY(c.start());
+        MainWindow &window = *c.window;
         window.showPanel(QStringLiteral("dashboardPanel"));
         LatencyChart *tenants = window.dashboard()->tenantChart();
         LatencyChart *upstreams = window.dashboard()->upstreamChart();
         QVERIFY(QTest::qWaitFor(
             [&] {
-                request(h.port(), "POST", "/v1/chat/completions",
-                        RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("hi")),
-                        TestHttpClient::bearer(key));
+                c.chat(key);
                 return tenants->pointCount(QStringLiteral("prod")) >= 3;
             },
             kWait));

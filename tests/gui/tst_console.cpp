@@ -4,6 +4,7 @@
 // QAbstractItemModelTester.
 #include "AlertNotifier.h"
 #include "BudgetsPanel.h"
+#include "ConsoleUnderTest.h"
 #include "DashboardPanel.h"
 #include "IssueKeyDialog.h"
 #include "KeyDialog.h"
@@ -51,36 +52,9 @@ namespace {
 
 constexpr int kWait = 10'000;
 
-// The console on a harness: engine on loopback, one simulated upstream, stats every 100 ms.
-struct Console
+// The console on a harness, with the steps these tests repeat.
+struct Console : ConsoleUnderTest
 {
-    RelayHarness h;
-    std::unique_ptr<MainWindow> window;
-
-    Console() { h.addSimUpstream(QStringLiteral("sim"), h.sim()); }
-    bool start()
-    {
-        EngineOptions options;
-        options.statsIntervalMs = 100;
-        if (!h.start(options))
-            return false;
-        window = std::make_unique<MainWindow>(&h.engine(), h.dbPath());
-        QObject::connect(&h.engine(), &Engine::statsUpdated, window.get(), &MainWindow::applyStats);
-        window->showEngineStarted(h.engine().listenAddress(), h.dbPath(), 2);
-        window->show();
-        return QTest::qWaitForWindowExposed(window.get());
-    }
-    int chat(const QString &key)
-    {
-        return request(h.port(), "POST", "/v1/chat/completions",
-                       RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("hi")),
-                       TestHttpClient::bearer(key))
-            .status;
-    }
-    template <typename T> T *find(const char *name)
-    {
-        return window->findChild<T *>(QLatin1String(name));
-    }
     void click(const char *button)
     {
         auto *b = find<QPushButton>(button);

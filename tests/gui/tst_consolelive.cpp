@@ -5,6 +5,7 @@
 // and as tab badges and jump to their panel, rows over budget or forecast over it are coloured,
 // and a click on a header sorts.
 #include "BudgetsPanel.h"
+#include "ConsoleUnderTest.h"
 #include "MainWindow.h"
 #include "PagedLogView.h"
 #include "PanelUtil.h"
@@ -34,36 +35,10 @@ namespace {
 
 constexpr int kWait = 10'000;
 
-// The console on a harness: engine on loopback, one simulated upstream, stats every 100 ms.
-struct Console
+// The console on a harness (at 1366×768), with the steps these tests repeat.
+struct Console : ConsoleUnderTest
 {
-    RelayHarness h;
-    std::unique_ptr<MainWindow> window;
-
-    Console() { h.addSimUpstream(QStringLiteral("sim"), h.sim()); }
-    bool start()
-    {
-        EngineOptions options;
-        options.statsIntervalMs = 100;
-        if (!h.start(options))
-            return false;
-        window = std::make_unique<MainWindow>(&h.engine(), h.dbPath());
-        QObject::connect(&h.engine(), &Engine::statsUpdated, window.get(), &MainWindow::applyStats);
-        window->resize(1366, 768);
-        window->show();
-        return QTest::qWaitForWindowExposed(window.get());
-    }
-    int chat(const QString &key)
-    {
-        return request(h.port(), "POST", "/v1/chat/completions",
-                       RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("hi")),
-                       TestHttpClient::bearer(key))
-            .status;
-    }
-    template <typename T> T *find(const char *name)
-    {
-        return window->findChild<T *>(QLatin1String(name));
-    }
+    bool start() { return ConsoleUnderTest::start(QSize(1366, 768)); }
     QString currentPanel() const
     {
         return window->findChild<QTabWidget *>(QStringLiteral("panelTabs"))

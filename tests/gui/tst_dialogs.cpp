@@ -3,6 +3,7 @@
 // number behind the user's back; the first run is guided (empty states, provider presets, a key
 // that must be given, Test connection, a snippet for the new tenant's key). Real widgets found
 // by objectName, on a real engine with the simulator as the provider.
+#include "ConsoleUnderTest.h"
 #include "DashboardPanel.h"
 #include "KeyDialog.h"
 #include "MainWindow.h"
@@ -39,34 +40,11 @@ namespace {
 
 constexpr int kWait = 10'000;
 
-// The console on a harness: engine on loopback, optionally the simulator as upstream "sim".
-struct Console
+// The console on a harness (at 1366×768), with the steps these tests repeat.
+struct Console : ConsoleUnderTest
 {
-    RelayHarness h;
-    std::unique_ptr<MainWindow> window;
-
-    explicit Console(bool withUpstream = true)
-    {
-        if (withUpstream)
-            h.addSimUpstream(QStringLiteral("sim"), h.sim());
-    }
-    bool start()
-    {
-        EngineOptions options;
-        options.statsIntervalMs = 100;
-        if (!h.start(options))
-            return false;
-        window = std::make_unique<MainWindow>(&h.engine(), h.dbPath());
-        QObject::connect(&h.engine(), &Engine::statsUpdated, window.get(), &MainWindow::applyStats);
-        window->showEngineStarted(h.engine().listenAddress(), h.dbPath(), 2);
-        window->resize(1366, 768);
-        window->show();
-        return QTest::qWaitForWindowExposed(window.get());
-    }
-    template <typename T> T *find(const char *name)
-    {
-        return window->findChild<T *>(QLatin1String(name));
-    }
+    using ConsoleUnderTest::ConsoleUnderTest;
+    bool start() { return ConsoleUnderTest::start(QSize(1366, 768)); }
     TenantDialog *newTenantDialog()
     {
         window->showPanel(QStringLiteral("tenantsPanel"));

@@ -1,6 +1,7 @@
 // The per-tenant view on a real relay: its limits against what it uses (gauges), this month's
 // spend curve, its keys, its recent errors, and the jump to its requests in the log.
 
+#include "ConsoleUnderTest.h"
 #include "MainWindow.h"
 #include "PagedLogView.h"
 #include "RelayHarness.h"
@@ -35,8 +36,8 @@ class TestTenantView : public QObject
 private Q_SLOTS:
     void viewShowsLimitsSpendKeysAndErrors()
     {
-        RelayHarness h;
-        h.addSimUpstream(QStringLiteral("sim"), h.sim());
+        ConsoleUnderTest c;
+        RelayHarness &h = c.h;
         TenantChanges limits;
         limits.rpm = LimitValue(600);
         limits.concurrency = LimitValue(4);
@@ -44,25 +45,16 @@ private Q_SLOTS:
         const QString key = h.addTenant(QStringLiteral("prod"), limits);
         h.addTenant(QStringLiteral("batch"));
         QVERIFY(h.admin().setPrice(QStringLiteral("gpt-4o"), 2.5, 10).ok);
-        EngineOptions options;
-        options.statsIntervalMs = 100;
-        QVERIFY(h.start(options));
+        QVERIFY(c.start());
+        MainWindow &window = *c.window;
         for (int i = 0; i < 4; ++i)
-            QCOMPARE(request(h.port(), "POST", "/v1/chat/completions",
-                             RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("hi")),
-                             TestHttpClient::bearer(key))
-                         .status,
-                     200);
+            QCOMPARE(c.chat(key), 200);
         // An error of its own: a body that is not JSON (400, metered like every answer).
         QCOMPARE(request(h.port(), "POST", "/v1/chat/completions", "{not json",
                          TestHttpClient::bearer(key))
                      .status,
                  400);
 
-        MainWindow window(&h.engine(), h.dbPath());
-        QObject::connect(&h.engine(), &Engine::statsUpdated, &window, &MainWindow::applyStats);
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
         window.showPanel(QStringLiteral("tenantsPanel"));
         QTRY_VERIFY_WITH_TIMEOUT(
             window.tenants()->tenantModel()->findRow(QStringLiteral("prod")) >= 0, kWait);
