@@ -28,11 +28,12 @@ public:
     WorkerCore(QString path, Engine *engine) : m_path(std::move(path)), m_engine(engine) {}
     explicit WorkerCore(RemoteAdminOptions remote) : m_remoteOptions(std::move(remote)) {}
 
-    // Runs `job`; false when the core was closed meanwhile and is gone.
-    bool execute(const std::function<void(DbSession &)> &job)
+    // Runs `job`, unless the console is closing (jobs still queued then are dropped). The core
+    // may be gone when this returns.
+    void execute(const std::function<void(DbSession &)> &job)
     {
         if (m_closing)
-            return true;
+            return;
         if (!m_admin && m_remoteOptions) {
             auto remote = std::make_unique<RemoteAdmin>(*m_remoteOptions);
             m_remote = remote.get();
@@ -49,11 +50,8 @@ public:
         ++m_depth;
         job(session);
         --m_depth;
-        if (m_closing && m_depth == 0) {
+        if (m_closing && m_depth == 0)
             delete this;
-            return false;
-        }
-        return true;
     }
 
     void close()
