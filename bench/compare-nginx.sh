@@ -79,7 +79,7 @@ if [ ${#need[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >&2
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-BIN=build/app/tenantrelay
+BIN=${RELAY_BIN:-build/app/tenantrelay}  # RELAY_BIN: another build of the relay
 LOAD=build/bench/paced-load
 if [ ! -x "$BIN" ] || [ ! -x "$LOAD" ]; then
     [ -f build/build.ninja ] || cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release \

@@ -81,12 +81,15 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
 {
     m_interrupted.store(false, std::memory_order_relaxed);
     Q_EMIT awake();
+    m_postedHere = false;
     QCoreApplication::sendPostedEvents();
 
     const bool withTimers = !(flags & QEventLoop::X11ExcludeTimers);
     const bool withNotifiers = !(flags & QEventLoop::ExcludeSocketNotifiers);
-    const bool canWait =
-        (flags & QEventLoop::WaitForMoreEvents) && !m_interrupted.load(std::memory_order_relaxed);
+    // What this thread posted meanwhile (also from inside sendPostedEvents, which leaves those
+    // for the next pass) is delivered by the next pass: this one must not sleep on it.
+    const bool canWait = (flags & QEventLoop::WaitForMoreEvents) && !m_postedHere &&
+                         !m_interrupted.load(std::memory_order_relaxed);
     if (canWait)
         Q_EMIT aboutToBlock();
     if (m_interrupted.load(std::memory_order_relaxed))
@@ -319,6 +322,12 @@ int EpollEventDispatcher::activateTimers()
 
 void EpollEventDispatcher::wakeUp()
 {
+    // Posted by this thread (deleteLater, queued calls): it is awake already, and its next pass
+    // begins by delivering posted events. Only another thread's post needs the eventfd.
+    if (QThread::currentThread() == thread()) {
+        m_postedHere = true;
+        return;
+    }
     // One write until the thread has read it: many posts from other threads cost one wake-up.
     if (m_wakeUpPending.exchange(true, std::memory_order_acq_rel))
         return;

@@ -79,6 +79,9 @@ private:
     int m_epoll = -1;
     int m_wakeFd = -1;
     std::atomic<bool> m_wakeUpPending{false};
+    // An event posted by the dispatcher's own thread since its last sendPostedEvents(): the
+    // next pass delivers it before waiting, so no eventfd write is needed for it.
+    bool m_postedHere = false;
     std::atomic<bool> m_interrupted{false};
     std::vector<Descriptor> m_descriptors; // by file descriptor
     int m_unpollableCount = 0;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <memory>
 
 namespace relay {
 
@@ -92,7 +93,10 @@ HttpConnection::HttpConnection(qintptr socketDescriptor, HttpWorker *worker)
     m_readNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Read, this);
     m_writeNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Write, this);
     m_writeNotifier->setEnabled(false);
-    connect(m_readNotifier, &QSocketNotifier::activated, this, &HttpConnection::onReadyRead);
+    connect(m_readNotifier, &QSocketNotifier::activated, this, [this] {
+        m_mayHaveMore = true;
+        onReadyRead();
+    });
     connect(m_writeNotifier, &QSocketNotifier::activated, this, &HttpConnection::onWritable);
 }
 
@@ -168,8 +172,12 @@ ssize_t HttpConnection::transportSend(const char *data, qsizetype size)
 void HttpConnection::setReading(bool on)
 {
     // TLS: QSslSocket reads on its own, up to its read buffer.
-    if (m_readNotifier)
-        m_readNotifier->setEnabled(on);
+    if (!m_readNotifier)
+        return;
+    // Bytes may have come while it was off (no notification while disabled).
+    if (on && !m_readNotifier->isEnabled())
+        m_mayHaveMore = true;
+    m_readNotifier->setEnabled(on);
 }
 
 qint64 HttpConnection::outboxPending() const
@@ -274,17 +282,25 @@ void HttpConnection::closeSocket()
 
 void HttpConnection::pull()
 {
+    // The worker's read buffer: bytes are copied out of it at once, so a connection holds only
+    // what it has read (an idle one nothing), and no read asks the kernel how much waits first.
+    thread_local std::unique_ptr<char[]> buffer(new char[kReadBufferBytes]);
     // Lingering: everything is read and thrown away. Otherwise at most kReadBufferBytes wait.
     while (!m_readEof && !m_gone && (m_closing || m_inbox.size() < kReadBufferBytes)) {
+        // Plain: a read that returned less than it asked for emptied the kernel's queue; the
+        // read notifier says when more comes, so no read is spent on learning "nothing yet".
+        if (!m_tls && !m_mayHaveMore)
+            return;
         if (m_closing)
             m_inbox.clear();
-        const qsizetype at = m_inbox.size();
-        const qsizetype room = kReadBufferBytes - at;
-        m_inbox.resize(at + room);
-        const ssize_t n = transportRecv(m_inbox.data() + at, room);
-        m_inbox.resize(at + qMax<qsizetype>(0, n));
-        if (n > 0)
+        const qsizetype room = kReadBufferBytes - m_inbox.size();
+        const ssize_t n = transportRecv(buffer.get(), room);
+        if (n > 0) {
+            m_inbox.append(buffer.get(), qsizetype(n));
+            if (n < room)
+                m_mayHaveMore = false;
             continue;
+        }
         if (n == 0) {
             // End of input stays readable: no more notifications for it.
             m_readEof = true;
@@ -293,6 +309,7 @@ void HttpConnection::pull()
         }
         if (errno == EINTR)
             continue;
+        m_mayHaveMore = false;
         if (errno != EAGAIN && errno != EWOULDBLOCK)
             closeNow(); // reset
         return;
@@ -420,6 +437,11 @@ void HttpConnection::exchangeFinished(HttpExchange *exchange, bool keepAlive)
         return;
     }
     if (m_dispatching)
+        return;
+    // Nothing read ahead of this answer (a keep-alive client usually waits for it before it
+    // sends again): the read notifier, still on, brings the next request; no pass is needed.
+    if (!m_tls && !m_parser.hasRequest() && !m_parser.failed() && m_inbox.isEmpty() &&
+        !m_readEof && m_readNotifier->isEnabled())
         return;
     // Finished from an upstream event: continue with pipelined requests (and what waits in the
     // socket) from a fresh stack.

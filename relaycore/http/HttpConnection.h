@@ -100,6 +100,7 @@ private:
     bool m_mayOweBytes = false;  // written since the client was last seen to have everything
     QByteArray m_inbox;          // read from the socket, not yet parsed
     bool m_readEof = false;
+    bool m_mayHaveMore = true; // plain: the kernel may hold bytes not read yet
     bool m_probed = false;
     bool m_lingering = false;
     bool m_writeShut = false;

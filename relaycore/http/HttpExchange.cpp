@@ -103,7 +103,8 @@ void HttpExchange::markClientGone()
     if (m_clientGone || m_finished)
         return;
     m_clientGone = true;
-    Q_EMIT clientGone();
+    if (m_observer)
+        m_observer->clientGone();
 }
 
 void HttpExchange::finish(bool keepAlive)

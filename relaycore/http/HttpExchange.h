@@ -9,6 +9,18 @@ namespace relay {
 
 class HttpConnection;
 
+// Hears what happens to the client of an exchange while its answer is under way: one pointer
+// set by the handler, instead of signal connections made and broken per request.
+class HttpExchangeObserver
+{
+public:
+    virtual ~HttpExchangeObserver() = default;
+    // The client closed its connection before the response was complete.
+    virtual void clientGone() = 0;
+    // The client has caught up with what it was sent.
+    virtual void clientDrained() = 0;
+};
+
 // One request and its response on a client connection. Owned by its connection; lives on the
 // connection's worker thread. The handler completes every exchange exactly once — respond(),
 // or beginStream() … endStream() — even after the client has gone (writes are then dropped),
@@ -42,22 +54,23 @@ public:
     // Bytes written to the client socket but not yet sent.
     qint64 pendingClientBytes() const;
     // The client is taking too long to read what it was sent: a streaming handler should pause
-    // its source until clientDrained().
+    // its source until its observer's clientDrained().
     bool isClientBacklogged() const;
-
-Q_SIGNALS:
-    // The client closed its connection before the response was complete.
-    void clientGone();
-    // The client has caught up with what it was sent.
-    void clientDrained();
+    // Who hears clientGone() and clientDrained() (nullptr: nobody).
+    void setObserver(HttpExchangeObserver *observer) { m_observer = observer; }
 
 private:
     friend class HttpConnection;
     void markClientGone();
-    void notifyClientDrained() { Q_EMIT clientDrained(); }
+    void notifyClientDrained()
+    {
+        if (m_observer)
+            m_observer->clientDrained();
+    }
     void finish(bool keepAlive);
 
     HttpConnection *m_connection;
+    HttpExchangeObserver *m_observer = nullptr;
     HttpRequest m_request;
     qint64 m_receivedMs;
     bool m_streaming = false;

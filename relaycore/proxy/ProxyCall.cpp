@@ -52,15 +52,19 @@ ProxyCall::ProxyCall(ProxyHandler &handler, HttpExchange *exchange, AdmittedRequ
     : m_handler(handler), m_exchange(exchange), m_admission(std::move(admission)),
       m_retry(handler.context().retryBudget(), handler.context().random())
 {
-    connect(exchange, &HttpExchange::clientGone, this, &ProxyCall::onClientGone);
-    connect(exchange, &HttpExchange::clientDrained, this, [this] {
-        if (m_call)
-            m_call->resumeReading();
-    });
+    exchange->setObserver(this);
+}
+
+void ProxyCall::clientDrained()
+{
+    if (m_call)
+        m_call->resumeReading();
 }
 
 ProxyCall::~ProxyCall()
 {
+    if (m_exchange)
+        m_exchange->setObserver(nullptr);
     // complete() has run (the handler ends every call it owns first); the handler and its
     // context may be gone by the time a deleteLater() lands, so nothing here touches them.
     dropUpstream();
@@ -191,7 +195,11 @@ void ProxyCall::forward()
     m_servedUpstream = u.name;
     m_servedModel = t.model;
     m_forwardStartMs = m_handler.context().clock().monotonicMs();
-    m_call = new UpstreamCall(m_handler.connections(), m_handler.context().clock(), this, this);
+    // One call object for every attempt, kept until the request is done.
+    if (!m_upstreamCall)
+        m_upstreamCall =
+            new UpstreamCall(m_handler.connections(), m_handler.context().clock(), this, this);
+    m_call = m_upstreamCall;
     m_call->start(std::move(request));
 }
 
@@ -453,7 +461,7 @@ void ProxyCall::finishStreamWithError(const QByteArray &message)
     complete(502, used, !(m_stream && m_stream->hasUsage()), "stream_cut");
 }
 
-void ProxyCall::onClientGone()
+void ProxyCall::clientGone()
 {
     if (m_phase == CallPhase::Done)
         return;
@@ -486,7 +494,6 @@ void ProxyCall::abort()
 
 void ProxyCall::endCall()
 {
-    m_call->deleteLater();
     m_call = nullptr;
     if (m_ticket)
         m_ticket->release();
@@ -496,7 +503,6 @@ void ProxyCall::dropUpstream()
 {
     if (m_call) {
         m_call->cancel();
-        m_call->deleteLater();
         m_call = nullptr;
     }
     dropTicket();

@@ -3,6 +3,7 @@
 #include "Admission.h"
 #include "RelayContext.h"
 #include "RetryPolicy.h"
+#include "http/HttpExchange.h"
 #include "ingress/RequestBody.h"
 #include "metrics/FlowMetrics.h"
 #include "upstream/UpstreamAdapter.h"
@@ -48,7 +49,7 @@ enum class CallPhase {
 // the target's pool, forwards, relays the answer (streams event by event as they arrive) and
 // meters the outcome exactly once. Before a byte has reached the client a failure moves on to
 // the next target. Lives on its worker thread; deletes itself when done.
-class ProxyCall : public QObject, public UpstreamCallListener
+class ProxyCall : public QObject, public UpstreamCallListener, private HttpExchangeObserver
 {
     Q_OBJECT
 public:
@@ -88,7 +89,9 @@ private:
     // No target is left: 502 upstream_error naming the last failure, or 429 with the
     // upstream's Retry-After when that failure was an upstream 429 (interface.md §3).
     void failAllTargets(const QByteArray &lastReason);
-    void onClientGone();
+    // HttpExchangeObserver
+    void clientGone() override;
+    void clientDrained() override;
     // The upstream call ended (answered or failed): its object goes, its pool slot is freed.
     void endCall();
     void dropUpstream();
@@ -120,7 +123,8 @@ private:
     size_t m_targetIndex = 0;
     std::shared_ptr<SlotTicket> m_ticket;
     int m_attempt = 0; // which acquire a grant belongs to
-    UpstreamCall *m_call = nullptr;
+    UpstreamCall *m_upstreamCall = nullptr; // a child; serves every attempt
+    UpstreamCall *m_call = nullptr;         // m_upstreamCall while an attempt is under way
     qint64 m_waitStartMs = 0;
     qint64 m_queueDeadlineMs = 0;
     std::shared_ptr<CircuitBreaker> m_circuit; // the current target's, until it is settled

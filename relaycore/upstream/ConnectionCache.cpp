@@ -26,10 +26,10 @@ UpstreamConnection *ConnectionCache::take(const UpstreamEndpoint &endpoint)
         return nullptr;
     while (!it->isEmpty()) {
         UpstreamConnection *c = it->takeLast();
-        c->socket()->disconnect(this);
-        if (c->isOpen() && c->socket()->bytesAvailable() == 0)
+        c->setClient(nullptr);
+        if (c->isOpen() && !c->hasBuffered())
             return c;
-        delete c;
+        c->deleteLater();
     }
     return nullptr;
 }
@@ -42,12 +42,8 @@ void ConnectionCache::put(UpstreamConnection *connection, qint64 nowMs)
         return;
     }
     connection->idleSinceMs = nowMs;
-    connection->setParent(this);
-    // An idle connection that the upstream closes, or that receives stray bytes, is useless.
-    connect(connection->socket(), &QTcpSocket::disconnected, this,
-            [this, connection] { drop(connection); });
-    connect(connection->socket(), &QTcpSocket::readyRead, this,
-            [this, connection] { drop(connection); });
+    connection->setClient(this);
+    connection->setReading(true);
     list.append(connection);
 }
 
@@ -55,7 +51,7 @@ void ConnectionCache::drop(UpstreamConnection *connection)
 {
     auto it = m_idle.find(connection->endpoint().key());
     if (it != m_idle.end() && it->removeOne(connection)) {
-        connection->socket()->disconnect(this);
+        connection->abort();
         connection->deleteLater();
     }
 }
@@ -66,7 +62,7 @@ void ConnectionCache::sweep(qint64 nowMs)
         for (qsizetype i = list.size() - 1; i >= 0; --i) {
             if (nowMs - list[i]->idleSinceMs >= m_idleTimeoutMs) {
                 UpstreamConnection *c = list.takeAt(i);
-                c->socket()->disconnect(this);
+                c->setClient(nullptr);
                 c->deleteLater();
             }
         }

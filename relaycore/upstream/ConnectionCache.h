@@ -4,14 +4,13 @@
 #include <QList>
 #include <QObject>
 
-namespace relay {
+#include "UpstreamConnection.h"
 
-class UpstreamConnection;
-struct UpstreamEndpoint;
+namespace relay {
 
 // A worker thread's idle keep-alive connections to upstreams, closed after 30 s idle or when
 // the upstream closes them. Touched only on its worker thread.
-class ConnectionCache : public QObject
+class ConnectionCache : public QObject, private UpstreamConnectionClient
 {
     Q_OBJECT
 public:
@@ -26,6 +25,11 @@ public:
     int idleCount() const;
 
 private:
+    // UpstreamConnectionClient: an idle connection that the upstream closes, or that receives
+    // stray bytes, is useless.
+    void connectionReady(UpstreamConnection *) override {}
+    void connectionReadable(UpstreamConnection *connection) override { drop(connection); }
+    void connectionFailed(UpstreamConnection *connection) override { drop(connection); }
     void drop(UpstreamConnection *connection);
 
     qint64 m_idleTimeoutMs;

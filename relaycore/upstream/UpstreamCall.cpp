@@ -22,8 +22,14 @@ UpstreamCall::~UpstreamCall()
 
 void UpstreamCall::start(UpstreamRequest request)
 {
+    if (m_connection)
+        cancel();
+    ++m_attempt;
     m_request = std::move(request);
     m_active = true;
+    m_retriedFresh = false;
+    m_headReported = false;
+    m_readPaused = false;
     m_parser.reset();
     UpstreamConnection *connection = m_cache.take(m_request.endpoint);
     m_reused = connection != nullptr;
@@ -35,31 +41,32 @@ void UpstreamCall::start(UpstreamRequest request)
 void UpstreamCall::attach(UpstreamConnection *connection)
 {
     m_connection = connection;
-    m_connection->setParent(this);
-    QTcpSocket *socket = m_connection->socket();
-    connect(socket, &QTcpSocket::readyRead, this, &UpstreamCall::onReadyRead);
-    connect(socket, &QTcpSocket::disconnected, this, &UpstreamCall::onDisconnected);
-    connect(socket, &QTcpSocket::errorOccurred, this, &UpstreamCall::onSocketError);
+    m_connection->setClient(this);
+    m_connection->setReading(true);
     const qint64 now = m_clock.monotonicMs();
     m_sent = false;
     m_gotBytes = false;
     if (m_connection->isReady()) {
-        onReady();
+        send();
     } else {
-        connect(m_connection, &UpstreamConnection::ready, this, &UpstreamCall::onReady);
         m_connectDeadline = now + m_request.connectTimeoutMs;
         armDeadline(m_connectDeadline, now);
         m_connection->open();
     }
 }
 
-void UpstreamCall::onReady()
+void UpstreamCall::connectionReady(UpstreamConnection *)
+{
+    send();
+}
+
+void UpstreamCall::send()
 {
     if (!m_active || m_sent)
         return;
     const UpstreamEndpoint &ep = m_request.endpoint;
     QByteArray head;
-    head.reserve(512 + m_request.body.size());
+    head.reserve(512);
     head += m_request.method;
     head += ' ';
     head += m_request.path;
@@ -83,13 +90,14 @@ void UpstreamCall::onReady()
         head += "\r\n";
     }
     head += "\r\n";
-    head += m_request.body;
-    m_connection->socket()->write(head);
     m_sent = true;
     const qint64 now = m_clock.monotonicMs();
     m_firstByteDeadline = now + m_request.firstByteTimeoutMs;
     m_lastByteMs = now;
     armDeadline(m_firstByteDeadline, now);
+    // A connection that broke under the write is read as broken: a reused one is retried fresh.
+    if (!m_connection->send(head, m_request.body))
+        readAvailable();
 }
 
 void UpstreamCall::armDeadline(qint64 deadlineMs, qint64 nowMs)
@@ -118,6 +126,8 @@ void UpstreamCall::timerEvent(QTimerEvent *event)
 void UpstreamCall::pauseReading()
 {
     m_readPaused = true;
+    if (m_connection)
+        m_connection->setReading(false);
 }
 
 void UpstreamCall::resumeReading()
@@ -126,57 +136,92 @@ void UpstreamCall::resumeReading()
         return;
     m_readPaused = false;
     m_lastByteMs = m_clock.monotonicMs();
-    if (m_connection && m_connection->socket()->bytesAvailable() > 0)
-        QMetaObject::invokeMethod(this, &UpstreamCall::onReadyRead, Qt::QueuedConnection);
+    if (!m_connection)
+        return;
+    m_connection->setReading(true); // plain: the notifier says when bytes wait
+    if (m_connection->hasBuffered()) {
+        const quint64 attempt = m_attempt;
+        QMetaObject::invokeMethod(
+            this,
+            [this, attempt] {
+                if (attempt == m_attempt)
+                    readAvailable();
+            },
+            Qt::QueuedConnection);
+    }
 }
 
-void UpstreamCall::onReadyRead()
+void UpstreamCall::connectionReadable(UpstreamConnection *)
 {
-    if (!m_active || m_readPaused)
-        return;
-    consume(m_connection->socket()->readAll());
+    readAvailable();
 }
 
-void UpstreamCall::consume(const QByteArray &data)
+void UpstreamCall::connectionFailed(UpstreamConnection *connection)
 {
-    if (data.isEmpty())
+    if (!m_active || connection != m_connection)
         return;
+    fail(UpstreamFailure::ConnectFailed,
+         "could not connect to the upstream: " + connection->errorString().toUtf8());
+}
+
+void UpstreamCall::readAvailable()
+{
+    const quint64 attempt = m_attempt;
+    while (m_active && attempt == m_attempt && !m_readPaused && m_connection) {
+        const char *data = nullptr;
+        qsizetype size = 0;
+        switch (m_connection->read(data, size)) {
+        case UpstreamConnection::ReadResult::Data:
+            if (!consume(data, size))
+                return;
+            continue;
+        case UpstreamConnection::ReadResult::Nothing:
+            return;
+        case UpstreamConnection::ReadResult::End:
+        case UpstreamConnection::ReadResult::Broken:
+            onEnded();
+            return;
+        }
+    }
+}
+
+bool UpstreamCall::consume(const char *data, qsizetype size)
+{
+    const quint64 attempt = m_attempt;
     if (!m_gotBytes)
         disarmDeadline(); // the stream's silence is the sweep's
     m_gotBytes = true;
     m_lastByteMs = m_clock.monotonicMs();
-    if (!m_parser.feed(data.constData(), data.size())) {
+    if (!m_parser.feed(data, size)) {
         fail(UpstreamFailure::Malformed, m_parser.error());
-        return;
+        return false;
     }
     if (m_parser.headComplete() && !m_headReported) {
         m_headReported = true;
         m_listener->upstreamHead(m_parser.status(), m_parser.headers());
-        if (!m_active)
-            return;
+        if (!m_active || attempt != m_attempt)
+            return false;
     }
     if (m_headReported) {
         const QByteArray body = m_parser.takeBody();
         if (!body.isEmpty()) {
             m_listener->upstreamBody(body);
-            if (!m_active)
-                return;
+            if (!m_active || attempt != m_attempt)
+                return false;
         }
     }
-    if (m_parser.messageComplete())
+    if (m_parser.messageComplete()) {
         complete();
+        return false;
+    }
+    return true;
 }
 
-void UpstreamCall::onDisconnected()
+void UpstreamCall::onEnded()
 {
     if (!m_active)
         return;
-    // What the upstream sent before closing is still buffered (always so while paused).
-    if (m_connection->socket()->bytesAvailable() > 0) {
-        consume(m_connection->socket()->readAll());
-        if (!m_active)
-            return;
-    }
+    const quint64 attempt = m_attempt;
     // A reused keep-alive connection the upstream had already closed: try once on a fresh one.
     if (m_reused && !m_gotBytes && !m_retriedFresh) {
         m_retriedFresh = true;
@@ -185,47 +230,28 @@ void UpstreamCall::onDisconnected()
         attach(new UpstreamConnection(m_request.endpoint));
         return;
     }
+    if (!m_sent) {
+        fail(UpstreamFailure::ConnectFailed, "could not connect to the upstream");
+        return;
+    }
     if (m_parser.feedEof()) {
         if (m_parser.headComplete() && !m_headReported) {
             m_headReported = true;
             m_listener->upstreamHead(m_parser.status(), m_parser.headers());
-            if (!m_active)
+            if (!m_active || attempt != m_attempt)
                 return;
         }
         const QByteArray body = m_parser.takeBody();
         if (!body.isEmpty()) {
             m_listener->upstreamBody(body);
-            if (!m_active)
+            if (!m_active || attempt != m_attempt)
                 return;
         }
         complete();
         return;
     }
-    if (!m_sent)
-        fail(UpstreamFailure::ConnectFailed, "could not connect to the upstream");
-    else
-        fail(UpstreamFailure::Reset, "the upstream closed the connection before the response was "
-                                     "complete");
-}
-
-void UpstreamCall::onSocketError()
-{
-    if (!m_active || !m_connection)
-        return;
-    QTcpSocket *socket = m_connection->socket();
-    if (socket->error() == QAbstractSocket::RemoteHostClosedError)
-        return; // disconnected() follows and decides
-    if (!m_sent) {
-        if (m_reused && !m_retriedFresh) {
-            onDisconnected();
-            return;
-        }
-        fail(UpstreamFailure::ConnectFailed,
-             "could not connect to the upstream: " + socket->errorString().toUtf8());
-        return;
-    }
-    if (socket->state() == QAbstractSocket::UnconnectedState)
-        onDisconnected();
+    fail(UpstreamFailure::Reset, "the upstream closed the connection before the response was "
+                                 "complete");
 }
 
 void UpstreamCall::checkTimeouts(qint64 nowMs)
@@ -265,11 +291,9 @@ void UpstreamCall::complete()
     UpstreamConnection *connection = m_connection;
     const bool keepAlive = m_parser.keepAlive();
     if (connection) {
-        connection->socket()->disconnect(this);
-        connection->disconnect(this);
         m_connection = nullptr;
-        connection->setParent(nullptr);
-        if (keepAlive && connection->isOpen())
+        connection->setClient(nullptr);
+        if (keepAlive && connection->isOpen() && !connection->hasBuffered())
             m_cache.put(connection, m_clock.monotonicMs());
         else
             connection->deleteLater();
@@ -281,9 +305,8 @@ void UpstreamCall::detach()
 {
     if (!m_connection)
         return;
-    m_connection->socket()->disconnect(this);
-    m_connection->disconnect(this);
-    m_connection->socket()->abort();
+    m_connection->abort();
+    // Possibly from inside its own report: the object goes once that has returned.
     m_connection->deleteLater();
     m_connection = nullptr;
 }

@@ -46,8 +46,9 @@ public:
 // One request to an upstream over a pooled keep-alive connection (a fresh one when none is
 // idle), with the connect, first-byte and stream-silence timeouts. A finished response returns
 // its connection to the worker's cache; a cancelled call closes its socket. Lives on one worker
-// thread.
-class UpstreamCall : public QObject
+// thread. One object serves a request's successive attempts: start() again once the last one
+// has ended (also from inside the listener's report of its end).
+class UpstreamCall : public QObject, private UpstreamConnectionClient
 {
     Q_OBJECT
 public:
@@ -75,11 +76,15 @@ private:
     void armDeadline(qint64 deadlineMs, qint64 nowMs);
     void disarmDeadline();
     void attach(UpstreamConnection *connection);
-    void onReady();
-    void onReadyRead();
-    void consume(const QByteArray &data);
-    void onDisconnected();
-    void onSocketError();
+    // UpstreamConnectionClient
+    void connectionReady(UpstreamConnection *connection) override;
+    void connectionReadable(UpstreamConnection *connection) override;
+    void connectionFailed(UpstreamConnection *connection) override;
+    void send();
+    void readAvailable();
+    // False when the call ended (or another attempt began) while the listener was told.
+    bool consume(const char *data, qsizetype size);
+    void onEnded();
     void fail(UpstreamFailure failure, const QByteArray &message);
     void complete();
     void detach();
@@ -97,6 +102,7 @@ private:
     bool m_gotBytes = false;
     bool m_headReported = false;
     bool m_readPaused = false;
+    quint64 m_attempt = 0; // bumped by start(): a report from inside may have begun the next
     qint64 m_connectDeadline = 0;
     qint64 m_firstByteDeadline = 0;
     qint64 m_lastByteMs = 0;

@@ -1,9 +1,13 @@
 #pragma once
 
 #include <QObject>
-#include <QTcpSocket>
+#include <QString>
 
 #include <memory>
+
+class QSocketNotifier;
+class QSslSocket;
+class QTcpSocket;
 
 namespace relay {
 
@@ -17,8 +21,29 @@ struct UpstreamEndpoint
     QString key() const;
 };
 
-// One socket to an upstream (QTcpSocket, or QSslSocket for https), reused for successive
-// requests while the upstream keeps it alive. Lives on one worker thread.
+class UpstreamConnection;
+
+// Whoever holds a connection (a call, or the worker's idle cache) hears of it through this,
+// on the connection's thread: one pointer set when the connection changes hands, no signal
+// connections made and broken per request.
+class UpstreamConnectionClient
+{
+public:
+    virtual ~UpstreamConnectionClient() = default;
+    // Connected (for https: the handshake is done): requests can be sent.
+    virtual void connectionReady(UpstreamConnection *connection) = 0;
+    // Bytes, the end of input or a broken connection wait to be read: call read().
+    virtual void connectionReadable(UpstreamConnection *connection) = 0;
+    // Connecting failed (errorString() says why).
+    virtual void connectionFailed(UpstreamConnection *connection) = 0;
+};
+
+// One connection to an upstream, reused for successive requests while the upstream keeps it
+// alive. Lives on one worker thread. Plain HTTP is connected by a QTcpSocket (name lookup,
+// connect errors) and then read and written on its own descriptor: reads into one reusable
+// buffer without asking the kernel how much waits first, each request leaves in one writev,
+// and the descriptor is watched for writability only while the kernel's buffer is full.
+// https stays on QSslSocket, behind the same interface.
 class UpstreamConnection : public QObject
 {
     Q_OBJECT
@@ -27,20 +52,60 @@ public:
     ~UpstreamConnection() override;
 
     const UpstreamEndpoint &endpoint() const { return m_endpoint; }
-    QTcpSocket *socket() const { return m_socket.get(); }
-    // Starts connecting (and the TLS handshake); `ready` is emitted when requests can be written.
+    void setClient(UpstreamConnectionClient *client) { m_client = client; }
+    // Starts connecting (and the TLS handshake); the client hears connectionReady() or
+    // connectionFailed().
     void open();
     bool isReady() const { return m_ready; }
+    // Connected, and neither an end of input nor an error has been seen.
     bool isOpen() const;
+    // Bytes already taken from the kernel and not yet read (https only).
+    bool hasBuffered() const;
+
+    // Sends `head` followed by `body`; what the kernel does not take at once follows as the
+    // socket drains. False when the connection is broken (read() then reports it).
+    bool send(const QByteArray &head, const QByteArray &body);
+
+    enum class ReadResult {
+        Data,    // `data`/`size` hold bytes, valid until the next read()
+        Nothing, // nothing for now
+        End,     // the upstream closed its side
+        Broken,  // reset, or an error
+    };
+    ReadResult read(const char *&data, qsizetype &size);
+    // Closes the connection now (the upstream sees it at once); safe from inside a report of
+    // this connection. The object itself goes with deleteLater().
+    void abort();
+    // Off: bytes stay in the kernel, the TCP window fills and the upstream waits.
+    void setReading(bool on);
+    QString errorString() const { return m_error; }
+
     qint64 idleSinceMs = 0;
 
-Q_SIGNALS:
-    void ready();
-
 private:
+    void onConnected();
+    void onConnectError();
+    void onReadable();
+    void onWritable();
+    bool flushPending();
+    void breakWith(int error);
+
     UpstreamEndpoint m_endpoint;
-    std::unique_ptr<QTcpSocket> m_socket;
+    UpstreamConnectionClient *m_client = nullptr;
+    std::unique_ptr<QTcpSocket> m_connecting; // plain: until connected
+    std::unique_ptr<QSslSocket> m_tls;        // https
+    int m_fd = -1;                            // plain, once connected
+    QSocketNotifier *m_readNotifier = nullptr;
+    QSocketNotifier *m_writeNotifier = nullptr;
+    QByteArray m_pending; // plain: request bytes the kernel has not taken yet
+    qsizetype m_pendingSent = 0;
+    std::unique_ptr<char[]> m_buffer;
     bool m_ready = false;
+    bool m_reading = true;
+    bool m_ended = false;
+    bool m_broken = false;
+    bool m_mayHaveMore = true; // plain: the last read filled the buffer, or none happened yet
+    QString m_error;
 };
 
 } // namespace relay
