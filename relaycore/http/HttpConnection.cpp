@@ -440,8 +440,8 @@ void HttpConnection::exchangeFinished(HttpExchange *exchange, bool keepAlive)
         return;
     // Nothing read ahead of this answer (a keep-alive client usually waits for it before it
     // sends again): the read notifier, still on, brings the next request; no pass is needed.
-    if (!m_tls && !m_parser.hasRequest() && !m_parser.failed() && m_inbox.isEmpty() &&
-        !m_readEof && m_readNotifier->isEnabled())
+    if (!m_tls && !m_parser.hasRequest() && !m_parser.failed() && m_inbox.isEmpty() && !m_readEof &&
+        m_readNotifier->isEnabled())
         return;
     // Finished from an upstream event: continue with pipelined requests (and what waits in the
     // socket) from a fresh stack.

@@ -122,7 +122,7 @@ private:
     RetryPolicy m_retry;
     size_t m_targetIndex = 0;
     std::shared_ptr<SlotTicket> m_ticket;
-    int m_attempt = 0; // which acquire a grant belongs to
+    int m_attempt = 0;                      // which acquire a grant belongs to
     UpstreamCall *m_upstreamCall = nullptr; // a child; serves every attempt
     UpstreamCall *m_call = nullptr;         // m_upstreamCall while an attempt is under way
     qint64 m_waitStartMs = 0;

@@ -136,7 +136,7 @@ void UpstreamConnection::onConnectError()
     if (m_ready || m_broken)
         return;
     m_broken = true;
-    m_error = m_tls ? m_tls->errorString()
+    m_error = m_tls          ? m_tls->errorString()
               : m_connecting ? m_connecting->errorString()
                              : QStringLiteral("connection closed");
     if (m_client)

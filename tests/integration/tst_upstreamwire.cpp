@@ -15,8 +15,8 @@
 #include <atomic>
 #include <functional>
 #include <mutex>
-#include <vector>
 #include <thread>
+#include <vector>
 
 using namespace relay;
 using namespace relay::test;
@@ -63,7 +63,8 @@ void sendAll(int fd, QByteArrayView bytes)
 {
     qsizetype sent = 0;
     while (sent < bytes.size()) {
-        const ssize_t n = ::send(fd, bytes.data() + sent, size_t(bytes.size() - sent), MSG_NOSIGNAL);
+        const ssize_t n =
+            ::send(fd, bytes.data() + sent, size_t(bytes.size() - sent), MSG_NOSIGNAL);
         if (n <= 0)
             return;
         sent += n;
@@ -183,8 +184,8 @@ private:
 
     TestResponse chat(const QByteArray &body, int timeoutMs = 10'000)
     {
-        return request(h->port(), "POST", "/v1/chat/completions", body,
-                       TestHttpClient::bearer(key), timeoutMs);
+        return request(h->port(), "POST", "/v1/chat/completions", body, TestHttpClient::bearer(key),
+                       timeoutMs);
     }
 
 private Q_SLOTS:
@@ -211,8 +212,8 @@ private Q_SLOTS:
         });
         startRelay(upstream.port());
         const QByteArray content(6 * 1024 * 1024, 'x');
-        const QByteArray body = RelayHarness::chatBody(QStringLiteral("gpt-4o-mini"),
-                                                       QString::fromLatin1(content));
+        const QByteArray body =
+            RelayHarness::chatBody(QStringLiteral("gpt-4o-mini"), QString::fromLatin1(content));
         const TestResponse r = chat(body, 20'000);
         QCOMPARE(r.status, 200);
         QVERIFY(done.load());
@@ -244,8 +245,7 @@ private Q_SLOTS:
         });
         startRelay(upstream.port());
         for (int i = 0; i < 5; ++i)
-            QCOMPARE(chat(RelayHarness::chatBody(QStringLiteral("gpt-4o-mini"), "hi")).status,
-                     200);
+            QCOMPARE(chat(RelayHarness::chatBody(QStringLiteral("gpt-4o-mini"), "hi")).status, 200);
         QCOMPARE(served.load(), 5);
         // Requests in turn are served by one worker's one connection, or one per worker.
         QVERIFY2(upstream.accepted() <= 2, qPrintable(QString::number(upstream.accepted())));
@@ -265,7 +265,8 @@ private Q_SLOTS:
         });
         startRelay(upstream.port());
         for (int i = 0; i < 4; ++i) {
-            const TestResponse r = chat(RelayHarness::chatBody(QStringLiteral("gpt-4o-mini"), "hi"));
+            const TestResponse r =
+                chat(RelayHarness::chatBody(QStringLiteral("gpt-4o-mini"), "hi"));
             QCOMPARE(r.status, 200);
             // Now and then the relay sees the close before the next request, now and then
             // only when it tries the connection: both must end in an answer.
