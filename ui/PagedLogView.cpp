@@ -51,8 +51,7 @@ PagedLogView::PagedLogView(const ConsoleContext &context, LogSource source, cons
         m_model->setFormatter(c, RowTableModel::millis);
     for (int c : std::as_const(m_source.changeColumns))
         m_model->setFormatter(c, [](const QVariant &v) {
-            return v.isNull() ? QStringLiteral("—")
-                              : Format::changeLines(v.toString()).join(QStringLiteral("; "));
+            return v.isNull() ? QStringLiteral("—") : Format::changeSummary(v.toString());
         });
 
     auto *layout = new QVBoxLayout(this);
