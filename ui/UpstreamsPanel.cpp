@@ -297,7 +297,6 @@ void UpstreamsPanel::openDialog(const QString &name)
         if (u.name == name)
             dialog->setUpstream(u);
     const bool creating = name.isEmpty();
-    dialog->setRemoteTesting(m_context.remote.has_value());
     connect(dialog, &UpstreamDialog::testRequested, this,
             [this, dialog] { testConnection(dialog); });
     connect(dialog, &UpstreamDialog::submitted, this, [this, dialog, creating] {
@@ -336,13 +335,18 @@ void UpstreamsPanel::testConnection(UpstreamDialog *dialog)
     const QString name = dialog->upstreamName();
     dialog->showTestRunning();
     if (m_context.remote) {
+        // The relay asks the provider, with the upstream as the form describes it: a saved one
+        // keeps its stored key (which never leaves the relay), any other goes whole.
+        const bool stored = dialog->usesStoredKey();
+        const UpstreamChanges form = dialog->changes();
         m_context.db->run<AdminValue<QStringList>>(
             this,
-            [name](DbSession &s) -> AdminValue<QStringList> {
+            [name, stored, form](DbSession &s) -> AdminValue<QStringList> {
                 if (!s.remote)
                     return AdminResult::failure(AdminErrorKind::Remote,
                                                 QStringLiteral("no remote relay"));
-                return s.remote->testUpstream(name);
+                return stored ? s.remote->testUpstream(name, form)
+                              : s.remote->testNewUpstream(form);
             },
             [guard](const AdminValue<QStringList> &answer) {
                 if (!guard)

@@ -28,7 +28,6 @@
 #include <QSignalSpy>
 #include <QTabWidget>
 #include <QTableView>
-#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -108,16 +107,6 @@ QString errorOf(QWidget *dialog, const char *name)
 {
     auto *label = dialog->findChild<QLabel *>(QLatin1String(name));
     return label && label->isVisibleTo(dialog) ? label->text() : QString();
-}
-
-// A port nothing listens on.
-quint16 closedPort()
-{
-    QTcpServer server;
-    server.listen(QHostAddress::LocalHost);
-    const quint16 port = server.serverPort();
-    server.close();
-    return port;
 }
 
 } // namespace
