@@ -10,6 +10,7 @@
 #include "PanelUtil.h"
 #include "PricingPanel.h"
 #include "RelayKeeper.h"
+#include "RowTableModel.h"
 #include "SettingsPanel.h"
 #include "TenantsPanel.h"
 #include "UpstreamsPanel.h"
@@ -181,6 +182,9 @@ void MainWindow::setUp(Engine *engine)
         raise();
         activateWindow();
     });
+    // The tenants panel's first-run hints follow the upstreams the Upstreams panel reads.
+    connect(m_upstreams, &UpstreamsPanel::refreshed, this,
+            [this] { m_tenants->showUpstreamCount(m_upstreams->upstreamModel()->rowCount()); });
     // The dashboard's first-run guide opens the add dialog of the panel it names.
     connect(m_dashboard, &DashboardPanel::addRequested, this, [this](const QString &panel) {
         showPanel(panel);

@@ -556,7 +556,9 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!tenantsEmpty->isVisible(), kWait);
         tenant = c.newTenantDialog();
         QVERIFY(tenant);
-        QVERIFY(!child<QLabel>(tenant, "tenantNoUpstreamWarning")->isVisibleTo(tenant));
+        // The dialog reads the upstreams as it opens.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !child<QLabel>(tenant, "tenantNoUpstreamWarning")->isVisibleTo(tenant), kWait);
         tenant->reject();
     }
 
