@@ -19,14 +19,12 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
-#include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QIcon>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QPushButton>
-#include <QScreen>
 #include <QSettings>
 #include <QShortcut>
 #include <QSplitter>
@@ -219,10 +217,7 @@ void MainWindow::setUp(Engine *engine)
     showPanel(QSettings().value(SettingsPanel::panelKey()).toString());
 
     // Fits a 1366×768 laptop screen with the task bar; larger screens get a little more.
-    QSize size(1280, 700);
-    if (const QScreen *screen = QGuiApplication::primaryScreen())
-        size = size.boundedTo(screen->availableSize() - QSize(20, 40));
-    resize(size);
+    resize(sizeOnScreen(this, QSize(1280, 700)));
     setMinimumSize(800, 500);
     // As the user left them (nothing saved yet: the defaults above and the panels' own).
     const QSettings settings;

@@ -105,7 +105,7 @@ TenantsPanel::TenantsPanel(const ConsoleContext &context, QWidget *parent)
     for (int c : {1, 2, 5})
         m_keys->setTimeColumn(c);
 
-    auto *layout = new QVBoxLayout(this);
+    QVBoxLayout *layout = makeScrollingContent(this, "tenantsScroll");
     auto *buttons = new QHBoxLayout;
     auto *add = makeButton(this, tr("&New tenant…"), "newTenantButton",
                            tr("Create a tenant and issue its first key"));
@@ -152,6 +152,9 @@ TenantsPanel::TenantsPanel(const ConsoleContext &context, QWidget *parent)
     keysLayout->addLayout(keyButtons);
     m_keyView = makeTable(keysBox, m_keys, "keyTable");
     keysLayout->addWidget(m_keyView);
+    keepRowsVisible(m_tenantView);
+    keepRowsVisible(m_keyView);
+    splitter->setChildrenCollapsible(false);
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 1);
     layout->addWidget(splitter, 1);
