@@ -5,8 +5,6 @@
 
 #include "OutputFormat.h"
 
-#include <QJsonDocument>
-
 namespace relay::app::RecordOutput {
 
 using namespace OutputFormat;
@@ -170,8 +168,10 @@ QStringList header(std::type_identity<AuditRecord>)
 
 QStringList toCells(const AuditRecord &r)
 {
+    // What changed, read as the console's audit view reads it; --json keeps the raw details.
+    const QString change = Format::changeSummary(QJsonValue(r.details));
     return {textTime(r.timeMs), r.actor, r.action, r.target,
-            QString::fromUtf8(QJsonDocument(r.details).toJson(QJsonDocument::Compact))};
+            change.isEmpty() ? QStringLiteral("-") : change};
 }
 
 // ---- settings, alerts, cost comparison ----

@@ -54,7 +54,7 @@ install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${TENANTRELAY_DOC_REL}
 install(FILES ${PKG_GENERATED}/serve.env DESTINATION ${TENANTRELAY_DOC_REL}/examples)
 
 # The .deb.
-set(TENANTRELAY_PACKAGE_MAINTAINER "TenantRelay developers <dev@tenantrelay.io>"
+set(TENANTRELAY_PACKAGE_MAINTAINER "TenantRelay maintainers <maintainers@tenantrelay.invalid>"
     CACHE STRING "The Maintainer field of the .deb")
 set(CPACK_PACKAGE_NAME tenantrelay)
 set(CPACK_PACKAGE_VENDOR TenantRelay)

@@ -125,7 +125,7 @@ BudgetsPanel::BudgetsPanel(const ConsoleContext &context, QWidget *parent)
         return row.value(AAcked).toString() == yes ? QColor() : RowTableModel::warnColor();
     });
 
-    auto *layout = new QVBoxLayout(this);
+    QVBoxLayout *layout = makeScrollingContent(this, "budgetsScroll");
     m_empty = makeEmptyState(this, "budgetsEmptyState",
                              tr("No tenants yet. Budgets, spend and alerts are per tenant: add "
                                 "one, with its monthly budget."),
@@ -211,6 +211,10 @@ BudgetsPanel::BudgetsPanel(const ConsoleContext &context, QWidget *parent)
     alertsLayout->addLayout(alertButtons);
     m_alertView = makeTable(alertsBox, m_alerts, "alertTable");
     alertsLayout->addWidget(m_alertView);
+    keepRowsVisible(budgetView);
+    keepRowsVisible(m_alertView);
+    splitter->setChildrenCollapsible(false);
+    top->setChildrenCollapsible(false);
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 2);
     layout->addWidget(splitter);

@@ -8,13 +8,13 @@
 
 #include <QComboBox>
 #include <QDateTime>
+#include <QEvent>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLocale>
 #include <QPushButton>
-#include <QScrollArea>
 #include <QSplitter>
 #include <QTableView>
 #include <QTimer>
@@ -55,17 +55,8 @@ DashboardPanel::DashboardPanel(const ConsoleContext &context, QWidget *parent)
     m_clock.start();
     // Small screens (1366×768 at 1.5× scaling): the panel scrolls rather than squeezing its
     // charts below readable; at 1× it fits without scrolling.
-    auto *outer = new QVBoxLayout(this);
-    outer->setContentsMargins(0, 0, 0, 0);
-    auto *scroll = new QScrollArea(this);
-    scroll->setObjectName(QStringLiteral("dashboardScroll"));
-    scroll->setWidgetResizable(true);
-    scroll->setFrameShape(QFrame::NoFrame);
-    auto *content = new QWidget(scroll);
-    content->setMinimumHeight(560);
-    scroll->setWidget(content);
-    outer->addWidget(scroll);
-    auto *layout = new QVBoxLayout(content);
+    QVBoxLayout *layout = makeScrollingContent(this, "dashboardScroll");
+    layout->parentWidget()->setMinimumHeight(560);
     m_status = new QLabel(tr("Starting the relay…"), this);
     m_status->setObjectName(QStringLiteral("relayStatus"));
     QFont big = m_status->font();
@@ -84,6 +75,9 @@ DashboardPanel::DashboardPanel(const ConsoleContext &context, QWidget *parent)
     m_workers = figure(this, "workerCount", tr("Worker threads serving requests"));
     m_uptime = figure(this, "uptime", tr("Since the relay started"));
     m_database = figure(this, "databasePath", tr("The database this console works on"));
+    // A path can be longer than any window: shown shortened in the middle, whole in its tooltip.
+    m_database->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_database->installEventFilter(this);
     m_requests = figure(this, "requestCount", tr("Requests answered since the relay started"));
     m_rate = figure(this, "requestsPerSecond", tr("Requests answered per second, last tick"));
     m_inFlight = figure(this, "inFlightCount", tr("Requests being served right now"));
@@ -113,7 +107,7 @@ DashboardPanel::DashboardPanel(const ConsoleContext &context, QWidget *parent)
     grid->setColumnStretch(1, 2);
     grid->setColumnStretch(3, 1);
     grid->setColumnStretch(5, 1);
-    grid->setColumnStretch(7, 1);
+    grid->setColumnStretch(7, 3); // the database path, shortened to fit
     layout->addLayout(grid);
 
     // The charts' window: live, or the usage history over an hour, a day or a week.
@@ -166,8 +160,7 @@ DashboardPanel::DashboardPanel(const ConsoleContext &context, QWidget *parent)
     m_healthView->setAlternatingRowColors(true);
     // Small screens (1366×768 at 1.5× scaling): the charts give way before the health table
     // drops below its header and three upstreams.
-    m_healthView->setMinimumHeight(m_healthView->horizontalHeader()->sizeHint().height() +
-                                   3 * m_healthView->verticalHeader()->defaultSectionSize() + 4);
+    keepRowsVisible(m_healthView);
     splitter->setChildrenCollapsible(false);
     splitter->setStretchFactor(0, 4);
     splitter->setStretchFactor(1, 1);
@@ -185,8 +178,7 @@ void DashboardPanel::showEngineStarted(const QString &listenAddress, const QStri
         QStringLiteral("%1://%2/v1")
             .arg(tls ? QStringLiteral("https") : QStringLiteral("http"), listenAddress));
     m_workers->setText(QString::number(workers));
-    m_database->setText(dbPath);
-    m_database->setToolTip(dbPath);
+    showDatabasePath(dbPath);
 }
 
 void DashboardPanel::showPaused(bool paused)
@@ -214,8 +206,29 @@ void DashboardPanel::showManagingOtherRelay(const QString &relay, const QString 
                             "its own. Changes made here reach that relay within 2 seconds; its "
                             "live figures are not shown."));
     m_address->setText(baseUrl);
-    m_database->setText(dbPath);
-    m_database->setToolTip(dbPath);
+    showDatabasePath(dbPath);
+}
+
+void DashboardPanel::showDatabasePath(const QString &text, const QString &toolTip)
+{
+    m_databaseText = text;
+    m_database->setToolTip(toolTip.isEmpty() ? text : toolTip);
+    elideDatabasePath();
+}
+
+void DashboardPanel::elideDatabasePath()
+{
+    const QString shown = m_database->fontMetrics().elidedText(m_databaseText, Qt::ElideMiddle,
+                                                               m_database->contentsRect().width());
+    if (shown != m_database->text())
+        m_database->setText(shown);
+}
+
+bool DashboardPanel::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_database && event->type() == QEvent::Resize)
+        elideDatabasePath();
+    return QWidget::eventFilter(watched, event);
 }
 
 void DashboardPanel::showManagingRemoteRelay(const QString &url)
@@ -224,8 +237,8 @@ void DashboardPanel::showManagingRemoteRelay(const QString &url)
     m_status->setToolTip(tr("This console manages the relay at %1 through its admin API; the "
                             "figures are that relay's, streamed live.")
                              .arg(url));
-    m_database->setText(tr("on the relay's server"));
-    m_database->setToolTip(tr("The relay at %1 keeps its own database").arg(url));
+    showDatabasePath(tr("on the relay's server"),
+                     tr("The relay at %1 keeps its own database").arg(url));
 }
 
 void DashboardPanel::showConnection(bool connected, const QString &text)

@@ -48,7 +48,13 @@ Q_SIGNALS:
     // "tenantsPanel").
     void addRequested(const QString &panel);
 
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 private:
+    // The database's path (or where it is), shortened in the middle to the room there is.
+    void showDatabasePath(const QString &text, const QString &toolTip = QString());
+    void elideDatabasePath();
     void rebuildHealthRows();
     void loadHistory();
     // The next step while the relay has no provider or no tenant, else hidden.
@@ -62,6 +68,7 @@ private:
     QString m_remoteUrl;   // the relay managed through its admin API; empty for a local one
     QLabel *m_address = nullptr;
     QLabel *m_database = nullptr;
+    QString m_databaseText; // m_database's text before shortening
     QLabel *m_workers = nullptr;
     QLabel *m_uptime = nullptr;
     QLabel *m_requests = nullptr;

@@ -3,6 +3,8 @@
 #include <QAbstractButton>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDialog>
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -120,6 +122,25 @@ std::optional<double> NumberField::decimalNumber(QString *error) const
 FormChecks::FormChecks(QPushButton *ok, QWidget *parent)
     : QObject(parent), m_ok(ok), m_parent(parent)
 {
+    if (auto *dialog = qobject_cast<QDialog *>(parent->window()))
+        dialog->installEventFilter(this);
+}
+
+bool FormChecks::eventFilter(QObject *watched, QEvent *event)
+{
+    if (event->type() == QEvent::Show)
+        QMetaObject::invokeMethod(this, &FormChecks::fitDialog, Qt::QueuedConnection);
+    return QObject::eventFilter(watched, event);
+}
+
+void FormChecks::fitDialog()
+{
+    auto *dialog = qobject_cast<QDialog *>(m_parent->window());
+    if (!dialog || !dialog->isVisible() || !dialog->layout())
+        return;
+    const int needed = dialog->layout()->totalHeightForWidth(dialog->width());
+    if (needed > dialog->height())
+        dialog->resize(dialog->width(), needed);
 }
 
 QWidget *FormChecks::add(QWidget *field, const char *errorName, Check check)
@@ -165,6 +186,7 @@ void FormChecks::recheck()
         m_ok->setEnabled(allGood);
         m_ok->setToolTip(allGood ? QString() : firstProblem());
     }
+    QMetaObject::invokeMethod(this, &FormChecks::fitDialog, Qt::QueuedConnection);
 }
 
 QString FormChecks::firstProblem() const

@@ -49,7 +49,8 @@ private:
 };
 
 // Checks a form as it is typed: each check has its own error label, shown under its field, and
-// the OK button is enabled only while every check passes. GUI thread.
+// the OK button is enabled only while every check passes. In a dialog, the dialog grows to show
+// every line of its error labels. GUI thread.
 class FormChecks : public QObject
 {
     Q_OBJECT
@@ -66,7 +67,14 @@ public:
     // The first problem, or empty.
     QString firstProblem() const;
 
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 private:
+    // A dialog's layout gives wrapped text its lines only within the window's height, which it
+    // does not grow by itself: grown here when shown and when an error label changes.
+    void fitDialog();
+
     struct Entry
     {
         QLabel *label;

@@ -10,6 +10,7 @@
 #include "PanelUtil.h"
 #include "PricingPanel.h"
 #include "RelayKeeper.h"
+#include "RowTableModel.h"
 #include "SettingsPanel.h"
 #include "TenantsPanel.h"
 #include "UpstreamsPanel.h"
@@ -18,14 +19,12 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
-#include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QIcon>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QPushButton>
-#include <QScreen>
 #include <QSettings>
 #include <QShortcut>
 #include <QSplitter>
@@ -181,6 +180,9 @@ void MainWindow::setUp(Engine *engine)
         raise();
         activateWindow();
     });
+    // The tenants panel's first-run hints follow the upstreams the Upstreams panel reads.
+    connect(m_upstreams, &UpstreamsPanel::refreshed, this,
+            [this] { m_tenants->showUpstreamCount(m_upstreams->upstreamModel()->rowCount()); });
     // The dashboard's first-run guide opens the add dialog of the panel it names.
     connect(m_dashboard, &DashboardPanel::addRequested, this, [this](const QString &panel) {
         showPanel(panel);
@@ -215,10 +217,7 @@ void MainWindow::setUp(Engine *engine)
     showPanel(QSettings().value(SettingsPanel::panelKey()).toString());
 
     // Fits a 1366×768 laptop screen with the task bar; larger screens get a little more.
-    QSize size(1280, 700);
-    if (const QScreen *screen = QGuiApplication::primaryScreen())
-        size = size.boundedTo(screen->availableSize() - QSize(20, 40));
-    resize(size);
+    resize(sizeOnScreen(this, QSize(1280, 700)));
     setMinimumSize(800, 500);
     // As the user left them (nothing saved yet: the defaults above and the panels' own).
     const QSettings settings;

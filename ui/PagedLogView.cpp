@@ -51,8 +51,7 @@ PagedLogView::PagedLogView(const ConsoleContext &context, LogSource source, cons
         m_model->setFormatter(c, RowTableModel::millis);
     for (int c : std::as_const(m_source.changeColumns))
         m_model->setFormatter(c, [](const QVariant &v) {
-            return v.isNull() ? QStringLiteral("—")
-                              : Format::changeLines(v.toString()).join(QStringLiteral("; "));
+            return v.isNull() ? QStringLiteral("—") : Format::changeSummary(v.toString());
         });
 
     auto *layout = new QVBoxLayout(this);
@@ -61,11 +60,13 @@ PagedLogView::PagedLogView(const ConsoleContext &context, LogSource source, cons
     m_tenant->setObjectName(name + QStringLiteral("TenantFilter"));
     m_tenant->setPlaceholderText(tr("tenant id"));
     m_tenant->setToolTip(tr("Only this tenant's rows (exact id); Enter applies"));
+    keepPlaceholderReadable(m_tenant);
     m_text = new QLineEdit(this);
     m_text->setObjectName(name + QStringLiteral("TextFilter"));
     m_text->setPlaceholderText(tr("contains…"));
     m_text->setToolTip(
         tr("Only rows whose %1 contains this text; Enter applies").arg(m_source.table.textColumn));
+    keepPlaceholderReadable(m_text);
     filters->addWidget(new QLabel(tr("Tenant:"), this));
     filters->addWidget(m_tenant);
     filters->addWidget(new QLabel(tr("Filter:"), this));
@@ -81,6 +82,8 @@ PagedLogView::PagedLogView(const ConsoleContext &context, LogSource source, cons
     apply->setObjectName(name + QStringLiteral("Apply"));
     filters->addWidget(apply);
     filters->addStretch(1);
+    // The pages on a line of their own: beside the filters they would squeeze them at 1.5×.
+    auto *paging = new QHBoxLayout;
     m_newer = makeButton(this, tr("◀ Newer"), "", tr("The previous (newer) page"));
     m_newer->setObjectName(name + QStringLiteral("Newer"));
     m_older = makeButton(this, tr("Older ▶"), "", tr("The next (older) page"));
@@ -92,15 +95,17 @@ PagedLogView::PagedLogView(const ConsoleContext &context, LogSource source, cons
     m_follow->setObjectName(name + QStringLiteral("Follow"));
     m_follow->setCheckable(true);
     m_follow->setChecked(true);
-    filters->addWidget(m_follow);
-    filters->addWidget(m_newer);
-    filters->addWidget(m_position);
-    filters->addWidget(m_older);
+    paging->addWidget(m_follow);
+    paging->addWidget(m_newer);
+    paging->addWidget(m_position);
+    paging->addWidget(m_older);
+    paging->addStretch(1);
     auto *exportButton = makeButton(this, tr("Export CSV…"), "",
                                     tr("Every row matching the filters, to a CSV file"));
     exportButton->setObjectName(name + QStringLiteral("Export"));
-    filters->addWidget(exportButton);
+    paging->addWidget(exportButton);
     layout->addLayout(filters);
+    layout->addLayout(paging);
     auto *split = new QSplitter(Qt::Horizontal, this);
     auto *view = makeTable(split, m_model, "");
     m_view = view;
@@ -124,6 +129,7 @@ PagedLogView::PagedLogView(const ConsoleContext &context, LogSource source, cons
     split->setStretchFactor(0, 4);
     split->setStretchFactor(1, 1);
     split->setCollapsible(0, false);
+    keepRowsVisible(view);
     layout->addWidget(split, 1);
     connect(view->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &PagedLogView::showDetail);

@@ -2,24 +2,31 @@
 
 #include "ConsoleContext.h"
 #include "DashboardPanel.h"
-#include "relay/Engine.h"
-
 #include "RowTableModel.h"
-#include <QFrame>
-#include <QHBoxLayout>
-#include <QLabel>
+#include "relay/Engine.h"
 
 #include <QAction>
 #include <QFileDialog>
-#include <QSaveFile>
-
+#include <QFrame>
+#include <QHBoxLayout>
 #include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
 #include <QMainWindow>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QSaveFile>
+#include <QScreen>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSortFilterProxyModel>
 #include <QStatusBar>
+#include <QStyle>
+#include <QStyleOptionFrame>
 #include <QTableView>
+#include <QVBoxLayout>
+
+#include <cmath>
 
 namespace relay::ui {
 
@@ -97,6 +104,58 @@ QTableView *makeTable(QWidget *parent, QAbstractItemModel *model, const char *ob
             showStatus(view, error, true);
     });
     return view;
+}
+
+QVBoxLayout *makeScrollingContent(QWidget *panel, const char *name)
+{
+    auto *outer = new QVBoxLayout(panel);
+    outer->setContentsMargins(0, 0, 0, 0);
+    auto *scroll = new QScrollArea(panel);
+    scroll->setObjectName(QLatin1String(name));
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    auto *content = new QWidget(scroll);
+    scroll->setWidget(content);
+    outer->addWidget(scroll);
+    return new QVBoxLayout(content);
+}
+
+void keepRowsVisible(QTableView *view, int rows)
+{
+    const int header =
+        view->horizontalHeader()->isHidden() ? 0 : view->horizontalHeader()->sizeHint().height();
+    view->setMinimumHeight(2 * view->frameWidth() + header +
+                           rows * view->verticalHeader()->defaultSectionSize() +
+                           view->horizontalScrollBar()->sizeHint().height());
+}
+
+void keepPlaceholderReadable(QLineEdit *edit)
+{
+    // As QLineEdit sizes itself, for the placeholder's width: its style's frame, the text
+    // margins and the 2 px it keeps on each side of the text.
+    QStyleOptionFrame option;
+    option.initFrom(edit);
+    option.lineWidth = edit->hasFrame()
+                           ? edit->style()->pixelMetric(QStyle::PM_DefaultFrameWidth, &option, edit)
+                           : 0;
+    option.midLineWidth = 0;
+    option.state |= QStyle::State_Sunken;
+    const QMargins margins = edit->textMargins();
+    // Whole pixels above the text's fractional width: QLineEdit elides what does not fit.
+    const QFontMetricsF metrics(edit->font());
+    const QSize text(int(std::ceil(metrics.horizontalAdvance(edit->placeholderText()))) + 1 + 4 +
+                         margins.left() + margins.right(),
+                     int(std::ceil(metrics.height())));
+    edit->setMinimumWidth(
+        edit->style()->sizeFromContents(QStyle::CT_LineEdit, &option, text, edit).width());
+}
+
+QSize sizeOnScreen(const QWidget *window, const QSize &wanted)
+{
+    const QScreen *screen = window->screen();
+    if (!screen)
+        return wanted;
+    return wanted.boundedTo(screen->availableSize() - QSize(20, 40));
 }
 
 void setSortableModel(QTableView *view, QAbstractItemModel *model)

@@ -7,9 +7,12 @@
 #include <functional>
 
 class QAbstractItemModel;
+class QLineEdit;
 class QModelIndex;
 class QPushButton;
+class QSize;
 class QTableView;
+class QVBoxLayout;
 class QWidget;
 
 namespace relay::ui {
@@ -48,6 +51,19 @@ private:
 // A read-only, row-selecting table view over `model`, sortable by clicking a column's header
 // (setSortableModel).
 QTableView *makeTable(QWidget *parent, QAbstractItemModel *model, const char *objectName);
+// Small screens (1366×768 at 1.5× scaling): `panel`'s content scrolls, inside a frameless
+// scroll area (objectName `name`) filling it, rather than being squeezed below the sizes its
+// widgets need; where the window is large enough nothing scrolls. The layout to fill.
+QVBoxLayout *makeScrollingContent(QWidget *panel, const char *name);
+// Keeps `rows` rows of `view` in sight, its header and a horizontal scroll bar besides, however
+// small the window: the panel around it scrolls (makeScrollingContent), or the other side of a
+// splitter gives way, before the table does.
+void keepRowsVisible(QTableView *view, int rows = 3);
+// `edit` never narrower than its placeholder (the example of what to type) needs.
+void keepPlaceholderReadable(QLineEdit *edit);
+// `wanted`, bounded to what the screen `window` is on has free (less a margin for the frame):
+// a window's first size that fits a 1366×768 screen at 1.5× scaling.
+QSize sizeOnScreen(const QWidget *window, const QSize &wanted);
 // Shows `model` in `view` through a sorting proxy: a click on a header sorts by the column's raw
 // values (Qt::UserRole: numbers as numbers, times as times), again reverses; until then the
 // rows keep the model's order. The view's indexes are the proxy's: see sourceRow.

@@ -15,6 +15,7 @@
 #include <QComboBox>
 #include <QDateEdit>
 #include <QFileDialog>
+#include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -40,6 +41,7 @@ NumberField *priceField(QWidget *parent, const char *name, const QString &toolTi
     auto *field = new NumberField(QLatin1String(name), QString(), parent);
     field->edit()->setToolTip(toolTip);
     field->edit()->setPlaceholderText(QStringLiteral("USD / Mtok"));
+    keepPlaceholderReadable(field->edit());
     return field;
 }
 
@@ -76,31 +78,38 @@ PricingPanel::PricingPanel(const ConsoleContext &context, QWidget *parent)
     m_comparison->setToolTip(CDelta, tr("Alternative − actual: negative means it would have "
                                         "been cheaper"));
 
-    auto *layout = new QHBoxLayout(this);
+    auto *layout = new QHBoxLayout;
+    makeScrollingContent(this, "pricingScroll")->addLayout(layout);
     auto *pricesBox = new QGroupBox(tr("Price table (USD per million tokens)"), this);
     auto *pricesLayout = new QVBoxLayout(pricesBox);
     auto *priceView = makeTable(pricesBox, m_prices, "priceTable");
+    keepRowsVisible(priceView);
     pricesLayout->addWidget(priceView, 1);
     m_model = new QLineEdit(pricesBox);
     m_model->setObjectName(QStringLiteral("priceModelEdit"));
     m_model->setPlaceholderText(QStringLiteral("gpt-4o"));
     m_model->setToolTip(tr("A price also covers dated variants (longest prefix)"));
+    keepPlaceholderReadable(m_model);
     m_input = priceField(pricesBox, "priceInput", tr("USD per million prompt tokens"));
     m_output = priceField(pricesBox, "priceOutput", tr("USD per million completion tokens"));
     auto *set = makeButton(pricesBox, tr("&Set price"), "setPriceButton",
                            tr("Add or change the model's price"));
     // Set is enabled only while the model and both prices are what `price set` accepts.
     auto *checks = new FormChecks(set, pricesBox);
-    auto *form = new QHBoxLayout;
-    form->addWidget(checks->add(m_model, "priceModelError",
-                                [this]() -> QString {
-                                    return m_model->text().trimmed().isEmpty()
-                                               ? tr("Name the model")
-                                               : QString();
-                                }),
-                    2);
-    form->addWidget(checks->add(m_input, "priceInputError", priceCheck(m_input)), 1);
-    form->addWidget(checks->add(m_output, "priceOutputError", priceCheck(m_output)), 1);
+    // One field a row: side by side they would squeeze each other in the narrow box.
+    auto *form = new QFormLayout;
+    const auto row = [&](const QString &text, QWidget *buddy, QWidget *field) {
+        auto *label = new QLabel(text, pricesBox);
+        label->setBuddy(buddy);
+        form->addRow(label, field);
+    };
+    row(tr("&Model:"), m_model, checks->add(m_model, "priceModelError", [this]() -> QString {
+        return m_model->text().trimmed().isEmpty() ? tr("Name the model") : QString();
+    }));
+    row(tr("&Input:"), m_input->edit(),
+        checks->add(m_input, "priceInputError", priceCheck(m_input)));
+    row(tr("&Output:"), m_output->edit(),
+        checks->add(m_output, "priceOutputError", priceCheck(m_output)));
     for (QObject *source : std::initializer_list<QObject *>{m_model, m_input, m_output})
         checks->watch(source);
     checks->recheck();
@@ -156,6 +165,10 @@ PricingPanel::PricingPanel(const ConsoleContext &context, QWidget *parent)
     auto *chartView = new QChartView(chart, split);
     chartView->setObjectName(QStringLiteral("comparisonChart"));
     chartView->setRenderHint(QPainter::Antialiasing);
+    // Small screens: the bars and the tenants' names stay readable; the panel scrolls.
+    chartView->setMinimumHeight(200);
+    keepRowsVisible(compareView);
+    split->setChildrenCollapsible(false);
     compareLayout->addWidget(split, 1);
     layout->addWidget(compareBox, 2);
 

@@ -44,7 +44,7 @@ SettingsPanel::SettingsPanel(const ConsoleContext &context, QWidget *parent)
     const QString listen = settings.value(listenKey(), QStringLiteral("127.0.0.1:8700")).toString();
     const qsizetype colon = listen.lastIndexOf(QLatin1Char(':'));
 
-    auto *layout = new QVBoxLayout(this);
+    QVBoxLayout *layout = makeScrollingContent(this, "settingsScroll");
     auto *local = new QGroupBox(tr("This computer (applies when the console next starts)"), this);
     auto *localForm = new QFormLayout(local);
     m_host = new QLineEdit(listen.left(colon), local);

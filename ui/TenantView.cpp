@@ -64,7 +64,11 @@ TenantView::TenantView(const ConsoleContext &context, const QString &tenant, QWi
     setObjectName(QStringLiteral("tenantView"));
     setWindowTitle(tr("Tenant %1").arg(tenant));
     setAttribute(Qt::WA_DeleteOnClose);
-    auto *layout = new QVBoxLayout(this);
+    // On a small screen (1366×768 at 1.5×) the view scrolls; its buttons stay in sight.
+    QVBoxLayout *layout = makeScrollingContent(this, "tenantViewScroll");
+    auto *outer = qobject_cast<QVBoxLayout *>(this->layout());
+    outer->setContentsMargins(layout->contentsMargins());
+    layout->setContentsMargins(0, 0, 0, 0);
     m_summary = new QLabel(this);
     m_summary->setObjectName(QStringLiteral("tenantSummary"));
     m_summary->setWordWrap(true);
@@ -125,12 +129,16 @@ TenantView::TenantView(const ConsoleContext &context, const QString &tenant, QWi
         {tr("Key"), tr("Label"), tr("Created"), tr("Expires"), tr("Last used"), tr("State")}, this);
     for (int c : {2, 3, 4})
         m_keys->setFormatter(c, RowTableModel::dateTime);
-    (new QVBoxLayout(keysBox))->addWidget(makeTable(keysBox, m_keys, "tenantKeyTable"));
+    auto *keyView = makeTable(keysBox, m_keys, "tenantKeyTable");
+    keepRowsVisible(keyView);
+    (new QVBoxLayout(keysBox))->addWidget(keyView);
     tables->addWidget(keysBox, 1);
     auto *errorsBox = new QGroupBox(tr("Recent errors"), this);
     m_errors = new RowTableModel({tr("Time"), tr("Status"), tr("Model"), tr("Error")}, this);
     m_errors->setFormatter(0, RowTableModel::dateTime);
-    (new QVBoxLayout(errorsBox))->addWidget(makeTable(errorsBox, m_errors, "tenantErrorTable"));
+    auto *errorView = makeTable(errorsBox, m_errors, "tenantErrorTable");
+    keepRowsVisible(errorView);
+    (new QVBoxLayout(errorsBox))->addWidget(errorView);
     tables->addWidget(errorsBox, 2);
     layout->addLayout(tables, 1);
 
@@ -140,8 +148,8 @@ TenantView::TenantView(const ConsoleContext &context, const QString &tenant, QWi
     requests->setObjectName(QStringLiteral("showTenantRequestsButton"));
     connect(requests, &QPushButton::clicked, this, [this] { Q_EMIT requestsWanted(m_tenant); });
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::close);
-    layout->addWidget(buttons);
-    resize(980, 660);
+    outer->addWidget(buttons);
+    resize(sizeOnScreen(this, QSize(980, 660)));
 
     auto *poll = new QTimer(this);
     connect(poll, &QTimer::timeout, this, [this] {

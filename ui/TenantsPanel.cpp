@@ -40,12 +40,6 @@ enum TenantColumn {
     TInFlight
 };
 
-struct TenantLists
-{
-    AdminValue<QList<TenantRecord>> tenants;
-    AdminValue<QList<UpstreamRecord>> upstreams;
-};
-
 struct WriteResult
 {
     AdminResult result;
@@ -111,7 +105,7 @@ TenantsPanel::TenantsPanel(const ConsoleContext &context, QWidget *parent)
     for (int c : {1, 2, 5})
         m_keys->setTimeColumn(c);
 
-    auto *layout = new QVBoxLayout(this);
+    QVBoxLayout *layout = makeScrollingContent(this, "tenantsScroll");
     auto *buttons = new QHBoxLayout;
     auto *add = makeButton(this, tr("&New tenant…"), "newTenantButton",
                            tr("Create a tenant and issue its first key"));
@@ -134,6 +128,7 @@ TenantsPanel::TenantsPanel(const ConsoleContext &context, QWidget *parent)
     m_empty = makeEmptyState(this, "tenantsEmptyState", QString(), tr("Add tenant…"),
                              "emptyAddTenantButton", [this] { addTenant(); });
     layout->addWidget(m_empty);
+    showUpstreamCount(m_upstreamCount); // not read yet
 
     auto *splitter = new QSplitter(Qt::Vertical, this);
     m_tenantView = makeTable(splitter, m_tenants, "tenantTable");
@@ -157,6 +152,9 @@ TenantsPanel::TenantsPanel(const ConsoleContext &context, QWidget *parent)
     keysLayout->addLayout(keyButtons);
     m_keyView = makeTable(keysBox, m_keys, "keyTable");
     keysLayout->addWidget(m_keyView);
+    keepRowsVisible(m_tenantView);
+    keepRowsVisible(m_keyView);
+    splitter->setChildrenCollapsible(false);
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 1);
     layout->addWidget(splitter, 1);
@@ -201,28 +199,18 @@ void TenantsPanel::refresh()
 {
     if (!m_gate.begin())
         return;
-    m_context.reports->run<TenantLists>(
-        this,
-        [](DbSession &s) {
-            return TenantLists{s.admin.listTenants(), s.admin.listUpstreams()};
-        },
-        [this](const TenantLists &lists) {
+    // The tenants only: the upstreams come from the Upstreams panel's own reading
+    // (showUpstreamCount), not read again every few seconds here.
+    m_context.reports->run<AdminValue<QList<TenantRecord>>>(
+        this, [](DbSession &s) { return s.admin.listTenants(); },
+        [this](const AdminValue<QList<TenantRecord>> &tenants) {
             if (m_gate.end())
                 QTimer::singleShot(0, this, &TenantsPanel::refresh);
-            const AdminValue<QList<TenantRecord>> &tenants = lists.tenants;
             if (!tenants.ok) {
                 showStatus(this, tenants.error, true);
                 return;
             }
-            if (lists.upstreams.ok)
-                m_upstreamCount = int(lists.upstreams.value.size());
             m_empty->setVisible(tenants.value.isEmpty());
-            m_empty->findChild<QLabel *>(QStringLiteral("tenantsEmptyStateText"))
-                ->setText(m_upstreamCount == 0
-                              ? tr("No tenants yet, and no provider: add a provider first "
-                                   "(Upstreams), then a tenant for each team or application.")
-                              : tr("No tenants yet. A tenant is a team or an application: it gets "
-                                   "its own key, limits and budget."));
             m_records.clear();
             QList<QVariantList> rows;
             for (const TenantRecord &t : tenants.value) {
@@ -241,6 +229,18 @@ void TenantsPanel::refresh()
                 m_tenantView->setCurrentIndex(m_tenantView->model()->index(0, TId));
             Q_EMIT refreshed();
         });
+}
+
+void TenantsPanel::showUpstreamCount(int count)
+{
+    m_upstreamCount = count;
+    m_empty->findChild<QLabel *>(QStringLiteral("tenantsEmptyStateText"))
+        ->setText(count == 0 ? tr("No tenants yet, and no provider: add a provider first "
+                                  "(Upstreams), then a tenant for each team or application.")
+                             : tr("No tenants yet. A tenant is a team or an application: it gets "
+                                  "its own key, limits and budget."));
+    if (m_dialog)
+        m_dialog->setNoUpstreamWarning(count == 0);
 }
 
 void TenantsPanel::openView(const QString &id)
@@ -317,6 +317,13 @@ void TenantsPanel::openDialog(const QString &id)
     m_dialog->setNoUpstreamWarning(m_upstreamCount == 0);
     connect(m_dialog, &TenantDialog::submitted, this, &TenantsPanel::submitDialog);
     m_dialog->open();
+    // The warning as of now, not of the Upstreams panel's last reading.
+    m_context.db->run<AdminValue<QList<UpstreamRecord>>>(
+        this, [](DbSession &s) { return s.admin.listUpstreams(); },
+        [this](const AdminValue<QList<UpstreamRecord>> &upstreams) {
+            if (upstreams.ok)
+                showUpstreamCount(int(upstreams.value.size()));
+        });
 }
 
 void TenantsPanel::submitDialog()

@@ -30,6 +30,9 @@ public:
 
     void refresh();
     void applyStats(const relay::EngineStatsSnapshot &stats);
+    // How many upstreams there are, as the Upstreams panel last read them: the empty state's
+    // next step and the tenant dialog's "no provider" warning follow it.
+    void showUpstreamCount(int count);
     RowTableModel *tenantModel() const { return m_tenants; }
     RowTableModel *keyModel() const { return m_keys; }
     // The open create/edit dialog, if any (tests).

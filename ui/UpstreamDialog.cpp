@@ -221,10 +221,6 @@ UpstreamDialog::UpstreamDialog(const QString &name, QWidget *parent)
          std::initializer_list<QObject *>{m_name, m_url, m_env, m_key, m_useEnv, m_useStored,
                                           m_useNone, m_pool, m_timeout, m_slow})
         m_checks->watch(source);
-    connect(m_kind, &QComboBox::currentIndexChanged, this, &UpstreamDialog::updateTestButton);
-    connect(m_url, &QLineEdit::textChanged, this, &UpstreamDialog::updateTestButton);
-    connect(m_env, &QLineEdit::textChanged, this, &UpstreamDialog::updateTestButton);
-    connect(m_key, &QLineEdit::textChanged, this, &UpstreamDialog::updateTestButton);
     connect(m_preset, &QComboBox::activated, this, &UpstreamDialog::applyPreset);
 
     m_error = new QLabel(this);
@@ -281,7 +277,6 @@ void UpstreamDialog::updateKeyMode()
 {
     m_env->setEnabled(m_useEnv->isChecked());
     m_key->setEnabled(m_useStored->isChecked());
-    updateTestButton();
 }
 
 void UpstreamDialog::setUpstream(const UpstreamRecord &u)
@@ -380,35 +375,6 @@ bool UpstreamDialog::usesStoredKey() const
     return m_useStored->isChecked() && m_key->text().isEmpty() && m_saved && m_saved->hasStoredKey;
 }
 
-bool UpstreamDialog::matchesSaved() const
-{
-    if (!m_saved || m_kind->currentText() != m_saved->kind ||
-        trimmedUrl(m_url->text()) != m_saved->baseUrl)
-        return false;
-    if (m_useEnv->isChecked())
-        return !m_saved->hasStoredKey && m_env->text().trimmed() == m_saved->apiKeyEnv;
-    if (m_useStored->isChecked())
-        return usesStoredKey();
-    return !m_saved->hasStoredKey && m_saved->apiKeyEnv.isEmpty();
-}
-
-void UpstreamDialog::setRemoteTesting(bool remote)
-{
-    m_remoteTesting = remote;
-    updateTestButton();
-}
-
-void UpstreamDialog::updateTestButton()
-{
-    if (!m_test)
-        return;
-    const bool possible = !m_remoteTesting || matchesSaved();
-    m_test->setEnabled(possible);
-    m_test->setToolTip(possible ? tr("Ask the provider for its models list with this key")
-                                : tr("The relay tests a provider as saved: save first, then "
-                                     "test from Edit"));
-}
-
 void UpstreamDialog::showTestRunning()
 {
     m_test->setEnabled(false);
@@ -418,7 +384,7 @@ void UpstreamDialog::showTestRunning()
 
 void UpstreamDialog::showTestResult(const UpstreamTestResult &result)
 {
-    updateTestButton();
+    m_test->setEnabled(true);
     if (!result.ok) {
         m_testResult->setStyleSheet(QStringLiteral("color: #b00020"));
         m_testResult->setText(tr("Failed: %1").arg(result.error));

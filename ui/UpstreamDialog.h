@@ -57,13 +57,9 @@ public:
     // The upstream as the form describes it, for a test from this process (the key as typed,
     // or the variable's name to read from this process's environment).
     UpstreamConfig testConfig() const;
-    // The test needs the stored key (kept on edit, never shown): the panel fetches it.
+    // The test needs the stored key (kept on edit, never shown): the panel fetches it, or has
+    // the remote relay test the saved upstream with the form's changes.
     bool usesStoredKey() const;
-    // The form describes the upstream as it is saved (no change to what a test depends on).
-    bool matchesSaved() const;
-    // The relay is managed remotely and tests only saved upstreams: Test connection is offered
-    // only while the form matches what is saved.
-    void setRemoteTesting(bool remote);
     void showTestRunning();
     void showTestResult(const UpstreamTestResult &result);
 
@@ -74,10 +70,8 @@ Q_SIGNALS:
 private:
     void applyPreset(int index);
     void updateKeyMode();
-    void updateTestButton();
 
     bool m_creating;
-    bool m_remoteTesting = false;
     QComboBox *m_preset = nullptr;
     QLineEdit *m_name = nullptr;
     QComboBox *m_kind = nullptr;

@@ -11,6 +11,7 @@
 
 #include <QDateTime>
 #include <QFormLayout>
+#include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -51,19 +52,25 @@ struct Lists
     AdminValue<FailoverState> failover;
 };
 
-// A form row of line edits and Set/Remove buttons under a table.
+// The line edits of a table's form under it, each with its label, then Set and Remove on a
+// line of their own (one line would not fit beside the other table at 1.5× scaling).
 QWidget *editorRow(QWidget *parent, const QList<QPair<QString, QLineEdit *>> &fields,
                    QPushButton *set, QPushButton *remove)
 {
     auto *row = new QWidget(parent);
-    auto *layout = new QHBoxLayout(row);
+    auto *layout = new QGridLayout(row);
     layout->setContentsMargins(0, 0, 0, 0);
+    int column = 0;
     for (const auto &[label, edit] : fields) {
-        layout->addWidget(new QLabel(label, row));
-        layout->addWidget(edit, 1);
+        layout->addWidget(new QLabel(label, row), 0, column++);
+        layout->addWidget(edit, 0, column);
+        layout->setColumnStretch(column++, 1);
     }
-    layout->addWidget(set);
-    layout->addWidget(remove);
+    auto *buttons = new QHBoxLayout;
+    buttons->addStretch(1);
+    buttons->addWidget(set);
+    buttons->addWidget(remove);
+    layout->addLayout(buttons, 1, 0, 1, column);
     return row;
 }
 
@@ -72,6 +79,7 @@ QLineEdit *lineEdit(QWidget *parent, const char *name, const QString &placeholde
     auto *edit = new QLineEdit(parent);
     edit->setObjectName(QLatin1String(name));
     edit->setPlaceholderText(placeholder);
+    keepPlaceholderReadable(edit);
     return edit;
 }
 
@@ -94,7 +102,7 @@ UpstreamsPanel::UpstreamsPanel(const ConsoleContext &context, QWidget *parent)
     m_routes = new RowTableModel({tr("Model"), tr("Fallback chain")}, this);
     m_aliases = new RowTableModel({tr("Alias"), tr("Model")}, this);
 
-    auto *layout = new QVBoxLayout(this);
+    QVBoxLayout *layout = makeScrollingContent(this, "upstreamsScroll");
     auto *buttons = new QHBoxLayout;
     auto *add = makeButton(this, tr("&Add upstream…"), "addUpstreamButton",
                            tr("A provider endpoint with its own connection pool"));
@@ -131,7 +139,9 @@ UpstreamsPanel::UpstreamsPanel(const ConsoleContext &context, QWidget *parent)
     lowerLayout->setContentsMargins(0, 0, 0, 0);
     auto *routesBox = new QGroupBox(tr("Routes (model → fallback chain)"), lower);
     auto *routesLayout = new QVBoxLayout(routesBox);
-    routesLayout->addWidget(makeTable(routesBox, m_routes, "routeTable"));
+    auto *routeView = makeTable(routesBox, m_routes, "routeTable");
+    keepRowsVisible(routeView);
+    routesLayout->addWidget(routeView);
     m_routeModel = lineEdit(routesBox, "routeModelEdit", QStringLiteral("gpt-4o"));
     m_routeTargets =
         lineEdit(routesBox, "routeTargetsEdit", QStringLiteral("openai,anthropic:claude-sonnet-4"));
@@ -146,7 +156,9 @@ UpstreamsPanel::UpstreamsPanel(const ConsoleContext &context, QWidget *parent)
                   setRoute, removeRoute));
     auto *aliasesBox = new QGroupBox(tr("Aliases"), lower);
     auto *aliasesLayout = new QVBoxLayout(aliasesBox);
-    aliasesLayout->addWidget(makeTable(aliasesBox, m_aliases, "aliasTable"));
+    auto *aliasView = makeTable(aliasesBox, m_aliases, "aliasTable");
+    keepRowsVisible(aliasView);
+    aliasesLayout->addWidget(aliasView);
     m_alias = lineEdit(aliasesBox, "aliasEdit", QStringLiteral("gpt-4"));
     m_aliasTarget = lineEdit(aliasesBox, "aliasModelEdit", QStringLiteral("gpt-4o"));
     auto *setAlias =
@@ -158,6 +170,8 @@ UpstreamsPanel::UpstreamsPanel(const ConsoleContext &context, QWidget *parent)
                                        setAlias, removeAlias));
     lowerLayout->addWidget(routesBox, 3);
     lowerLayout->addWidget(aliasesBox, 2);
+    keepRowsVisible(m_view);
+    splitter->setChildrenCollapsible(false);
     splitter->setStretchFactor(0, 1);
     splitter->setStretchFactor(1, 1);
     layout->addWidget(splitter, 1);
@@ -195,12 +209,10 @@ UpstreamsPanel::UpstreamsPanel(const ConsoleContext &context, QWidget *parent)
         write([=](DbSession &s) { return s.admin.removeAlias(alias); },
               tr("Alias %1 removed").arg(alias));
     });
-    auto *routeView = findChild<QTableView *>(QStringLiteral("routeTable"));
     connect(routeView, &QTableView::clicked, this, [this](const QModelIndex &i) {
         m_routeModel->setText(m_routes->value(sourceRow(i), 0).toString());
         m_routeTargets->setText(m_routes->value(sourceRow(i), 1).toString());
     });
-    auto *aliasView = findChild<QTableView *>(QStringLiteral("aliasTable"));
     connect(aliasView, &QTableView::clicked, this, [this](const QModelIndex &i) {
         m_alias->setText(m_aliases->value(sourceRow(i), 0).toString());
         m_aliasTarget->setText(m_aliases->value(sourceRow(i), 1).toString());
@@ -297,7 +309,6 @@ void UpstreamsPanel::openDialog(const QString &name)
         if (u.name == name)
             dialog->setUpstream(u);
     const bool creating = name.isEmpty();
-    dialog->setRemoteTesting(m_context.remote.has_value());
     connect(dialog, &UpstreamDialog::testRequested, this,
             [this, dialog] { testConnection(dialog); });
     connect(dialog, &UpstreamDialog::submitted, this, [this, dialog, creating] {
@@ -336,13 +347,18 @@ void UpstreamsPanel::testConnection(UpstreamDialog *dialog)
     const QString name = dialog->upstreamName();
     dialog->showTestRunning();
     if (m_context.remote) {
+        // The relay asks the provider, with the upstream as the form describes it: a saved one
+        // keeps its stored key (which never leaves the relay), any other goes whole.
+        const bool stored = dialog->usesStoredKey();
+        const UpstreamChanges form = dialog->changes();
         m_context.db->run<AdminValue<QStringList>>(
             this,
-            [name](DbSession &s) -> AdminValue<QStringList> {
+            [name, stored, form](DbSession &s) -> AdminValue<QStringList> {
                 if (!s.remote)
                     return AdminResult::failure(AdminErrorKind::Remote,
                                                 QStringLiteral("no remote relay"));
-                return s.remote->testUpstream(name);
+                return stored ? s.remote->testUpstream(name, form)
+                              : s.remote->testNewUpstream(form);
             },
             [guard](const AdminValue<QStringList> &answer) {
                 if (!guard)

@@ -93,6 +93,23 @@ AdminAnswer noContent()
     return {204, QJsonValue(), {}};
 }
 
+// A call's body as a JSON object (none: an empty one); false (and *answer) when it is not one.
+bool jsonObjectBody(const QByteArray &bytes, QJsonObject *body, AdminAnswer *answer)
+{
+    if (bytes.trimmed().isEmpty()) {
+        *body = {};
+        return true;
+    }
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(bytes, &parseError);
+    if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
+        *answer = invalid(QStringLiteral("The body must be a JSON object."));
+        return false;
+    }
+    *body = doc.object();
+    return true;
+}
+
 // One call on its way through the routes.
 class Route
 {
@@ -128,18 +145,7 @@ private:
     // The body as a JSON object; false (and *answer) when it is not one.
     bool readBody(QJsonObject *body, AdminAnswer *answer) const
     {
-        if (m_call.body.trimmed().isEmpty()) {
-            *body = {};
-            return true;
-        }
-        QJsonParseError parseError;
-        const QJsonDocument doc = QJsonDocument::fromJson(m_call.body, &parseError);
-        if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
-            *answer = invalid(QStringLiteral("The body must be a JSON object."));
-            return false;
-        }
-        *body = doc.object();
-        return true;
+        return jsonObjectBody(m_call.body, body, answer);
     }
     // limit= and before= of a list; false (and *answer) when they are not numbers in range.
     bool pageLimit(int *limit, AdminAnswer *answer) const
@@ -876,8 +882,13 @@ bool AdminApi::upstreamTest(const AdminCall &call, UpstreamConfig *upstream, Adm
     const QByteArray path = call.target.left(
         call.target.indexOf('?') < 0 ? call.target.size() : call.target.indexOf('?'));
     const QList<QByteArray> parts = path.split('/');
-    // "", admin, v1, upstreams, NAME, test
-    if (parts.size() != 6 || parts.at(3) != "upstreams" || parts.at(5) != "test")
+    // "", admin, v1, upstreams, NAME, test: a saved upstream, with the body's changes if any.
+    const bool saved = parts.size() == 6 && parts.at(3) == "upstreams" && parts.at(5) == "test";
+    // "", admin, v1, upstreams, test: one not saved, described by the body. Only POST: the
+    // other methods there are those of an upstream named "test".
+    const bool unsaved = parts.size() == 5 && parts.at(3) == "upstreams" && parts.at(4) == "test" &&
+                         call.method == "POST";
+    if (!saved && !unsaved)
         return false;
     if (call.method != "POST") {
         *refusal = methodNotAllowed();
@@ -889,8 +900,21 @@ bool AdminApi::upstreamTest(const AdminCall &call, UpstreamConfig *upstream, Adm
                   QStringLiteral("The read-only admin token cannot test upstreams."));
         return true;
     }
-    const QString name = QString::fromUtf8(QByteArray::fromPercentEncoding(parts.at(4)));
-    const AdminValue<UpstreamConfig> found = AdminService(m_db, m_clock).upstreamConfig(name);
+    // The fields of POST /upstreams (what a GET returns may be sent), checked as a save checks
+    // them; nothing is saved or audited.
+    QJsonObject body;
+    if (!jsonObjectBody(call.body, &body, refusal))
+        return true;
+    UpstreamChanges changes;
+    QString problem, field;
+    if (!AdminJson::upstreamChanges(body, &changes, &problem, &field)) {
+        *refusal = invalid(problem, field);
+        return true;
+    }
+    const QString name =
+        saved ? QString::fromUtf8(QByteArray::fromPercentEncoding(parts.at(4))) : QString();
+    const AdminValue<UpstreamConfig> found =
+        AdminService(m_db, m_clock).upstreamTestConfig(name, changes);
     if (!found.ok)
         *refusal = failed(found);
     else

@@ -54,9 +54,11 @@ public:
 
     AdminAnswer handle(const AdminCall &call);
 
-    // POST /admin/v1/upstreams/{name}/test asks the provider itself, so it is answered later
-    // (AdminHost runs it): true for such a call, with the upstream as the relay would reach it
-    // (its key included) in *upstream, or the refusal in *refusal.
+    // POST /admin/v1/upstreams/{name}/test (a saved upstream, with the body's changes applied)
+    // and POST /admin/v1/upstreams/test (an upstream not saved, all in the body) ask the
+    // provider itself, so they are answered later (AdminHost runs them): true for such a call,
+    // with the upstream as the relay would reach it (its key included) in *upstream, or the
+    // refusal in *refusal.
     bool upstreamTest(const AdminCall &call, UpstreamConfig *upstream, AdminAnswer *refusal);
     // Its answer: the models, or the provider's error (502).
     static AdminAnswer upstreamTestAnswer(const UpstreamTestResult &result);

@@ -113,6 +113,10 @@ AdminResult RemoteAdmin::answerFailure(int status, const QJsonValue &body) const
                           .arg(where()));
     if (message.isEmpty())
         return remote(QStringLiteral("the relay at %1 answered HTTP %2").arg(where()).arg(status));
+    // An upstream test the relay made: the provider's error (or why it could not be reached),
+    // as a test from this process words it.
+    if (status == 502 && code == QLatin1String("upstream_test_failed"))
+        return remote(message);
     switch (status) {
     case 400:
         return AdminResult::failure(AdminErrorKind::Invalid, message);
@@ -608,16 +612,32 @@ AdminValue<QList<HistorySeries>> RemoteAdmin::history(UsageHistory::Window windo
     return series;
 }
 
-AdminValue<QStringList> RemoteAdmin::testUpstream(const QString &name)
+namespace {
+
+// The models list of a test's answer, or its failure.
+AdminValue<QStringList> testedModels(const AdminValue<QJsonValue> &answer)
 {
-    const AdminValue<QJsonValue> answer =
-        call("POST", QStringLiteral("upstreams/%1/test").arg(pathSegment(name)), {}, QJsonObject());
     if (!answer.ok)
         return AdminResult(answer);
     QStringList models;
     for (const QJsonValue model : answer.value.toObject().value(QStringLiteral("models")).toArray())
         models.append(model.toString());
     return models;
+}
+
+} // namespace
+
+AdminValue<QStringList> RemoteAdmin::testUpstream(const QString &name,
+                                                  const UpstreamChanges &changes)
+{
+    return testedModels(call("POST", QStringLiteral("upstreams/%1/test").arg(pathSegment(name)), {},
+                             AdminJson::toJson(changes)));
+}
+
+AdminValue<QStringList> RemoteAdmin::testNewUpstream(const UpstreamChanges &settings)
+{
+    return testedModels(
+        call("POST", QStringLiteral("upstreams/test"), {}, AdminJson::toJson(settings)));
 }
 
 } // namespace relay

@@ -91,9 +91,14 @@ public:
     // POST /admin/v1/pause or /unpause.
     AdminResult setPaused(bool paused);
     // POST /admin/v1/upstreams/{name}/test: the relay asks the provider for its models list
-    // with the upstream as saved. The models when it answered; else the failure, with the
-    // provider's error (or why the relay could not reach it) in the message.
-    AdminValue<QStringList> testUpstream(const QString &name);
+    // with the upstream as saved, `changes` applied (its stored key kept unless they give
+    // another key source). The models when it answered; else the failure, with the provider's
+    // error (or why the relay could not reach it) in the message.
+    AdminValue<QStringList> testUpstream(const QString &name, const UpstreamChanges &changes = {});
+    // POST /admin/v1/upstreams/test: the same for an upstream not saved, as `settings`
+    // describe it (a base URL needed; the key typed, the name of a variable of the relay's
+    // environment, or none).
+    AdminValue<QStringList> testNewUpstream(const UpstreamChanges &settings);
 
     // The SHA-256 digest (hex) of the certificate the relay presented when the last call failed
     // on TLS (untrusted, self-signed, wrong name); empty otherwise. What the console shows the

@@ -152,4 +152,14 @@ QStringList changeLines(const QString &detailsJson)
     return changeLines(doc.isObject() ? QJsonValue(doc.object()) : QJsonValue(doc.array()));
 }
 
+QString changeSummary(const QJsonValue &details)
+{
+    return changeLines(details).join(QStringLiteral("; "));
+}
+
+QString changeSummary(const QString &detailsJson)
+{
+    return changeLines(detailsJson).join(QStringLiteral("; "));
+}
+
 } // namespace relay::Format

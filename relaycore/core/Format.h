@@ -40,5 +40,9 @@ QString dateTime(qint64 msSinceEpoch, const QTimeZone &zone = QTimeZone::systemT
 QStringList changeLines(const QJsonValue &details);
 // The same, from the details as stored (JSON text); text that is not JSON is returned as it is.
 QStringList changeLines(const QString &detailsJson);
+// The change on one line, as the console's audit table and `tenantrelay audit` show it: the
+// lines above joined by "; " ("rpm: 100 → 200; tier: best-effort → dedicated").
+QString changeSummary(const QJsonValue &details);
+QString changeSummary(const QString &detailsJson);
 
 } // namespace relay::Format

@@ -81,6 +81,13 @@ public:
     // The upstream as the relay reaches it, its key included (never shown): what "Test
     // connection" and POST /admin/v1/upstreams/{name}/test ask the provider with.
     AdminValue<UpstreamConfig> upstreamConfig(const QString &name);
+    // The same for an upstream as a form or an admin API body describes it, not necessarily
+    // saved, checked as addUpstream and setUpstream check it (Invalid names the field): with an
+    // empty `savedName`, `settings` alone (a base URL needed); else that saved upstream with
+    // `settings` applied, its stored key kept unless they give another key source. Writes
+    // nothing.
+    AdminValue<UpstreamConfig> upstreamTestConfig(const QString &savedName,
+                                                  const UpstreamChanges &settings);
 
     // Routes: TARGET is "UPSTREAM" or "UPSTREAM:MODEL"; stored as "UPSTREAM:MODEL", in order.
     AdminResult setRoute(const QString &model, const QStringList &targets) override;

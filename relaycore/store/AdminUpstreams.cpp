@@ -274,6 +274,39 @@ AdminValue<UpstreamConfig> AdminService::upstreamConfig(const QString &name)
     return notFound(QStringLiteral("no upstream '%1'").arg(name));
 }
 
+AdminValue<UpstreamConfig> AdminService::upstreamTestConfig(const QString &savedName,
+                                                            const UpstreamChanges &settings)
+{
+    UpstreamChanges c = settings;
+    if (const AdminResult r = normalizeUpstream(c); !r.ok)
+        return r;
+    UpstreamConfig u;
+    if (!savedName.isEmpty()) {
+        const AdminValue<UpstreamConfig> saved = upstreamConfig(savedName);
+        if (!saved.ok)
+            return saved;
+        u = saved.value;
+    } else if (!c.baseUrl) {
+        return invalid(QStringLiteral("an upstream needs a base URL"), QStringLiteral("base_url"));
+    }
+    u.kind = c.kind.value_or(u.kind);
+    u.baseUrl = c.baseUrl.value_or(u.baseUrl);
+    u.timeoutMs = c.timeoutMs.value_or(u.timeoutMs);
+    u.maxConnections = c.maxConnections.value_or(u.maxConnections);
+    // One key source at a time, as setUpstream keeps them.
+    if (c.apiKeyEnv) {
+        u.apiKeyEnv = *c.apiKeyEnv;
+        u.apiKey.clear();
+    } else if (c.apiKey) {
+        u.apiKey = *c.apiKey;
+        u.apiKeyEnv.clear();
+    }
+    QString error;
+    if (!u.parseBaseUrl(&error))
+        return invalid(error, QStringLiteral("base_url"));
+    return u;
+}
+
 AdminValue<QString> AdminService::pinnedUpstream()
 {
     QSqlQuery q(m_db);

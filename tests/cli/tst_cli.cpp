@@ -67,6 +67,7 @@ private Q_SLOTS:
     void failoverPinUnpinAndSlowMs();
     void routesAliasesPrices();
     void everyWriteIsAuditedAndBumpsTheVersion();
+    void auditTextReadsBeforeAndAfter();
     void failedWritesLeaveNoTrace();
     void usageReport();
     void removedTenantHistoryStaysReadable();
@@ -1283,6 +1284,38 @@ void TestCli::everyWriteIsAuditedAndBumpsTheVersion()
     env.remove(QStringLiteral("USER"));
     QCOMPARE(cli({"tenant", "add", "bob"}, {}, env).code, 0);
     QVERIFY(!jsonArray({"audit"}).last().toObject().value("actor").toString().isEmpty());
+}
+
+// `audit` as text says what changed the way the console's audit view does ("rpm: 100 → 200"),
+// never the raw details; --json keeps them as they are stored.
+void TestCli::auditTextReadsBeforeAndAfter()
+{
+    addTenant(QStringLiteral("acme"), {"--rpm", "100"});
+    QCOMPARE(cli({"tenant", "set", "acme", "--rpm", "200", "--tier", "dedicated"}).code, 0);
+    QCOMPARE(cli({"upstream", "add", "u", "--base-url", "https://u.example/v1", "--api-key-stdin"},
+                 "upstream-secret-123")
+                 .code,
+             0);
+    const Result text = cli({"audit"});
+    QCOMPARE(text.code, 0);
+    const QStringList lines = text.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 4); // the header, tenant.add, tenant.set, upstream.add
+    QVERIFY2(lines.at(2).contains(QStringLiteral("tenant.set")), qPrintable(lines.at(2)));
+    QVERIFY2(lines.at(2).contains(QStringLiteral("rpm: 100 → 200; tier: best-effort → dedicated")),
+             qPrintable(lines.at(2)));
+    // An upstream added: its settings from none, whether a key is stored, never the key.
+    QVERIFY2(lines.at(3).contains(QStringLiteral("base_url: none → https://u.example/v1")),
+             qPrintable(lines.at(3)));
+    QVERIFY2(lines.at(3).contains(QStringLiteral("api_key_stored: none → yes")),
+             qPrintable(lines.at(3)));
+    QVERIFY(!text.out.contains(QStringLiteral("upstream-secret-123")));
+    QVERIFY2(!text.out.contains(QStringLiteral("\"before\"")), qPrintable(text.out));
+    QVERIFY(!text.out.contains(QLatin1Char('{')));
+
+    // Machine output is unchanged: the details object as stored.
+    const QJsonObject set = jsonArray({"audit"}).at(1).toObject();
+    QCOMPARE(set.value("details").toObject().value("before").toObject().value("rpm").toInt(), 100);
+    QCOMPARE(set.value("details").toObject().value("after").toObject().value("rpm").toInt(), 200);
 }
 
 void TestCli::failedWritesLeaveNoTrace()

@@ -24,6 +24,7 @@
 #include "UpstreamDialog.h"
 #include "UpstreamsPanel.h"
 #include "UsagePanel.h"
+#include "admin/RemoteAdmin.h"
 #include "relay/RemoteRelay.h"
 #include "relay/StatsJson.h"
 #include "sim/Simulator.h"
@@ -37,6 +38,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QRadioButton>
 #include <QSignalSpy>
 #include <QSslSocket>
 #include <QStatusBar>
@@ -316,8 +318,9 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!c.find<QLabel>("pausedLabel")->isVisible(), kWait);
     }
 
-    // Test connection on a relay managed remotely: the relay asks the provider (POST
-    // /admin/v1/upstreams/{name}/test) with the upstream as saved; an unsaved one is not offered.
+    // Test connection on a relay managed remotely: the relay asks the provider, for an upstream
+    // not saved yet as the form describes it (POST /admin/v1/upstreams/test), for a saved one
+    // with its stored key and the form's changes (POST /admin/v1/upstreams/{name}/test).
     void testConnectionRunsOnTheRemoteRelay()
     {
         RemoteConsole c;
@@ -328,28 +331,74 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitFor(
             [&] { return (dialog = c.find<UpstreamDialog>("upstreamDialog")) != nullptr; }, kWait));
         auto *test = dialog->findChild<QPushButton *>(QStringLiteral("upstreamTestButton"));
-        QVERIFY(test && !test->isEnabled());
+        auto *result = dialog->findChild<QLabel *>(QStringLiteral("upstreamTestResult"));
+        auto *url = dialog->findChild<QLineEdit *>(QStringLiteral("upstreamUrlEdit"));
+        QVERIFY(test && result && url && test->isEnabled());
+        QTest::keyClicks(dialog->findChild<QLineEdit *>(QStringLiteral("upstreamNameEdit")),
+                         QStringLiteral("fresh"));
+        QTest::keyClicks(url, m_sim.baseUrl());
+        dialog->findChild<QRadioButton *>(QStringLiteral("upstreamKeyStored"))->setChecked(true);
+        QTest::keyClicks(dialog->findChild<QLineEdit *>(QStringLiteral("upstreamKeyEdit")),
+                         QStringLiteral("sk-typed-for-the-remote-test"));
+        m_sim.clearReceived();
+        QTest::mouseClick(test, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(result->text().startsWith(QStringLiteral("Connected")), kWait);
+        QVERIFY2(result->text().contains(QStringLiteral("gpt-4o")), qPrintable(result->text()));
+        // The relay's request, with the key as typed (the relay is another process).
+        QCOMPARE(m_sim.received().last().path, QByteArray("/v1/models"));
+        QCOMPARE(m_sim.received().last().authorization,
+                 QByteArray("Bearer sk-typed-for-the-remote-test"));
+        // Nothing listens there: the relay's error, shown as the local test shows it.
+        url->setText(QStringLiteral("http://127.0.0.1:%1/v1").arg(closedPort()));
+        QTest::mouseClick(test, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(result->text().startsWith(QStringLiteral("Failed")), kWait);
+        // The provider's side of it, worded as a test from the console's own process words it.
+        QVERIFY2(result->text().size() > 10 && !result->text().contains(QStringLiteral("HTTP 502")),
+                 qPrintable(result->text()));
+        QVERIFY(!result->text().contains(QStringLiteral("sk-typed-for-the-remote-test")));
+        QVERIFY(test->isEnabled());
         dialog->reject();
         QTRY_VERIFY_WITH_TIMEOUT(!c.find<UpstreamDialog>("upstreamDialog"), kWait);
 
+        // A saved upstream whose key is stored on the relay: edited to the simulator's URL and
+        // tested before saving, the relay sends the stored key it alone holds.
+        RemoteAdmin admin(optionsFor(m_relay.url()));
+        UpstreamChanges keyed;
+        keyed.baseUrl = QStringLiteral("http://127.0.0.1:%1/v1").arg(closedPort());
+        keyed.apiKey = QStringLiteral("sk-stored-on-the-relay");
+        QVERIFY(admin.addUpstream(QStringLiteral("keyed"), keyed).ok);
         RowTableModel *model = c.window->upstreams()->upstreamModel();
-        QTRY_VERIFY_WITH_TIMEOUT(model->findRow(QStringLiteral("sim")) >= 0, kWait);
+        c.window->upstreams()->refresh();
+        QTRY_VERIFY_WITH_TIMEOUT(model->findRow(QStringLiteral("keyed")) >= 0, kWait);
         auto *view = c.find<QTableView>("upstreamTable");
-        view->setCurrentIndex(view->model()->index(model->findRow(QStringLiteral("sim")), 0));
+        view->setCurrentIndex(view->model()->index(model->findRow(QStringLiteral("keyed")), 0));
         QTest::mouseClick(c.find<QPushButton>("editUpstreamButton"), Qt::LeftButton);
         QVERIFY(QTest::qWaitFor(
             [&] { return (dialog = c.find<UpstreamDialog>("upstreamDialog")) != nullptr; }, kWait));
         test = dialog->findChild<QPushButton *>(QStringLiteral("upstreamTestButton"));
-        auto *result = dialog->findChild<QLabel *>(QStringLiteral("upstreamTestResult"));
-        QVERIFY(test && result && test->isEnabled());
+        result = dialog->findChild<QLabel *>(QStringLiteral("upstreamTestResult"));
+        url = dialog->findChild<QLineEdit *>(QStringLiteral("upstreamUrlEdit"));
+        QVERIFY(dialog->usesStoredKey());
+        QTest::mouseClick(test, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(result->text().startsWith(QStringLiteral("Failed")), kWait);
+        url->setText(m_sim.baseUrl());
+        m_sim.clearReceived();
         QTest::mouseClick(test, Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(result->text().startsWith(QStringLiteral("Connected")), kWait);
-        QVERIFY2(result->text().contains(QStringLiteral("gpt-4o")), qPrintable(result->text()));
-        // A changed base URL is not what the relay would test: save first.
-        auto *url = dialog->findChild<QLineEdit *>(QStringLiteral("upstreamUrlEdit"));
-        url->setText(url->text() + QStringLiteral("/other"));
-        QVERIFY(!test->isEnabled());
+        QCOMPARE(m_sim.received().last().authorization,
+                 QByteArray("Bearer sk-stored-on-the-relay"));
         dialog->reject();
+        // Testing saved nothing: the one added above is as it was, "fresh" was never added.
+        const AdminValue<QList<UpstreamRecord>> upstreams = admin.listUpstreams();
+        QVERIFY(upstreams.ok);
+        QStringList names;
+        for (const UpstreamRecord &u : upstreams.value) {
+            names << u.name;
+            if (u.name == QLatin1String("keyed"))
+                QCOMPARE(u.baseUrl, *keyed.baseUrl);
+        }
+        QCOMPARE(names, QStringList({QStringLiteral("sim"), QStringLiteral("keyed")}));
+        QVERIFY(admin.removeUpstream(QStringLiteral("keyed")).ok);
     }
 
     // The relay goes away: the window says so (and stays responsive), then connects again by

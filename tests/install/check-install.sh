@@ -43,6 +43,15 @@ grep -q "^ExecStart=$prefix/bin/tenantrelay --db /var/lib/tenantrelay/tenantrela
 grep -qx "User=tenantrelay" "$unit" || fail "the service does not run as tenantrelay"
 grep -q "^u tenantrelay " "$root/lib/sysusers.d/tenantrelay.conf" || fail "sysusers.d makes no user"
 
+# The metadata says under which licence it and the program come; the .deb names a maintainer
+# ("Name <address>").
+grep -q "<project_license>[^<]" "$root/share/metainfo/$id.metainfo.xml" ||
+    fail "the AppStream metadata has no project_license"
+grep -q "<metadata_license>[^<]" "$root/share/metainfo/$id.metainfo.xml" ||
+    fail "the AppStream metadata has no metadata_license"
+grep -Eq '^set\(CPACK_PACKAGE_CONTACT "[^"<]+ <[^"@<>]+@[^"<>]+>"\)$' "$build/CPackConfig.cmake" ||
+    fail "the .deb's maintainer is not 'Name <address>': $(grep CPACK_PACKAGE_CONTACT "$build/CPackConfig.cmake")"
+
 if command -v desktop-file-validate >/dev/null; then
     desktop-file-validate "$root/share/applications/$id.desktop" || fail "desktop-file-validate"
     echo "desktop-file-validate: ok"

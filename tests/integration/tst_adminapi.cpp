@@ -998,6 +998,89 @@ private Q_SLOTS:
         QCOMPARE(call("POST", "/upstreams/sim/test", {}, kReadOnlyToken).status, 403);
     }
 
+    // POST /upstreams/test: an upstream not saved, as a form describes it, checked as a save
+    // checks it; the relay asks the provider with the key given (never answered back, never
+    // audited) and saves nothing. POST /upstreams/NAME/test with a body: the saved one changed.
+    void unsavedUpstreamTestListsModelsOrTheError()
+    {
+        const QString simUrl = m_relay->sim().baseUrl();
+        const qsizetype auditBefore = data(call("GET", "/audit")).size();
+
+        TestResponse ok = call("POST", "/upstreams/test",
+                               {{"name", "new-one"},
+                                {"kind", "openai"},
+                                {"base_url", simUrl + "/"},
+                                {"api_key", QString::fromLatin1(kProviderKey)},
+                                {"timeout_ms", 5000}});
+        QCOMPARE(ok.status, 200);
+        QVERIFY(ok.json().value("ok").toBool());
+        QVERIFY2(ok.json().value("models").toArray().contains(QStringLiteral("gpt-4o")),
+                 ok.body.constData());
+        QCOMPARE(m_relay->sim().received().last().path, QByteArray("/v1/models"));
+        QCOMPARE(m_relay->sim().received().last().authorization, "Bearer " + kProviderKey);
+        // The key from a variable of the relay's environment, as a saved upstream reads it.
+        QCOMPARE(call("POST", "/upstreams/test",
+                      {{"base_url", simUrl}, {"api_key_env", "TR_TEST_UPSTREAM_KEY"}})
+                     .status,
+                 200);
+        QCOMPARE(m_relay->sim().received().last().authorization, QByteArray("Bearer sk-sim"));
+
+        // Nothing listens there: the error, still without the key.
+        TestResponse closed = call("POST", "/upstreams/test",
+                                   {{"base_url", "http://127.0.0.1:1/v1"},
+                                    {"api_key", QString::fromLatin1(kProviderKey)}});
+        QCOMPARE(closed.status, 502);
+        QCOMPARE(closed.errorField("code"), QStringLiteral("upstream_test_failed"));
+        QVERIFY(!closed.errorField("message").isEmpty());
+        // The provider refuses: its status and message.
+        m_relay->sim().pushFault({SimFault::Status, 401, -1, 0});
+        TestResponse refused = call("POST", "/upstreams/test", {{"base_url", simUrl}});
+        QCOMPARE(refused.status, 502);
+        QVERIFY2(refused.errorField("message").startsWith(QLatin1String("HTTP 401")),
+                 refused.body.constData());
+
+        // Checked as `upstream add` checks it, the field named.
+        const auto refusedField = [&](const QJsonObject &body) {
+            const TestResponse r = call("POST", "/upstreams/test", body);
+            return r.status == 400 ? r.errorField("param") : QString::number(r.status);
+        };
+        QCOMPARE(refusedField({{"kind", "openai"}}), QStringLiteral("base_url"));
+        QCOMPARE(refusedField({{"base_url", "ftp://x.example"}}), QStringLiteral("base_url"));
+        QCOMPARE(refusedField({{"base_url", simUrl}, {"kind", "cohere"}}), QStringLiteral("kind"));
+        QCOMPARE(refusedField({{"base_url", simUrl}, {"api_key", "has blank"}}),
+                 QStringLiteral("api_key"));
+        QCOMPARE(refusedField({{"base_url", simUrl}, {"api_key_env", "NOT-A-NAME"}}),
+                 QStringLiteral("api_key_env"));
+        QCOMPARE(refusedField({{"base_url", simUrl}, {"colour", "red"}}), QStringLiteral("colour"));
+        QCOMPARE(callRaw("POST", "/upstreams/test", "[1]").status, 400);
+        QCOMPARE(call("POST", "/upstreams/test", {{"base_url", simUrl}}, kReadOnlyToken).status,
+                 403);
+
+        // Nothing was saved or audited.
+        QCOMPARE(data(call("GET", "/upstreams")).size(), 0);
+        QCOMPARE(data(call("GET", "/audit")).size(), auditBefore);
+        // Other methods on /upstreams/test are an upstream named "test"'s, which does not exist.
+        QCOMPARE(call("GET", "/upstreams/test").status, 404);
+
+        // A saved upstream tested with changes it does not have yet: its stored key goes with
+        // the new base URL; what is saved does not change.
+        QCOMPARE(call("POST", "/upstreams",
+                      {{"name", "saved"},
+                       {"base_url", "http://127.0.0.1:1/v1"},
+                       {"api_key", QString::fromLatin1(kProviderKey)}})
+                     .status,
+                 201);
+        QCOMPARE(call("POST", "/upstreams/saved/test").status, 502);
+        QCOMPARE(call("POST", "/upstreams/saved/test", {{"base_url", simUrl}}).status, 200);
+        QCOMPARE(m_relay->sim().received().last().authorization, "Bearer " + kProviderKey);
+        QCOMPARE(call("GET", "/upstreams/saved").json().value("base_url").toString(),
+                 QStringLiteral("http://127.0.0.1:1/v1"));
+        QCOMPARE(call("POST", "/upstreams/saved/test", {{"max_connections", 0}}).status, 400);
+        QCOMPARE(call("POST", "/upstreams/ghost/test", {{"base_url", simUrl}}).status, 404);
+        for (const QJsonValue row : data(call("GET", "/audit")))
+            QVERIFY(!QJsonDocument(row.toObject()).toJson().contains(kProviderKey));
+    }
+
     void listsPage()
     {
         for (int i = 0; i < 7; ++i)

@@ -3,6 +3,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSignalSpy>
+#include <QTcpServer>
 #include <QTest>
 
 namespace relay::test {
@@ -152,6 +153,15 @@ TestResponse request(quint16 port, const QByteArray &method, const QByteArray &p
     client.send(method, path, body, headers);
     client.waitDone(timeoutMs);
     return client.response();
+}
+
+quint16 closedPort()
+{
+    QTcpServer server;
+    server.listen(QHostAddress::LocalHost);
+    const quint16 port = server.serverPort();
+    server.close();
+    return port;
 }
 
 } // namespace relay::test

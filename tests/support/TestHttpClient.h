@@ -84,4 +84,7 @@ TestResponse request(quint16 port, const QByteArray &method, const QByteArray &p
                      const QByteArray &body = {}, const HttpHeaders &headers = {},
                      int timeoutMs = 10'000);
 
+// A loopback port nothing listens on (a provider that is down).
+quint16 closedPort();
+
 } // namespace relay::test
