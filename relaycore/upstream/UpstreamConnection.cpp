@@ -42,18 +42,7 @@ UpstreamConnection::UpstreamConnection(const UpstreamEndpoint &endpoint, QObject
 
 UpstreamConnection::~UpstreamConnection()
 {
-    if (m_connecting) {
-        m_connecting->disconnect(this);
-        m_connecting->abort();
-    }
-    if (m_tls) {
-        m_tls->disconnect(this);
-        m_tls->abort();
-    }
-    delete m_readNotifier;
-    delete m_writeNotifier;
-    if (m_fd >= 0)
-        ::close(m_fd);
+    abort(); // the notifiers, children, go after it
 }
 
 void UpstreamConnection::open()
