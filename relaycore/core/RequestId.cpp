@@ -2,6 +2,7 @@
 
 #include <QRandomGenerator>
 
+#include <cstring>
 #include <random>
 
 namespace relay {
@@ -13,9 +14,14 @@ QByteArray newRequestId()
     thread_local std::mt19937_64 rng(QRandomGenerator::system()->generate64());
     const quint64 a = rng();
     const quint32 b = quint32(rng());
-    QByteArray id("req_");
-    id += QByteArray::number(a, 16).rightJustified(16, '0');
-    id += QByteArray::number(b, 16).rightJustified(8, '0');
+    static constexpr char hex[] = "0123456789abcdef";
+    QByteArray id(4 + 16 + 8, Qt::Uninitialized);
+    char *out = id.data();
+    std::memcpy(out, "req_", 4);
+    for (int i = 0; i < 16; ++i)
+        out[4 + i] = hex[(a >> (60 - 4 * i)) & 0xf];
+    for (int i = 0; i < 8; ++i)
+        out[20 + i] = hex[(b >> (28 - 4 * i)) & 0xf];
     return id;
 }
 

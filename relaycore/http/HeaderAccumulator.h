@@ -34,17 +34,25 @@ public:
         m_lastWasValue = true;
         return true;
     }
-    // Appends the pending header, if any.
+    // Appends the pending header, if any. The two buffers keep their capacity from header to
+    // header; each kept header costs one allocation for its name and one for its value.
     void finish(HttpHeaders &out)
     {
-        if (!m_field.isEmpty() && (m_maxHeaders < 0 || out.size() < m_maxHeaders))
-            out.append({m_field.toLower(), m_value.trimmed()});
+        if (!m_field.isEmpty() && (m_maxHeaders < 0 || out.size() < m_maxHeaders)) {
+            if (out.isEmpty())
+                out.reserve(16);
+            QByteArray name(m_field.size(), Qt::Uninitialized);
+            char *to = name.data();
+            for (const char c : std::as_const(m_field))
+                *to++ = (c >= 'A' && c <= 'Z') ? char(c + ('a' - 'A')) : c;
+            out.emplaceBack(std::move(name), QByteArrayView(m_value).trimmed().toByteArray());
+        }
         clear();
     }
     void clear()
     {
-        m_field.clear();
-        m_value.clear();
+        m_field.truncate(0);
+        m_value.truncate(0);
         m_lastWasValue = false;
     }
 

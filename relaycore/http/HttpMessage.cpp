@@ -2,6 +2,9 @@
 
 #include <http_parser.h>
 
+#include <cstdio>
+#include <cstring>
+
 namespace relay {
 
 QByteArray headerValue(const HttpHeaders &headers, QByteArrayView lowerName)
@@ -19,21 +22,37 @@ QByteArray httpReasonPhrase(int status)
     const char *s = http_status_str(static_cast<http_status>(status));
     if (!s || QByteArrayView(s) == "<unknown>")
         return QByteArrayLiteral("Status");
-    return QByteArray(s);
+    return QByteArray::fromRawData(s, qsizetype(strlen(s))); // http-parser's static table
 }
 
 static void appendHead(QByteArray &out, int status, const HttpHeaders &headers)
 {
     out += "HTTP/1.1 ";
-    out += QByteArray::number(status);
-    out += ' ';
+    char digits[12];
+    const int n = std::snprintf(digits, sizeof digits, "%d ", status);
+    out.append(digits, n);
     out += httpReasonPhrase(status);
     out += "\r\n";
+    appendHeaderLines(out, headers);
+}
+
+void appendHeaderLines(QByteArray &out, const HttpHeaders &headers)
+{
+    qsizetype size = 0;
+    for (const auto &h : headers)
+        size += h.first.size() + h.second.size() + 4;
+    qsizetype at = out.size();
+    out.resize(at + size);
+    char *to = out.data();
+    const auto put = [&](const char *from, qsizetype n) {
+        std::memcpy(to + at, from, size_t(n));
+        at += n;
+    };
     for (const auto &h : headers) {
-        out += h.first;
-        out += ": ";
-        out += h.second;
-        out += "\r\n";
+        put(h.first.constData(), h.first.size());
+        put(": ", 2);
+        put(h.second.constData(), h.second.size());
+        put("\r\n", 2);
     }
 }
 

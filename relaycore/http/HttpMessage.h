@@ -60,6 +60,9 @@ struct HttpRequest
     bool keepAlive = true;
     // The body's share of the relay-wide pool (none when the parser has no pool).
     std::shared_ptr<BodyReservation> bodyReservation;
+    // The hash of the tenant key the request carries, kept by the first check of the key (the
+    // check before the body and the one after it see the same key: it is hashed once).
+    mutable QByteArray keyHash;
 
     QByteArray header(QByteArrayView lowerName) const { return headerValue(headers, lowerName); }
 };
@@ -79,5 +82,7 @@ QByteArray encodeChunk(QByteArrayView payload);
 inline constexpr QByteArrayView kLastChunk = "0\r\n\r\n";
 
 QByteArray httpReasonPhrase(int status);
+// Appends "name: value\r\n" for each header, growing `out` once.
+void appendHeaderLines(QByteArray &out, const HttpHeaders &headers);
 
 } // namespace relay

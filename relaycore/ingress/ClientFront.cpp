@@ -93,7 +93,8 @@ const ClientFront &ClientFront::of(Dialect dialect)
 
 HttpHeaders ClientFront::baseHeaders(const QByteArray &requestId) const
 {
-    return {{"content-type", "application/json"}, {"x-request-id", requestId}};
+    return {{QByteArrayLiteral("content-type"), QByteArrayLiteral("application/json")},
+            {QByteArrayLiteral("x-request-id"), requestId}};
 }
 
 } // namespace relay

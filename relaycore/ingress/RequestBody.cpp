@@ -149,21 +149,21 @@ QByteArray endpointName(Endpoint endpoint)
 {
     switch (endpoint) {
     case Endpoint::Chat:
-        return "chat";
+        return QByteArrayLiteral("chat");
     case Endpoint::Embeddings:
-        return "embeddings";
+        return QByteArrayLiteral("embeddings");
     case Endpoint::Responses:
-        return "responses";
+        return QByteArrayLiteral("responses");
     case Endpoint::Completions:
-        return "completions";
+        return QByteArrayLiteral("completions");
     case Endpoint::Moderations:
-        return "moderations";
+        return QByteArrayLiteral("moderations");
     case Endpoint::Messages:
-        return "messages";
+        return QByteArrayLiteral("messages");
     case Endpoint::CountTokens:
-        return "count_tokens";
+        return QByteArrayLiteral("count_tokens");
     }
-    return "chat";
+    return QByteArrayLiteral("chat");
 }
 
 bool canStream(Endpoint endpoint)

@@ -11,12 +11,14 @@ namespace relay {
 
 namespace {
 
-QByteArray tenantKey(const HttpRequest &request)
+// The key, a view into `holder`.
+QByteArrayView tenantKey(const HttpRequest &request, QByteArray &holder)
 {
-    const QByteArray auth = request.header("authorization");
-    if (auth.size() > 7 && auth.left(7).toLower() == "bearer ")
-        return auth.mid(7).trimmed();
-    return request.header("x-api-key").trimmed();
+    holder = request.header("authorization");
+    if (holder.size() > 7 && qstrnicmp(holder.constData(), "bearer ", 7) == 0)
+        return QByteArrayView(holder).sliced(7).trimmed();
+    holder = request.header("x-api-key");
+    return QByteArrayView(holder).trimmed();
 }
 
 } // namespace
@@ -34,14 +36,17 @@ bool sameSecret(const QByteArray &given, const QByteArray &expected)
 Authenticated authenticate(const HttpRequest &request, const DirectorySnapshot &directory,
                            qint64 nowMs, ApiError *error)
 {
-    const QByteArray key = tenantKey(request);
+    QByteArray holder;
+    const QByteArrayView key = tenantKey(request, holder);
     if (key.isEmpty()) {
         *error =
             ApiError::invalidApiKey("You didn't provide an API key. Send it as 'Authorization: "
                                     "Bearer YOUR_KEY' or 'x-api-key: YOUR_KEY'.");
         return {};
     }
-    const auto it = directory.keysByHash.constFind(ApiKey::hash(key));
+    if (request.keyHash.isEmpty())
+        request.keyHash = ApiKey::hash(key);
+    const auto it = directory.keysByHash.constFind(request.keyHash);
     if (it == directory.keysByHash.cend() || it->revoked) {
         *error = ApiError::invalidApiKey("Incorrect API key provided.");
         return {};

@@ -14,6 +14,8 @@
 #include <QJsonObject>
 #include <QTimer>
 
+#include <charconv>
+
 namespace relay {
 
 namespace {
@@ -38,12 +40,15 @@ QByteArray failureText(UpstreamFailure failure)
 // A cost as the x-tenantrelay-cost-usd header gives it: a plain decimal ("0.00022").
 QByteArray costText(double usd)
 {
-    QByteArray text = QByteArray::number(usd, 'f', 12);
+    char digits[400]; // room for the largest double, 309 digits, and 12 decimals
+    const char *end =
+        std::to_chars(digits, digits + sizeof digits, usd, std::chars_format::fixed, 12).ptr;
+    QByteArrayView text(digits, end - digits);
     while (text.endsWith('0'))
         text.chop(1);
     if (text.endsWith('.'))
         text.chop(1);
-    return text;
+    return text.toByteArray();
 }
 
 } // namespace
@@ -180,10 +185,13 @@ void ProxyCall::forward()
     UpstreamRequest request;
     request.endpoint = {u.tls, u.host, u.port};
     request.headers = m_adapter->authHeaders(u); // the upstream's key, never the tenant's
-    request.headers.emplaceBack("content-type", "application/json");
-    request.headers.emplaceBack("accept",
-                                m_admission.body.stream ? "text/event-stream" : "application/json");
-    request.headers.emplaceBack("user-agent", "TenantRelay/0.1");
+    request.headers.emplaceBack(QByteArrayLiteral("content-type"),
+                                QByteArrayLiteral("application/json"));
+    request.headers.emplaceBack(QByteArrayLiteral("accept"),
+                                m_admission.body.stream ? QByteArrayLiteral("text/event-stream")
+                                                        : QByteArrayLiteral("application/json"));
+    request.headers.emplaceBack(QByteArrayLiteral("user-agent"),
+                                QByteArrayLiteral("TenantRelay/0.1"));
     request.firstByteTimeoutMs = u.timeoutMs;
     m_adapter->writeRequest(request, u, m_admission.body, t.model);
 

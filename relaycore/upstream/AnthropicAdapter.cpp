@@ -299,11 +299,11 @@ HttpHeaders authHeaders(const UpstreamConfig &upstream)
     const QByteArray key = upstream.resolveApiKey();
     if (!isAnthropic(upstream)) {
         if (!key.isEmpty())
-            headers.emplaceBack("authorization", "Bearer " + key);
+            headers.emplaceBack(QByteArrayLiteral("authorization"), "Bearer " + key);
         return headers;
     }
     if (!key.isEmpty())
-        headers.emplaceBack("x-api-key", key);
+        headers.emplaceBack(QByteArrayLiteral("x-api-key"), key);
     headers.emplaceBack("anthropic-version", kVersion.toByteArray());
     return headers;
 }

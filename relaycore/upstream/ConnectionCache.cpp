@@ -21,7 +21,7 @@ ConnectionCache::~ConnectionCache()
 
 UpstreamConnection *ConnectionCache::take(const UpstreamEndpoint &endpoint)
 {
-    auto it = m_idle.find(endpoint.key());
+    auto it = m_idle.find(endpoint);
     if (it == m_idle.end())
         return nullptr;
     while (!it->isEmpty()) {
@@ -36,7 +36,7 @@ UpstreamConnection *ConnectionCache::take(const UpstreamEndpoint &endpoint)
 
 void ConnectionCache::put(UpstreamConnection *connection, qint64 nowMs)
 {
-    auto &list = m_idle[connection->endpoint().key()];
+    auto &list = m_idle[connection->endpoint()];
     if (!connection->isOpen() || list.size() >= kMaxIdlePerEndpoint) {
         connection->deleteLater();
         return;
@@ -49,7 +49,7 @@ void ConnectionCache::put(UpstreamConnection *connection, qint64 nowMs)
 
 void ConnectionCache::drop(UpstreamConnection *connection)
 {
-    auto it = m_idle.find(connection->endpoint().key());
+    auto it = m_idle.find(connection->endpoint());
     if (it != m_idle.end() && it->removeOne(connection)) {
         connection->abort();
         connection->deleteLater();

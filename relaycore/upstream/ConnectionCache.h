@@ -33,7 +33,7 @@ private:
     void drop(UpstreamConnection *connection);
 
     qint64 m_idleTimeoutMs;
-    QHash<QString, QList<UpstreamConnection *>> m_idle;
+    QHash<UpstreamEndpoint, QList<UpstreamConnection *>> m_idle;
 };
 
 } // namespace relay

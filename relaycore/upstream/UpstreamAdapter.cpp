@@ -194,17 +194,17 @@ private:
         case Endpoint::Chat:
         case Endpoint::Messages: // translated to chat
         case Endpoint::CountTokens:
-            return "/chat/completions";
+            return QByteArrayLiteral("/chat/completions");
         case Endpoint::Embeddings:
-            return "/embeddings";
+            return QByteArrayLiteral("/embeddings");
         case Endpoint::Responses:
-            return "/responses";
+            return QByteArrayLiteral("/responses");
         case Endpoint::Completions:
-            return "/completions";
+            return QByteArrayLiteral("/completions");
         case Endpoint::Moderations:
-            return "/moderations";
+            return QByteArrayLiteral("/moderations");
         }
-        return "/chat/completions";
+        return QByteArrayLiteral("/chat/completions");
     }
 };
 

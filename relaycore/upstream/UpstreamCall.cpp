@@ -2,6 +2,7 @@
 
 #include "ConnectionCache.h"
 #include "core/Clock.h"
+#include "http/HttpMessage.h"
 
 #include <QTimerEvent>
 
@@ -78,12 +79,7 @@ void UpstreamCall::send()
         head += QByteArray::number(ep.port);
     }
     head += "\r\n";
-    for (const auto &h : m_request.headers) {
-        head += h.first;
-        head += ": ";
-        head += h.second;
-        head += "\r\n";
-    }
+    appendHeaderLines(head, m_request.headers);
     if (m_request.method != "GET" || !m_request.body.isEmpty()) {
         head += "content-length: ";
         head += QByteArray::number(m_request.body.size());

@@ -29,12 +29,6 @@ char *threadReadBuffer()
 }
 } // namespace
 
-QString UpstreamEndpoint::key() const
-{
-    return (tls ? QStringLiteral("https://") : QStringLiteral("http://")) + host +
-           QLatin1Char(':') + QString::number(port);
-}
-
 UpstreamConnection::UpstreamConnection(const UpstreamEndpoint &endpoint, QObject *parent)
     : QObject(parent), m_endpoint(endpoint)
 {

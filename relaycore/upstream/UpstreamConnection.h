@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QHashFunctions>
 #include <QObject>
 #include <QString>
 
@@ -18,7 +19,14 @@ struct UpstreamEndpoint
     QString host;
     quint16 port = 0;
 
-    QString key() const;
+    friend bool operator==(const UpstreamEndpoint &a, const UpstreamEndpoint &b)
+    {
+        return a.tls == b.tls && a.port == b.port && a.host == b.host;
+    }
+    friend size_t qHash(const UpstreamEndpoint &e, size_t seed = 0)
+    {
+        return qHashMulti(seed, e.tls, e.host, e.port);
+    }
 };
 
 class UpstreamConnection;

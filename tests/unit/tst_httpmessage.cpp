@@ -1,10 +1,13 @@
 #include "ResponseFeed.h"
+#include "core/RequestId.h"
 #include "http/ApiError.h"
 #include "http/HttpMessage.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
+#include <QSet>
 #include <QTest>
 
 using relay::ApiError;
@@ -92,6 +95,34 @@ private Q_SLOTS:
         QVERIFY(!relay::httpReasonPhrase(599).isEmpty());
         QVERIFY(relay::buildHttpResponse(429, {}, {}, true)
                     .startsWith("HTTP/1.1 429 Too Many Requests\r\n"));
+    }
+
+    void headerLines()
+    {
+        QByteArray out("HTTP/1.1 200 OK\r\n");
+        relay::appendHeaderLines(out, {{"content-type", "application/json"}, {"x-empty", ""}});
+        QCOMPARE(out,
+                 QByteArray("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-empty: \r\n"));
+        relay::appendHeaderLines(out, {});
+        QCOMPARE(out.size(),
+                 qsizetype(
+                     strlen("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-empty: \r\n")));
+    }
+
+    // req_ and 24 lowercase hex digits, leading zeros kept; no two alike.
+    void requestIds()
+    {
+        const QRegularExpression shape(QStringLiteral("^req_[0-9a-f]{24}$"));
+        QSet<QByteArray> seen;
+        bool leadingZero = false;
+        for (int i = 0; i < 20000; ++i) {
+            const QByteArray id = relay::newRequestId();
+            QVERIFY2(shape.match(QString::fromLatin1(id)).hasMatch(), id.constData());
+            seen.insert(id);
+            leadingZero = leadingZero || id.at(4) == '0' || id.at(20) == '0';
+        }
+        QCOMPARE(seen.size(), 20000);
+        QVERIFY(leadingZero); // 1 in 8 ids has one; missing in 20,000 means they are dropped
     }
 
     void encodeChunk()

@@ -331,6 +331,28 @@ private Q_SLOTS:
         QVERIFY(r.header("X-Api-KEY").isEmpty());
     }
 
+    // Each header starts from empty buffers: nothing of a longer name or value before it, or of
+    // the previous request on the connection, shows through.
+    void headersDoNotInheritEarlierBytes()
+    {
+        HttpRequestParser p;
+        const QByteArray longValue(300, 'v');
+        QVERIFY(p.feed("GET / HTTP/1.1\r\nX-A-Long-Header-Name: " + longValue +
+                       "\r\nX-B:  b \r\nX-Empty:\r\nX-C:\tc\r\n\r\n"));
+        const HttpRequest first = p.takeRequest();
+        QCOMPARE(first.headers.size(), 4);
+        QCOMPARE(first.headers[0], qMakePair(QByteArray("x-a-long-header-name"), longValue));
+        QCOMPARE(first.headers[1], qMakePair(QByteArray("x-b"), QByteArray("b")));
+        QCOMPARE(first.headers[2], qMakePair(QByteArray("x-empty"), QByteArray("")));
+        QCOMPARE(first.headers[3], qMakePair(QByteArray("x-c"), QByteArray("c")));
+        QVERIFY(p.feed("GET / HTTP/1.1\r\nX: y\r\n\r\n"));
+        const HttpRequest second = p.takeRequest();
+        QCOMPARE(second.headers.size(), 1);
+        QCOMPARE(second.headers[0], qMakePair(QByteArray("x"), QByteArray("y")));
+        // The first request's headers are its own copies: the parser's reuse leaves them be.
+        QCOMPARE(first.headers[1].second, QByteArray("b"));
+    }
+
     void headerSplitAcrossFeeds()
     {
         HttpRequestParser p;
