@@ -33,24 +33,16 @@ inline void bindText(sqlite3_stmt *st, int i, const QString &v)
         bindText(st, i, v.toUtf8());
 }
 
-// The same without copying: the string must stay as it is until the statement is reset (the
-// usage writer's rows, bound and stepped while the batch holds them). A QString goes in as
-// UTF-16, which SQLite turns into the database's UTF-8 itself.
+// The same without copying: the bytes must stay as they are until the statement is reset (the
+// usage writer's rows, bound and stepped while the batch holds them). Bytes only: a QString goes
+// through bindText, whose toUtf8() is the one conversion every reader of the database sees (a
+// lone surrogate becomes '?'), where SQLite's own UTF-16 conversion would store something else.
 inline void bindTextUncopied(sqlite3_stmt *st, int i, const QByteArray &v)
 {
     if (v.isNull())
         sqlite3_bind_null(st, i);
     else
         sqlite3_bind_text(st, i, v.constData(), int(v.size()), SQLITE_STATIC);
-}
-
-inline void bindTextUncopied(sqlite3_stmt *st, int i, const QString &v)
-{
-    if (v.isNull())
-        sqlite3_bind_null(st, i);
-    else
-        sqlite3_bind_text16(st, i, v.utf16(), int(v.size() * qsizetype(sizeof(char16_t))),
-                            SQLITE_STATIC);
 }
 
 // For NOT NULL key columns: a null string as ''.

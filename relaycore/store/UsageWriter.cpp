@@ -353,13 +353,13 @@ void UsageWriter::bindRow(sqlite3_stmt *insert, int first, const UsageRecord &r)
     const int at = first - 1; // parameters count from 1
     sqlite3_bind_int64(insert, at + 1, r.tsMs);
     bindTextUncopied(insert, at + 2, r.requestId);
-    bindTextUncopied(insert, at + 3, r.tenantId);
-    bindTextUncopied(insert, at + 4, r.keyPrefix);
+    bindText(insert, at + 3, r.tenantId);
+    bindText(insert, at + 4, r.keyPrefix);
     sqlite3_bind_text(insert, at + 5, r.rejected ? "rejected" : "served", -1, SQLITE_STATIC);
     bindTextUncopied(insert, at + 6, r.endpoint);
-    bindTextUncopied(insert, at + 7, r.requestedModel);
-    bindTextUncopied(insert, at + 8, r.servedModel);
-    bindTextUncopied(insert, at + 9, r.upstream);
+    bindText(insert, at + 7, r.requestedModel);
+    bindText(insert, at + 8, r.servedModel);
+    bindText(insert, at + 9, r.upstream);
     sqlite3_bind_int(insert, at + 10, r.status);
     sqlite3_bind_int64(insert, at + 11, r.promptTokens);
     sqlite3_bind_int64(insert, at + 12, r.completionTokens);

@@ -213,6 +213,45 @@ private Q_SLOTS:
             QCOMPARE(table[i], expectedRow(i));
     }
 
+    // Text a tenant sent that is not valid Unicode (a lone surrogate from a JSON "\ud800"
+    // escape) is stored as QString::toUtf8() gives it, the same bytes in the usage row and in
+    // the hourly rollup, so the request log and the per-model totals name the same model.
+    void invalidUnicodeStoredAsEveryReaderSeesIt()
+    {
+        relay::test::TempDb dir;
+        QVERIFY(createDatabase(dir.path()));
+        relay::ManualClock clock(kStartMs);
+        const QString odd = QStringLiteral("x") + QChar(0xD800) + QStringLiteral("y");
+        const QString tenant = QStringLiteral("t") + QChar(0xDC00) + QStringLiteral("z");
+        {
+            relay::UsageWriter writer(dir.path(), 10, clock);
+            QString error;
+            QVERIFY2(writer.startWriter(&error), qPrintable(error));
+            relay::UsageRecord r = recordAt(1);
+            r.tenantId = tenant;
+            r.requestedModel = odd;
+            r.servedModel = odd;
+            writer.record(r);
+            writer.flush();
+            QCOMPARE(writer.rowsWritten(), qint64(1));
+        }
+        relay::Database db;
+        QString error;
+        QVERIFY2(db.open(dir.path(), &error), qPrintable(error));
+        QSqlQuery q(db.db());
+        QVERIFY(q.exec(QStringLiteral("SELECT CAST(tenant_id AS BLOB), CAST(requested_model AS "
+                                      "BLOB), CAST(served_model AS BLOB) FROM usage")));
+        QVERIFY(q.next());
+        QCOMPARE(q.value(0).toByteArray(), tenant.toUtf8());
+        QCOMPARE(q.value(1).toByteArray(), odd.toUtf8());
+        QCOMPARE(q.value(2).toByteArray(), odd.toUtf8());
+        QVERIFY(q.exec(QStringLiteral(
+            "SELECT COUNT(*) FROM usage u JOIN usage_hourly h ON h.tenant_id = u.tenant_id AND "
+            "h.model = u.served_model AND h.upstream = u.upstream")));
+        QVERIFY(q.next());
+        QCOMPARE(q.value(0).toInt(), 1);
+    }
+
     // SIGKILL while the writer is writing batch after batch: every row it had committed is
     // there, and what else is there is whole batches of exact rows, in order (no gap, no
     // partial row or batch), and the database is sound.
