@@ -230,6 +230,56 @@ private Q_SLOTS:
         QCOMPARE(thawed.keyPrefix, QStringLiteral("sk-tr-Frozen"));
     }
 
+    // A key that matched once is remembered (its digest), yet every new request is still judged
+    // by the snapshot it is given: revoked, removed, given to a disabled tenant, or a key that
+    // only begins like a remembered one; and past the memo's size every key still matches.
+    void rememberedKeysStillFollowTheSnapshot()
+    {
+        const DirectorySnapshot before = directory();
+        const auto fresh = [](const QByteArray &key) {
+            return request("/v1/chat/completions", {{"authorization", "Bearer " + key}});
+        };
+        ApiError error;
+        for (int i = 0; i < 3; ++i)
+            QVERIFY(authenticate(fresh(kAcmeKey), before, 0, &error));
+
+        DirectorySnapshot revoked = directory();
+        revoked.keysByHash[ApiKey::hash(kAcmeKey)].revoked = true;
+        QVERIFY(!authenticate(fresh(kAcmeKey), revoked, 0, &error));
+        QCOMPARE(error.message, kIncorrect);
+
+        DirectorySnapshot removed = directory();
+        removed.keysByHash.remove(ApiKey::hash(kAcmeKey));
+        QVERIFY(!authenticate(fresh(kAcmeKey), removed, 0, &error));
+        QCOMPARE(error.message, kIncorrect);
+
+        DirectorySnapshot disabled = directory();
+        disabled.tenants[QStringLiteral("acme")].enabled = false;
+        QVERIFY(!authenticate(fresh(kAcmeKey), disabled, 0, &error));
+        QCOMPARE(error.message, kDisabled);
+
+        QVERIFY(!authenticate(fresh(kAcmeKey + "x"), before, 0, &error));
+        QCOMPARE(error.message, kIncorrect);
+        QVERIFY(!authenticate(fresh(kAcmeKey.chopped(1)), before, 0, &error));
+        QCOMPARE(error.message, kIncorrect);
+
+        DirectorySnapshot many = directory();
+        QList<QByteArray> keys;
+        for (int i = 0; i < 5000; ++i) {
+            keys << "sk-tr-Many" + QByteArray::number(i).rightJustified(36, '0');
+            addKey(many, keys.last(), QStringLiteral("acme"), false);
+        }
+        for (int round = 0; round < 2; ++round) {
+            for (const QByteArray &key : std::as_const(keys)) {
+                const Authenticated auth = authenticate(fresh(key), many, 0, &error);
+                QVERIFY2(auth, key.constData());
+                QCOMPARE(auth.tenant->id, QStringLiteral("acme"));
+            }
+        }
+        QVERIFY(authenticate(fresh(kAcmeKey), many, 0, &error));
+        QVERIFY(!authenticate(fresh(kAcmeKey), revoked, 0, &error));
+    }
+
     // An expiring key works up to the millisecond before its end and is refused from then on,
     // by the same snapshot: the time is the caller's clock, read on every request.
     void expiredKeyIsRefusedAtItsEnd()
