@@ -10,7 +10,9 @@
 
 #include <sqlite3.h>
 
+#include <array>
 #include <optional>
+#include <vector>
 
 namespace relay {
 
@@ -49,6 +51,87 @@ const char kRetentionSql[] = "SELECT value FROM settings WHERE key = 'usage_rete
 const char kNewestSql[] = "SELECT MAX(ts) FROM usage";
 const char kLastUsedSql[] = "UPDATE api_keys SET last_used = ?1 WHERE prefix = ?2 AND (last_used "
                             "IS NULL OR last_used < ?1)";
+
+// The UTF-8 of the rows' text columns while a batch is written. A value equal to the one the same
+// column had in the row before is converted once (a batch is mostly the same few tenants, keys,
+// models and upstreams), and each stays alive until release(), so the rows bind it uncopied.
+// The bytes are QString::toUtf8()'s, as every other writer of these columns stores them.
+class UsageTexts
+{
+public:
+    enum Column { Tenant, KeyPrefix, RequestedModel, ServedModel, Upstream, Columns };
+
+    // Binds `text` to parameter `i`: a null string as NULL.
+    void bind(sqlite3_stmt *st, int i, Column column, const QString &text)
+    {
+        if (text.isNull()) {
+            sqlite3_bind_null(st, i);
+            return;
+        }
+        Last &last = m_last[column];
+        if (!last.set || text != last.text) {
+            if (last.set)
+                m_held.push_back(std::move(last.utf8)); // still bound to an earlier row
+            last = {text, text.toUtf8(), true};
+        }
+        sqlite3_bind_text(st, i, last.utf8.constData(), int(last.utf8.size()), SQLITE_STATIC);
+    }
+    // After a statement has been stepped: what only its rows used can go.
+    void release() { m_held.clear(); }
+
+private:
+    struct Last
+    {
+        QString text;
+        QByteArray utf8;
+        bool set = false;
+    };
+    std::array<Last, Columns> m_last;
+    std::vector<QByteArray> m_held;
+};
+
+// Binds one record to the 21 parameters from `first` on, without copies: the record and `texts`
+// stay as they are until the statement has been stepped.
+void bindRow(sqlite3_stmt *insert, int first, const UsageRecord &r, UsageTexts &texts)
+{
+    const int at = first - 1; // parameters count from 1
+    sqlite3_bind_int64(insert, at + 1, r.tsMs);
+    bindTextUncopied(insert, at + 2, r.requestId);
+    texts.bind(insert, at + 3, UsageTexts::Tenant, r.tenantId);
+    texts.bind(insert, at + 4, UsageTexts::KeyPrefix, r.keyPrefix);
+    sqlite3_bind_text(insert, at + 5, r.rejected ? "rejected" : "served", -1, SQLITE_STATIC);
+    bindTextUncopied(insert, at + 6, r.endpoint);
+    texts.bind(insert, at + 7, UsageTexts::RequestedModel, r.requestedModel);
+    texts.bind(insert, at + 8, UsageTexts::ServedModel, r.servedModel);
+    texts.bind(insert, at + 9, UsageTexts::Upstream, r.upstream);
+    sqlite3_bind_int(insert, at + 10, r.status);
+    sqlite3_bind_int64(insert, at + 11, r.promptTokens);
+    sqlite3_bind_int64(insert, at + 12, r.completionTokens);
+    sqlite3_bind_double(insert, at + 13, r.costUsd);
+    sqlite3_bind_int(insert, at + 14, r.priced ? 1 : 0);
+    sqlite3_bind_int64(insert, at + 15, r.latencyMs);
+    if (r.ttfbMs < 0)
+        sqlite3_bind_null(insert, at + 16);
+    else
+        sqlite3_bind_int64(insert, at + 16, r.ttfbMs);
+    sqlite3_bind_int(insert, at + 17, r.streamed ? 1 : 0);
+    sqlite3_bind_int(insert, at + 18, r.estimated ? 1 : 0);
+    bindTextUncopied(insert, at + 19, r.error);
+    sqlite3_bind_int64(insert, at + 20, r.cacheReadTokens);
+    sqlite3_bind_int64(insert, at + 21, r.cacheWriteTokens);
+}
+
+// Binds `count` records to a prepared insert of that many rows and runs it.
+bool insertRowsWith(sqlite3_stmt *insert, const UsageRecord *rows, int count, UsageTexts &texts)
+{
+    sqlite3_reset(insert);
+    for (int i = 0; i < count; ++i)
+        bindRow(insert, 1 + i * kInsertColumns, rows[i], texts);
+    const bool ok = sqlite3_step(insert) == SQLITE_DONE;
+    sqlite3_reset(insert);
+    texts.release();
+    return ok;
+}
 
 } // namespace
 
@@ -348,43 +431,10 @@ const char *UsageWriter::insertSql()
     return sql.constData();
 }
 
-void UsageWriter::bindRow(sqlite3_stmt *insert, int first, const UsageRecord &r)
-{
-    const int at = first - 1; // parameters count from 1
-    sqlite3_bind_int64(insert, at + 1, r.tsMs);
-    bindTextUncopied(insert, at + 2, r.requestId);
-    bindText(insert, at + 3, r.tenantId);
-    bindText(insert, at + 4, r.keyPrefix);
-    sqlite3_bind_text(insert, at + 5, r.rejected ? "rejected" : "served", -1, SQLITE_STATIC);
-    bindTextUncopied(insert, at + 6, r.endpoint);
-    bindText(insert, at + 7, r.requestedModel);
-    bindText(insert, at + 8, r.servedModel);
-    bindText(insert, at + 9, r.upstream);
-    sqlite3_bind_int(insert, at + 10, r.status);
-    sqlite3_bind_int64(insert, at + 11, r.promptTokens);
-    sqlite3_bind_int64(insert, at + 12, r.completionTokens);
-    sqlite3_bind_double(insert, at + 13, r.costUsd);
-    sqlite3_bind_int(insert, at + 14, r.priced ? 1 : 0);
-    sqlite3_bind_int64(insert, at + 15, r.latencyMs);
-    if (r.ttfbMs < 0)
-        sqlite3_bind_null(insert, at + 16);
-    else
-        sqlite3_bind_int64(insert, at + 16, r.ttfbMs);
-    sqlite3_bind_int(insert, at + 17, r.streamed ? 1 : 0);
-    sqlite3_bind_int(insert, at + 18, r.estimated ? 1 : 0);
-    bindTextUncopied(insert, at + 19, r.error);
-    sqlite3_bind_int64(insert, at + 20, r.cacheReadTokens);
-    sqlite3_bind_int64(insert, at + 21, r.cacheWriteTokens);
-}
-
 bool UsageWriter::insertRows(sqlite3_stmt *insert, const UsageRecord *rows, int count)
 {
-    sqlite3_reset(insert);
-    for (int i = 0; i < count; ++i)
-        bindRow(insert, 1 + i * kInsertColumns, rows[i]);
-    const bool ok = sqlite3_step(insert) == SQLITE_DONE;
-    sqlite3_reset(insert);
-    return ok;
+    UsageTexts texts;
+    return insertRowsWith(insert, rows, count, texts);
 }
 
 bool UsageWriter::insertRow(sqlite3_stmt *insert, const UsageRecord &record)
@@ -401,13 +451,15 @@ bool UsageWriter::writeBatch(sqlite3 *handle, const Statements &statements,
         return false;
     QHash<QString, qint64> keysUsed;
     UsageRollup rollup;
+    UsageTexts texts;
     // Whole groups through the multi-row insert, the rest one by one.
     const size_t grouped =
         statements.multiInsert ? batch.size() - batch.size() % size_t(statements.rowsPerInsert) : 0;
     for (size_t i = 0; i < batch.size();) {
         const bool group = i < grouped;
         const int count = group ? statements.rowsPerInsert : 1;
-        if (!insertRows(group ? statements.multiInsert : statements.insert, &batch[i], count)) {
+        if (!insertRowsWith(group ? statements.multiInsert : statements.insert, &batch[i], count,
+                            texts)) {
             sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);
             return false;
         }

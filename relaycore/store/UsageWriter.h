@@ -100,9 +100,6 @@ private:
     // nullopt when there are no rows.
     static std::optional<qint64> retentionCutoff(sqlite3 *handle, qint64 nowMs);
     static int retentionDays(sqlite3 *handle);
-    // Binds one record to the 21 parameters from `first` on, its strings without copies: the
-    // record stays as it is until the statement has been stepped (insertRows() steps at once).
-    static void bindRow(sqlite3_stmt *insert, int first, const UsageRecord &record);
 
     const QString m_dbPath;
     const int m_flushIntervalMs;

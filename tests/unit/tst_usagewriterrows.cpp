@@ -213,6 +213,64 @@ private Q_SLOTS:
             QCOMPARE(table[i], expectedRow(i));
     }
 
+    // Text columns that repeat from row to row (the writer converts a value once while it
+    // repeats), in runs, interrupted by nulls and empty strings, in multi-row statements and
+    // row by row: each row reads back with its own values.
+    void repeatedTextsAcrossRows_data()
+    {
+        QTest::addColumn<int>("rowsPerInsert");
+        QTest::newRow("groups of 4") << 4;
+        QTest::newRow("row by row") << 1;
+    }
+    void repeatedTextsAcrossRows()
+    {
+        QFETCH(int, rowsPerInsert);
+        const auto texts = [](int i) {
+            const QString tenant = (i / 3) % 2 ? QStringLiteral("acme") : QStringLiteral("globex");
+            const QString prefix = i % 5 == 4 ? QStringLiteral("") : QStringLiteral("sk-tr-ab");
+            const QString requested = i % 7 < 3 ? QStringLiteral("gpt-4o") : QStringLiteral("m-é");
+            const QString served = i % 4 == 1 ? QString() : requested + QStringLiteral("-2024");
+            const QString upstream = i % 6 == 5 ? QString() : QStringLiteral("openai");
+            return QStringList{tenant, prefix, requested, served, upstream};
+        };
+        relay::test::TempDb dir;
+        QVERIFY(createDatabase(dir.path()));
+        relay::ManualClock clock(kStartMs);
+        constexpr int kRows = 41;
+        {
+            relay::UsageWriter writer(dir.path(), 10, clock);
+            writer.setRowsPerInsert(rowsPerInsert);
+            QString error;
+            QVERIFY2(writer.startWriter(&error), qPrintable(error));
+            for (int i = 0; i < kRows; ++i) {
+                relay::UsageRecord r = recordAt(i);
+                const QStringList t = texts(i);
+                r.tenantId = t[0];
+                r.keyPrefix = t[1];
+                r.requestedModel = t[2];
+                r.servedModel = t[3];
+                r.upstream = t[4];
+                writer.record(r);
+            }
+            writer.flush();
+        }
+        relay::Database db;
+        QString error;
+        QVERIFY2(db.open(dir.path(), &error), qPrintable(error));
+        QSqlQuery q(db.db());
+        QVERIFY(q.exec(QStringLiteral("SELECT tenant_id, key_prefix, requested_model, "
+                                      "served_model, upstream FROM usage ORDER BY id")));
+        int i = 0;
+        for (; q.next(); ++i) {
+            const QStringList want = texts(i);
+            for (int c = 0; c < 5; ++c) {
+                QCOMPARE(q.isNull(c), want[c].isNull());
+                QCOMPARE(q.value(c).toString(), want[c]);
+            }
+        }
+        QCOMPARE(i, kRows);
+    }
+
     // Text a tenant sent that is not valid Unicode (a lone surrogate from a JSON "\ud800"
     // escape) is stored as QString::toUtf8() gives it, the same bytes in the usage row and in
     // the hourly rollup, so the request log and the per-model totals name the same model.
