@@ -167,6 +167,26 @@ bool startSimulator(Server &sim, int latencyMs, QString *error)
                      ready, error);
 }
 
+bool addSimUpstreamAndTenant(const QString &db, quint16 simPort, int maxConnections,
+                             const QString &tenantId, QString *key, QString *error)
+{
+    QStringList addUpstream{QStringLiteral("upstream"), QStringLiteral("add"),
+                            QStringLiteral("sim"), QStringLiteral("--base-url"),
+                            QStringLiteral("http://127.0.0.1:%1/v1").arg(simPort)};
+    if (maxConnections > 0)
+        addUpstream << QStringLiteral("--max-connections") << QString::number(maxConnections);
+    const QStringList addTenant{QStringLiteral("tenant"), QStringLiteral("add"), tenantId};
+    for (const QStringList &args : {addUpstream, addTenant}) {
+        const CommandResult r = admin(db, args);
+        if (r.code != 0) {
+            *error = r.describe(args);
+            return false;
+        }
+        *key = QString::fromUtf8(r.out.trimmed());
+    }
+    return true;
+}
+
 bool startRelay(Server &relay, const QString &db, QString *error)
 {
     static const QRegularExpression ready(

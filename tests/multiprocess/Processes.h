@@ -75,6 +75,12 @@ bool startSimulator(Server &sim, int latencyMs, QString *error);
 // `tenantrelay --db DB serve --listen 127.0.0.1:0 --workers 2`, started and answering /healthz.
 bool startRelay(Server &relay, const QString &db, QString *error);
 
+// The README's set-up through admin commands on `db`: an upstream `sim` at the simulator on
+// `simPort` (with --max-connections when `maxConnections` > 0) and a tenant `tenantId`, whose key
+// goes to *key. False with *error naming the command that failed.
+bool addSimUpstreamAndTenant(const QString &db, quint16 simPort, int maxConnections,
+                             const QString &tenantId, QString *key, QString *error);
+
 // The chat request every client sends, and its headers with a tenant key.
 QByteArray chatBody();
 

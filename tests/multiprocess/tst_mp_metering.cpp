@@ -36,18 +36,9 @@ void TestMeteringBesideAdminCommands::killNineAfterAdminCommandsLosesNoAnswer()
     QString error;
     Server sim;
     QVERIFY2(startSimulator(sim, 5, &error), qPrintable(error));
-    const QStringList addUpstream{"upstream",
-                                  "add",
-                                  "sim",
-                                  "--base-url",
-                                  QStringLiteral("http://127.0.0.1:%1/v1").arg(sim.port()),
-                                  "--max-connections",
-                                  "8"};
-    const CommandResult upstream = admin(db, addUpstream);
-    QVERIFY2(upstream.code == 0, qPrintable(upstream.describe(addUpstream)));
-    const CommandResult tenant = admin(db, {"tenant", "add", "t1"});
-    QVERIFY2(tenant.code == 0, qPrintable(tenant.describe({"tenant", "add", "t1"})));
-    const QString key = QString::fromUtf8(tenant.out.trimmed());
+    QString key;
+    QVERIFY2(addSimUpstreamAndTenant(db, sim.port(), 8, QStringLiteral("t1"), &key, &error),
+             qPrintable(error));
 
     Server relay;
     QVERIFY2(startRelay(relay, db, &error), qPrintable(error));

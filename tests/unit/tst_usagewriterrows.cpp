@@ -13,6 +13,7 @@
 
 #include <QProcess>
 #include <QSqlQuery>
+#include <QSqlRecord>
 #include <QTest>
 
 #include <cstdio>
@@ -56,8 +57,8 @@ relay::UsageRecord recordAt(qint64 i)
     return r;
 }
 
-// Every row as "field=value" texts, in id order.
-QList<QStringList> tableRows(const QString &path)
+// The rows an SQL query gives on the database at `path`, each column as text ("NULL" for null).
+QList<QStringList> selectRows(const QString &path, const QString &sql)
 {
     relay::Database db;
     QString error;
@@ -65,18 +66,27 @@ QList<QStringList> tableRows(const QString &path)
     if (!db.open(path, &error))
         return rows;
     QSqlQuery q(db.db());
-    q.exec(QStringLiteral(
-        "SELECT id, ts, request_id, tenant_id, key_prefix, outcome, endpoint, requested_model, "
-        "served_model, upstream, status, prompt_tokens, completion_tokens, cost_usd, priced, "
-        "latency_ms, ttfb_ms, streamed, estimated, error, cache_read_tokens, cache_write_tokens "
-        "FROM usage ORDER BY id"));
+    if (!q.exec(sql))
+        return rows;
     while (q.next()) {
         QStringList row;
-        for (int c = 0; c < 22; ++c)
+        for (int c = 0; c < q.record().count(); ++c)
             row << (q.isNull(c) ? QStringLiteral("NULL") : q.value(c).toString());
         rows << row;
     }
     return rows;
+}
+
+// Every row, every column, in id order.
+QList<QStringList> tableRows(const QString &path)
+{
+    return selectRows(
+        path,
+        QStringLiteral(
+            "SELECT id, ts, request_id, tenant_id, key_prefix, outcome, endpoint, "
+            "requested_model, served_model, upstream, status, prompt_tokens, completion_tokens, "
+            "cost_usd, priced, latency_ms, ttfb_ms, streamed, estimated, error, "
+            "cache_read_tokens, cache_write_tokens FROM usage ORDER BY id"));
 }
 
 // Row `i` as it must read back (id i + 1).
@@ -254,21 +264,18 @@ private Q_SLOTS:
             }
             writer.flush();
         }
-        relay::Database db;
-        QString error;
-        QVERIFY2(db.open(dir.path(), &error), qPrintable(error));
-        QSqlQuery q(db.db());
-        QVERIFY(q.exec(QStringLiteral("SELECT tenant_id, key_prefix, requested_model, "
-                                      "served_model, upstream FROM usage ORDER BY id")));
-        int i = 0;
-        for (; q.next(); ++i) {
-            const QStringList want = texts(i);
-            for (int c = 0; c < 5; ++c) {
-                QCOMPARE(q.isNull(c), want[c].isNull());
-                QCOMPARE(q.value(c).toString(), want[c]);
+        const QList<QStringList> rows =
+            selectRows(dir.path(), QStringLiteral("SELECT tenant_id, key_prefix, requested_model, "
+                                                  "served_model, upstream FROM usage ORDER BY id"));
+        QCOMPARE(rows.size(), kRows);
+        for (int i = 0; i < kRows; ++i) {
+            QStringList want = texts(i);
+            for (QString &text : want) {
+                if (text.isNull())
+                    text = QStringLiteral("NULL");
             }
+            QCOMPARE(rows[i], want);
         }
-        QCOMPARE(i, kRows);
     }
 
     // Text a tenant sent that is not valid Unicode (a lone surrogate from a JSON "\ud800"
@@ -293,21 +300,19 @@ private Q_SLOTS:
             writer.flush();
             QCOMPARE(writer.rowsWritten(), qint64(1));
         }
-        relay::Database db;
-        QString error;
-        QVERIFY2(db.open(dir.path(), &error), qPrintable(error));
-        QSqlQuery q(db.db());
-        QVERIFY(q.exec(QStringLiteral("SELECT CAST(tenant_id AS BLOB), CAST(requested_model AS "
-                                      "BLOB), CAST(served_model AS BLOB) FROM usage")));
-        QVERIFY(q.next());
-        QCOMPARE(q.value(0).toByteArray(), tenant.toUtf8());
-        QCOMPARE(q.value(1).toByteArray(), odd.toUtf8());
-        QCOMPARE(q.value(2).toByteArray(), odd.toUtf8());
-        QVERIFY(q.exec(QStringLiteral(
-            "SELECT COUNT(*) FROM usage u JOIN usage_hourly h ON h.tenant_id = u.tenant_id AND "
-            "h.model = u.served_model AND h.upstream = u.upstream")));
-        QVERIFY(q.next());
-        QCOMPARE(q.value(0).toInt(), 1);
+        // The stored bytes, as hex: what SQLite holds, not what a reader decodes of it.
+        const auto hex = [](const QString &text) {
+            return QString::fromLatin1(text.toUtf8().toHex().toUpper());
+        };
+        QCOMPARE(
+            selectRows(dir.path(), QStringLiteral("SELECT hex(tenant_id), hex(requested_model), "
+                                                  "hex(served_model) FROM usage")),
+            (QList<QStringList>{{hex(tenant), hex(odd), hex(odd)}}));
+        QCOMPARE(selectRows(dir.path(), QStringLiteral("SELECT COUNT(*) FROM usage u JOIN "
+                                                       "usage_hourly h ON h.tenant_id = "
+                                                       "u.tenant_id AND h.model = u.served_model "
+                                                       "AND h.upstream = u.upstream")),
+                 (QList<QStringList>{{QStringLiteral("1")}}));
     }
 
     // SIGKILL while the writer is writing batch after batch: every row it had committed is
