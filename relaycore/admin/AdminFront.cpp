@@ -22,7 +22,7 @@ bool AdminHost::open(QString *error)
     return true;
 }
 
-void AdminHost::post(AdminCall call, QPointer<HttpExchange> exchange, QByteArray requestId)
+void AdminHost::post(AdminCall call, HttpExchangeRef exchange, QByteArray requestId)
 {
     QMetaObject::invokeMethod(
         this, [this, call = std::move(call), exchange, requestId = std::move(requestId)] {
@@ -47,13 +47,14 @@ void AdminHost::post(AdminCall call, QPointer<HttpExchange> exchange, QByteArray
         });
 }
 
-void AdminHost::answer(const QPointer<HttpExchange> &exchange, const QByteArray &requestId,
-                       AdminAnswer answer)
+void AdminHost::answer(const HttpExchangeRef &ref, const QByteArray &requestId, AdminAnswer answer)
 {
-    if (!exchange)
+    QObject *context = ref.threadContext();
+    if (!context)
         return;
     // Answered on the exchange's own thread; dropped if it has gone meanwhile.
-    QMetaObject::invokeMethod(exchange.data(), [exchange, answer = std::move(answer), requestId] {
+    QMetaObject::invokeMethod(context, [ref, answer = std::move(answer), requestId] {
+        HttpExchange *exchange = ref.get();
         if (!exchange)
             return;
         HttpHeaders headers = answer.headers;
@@ -76,8 +77,8 @@ AdminFrontHandler::~AdminFrontHandler()
 {
     // Every exchange is completed, even one whose client has gone.
     for (const Subscriber &subscriber : std::as_const(m_subscribers))
-        if (subscriber.exchange && !subscriber.exchange->isFinished())
-            subscriber.exchange->endStream();
+        if (HttpExchange *exchange = subscriber.exchange.get(); exchange && !exchange->isFinished())
+            exchange->endStream();
 }
 
 bool AdminFrontHandler::answerLive(HttpExchange *exchange, const QByteArray &requestId)
@@ -105,8 +106,7 @@ bool AdminFrontHandler::answerLive(HttpExchange *exchange, const QByteArray &req
         exchange->writeStream("event: stats\ndata: " + snapshot + "\n\n");
     else
         exchange->writeStream(": connected\n\n");
-    m_subscribers.append(
-        {QPointer<HttpExchange>(exchange), m_feed->lastSeq(), exchange->receivedMs()});
+    m_subscribers.append({HttpExchangeRef(exchange), m_feed->lastSeq(), exchange->receivedMs()});
     return true;
 }
 
@@ -154,7 +154,7 @@ void AdminFrontHandler::handle(HttpExchange *exchange)
     call.body = request.body;
     call.actor = QStringLiteral("admin-api@") + exchange->peerAddress().toString();
     call.readOnly = access == AdminGate::Access::ReadOnly;
-    m_host->post(std::move(call), QPointer<HttpExchange>(exchange), requestId);
+    m_host->post(std::move(call), HttpExchangeRef(exchange), requestId);
 }
 
 HttpEarlyAnswer AdminFrontHandler::headersComplete(const HttpRequest &head,
@@ -188,7 +188,7 @@ void AdminFrontHandler::sweep(qint64 nowMs)
     qint64 eventsFrom = -1;
     for (qsizetype i = 0; i < m_subscribers.size();) {
         Subscriber &s = m_subscribers[i];
-        HttpExchange *exchange = s.exchange.data();
+        HttpExchange *exchange = s.exchange.get();
         if (!exchange || exchange->isClientGone() || exchange->isDraining()) {
             if (exchange && !exchange->isFinished())
                 exchange->endStream();

@@ -3,11 +3,11 @@
 #include "AdminApi.h"
 #include "AdminFeed.h"
 #include "AdminGate.h"
+#include "http/HttpExchange.h"
 #include "http/HttpHandler.h"
 #include "store/Database.h"
 
 #include <QObject>
-#include <QPointer>
 
 #include <memory>
 #include <optional>
@@ -27,11 +27,10 @@ public:
     bool open(QString *error);
     // Any thread: answers `call` on `exchange` (on the exchange's thread) once done; nothing
     // when the exchange is gone by then.
-    void post(AdminCall call, QPointer<class HttpExchange> exchange, QByteArray requestId);
+    void post(AdminCall call, HttpExchangeRef exchange, QByteArray requestId);
 
 private:
-    void answer(const QPointer<class HttpExchange> &exchange, const QByteArray &requestId,
-                AdminAnswer answer);
+    void answer(const HttpExchangeRef &exchange, const QByteArray &requestId, AdminAnswer answer);
 
     QString m_dbPath;
     Clock &m_clock;
@@ -68,7 +67,7 @@ private:
     // An open /admin/v1/events stream on this worker.
     struct Subscriber
     {
-        QPointer<HttpExchange> exchange;
+        HttpExchangeRef exchange;
         qint64 seq = 0;           // the last event sent
         qint64 lastCommentMs = 0; // a comment every 15 s, whatever else is sent
     };

@@ -87,7 +87,7 @@ void TimerQueue::erase(std::unordered_map<int, Timer>::iterator it)
 {
     Timer &timer = it->second;
     if (timer.heapIndex >= 0)
-        heapRemove(timer.heapIndex);
+        m_heap.remove(timer.heapIndex);
     const auto owner = m_byObject.find(timer.object);
     if (owner != m_byObject.end()) {
         std::vector<int> &ids = owner->second;
@@ -123,17 +123,17 @@ int TimerQueue::waitMs(qint64 nowNs) const
 {
     if (m_heap.empty())
         return -1;
-    return ceilMs(m_heap.front()->deadlineNs - nowNs);
+    return ceilMs(m_heap.top()->deadlineNs - nowNs);
 }
 
 std::optional<TimerQueue::Due> TimerQueue::takeDue(qint64 nowNs, quint64 pass)
 {
     while (!m_heap.empty()) {
-        Timer *timer = m_heap.front();
+        Timer *timer = m_heap.top();
         // Everything behind a timer already fired in this pass was scheduled after it.
         if (timer->deadlineNs > nowNs || timer->lastPass == pass)
             return std::nullopt;
-        heapRemove(0);
+        m_heap.remove(0);
         if (timer->inEvent) {
             // Its own event runs a nested event loop: it waits until that event returns.
             timer->heldBack = true;
@@ -182,72 +182,10 @@ qint64 TimerQueue::nextDeadline(const Timer &timer, qint64 nowNs) const
 void TimerQueue::schedule(Timer *timer, qint64 deadlineNs)
 {
     if (timer->heapIndex >= 0)
-        heapRemove(timer->heapIndex);
+        m_heap.remove(timer->heapIndex);
     timer->deadlineNs = deadlineNs;
     timer->order = ++m_order;
-    heapPush(timer);
-}
-
-bool TimerQueue::before(const Timer *a, const Timer *b) const
-{
-    return a->deadlineNs < b->deadlineNs || (a->deadlineNs == b->deadlineNs && a->order < b->order);
-}
-
-void TimerQueue::place(Timer *timer, qsizetype index)
-{
-    m_heap[size_t(index)] = timer;
-    timer->heapIndex = index;
-}
-
-void TimerQueue::heapPush(Timer *timer)
-{
-    m_heap.push_back(timer);
-    timer->heapIndex = qsizetype(m_heap.size()) - 1;
-    siftUp(timer->heapIndex);
-}
-
-void TimerQueue::heapRemove(qsizetype index)
-{
-    Timer *removed = m_heap[size_t(index)];
-    removed->heapIndex = -1;
-    Timer *last = m_heap.back();
-    m_heap.pop_back();
-    if (last == removed)
-        return;
-    place(last, index);
-    siftDown(index);
-    siftUp(last->heapIndex);
-}
-
-void TimerQueue::siftUp(qsizetype index)
-{
-    Timer *timer = m_heap[size_t(index)];
-    while (index > 0) {
-        const qsizetype parent = (index - 1) / 2;
-        if (!before(timer, m_heap[size_t(parent)]))
-            break;
-        place(m_heap[size_t(parent)], index);
-        index = parent;
-    }
-    place(timer, index);
-}
-
-void TimerQueue::siftDown(qsizetype index)
-{
-    Timer *timer = m_heap[size_t(index)];
-    const qsizetype count = qsizetype(m_heap.size());
-    while (true) {
-        qsizetype child = 2 * index + 1;
-        if (child >= count)
-            break;
-        if (child + 1 < count && before(m_heap[size_t(child + 1)], m_heap[size_t(child)]))
-            ++child;
-        if (!before(m_heap[size_t(child)], timer))
-            break;
-        place(m_heap[size_t(child)], index);
-        index = child;
-    }
-    place(timer, index);
+    m_heap.push(timer);
 }
 
 } // namespace relay

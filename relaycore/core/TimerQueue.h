@@ -1,5 +1,7 @@
 #pragma once
 
+#include "IntrusiveHeap.h"
+
 #include <QAbstractEventDispatcher>
 #include <QList>
 
@@ -77,16 +79,19 @@ private:
     void schedule(Timer *timer, qint64 deadlineNs);
     qint64 nextDeadline(const Timer &timer, qint64 nowNs) const;
     void erase(std::unordered_map<int, Timer>::iterator it);
-    bool before(const Timer *a, const Timer *b) const;
-    void heapPush(Timer *timer);
-    void heapRemove(qsizetype index);
-    void siftUp(qsizetype index);
-    void siftDown(qsizetype index);
-    void place(Timer *timer, qsizetype index);
+    // Earliest deadline first; ties in the order the timers were scheduled.
+    struct Before
+    {
+        bool operator()(const Timer *a, const Timer *b) const
+        {
+            return a->deadlineNs < b->deadlineNs ||
+                   (a->deadlineNs == b->deadlineNs && a->order < b->order);
+        }
+    };
 
     std::unordered_map<int, Timer> m_timers; // nodes stay put: the heap points at them
     std::unordered_map<QObject *, std::vector<int>> m_byObject;
-    std::vector<Timer *> m_heap;
+    IntrusiveHeap<Timer, &Timer::heapIndex, Before> m_heap;
     quint64 m_order = 0;
     quint64 m_registrations = 0;
 };

@@ -253,6 +253,8 @@ void HttpConnection::onBytesWritten()
 HttpConnection::~HttpConnection()
 {
     closeSocket();
+    m_worker->deleteExchangesOf(this);
+    delete m_active; // an exchange still unanswered when the worker stops
 }
 
 void HttpConnection::closeSocket()
@@ -422,7 +424,7 @@ void HttpConnection::exchangeFinished(HttpExchange *exchange, bool keepAlive)
 {
     if (m_active == exchange)
         m_active = nullptr;
-    exchange->deleteLater();
+    m_worker->retireExchange(this, exchange);
     // Idle from when its answer went out (the client may act on it before this runs).
     m_lastActivityMs = m_lastWriteMs;
     // A request begun behind this one was not read meanwhile: its time starts again.
@@ -452,7 +454,7 @@ void HttpConnection::exchangeAborted(HttpExchange *exchange)
 {
     if (m_active == exchange)
         m_active = nullptr;
-    exchange->deleteLater();
+    m_worker->retireExchange(this, exchange);
     closeNow();
 }
 

@@ -6,9 +6,29 @@
 namespace relay {
 
 HttpExchange::HttpExchange(HttpConnection *connection, HttpRequest request, qint64 receivedMs)
-    : QObject(connection), m_connection(connection), m_request(std::move(request)),
-      m_receivedMs(receivedMs)
+    : m_connection(connection), m_request(std::move(request)), m_receivedMs(receivedMs)
 {
+}
+
+HttpExchange::~HttpExchange()
+{
+    if (m_observer)
+        m_observer->exchangeGone();
+}
+
+HttpExchangeRef::HttpExchangeRef(HttpExchange *exchange)
+    : m_exchange(exchange), m_context(exchange ? exchange->m_connection : nullptr)
+{
+    if (!exchange)
+        return;
+    if (!exchange->m_alive)
+        exchange->m_alive = std::make_shared<const bool>(true);
+    m_alive = exchange->m_alive;
+}
+
+QObject *HttpExchangeRef::threadContext() const
+{
+    return m_context.data();
 }
 
 bool HttpExchange::isDraining() const

@@ -3,11 +3,14 @@
 #include "HttpMessage.h"
 
 #include <QHostAddress>
-#include <QObject>
+#include <QPointer>
+
+#include <memory>
 
 namespace relay {
 
 class HttpConnection;
+class HttpExchange;
 
 // Hears what happens to the client of an exchange while its answer is under way: one pointer
 // set by the handler, instead of signal connections made and broken per request.
@@ -19,17 +22,43 @@ public:
     virtual void clientGone() = 0;
     // The client has caught up with what it was sent.
     virtual void clientDrained() = 0;
+    // The exchange is being deleted (it finished a while ago): forget it.
+    virtual void exchangeGone() = 0;
+};
+
+// An exchange that may have gone by the time it is used: handed to another thread (the admin
+// host) and back, or kept across worker passes (an event stream's subscriber).
+class HttpExchangeRef
+{
+public:
+    HttpExchangeRef() = default;
+    // On the exchange's thread.
+    explicit HttpExchangeRef(HttpExchange *exchange);
+    // On the exchange's thread: the exchange, or nullptr once it has gone.
+    HttpExchange *get() const { return m_alive.expired() ? nullptr : m_exchange; }
+    // Any thread: an object on the exchange's thread to post to (nullptr once its connection
+    // has gone; a call posted to it is dropped if the connection goes first).
+    QObject *threadContext() const;
+
+private:
+    HttpExchange *m_exchange = nullptr;
+    std::weak_ptr<const bool> m_alive;
+    QPointer<QObject> m_context;
 };
 
 // One request and its response on a client connection. Owned by its connection; lives on the
 // connection's worker thread. The handler completes every exchange exactly once — respond(),
 // or beginStream() … endStream() — even after the client has gone (writes are then dropped),
-// because the connection waits for that before it goes away.
-class HttpExchange : public QObject
+// because the connection waits for that before it goes away. A plain object: once finished it
+// is deleted with the worker's next pass (or with its connection), not at once, so that the
+// code that finished it can still read it; its observer hears exchangeGone() then.
+class HttpExchange
 {
-    Q_OBJECT
 public:
     HttpExchange(HttpConnection *connection, HttpRequest request, qint64 receivedMs);
+    ~HttpExchange();
+    HttpExchange(const HttpExchange &) = delete;
+    HttpExchange &operator=(const HttpExchange &) = delete;
 
     const HttpRequest &request() const { return m_request; }
     // Monotonic time the request was complete.
@@ -56,11 +85,12 @@ public:
     // The client is taking too long to read what it was sent: a streaming handler should pause
     // its source until its observer's clientDrained().
     bool isClientBacklogged() const;
-    // Who hears clientGone() and clientDrained() (nullptr: nobody).
+    // Who hears clientGone(), clientDrained() and exchangeGone() (nullptr: nobody).
     void setObserver(HttpExchangeObserver *observer) { m_observer = observer; }
 
 private:
     friend class HttpConnection;
+    friend class HttpExchangeRef;
     void markClientGone();
     void notifyClientDrained()
     {
@@ -78,6 +108,7 @@ private:
     bool m_chunked = true;
     bool m_finished = false;
     bool m_clientGone = false;
+    std::shared_ptr<const bool> m_alive; // made for the first HttpExchangeRef
 };
 
 } // namespace relay

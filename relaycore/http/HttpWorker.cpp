@@ -1,6 +1,7 @@
 #include "HttpWorker.h"
 
 #include "HttpConnection.h"
+#include "HttpExchange.h"
 #include "HttpServer.h"
 #include "core/Clock.h"
 
@@ -56,6 +57,7 @@ void HttpWorker::stop()
         delete c;
     }
     m_connections.clear();
+    deleteRetiredExchanges();
 }
 
 void HttpWorker::addConnection(qintptr socketDescriptor)
@@ -73,6 +75,37 @@ void HttpWorker::connectionClosed(HttpConnection *connection)
 {
     if (m_connections.remove(connection))
         m_server->connectionClosed();
+}
+
+void HttpWorker::retireExchange(HttpConnection *connection, HttpExchange *exchange)
+{
+    m_retiredExchanges.emplace_back(connection, exchange);
+    if (m_retirePosted)
+        return;
+    m_retirePosted = true;
+    QMetaObject::invokeMethod(this, &HttpWorker::deleteRetiredExchanges, Qt::QueuedConnection);
+}
+
+void HttpWorker::deleteExchangesOf(HttpConnection *connection)
+{
+    std::vector<HttpExchange *> going;
+    std::erase_if(m_retiredExchanges, [&](const auto &retired) {
+        if (retired.first != connection)
+            return false;
+        going.push_back(retired.second);
+        return true;
+    });
+    for (HttpExchange *exchange : going)
+        delete exchange;
+}
+
+void HttpWorker::deleteRetiredExchanges()
+{
+    m_retirePosted = false;
+    std::vector<std::pair<HttpConnection *, HttpExchange *>> going;
+    going.swap(m_retiredExchanges);
+    for (const auto &retired : going)
+        delete retired.second;
 }
 
 void HttpWorker::sweepNow()

@@ -9,11 +9,14 @@
 #include <QTimer>
 
 #include <atomic>
+#include <utility>
+#include <vector>
 
 namespace relay {
 
 class Clock;
 class HttpConnection;
+class HttpExchange;
 class HttpServer;
 
 // One worker thread's share of the server: its client connections, its handler (and through
@@ -48,6 +51,12 @@ public:
 private:
     friend class HttpConnection;
     void connectionClosed(HttpConnection *connection);
+    // A finished exchange goes with the worker's next pass (from a fresh stack: the code that
+    // finished it may still read it), or with its connection if that goes first. One posted
+    // event for every exchange finished in the same pass.
+    void retireExchange(HttpConnection *connection, HttpExchange *exchange);
+    void deleteExchangesOf(HttpConnection *connection);
+    void deleteRetiredExchanges();
 
     int m_index;
     ServerConfig m_config;
@@ -56,6 +65,8 @@ private:
     std::unique_ptr<HttpHandler> m_handler;
     QSet<HttpConnection *> m_connections;
     QTimer *m_sweepTimer = nullptr;
+    std::vector<std::pair<HttpConnection *, HttpExchange *>> m_retiredExchanges;
+    bool m_retirePosted = false;
 };
 
 } // namespace relay

@@ -12,7 +12,6 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QTimer>
 
 #include <charconv>
 
@@ -70,9 +69,21 @@ ProxyCall::~ProxyCall()
 {
     if (m_exchange)
         m_exchange->setObserver(nullptr);
-    // complete() has run (the handler ends every call it owns first); the handler and its
-    // context may be gone by the time a deleteLater() lands, so nothing here touches them.
+    // complete() has run (the handler ends every call it owns first).
     dropUpstream();
+}
+
+std::unique_ptr<UpstreamCall> ProxyCall::releaseUpstreamCall()
+{
+    dropUpstream();
+    if (m_upstreamCall)
+        m_upstreamCall->cancel();
+    return std::move(m_upstreamCall);
+}
+
+qint64 ProxyCall::nowMs() const
+{
+    return m_handler.context().clock().monotonicMs();
 }
 
 void ProxyCall::start()
@@ -138,10 +149,13 @@ void ProxyCall::tryTarget()
     m_servedUpstream.clear(); // until this target serves it
     m_phase = CallPhase::WaitingForSlot;
     m_waitStartMs = m_handler.context().clock().monotonicMs();
-    m_ticket = pool->acquire(m_admission.tenantId, this, [this, attempt = ++m_attempt] {
-        if (attempt == m_attempt) // a grant for an earlier target is stale
-            onSlotGranted();
-    });
+    // The grant is posted to the worker's thread (the deadline queue lives there); dropTicket()
+    // detaches the ticket before this object goes, after which no grant reaches it.
+    m_ticket =
+        pool->acquire(m_admission.tenantId, &m_handler.deadlines(), [this, attempt = ++m_attempt] {
+            if (attempt == m_attempt) // a grant for an earlier target is stale
+                onSlotGranted();
+        });
     if (m_ticket->isGranted())
         onSlotGranted();
 }
@@ -205,9 +219,8 @@ void ProxyCall::forward()
     m_forwardStartMs = m_handler.context().clock().monotonicMs();
     // One call object for every attempt, kept until the request is done.
     if (!m_upstreamCall)
-        m_upstreamCall =
-            new UpstreamCall(m_handler.connections(), m_handler.context().clock(), this, this);
-    m_call = m_upstreamCall;
+        m_upstreamCall = m_handler.takeUpstreamCall(this);
+    m_call = m_upstreamCall.get();
     m_call->start(std::move(request));
 }
 
@@ -437,15 +450,13 @@ bool ProxyCall::scheduleRetry()
         return false;
     m_phase = CallPhase::RetryBackoff;
     m_retryAtMs = m_handler.context().clock().monotonicMs() + *delay;
-    // The timer is the precise wake-up; the worker's sweep is the fallback (and what moves
-    // the request on under a test's manual clock).
-    QTimer::singleShot(int(*delay), this,
-                       [this] { checkTimeouts(m_handler.context().clock().monotonicMs()); });
+    m_handler.deadlines().arm(m_retryDeadline, m_retryAtMs);
     return true;
 }
 
 void ProxyCall::retryNow()
 {
+    m_handler.deadlines().disarm(m_retryDeadline);
     m_retryAtMs = 0;
     m_phase = CallPhase::Routing;
     if (!admitTarget(m_targetIndex)) {
@@ -580,6 +591,7 @@ void ProxyCall::complete(int status, const TokenUsage &usage, bool estimated,
         return;
     m_phase = CallPhase::Done;
     m_retryAtMs = 0;
+    m_handler.deadlines().disarm(m_retryDeadline);
     dropUpstream();
     settleCircuit(CircuitOutcome::Abandoned);
     m_retry.finish();

@@ -9,9 +9,6 @@
 #include "upstream/UpstreamAdapter.h"
 #include "upstream/UpstreamCall.h"
 
-#include <QObject>
-#include <QPointer>
-
 #include <optional>
 
 namespace relay {
@@ -48,18 +45,23 @@ enum class CallPhase {
 // One admitted request on its way through the chain of upstream targets: waits for a slot of
 // the target's pool, forwards, relays the answer (streams event by event as they arrive) and
 // meters the outcome exactly once. Before a byte has reached the client a failure moves on to
-// the next target. Lives on its worker thread; deletes itself when done.
-class ProxyCall : public QObject, public UpstreamCallListener, private HttpExchangeObserver
+// the next target. A plain object on its worker thread: its handler owns it and, once it is
+// done, deletes it from a fresh stack; its deadlines are entries in the handler's DeadlineQueue.
+class ProxyCall : public UpstreamCallListener, private HttpExchangeObserver
 {
-    Q_OBJECT
 public:
     ProxyCall(ProxyHandler &handler, HttpExchange *exchange, AdmittedRequest admission);
     ~ProxyCall() override;
+    ProxyCall(const ProxyCall &) = delete;
+    ProxyCall &operator=(const ProxyCall &) = delete;
 
     void start();
     void checkTimeouts(qint64 nowMs);
     // The relay is stopping: end the request now.
     void abort();
+    // Done: the upstream call object it used (cancelled), for the handler to give the next
+    // request; nullptr when it never forwarded.
+    std::unique_ptr<UpstreamCall> releaseUpstreamCall();
 
     // UpstreamCallListener
     void upstreamHead(int status, const HttpHeaders &headers) override;
@@ -92,6 +94,7 @@ private:
     // HttpExchangeObserver
     void clientGone() override;
     void clientDrained() override;
+    void exchangeGone() override { m_exchange = nullptr; }
     // The upstream call ended (answered or failed): its object goes, its pool slot is freed.
     void endCall();
     void dropUpstream();
@@ -108,6 +111,7 @@ private:
     TokenUsage usedSoFar() const;
     // Responses: the upstream that created a response answers the requests that continue it.
     void rememberResponse(const QString &responseId);
+    qint64 nowMs() const;
     const ResolvedTarget &target() const { return m_admission.resolution.chain[m_targetIndex]; }
     bool waiting() const
     {
@@ -116,22 +120,28 @@ private:
     }
 
     ProxyHandler &m_handler;
-    QPointer<HttpExchange> m_exchange;
+    HttpExchange *m_exchange; // nullptr once it has gone (exchangeGone())
     AdmittedRequest m_admission;
     CallPhase m_phase = CallPhase::Routing;
     RetryPolicy m_retry;
     size_t m_targetIndex = 0;
     std::shared_ptr<SlotTicket> m_ticket;
-    int m_attempt = 0;                      // which acquire a grant belongs to
-    UpstreamCall *m_upstreamCall = nullptr; // a child; serves every attempt
-    UpstreamCall *m_call = nullptr;         // m_upstreamCall while an attempt is under way
+    int m_attempt = 0;                            // which acquire a grant belongs to
+    std::unique_ptr<UpstreamCall> m_upstreamCall; // serves every attempt
+    UpstreamCall *m_call = nullptr;               // m_upstreamCall while an attempt is under way
     qint64 m_waitStartMs = 0;
     qint64 m_queueDeadlineMs = 0;
     std::shared_ptr<CircuitBreaker> m_circuit; // the current target's, until it is settled
     bool m_probe = false;                      // this attempt is its circuit's half-open probe
     qint64 m_retryAtMs = 0;                    // RetryBackoff: when the retry is due
-    int m_lastFailureStatus = 0;               // the last failed attempt's status (0: none)
-    std::optional<qint64> m_lastRetryAfterMs;  // the Retry-After of that attempt's 429
+    // The retry's precise wake-up; the worker's sweep is the fallback (and what moves the
+    // request on under a test's manual clock).
+    Deadline m_retryDeadline{this, [](void *call) {
+                                 auto *self = static_cast<ProxyCall *>(call);
+                                 self->checkTimeouts(self->nowMs());
+                             }};
+    int m_lastFailureStatus = 0;              // the last failed attempt's status (0: none)
+    std::optional<qint64> m_lastRetryAfterMs; // the Retry-After of that attempt's 429
     qint64 m_forwardStartMs = 0;
     qint64 m_headMs = 0; // when the current attempt's response head arrived
     bool m_countedInFlight = false;

@@ -21,8 +21,16 @@
 
 namespace relay {
 
+namespace {
+
+// Upstream call objects kept per worker for the next requests (beyond: deleted).
+constexpr size_t kMaxSpareCalls = 256;
+
+} // namespace
+
 ProxyHandler::ProxyHandler(RelayContext &context, qint64 upstreamIdleTimeoutMs)
-    : m_context(context), m_connections(std::make_unique<ConnectionCache>(upstreamIdleTimeoutMs))
+    : m_context(context), m_connections(std::make_unique<ConnectionCache>(upstreamIdleTimeoutMs)),
+      m_deadlines(std::make_unique<DeadlineQueue>(context.clock()))
 {
 }
 
@@ -34,6 +42,35 @@ ProxyHandler::~ProxyHandler()
     const auto remaining = m_calls;
     for (ProxyCall *call : remaining)
         delete call;
+    m_calls.clear();
+    deleteFinished();
+    m_spareCalls.clear();
+}
+
+std::unique_ptr<UpstreamCall> ProxyHandler::takeUpstreamCall(UpstreamCallListener *listener)
+{
+    if (m_spareCalls.empty())
+        return std::make_unique<UpstreamCall>(*m_connections, m_context.clock(), *m_deadlines,
+                                              listener);
+    std::unique_ptr<UpstreamCall> call = std::move(m_spareCalls.back());
+    m_spareCalls.pop_back();
+    call->setListener(listener);
+    return call;
+}
+
+void ProxyHandler::deleteFinished()
+{
+    m_deletePosted = false;
+    std::vector<ProxyCall *> finished;
+    finished.swap(m_finished);
+    for (ProxyCall *call : finished) {
+        std::unique_ptr<UpstreamCall> spare = call->releaseUpstreamCall();
+        delete call;
+        if (spare && m_spareCalls.size() < kMaxSpareCalls) {
+            spare->setListener(nullptr);
+            m_spareCalls.push_back(std::move(spare));
+        }
+    }
 }
 
 namespace {
@@ -425,7 +462,14 @@ void ProxyHandler::callFinished(ProxyCall *call)
     if (m_calls.remove(call)) {
         m_context.counters().inFlight.fetch_sub(1, std::memory_order_relaxed);
         m_context.counters().requests.fetch_add(1, std::memory_order_relaxed);
-        call->deleteLater();
+        // Possibly from inside the call's own report: it goes once that has returned. One
+        // posted event for every call that ends in the same pass of the worker.
+        m_finished.push_back(call);
+        if (!m_deletePosted) {
+            m_deletePosted = true;
+            QMetaObject::invokeMethod(
+                m_deadlines.get(), [this] { deleteFinished(); }, Qt::QueuedConnection);
+        }
     }
 }
 

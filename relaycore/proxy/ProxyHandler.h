@@ -1,10 +1,14 @@
 #pragma once
 
+#include "core/DeadlineQueue.h"
 #include "http/HttpHandler.h"
 #include "http/HttpMessage.h"
 #include "ingress/RequestBody.h"
 
 #include <QSet>
+
+#include <memory>
+#include <vector>
 
 namespace relay {
 
@@ -13,6 +17,8 @@ class DirectorySnapshot;
 class HttpExchange;
 class ProxyCall;
 class RelayContext;
+class UpstreamCall;
+class UpstreamCallListener;
 struct AdmittedRequest;
 struct ModelResolution;
 struct TenantConfig;
@@ -35,6 +41,12 @@ public:
 
     RelayContext &context() const { return m_context; }
     ConnectionCache &connections() const { return *m_connections; }
+    // Every deadline of this worker's calls; also the QObject their slot grants are posted to.
+    DeadlineQueue &deadlines() const { return *m_deadlines; }
+    // An upstream call object reporting to `listener`: one an earlier request left (its
+    // response parser keeps its buffers), or a new one.
+    std::unique_ptr<UpstreamCall> takeUpstreamCall(UpstreamCallListener *listener);
+    // The call is done (metered): it goes from a fresh stack, with the worker's next pass.
     void callFinished(ProxyCall *call);
     int activeCalls() const { return int(m_calls.size()); }
 
@@ -63,9 +75,17 @@ private:
     // Meters a known tenant's refused request as rejected (`usage`'s rejected column).
     void countRejected(UsageRecord record, const ApiError &error);
 
+    // Deletes the calls that are done; keeps their upstream call objects for the next requests.
+    void deleteFinished();
+
     RelayContext &m_context;
     std::unique_ptr<ConnectionCache> m_connections;
+    // Before everything that holds a Deadline, so that it goes after them.
+    std::unique_ptr<DeadlineQueue> m_deadlines;
     QSet<ProxyCall *> m_calls;
+    std::vector<ProxyCall *> m_finished; // done, to be deleted from a fresh stack
+    bool m_deletePosted = false;
+    std::vector<std::unique_ptr<UpstreamCall>> m_spareCalls;
 };
 
 } // namespace relay

@@ -17,13 +17,6 @@ public:
         : m_prober(prober), m_breaker(std::move(breaker))
     {
     }
-    ~Check() override
-    {
-        if (call) {
-            call->cancel();
-            call->deleteLater();
-        }
-    }
 
     void upstreamHead(int status, const HttpHeaders &) override { m_status = status; }
     void upstreamBody(const QByteArray &) override {}
@@ -40,7 +33,7 @@ public:
                               : QStringLiteral("no answer"));
     }
 
-    UpstreamCall *call = nullptr;
+    std::unique_ptr<UpstreamCall> call; // goes with the check
     std::shared_ptr<CircuitBreaker> breaker() const { return m_breaker; }
 
 private:
@@ -50,7 +43,8 @@ private:
 };
 
 CircuitProber::CircuitProber(RelayContext &context, QObject *parent)
-    : QObject(parent), m_context(context), m_cache(std::make_unique<ConnectionCache>())
+    : QObject(parent), m_context(context), m_cache(std::make_unique<ConnectionCache>()),
+      m_deadlines(new DeadlineQueue(context.clock(), this))
 {
 }
 
@@ -81,7 +75,8 @@ int CircuitProber::tick()
         if (!u.enabled || !breaker || !breaker->beginIdleCheck())
             continue;
         auto *check = new Check(*this, breaker);
-        check->call = new UpstreamCall(*m_cache, m_context.clock(), check, this);
+        check->call =
+            std::make_unique<UpstreamCall>(*m_cache, m_context.clock(), *m_deadlines, check);
         m_checks.append(check);
         check->call->start(modelsListRequest(u, 10'000));
         ++started;
@@ -93,9 +88,8 @@ void CircuitProber::finished(Check *check, bool ok, const QString &reason)
 {
     check->breaker()->endIdleCheck(ok, reason);
     m_checks.removeOne(check);
-    check->call->deleteLater();
-    check->call = nullptr;
-    // Called from inside the call's report: the listener goes once that has returned.
+    // Called from inside the call's report: the listener and its call go once that has
+    // returned.
     QMetaObject::invokeMethod(
         this, [check] { delete check; }, Qt::QueuedConnection);
 }

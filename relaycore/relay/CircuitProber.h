@@ -34,6 +34,7 @@ private:
 
     RelayContext &m_context;
     std::unique_ptr<ConnectionCache> m_cache;
+    DeadlineQueue *m_deadlines; // the checks' connect and first-byte deadlines
     QTimer *m_timer = nullptr;
     QList<Check *> m_checks;
 };

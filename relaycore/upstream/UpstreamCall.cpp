@@ -4,15 +4,11 @@
 #include "core/Clock.h"
 #include "http/HttpMessage.h"
 
-#include <QTimerEvent>
-
-#include <algorithm>
-
 namespace relay {
 
-UpstreamCall::UpstreamCall(ConnectionCache &cache, Clock &clock, UpstreamCallListener *listener,
-                           QObject *parent)
-    : QObject(parent), m_cache(cache), m_clock(clock), m_listener(listener)
+UpstreamCall::UpstreamCall(ConnectionCache &cache, Clock &clock, DeadlineQueue &deadlines,
+                           UpstreamCallListener *listener)
+    : m_cache(cache), m_clock(clock), m_deadlines(deadlines), m_listener(listener)
 {
 }
 
@@ -26,6 +22,7 @@ void UpstreamCall::start(UpstreamRequest request)
     if (m_connection)
         cancel();
     ++m_attempt;
+    m_deadlines.disarm(m_resume); // buffered bytes of an earlier attempt are not this one's
     m_request = std::move(request);
     m_active = true;
     m_retriedFresh = false;
@@ -51,7 +48,7 @@ void UpstreamCall::attach(UpstreamConnection *connection)
         send();
     } else {
         m_connectDeadline = now + m_request.connectTimeoutMs;
-        armDeadline(m_connectDeadline, now);
+        armDeadline(m_connectDeadline);
         m_connection->open();
     }
 }
@@ -90,32 +87,25 @@ void UpstreamCall::send()
     const qint64 now = m_clock.monotonicMs();
     m_firstByteDeadline = now + m_request.firstByteTimeoutMs;
     m_lastByteMs = now;
-    armDeadline(m_firstByteDeadline, now);
+    armDeadline(m_firstByteDeadline);
     // A connection that broke under the write is read as broken: a reused one is retried fresh.
     if (!m_connection->send(head, m_request.body))
         readAvailable();
 }
 
-void UpstreamCall::armDeadline(qint64 deadlineMs, qint64 nowMs)
+void UpstreamCall::armDeadline(qint64 deadlineMs)
 {
-    disarmDeadline();
-    m_deadlineTimer = startTimer(std::max<qint64>(1, deadlineMs - nowMs), Qt::PreciseTimer);
+    m_deadlines.arm(m_deadline, deadlineMs);
 }
 
 void UpstreamCall::disarmDeadline()
 {
-    if (m_deadlineTimer) {
-        killTimer(m_deadlineTimer);
-        m_deadlineTimer = 0;
-    }
+    m_deadlines.disarm(m_deadline);
+    m_deadlines.disarm(m_resume);
 }
 
-// Under a test's manual clock the deadline may not have come yet: the sweep takes it from there.
-void UpstreamCall::timerEvent(QTimerEvent *event)
+void UpstreamCall::deadlineReached()
 {
-    if (event->timerId() != m_deadlineTimer)
-        return QObject::timerEvent(event);
-    disarmDeadline();
     checkTimeouts(m_clock.monotonicMs());
 }
 
@@ -135,16 +125,8 @@ void UpstreamCall::resumeReading()
     if (!m_connection)
         return;
     m_connection->setReading(true); // plain: the notifier says when bytes wait
-    if (m_connection->hasBuffered()) {
-        const quint64 attempt = m_attempt;
-        QMetaObject::invokeMethod(
-            this,
-            [this, attempt] {
-                if (attempt == m_attempt)
-                    readAvailable();
-            },
-            Qt::QueuedConnection);
-    }
+    if (m_connection->hasBuffered())
+        m_deadlines.arm(m_resume, m_clock.monotonicMs());
 }
 
 void UpstreamCall::connectionReadable(UpstreamConnection *)
@@ -185,7 +167,7 @@ bool UpstreamCall::consume(const char *data, qsizetype size)
 {
     const quint64 attempt = m_attempt;
     if (!m_gotBytes)
-        disarmDeadline(); // the stream's silence is the sweep's
+        m_deadlines.disarm(m_deadline); // the stream's silence is the sweep's
     m_gotBytes = true;
     m_lastByteMs = m_clock.monotonicMs();
     if (!m_parser.feed(data, size)) {

@@ -1,10 +1,9 @@
 #pragma once
 
 #include "UpstreamConnection.h"
+#include "core/DeadlineQueue.h"
 #include "http/HttpMessage.h"
 #include "http/HttpResponseParser.h"
-
-#include <QObject>
 
 namespace relay {
 
@@ -32,7 +31,7 @@ enum class UpstreamFailure {
 };
 
 // Receives what an UpstreamCall reports, on the call's thread. The listener must not delete
-// the call from inside these functions (use deleteLater).
+// the call from inside these functions (it goes once they have returned).
 class UpstreamCallListener
 {
 public:
@@ -47,20 +46,26 @@ public:
 // idle), with the connect, first-byte and stream-silence timeouts. A finished response returns
 // its connection to the worker's cache; a cancelled call closes its socket. Lives on one worker
 // thread. One object serves a request's successive attempts: start() again once the last one
-// has ended (also from inside the listener's report of its end).
-class UpstreamCall : public QObject, private UpstreamConnectionClient
+// has ended (also from inside the listener's report of its end), and, given another listener,
+// one request after another. A plain object: its deadlines are entries in the thread's
+// DeadlineQueue, not timers of its own.
+class UpstreamCall : private UpstreamConnectionClient
 {
-    Q_OBJECT
 public:
-    UpstreamCall(ConnectionCache &cache, Clock &clock, UpstreamCallListener *listener,
-                 QObject *parent = nullptr);
+    UpstreamCall(ConnectionCache &cache, Clock &clock, DeadlineQueue &deadlines,
+                 UpstreamCallListener *listener);
     ~UpstreamCall() override;
+    UpstreamCall(const UpstreamCall &) = delete;
+    UpstreamCall &operator=(const UpstreamCall &) = delete;
+
+    // Who hears the next call's reports (between calls only: not while one is active).
+    void setListener(UpstreamCallListener *listener) { m_listener = listener; }
 
     void start(UpstreamRequest request);
     // Closes the upstream socket; nothing more is reported.
     void cancel();
-    // Called from the worker's sweep, and at the connect or first-byte deadline itself (a timer
-    // of the call's own), so those fire on time rather than at the next sweep.
+    // Called from the worker's sweep, and at the connect or first-byte deadline itself (an
+    // entry in the thread's DeadlineQueue), so those fire on time rather than at the next sweep.
     void checkTimeouts(qint64 nowMs);
     bool isActive() const { return m_active; }
     // Stops taking the response from the socket (the client is behind): the upstream's TCP
@@ -69,12 +74,10 @@ public:
     void resumeReading();
     bool reusedConnection() const { return m_reused; }
 
-protected:
-    void timerEvent(QTimerEvent *event) override;
-
 private:
-    void armDeadline(qint64 deadlineMs, qint64 nowMs);
+    void armDeadline(qint64 deadlineMs);
     void disarmDeadline();
+    void deadlineReached();
     void attach(UpstreamConnection *connection);
     // UpstreamConnectionClient
     void connectionReady(UpstreamConnection *connection) override;
@@ -91,6 +94,7 @@ private:
 
     ConnectionCache &m_cache;
     Clock &m_clock;
+    DeadlineQueue &m_deadlines;
     UpstreamCallListener *m_listener;
     UpstreamRequest m_request;
     UpstreamConnection *m_connection = nullptr;
@@ -106,7 +110,11 @@ private:
     qint64 m_connectDeadline = 0;
     qint64 m_firstByteDeadline = 0;
     qint64 m_lastByteMs = 0;
-    int m_deadlineTimer = 0;
+    // The connect or first-byte deadline (the stream's silence is the sweep's).
+    Deadline m_deadline{this,
+                        [](void *call) { static_cast<UpstreamCall *>(call)->deadlineReached(); }};
+    // Reading resumed with bytes already buffered: they are taken from a fresh stack.
+    Deadline m_resume{this, [](void *call) { static_cast<UpstreamCall *>(call)->readAvailable(); }};
 };
 
 } // namespace relay

@@ -97,17 +97,12 @@ private:
 
 UpstreamTest::UpstreamTest(const UpstreamConfig &upstream, Clock &clock, Done done, QObject *parent)
     : QObject(parent), m_upstream(upstream), m_clock(clock), m_done(std::move(done)),
-      m_cache(std::make_unique<ConnectionCache>()), m_listener(std::make_unique<Listener>(*this))
+      m_cache(std::make_unique<ConnectionCache>()), m_deadlines(new DeadlineQueue(clock, this)),
+      m_listener(std::make_unique<Listener>(*this))
 {
 }
 
-UpstreamTest::~UpstreamTest()
-{
-    if (m_call) {
-        m_call->cancel();
-        delete m_call;
-    }
-}
+UpstreamTest::~UpstreamTest() = default;
 
 void UpstreamTest::start()
 {
@@ -122,7 +117,7 @@ void UpstreamTest::start()
         QTimer::singleShot(0, this, [this, result] { finish(result); });
         return;
     }
-    m_call = new UpstreamCall(*m_cache, m_clock, m_listener.get());
+    m_call = std::make_unique<UpstreamCall>(*m_cache, m_clock, *m_deadlines, m_listener.get());
     m_call->start(modelsListRequest(u, kTimeoutMs));
 }
 

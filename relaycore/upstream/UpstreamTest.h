@@ -52,8 +52,9 @@ private:
     Clock &m_clock;
     Done m_done;
     std::unique_ptr<ConnectionCache> m_cache;
+    DeadlineQueue *m_deadlines; // the call's connect and first-byte deadlines
     std::unique_ptr<Listener> m_listener;
-    UpstreamCall *m_call = nullptr;
+    std::unique_ptr<UpstreamCall> m_call;
     qint64 m_startMs = 0;
     bool m_finished = false;
 };

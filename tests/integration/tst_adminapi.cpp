@@ -998,6 +998,50 @@ private Q_SLOTS:
         QCOMPARE(call("POST", "/upstreams/sim/test", {}, kReadOnlyToken).status, 403);
     }
 
+    // An admin call is answered from the admin thread once the provider has answered; by then
+    // its client may have left, or the relay may be stopping and its connections gone.
+    void answersThatFindTheirClientGoneAreDropped()
+    {
+        m_relay->addSimUpstream(QStringLiteral("sim"), m_relay->sim());
+        m_relay->sim().setLatencyMs(400);
+        const auto modelsAsked = [this](qsizetype atLeast) {
+            qsizetype n = 0;
+            for (const auto &r : m_relay->sim().received())
+                n += r.path == "/v1/models" ? 1 : 0;
+            return n >= atLeast;
+        };
+        const HttpHeaders auth{{"authorization", "Bearer " + kAdminToken}};
+        {
+            // The client leaves while the provider is being asked.
+            TestHttpClient gone(m_relay->port());
+            gone.send("POST", "/admin/v1/upstreams/sim/test", {}, auth);
+            QTRY_VERIFY(modelsAsked(1));
+            gone.close();
+        }
+        // An events subscriber leaves too.
+        {
+            TestHttpClient events(m_relay->port());
+            events.send("GET", "/admin/v1/events", {}, auth);
+            QVERIFY(events.waitFirstBody());
+            events.close();
+        }
+        QTest::qWait(600); // the provider's answer arrives for nobody
+        m_relay->advance(15'000);
+        m_relay->sim().setLatencyMs(0);
+        TestResponse after = call("POST", "/upstreams/sim/test");
+        QCOMPARE(after.status, 200);
+        QCOMPARE(call("GET", "/tenants").status, 200);
+
+        // The relay stops while a check is under way: its answer finds no connection.
+        m_relay->sim().setLatencyMs(400);
+        TestHttpClient stopping(m_relay->port());
+        stopping.send("POST", "/admin/v1/upstreams/sim/test", {}, auth);
+        QTRY_VERIFY(modelsAsked(3));
+        m_relay->stopEngine();
+        QVERIFY(stopping.waitClosed());
+        QTest::qWait(600);
+    }
+
     // POST /upstreams/test: an upstream not saved, as a form describes it, checked as a save
     // checks it; the relay asks the provider with the key given (never answered back, never
     // audited) and saves nothing. POST /upstreams/NAME/test with a body: the saved one changed.
