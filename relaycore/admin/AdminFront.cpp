@@ -49,11 +49,8 @@ void AdminHost::post(AdminCall call, HttpExchangeRef exchange, QByteArray reques
 
 void AdminHost::answer(const HttpExchangeRef &ref, const QByteArray &requestId, AdminAnswer answer)
 {
-    QObject *context = ref.threadContext();
-    if (!context)
-        return;
     // Answered on the exchange's own thread; dropped if it has gone meanwhile.
-    QMetaObject::invokeMethod(context, [ref, answer = std::move(answer), requestId] {
+    ref.post([ref, answer = std::move(answer), requestId] {
         HttpExchange *exchange = ref.get();
         if (!exchange)
             return;

@@ -104,14 +104,17 @@ void DeadlineQueue::setTimer()
     if (m_heap.empty())
         return;
     const qint64 due = m_heap.top()->m_dueMs;
+    const qint64 wait = std::clamp<qint64>(due - m_clock.monotonicMs(), 0, INT_MAX);
     if (m_timerId) {
-        if (m_timerDueMs <= due)
-            return; // it fires first, and sets itself again
+        // It fires first and sets itself again; but one set to wait on a clock that has since
+        // been moved by hand (a test's) would make a deadline already due wait as long.
+        if (m_timerDueMs <= due && (wait > 0 || m_timerWaitMs == 0))
+            return;
         killTimer(m_timerId);
     }
-    const qint64 wait = std::clamp<qint64>(due - m_clock.monotonicMs(), 0, INT_MAX);
     m_timerId = startTimer(std::chrono::milliseconds(wait), Qt::PreciseTimer);
     m_timerDueMs = due;
+    m_timerWaitMs = wait;
 }
 
 void DeadlineQueue::push(Deadline *deadline)

@@ -2,6 +2,7 @@
 
 #include "HttpConnection.h"
 #include "HttpWorker.h"
+#include "core/PostBox.h"
 
 namespace relay {
 
@@ -16,19 +17,24 @@ HttpExchange::~HttpExchange()
         m_observer->exchangeGone();
 }
 
-HttpExchangeRef::HttpExchangeRef(HttpExchange *exchange)
-    : m_exchange(exchange), m_context(exchange ? exchange->m_connection : nullptr)
+HttpExchangeRef::HttpExchangeRef(HttpExchange *exchange) : m_exchange(exchange)
 {
     if (!exchange)
         return;
     if (!exchange->m_alive)
         exchange->m_alive = std::make_shared<const bool>(true);
     m_alive = exchange->m_alive;
+    m_postBox = exchange->workerPostBox();
 }
 
-QObject *HttpExchangeRef::threadContext() const
+bool HttpExchangeRef::post(std::function<void()> work) const
 {
-    return m_context.data();
+    return m_postBox && m_postBox->post(std::move(work));
+}
+
+const std::shared_ptr<PostBox> &HttpExchange::workerPostBox() const
+{
+    return m_connection->m_worker->postBox();
 }
 
 bool HttpExchange::isDraining() const

@@ -3,14 +3,15 @@
 #include "HttpMessage.h"
 
 #include <QHostAddress>
-#include <QPointer>
 
+#include <functional>
 #include <memory>
 
 namespace relay {
 
 class HttpConnection;
 class HttpExchange;
+class PostBox;
 
 // Hears what happens to the client of an exchange while its answer is under way: one pointer
 // set by the handler, instead of signal connections made and broken per request.
@@ -36,14 +37,14 @@ public:
     explicit HttpExchangeRef(HttpExchange *exchange);
     // On the exchange's thread: the exchange, or nullptr once it has gone.
     HttpExchange *get() const { return m_alive.expired() ? nullptr : m_exchange; }
-    // Any thread: an object on the exchange's thread to post to (nullptr once its connection
-    // has gone; a call posted to it is dropped if the connection goes first).
-    QObject *threadContext() const;
+    // Any thread: runs `work` on the exchange's thread (where get() tells whether the exchange
+    // is still there); false, and dropped, when that thread's worker has gone.
+    bool post(std::function<void()> work) const;
 
 private:
     HttpExchange *m_exchange = nullptr;
     std::weak_ptr<const bool> m_alive;
-    QPointer<QObject> m_context;
+    std::shared_ptr<PostBox> m_postBox; // the exchange's worker's
 };
 
 // One request and its response on a client connection. Owned by its connection; lives on the
@@ -91,6 +92,7 @@ public:
 private:
     friend class HttpConnection;
     friend class HttpExchangeRef;
+    const std::shared_ptr<PostBox> &workerPostBox() const;
     void markClientGone();
     void notifyClientDrained()
     {

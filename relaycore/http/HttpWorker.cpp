@@ -4,6 +4,7 @@
 #include "HttpExchange.h"
 #include "HttpServer.h"
 #include "core/Clock.h"
+#include "core/PostBox.h"
 
 namespace relay {
 
@@ -12,12 +13,14 @@ constexpr int kSweepIntervalMs = 250;
 }
 
 HttpWorker::HttpWorker(int index, const ServerConfig &config, Clock &clock, HttpServer *server)
-    : m_index(index), m_config(config), m_clock(clock), m_server(server)
+    : m_index(index), m_config(config), m_clock(clock), m_server(server),
+      m_postBox(std::make_shared<PostBox>(this))
 {
 }
 
 HttpWorker::~HttpWorker()
 {
+    m_postBox->close();
     stop();
 }
 
@@ -57,6 +60,9 @@ void HttpWorker::stop()
         delete c;
     }
     m_connections.clear();
+    // Connections that closed as the handler went (their last answer ended then) are deleted
+    // later; they go now, while the worker they tell is still whole.
+    qDeleteAll(findChildren<HttpConnection *>(Qt::FindDirectChildrenOnly));
     deleteRetiredExchanges();
 }
 

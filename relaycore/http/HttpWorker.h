@@ -16,6 +16,7 @@ namespace relay {
 
 class Clock;
 class HttpConnection;
+class PostBox;
 class HttpExchange;
 class HttpServer;
 
@@ -34,6 +35,8 @@ public:
     Clock &clock() const { return m_clock; }
     const ServerConfig &config() const { return m_config; }
     HttpHandler *handler() const { return m_handler.get(); }
+    // Other threads hand work to this worker's thread through it, safely until the worker goes.
+    const std::shared_ptr<PostBox> &postBox() const { return m_postBox; }
     bool isDraining() const;
     // Request-body bytes buffered across the whole server.
     std::atomic<qint64> *bodyPool() const;
@@ -65,6 +68,7 @@ private:
     std::unique_ptr<HttpHandler> m_handler;
     QSet<HttpConnection *> m_connections;
     QTimer *m_sweepTimer = nullptr;
+    std::shared_ptr<PostBox> m_postBox;
     std::vector<std::pair<HttpConnection *, HttpExchange *>> m_retiredExchanges;
     bool m_retirePosted = false;
 };

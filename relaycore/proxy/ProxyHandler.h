@@ -43,8 +43,9 @@ public:
     ConnectionCache &connections() const { return *m_connections; }
     // Every deadline of this worker's calls; also the QObject their slot grants are posted to.
     DeadlineQueue &deadlines() const { return *m_deadlines; }
-    // An upstream call object reporting to `listener`: one an earlier request left (its
-    // response parser keeps its buffers), or a new one.
+    // An upstream call object reporting to `listener`: one an earlier request left (cancelled,
+    // so it holds nothing of that request; its parser's header buffers keep their capacity), or
+    // a new one.
     std::unique_ptr<UpstreamCall> takeUpstreamCall(UpstreamCallListener *listener);
     // The call is done (metered): it goes from a fresh stack, with the worker's next pass.
     void callFinished(ProxyCall *call);

@@ -294,6 +294,10 @@ void UpstreamCall::cancel()
     m_active = false;
     disarmDeadline();
     detach();
+    // Nothing of the request stays with an object kept for the next one: not its body (a
+    // tenant's prompt), not its headers (the provider's key), not the answer's bytes.
+    m_request = UpstreamRequest();
+    m_parser.reset();
 }
 
 } // namespace relay

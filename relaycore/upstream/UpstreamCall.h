@@ -62,7 +62,8 @@ public:
     void setListener(UpstreamCallListener *listener) { m_listener = listener; }
 
     void start(UpstreamRequest request);
-    // Closes the upstream socket; nothing more is reported.
+    // Closes the upstream socket and lets go of the request and what was read of its answer;
+    // nothing more is reported.
     void cancel();
     // Called from the worker's sweep, and at the connect or first-byte deadline itself (an
     // entry in the thread's DeadlineQueue), so those fire on time rather than at the next sweep.

@@ -1032,11 +1032,18 @@ private Q_SLOTS:
         QCOMPARE(after.status, 200);
         QCOMPARE(call("GET", "/tenants").status, 200);
 
-        // The relay stops while a check is under way: its answer finds no connection.
+        // The relay stops while a check is under way: its answer finds no connection. And an
+        // events subscriber has just left: its stream ends as the relay stops, which closes its
+        // connection then (the sweep, every 250 ms, has most likely not seen it go yet).
+        TestHttpClient leaving(m_relay->port());
+        leaving.send("GET", "/admin/v1/events", {}, auth);
+        QVERIFY(leaving.waitFirstBody());
         m_relay->sim().setLatencyMs(400);
         TestHttpClient stopping(m_relay->port());
         stopping.send("POST", "/admin/v1/upstreams/sim/test", {}, auth);
         QTRY_VERIFY(modelsAsked(3));
+        leaving.close();
+        QTest::qWait(20);
         m_relay->stopEngine();
         QVERIFY(stopping.waitClosed());
         QTest::qWait(600);

@@ -464,6 +464,24 @@ private Q_SLOTS:
         QVERIFY(log.empty());
     }
 
+    // Under a clock moved by hand, the queue's timer was set to wait for as long as the earliest
+    // deadline then needed; a deadline armed after the clock has moved, and already due, must
+    // not wait for that timer.
+    void dueDeadlineDoesNotWaitForATimerSetBeforeTheClockMoved()
+    {
+        ManualClock clock;
+        DeadlineQueue queue(clock);
+        std::vector<int> log;
+        Owner far(1, &log);
+        Owner due(2, &log);
+        queue.arm(far.deadline, clock.monotonicMs() + 60'000); // its timer: 60 s of real time
+        queue.disarm(far.deadline);
+        clock.advance(61'000);
+        queue.arm(due.deadline, clock.monotonicMs());
+        QTRY_COMPARE_WITH_TIMEOUT(due.fireCount, 1, 5000);
+        QCOMPARE(log, std::vector<int>({2}));
+    }
+
     void realEventLoopFiresInDueOrder()
     {
         Clock &clock = Clock::system();
