@@ -135,24 +135,31 @@ qint64 chars(std::string_view utf8)
 QByteArray quoted(const QString &text)
 {
     const QByteArray utf8 = text.toUtf8();
-    QByteArray out;
-    out.reserve(utf8.size() + 2);
-    out += '"';
+    // Sized first, then written in place (a model name rarely needs any escape).
+    qsizetype size = utf8.size() + 2;
+    for (const char c : utf8) {
+        if (c == '"' || c == '\\')
+            size += 1;
+        else if (static_cast<unsigned char>(c) < 0x20)
+            size += 5;
+    }
+    QByteArray out(size, Qt::Uninitialized);
+    char *to = out.data();
+    *to++ = '"';
     for (const char c : utf8) {
         const auto u = static_cast<unsigned char>(c);
         if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
+            *to++ = '\\';
+            *to++ = c;
         } else if (u < 0x20) {
             static const char hex[] = "0123456789abcdef";
-            out += "\\u00";
-            out += hex[u >> 4];
-            out += hex[u & 15];
+            for (const char e : {'\\', 'u', '0', '0', hex[u >> 4], hex[u & 15]})
+                *to++ = e;
         } else {
-            out += c;
+            *to++ = c;
         }
     }
-    out += '"';
+    *to = '"';
     return out;
 }
 

@@ -296,7 +296,9 @@ void UpstreamCall::cancel()
     detach();
     // Nothing of the request stays with an object kept for the next one: not its body (a
     // tenant's prompt), not its headers (the provider's key), not the answer's bytes.
-    m_request = UpstreamRequest();
+    m_request.body.clear();
+    m_request.headers.clear();
+    m_request.path.clear();
     m_parser.reset();
 }
 

@@ -1,3 +1,4 @@
+#include "core/JsonScan.h"
 #include "ingress/RequestBody.h"
 
 #include <QJsonArray>
@@ -46,6 +47,38 @@ class TestRequestBody : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    // The model name spliced into the upstream body: a JSON string that reads back as the name,
+    // whatever characters it holds.
+    void quotedReadsBackAsTheText()
+    {
+        QString controls;
+        for (char16_t c = 0; c < 0x20; ++c)
+            controls += QChar(c);
+        const QStringList texts = {QString(),
+                                   QStringLiteral("gpt-4o-mini"),
+                                   QStringLiteral("a\"b"),
+                                   QStringLiteral("back\\slash\\"),
+                                   QStringLiteral("\"\"\\\\"),
+                                   controls,
+                                   QStringLiteral("tab\tnew\nline\r"),
+                                   QStringLiteral("caf\u00e9 \u6a21\u578b \U0001F600"),
+                                   QStringLiteral("x") + QChar(0x7f) +
+                                       QStringLiteral("/</script>")};
+        for (const QString &text : texts) {
+            const QByteArray literal = relay::json::quoted(text);
+            QJsonParseError error;
+            const QJsonDocument doc = QJsonDocument::fromJson("[" + literal + "]", &error);
+            QVERIFY2(error.error == QJsonParseError::NoError, literal.constData());
+            QCOMPARE(doc.array().at(0).toString(), text);
+            // Only what JSON requires is escaped: the bytes of any other text are as they were.
+            if (!text.contains(QLatin1Char('"')) && !text.contains(QLatin1Char('\\')) &&
+                text != controls && !text.contains(QLatin1Char('\t')))
+                QCOMPARE(literal, '"' + text.toUtf8() + '"');
+        }
+        QCOMPARE(relay::json::quoted(QStringLiteral("\x01\"\\")),
+                 QByteArray("\"\\u0001\\\"\\\\\""));
+    }
+
     void validChat()
     {
         const RequestBody r = parseOk(
