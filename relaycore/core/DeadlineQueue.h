@@ -80,7 +80,7 @@ private:
     IntrusiveHeap<Deadline, &Deadline::m_index, Before> m_heap;
     std::vector<Deadline *> m_held; // due, but armed during the running pass
     int m_timerId = 0;
-    qint64 m_timerDueMs = 0; // the deadline m_timerId was set for
+    qint64 m_timerDueMs = 0;  // the deadline m_timerId was set for
     qint64 m_timerWaitMs = 0; // and how long it was set to wait then
     quint64 m_arms = 0;
 };
