@@ -22,7 +22,7 @@ public:
             finish(out);
         if (m_maxBytes >= 0 && m_field.size() + qint64(len) > m_maxBytes)
             return false;
-        m_field.append(at, qsizetype(len));
+        m_field.add(at, qsizetype(len));
         return true;
     }
     // false when the piece would make the current value too long.
@@ -30,37 +30,83 @@ public:
     {
         if (m_maxBytes >= 0 && m_value.size() + qint64(len) > m_maxBytes)
             return false;
-        m_value.append(at, qsizetype(len));
+        m_value.add(at, qsizetype(len));
         m_lastWasValue = true;
         return true;
     }
-    // Appends the pending header, if any. The two buffers keep their capacity from header to
-    // header; each kept header costs one allocation for its name and one for its value.
+    // Appends the pending header, if any: one allocation for its name and one for its value.
     void finish(HttpHeaders &out)
     {
-        if (!m_field.isEmpty() && (m_maxHeaders < 0 || out.size() < m_maxHeaders)) {
+        const QByteArrayView field = m_field.view();
+        if (!field.isEmpty() && (m_maxHeaders < 0 || out.size() < m_maxHeaders)) {
             if (out.isEmpty())
                 out.reserve(16);
-            QByteArray name(m_field.size(), Qt::Uninitialized);
+            QByteArray name(field.size(), Qt::Uninitialized);
             char *to = name.data();
-            for (const char c : std::as_const(m_field))
+            for (const char c : field)
                 *to++ = (c >= 'A' && c <= 'Z') ? char(c + ('a' - 'A')) : c;
-            out.emplaceBack(std::move(name), QByteArrayView(m_value).trimmed().toByteArray());
+            out.emplaceBack(std::move(name), m_value.view().trimmed().toByteArray());
         }
         clear();
     }
+    // Call before the bytes given to addField / addValue go away (at the end of each piece of
+    // input): a name or value still being read is copied out of them.
+    void keepPending()
+    {
+        m_field.keep();
+        m_value.keep();
+    }
     void clear()
     {
-        m_field.truncate(0);
-        m_value.truncate(0);
+        m_field.clear();
+        m_value.clear();
         m_lastWasValue = false;
     }
 
 private:
     qint64 m_maxBytes;
     qsizetype m_maxHeaders;
-    QByteArray m_field;
-    QByteArray m_value;
+    // A name or value being read: a view of the parser's input while it came in one piece (the
+    // usual case, so nothing is copied twice), else the pieces copied together. The buffer keeps
+    // its capacity from header to header.
+    class Text
+    {
+    public:
+        qsizetype size() const { return m_viewSize + m_buffer.size(); }
+        void add(const char *at, qsizetype len)
+        {
+            if (m_buffer.isEmpty() && m_viewSize == 0) {
+                m_view = at;
+                m_viewSize = len;
+                return;
+            }
+            keep();
+            m_buffer.append(at, len);
+        }
+        QByteArrayView view() const
+        {
+            return m_viewSize ? QByteArrayView(m_view, m_viewSize) : QByteArrayView(m_buffer);
+        }
+        void keep()
+        {
+            if (m_viewSize) {
+                m_buffer.append(m_view, m_viewSize);
+                m_viewSize = 0;
+            }
+        }
+        void clear()
+        {
+            m_viewSize = 0;
+            m_buffer.truncate(0);
+        }
+
+    private:
+        const char *m_view = nullptr;
+        qsizetype m_viewSize = 0;
+        QByteArray m_buffer;
+    };
+    Text m_field;
+    Text m_value;
     bool m_lastWasValue = false;
 };
 

@@ -195,21 +195,33 @@ bool HttpConnection::clientBacklogged() const
     return bytesToWrite() > kWriteHighWater;
 }
 
-bool HttpConnection::flush()
+qsizetype HttpConnection::sendNow(const char *data, qsizetype size)
 {
-    if (m_fd < 0)
-        return false;
-    while (outboxPending() > 0) {
-        const ssize_t n = transportSend(m_outbox.constData() + m_outboxSent, outboxPending());
+    qsizetype sent = 0;
+    while (sent < size) {
+        const ssize_t n = transportSend(data + sent, size - sent);
         if (n > 0) {
-            m_outboxSent += n;
+            sent += n;
             continue;
         }
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             break;
-        return false; // reset, or gone
+        return -1; // reset, or gone
+    }
+    return sent;
+}
+
+bool HttpConnection::flush()
+{
+    if (m_fd < 0)
+        return false;
+    if (outboxPending() > 0) {
+        const qsizetype n = sendNow(m_outbox.constData() + m_outboxSent, outboxPending());
+        if (n < 0)
+            return false;
+        m_outboxSent += n;
     }
     if (outboxPending() == 0) {
         m_outbox.clear();
@@ -464,11 +476,22 @@ void HttpConnection::writeBytes(QByteArrayView bytes)
         return;
     m_mayOweBytes = true;
     m_lastWriteMs = m_worker->clock().monotonicMs();
-    // Written at once when nothing waits before it (one system call for a whole answer).
-    m_outbox.append(bytes.data(), bytes.size());
-    if (outboxPending() == bytes.size() && !flush())
-        // The client is gone (reset); the exchange learns it from a fresh stack.
-        QMetaObject::invokeMethod(this, &HttpConnection::closeNow, Qt::QueuedConnection);
+    qsizetype sent = 0;
+    if (outboxPending() == 0) {
+        // Nothing waits before it: sent at once from the caller's bytes (one system call for a
+        // whole answer); only what the kernel does not take now is copied to the outbox.
+        sent = m_fd >= 0 ? sendNow(bytes.data(), bytes.size()) : -1;
+        if (sent < 0) {
+            // The client is gone (reset); the exchange learns it from a fresh stack.
+            QMetaObject::invokeMethod(this, &HttpConnection::closeNow, Qt::QueuedConnection);
+            return;
+        }
+        if (sent == bytes.size())
+            return;
+    }
+    m_outbox.append(bytes.data() + sent, bytes.size() - sent);
+    if (m_writeNotifier)
+        m_writeNotifier->setEnabled(true);
 }
 
 void HttpConnection::refuse(int status, const QByteArray &code, const QByteArray &message)

@@ -58,6 +58,9 @@ private:
     void onWritable();
     // Sends what waits in m_outbox until the kernel takes no more; false if the client is gone.
     bool flush();
+    // Sends from `data` until the kernel takes no more: the number of bytes sent, or -1 when the
+    // client is gone.
+    qsizetype sendNow(const char *data, qsizetype size);
     // Bytes written and not yet taken by the kernel: the relay's own queue, and (TLS) what
     // QSslSocket holds.
     qint64 bytesToWrite() const;

@@ -47,6 +47,38 @@ QHostAddress HttpExchange::peerAddress() const
     return m_connection->peerAddress();
 }
 
+namespace {
+
+// The worker thread's buffer for building what an exchange writes: it keeps its capacity from
+// one answer to the next, so building one allocates nothing (the connection sends from it and
+// copies only what the kernel does not take at once). Emptied on every use; a buffer grown past
+// kScratchKeep by a large answer is let go of after it.
+constexpr qsizetype kScratchKeep = 64 * 1024;
+
+class Scratch
+{
+public:
+    Scratch() : m_bytes(buffer()) { m_bytes.resize(0); }
+    ~Scratch()
+    {
+        if (m_bytes.capacity() > kScratchKeep)
+            m_bytes = QByteArray();
+    }
+    Scratch(const Scratch &) = delete;
+    Scratch &operator=(const Scratch &) = delete;
+    QByteArray &bytes() { return m_bytes; }
+
+private:
+    static QByteArray &buffer()
+    {
+        thread_local QByteArray bytes;
+        return bytes;
+    }
+    QByteArray &m_bytes;
+};
+
+} // namespace
+
 void HttpExchange::respond(int status, const HttpHeaders &headers, const QByteArray &body)
 {
     if (m_finished)
@@ -57,10 +89,16 @@ void HttpExchange::respond(int status, const HttpHeaders &headers, const QByteAr
     }
     const bool keepAlive = m_request.keepAlive && !isDraining();
     // A HEAD answer is the GET answer's head alone: a body would be read as the next response.
-    if (!m_clientGone)
-        m_connection->writeBytes(
-            isHead() ? buildHttpResponseHead(status, headers, body.size(), keepAlive)
-                     : buildHttpResponse(status, headers, body, keepAlive));
+    if (!m_clientGone) {
+        if (isHead()) {
+            m_connection->writeBytes(
+                buildHttpResponseHead(status, headers, body.size(), keepAlive));
+        } else {
+            Scratch out;
+            appendHttpResponse(out.bytes(), status, headers, body, keepAlive);
+            m_connection->writeBytes(out.bytes());
+        }
+    }
     finish(keepAlive);
 }
 
@@ -86,9 +124,11 @@ void HttpExchange::writeStream(QByteArrayView data)
 {
     if (m_finished || !m_streaming || m_clientGone || data.isEmpty() || isHead())
         return;
-    if (m_chunked)
-        m_connection->writeBytes(encodeChunk(data));
-    else
+    if (m_chunked) {
+        Scratch out;
+        appendChunk(out.bytes(), data);
+        m_connection->writeBytes(out.bytes());
+    } else
         m_connection->writeBytes(data);
 }
 

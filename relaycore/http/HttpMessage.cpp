@@ -2,7 +2,7 @@
 
 #include <http_parser.h>
 
-#include <cstdio>
+#include <charconv>
 #include <cstring>
 
 namespace relay {
@@ -25,16 +25,35 @@ QByteArray httpReasonPhrase(int status)
     return QByteArray::fromRawData(s, qsizetype(strlen(s))); // http-parser's static table
 }
 
-static void appendHead(QByteArray &out, int status, const HttpHeaders &headers)
+namespace {
+
+// The status line's "HTTP/1.1 NNN Reason\r\n".
+void appendStatusLine(QByteArray &out, int status)
 {
-    out += "HTTP/1.1 ";
-    char digits[12];
-    const int n = std::snprintf(digits, sizeof digits, "%d ", status);
-    out.append(digits, n);
+    char line[48] = "HTTP/1.1 ";
+    char *at = std::to_chars(line + 9, line + 20, status).ptr;
+    *at++ = ' ';
+    out.append(line, at - line);
     out += httpReasonPhrase(status);
     out += "\r\n";
+}
+
+void appendHead(QByteArray &out, int status, const HttpHeaders &headers)
+{
+    appendStatusLine(out, status);
     appendHeaderLines(out, headers);
 }
+
+// The head's size with its headers: for growing the buffer once.
+qsizetype headSize(const HttpHeaders &headers)
+{
+    qsizetype size = 64 + 48; // status line, content-length and connection lines
+    for (const auto &h : headers)
+        size += h.first.size() + h.second.size() + 4;
+    return size;
+}
+
+} // namespace
 
 void appendHeaderLines(QByteArray &out, const HttpHeaders &headers)
 {
@@ -60,18 +79,25 @@ static void appendFullHead(QByteArray &out, int status, const HttpHeaders &heade
                            qsizetype bodySize, bool keepAlive)
 {
     appendHead(out, status, headers);
-    out += "content-length: ";
-    out += QByteArray::number(bodySize);
-    out += keepAlive ? "\r\n\r\n" : "\r\nconnection: close\r\n\r\n";
+    char line[64] = "content-length: ";
+    char *at = std::to_chars(line + 16, line + 40, bodySize).ptr;
+    out.append(line, at - line);
+    out += keepAlive ? QByteArrayView("\r\n\r\n") : QByteArrayView("\r\nconnection: close\r\n\r\n");
+}
+
+void appendHttpResponse(QByteArray &out, int status, const HttpHeaders &headers,
+                        QByteArrayView body, bool keepAlive)
+{
+    out.reserve(out.size() + headSize(headers) + body.size());
+    appendFullHead(out, status, headers, body.size(), keepAlive);
+    out += body;
 }
 
 QByteArray buildHttpResponse(int status, const HttpHeaders &headers, const QByteArray &body,
                              bool keepAlive)
 {
     QByteArray out;
-    out.reserve(256 + body.size());
-    appendFullHead(out, status, headers, body.size(), keepAlive);
-    out += body;
+    appendHttpResponse(out, status, headers, body, keepAlive);
     return out;
 }
 
@@ -79,7 +105,7 @@ QByteArray buildHttpResponseHead(int status, const HttpHeaders &headers, qsizety
                                  bool keepAlive)
 {
     QByteArray out;
-    out.reserve(256);
+    out.reserve(headSize(headers));
     appendFullHead(out, status, headers, bodySize, keepAlive);
     return out;
 }
@@ -87,22 +113,30 @@ QByteArray buildHttpResponseHead(int status, const HttpHeaders &headers, qsizety
 QByteArray buildHttpStreamHead(int status, const HttpHeaders &headers, bool chunked)
 {
     QByteArray out;
-    out.reserve(256);
+    out.reserve(headSize(headers));
     appendHead(out, status, headers);
     out += chunked ? "transfer-encoding: chunked\r\n\r\n" : "connection: close\r\n\r\n";
     return out;
 }
 
-QByteArray encodeChunk(QByteArrayView payload)
+void appendChunk(QByteArray &out, QByteArrayView payload)
 {
     if (payload.isEmpty())
-        return {};
-    QByteArray out;
-    out.reserve(payload.size() + 12);
-    out += QByteArray::number(payload.size(), 16);
-    out += "\r\n";
+        return;
+    char line[24];
+    char *at = std::to_chars(line, line + 20, payload.size(), 16).ptr;
+    *at++ = '\r';
+    *at++ = '\n';
+    out.reserve(out.size() + (at - line) + payload.size() + 2);
+    out.append(line, at - line);
     out += payload;
     out += "\r\n";
+}
+
+QByteArray encodeChunk(QByteArrayView payload)
+{
+    QByteArray out;
+    appendChunk(out, payload);
     return out;
 }
 

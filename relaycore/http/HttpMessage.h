@@ -71,6 +71,9 @@ struct HttpRequest
 // written with one system call.
 QByteArray buildHttpResponse(int status, const HttpHeaders &headers, const QByteArray &body,
                              bool keepAlive);
+// The same appended to `out` (grown once).
+void appendHttpResponse(QByteArray &out, int status, const HttpHeaders &headers,
+                        QByteArrayView body, bool keepAlive);
 // The same response's status line and headers only: the answer to a HEAD request.
 QByteArray buildHttpResponseHead(int status, const HttpHeaders &headers, qsizetype bodySize,
                                  bool keepAlive);
@@ -79,6 +82,8 @@ QByteArray buildHttpResponseHead(int status, const HttpHeaders &headers, qsizety
 QByteArray buildHttpStreamHead(int status, const HttpHeaders &headers, bool chunked);
 // One chunk in chunked transfer coding; an empty payload gives nothing (use kLastChunk to end).
 QByteArray encodeChunk(QByteArrayView payload);
+// The same appended to `out`.
+void appendChunk(QByteArray &out, QByteArrayView payload);
 inline constexpr QByteArrayView kLastChunk = "0\r\n\r\n";
 
 QByteArray httpReasonPhrase(int status);

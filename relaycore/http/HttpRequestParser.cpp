@@ -1,5 +1,7 @@
 #include "HttpRequestParser.h"
 
+#include <QScopeGuard>
+
 #include <http_parser.h>
 
 #include <climits>
@@ -185,6 +187,8 @@ HttpRequestParser::~HttpRequestParser() = default;
 
 bool HttpRequestParser::feed(const char *data, qsizetype size)
 {
+    // A header name or value cut by the end of this piece is kept past it.
+    const auto keep = qScopeGuard([this] { m_header.keepPending(); });
     if (m_errorStatus)
         return false;
     if (size <= 0)

@@ -1,5 +1,7 @@
 #include "HttpResponseParser.h"
 
+#include <QScopeGuard>
+
 #include <http_parser.h>
 
 namespace relay {
@@ -109,6 +111,8 @@ void HttpResponseParser::reset()
 
 bool HttpResponseParser::feed(const char *data, qsizetype size)
 {
+    // A header name or value cut by the end of this piece is kept past it.
+    const auto keep = qScopeGuard([this] { m_header.keepPending(); });
     if (failed())
         return false;
     if (m_complete || size <= 0)

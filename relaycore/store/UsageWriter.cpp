@@ -69,7 +69,8 @@ public:
             return;
         }
         Last &last = m_last[column];
-        if (!last.set || text != last.text) {
+        // The same tenant's or model's strings are shared copies as a rule: equal data, equal text.
+        if (!last.set || (text.constData() != last.text.constData() && text != last.text)) {
             if (last.set)
                 m_held.push_back(std::move(last.utf8)); // still bound to an earlier row
             last = {text, text.toUtf8(), true};

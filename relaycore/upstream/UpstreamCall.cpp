@@ -4,6 +4,8 @@
 #include "core/Clock.h"
 #include "http/HttpMessage.h"
 
+#include <charconv>
+
 namespace relay {
 
 UpstreamCall::UpstreamCall(ConnectionCache &cache, Clock &clock, DeadlineQueue &deadlines,
@@ -58,28 +60,59 @@ void UpstreamCall::connectionReady(UpstreamConnection *)
     send();
 }
 
+namespace {
+
+// Appends `text` as UTF-8, without a temporary when it is ASCII (a host name, as a rule).
+void appendAscii(QByteArray &out, const QString &text)
+{
+    for (const QChar c : text) {
+        if (c.unicode() >= 0x80) {
+            out += text.toUtf8(); // not ASCII: converted whole
+            return;
+        }
+    }
+    const qsizetype at = out.size();
+    out.resize(at + text.size());
+    char *to = out.data() + at;
+    for (const QChar c : text)
+        *to++ = char(c.unicode());
+}
+
+} // namespace
+
 void UpstreamCall::send()
 {
     if (!m_active || m_sent)
         return;
     const UpstreamEndpoint &ep = m_request.endpoint;
-    QByteArray head;
-    head.reserve(512);
+    // Built in the worker's buffer, which keeps its capacity from one request to the next: the
+    // connection writes from it and copies only what the kernel does not take at once.
+    thread_local QByteArray buffer;
+    QByteArray &head = buffer;
+    head.resize(0);
     head += m_request.method;
     head += ' ';
     head += m_request.path;
     head += " HTTP/1.1\r\nhost: ";
     // An IPv6 literal goes in brackets (RFC 9110 §7.2).
-    head += ep.host.contains(QLatin1Char(':')) ? '[' + ep.host.toUtf8() + ']' : ep.host.toUtf8();
+    const bool literal6 = ep.host.contains(QLatin1Char(':'));
+    if (literal6)
+        head += '[';
+    appendAscii(head, ep.host);
+    if (literal6)
+        head += ']';
+    char number[24];
     if (ep.port != (ep.tls ? 443 : 80)) {
         head += ':';
-        head += QByteArray::number(ep.port);
+        head.append(number, std::to_chars(number, number + sizeof number, ep.port).ptr - number);
     }
     head += "\r\n";
     appendHeaderLines(head, m_request.headers);
     if (m_request.method != "GET" || !m_request.body.isEmpty()) {
         head += "content-length: ";
-        head += QByteArray::number(m_request.body.size());
+        head.append(number,
+                    std::to_chars(number, number + sizeof number, m_request.body.size()).ptr -
+                        number);
         head += "\r\n";
     }
     head += "\r\n";
@@ -89,7 +122,10 @@ void UpstreamCall::send()
     m_lastByteMs = now;
     armDeadline(m_firstByteDeadline);
     // A connection that broke under the write is read as broken: a reused one is retried fresh.
-    if (!m_connection->send(head, m_request.body))
+    const bool sent = m_connection->send(head, m_request.body);
+    if (head.capacity() > 64 * 1024)
+        head = QByteArray(); // a request with very many headers: not kept for the next
+    if (!sent)
         readAvailable();
 }
 

@@ -365,6 +365,32 @@ private Q_SLOTS:
         QCOMPARE(r.header("x-api-key"), QByteArray("two"));
     }
 
+    // The parser reads header names and values in place while they come in one piece: a
+    // name or value cut by the end of a piece must be kept past it, since the caller reuses
+    // its buffer (the connection reads into one per worker) before the next piece comes.
+    void headerPiecesOutliveTheirInput()
+    {
+        const QByteArray raw = "POST /v1/chat/completions HTTP/1.1\r\nHost: relay\r\n"
+                               "Authorization: Bearer sk-tr-1\r\nX-Long-Header:  a b c  \r\n"
+                               "Content-Length: 2\r\n\r\n{}";
+        for (qsizetype cut = 1; cut < raw.size(); ++cut) {
+            HttpRequestParser p;
+            QByteArray buffer = raw.left(cut);
+            QVERIFY(p.feed(buffer.constData(), buffer.size()));
+            buffer.fill('#'); // the same memory, overwritten before the rest is read
+            QByteArray rest = raw.mid(cut);
+            QVERIFY(p.feed(rest.constData(), rest.size()));
+            rest.fill('#');
+            QVERIFY2(p.hasRequest(), qPrintable(QString::number(cut)));
+            const HttpRequest r = p.takeRequest();
+            QCOMPARE(r.header("host"), QByteArray("relay"));
+            QCOMPARE(r.header("authorization"), QByteArray("Bearer sk-tr-1"));
+            QCOMPARE(r.header("x-long-header"), QByteArray("a b c"));
+            QCOMPARE(r.headers.size(), 4);
+            QCOMPARE(r.body, QByteArray("{}"));
+        }
+    }
+
     void headerLimitCountsBytesAsSent()
     {
         // 10,000 one-letter headers: 20 KB of names and values, 50 KB on the wire.

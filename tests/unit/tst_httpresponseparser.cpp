@@ -106,6 +106,29 @@ private Q_SLOTS:
         }
     }
 
+    // Header names and values are read in place while they come in one piece: one cut by the
+    // end of a piece is kept past it, since the caller reuses its buffer before the next piece.
+    void headerPiecesOutliveTheirInput()
+    {
+        const QByteArray raw = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                               "X-Request-Id:   req_1  \r\nContent-Length: 2\r\n\r\n{}";
+        for (qsizetype cut = 1; cut < raw.size(); ++cut) {
+            HttpResponseParser p;
+            QByteArray buffer = raw.left(cut);
+            QVERIFY(p.feed(buffer.constData(), buffer.size()));
+            buffer.fill('#');
+            QByteArray rest = raw.mid(cut);
+            QVERIFY(p.feed(rest.constData(), rest.size()));
+            rest.fill('#');
+            QVERIFY2(p.messageComplete(), qPrintable(QString::number(cut)));
+            QCOMPARE(relay::headerValue(p.headers(), "content-type"),
+                     QByteArray("application/json"));
+            QCOMPARE(relay::headerValue(p.headers(), "x-request-id"), QByteArray("req_1"));
+            QCOMPARE(p.headers().size(), 3);
+            QCOMPARE(p.takeBody(), QByteArray("{}"));
+        }
+    }
+
     void trailersAreNotHeaders()
     {
         // A chunked body's trailer fields come after the head has gone to the client: they
