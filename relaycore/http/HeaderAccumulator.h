@@ -2,6 +2,8 @@
 
 #include "HttpMessage.h"
 
+#include <span>
+
 namespace relay {
 
 // Collects http-parser's header callbacks (a name and a value may each arrive in pieces) into
@@ -38,17 +40,20 @@ public:
     void finish(HttpHeaders &out)
     {
         const QByteArrayView field = m_field.view();
-        if (!field.isEmpty() && (m_maxHeaders < 0 || out.size() < m_maxHeaders)) {
+        if (!field.isEmpty() && (m_maxHeaders < 0 || out.size() < m_maxHeaders) && wanted(field)) {
             if (out.isEmpty())
                 out.reserve(16);
             QByteArray name(field.size(), Qt::Uninitialized);
             char *to = name.data();
             for (const char c : field)
-                *to++ = (c >= 'A' && c <= 'Z') ? char(c + ('a' - 'A')) : c;
+                *to++ = lower(c);
             out.emplaceBack(std::move(name), m_value.view().trimmed().toByteArray());
         }
         clear();
     }
+    // Keeps only the headers of these (lower-case) names; the others are read and dropped. The
+    // list must outlive the accumulator. Empty: every header is kept.
+    void keepOnly(std::span<const QByteArrayView> names) { m_keep = names; }
     // Call before the bytes given to addField / addValue go away (at the end of each piece of
     // input): a name or value still being read is copied out of them.
     void keepPending()
@@ -64,6 +69,24 @@ public:
     }
 
 private:
+    bool wanted(QByteArrayView field) const
+    {
+        if (m_keep.empty())
+            return true;
+        for (const QByteArrayView name : m_keep) {
+            if (name.size() != field.size())
+                continue;
+            qsizetype i = 0;
+            while (i < field.size() && lower(field[i]) == name[i])
+                ++i;
+            if (i == field.size())
+                return true;
+        }
+        return false;
+    }
+    static char lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c + ('a' - 'A')) : c; }
+
+    std::span<const QByteArrayView> m_keep;
     qint64 m_maxBytes;
     qsizetype m_maxHeaders;
     // A name or value being read: a view of the parser's input while it came in one piece (the

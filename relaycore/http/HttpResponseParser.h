@@ -24,6 +24,9 @@ public:
     // Ready for the next response on the same connection.
     void reset();
     bool feed(const char *data, qsizetype size);
+    // Keeps only the headers of these lower-case names (the list must outlive the parser); the
+    // rest are parsed and dropped. By default every header is kept.
+    void keepOnlyHeaders(std::span<const QByteArrayView> names) { m_header.keepOnly(names); }
     // The connection closed: completes a body that runs to EOF; false if the response was cut.
     bool feedEof();
 

@@ -12,6 +12,11 @@ UpstreamCall::UpstreamCall(ConnectionCache &cache, Clock &clock, DeadlineQueue &
                            UpstreamCallListener *listener)
     : m_cache(cache), m_clock(clock), m_deadlines(deadlines), m_listener(listener)
 {
+    // The headers of an upstream's answer that anything reads (the adapters' content type, the
+    // retry policy's delays): the others are dropped as they are parsed. A new reader of an
+    // upstream's header adds its name here.
+    static constexpr QByteArrayView kRead[] = {"content-type", "retry-after", "retry-after-ms"};
+    m_parser.keepOnlyHeaders(kRead);
 }
 
 UpstreamCall::~UpstreamCall()

@@ -129,6 +129,26 @@ private Q_SLOTS:
         }
     }
 
+    void keepsOnlyTheHeadersAskedFor()
+    {
+        static constexpr QByteArrayView kKeep[] = {"content-type", "retry-after"};
+        const QByteArray raw = "HTTP/1.1 429 Too Many Requests\r\nX-Request-Id: r1\r\n"
+                               "Content-TYPE: application/json\r\nRetry-After-Ms: 5\r\n"
+                               "Retry-After: 2\r\nContent-Length: 2\r\n\r\n{}";
+        for (qsizetype step : {qsizetype(1), qsizetype(3), raw.size()}) {
+            HttpResponseParser p;
+            p.keepOnlyHeaders(kKeep);
+            for (qsizetype at = 0; at < raw.size(); at += step)
+                QVERIFY(p.feed(raw.constData() + at, qMin(step, raw.size() - at)));
+            QVERIFY(p.messageComplete());
+            QCOMPARE(p.status(), 429);
+            const relay::HttpHeaders expected = {{"content-type", "application/json"},
+                                                 {"retry-after", "2"}};
+            QCOMPARE(p.headers(), expected);
+            QCOMPARE(p.takeBody(), QByteArray("{}"));
+        }
+    }
+
     void trailersAreNotHeaders()
     {
         // A chunked body's trailer fields come after the head has gone to the client: they
