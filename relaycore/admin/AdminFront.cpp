@@ -7,6 +7,8 @@
 
 #include <QMetaObject>
 
+#include <algorithm>
+
 namespace relay {
 
 AdminHost::AdminHost(QString dbPath, Clock &clock, AdminApi::Hooks hooks)
@@ -152,6 +154,14 @@ void AdminFrontHandler::handle(HttpExchange *exchange)
     call.actor = QStringLiteral("admin-api@") + exchange->peerAddress().toString();
     call.readOnly = access == AdminGate::Access::ReadOnly;
     m_host->post(std::move(call), HttpExchangeRef(exchange), requestId);
+}
+
+std::span<const QByteArrayView> AdminFrontHandler::requestHeadersRead() const
+{
+    const std::span<const QByteArrayView> inner = m_inner->requestHeadersRead();
+    const bool readsAuthorization =
+        std::find(inner.begin(), inner.end(), QByteArrayView("authorization")) != inner.end();
+    return readsAuthorization ? inner : std::span<const QByteArrayView>();
 }
 
 HttpEarlyAnswer AdminFrontHandler::headersComplete(const HttpRequest &head,

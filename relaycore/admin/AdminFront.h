@@ -52,6 +52,9 @@ public:
     void handle(HttpExchange *exchange) override;
     HttpEarlyAnswer headersComplete(const HttpRequest &head, const QHostAddress &peer) override;
     HttpEarlyAnswer refused(const HttpRequest &request, const ApiError &error) override;
+    // The inner handler's (the admin API reads only the authorization header, which the relay's
+    // handler reads too).
+    std::span<const QByteArrayView> requestHeadersRead() const override;
     void sweep(qint64 nowMs) override;
 
     static bool isAdminPath(QByteArrayView path);

@@ -61,6 +61,8 @@ HttpConnection::HttpConnection(qintptr socketDescriptor, HttpWorker *worker)
       m_parser({worker->config().maxBodyBytes, worker->config().maxHeaderBytes, worker->bodyPool(),
                 worker->config().maxBufferedBodyBytes})
 {
+    if (HttpHandler *handler = worker->handler())
+        m_parser.keepOnlyHeaders(handler->requestHeadersRead());
     m_parser.setHeadCheck([this](const HttpRequest &head) {
         HttpHandler *handler = m_worker->handler();
         if (!handler)

@@ -241,6 +241,16 @@ bool HttpRequestParser::feed(const char *data, qsizetype size)
     return true;
 }
 
+void HttpRequestParser::keepOnlyHeaders(std::span<const QByteArrayView> names)
+{
+    m_keptHeaders.assign(names.begin(), names.end());
+    if (!m_keptHeaders.empty()) {
+        m_keptHeaders.push_back("transfer-encoding");
+        m_keptHeaders.push_back("expect");
+    }
+    m_header.keepOnly(m_keptHeaders);
+}
+
 HttpRequest HttpRequestParser::takeRequest()
 {
     HttpRequest r = std::move(m_ready.front());

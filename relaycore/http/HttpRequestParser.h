@@ -1,7 +1,10 @@
 #pragma once
 
 #include "HeaderAccumulator.h"
+
 #include "HttpMessage.h"
+#include <span>
+#include <vector>
 
 #include <atomic>
 #include <deque>
@@ -40,6 +43,10 @@ public:
     HttpRequestParser &operator=(const HttpRequestParser &) = delete;
 
     void setHeadCheck(HeadCheck check) { m_headCheck = std::move(check); }
+    // Keeps only the headers of these lower-case names in the requests (and those the parser
+    // reads itself: transfer-encoding, expect); the rest are parsed, counted against the head
+    // limit and dropped without a copy. Empty (the default): every header is kept.
+    void keepOnlyHeaders(std::span<const QByteArrayView> names);
 
     // Returns false once the input is refused; errorStatus() then says how (400, 408, 413,
     // 431, 501, 503, 505, or the head check's status).
@@ -87,6 +94,7 @@ private:
     Limits m_limits;
     HttpRequest m_current;
     HeaderAccumulator m_header;
+    std::vector<QByteArrayView> m_keptHeaders;
     bool m_inHeaders = false;
     bool m_inMessage = false;
     bool m_wantsContinue = false;

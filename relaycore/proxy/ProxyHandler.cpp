@@ -427,6 +427,13 @@ HttpEarlyAnswer ProxyHandler::refused(const HttpRequest &request, const ApiError
     return answer;
 }
 
+std::span<const QByteArrayView> ProxyHandler::requestHeadersRead() const
+{
+    static constexpr QByteArrayView kRead[] = {"authorization", "x-api-key", "anthropic-version",
+                                               "anthropic-beta"};
+    return kRead;
+}
+
 HttpEarlyAnswer ProxyHandler::headersComplete(const HttpRequest &head, const QHostAddress &peer)
 {
     // The key (and the caller's address, and a pause) is checked before a byte of the body is

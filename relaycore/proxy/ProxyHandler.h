@@ -38,6 +38,10 @@ public:
     void sweep(qint64 nowMs) override;
     HttpEarlyAnswer refused(const HttpRequest &request, const ApiError &error) override;
     HttpEarlyAnswer headersComplete(const HttpRequest &head, const QHostAddress &peer) override;
+    // The tenant's key (either header), Anthropic's version and beta headers (passed on to an
+    // Anthropic upstream), and the admin token, which the admin API reads on the same port.
+    // A new reader of a client's header adds its name here.
+    std::span<const QByteArrayView> requestHeadersRead() const override;
 
     RelayContext &context() const { return m_context; }
     ConnectionCache &connections() const { return *m_connections; }

@@ -391,6 +391,39 @@ private Q_SLOTS:
         }
     }
 
+    // A handler that reads few headers has the rest dropped as they are parsed; the parser's
+    // own (transfer-encoding, expect) still work, and dropped headers still count against the
+    // head limit.
+    void keepsOnlyTheHeadersTheHandlerReads()
+    {
+        static constexpr QByteArrayView kRead[] = {"authorization", "anthropic-beta"};
+        const QByteArray raw = "POST /v1/messages HTTP/1.1\r\nHost: relay\r\nUser-Agent: sdk\r\n"
+                               "AUTHORIZATION: Bearer sk-tr-1\r\nTransfer-Encoding: chunked\r\n"
+                               "Expect: 100-continue\r\nAnthropic-Beta: tools\r\n"
+                               "X-Stainless-Os: Linux\r\n\r\n2\r\n{}\r\n0\r\n\r\n";
+        for (qsizetype step : {qsizetype(1), qsizetype(7), raw.size()}) {
+            HttpRequestParser p;
+            p.keepOnlyHeaders(kRead);
+            QVERIFY(feedInPieces(p, raw, step));
+            QVERIFY(p.hasRequest());
+            const HttpRequest r = p.takeRequest();
+            const relay::HttpHeaders expected = {{"authorization", "Bearer sk-tr-1"},
+                                                 {"transfer-encoding", "chunked"},
+                                                 {"expect", "100-continue"},
+                                                 {"anthropic-beta", "tools"}};
+            QCOMPARE(r.headers, expected);
+            QCOMPARE(r.body, QByteArray("{}"));
+        }
+        // 32 KiB of headers nobody reads are still too many.
+        HttpRequestParser p;
+        p.keepOnlyHeaders(kRead);
+        QByteArray big = "GET / HTTP/1.1\r\n";
+        while (big.size() < 33 * 1024)
+            big += "X-Filler: " + QByteArray(100, 'f') + "\r\n";
+        QVERIFY(!p.feed(big + "\r\n"));
+        QCOMPARE(p.errorStatus(), 431);
+    }
+
     void headerLimitCountsBytesAsSent()
     {
         // 10,000 one-letter headers: 20 KB of names and values, 50 KB on the wire.
