@@ -56,7 +56,8 @@ public:
     HttpHeaders baseHeaders(const QByteArray &requestId) const override
     {
         HttpHeaders headers = ClientFront::baseHeaders(requestId);
-        headers.emplaceBack("request-id", requestId); // what Anthropic's SDKs read
+        headers.emplaceBack(QByteArrayLiteral("request-id"),
+                            requestId); // what Anthropic's SDKs read
         return headers;
     }
     QByteArray errorBody(const ApiError &error) const override
@@ -93,8 +94,11 @@ const ClientFront &ClientFront::of(Dialect dialect)
 
 HttpHeaders ClientFront::baseHeaders(const QByteArray &requestId) const
 {
-    return {{QByteArrayLiteral("content-type"), QByteArrayLiteral("application/json")},
-            {QByteArrayLiteral("x-request-id"), requestId}};
+    HttpHeaders headers;
+    headers.reserve(12); // room for what the call adds: upstream, cost, six limit headers
+    headers.emplaceBack(QByteArrayLiteral("content-type"), QByteArrayLiteral("application/json"));
+    headers.emplaceBack(QByteArrayLiteral("x-request-id"), requestId);
+    return headers;
 }
 
 } // namespace relay

@@ -251,7 +251,7 @@ void ProxyCall::startClientStream()
     HttpHeaders headers =
         ClientFront::of(m_admission.body.dialect()).baseHeaders(m_admission.requestId);
     headers[0].second = "text/event-stream; charset=utf-8";
-    headers.emplaceBack("cache-control", "no-cache");
+    headers.emplaceBack(QByteArrayLiteral("cache-control"), QByteArrayLiteral("no-cache"));
     headers.emplaceBack("x-tenantrelay-upstream", m_servedUpstream.toUtf8());
     headers.append(m_admission.reservation.limitHeaders);
     m_exchange->beginStream(200, headers);
@@ -348,9 +348,9 @@ void ProxyCall::upstreamDone()
         HttpHeaders headers =
             ClientFront::of(m_admission.body.dialect()).baseHeaders(m_admission.requestId);
         headers[0].second = reply.contentType;
-        headers.emplaceBack("x-tenantrelay-upstream", m_servedUpstream.toUtf8());
+        headers.emplaceBack(QByteArrayLiteral("x-tenantrelay-upstream"), m_servedUpstream.toUtf8());
         if (const std::optional<double> cost = billedCost(usage))
-            headers.emplaceBack("x-tenantrelay-cost-usd", costText(*cost));
+            headers.emplaceBack(QByteArrayLiteral("x-tenantrelay-cost-usd"), costText(*cost));
         headers.append(m_admission.reservation.limitHeaders);
         m_ttfbMs = m_handler.context().clock().monotonicMs() - m_exchange->receivedMs();
         m_exchange->respond(m_status, headers, reply.body);
