@@ -4,6 +4,8 @@
 #include "HttpWorker.h"
 #include "core/PostBox.h"
 
+#include <cstring>
+
 namespace relay {
 
 HttpExchange::HttpExchange(HttpConnection *connection, HttpRequest request, qint64 receivedMs)
@@ -61,8 +63,11 @@ public:
     Scratch() : m_bytes(buffer()) { m_bytes.resize(0); }
     ~Scratch()
     {
+        // Nothing of an answer (a tenant's tokens) stays in the buffer for the next one.
         if (m_bytes.capacity() > kScratchKeep)
             m_bytes = QByteArray();
+        else if (!m_bytes.isEmpty())
+            std::memset(m_bytes.data(), 0, size_t(m_bytes.size()));
     }
     Scratch(const Scratch &) = delete;
     Scratch &operator=(const Scratch &) = delete;

@@ -243,8 +243,10 @@ bool HttpRequestParser::feed(const char *data, qsizetype size)
 
 void HttpRequestParser::keepOnlyHeaders(std::span<const QByteArrayView> names)
 {
-    m_keptHeaders.assign(names.begin(), names.end());
-    if (!m_keptHeaders.empty()) {
+    m_keptHeaders.clear();
+    if (!names.empty()) {
+        m_keptHeaders.reserve(names.size() + 2);
+        m_keptHeaders.assign(names.begin(), names.end());
         m_keptHeaders.push_back("transfer-encoding");
         m_keptHeaders.push_back("expect");
     }

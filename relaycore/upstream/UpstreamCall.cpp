@@ -5,6 +5,7 @@
 #include "http/HttpMessage.h"
 
 #include <charconv>
+#include <cstring>
 
 namespace relay {
 
@@ -128,8 +129,12 @@ void UpstreamCall::send()
     armDeadline(m_firstByteDeadline);
     // A connection that broke under the write is read as broken: a reused one is retried fresh.
     const bool sent = m_connection->send(head, m_request.body);
+    // Nothing of the request stays in the buffer: its head carries the provider's key. (A head
+    // QSslSocket still holds a share of is copied by data() first, and that copy wiped.)
     if (head.capacity() > 64 * 1024)
         head = QByteArray(); // a request with very many headers: not kept for the next
+    else
+        std::memset(head.data(), 0, size_t(head.size()));
     if (!sent)
         readAvailable();
 }
