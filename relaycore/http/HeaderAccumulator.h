@@ -73,15 +73,9 @@ private:
     {
         if (m_keep.empty())
             return true;
-        for (const QByteArrayView name : m_keep) {
-            if (name.size() != field.size())
-                continue;
-            qsizetype i = 0;
-            while (i < field.size() && lower(field[i]) == name[i])
-                ++i;
-            if (i == field.size())
+        for (const QByteArrayView name : m_keep)
+            if (field.compare(name, Qt::CaseInsensitive) == 0)
                 return true;
-        }
         return false;
     }
     static char lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c + ('a' - 'A')) : c; }

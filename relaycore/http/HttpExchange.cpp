@@ -3,8 +3,7 @@
 #include "HttpConnection.h"
 #include "HttpWorker.h"
 #include "core/PostBox.h"
-
-#include <cstring>
+#include "core/ScratchBuffer.h"
 
 namespace relay {
 
@@ -51,36 +50,12 @@ QHostAddress HttpExchange::peerAddress() const
 
 namespace {
 
-// The worker thread's buffer for building what an exchange writes: it keeps its capacity from
-// one answer to the next, so building one allocates nothing (the connection sends from it and
-// copies only what the kernel does not take at once). Emptied on every use; a buffer grown past
-// kScratchKeep by a large answer is let go of after it.
-constexpr qsizetype kScratchKeep = 64 * 1024;
-
-class Scratch
+// The worker thread's buffer for the answers its exchanges build (see ScratchBuffer).
+QByteArray &answerStorage()
 {
-public:
-    Scratch() : m_bytes(buffer()) { m_bytes.resize(0); }
-    ~Scratch()
-    {
-        // Nothing of an answer (a tenant's tokens) stays in the buffer for the next one.
-        if (m_bytes.capacity() > kScratchKeep)
-            m_bytes = QByteArray();
-        else if (!m_bytes.isEmpty())
-            std::memset(m_bytes.data(), 0, size_t(m_bytes.size()));
-    }
-    Scratch(const Scratch &) = delete;
-    Scratch &operator=(const Scratch &) = delete;
-    QByteArray &bytes() { return m_bytes; }
-
-private:
-    static QByteArray &buffer()
-    {
-        thread_local QByteArray bytes;
-        return bytes;
-    }
-    QByteArray &m_bytes;
-};
+    thread_local QByteArray bytes;
+    return bytes;
+}
 
 } // namespace
 
@@ -99,7 +74,7 @@ void HttpExchange::respond(int status, const HttpHeaders &headers, const QByteAr
             m_connection->writeBytes(
                 buildHttpResponseHead(status, headers, body.size(), keepAlive));
         } else {
-            Scratch out;
+            ScratchBuffer out(answerStorage());
             appendHttpResponse(out.bytes(), status, headers, body, keepAlive);
             m_connection->writeBytes(out.bytes());
         }
@@ -130,7 +105,7 @@ void HttpExchange::writeStream(QByteArrayView data)
     if (m_finished || !m_streaming || m_clientGone || data.isEmpty() || isHead())
         return;
     if (m_chunked) {
-        Scratch out;
+        ScratchBuffer out(answerStorage());
         appendChunk(out.bytes(), data);
         m_connection->writeBytes(out.bytes());
     } else

@@ -2,10 +2,10 @@
 
 #include "ConnectionCache.h"
 #include "core/Clock.h"
+#include "core/ScratchBuffer.h"
 #include "http/HttpMessage.h"
 
 #include <charconv>
-#include <cstring>
 
 namespace relay {
 
@@ -90,51 +90,50 @@ void UpstreamCall::send()
 {
     if (!m_active || m_sent)
         return;
-    const UpstreamEndpoint &ep = m_request.endpoint;
-    // Built in the worker's buffer, which keeps its capacity from one request to the next: the
-    // connection writes from it and copies only what the kernel does not take at once.
-    thread_local QByteArray buffer;
-    QByteArray &head = buffer;
-    head.resize(0);
-    head += m_request.method;
-    head += ' ';
-    head += m_request.path;
-    head += " HTTP/1.1\r\nhost: ";
-    // An IPv6 literal goes in brackets (RFC 9110 §7.2).
-    const bool literal6 = ep.host.contains(QLatin1Char(':'));
-    if (literal6)
-        head += '[';
-    appendAscii(head, ep.host);
-    if (literal6)
-        head += ']';
-    char number[24];
-    if (ep.port != (ep.tls ? 443 : 80)) {
-        head += ':';
-        head.append(number, std::to_chars(number, number + sizeof number, ep.port).ptr - number);
-    }
-    head += "\r\n";
-    appendHeaderLines(head, m_request.headers);
-    if (m_request.method != "GET" || !m_request.body.isEmpty()) {
-        head += "content-length: ";
-        head.append(number,
-                    std::to_chars(number, number + sizeof number, m_request.body.size()).ptr -
-                        number);
-        head += "\r\n";
-    }
-    head += "\r\n";
     m_sent = true;
     const qint64 now = m_clock.monotonicMs();
     m_firstByteDeadline = now + m_request.firstByteTimeoutMs;
     m_lastByteMs = now;
     armDeadline(m_firstByteDeadline);
-    // A connection that broke under the write is read as broken: a reused one is retried fresh.
-    const bool sent = m_connection->send(head, m_request.body);
-    // Nothing of the request stays in the buffer: its head carries the provider's key. (A head
-    // QSslSocket still holds a share of is copied by data() first, and that copy wiped.)
-    if (head.capacity() > 64 * 1024)
-        head = QByteArray(); // a request with very many headers: not kept for the next
-    else
-        std::memset(head.data(), 0, size_t(head.size()));
+    bool sent;
+    { // the buffer is wiped when this block ends, before anything the write may set off
+        const UpstreamEndpoint &ep = m_request.endpoint;
+        // Built in the worker's reusable buffer (see ScratchBuffer): the connection writes from it
+        // and copies only what the kernel does not take at once; wiped after, as it holds the key.
+        thread_local QByteArray storage;
+        ScratchBuffer buffer(storage);
+        QByteArray &head = buffer.bytes();
+        head += m_request.method;
+        head += ' ';
+        head += m_request.path;
+        head += " HTTP/1.1\r\nhost: ";
+        // An IPv6 literal goes in brackets (RFC 9110 §7.2).
+        const bool literal6 = ep.host.contains(QLatin1Char(':'));
+        if (literal6)
+            head += '[';
+        appendAscii(head, ep.host);
+        if (literal6)
+            head += ']';
+        char number[24];
+        if (ep.port != (ep.tls ? 443 : 80)) {
+            head += ':';
+            head.append(number,
+                        std::to_chars(number, number + sizeof number, ep.port).ptr - number);
+        }
+        head += "\r\n";
+        appendHeaderLines(head, m_request.headers);
+        if (m_request.method != "GET" || !m_request.body.isEmpty()) {
+            head += "content-length: ";
+            head.append(number,
+                        std::to_chars(number, number + sizeof number, m_request.body.size()).ptr -
+                            number);
+            head += "\r\n";
+        }
+        head += "\r\n";
+        // A connection that broke under the write is read as broken: a reused one is retried
+        // fresh.
+        sent = m_connection->send(head, m_request.body);
+    }
     if (!sent)
         readAvailable();
 }
