@@ -71,15 +71,20 @@ private Q_SLOTS:
                     }
                 });
             go = true;
+            std::atomic<bool> gone{false};
             QMetaObject::invokeMethod(
                 target,
-                [&box, target] {
+                [&box, &gone, target] {
                     box.close();
                     delete target; // its queued posts go with it
+                    gone = true;
                 },
                 Qt::QueuedConnection);
             for (std::thread &poster : posters)
                 poster.join();
+            // Quitting before the target's delete has run would leave it (and what was posted
+            // to it) undeleted: a leak of the test's own making.
+            QTRY_VERIFY(gone.load());
             thread.quit();
             thread.wait();
             QCOMPARE(accepted + refused, 600);
