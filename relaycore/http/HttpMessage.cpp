@@ -1,8 +1,9 @@
 #include "HttpMessage.h"
 
+#include "core/ByteWriter.h"
+
 #include <http_parser.h>
 
-#include <charconv>
 #include <cstring>
 
 namespace relay {
@@ -25,29 +26,48 @@ QByteArray httpReasonPhrase(int status)
     return QByteArray::fromRawData(s, qsizetype(strlen(s))); // http-parser's static table
 }
 
+void writeHeaderLines(ByteWriter &out, const HttpHeaders &headers)
+{
+    for (const auto &h : headers) {
+        out.put(h.first);
+        out.put(": ");
+        out.put(h.second);
+        out.put("\r\n");
+    }
+}
+
 namespace {
 
 // The status line's "HTTP/1.1 NNN Reason\r\n".
-void appendStatusLine(QByteArray &out, int status)
+void writeStatusLine(ByteWriter &out, int status)
 {
-    char line[48] = "HTTP/1.1 ";
-    char *at = std::to_chars(line + 9, line + 20, status).ptr;
-    *at++ = ' ';
-    out.append(line, at - line);
-    out += httpReasonPhrase(status);
-    out += "\r\n";
+    out.put("HTTP/1.1 ");
+    out.putNumber(status);
+    out.put(' ');
+    out.put(httpReasonPhrase(status));
+    out.put("\r\n");
 }
 
-void appendHead(QByteArray &out, int status, const HttpHeaders &headers)
+void writeHead(ByteWriter &out, int status, const HttpHeaders &headers)
 {
-    appendStatusLine(out, status);
-    appendHeaderLines(out, headers);
+    writeStatusLine(out, status);
+    writeHeaderLines(out, headers);
 }
 
-// The head's size with its headers: for growing the buffer once.
+void writeFullHead(ByteWriter &out, int status, const HttpHeaders &headers, qsizetype bodySize,
+                   bool keepAlive)
+{
+    writeHead(out, status, headers);
+    out.put("content-length: ");
+    out.putNumber(bodySize);
+    out.put(keepAlive ? QByteArrayView("\r\n\r\n")
+                      : QByteArrayView("\r\nconnection: close\r\n\r\n"));
+}
+
+// The head's size with its headers, at most: for growing the buffer once.
 qsizetype headSize(const HttpHeaders &headers)
 {
-    qsizetype size = 64 + 48; // status line, content-length and connection lines
+    qsizetype size = 64 + 64; // status line, content-length and connection lines
     for (const auto &h : headers)
         size += h.first.size() + h.second.size() + 4;
     return size;
@@ -55,42 +75,12 @@ qsizetype headSize(const HttpHeaders &headers)
 
 } // namespace
 
-void appendHeaderLines(QByteArray &out, const HttpHeaders &headers)
-{
-    qsizetype size = 0;
-    for (const auto &h : headers)
-        size += h.first.size() + h.second.size() + 4;
-    qsizetype at = out.size();
-    out.resize(at + size);
-    char *to = out.data();
-    const auto put = [&](const char *from, qsizetype n) {
-        std::memcpy(to + at, from, size_t(n));
-        at += n;
-    };
-    for (const auto &h : headers) {
-        put(h.first.constData(), h.first.size());
-        put(": ", 2);
-        put(h.second.constData(), h.second.size());
-        put("\r\n", 2);
-    }
-}
-
-static void appendFullHead(QByteArray &out, int status, const HttpHeaders &headers,
-                           qsizetype bodySize, bool keepAlive)
-{
-    appendHead(out, status, headers);
-    char line[64] = "content-length: ";
-    char *at = std::to_chars(line + 16, line + 40, bodySize).ptr;
-    out.append(line, at - line);
-    out += keepAlive ? QByteArrayView("\r\n\r\n") : QByteArrayView("\r\nconnection: close\r\n\r\n");
-}
-
 void appendHttpResponse(QByteArray &out, int status, const HttpHeaders &headers,
                         QByteArrayView body, bool keepAlive)
 {
-    out.reserve(out.size() + headSize(headers) + body.size());
-    appendFullHead(out, status, headers, body.size(), keepAlive);
-    out += body;
+    ByteWriter writer(out, headSize(headers) + body.size());
+    writeFullHead(writer, status, headers, body.size(), keepAlive);
+    writer.put(body);
 }
 
 QByteArray buildHttpResponse(int status, const HttpHeaders &headers, const QByteArray &body,
@@ -105,17 +95,22 @@ QByteArray buildHttpResponseHead(int status, const HttpHeaders &headers, qsizety
                                  bool keepAlive)
 {
     QByteArray out;
-    out.reserve(headSize(headers));
-    appendFullHead(out, status, headers, bodySize, keepAlive);
+    {
+        ByteWriter writer(out, headSize(headers));
+        writeFullHead(writer, status, headers, bodySize, keepAlive);
+    }
     return out;
 }
 
 QByteArray buildHttpStreamHead(int status, const HttpHeaders &headers, bool chunked)
 {
     QByteArray out;
-    out.reserve(headSize(headers));
-    appendHead(out, status, headers);
-    out += chunked ? "transfer-encoding: chunked\r\n\r\n" : "connection: close\r\n\r\n";
+    {
+        ByteWriter writer(out, headSize(headers) + 16);
+        writeHead(writer, status, headers);
+        writer.put(chunked ? QByteArrayView("transfer-encoding: chunked\r\n\r\n")
+                           : QByteArrayView("connection: close\r\n\r\n"));
+    }
     return out;
 }
 
@@ -123,14 +118,11 @@ void appendChunk(QByteArray &out, QByteArrayView payload)
 {
     if (payload.isEmpty())
         return;
-    char line[24];
-    char *at = std::to_chars(line, line + 20, payload.size(), 16).ptr;
-    *at++ = '\r';
-    *at++ = '\n';
-    out.reserve(out.size() + (at - line) + payload.size() + 2);
-    out.append(line, at - line);
-    out += payload;
-    out += "\r\n";
+    ByteWriter writer(out, 20 + payload.size());
+    writer.putNumber(payload.size(), 16);
+    writer.put("\r\n");
+    writer.put(payload);
+    writer.put("\r\n");
 }
 
 QByteArray encodeChunk(QByteArrayView payload)

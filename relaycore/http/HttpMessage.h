@@ -87,7 +87,8 @@ void appendChunk(QByteArray &out, QByteArrayView payload);
 inline constexpr QByteArrayView kLastChunk = "0\r\n\r\n";
 
 QByteArray httpReasonPhrase(int status);
-// Appends "name: value\r\n" for each header, growing `out` once.
-void appendHeaderLines(QByteArray &out, const HttpHeaders &headers);
+class ByteWriter;
+// Writes "name: value\r\n" for each header.
+void writeHeaderLines(ByteWriter &out, const HttpHeaders &headers);
 
 } // namespace relay

@@ -5,6 +5,7 @@
 #include <http_parser.h>
 
 #include <climits>
+#include <cstring>
 #include <utility>
 
 namespace relay {
@@ -90,7 +91,8 @@ struct HttpRequestParserCallbacks
         s->m_header.finish(s->m_current.headers);
         s->m_inHeaders = false;
         HttpRequest &r = s->m_current;
-        r.method = http_method_str(static_cast<http_method>(p->method));
+        const char *method = http_method_str(static_cast<http_method>(p->method));
+        r.method = QByteArray::fromRawData(method, qsizetype(strlen(method))); // a static table
         r.versionMinor = p->http_minor;
         const qsizetype q = r.target.indexOf('?');
         r.path = q < 0 ? r.target : r.target.left(q);

@@ -874,6 +874,14 @@ QByteArray splicedBody(const RequestBody &request, const QString &model)
     }
     if (!atTop.isEmpty())
         edits.append({s.open + 1, s.open + 1, s.members ? atTop + ',' : atTop});
+    // An edit that writes what is there already (the model the client named, as a rule) is none:
+    // with no edit left, the client's bytes go on as they are, without a copy.
+    const QByteArrayView raw(request.raw);
+    edits.removeIf([&](const Edit &e) {
+        return e.begin < e.end && raw.sliced(e.begin, e.end - e.begin) == e.text;
+    });
+    if (edits.isEmpty())
+        return request.raw;
     std::sort(edits.begin(), edits.end(),
               [](const Edit &a, const Edit &b) { return a.begin < b.begin; });
     QByteArray out;

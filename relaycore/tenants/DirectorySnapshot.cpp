@@ -93,6 +93,7 @@ ModelResolution DirectorySnapshot::resolve(const QString &requested) const
         pinned = nullptr;
     const auto route = routes.constFind(r.model);
     if (route != routes.cend()) {
+        r.chain.reserve(size_t(route->size()));
         for (const RouteTarget &t : *route) {
             const UpstreamConfig *u = upstream(t.upstream);
             if (u && u->enabled)
@@ -110,6 +111,7 @@ ModelResolution DirectorySnapshot::resolve(const QString &requested) const
         return r;
     }
     // No route: the pinned upstream serves the model, backed by the first enabled upstream.
+    r.chain.reserve(2);
     if (pinned)
         r.chain.push_back({pinned, r.model});
     for (const auto &u : upstreams) {

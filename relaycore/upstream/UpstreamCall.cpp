@@ -1,11 +1,10 @@
 #include "UpstreamCall.h"
 
 #include "ConnectionCache.h"
+#include "core/ByteWriter.h"
 #include "core/Clock.h"
 #include "core/ScratchBuffer.h"
 #include "http/HttpMessage.h"
-
-#include <charconv>
 
 namespace relay {
 
@@ -66,26 +65,6 @@ void UpstreamCall::connectionReady(UpstreamConnection *)
     send();
 }
 
-namespace {
-
-// Appends `text` as UTF-8, without a temporary when it is ASCII (a host name, as a rule).
-void appendAscii(QByteArray &out, const QString &text)
-{
-    for (const QChar c : text) {
-        if (c.unicode() >= 0x80) {
-            out += text.toUtf8(); // not ASCII: converted whole
-            return;
-        }
-    }
-    const qsizetype at = out.size();
-    out.resize(at + text.size());
-    char *to = out.data() + at;
-    for (const QChar c : text)
-        *to++ = char(c.unicode());
-}
-
-} // namespace
-
 void UpstreamCall::send()
 {
     if (!m_active || m_sent)
@@ -103,33 +82,36 @@ void UpstreamCall::send()
         thread_local QByteArray storage;
         ScratchBuffer buffer(storage);
         QByteArray &head = buffer.bytes();
-        head += m_request.method;
-        head += ' ';
-        head += m_request.path;
-        head += " HTTP/1.1\r\nhost: ";
-        // An IPv6 literal goes in brackets (RFC 9110 §7.2).
-        const bool literal6 = ep.host.contains(QLatin1Char(':'));
-        if (literal6)
-            head += '[';
-        appendAscii(head, ep.host);
-        if (literal6)
-            head += ']';
-        char number[24];
-        if (ep.port != (ep.tls ? 443 : 80)) {
-            head += ':';
-            head.append(number,
-                        std::to_chars(number, number + sizeof number, ep.port).ptr - number);
+        {
+            qsizetype room = m_request.method.size() + m_request.path.size() + ep.host.size() * 3 +
+                             128; // the fixed parts and numbers
+            for (const auto &h : m_request.headers)
+                room += h.first.size() + h.second.size() + 4;
+            ByteWriter out(head, room);
+            out.put(m_request.method);
+            out.put(' ');
+            out.put(m_request.path);
+            out.put(" HTTP/1.1\r\nhost: ");
+            // An IPv6 literal goes in brackets (RFC 9110 §7.2).
+            const bool literal6 = ep.host.contains(QLatin1Char(':'));
+            if (literal6)
+                out.put('[');
+            out.putUtf8(ep.host);
+            if (literal6)
+                out.put(']');
+            if (ep.port != (ep.tls ? 443 : 80)) {
+                out.put(':');
+                out.putNumber(ep.port);
+            }
+            out.put("\r\n");
+            writeHeaderLines(out, m_request.headers);
+            if (m_request.method != "GET" || !m_request.body.isEmpty()) {
+                out.put("content-length: ");
+                out.putNumber(m_request.body.size());
+                out.put("\r\n");
+            }
+            out.put("\r\n");
         }
-        head += "\r\n";
-        appendHeaderLines(head, m_request.headers);
-        if (m_request.method != "GET" || !m_request.body.isEmpty()) {
-            head += "content-length: ";
-            head.append(number,
-                        std::to_chars(number, number + sizeof number, m_request.body.size()).ptr -
-                            number);
-            head += "\r\n";
-        }
-        head += "\r\n";
         // A connection that broke under the write is read as broken: a reused one is retried
         // fresh.
         sent = m_connection->send(head, m_request.body);

@@ -1,4 +1,5 @@
 #include "ResponseFeed.h"
+#include "core/ByteWriter.h"
 #include "core/RequestId.h"
 #include "http/ApiError.h"
 #include "http/HttpMessage.h"
@@ -100,13 +101,57 @@ private Q_SLOTS:
     void headerLines()
     {
         QByteArray out("HTTP/1.1 200 OK\r\n");
-        relay::appendHeaderLines(out, {{"content-type", "application/json"}, {"x-empty", ""}});
+        {
+            relay::ByteWriter writer(out, 0);
+            relay::writeHeaderLines(writer,
+                                    {{"content-type", "application/json"}, {"x-empty", ""}});
+        }
         QCOMPARE(out,
                  QByteArray("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-empty: \r\n"));
-        relay::appendHeaderLines(out, {});
+        {
+            relay::ByteWriter writer(out, 64);
+            relay::writeHeaderLines(writer, {});
+        }
         QCOMPARE(out.size(),
                  qsizetype(
                      strlen("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-empty: \r\n")));
+    }
+
+    // The writer appends after what the array held, grows past the room it was given, and
+    // leaves the array exactly as long as what was written.
+    void byteWriter_data()
+    {
+        QTest::addColumn<int>("room");
+        QTest::newRow("no room") << 0;
+        QTest::newRow("too little") << 5;
+        QTest::newRow("exact") << 4 + 1 + 4 + 2 + 5 + 3 + 600 + 4 + 5 + 11;
+        QTest::newRow("plenty") << 4096;
+    }
+    void byteWriter()
+    {
+        QFETCH(int, room);
+        QByteArray out("head");
+        const QByteArray big(600, 'x');
+        {
+            relay::ByteWriter writer(out, room);
+            writer.put("-one");
+            writer.put(' ');
+            writer.putNumber(1234);
+            writer.putNumber(255, 16);
+            writer.put(QByteArrayView());
+            writer.putUtf8(u"host.");
+            writer.putNumber(-42);
+            writer.put(big);
+            writer.putUtf8(u"caf\u00e9"); // not ASCII: as UTF-8
+            writer.putUtf8(u"");
+            writer.put("\r\n");
+            writer.putUtf8(u"\u00fcbersetzer");
+        }
+        const QByteArray expected = "head-one 1234ffhost.-42" + big + "caf\xc3\xa9\r\n" +
+                                    QStringLiteral("\u00fcbersetzer").toUtf8();
+        QCOMPARE(out, expected);
+        QCOMPARE(out.size(), expected.size());
+        QCOMPARE(out.constData()[out.size()], '\0');
     }
 
     // req_ and 24 lowercase hex digits, leading zeros kept; no two alike.

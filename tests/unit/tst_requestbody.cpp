@@ -438,6 +438,50 @@ private Q_SLOTS:
             QJsonDocument::fromJson(relay::buildUpstreamBody(*dom, QStringLiteral("b"))).object());
     }
 
+    // A body the relay has nothing to change in (the model the client named, no stream to ask
+    // usage of, or usage asked for already) goes upstream as the client's own bytes, not a copy;
+    // one with an edit left is built anew.
+    void bodyWithoutEditsIsNotCopied()
+    {
+// moc misreads some of these literals
+#ifndef Q_MOC_RUN
+        const QByteArray same =
+            R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"h"}]})";
+        const RequestBody r = parseOk(Endpoint::Chat, same);
+        QVERIFY(r.splice.on);
+        const QByteArray sent = relay::buildUpstreamBody(r, QStringLiteral("gpt-4o-mini"));
+        QCOMPARE(sent, same);
+        QCOMPARE(static_cast<const void *>(sent.constData()),
+                 static_cast<const void *>(r.raw.constData()));
+
+        const QByteArray asked =
+            R"({"model":"m","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"h"}]})";
+        const RequestBody s = parseOk(Endpoint::Chat, asked);
+        QCOMPARE(
+            static_cast<const void *>(relay::buildUpstreamBody(s, QStringLiteral("m")).constData()),
+            static_cast<const void *>(s.raw.constData()));
+
+        // Another model, or usage still to ask for: a new body with the edit.
+        QCOMPARE(relay::buildUpstreamBody(r, QStringLiteral("gpt-4o")),
+                 QByteArray(R"({"model":"gpt-4o","messages":[{"role":"user","content":"h"}]})"));
+        const RequestBody t = parseOk(
+            Endpoint::Chat,
+            R"({"model":"m","stream":true,"stream_options":{"include_usage":false},"messages":[{"role":"user","content":"h"}]})");
+        QCOMPARE(
+            relay::buildUpstreamBody(t, QStringLiteral("m")),
+            QByteArray(
+                R"({"model":"m","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"h"}]})"));
+        // A name the client escaped differently is written the relay's way (the same text).
+        const RequestBody e = parseOk(
+            Endpoint::Chat, R"({"model":"\u006d","messages":[{"role":"user","content":"h"}]})");
+        QCOMPARE(QJsonDocument::fromJson(relay::buildUpstreamBody(e, QStringLiteral("m")))
+                     .object()
+                     .value(QLatin1String("model"))
+                     .toString(),
+                 QStringLiteral("m"));
+#endif
+    }
+
     void moderationWithoutModelGetsTheDefaultSpliced()
     {
 // moc misreads some of these literals
