@@ -841,6 +841,20 @@ namespace relay {
 
 namespace {
 
+// Whether `token` is `text` as json::quoted() writes it, for ASCII text that needs no escape (a
+// model's name, as a rule); anything else is answered false and quoted to compare.
+bool writtenAs(QByteArrayView token, const QString &text)
+{
+    if (token.size() != text.size() + 2 || token.front() != '"' || token.back() != '"')
+        return false;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const char16_t c = text[i].unicode();
+        if (c >= 0x80 || c < 0x20 || c == '"' || c == '\\' || token[i + 1] != char(c))
+            return false;
+    }
+    return true;
+}
+
 // The client's bytes with the relay's edits: the model, and for chat and completions streams
 // stream_options.include_usage switched on (every edit where the DOM reading would make it).
 QByteArray splicedBody(const RequestBody &request, const QString &model)
@@ -853,11 +867,11 @@ QByteArray splicedBody(const RequestBody &request, const QString &model)
     const RequestBody::Splice &s = request.splice;
     QVarLengthArray<Edit, 3> edits;
     QByteArray atTop; // members inserted at the top of the object
-    const QByteArray name = json::quoted(model);
-    if (s.modelBegin >= 0)
-        edits.append({s.modelBegin, s.modelEnd, name});
-    else
-        atTop = "\"model\":" + name;
+    if (s.modelBegin < 0)
+        atTop = "\"model\":" + json::quoted(model);
+    else if (!writtenAs(QByteArrayView(request.raw).sliced(s.modelBegin, s.modelEnd - s.modelBegin),
+                        model))
+        edits.append({s.modelBegin, s.modelEnd, json::quoted(model)});
     if (request.stream &&
         (request.endpoint == Endpoint::Chat || request.endpoint == Endpoint::Completions)) {
         if (s.usageBegin >= 0) {

@@ -461,6 +461,16 @@ private Q_SLOTS:
             static_cast<const void *>(relay::buildUpstreamBody(s, QStringLiteral("m")).constData()),
             static_cast<const void *>(s.raw.constData()));
 
+        // A name that is not ASCII, sent as the client wrote it: no copy either.
+        const RequestBody u =
+            parseOk(Endpoint::Chat, QStringLiteral("{\"model\":\"mod\u00e8le\",\"messages\":[{"
+                                                   "\"role\":\"user\",\"content\":\"h\"}]}")
+                                        .toUtf8());
+        QVERIFY(u.splice.on);
+        QCOMPARE(static_cast<const void *>(
+                     relay::buildUpstreamBody(u, QStringLiteral("mod\u00e8le")).constData()),
+                 static_cast<const void *>(u.raw.constData()));
+
         // Another model, or usage still to ask for: a new body with the edit.
         QCOMPARE(relay::buildUpstreamBody(r, QStringLiteral("gpt-4o")),
                  QByteArray(R"({"model":"gpt-4o","messages":[{"role":"user","content":"h"}]})"));
