@@ -32,9 +32,12 @@ bool readCount(json::od::value v, qint64 *count)
     return true;
 }
 
-// A string member: its text, empty for any other value; false: left to the DOM.
+// A string member: its text, empty for any other value; false: left to the DOM. Without
+// `text`, the value is only validated, as strictly.
 bool readText(json::od::value v, QString *text)
 {
+    if (!text)
+        return json::skip(v, 2);
     json::od::json_type type;
     if (v.type().get(type))
         return false;
@@ -47,7 +50,7 @@ bool readText(json::od::value v, QString *text)
     return true;
 }
 
-std::optional<OpenAIAnswer> readFast(QByteArrayView body)
+std::optional<OpenAIAnswer> readFast(QByteArrayView body, bool wantId)
 {
     json::Scan scan(body);
     json::od::object top;
@@ -70,7 +73,7 @@ std::optional<OpenAIAnswer> readFast(QByteArrayView body)
             seen |= 1u << i;
         bool ok = false;
         if (i == 1 || i == 2) {
-            ok = readText(v, i == 1 ? &a.model : &a.id);
+            ok = readText(v, i == 1 ? &a.model : wantId ? &a.id : nullptr);
         } else if (i == 0) {
             json::od::json_type type;
             if (v.type().get(type))
@@ -117,11 +120,14 @@ std::optional<OpenAIAnswer> readFast(QByteArrayView body)
 
 } // namespace
 
-OpenAIAnswer OpenAIAnswer::read(QByteArrayView body)
+OpenAIAnswer OpenAIAnswer::read(QByteArrayView body, bool wantId)
 {
-    if (std::optional<OpenAIAnswer> a = readFast(body))
+    if (std::optional<OpenAIAnswer> a = readFast(body, wantId))
         return *a;
-    return readWithDom(body);
+    OpenAIAnswer a = readWithDom(body);
+    if (!wantId)
+        a.id.clear();
+    return a;
 }
 
 OpenAIAnswer OpenAIAnswer::readWithDom(QByteArrayView body)

@@ -20,8 +20,9 @@ struct OpenAIAnswer
 
     // Reads only these fields (simdjson on-demand, the rest validated, not built); what it
     // cannot decide exactly as readWithDom would, it leaves to readWithDom. Not valid JSON, or
-    // not an object: nothing read.
-    static OpenAIAnswer read(QByteArrayView body);
+    // not an object: nothing read. Without `wantId` the id is validated but not converted (only
+    // Responses answers use it): `id` stays empty.
+    static OpenAIAnswer read(QByteArrayView body, bool wantId = true);
     // The same through QJsonDocument.
     static OpenAIAnswer readWithDom(QByteArrayView body);
 };

@@ -157,12 +157,12 @@ public:
     {
         UpstreamReply r{status, body, contentTypeOf(headers), false, {}, {}, {}};
         if (status >= 200 && status < 300) {
-            OpenAIAnswer answer = OpenAIAnswer::read(body);
+            const bool responses = request.endpoint == Endpoint::Responses;
+            OpenAIAnswer answer = OpenAIAnswer::read(body, responses);
             r.hasUsage = answer.hasUsage;
             r.usage = answer.usage;
             r.model = std::move(answer.model);
-            if (request.endpoint == Endpoint::Responses)
-                r.responseId = std::move(answer.id);
+            r.responseId = std::move(answer.id);
         }
         if (request.dialect() == Dialect::Anthropic) {
             HttpHeaders translated = headers;
