@@ -228,7 +228,7 @@ void ProxyHandler::handleMetrics(HttpExchange *exchange, const QByteArray &reque
 
 void ProxyHandler::handleModels(HttpExchange *exchange, const QByteArray &requestId)
 {
-    const auto config = m_context.config();
+    const auto config = currentConfig();
     const TenantConfig *tenant = tenantOrRefuse(exchange, requestId, *config->directory);
     if (!tenant)
         return;
@@ -246,7 +246,7 @@ void ProxyHandler::handleModels(HttpExchange *exchange, const QByteArray &reques
 
 void ProxyHandler::handleUsage(HttpExchange *exchange, const QByteArray &requestId)
 {
-    const auto config = m_context.config();
+    const auto config = currentConfig();
     const TenantConfig *tenant = tenantOrRefuse(exchange, requestId, *config->directory);
     if (!tenant)
         return;
@@ -270,7 +270,7 @@ void ProxyHandler::handleUsage(HttpExchange *exchange, const QByteArray &request
 void ProxyHandler::handleProxy(HttpExchange *exchange, const QByteArray &requestId,
                                Endpoint endpoint)
 {
-    auto config = m_context.config();
+    auto config = currentConfig();
     const DirectorySnapshot &directory = *config->directory;
     const HttpRequest &request = exchange->request();
     ApiError error;
@@ -397,13 +397,24 @@ void ProxyHandler::reject(HttpExchange *exchange, UsageRecord record, const ApiE
     countRejected(std::move(record), error);
 }
 
+const std::shared_ptr<const RuntimeConfig> &ProxyHandler::currentConfig()
+{
+    // The version first: a config published after it was read is taken at the next request.
+    const quint64 version = m_context.configVersion();
+    if (!m_config || version != m_configVersion) {
+        m_config = m_context.config();
+        m_configVersion = version;
+    }
+    return m_config;
+}
+
 void ProxyHandler::countRejected(UsageRecord record, const ApiError &error)
 {
     record.status = error.status;
     record.tsMs = m_context.clock().wallMs();
     record.error = error.code;
     m_context.counters().requests.fetch_add(1, std::memory_order_relaxed);
-    FlowMetrics &flow = m_context.config()->tenantFlow(record.tenantId);
+    FlowMetrics &flow = currentConfig()->tenantFlow(record.tenantId);
     m_context.usageMeter().rejected(std::move(record), flow);
 }
 
@@ -418,7 +429,7 @@ HttpEarlyAnswer ProxyHandler::refused(const HttpRequest &request, const ApiError
     if (!endpoint || error.status != 413)
         return answer;
     ApiError authError;
-    const auto config = m_context.config();
+    const auto config = currentConfig();
     const Authenticated auth =
         authenticate(request, *config->directory, m_context.clock().wallMs(), &authError);
     if (!auth)
@@ -442,7 +453,7 @@ HttpEarlyAnswer ProxyHandler::headersComplete(const HttpRequest &head, const QHo
     const bool keyed = endpointForPath(path) || isModelsPath(path) || path == "/v1/usage";
     ApiError error;
     if (keyed) {
-        const auto config = m_context.config();
+        const auto config = currentConfig();
         const Authenticated auth =
             authenticate(head, *config->directory, m_context.clock().wallMs(), &error);
         if (!auth.tenant)

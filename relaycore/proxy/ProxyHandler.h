@@ -21,6 +21,7 @@ class UpstreamCall;
 class UpstreamCallListener;
 struct AdmittedRequest;
 struct ModelResolution;
+struct RuntimeConfig;
 struct TenantConfig;
 struct ApiError;
 struct UsageRecord;
@@ -61,6 +62,9 @@ public:
                           const ApiError &error, const HttpHeaders &extra = {});
 
 private:
+    // The published config (RelayContext::config()), kept by this worker's handler and taken
+    // again only after a publish.
+    const std::shared_ptr<const RuntimeConfig> &currentConfig();
     // The tenant behind the request's key, allowed to call from its address; otherwise answers
     // the refusal itself (401, or 403 metered as rejected) and returns nullptr.
     const TenantConfig *tenantOrRefuse(HttpExchange *exchange, const QByteArray &requestId,
@@ -84,6 +88,8 @@ private:
     void deleteFinished();
 
     RelayContext &m_context;
+    std::shared_ptr<const RuntimeConfig> m_config;
+    quint64 m_configVersion = 0;
     std::unique_ptr<ConnectionCache> m_connections;
     // Before everything that holds a Deadline, so that it goes after them.
     std::unique_ptr<DeadlineQueue> m_deadlines;

@@ -87,6 +87,7 @@ void RelayContext::publish(DirectorySnapshotPtr directory)
         next->upstreamFlows.insert(u.name, m_metrics.prepareUpstream(u.name));
     }
     m_config.store(std::move(next));
+    m_configVersion.fetch_add(1, std::memory_order_release);
 }
 
 PoolFigures RelayContext::poolFigures() const

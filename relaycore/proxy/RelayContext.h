@@ -79,6 +79,10 @@ public:
 
     Clock &clock() const { return m_clock; }
     std::shared_ptr<const RuntimeConfig> config() const { return m_config.load(); }
+    // Raised by every publish(), after the new config is in place: a reader that keeps a copy of
+    // config() (a worker's ProxyHandler) takes it again only when this has changed, instead of
+    // taking the lock std::atomic<std::shared_ptr> takes on every load, shared by every worker.
+    quint64 configVersion() const { return m_configVersion.load(std::memory_order_acquire); }
     // Publishes a new directory, keeping each upstream's slot pool (and its waiters) alive.
     void publish(DirectorySnapshotPtr directory);
     void meter(UsageRecord record);
@@ -118,6 +122,7 @@ private:
     std::mutex m_publishMutex;
     QHash<QString, std::shared_ptr<UpstreamSlots>> m_pools; // every pool ever made; publish only
     std::atomic<std::shared_ptr<const RuntimeConfig>> m_config;
+    std::atomic<quint64> m_configVersion{0};
     RelayCounters m_counters;
     RateLimiter m_limiter;
     BudgetTracker m_budgets;
