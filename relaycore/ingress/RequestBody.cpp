@@ -841,18 +841,20 @@ namespace relay {
 
 namespace {
 
-// Whether `token` is `text` as json::quoted() writes it, for ASCII text that needs no escape (a
-// model's name, as a rule); anything else is answered false and quoted to compare.
+// Whether `token` is `text` as json::quoted() writes it: compared in place while the text is
+// ASCII without escapes (a model's name, as a rule), else against the quoted text.
 bool writtenAs(QByteArrayView token, const QString &text)
 {
-    if (token.size() != text.size() + 2 || token.front() != '"' || token.back() != '"')
+    if (token.size() < 2 || token.front() != '"' || token.back() != '"')
         return false;
     for (qsizetype i = 0; i < text.size(); ++i) {
         const char16_t c = text[i].unicode();
-        if (c >= 0x80 || c < 0x20 || c == '"' || c == '\\' || token[i + 1] != char(c))
+        if (c >= 0x80 || c < 0x20 || c == '"' || c == '\\')
+            return token == json::quoted(text);
+        if (i + 1 >= token.size() - 1 || token[i + 1] != char(c))
             return false;
     }
-    return true;
+    return token.size() == text.size() + 2;
 }
 
 // The client's bytes with the relay's edits: the model, and for chat and completions streams
@@ -867,15 +869,18 @@ QByteArray splicedBody(const RequestBody &request, const QString &model)
     const RequestBody::Splice &s = request.splice;
     QVarLengthArray<Edit, 3> edits;
     QByteArray atTop; // members inserted at the top of the object
+    // An edit is made only where it changes the bytes: with none, the client's bytes go on as
+    // they are, without a copy (the model the client named, usage asked for already).
+    const QByteArrayView raw(request.raw);
     if (s.modelBegin < 0)
         atTop = "\"model\":" + json::quoted(model);
-    else if (!writtenAs(QByteArrayView(request.raw).sliced(s.modelBegin, s.modelEnd - s.modelBegin),
-                        model))
+    else if (!writtenAs(raw.sliced(s.modelBegin, s.modelEnd - s.modelBegin), model))
         edits.append({s.modelBegin, s.modelEnd, json::quoted(model)});
     if (request.stream &&
         (request.endpoint == Endpoint::Chat || request.endpoint == Endpoint::Completions)) {
         if (s.usageBegin >= 0) {
-            edits.append({s.usageBegin, s.usageEnd, "true"});
+            if (raw.sliced(s.usageBegin, s.usageEnd - s.usageBegin) != "true")
+                edits.append({s.usageBegin, s.usageEnd, "true"});
         } else if (s.optionsBegin >= 0 && s.optionsNull) {
             edits.append({s.optionsBegin, s.optionsEnd, "{\"include_usage\":true}"});
         } else if (s.optionsBegin >= 0) {
@@ -888,12 +893,6 @@ QByteArray splicedBody(const RequestBody &request, const QString &model)
     }
     if (!atTop.isEmpty())
         edits.append({s.open + 1, s.open + 1, s.members ? atTop + ',' : atTop});
-    // An edit that writes what is there already (the model the client named, as a rule) is none:
-    // with no edit left, the client's bytes go on as they are, without a copy.
-    const QByteArrayView raw(request.raw);
-    edits.removeIf([&](const Edit &e) {
-        return e.begin < e.end && raw.sliced(e.begin, e.end - e.begin) == e.text;
-    });
     if (edits.isEmpty())
         return request.raw;
     std::sort(edits.begin(), edits.end(),
