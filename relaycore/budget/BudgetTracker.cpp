@@ -32,7 +32,7 @@ qint64 hourOf(qint64 wallMs)
 
 } // namespace
 
-struct BudgetTracker::TenantState
+struct TenantBudgetState
 {
     struct HourSpend
     {
@@ -50,12 +50,13 @@ struct BudgetTracker::TenantState
     qint64 completionTokens = 0;
     double inFlightUsd = 0;
     qint64 inFlight = 0;
-    std::array<HourSpend, kWindowHours> hours{};
+    static constexpr int kHours = BudgetTracker::kWindowHours;
+    std::array<HourSpend, kHours> hours{};
     QSet<QString> raised; // "kind:threshold", this period
 
     void addHour(qint64 hour, double usd)
     {
-        HourSpend &slot = hours[size_t(((hour % kWindowHours) + kWindowHours) % kWindowHours)];
+        HourSpend &slot = hours[size_t(((hour % kHours) + kHours) % kHours)];
         if (slot.hour > hour)
             return; // older than the ring holds
         if (slot.hour != hour)
@@ -75,7 +76,7 @@ BudgetTracker::BudgetTracker(Clock &clock) : m_clock(clock) {}
 
 BudgetTracker::~BudgetTracker() = default;
 
-void BudgetTracker::roll(TenantState &s, qint64 nowMs)
+void BudgetTracker::roll(TenantBudgetState &s, qint64 nowMs)
 {
     // Only forwards: a wall clock stepped back keeps the period it had. A new state (end 0)
     // takes the current period here.
@@ -91,7 +92,7 @@ void BudgetTracker::roll(TenantState &s, qint64 nowMs)
 
 void BudgetTracker::configure(const QString &tenantId, const TenantBudget &budget)
 {
-    const std::shared_ptr<TenantState> s = m_tenants.find(tenantId, true);
+    const std::shared_ptr<TenantBudgetState> s = m_tenants.find(tenantId, true);
     std::lock_guard lock(s->mutex);
     s->configured = true;
     s->budget = budget;
@@ -111,7 +112,7 @@ void BudgetTracker::retain(const QList<QString> &tenantIds)
 
 void BudgetTracker::seedPeriod(const QString &tenantId, const BudgetSeed &totals)
 {
-    const std::shared_ptr<TenantState> s = m_tenants.find(tenantId, true);
+    const std::shared_ptr<TenantBudgetState> s = m_tenants.find(tenantId, true);
     std::lock_guard lock(s->mutex);
     roll(*s, m_clock.wallMs());
     s->spentUsd += totals.spentUsd;
@@ -122,7 +123,7 @@ void BudgetTracker::seedPeriod(const QString &tenantId, const BudgetSeed &totals
 
 void BudgetTracker::seedHour(const QString &tenantId, qint64 hourStartMs, double spentUsd)
 {
-    const std::shared_ptr<TenantState> s = m_tenants.find(tenantId, true);
+    const std::shared_ptr<TenantBudgetState> s = m_tenants.find(tenantId, true);
     std::lock_guard lock(s->mutex);
     s->addHour(hourOf(hourStartMs), spentUsd);
 }
@@ -130,7 +131,7 @@ void BudgetTracker::seedHour(const QString &tenantId, qint64 hourStartMs, double
 void BudgetTracker::markRaised(const QString &tenantId, const QString &period, const QString &kind,
                                int threshold)
 {
-    const std::shared_ptr<TenantState> s = m_tenants.find(tenantId, true);
+    const std::shared_ptr<TenantBudgetState> s = m_tenants.find(tenantId, true);
     std::lock_guard lock(s->mutex);
     roll(*s, m_clock.wallMs());
     if (s->period.key == period)
@@ -140,7 +141,7 @@ void BudgetTracker::markRaised(const QString &tenantId, const QString &period, c
 void BudgetTracker::unmarkRaised(const QString &tenantId, const QString &period,
                                  const QString &kind, int threshold)
 {
-    const std::shared_ptr<TenantState> s = m_tenants.find(tenantId, false);
+    const std::shared_ptr<TenantBudgetState> s = m_tenants.find(tenantId, false);
     if (!s)
         return;
     std::lock_guard lock(s->mutex);
@@ -148,10 +149,11 @@ void BudgetTracker::unmarkRaised(const QString &tenantId, const QString &period,
         s->raised.remove(raisedKey(kind, threshold));
 }
 
-BudgetRefusal BudgetTracker::admit(const QString &tenantId, double estimateUsd)
+BudgetRefusal BudgetTracker::admit(const QString &tenantId, double estimateUsd,
+                                   std::shared_ptr<TenantBudgetState> *held)
 {
     const qint64 now = m_clock.wallMs();
-    const std::shared_ptr<TenantState> s = m_tenants.find(tenantId, true);
+    const std::shared_ptr<TenantBudgetState> s = m_tenants.find(tenantId, true);
     std::lock_guard lock(s->mutex);
     roll(*s, now);
     if (s->budget.budgetUsd && !s->budget.soft) {
@@ -164,23 +166,30 @@ BudgetRefusal BudgetTracker::admit(const QString &tenantId, double estimateUsd)
     // Held even without a budget, so that a budget set while requests run sees them.
     s->inFlightUsd += std::max(0.0, estimateUsd);
     ++s->inFlight;
+    if (held)
+        *held = s;
     return BudgetRefusal::None;
+}
+
+void BudgetTracker::settle(TenantBudgetState &held, double estimateUsd, const UsageRecord &record)
+{
+    const qint64 now = m_clock.wallMs();
+    std::lock_guard lock(held.mutex);
+    roll(held, now);
+    held.inFlight = std::max<qint64>(0, held.inFlight - 1);
+    // Exactly zero when nothing is in flight, whatever rounding the sums left behind.
+    held.inFlightUsd =
+        held.inFlight ? std::max(0.0, held.inFlightUsd - std::max(0.0, estimateUsd)) : 0;
+    held.spentUsd += record.costUsd;
+    ++held.requests;
+    held.promptTokens += record.promptTokens;
+    held.completionTokens += record.completionTokens;
+    held.addHour(hourOf(now), record.costUsd);
 }
 
 void BudgetTracker::settle(double estimateUsd, const UsageRecord &record)
 {
-    const qint64 now = m_clock.wallMs();
-    const std::shared_ptr<TenantState> s = m_tenants.find(record.tenantId, true);
-    std::lock_guard lock(s->mutex);
-    roll(*s, now);
-    s->inFlight = std::max<qint64>(0, s->inFlight - 1);
-    // Exactly zero when nothing is in flight, whatever rounding the sums left behind.
-    s->inFlightUsd = s->inFlight ? std::max(0.0, s->inFlightUsd - std::max(0.0, estimateUsd)) : 0;
-    s->spentUsd += record.costUsd;
-    ++s->requests;
-    s->promptTokens += record.promptTokens;
-    s->completionTokens += record.completionTokens;
-    s->addHour(hourOf(now), record.costUsd);
+    settle(*m_tenants.find(record.tenantId, true), estimateUsd, record);
 }
 
 double BudgetTracker::forecast(double spentUsd, double windowSpendUsd, qint64 windowMs,
@@ -191,7 +200,7 @@ double BudgetTracker::forecast(double spentUsd, double windowSpendUsd, qint64 wi
     return spentUsd + windowSpendUsd / double(window) * double(std::max<qint64>(0, leftMs));
 }
 
-BudgetSnapshot BudgetTracker::figures(const QString &tenantId, TenantState &s, qint64 nowMs)
+BudgetSnapshot BudgetTracker::figures(const QString &tenantId, TenantBudgetState &s, qint64 nowMs)
 {
     roll(s, nowMs);
     BudgetSnapshot f;
@@ -208,9 +217,9 @@ BudgetSnapshot BudgetTracker::figures(const QString &tenantId, TenantState &s, q
     // The window: whole hours back to 23 before the current one, never before the period.
     const qint64 currentHour = hourOf(nowMs);
     const qint64 windowStart =
-        std::max(s.period.startMs, (currentHour - (kWindowHours - 1)) * kHourMs);
+        std::max(s.period.startMs, (currentHour - (BudgetTracker::kWindowHours - 1)) * kHourMs);
     double windowSpend = 0;
-    for (const TenantState::HourSpend &h : s.hours)
+    for (const TenantBudgetState::HourSpend &h : s.hours)
         if (h.hour >= 0 && h.hour <= currentHour && h.hour * kHourMs >= windowStart)
             windowSpend += h.usd;
     f.forecastUsd = forecast(s.spentUsd, windowSpend, nowMs - windowStart, s.period.endMs - nowMs);
@@ -219,7 +228,7 @@ BudgetSnapshot BudgetTracker::figures(const QString &tenantId, TenantState &s, q
 
 BudgetSnapshot BudgetTracker::snapshot(const QString &tenantId)
 {
-    const std::shared_ptr<TenantState> s = m_tenants.find(tenantId, true);
+    const std::shared_ptr<TenantBudgetState> s = m_tenants.find(tenantId, true);
     std::lock_guard lock(s->mutex);
     return figures(tenantId, *s, m_clock.wallMs());
 }

@@ -17,6 +17,10 @@ namespace relay {
 class Clock;
 struct UsageRecord;
 
+// One tenant's figures for the period (BudgetTracker.cpp). An admitted request holds its
+// tenant's, so that its end settles where it was admitted without finding the tenant again.
+struct TenantBudgetState;
+
 // A tenant's budget settings (interface.md §4 "Budgets and usage").
 struct TenantBudget
 {
@@ -96,8 +100,12 @@ public:
     // Admits a request whose estimated cost is `estimateUsd` while spend + the estimates in
     // flight are below the budget (the request that crosses the line is served); an admitted
     // request holds its estimate until settle(). A refused request holds nothing.
-    BudgetRefusal admit(const QString &tenantId, double estimateUsd);
+    // `held`, when given, gets the tenant's state for settle().
+    BudgetRefusal admit(const QString &tenantId, double estimateUsd,
+                        std::shared_ptr<TenantBudgetState> *held = nullptr);
     // An admitted request ended: releases its estimate and adds its real cost and tokens.
+    void settle(TenantBudgetState &held, double estimateUsd, const UsageRecord &record);
+    // The same, for the record's tenant.
     void settle(double estimateUsd, const UsageRecord &record);
 
     BudgetSnapshot snapshot(const QString &tenantId);
@@ -113,13 +121,12 @@ public:
     static double forecast(double spentUsd, double windowSpendUsd, qint64 windowMs, qint64 leftMs);
 
 private:
-    struct TenantState;
     // Moves the tenant to the period holding `nowMs` when the old one has ended.
-    static void roll(TenantState &s, qint64 nowMs);
-    static BudgetSnapshot figures(const QString &tenantId, TenantState &s, qint64 nowMs);
+    static void roll(TenantBudgetState &s, qint64 nowMs);
+    static BudgetSnapshot figures(const QString &tenantId, TenantBudgetState &s, qint64 nowMs);
 
     Clock &m_clock;
-    TenantRegistry<TenantState> m_tenants;
+    TenantRegistry<TenantBudgetState> m_tenants;
 };
 
 } // namespace relay

@@ -51,7 +51,7 @@ HttpHeaders bucketHeaders(std::optional<TokenBucket> &requests, std::optional<To
 // One tenant's buckets and in-flight count, guarded by its own mutex so that tenants never
 // wait for each other. In-flight requests are counted even without a concurrency limit, so a
 // limit added at run time sees the requests already running.
-struct RateLimiter::TenantState
+struct TenantLimitState
 {
     std::mutex mutex;
     std::optional<TokenBucket> requests; // rpm
@@ -67,7 +67,7 @@ RateLimiter::~RateLimiter() = default;
 void RateLimiter::configure(const QString &tenantId, const TenantLimits &limits)
 {
     const qint64 now = m_clock.monotonicMs();
-    const std::shared_ptr<TenantState> s = m_tenants.find(tenantId, true);
+    std::shared_ptr<TenantLimitState> s = m_tenants.find(tenantId, true);
     std::lock_guard lock(s->mutex);
     applyLimit(s->requests, limits.rpm, now);
     applyLimit(s->tokens, limits.tpm, now);
@@ -87,7 +87,7 @@ LimitDecision RateLimiter::admit(const QString &tenantId, qint64 estimatedTokens
     const qint64 now = m_clock.monotonicMs();
     const qint64 estimate = std::max<qint64>(0, estimatedTokens);
     // A tenant never configured has no limits, but its requests are still counted.
-    const std::shared_ptr<TenantState> s = m_tenants.find(tenantId, true);
+    std::shared_ptr<TenantLimitState> s = m_tenants.find(tenantId, true);
     LimitDecision d;
     std::lock_guard lock(s->mutex);
     if (s->concurrency && s->inFlight >= *s->concurrency) {
@@ -110,36 +110,44 @@ LimitDecision RateLimiter::admit(const QString &tenantId, qint64 estimatedTokens
         ++s->inFlight;
     }
     d.headers = bucketHeaders(s->requests, s->tokens, now);
+    if (d.admitted())
+        d.held = std::move(s);
     return d;
+}
+
+void RateLimiter::finish(TenantLimitState &held, qint64 estimatedTokens, qint64 actualTokens)
+{
+    const qint64 now = m_clock.monotonicMs();
+    std::lock_guard lock(held.mutex);
+    held.inFlight = std::max<qint64>(0, held.inFlight - 1);
+    if (held.tokens)
+        held.tokens->adjust(
+            std::max<qint64>(0, estimatedTokens) - std::max<qint64>(0, actualTokens), now);
 }
 
 void RateLimiter::finish(const QString &tenantId, qint64 estimatedTokens, qint64 actualTokens)
 {
-    const qint64 now = m_clock.monotonicMs();
     // Gone when the tenant left the directory while the request ran: nothing to give back.
-    const std::shared_ptr<TenantState> s = m_tenants.find(tenantId, false);
-    if (!s)
-        return;
-    std::lock_guard lock(s->mutex);
-    s->inFlight = std::max<qint64>(0, s->inFlight - 1);
-    if (s->tokens)
-        s->tokens->adjust(std::max<qint64>(0, estimatedTokens) - std::max<qint64>(0, actualTokens),
-                          now);
+    if (const std::shared_ptr<TenantLimitState> s = m_tenants.find(tenantId, false))
+        finish(*s, estimatedTokens, actualTokens);
+}
+
+HttpHeaders RateLimiter::release(TenantLimitState &held, qint64 estimatedTokens)
+{
+    const qint64 now = m_clock.monotonicMs();
+    std::lock_guard lock(held.mutex);
+    held.inFlight = std::max<qint64>(0, held.inFlight - 1);
+    if (held.requests)
+        held.requests->adjust(1, now);
+    if (held.tokens)
+        held.tokens->adjust(std::max<qint64>(0, estimatedTokens), now);
+    return bucketHeaders(held.requests, held.tokens, now);
 }
 
 HttpHeaders RateLimiter::release(const QString &tenantId, qint64 estimatedTokens)
 {
-    const qint64 now = m_clock.monotonicMs();
-    const std::shared_ptr<TenantState> s = m_tenants.find(tenantId, false);
-    if (!s)
-        return {};
-    std::lock_guard lock(s->mutex);
-    s->inFlight = std::max<qint64>(0, s->inFlight - 1);
-    if (s->requests)
-        s->requests->adjust(1, now);
-    if (s->tokens)
-        s->tokens->adjust(std::max<qint64>(0, estimatedTokens), now);
-    return bucketHeaders(s->requests, s->tokens, now);
+    const std::shared_ptr<TenantLimitState> s = m_tenants.find(tenantId, false);
+    return s ? release(*s, estimatedTokens) : HttpHeaders();
 }
 
 QByteArray RateLimiter::formatDuration(qint64 ms)

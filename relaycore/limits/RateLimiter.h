@@ -14,6 +14,10 @@ namespace relay {
 
 class Clock;
 
+// One tenant's buckets and in-flight count (RateLimiter.cpp). An admitted request holds its
+// tenant's, so that its end settles where it was admitted without finding the tenant again.
+struct TenantLimitState;
+
 // A tenant's request limits (interface.md §4 "Limits"); nullopt = no limit.
 struct TenantLimits
 {
@@ -43,6 +47,8 @@ struct LimitDecision
     // ones when the tenant has an rpm limit, the *-tokens ones when it has a tpm limit;
     // "remaining" counts this request; resets in OpenAI's duration form ("1s", "6m0s", "120ms").
     HttpHeaders headers;
+    // Admitted: the tenant's state, which finish() or release() takes back.
+    std::shared_ptr<TenantLimitState> held;
 
     bool admitted() const { return refusal == LimitRefusal::None; }
 };
@@ -69,20 +75,21 @@ public:
     // The admitted request ended: gives back the concurrency place and settles tpm from the
     // estimate to the tokens it really used (refund or extra charge; the bucket may go below
     // zero, which delays later requests).
+    void finish(TenantLimitState &held, qint64 estimatedTokens, qint64 actualTokens);
+    // The same, for the tenant's current state (none: nothing to give back).
     void finish(const QString &tenantId, qint64 estimatedTokens, qint64 actualTokens);
     // Undoes an admit() whose request was refused later (for budget): gives back its rpm
     // token, its tpm estimate and its concurrency place. Returns the x-ratelimit-* headers as
     // they stand after the refund.
+    HttpHeaders release(TenantLimitState &held, qint64 estimatedTokens);
     HttpHeaders release(const QString &tenantId, qint64 estimatedTokens);
 
     // "1s", "6m0s", "120ms", "1h2m3s": OpenAI's reset duration form.
     static QByteArray formatDuration(qint64 ms);
 
 private:
-    struct TenantState;
-
     Clock &m_clock;
-    TenantRegistry<TenantState> m_tenants;
+    TenantRegistry<TenantLimitState> m_tenants;
 };
 
 } // namespace relay

@@ -40,9 +40,15 @@ void UsageMeter::served(UsageRecord record, const Reservation &reservation, Flow
         flow->latency.record(record.latencyMs);
     }
     // Tokens/min settle from the estimate to what the request really used.
-    m_limiter.finish(record.tenantId, reservation.tokens,
-                     record.promptTokens + record.completionTokens);
-    m_budgets.settle(reservation.costUsd, record);
+    const qint64 used = record.promptTokens + record.completionTokens;
+    if (reservation.limits)
+        m_limiter.finish(*reservation.limits, reservation.tokens, used);
+    else
+        m_limiter.finish(record.tenantId, reservation.tokens, used);
+    if (reservation.budget)
+        m_budgets.settle(*reservation.budget, reservation.costUsd, record);
+    else
+        m_budgets.settle(reservation.costUsd, record);
     m_sink(std::move(record));
 }
 

@@ -56,7 +56,7 @@ std::variant<Reservation, ApiError> Admission::admit(const TenantConfig &tenant,
                                                      const ModelResolution &resolution,
                                                      const UsageEstimate &estimate)
 {
-    const LimitDecision limits = m_limiter.admit(tenant.id, estimate.tokens());
+    LimitDecision limits = m_limiter.admit(tenant.id, estimate.tokens());
     if (!limits.admitted()) {
         ApiError refusal = limitError(limits);
         refusal.extraHeaders.append(limits.headers);
@@ -68,13 +68,15 @@ std::variant<Reservation, ApiError> Admission::admit(const TenantConfig &tenant,
                       resolution.requested});
     const double cost =
         price ? usageCost(estimate.promptTokens, estimate.completionAllowance, *price) : 0;
-    if (const BudgetRefusal budget = m_budgets.admit(tenant.id, cost);
+    std::shared_ptr<TenantBudgetState> budgetHeld;
+    if (const BudgetRefusal budget = m_budgets.admit(tenant.id, cost, &budgetHeld);
         budget != BudgetRefusal::None) {
         ApiError refusal = budgetError(budget);
-        refusal.extraHeaders.append(m_limiter.release(tenant.id, estimate.tokens()));
+        refusal.extraHeaders.append(m_limiter.release(*limits.held, estimate.tokens()));
         return refusal;
     }
-    return Reservation{estimate.tokens(), cost, limits.headers};
+    return Reservation{estimate.tokens(), cost, std::move(limits.headers), std::move(limits.held),
+                       std::move(budgetHeld)};
 }
 
 } // namespace relay

@@ -11,6 +11,8 @@
 #include "core/Clock.h"
 #include "http/ApiError.h"
 #include "limits/RateLimiter.h"
+#include "metering/UsageMeter.h"
+#include "metrics/FlowMetrics.h"
 #include "proxy/Admission.h"
 #include "store/UsageRecord.h"
 #include "tenants/DirectorySnapshot.h"
@@ -81,6 +83,9 @@ class TestAdmission : public QObject
         RateLimiter limiter{clock};
         BudgetTracker budgets{clock};
         Admission admission{limiter, budgets};
+        std::vector<UsageRecord> rows;
+        UsageMeter meter{limiter, budgets, [this](UsageRecord r) { rows.push_back(std::move(r)); }};
+        FlowMetrics flow;
         DirectorySnapshot dir = directory();
 
         TenantConfig tenant(const QString &id = kAcme)
@@ -100,15 +105,15 @@ class TestAdmission : public QObject
         {
             return admission.admit(t, PriceIndex(dir), dir.resolve(model), estimate);
         }
-        // The request ended having used `tokens` and cost `usd` (what UsageMeter settles).
+        // The request ended having used `tokens` and cost `usd`: the meter settles it.
         void settle(const TenantConfig &t, const Reservation &r, qint64 tokens, double usd)
         {
-            limiter.finish(t.id, r.tokens, tokens);
             UsageRecord record;
             record.tenantId = t.id;
+            record.status = 200;
             record.promptTokens = tokens;
             record.costUsd = usd;
-            budgets.settle(r.costUsd, record);
+            meter.served(std::move(record), r, flow, nullptr);
         }
     };
 
@@ -311,6 +316,35 @@ private Q_SLOTS:
         f.settle(t, first, 1500, 0.0005);
         admitted(f.admit(t, QStringLiteral("gpt-4o-mini")));
         QVERIFY(std::holds_alternative<ApiError>(f.admit(t, QStringLiteral("gpt-4o-mini"))));
+    }
+
+    // A request settles against the limits and budget it was admitted under. The tenant removed
+    // and added back while it ran has new limits that never counted it: its end must not give
+    // a concurrency place back to them (which would let a third request past a cap of one), nor
+    // take its estimate off the budget's requests in flight that are not its own.
+    void settlesWhereItWasAdmitted()
+    {
+        Fixture f;
+        TenantConfig t = f.tenant();
+        t.concurrency = 1;
+        f.publish(t);
+        const Reservation before = admitted(f.admit(t, QStringLiteral("gpt-4o-mini")));
+        QVERIFY(before.limits && before.budget);
+
+        f.limiter.retain({}); // the tenant leaves the directory...
+        f.publish(t);         // ...and comes back with the same id and limits
+        const Reservation after = admitted(f.admit(t, QStringLiteral("gpt-4o-mini")));
+        QVERIFY(after.limits != before.limits);
+
+        f.settle(t, before, 1500, 0.0005);
+        QCOMPARE(f.rows.size(), size_t(1));
+        const auto third = f.admit(t, QStringLiteral("gpt-4o-mini"));
+        QVERIFY2(std::holds_alternative<ApiError>(third),
+                 "a second request in flight past a concurrency cap of one");
+        QCOMPARE(std::get<ApiError>(third).message,
+                 QByteArray("Too many requests in flight at once for this key."));
+        f.settle(t, after, 1500, 0.0005);
+        admitted(f.admit(t, QStringLiteral("gpt-4o-mini")));
     }
 
     // Concurrency is checked before rpm: a tenant at its cap is told to come back in 1 s even
