@@ -27,6 +27,20 @@ class SystemClock final : public Clock
 public:
     qint64 monotonicMs() const override;
     qint64 wallMs() const override;
+
+    // While one lives on the calling thread, each of the two clocks is read once and that
+    // reading is the answer until the moment ends. A worker handles each socket event as one
+    // moment (EpollEventDispatcher): what one event does happens at one time on the
+    // millisecond scale, and a request answered in one event read the clocks a dozen times. A
+    // moment begun inside another (an event of a nested event loop) reads afresh.
+    class Moment
+    {
+    public:
+        Moment();
+        ~Moment();
+        Moment(const Moment &) = delete;
+        Moment &operator=(const Moment &) = delete;
+    };
 };
 
 // A clock that only moves when told to. Thread-safe.

@@ -1,5 +1,7 @@
 #include "EpollEventDispatcher.h"
 
+#include "Clock.h"
+
 #include <QCoreApplication>
 #include <QThread>
 #include <QTimerEvent>
@@ -167,6 +169,7 @@ int EpollEventDispatcher::activateNotifiers(const PendingList &pending)
             if (watch.pending) {
                 watch.pending = false;
                 QSocketNotifier *notifier = watch.notifier;
+                const SystemClock::Moment moment;
                 QCoreApplication::sendEvent(notifier, &event);
                 ++activated;
             }

@@ -6,7 +6,8 @@
 // killed or restarted inside another's event, moved to another thread); posted events, queued
 // calls, wakeUp() and interrupt() waking a blocked thread; processEvents flags; QTcpSocket and
 // QSslSocket working unchanged on it; and the relay's worker threads getting it (or Qt's own
-// with TENANTRELAY_DISPATCHER=qt). No assertion depends on how fast the machine is: times are
+// with TENANTRELAY_DISPATCHER=qt); and each socket event read as one moment of the
+// relay's clock. No assertion depends on how fast the machine is: times are
 // only checked to be no earlier than due.
 
 #include "core/EpollEventDispatcher.h"
@@ -34,6 +35,7 @@
 #include <QTimer>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 
@@ -239,6 +241,65 @@ private Q_SLOTS:
         QCOMPARE(activations.size(), 1);
         QCOMPARE(activations[0].first, qintptr(pair.fd[0]));
         QCOMPARE(activations[0].second, QSocketNotifier::Read);
+    }
+
+    // Each socket event is handled as one moment of the relay's clock: its readings stay the
+    // same while the event is handled, however long that takes; the next event, a nested event
+    // loop's event and code outside any event read the clock afresh.
+    void eachSocketEventIsOneMomentOfTheClock()
+    {
+        const auto waitPast = [](qint64 ms) {
+            const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+            while (std::chrono::steady_clock::now() < until) {
+            }
+        };
+        relay::SystemClock clock;
+        SocketPair outer;
+        SocketPair nested;
+        struct Readings
+        {
+            qint64 monoBefore = 0, wallBefore = 0, monoAfter = 0, wallAfter = 0;
+            qint64 nestedMono = -1, monoAfterNested = 0;
+        };
+        QList<Readings> events;
+        qint64 outside[2] = {0, 0};
+        QVERIFY(runOnEpollThread([&] {
+            QSocketNotifier inner(nested.fd[0], QSocketNotifier::Read);
+            QObject::connect(&inner, &QSocketNotifier::activated, [&] {
+                nested.drain();
+                events.last().nestedMono = clock.monotonicMs();
+            });
+            QSocketNotifier notifier(outer.fd[0], QSocketNotifier::Read);
+            QObject::connect(&notifier, &QSocketNotifier::activated, [&] {
+                outer.drain();
+                Readings r{clock.monotonicMs(), clock.wallMs()};
+                waitPast(5);
+                r.monoAfter = clock.monotonicMs();
+                r.wallAfter = clock.wallMs();
+                events.append(r);
+                if (events.size() == 2) {
+                    nested.send();
+                    spinUntil([&] { return events.last().nestedMono >= 0; });
+                    events.last().monoAfterNested = clock.monotonicMs();
+                }
+            });
+            outer.send();
+            spinUntil([&] { return events.size() == 1; });
+            outside[0] = clock.monotonicMs();
+            waitPast(5);
+            outside[1] = clock.monotonicMs();
+            outer.send();
+            spinUntil([&] { return events.size() == 2; });
+        }));
+        QCOMPARE(events.size(), 2);
+        for (const Readings &r : events) {
+            QCOMPARE(r.monoAfter, r.monoBefore);
+            QCOMPARE(r.wallAfter, r.wallBefore);
+        }
+        QVERIFY(outside[1] >= outside[0] + 5);
+        QVERIFY(events[1].monoBefore >= outside[1]);
+        QVERIFY(events[1].nestedMono >= events[1].monoBefore + 5);
+        QVERIFY(events[1].monoAfterNested >= events[1].nestedMono);
     }
 
     void writeNotifierActivatesWhileWritable()
