@@ -278,28 +278,33 @@ void ProxyHandler::handleProxy(HttpExchange *exchange, const QByteArray &request
     if (!auth)
         return sendError(exchange, requestId, error);
 
-    UsageRecord rejected = refusedRecord(requestId, auth, request.path);
+    // A refusal is metered as one of the tenant's rejected requests (with the model asked
+    // for, once the body has been read); the record is made only then.
+    const auto refuse = [&](const ApiError &why, const QString &requestedModel = QString()) {
+        UsageRecord record = refusedRecord(requestId, auth, request.path);
+        record.requestedModel = requestedModel;
+        reject(exchange, std::move(record), why);
+    };
     if (const std::optional<ApiError> refusal = checkAddress(*auth.tenant, exchange->peerAddress()))
-        return reject(exchange, rejected, *refusal);
+        return refuse(*refusal);
     // Paused by the operator: refused before any of the tenant's quota is taken; the requests
     // already admitted go on (relay_paused).
     if (m_context.paused())
-        return reject(exchange, rejected, ApiError::paused());
+        return refuse(ApiError::paused());
 
     // Validate and route (stage 3): a refusal here costs no quota.
     QByteArray message;
     std::optional<RequestBody> body = parseRequestBody(endpoint, request.body, &message);
     if (!body)
-        return reject(exchange, rejected, ApiError::badRequest(message));
+        return refuse(ApiError::badRequest(message));
     if (body->dialect() == Dialect::Anthropic) {
         for (const QByteArrayView name : {"anthropic-version", "anthropic-beta"})
             if (const QByteArray value = request.header(name); !value.isEmpty())
                 body->forwardHeaders.emplaceBack(name.toByteArray(), value);
     }
-    rejected.requestedModel = body->model;
     ModelResolution resolution = directory.resolve(body->model);
     if (!DirectorySnapshot::allows(*auth.tenant, resolution) || resolution.chain.empty())
-        return reject(exchange, rejected, ApiError::modelNotFound(body->model.toUtf8()));
+        return refuse(ApiError::modelNotFound(body->model.toUtf8()), body->model);
     // count_tokens without an Anthropic target to ask: the relay's own estimate answers.
     const auto serves = [endpoint](const ResolvedTarget &t) {
         return t.upstream && UpstreamAdapter::of(*t.upstream).serves(endpoint);
@@ -312,7 +317,7 @@ void ProxyHandler::handleProxy(HttpExchange *exchange, const QByteArray &request
         // embeddings, responses, completions or moderations).
         std::erase_if(resolution.chain, [&](const ResolvedTarget &t) { return !serves(t); });
         if (resolution.chain.empty())
-            return reject(exchange, rejected, ApiError::modelNotFound(body->model.toUtf8()));
+            return refuse(ApiError::modelNotFound(body->model.toUtf8()), body->model);
     }
     if (!body->previousResponseId.isEmpty())
         keepOnOrigin(*auth.tenant, *body, resolution);
@@ -328,7 +333,7 @@ void ProxyHandler::handleProxy(HttpExchange *exchange, const QByteArray &request
         estimate.completionAllowance = body->maxTokens >= 0 ? body->maxTokens : 1024;
     auto admitted = m_context.admission().admit(*auth.tenant, config->prices, resolution, estimate);
     if (const ApiError *refusal = std::get_if<ApiError>(&admitted))
-        return reject(exchange, rejected, *refusal);
+        return refuse(*refusal, body->model);
 
     AdmittedRequest admission;
     admission.requestId = requestId;

@@ -2,7 +2,6 @@
 
 #include "SqliteBind.h"
 
-
 #include <sqlite3.h>
 
 namespace relay {
@@ -52,7 +51,11 @@ void UsageRollup::add(const UsageRecord &r)
 void UsageRollup::add(const Key &key, bool rejected, int status, qint64 promptTokens,
                       qint64 completionTokens, double costUsd, qint64 latencyMs)
 {
-    Figures &f = m_figures[key];
+    if (!m_last || !(key == m_lastKey)) {
+        m_last = &m_figures[key];
+        m_lastKey = key;
+    }
+    Figures &f = *m_last;
     if (rejected) {
         ++f.rejected;
     } else {

@@ -35,6 +35,7 @@ public:
             return std::tie(hourMs, tenant, model, upstream) <
                    std::tie(o.hourMs, o.tenant, o.model, o.upstream);
         }
+        bool operator==(const Key &o) const = default;
     };
 
     struct Figures
@@ -48,6 +49,11 @@ public:
         LatencyHistogram::Counts latency; // of the served requests
     };
 
+    UsageRollup() = default;
+    // It points into its own map.
+    UsageRollup(const UsageRollup &) = delete;
+    UsageRollup &operator=(const UsageRollup &) = delete;
+
     // The model a usage row counts under: the served model, else the requested one.
     static QString modelOf(const UsageRecord &record);
 
@@ -56,7 +62,11 @@ public:
              qint64 completionTokens, double costUsd, qint64 latencyMs);
     bool isEmpty() const { return m_figures.empty(); }
     size_t size() const { return m_figures.size(); }
-    void clear() { m_figures.clear(); }
+    void clear()
+    {
+        m_figures.clear();
+        m_last = nullptr;
+    }
     const std::map<Key, Figures> &figures() const { return m_figures; }
 
     // The upsert that adds one key's figures (prepare it once, pass it to writeWith).
@@ -72,6 +82,10 @@ public:
 
 private:
     std::map<Key, Figures> m_figures;
+    // The key added to last and its figures: a batch's rows are mostly one tenant's one model
+    // on one upstream in one hour, so most rows go there without a search of the map.
+    Key m_lastKey;
+    Figures *m_last = nullptr;
 };
 
 } // namespace relay

@@ -92,6 +92,7 @@ private Q_SLOTS:
     void cleanup();
 
     void histogramsMergeAndRoundTrip();
+    void rollupAddsEachRowToItsOwnKey();
     void rollupsMatchTheRawRows();
     void reportEqualsTheSumOfRawRows();
     void retentionDeletesOldRawRowsOnly();
@@ -189,6 +190,44 @@ void TestUsageStore::histogramsMergeAndRoundTrip()
     one.add(30);
     QCOMPARE(one.percentileMs(0.5), 30.0);
     QCOMPARE(one.percentileMs(0.95), 30.0);
+}
+
+// Rows of one key in a row, then another key, then the first again, and keys that differ in
+// one part only (the hour, the tenant, the model, the upstream): each row counts under its own.
+void TestUsageStore::rollupAddsEachRowToItsOwnKey()
+{
+    using Key = relay::UsageRollup::Key;
+    const qint64 hour = utcMs(2026, 3, 10);
+    const QString acme = QStringLiteral("acme"), globex = QStringLiteral("globex");
+    const QString mini = QStringLiteral("gpt-4o-mini"), openai = QStringLiteral("openai");
+    const std::vector<Key> keys = {
+        {hour, acme, mini, openai},         {hour, acme, mini, openai},
+        {hour, globex, mini, openai},       {hour, acme, mini, openai},
+        {hour + kHour, acme, mini, openai}, {hour, acme, QStringLiteral("gpt-4o"), openai},
+        {hour, acme, mini, QString()},      {hour, acme, mini, openai},
+    };
+    relay::UsageRollup rollup;
+    for (size_t i = 0; i < keys.size(); ++i)
+        rollup.add(keys[i], false, 200, qint64(1) << i, 0, 0, 10);
+    QCOMPARE(rollup.size(), size_t(5));
+    const auto &figures = rollup.figures();
+    // Each row's prompt tokens are a bit of its own: a key's sum says which rows it got.
+    const auto tokensOf = [&](const Key &k) { return figures.at(k).promptTokens; };
+    QCOMPARE(tokensOf(keys[0]), qint64(0b10001011));
+    QCOMPARE(figures.at(keys[0]).requests, qint64(4));
+    QCOMPARE(tokensOf(keys[2]), qint64(0b100));
+    QCOMPARE(tokensOf(keys[4]), qint64(0b10000));
+    QCOMPARE(tokensOf(keys[5]), qint64(0b100000));
+    QCOMPARE(tokensOf(keys[6]), qint64(0b1000000));
+
+    // Cleared (between two batches of the writer): the next row starts the key afresh.
+    rollup.clear();
+    rollup.add(keys[0], true, 429, 7, 0, 0, 0);
+    rollup.add(keys[0], false, 200, 1, 0, 0, 0);
+    QCOMPARE(rollup.size(), size_t(1));
+    QCOMPARE(rollup.figures().at(keys[0]).promptTokens, qint64(8));
+    QCOMPARE(rollup.figures().at(keys[0]).rejected, qint64(1));
+    QCOMPARE(rollup.figures().at(keys[0]).requests, qint64(1));
 }
 
 void TestUsageStore::rollupsMatchTheRawRows()
