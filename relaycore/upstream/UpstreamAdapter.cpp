@@ -136,7 +136,8 @@ public:
     void writeRequest(UpstreamRequest &request, const UpstreamConfig &upstream,
                       const RequestBody &body, const QString &model) const override
     {
-        request.path = upstream.basePath + path(body.endpoint);
+        request.pathBase = upstream.basePath;
+        request.path = path(body.endpoint);
         if (body.dialect() == Dialect::OpenAI) {
             request.body = buildUpstreamBody(body, model);
             return;

@@ -83,13 +83,15 @@ void UpstreamCall::send()
         ScratchBuffer buffer(storage);
         QByteArray &head = buffer.bytes();
         {
-            qsizetype room = m_request.method.size() + m_request.path.size() + ep.host.size() * 3 +
+            qsizetype room = m_request.method.size() + m_request.pathBase.size() +
+                             m_request.path.size() + ep.host.size() * 3 +
                              128; // the fixed parts and numbers
             for (const auto &h : m_request.headers)
                 room += h.first.size() + h.second.size() + 4;
             ByteWriter out(head, room);
             out.put(m_request.method);
             out.put(' ');
+            out.put(m_request.pathBase);
             out.put(m_request.path);
             out.put(" HTTP/1.1\r\nhost: ");
             // An IPv6 literal goes in brackets (RFC 9110 §7.2).
@@ -325,6 +327,7 @@ void UpstreamCall::cancel()
     // tenant's prompt), not its headers (the provider's key), not the answer's bytes.
     m_request.body.clear();
     m_request.headers.clear();
+    m_request.pathBase.clear();
     m_request.path.clear();
     m_parser.reset();
 }

@@ -14,6 +14,9 @@ struct UpstreamRequest
 {
     UpstreamEndpoint endpoint;
     QByteArray method = "POST";
+    // The request target: pathBase (the upstream's base path, when the adapter keeps it apart,
+    // so that neither is copied) followed by path.
+    QByteArray pathBase;
     QByteArray path;
     HttpHeaders headers; // without host and content-length
     QByteArray body;
