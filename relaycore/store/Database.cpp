@@ -25,6 +25,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 
 namespace relay {
 
@@ -42,6 +43,15 @@ const char *const kMigrations[] = {
 
 // relay_heartbeat exists from this schema on.
 constexpr int kFirstVersionWithHeartbeat = 3;
+
+// SQLite's allocator counts the memory it holds, under one process-wide mutex per allocation
+// and free, unless told otherwise before its first connection; nothing here reads that count,
+// so every connection of the process (the usage writer's most of all) skips the lock.
+void configureSqliteOnce()
+{
+    static std::once_flag once;
+    std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
 
 QString nextConnectionName()
 {
@@ -144,6 +154,7 @@ QString Database::resolvePath(const QString &cliPath)
 
 bool Database::open(const QString &path, QString *error)
 {
+    configureSqliteOnce();
     close();
     m_path = path;
     const QFileInfo info(path);

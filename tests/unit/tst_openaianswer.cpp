@@ -68,6 +68,19 @@ private Q_SLOTS:
         QTest::newRow("escape only QJsonDocument reads")
             << QByteArray("{\"id\":\"b\\q\",\"usage\":{\"prompt_tokens\":4}}") << true << qint64(4)
             << QStringLiteral("bq");
+        // Strings the reading only steps over (in choices, in members it does not read): one
+        // with escapes is checked as strictly as one it reads, one without needs no unescaping.
+        QTest::newRow("bad escape in a string stepped over")
+            << QByteArray("{\"id\":\"s\",\"choices\":[{\"message\":{\"content\":\"a\\u12zz\"}}],"
+                          "\"usage\":{\"prompt_tokens\":4}}")
+            << false << qint64(0) << QString();
+        QTest::newRow("bad escape in a member not read")
+            << QByteArray("{\"id\":\"s\",\"x\":\"\\u00\",\"usage\":{\"prompt_tokens\":4}}") << false
+            << qint64(0) << QString();
+        QTest::newRow("good escapes in a string stepped over")
+            << QByteArray("{\"id\":\"s\",\"x\":[\"t\\t \\\"q\\\" \\u00e9\\\\\",\"plain\"],"
+                          "\"usage\":{\"prompt_tokens\":4}}")
+            << true << qint64(4) << QStringLiteral("s");
         QTest::newRow("trailing bytes") << QByteArray(R"({"id":"t","usage":{"prompt_tokens":4}} x)")
                                         << false << qint64(0) << QString();
         QTest::newRow("not an object")
