@@ -12,14 +12,25 @@ Clock &Clock::system()
 
 namespace {
 
+// A reading of one clock serves this many uses at most, then the clock is read again: one event
+// that does a lot of work (a long batch of pipelined requests, answered in the same event) does
+// not run on one old reading throughout, so a deadline started late in it starts at about its
+// real time. One request answered in one event uses the monotonic clock about twenty times.
+constexpr int kUsesPerReading = 16;
+
+// One clock's reading in the calling thread's current moment.
+struct Reading
+{
+    qint64 ms = 0;
+    int usesLeft = 0; // 0: none taken yet, or used up
+};
+
 // The readings of the calling thread's current moment.
 struct MomentReadings
 {
     int depth = 0;
-    bool haveMonotonic = false;
-    bool haveWall = false;
-    qint64 monotonicMs = 0;
-    qint64 wallMs = 0;
+    Reading monotonic;
+    Reading wall;
 };
 
 thread_local MomentReadings t_moment;
@@ -30,16 +41,18 @@ template <class Source> qint64 readMs()
     return duration_cast<milliseconds>(Source::now().time_since_epoch()).count();
 }
 
-// The moment's reading of one clock, taken on first use; outside a moment a fresh one.
-template <class Source> qint64 momentMs(bool &have, qint64 &reading)
+// The moment's reading of one clock, taken on first use and again once used up; outside a
+// moment a fresh one.
+template <class Source> qint64 momentMs(Reading &reading)
 {
     if (t_moment.depth == 0)
         return readMs<Source>();
-    if (!have) {
-        reading = readMs<Source>();
-        have = true;
+    if (reading.usesLeft == 0) {
+        reading.ms = readMs<Source>();
+        reading.usesLeft = kUsesPerReading;
     }
-    return reading;
+    --reading.usesLeft;
+    return reading.ms;
 }
 
 } // namespace
@@ -47,8 +60,8 @@ template <class Source> qint64 momentMs(bool &have, qint64 &reading)
 SystemClock::Moment::Moment()
 {
     ++t_moment.depth;
-    t_moment.haveMonotonic = false;
-    t_moment.haveWall = false;
+    t_moment.monotonic.usesLeft = 0;
+    t_moment.wall.usesLeft = 0;
 }
 
 SystemClock::Moment::~Moment()
@@ -58,12 +71,12 @@ SystemClock::Moment::~Moment()
 
 qint64 SystemClock::monotonicMs() const
 {
-    return momentMs<std::chrono::steady_clock>(t_moment.haveMonotonic, t_moment.monotonicMs);
+    return momentMs<std::chrono::steady_clock>(t_moment.monotonic);
 }
 
 qint64 SystemClock::wallMs() const
 {
-    return momentMs<std::chrono::system_clock>(t_moment.haveWall, t_moment.wallMs);
+    return momentMs<std::chrono::system_clock>(t_moment.wall);
 }
 
 } // namespace relay

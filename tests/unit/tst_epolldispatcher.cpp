@@ -200,6 +200,14 @@ public:
     void handle(relay::HttpExchange *) override {}
 };
 
+// Busy-waits `ms` of the steady clock (no event loop turns meanwhile).
+void waitPast(qint64 ms)
+{
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    while (std::chrono::steady_clock::now() < until) {
+    }
+}
+
 } // namespace
 
 class TestEpollDispatcher : public QObject
@@ -248,11 +256,6 @@ private Q_SLOTS:
     // loop's event and code outside any event read the clock afresh.
     void eachSocketEventIsOneMomentOfTheClock()
     {
-        const auto waitPast = [](qint64 ms) {
-            const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-            while (std::chrono::steady_clock::now() < until) {
-            }
-        };
         relay::SystemClock clock;
         SocketPair outer;
         SocketPair nested;
@@ -300,6 +303,29 @@ private Q_SLOTS:
         QVERIFY(events[1].monoBefore >= outside[1]);
         QVERIFY(events[1].nestedMono >= events[1].monoBefore + 5);
         QVERIFY(events[1].monoAfterNested >= events[1].nestedMono);
+    }
+
+    // A moment's reading serves sixteen uses, then the clock is read again: an event that works
+    // long (many pipelined requests answered in one go) does not start its last deadlines at the
+    // time the event began.
+    void aMomentsReadingIsTakenAgainAfterSixteenUses()
+    {
+        relay::SystemClock clock;
+        const relay::SystemClock::Moment moment;
+        const qint64 mono = clock.monotonicMs();
+        const qint64 wall = clock.wallMs();
+        waitPast(20);
+        for (int use = 2; use <= 16; ++use) {
+            QCOMPARE(clock.monotonicMs(), mono);
+            QCOMPARE(clock.wallMs(), wall);
+        }
+        const qint64 monoAgain = clock.monotonicMs();
+        const qint64 wallAgain = clock.wallMs();
+        QVERIFY2(monoAgain >= mono + 20, qPrintable(QString::number(monoAgain - mono)));
+        QVERIFY2(wallAgain >= wall + 19, qPrintable(QString::number(wallAgain - wall)));
+        // The new reading is then the answer for its own sixteen uses.
+        waitPast(5);
+        QCOMPARE(clock.monotonicMs(), monoAgain);
     }
 
     void writeNotifierActivatesWhileWritable()
