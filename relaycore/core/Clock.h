@@ -31,8 +31,8 @@ public:
     // While one lives on the calling thread, each of the two clocks is read once and that
     // reading is the answer for the next uses (sixteen at most: then the clock is read again)
     // until the moment ends. A worker handles each socket event as one moment
-    // (EpollEventDispatcher): a request answered in one event read the clocks some twenty-seven
-    // times, now about three. The cap on uses keeps an event that does a lot of work (a long
+    // (EpollEventDispatcher): a proxied request read the clocks some twenty-seven times, now
+    // about five. The cap on uses keeps an event that does a lot of work (a long
     // batch of pipelined requests answered in one go) from running on one old reading, which
     // would start its deadlines in the past. A moment begun inside another (an event of a
     // nested event loop) reads afresh.
