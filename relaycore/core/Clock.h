@@ -29,13 +29,12 @@ public:
     qint64 wallMs() const override;
 
     // While one lives on the calling thread, each of the two clocks is read once and that
-    // reading is the answer for the next uses (sixteen at most: then the clock is read again)
-    // until the moment ends. A worker handles each socket event as one moment
-    // (EpollEventDispatcher): a proxied request read the clocks some twenty-seven times, now
-    // about five. The cap on uses keeps an event that does a lot of work (a long
-    // batch of pipelined requests answered in one go) from running on one old reading, which
-    // would start its deadlines in the past. A moment begun inside another (an event of a
-    // nested event loop) reads afresh.
+    // reading answers the next uses (sixteen at most, then the clock is read again) until the
+    // moment ends. A worker handles each socket event as one moment (EpollEventDispatcher): a
+    // proxied request read the clocks some twenty-seven times, now about five. The cap keeps an
+    // event that does a lot of work (a long batch of pipelined requests answered in one go)
+    // from running on one old reading, which would start its deadlines in the past. A moment
+    // begun inside another (an event of a nested event loop) reads afresh.
     class Moment
     {
     public:

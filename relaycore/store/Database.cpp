@@ -46,7 +46,10 @@ constexpr int kFirstVersionWithHeartbeat = 3;
 
 // SQLite's allocator counts the memory it holds, under one process-wide mutex per allocation
 // and free, unless told otherwise before its first connection; nothing here reads that count,
-// so every connection of the process (the usage writer's most of all) skips the lock.
+// so every connection of the process (the usage writer's most of all) skips the lock. Every
+// connection of the process is opened by Database::open, so its first call comes before any
+// other use of SQLite, and a thread opening meanwhile waits for it (sqlite3_config may not run
+// beside other SQLite calls).
 void configureSqliteOnce()
 {
     static std::once_flag once;
