@@ -124,7 +124,8 @@ private:
         void clear()
         {
             m_viewSize = 0;
-            m_buffer.truncate(0);
+            if (!m_buffer.isEmpty()) // the usual case, a view, costs no call into QByteArray
+                m_buffer.truncate(0);
         }
 
     private:

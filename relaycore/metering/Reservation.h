@@ -6,6 +6,7 @@
 
 namespace relay {
 
+struct PriceConfig;
 struct TenantLimitState;
 struct TenantBudgetState;
 
@@ -20,6 +21,10 @@ struct Reservation
     HttpHeaders limitHeaders;
     std::shared_ptr<TenantLimitState> limits;
     std::shared_ptr<TenantBudgetState> budget;
+    // The price of the name the chain's first target is sent, found once at admission and used
+    // again when the request is billed there (nullptr: none, or not looked up; the bill then
+    // looks it up). Points into the published config the request holds.
+    const PriceConfig *firstTargetPrice = nullptr;
 };
 
 } // namespace relay

@@ -9,8 +9,12 @@ namespace relay {
 
 size_t LatencyHistogram::bucketOf(qint64 ms)
 {
-    const auto it = std::lower_bound(kUpperBoundsMs.begin(), kUpperBoundsMs.end(), ms);
-    return size_t(it - kUpperBoundsMs.begin());
+    // The first bound at or above `ms`, scanned from the smallest: most durations the relay
+    // records (its own queue waits, its answers) fall in the first few buckets.
+    size_t bucket = 0;
+    while (bucket < kUpperBoundsMs.size() && kUpperBoundsMs[bucket] < ms)
+        ++bucket;
+    return bucket;
 }
 
 void LatencyHistogram::record(qint64 ms)

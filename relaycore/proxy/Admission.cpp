@@ -63,9 +63,10 @@ std::variant<Reservation, ApiError> Admission::admit(const TenantConfig &tenant,
         return refusal;
     }
     // Budget: the same estimate at the first target's price, held while the request runs.
+    const PriceConfig *firstTargetPrice =
+        resolution.chain.empty() ? nullptr : prices.first({resolution.chain.front().model});
     const PriceConfig *price =
-        prices.first({resolution.chain.empty() ? QStringView() : resolution.chain.front().model,
-                      resolution.requested});
+        firstTargetPrice ? firstTargetPrice : prices.first({resolution.requested});
     const double cost =
         price ? usageCost(estimate.promptTokens, estimate.completionAllowance, *price) : 0;
     std::shared_ptr<TenantBudgetState> budgetHeld;
@@ -75,8 +76,9 @@ std::variant<Reservation, ApiError> Admission::admit(const TenantConfig &tenant,
         refusal.extraHeaders.append(m_limiter.release(*limits.held, estimate.tokens()));
         return refusal;
     }
-    return Reservation{estimate.tokens(), cost, std::move(limits.headers), std::move(limits.held),
-                       std::move(budgetHeld)};
+    return Reservation{estimate.tokens(),         cost,
+                       std::move(limits.headers), std::move(limits.held),
+                       std::move(budgetHeld),     firstTargetPrice};
 }
 
 } // namespace relay

@@ -637,6 +637,9 @@ const PriceConfig *ProxyCall::price() const
     // Billed at the price of the name sent upstream, else the one that answered, else the one
     // requested.
     const bool targeted = m_targetIndex < m_admission.resolution.chain.size();
+    // The first target's own price was found at admission (the common case: no look-up here).
+    if (targeted && m_targetIndex == 0 && m_admission.reservation.firstTargetPrice)
+        return m_admission.reservation.firstTargetPrice;
     return m_admission.config->prices.first({targeted ? QStringView(target().model) : QStringView(),
                                              m_servedModel, m_admission.resolution.requested});
 }

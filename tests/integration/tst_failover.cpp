@@ -14,6 +14,7 @@
 #include "store/RelayState.h"
 
 #include <QDateTime>
+#include <QJsonObject>
 #include <QSqlQuery>
 #include <QTest>
 
@@ -219,6 +220,47 @@ private Q_SLOTS:
         QCOMPARE(rows.size(), 2);
         QCOMPARE(rows[0].value(QStringLiteral("upstream")).toString(), QStringLiteral("backup"));
         QCOMPARE(rows[0].value(QStringLiteral("status")).toInt(), 200);
+    }
+
+    // A request the backup serves is billed at the price of the name the backup is sent, not at
+    // the first target's (the one its budget hold was taken at); one the primary serves, at the
+    // primary's.
+    void eachRequestIsBilledAtThePriceOfTheTargetThatServedIt()
+    {
+        Setup s;
+        QVERIFY(s.h.admin()
+                    .setRoute(kModel, {QStringLiteral("primary:primary-model"),
+                                       QStringLiteral("backup:backup-model")})
+                    .ok);
+        QVERIFY(s.h.admin().setPrice(QStringLiteral("primary-model"), 1.0, 2.0).ok);
+        QVERIFY(s.h.admin().setPrice(QStringLiteral("backup-model"), 300.0, 500.0).ok);
+        s.h.reload();
+        const auto billedAt = [](const TestResponse &r, double input, double output) {
+            const QJsonObject usage = r.json()[QStringLiteral("usage")].toObject();
+            return (usage[QStringLiteral("prompt_tokens")].toDouble() * input +
+                    usage[QStringLiteral("completion_tokens")].toDouble() * output) /
+                   1e6;
+        };
+
+        s.h.sim().pushFault({SimFault::Status, 500, -1, -1});
+        const TestResponse failedOver = s.chat();
+        QCOMPARE(failedOver.status, 200);
+        QCOMPARE(failedOver.header("x-tenantrelay-upstream"), QByteArray("backup"));
+        const double backupCost = billedAt(failedOver, 300.0, 500.0);
+        QVERIFY(backupCost > 0);
+        QVERIFY(qFuzzyCompare(failedOver.header("x-tenantrelay-cost-usd").toDouble(), backupCost));
+
+        const TestResponse direct = s.chat();
+        QCOMPARE(direct.header("x-tenantrelay-upstream"), QByteArray("primary"));
+        const double primaryCost = billedAt(direct, 1.0, 2.0);
+        QVERIFY(qFuzzyCompare(direct.header("x-tenantrelay-cost-usd").toDouble(), primaryCost));
+
+        const QList<QVariantMap> rows = s.h.usageRows();
+        QCOMPARE(rows.size(), 2);
+        QCOMPARE(rows[0].value(QStringLiteral("served_model")).toString(),
+                 QStringLiteral("backup-model"));
+        QVERIFY(qFuzzyCompare(rows[0].value(QStringLiteral("cost_usd")).toDouble(), backupCost));
+        QVERIFY(qFuzzyCompare(rows[1].value(QStringLiteral("cost_usd")).toDouble(), primaryCost));
     }
 
     void circuitOpensIsRecordedAndClosesAfterAProbe()

@@ -103,8 +103,12 @@ class TestAdmission : public QObject
         std::variant<Reservation, ApiError> admit(const TenantConfig &t, const QString &model,
                                                   const UsageEstimate &estimate = kEstimate)
         {
-            return admission.admit(t, PriceIndex(dir), dir.resolve(model), estimate);
+            // Each admission's price index lives on (a reservation points into it), as the
+            // published config a request holds does.
+            prices.push_back(std::make_unique<PriceIndex>(dir));
+            return admission.admit(t, *prices.back(), dir.resolve(model), estimate);
         }
+        std::vector<std::unique_ptr<PriceIndex>> prices;
         // The request ended having used `tokens` and cost `usd`: the meter settles it.
         void settle(const TenantConfig &t, const Reservation &r, qint64 tokens, double usd)
         {
@@ -460,18 +464,22 @@ private Q_SLOTS:
         QTest::addColumn<QString>("requested");
         QTest::addColumn<QString>("pinned");
         QTest::addColumn<double>("cost");
+        // The price kept for billing at the first target: its own name's only (empty: none).
+        QTest::addColumn<QString>("firstTargetPrice");
+        const QString mini = QStringLiteral("gpt-4o-mini");
         QTest::newRow("routed, first target gpt-4o")
-            << QStringLiteral("smart") << QString() << kGpt4oCost;
+            << QStringLiteral("smart") << QString() << kGpt4oCost << QStringLiteral("gpt-4o");
         QTest::newRow("pin puts azure's gpt-4o-mini first")
-            << QStringLiteral("smart") << QStringLiteral("azure") << kMiniCost;
-        QTest::newRow("alias") << QStringLiteral("fast") << QString() << kMiniCost;
+            << QStringLiteral("smart") << QStringLiteral("azure") << kMiniCost << mini;
+        QTest::newRow("alias") << QStringLiteral("fast") << QString() << kMiniCost << mini;
         QTest::newRow("dated variant, longest prefix")
-            << QStringLiteral("gpt-4o-mini-2024-07-18") << QString() << kMiniCost;
+            << QStringLiteral("gpt-4o-mini-2024-07-18") << QString() << kMiniCost << mini;
         QTest::newRow("unpriced deployment first: the requested name's price")
-            << QStringLiteral("gpt-4o") << QStringLiteral("azure") << kGpt4oCost;
-        QTest::newRow("unpriced everywhere") << QStringLiteral("llama-3-70b") << QString() << 0.0;
+            << QStringLiteral("gpt-4o") << QStringLiteral("azure") << kGpt4oCost << QString();
+        QTest::newRow("unpriced everywhere")
+            << QStringLiteral("llama-3-70b") << QString() << 0.0 << QString();
         QTest::newRow("unpriced route name and target")
-            << QStringLiteral("azure-first") << QString() << 0.0;
+            << QStringLiteral("azure-first") << QString() << 0.0 << QString();
     }
 
     void holdIsPricedAtTheFirstTarget()
@@ -479,6 +487,7 @@ private Q_SLOTS:
         QFETCH(QString, requested);
         QFETCH(QString, pinned);
         QFETCH(double, cost);
+        QFETCH(QString, firstTargetPrice);
         Fixture f;
         f.dir.pinnedUpstream = pinned;
         const TenantConfig t = f.tenant();
@@ -486,6 +495,7 @@ private Q_SLOTS:
         const Reservation r = admitted(f.admit(t, requested));
         QCOMPARE(r.tokens, 2000);
         QCOMPARE(r.costUsd, cost);
+        QCOMPARE(r.firstTargetPrice ? r.firstTargetPrice->model : QString(), firstTargetPrice);
         QCOMPARE(f.budgets.snapshot(kAcme).inFlightUsd, cost);
     }
 

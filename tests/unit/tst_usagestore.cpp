@@ -21,6 +21,7 @@
 #include <QTest>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <random>
 
@@ -91,6 +92,7 @@ private Q_SLOTS:
     void init();
     void cleanup();
 
+    void latencyBucketsHoldTheirUpperBound();
     void histogramsMergeAndRoundTrip();
     void rollupAddsEachRowToItsOwnKey();
     void rollupsMatchTheRawRows();
@@ -148,6 +150,25 @@ std::vector<relay::UsageRecord> TestUsageStore::traffic(qint64 fromMs, int hours
                                              model, upstreams.at(int(random() % 2))));
     }
     return out;
+}
+
+// A duration falls in the first bucket whose upper bound is at or above it; past the last bound
+// it falls in +Inf.
+void TestUsageStore::latencyBucketsHoldTheirUpperBound()
+{
+    using H = relay::LatencyHistogram;
+    QCOMPARE(H::bucketOf(0), size_t(0));
+    QCOMPARE(H::bucketOf(1), size_t(0));
+    QCOMPARE(H::bucketOf(2), size_t(1));
+    QCOMPARE(H::bucketOf(4), size_t(3)); // 3 < 4 <= 5
+    QCOMPARE(H::bucketOf(5), size_t(3));
+    QCOMPARE(H::bucketOf(6), size_t(4));
+    for (size_t i = 0; i < H::kUpperBoundsMs.size(); ++i) {
+        QCOMPARE(H::bucketOf(H::kUpperBoundsMs[i]), i);
+        QCOMPARE(H::bucketOf(H::kUpperBoundsMs[i] + 1), i + 1);
+    }
+    QCOMPARE(H::bucketOf(120'001), H::kBuckets - 1);
+    QCOMPARE(H::bucketOf(std::numeric_limits<qint64>::max()), H::kBuckets - 1);
 }
 
 void TestUsageStore::histogramsMergeAndRoundTrip()
