@@ -50,6 +50,14 @@ private:
 
 thread_local KeyDigests keyDigests;
 
+void refuseExpired(const KeyConfig &key, ApiError *error)
+{
+    *error = ApiError::invalidApiKey(
+        "This API key expired at " +
+        QDateTime::fromMSecsSinceEpoch(*key.expiresMs).toUTC().toString(Qt::ISODate).toLatin1() +
+        ".");
+}
+
 } // namespace
 
 bool sameSecret(const QByteArray &given, const QByteArray &expected)
@@ -63,19 +71,31 @@ bool sameSecret(const QByteArray &given, const QByteArray &expected)
 }
 
 Authenticated authenticate(const HttpRequest &request, const DirectorySnapshot &directory,
-                           qint64 nowMs, ApiError *error)
+                           qint64 nowMs, ApiError *error, AuthMemo *memo)
 {
+    // The key is read once per request: its digest stays with the request.
     QByteArray holder;
-    const QByteArrayView key = tenantKey(request, holder);
-    if (key.isEmpty()) {
-        *error =
-            ApiError::invalidApiKey("You didn't provide an API key. Send it as 'Authorization: "
-                                    "Bearer YOUR_KEY' or 'x-api-key: YOUR_KEY'.");
-        return {};
-    }
+    QByteArrayView key;
     bool remembered = true;
-    if (request.keyHash.isEmpty())
+    if (request.keyHash.isEmpty()) {
+        key = tenantKey(request, holder);
+        if (key.isEmpty()) {
+            *error =
+                ApiError::invalidApiKey("You didn't provide an API key. Send it as 'Authorization: "
+                                        "Bearer YOUR_KEY' or 'x-api-key: YOUR_KEY'.");
+            return {};
+        }
         request.keyHash = keyDigests.digest(key, &remembered);
+    }
+    if (memo && memo->directory == &directory && memo->keyHash == request.keyHash) {
+        if (!remembered)
+            keyDigests.remember(key, request.keyHash);
+        if (memo->key->expiredAt(nowMs)) {
+            refuseExpired(*memo->key, error);
+            return {};
+        }
+        return {memo->tenant, memo->key->prefix};
+    }
     const auto it = directory.keysByHash.constFind(request.keyHash);
     if (it != directory.keysByHash.cend() && !remembered)
         keyDigests.remember(key, request.keyHash);
@@ -84,12 +104,7 @@ Authenticated authenticate(const HttpRequest &request, const DirectorySnapshot &
         return {};
     }
     if (it->expiredAt(nowMs)) {
-        *error = ApiError::invalidApiKey("This API key expired at " +
-                                         QDateTime::fromMSecsSinceEpoch(*it->expiresMs)
-                                             .toUTC()
-                                             .toString(Qt::ISODate)
-                                             .toLatin1() +
-                                         ".");
+        refuseExpired(*it, error);
         return {};
     }
     const auto tenant = directory.tenants.constFind(it->tenantId);
@@ -97,6 +112,8 @@ Authenticated authenticate(const HttpRequest &request, const DirectorySnapshot &
         *error = ApiError::invalidApiKey("This API key belongs to a disabled tenant.");
         return {};
     }
+    if (memo)
+        *memo = AuthMemo{&directory, request.keyHash, &*it, &*tenant};
     return {&*tenant, it->prefix};
 }
 

@@ -190,8 +190,8 @@ const TenantConfig *ProxyHandler::tenantOrRefuse(HttpExchange *exchange,
                                                  const DirectorySnapshot &directory)
 {
     ApiError error;
-    const Authenticated auth =
-        authenticate(exchange->request(), directory, m_context.clock().wallMs(), &error);
+    const Authenticated auth = authenticate(exchange->request(), directory,
+                                            m_context.clock().wallMs(), &error, &m_authMemo);
     if (!auth.tenant) {
         sendError(exchange, requestId, error);
         return nullptr;
@@ -274,7 +274,8 @@ void ProxyHandler::handleProxy(HttpExchange *exchange, const QByteArray &request
     const DirectorySnapshot &directory = *config->directory;
     const HttpRequest &request = exchange->request();
     ApiError error;
-    const Authenticated auth = authenticate(request, directory, m_context.clock().wallMs(), &error);
+    const Authenticated auth =
+        authenticate(request, directory, m_context.clock().wallMs(), &error, &m_authMemo);
     if (!auth)
         return sendError(exchange, requestId, error);
 
@@ -407,6 +408,7 @@ const std::shared_ptr<const RuntimeConfig> &ProxyHandler::currentConfig()
     // The version first: a config published after it was read is taken at the next request.
     const quint64 version = m_context.configVersion();
     if (!m_config || version != m_configVersion) {
+        m_authMemo.clear();
         m_config = m_context.config();
         m_configVersion = version;
     }
@@ -435,8 +437,8 @@ HttpEarlyAnswer ProxyHandler::refused(const HttpRequest &request, const ApiError
         return answer;
     ApiError authError;
     const auto config = currentConfig();
-    const Authenticated auth =
-        authenticate(request, *config->directory, m_context.clock().wallMs(), &authError);
+    const Authenticated auth = authenticate(request, *config->directory, m_context.clock().wallMs(),
+                                            &authError, &m_authMemo);
     if (!auth)
         return answer;
     countRejected(refusedRecord(requestId, auth, request.path), error);
@@ -460,7 +462,7 @@ HttpEarlyAnswer ProxyHandler::headersComplete(const HttpRequest &head, const QHo
     if (keyed) {
         const auto config = currentConfig();
         const Authenticated auth =
-            authenticate(head, *config->directory, m_context.clock().wallMs(), &error);
+            authenticate(head, *config->directory, m_context.clock().wallMs(), &error, &m_authMemo);
         if (!auth.tenant)
             return errorAnswer(head, newRequestId(), error);
         std::optional<ApiError> refusal = checkAddress(*auth.tenant, peer);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "Authenticator.h"
 #include "core/DeadlineQueue.h"
 #include "http/HttpHandler.h"
 #include "http/HttpMessage.h"
@@ -90,6 +91,9 @@ private:
     RelayContext &m_context;
     std::shared_ptr<const RuntimeConfig> m_config;
     quint64 m_configVersion = 0;
+    // The last key authenticated in m_config's directory (cleared when m_config is replaced, so
+    // it never points into a directory this handler does not hold).
+    AuthMemo m_authMemo;
     std::unique_ptr<ConnectionCache> m_connections;
     // Before everything that holds a Deadline, so that it goes after them.
     std::unique_ptr<DeadlineQueue> m_deadlines;

@@ -300,6 +300,56 @@ private Q_SLOTS:
         QVERIFY(authenticate(acme, d, std::numeric_limits<qint64>::max(), &error));
     }
 
+    // With a memo (a worker's last key), a key found is kept with the directory it was found
+    // in, and the next requests with that key in that directory are answered from it: the same
+    // tenant and prefix, the expiry still checked against the time of each call. Refusals are
+    // not kept, and a memo of another directory is not used.
+    void memoAnswersTheLastKeyOfItsDirectory()
+    {
+        DirectorySnapshot d = directory();
+        const qint64 end = 1'800'000'000'000;
+        d.keysByHash[ApiKey::hash(kAcmeKey)].expiresMs = end;
+        const auto fresh = [](const QByteArray &key) {
+            return request("/v1/chat/completions", {{"authorization", "Bearer " + key}});
+        };
+        AuthMemo memo;
+        ApiError error = untouched();
+        QVERIFY(!authenticate(fresh(kUnknownKey), d, 0, &error, &memo));
+        QVERIFY(!authenticate(fresh(kFrozenKey), d, 0, &error, &memo));
+        QVERIFY(!authenticate(fresh(kAcmeOldKey), d, 0, &error, &memo));
+        QVERIFY(!memo.tenant);
+
+        error = untouched();
+        const Authenticated first = authenticate(fresh(kAcmeKey), d, end - 1, &error, &memo);
+        QVERIFY(first);
+        QCOMPARE(memo.directory, &d);
+        QCOMPARE(memo.tenant, first.tenant);
+        const Authenticated again = authenticate(fresh(kAcmeKey), d, end - 1, &error, &memo);
+        QCOMPARE(again.tenant, first.tenant);
+        QCOMPARE(again.keyPrefix, QStringLiteral("sk-tr-AcmeLi"));
+        QCOMPARE(error.status, 999);
+        QVERIFY(!authenticate(fresh(kAcmeKey), d, end, &error, &memo));
+        QCOMPARE(error.message, QByteArray("This API key expired at 2027-01-15T08:00:00Z."));
+
+        // The memo is what answers for its directory: one that names another tenant for the key
+        // is believed (which is why its owner clears it before the directory can change)...
+        const TenantConfig &frozen = *d.tenants.constFind(QStringLiteral("frozen"));
+        memo.tenant = &frozen;
+        QCOMPARE(authenticate(fresh(kAcmeKey), d, 0, &error, &memo).tenant, &frozen);
+        // ...and for any other directory it is passed over, and then holds that one's answer.
+        DirectorySnapshot revoked = directory();
+        revoked.keysByHash[ApiKey::hash(kAcmeKey)].revoked = true;
+        QVERIFY(!authenticate(fresh(kAcmeKey), revoked, 0, &error, &memo));
+        QCOMPARE(error.message, kIncorrect);
+        const DirectorySnapshot other = directory();
+        const Authenticated there = authenticate(fresh(kAcmeKey), other, 0, &error, &memo);
+        QCOMPARE(there.tenant->id, QStringLiteral("acme"));
+        QCOMPARE(memo.directory, &other);
+
+        memo.clear();
+        QVERIFY(!memo.directory && !memo.key && !memo.tenant && memo.keyHash.isEmpty());
+    }
+
     // --allow-ips: the TCP peer address only; a mapped IPv6 peer is its IPv4 address.
     void callerAddressIsChecked()
     {
