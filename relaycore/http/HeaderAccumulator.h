@@ -36,23 +36,22 @@ public:
         m_lastWasValue = true;
         return true;
     }
-    // Appends the pending header, if any: one allocation for its name and one for its value.
+    // Appends the pending header, if any: one allocation for its value, and one for its name
+    // unless it is one of the kept names (then it shares that name's bytes).
     void finish(HttpHeaders &out)
     {
         const QByteArrayView field = m_field.view();
-        if (!field.isEmpty() && (m_maxHeaders < 0 || out.size() < m_maxHeaders) && wanted(field)) {
-            if (out.isEmpty())
-                out.reserve(16);
-            QByteArray name(field.size(), Qt::Uninitialized);
-            char *to = name.data();
-            for (const char c : field)
-                *to++ = lower(c);
-            out.emplaceBack(std::move(name), m_value.view().trimmed().toByteArray());
+        if (!field.isEmpty() && (m_maxHeaders < 0 || out.size() < m_maxHeaders)) {
+            if (m_keep.empty())
+                append(out, lowered(field));
+            else if (const QByteArrayView kept = keptName(field); !kept.isNull())
+                append(out, QByteArray::fromRawData(kept.data(), kept.size()));
         }
         clear();
     }
     // Keeps only the headers of these (lower-case) names; the others are read and dropped. The
-    // list must outlive the accumulator. Empty: every header is kept.
+    // list must outlive the accumulator and its names every header kept, which share their
+    // bytes: string literals. Empty: every header is kept.
     void keepOnly(std::span<const QByteArrayView> names) { m_keep = names; }
     // Call before the bytes given to addField / addValue go away (at the end of each piece of
     // input): a name or value still being read is copied out of them.
@@ -69,15 +68,28 @@ public:
     }
 
 private:
-    bool wanted(QByteArrayView field) const
+    void append(HttpHeaders &out, QByteArray name)
     {
-        if (m_keep.empty())
-            return true;
+        if (out.isEmpty())
+            out.reserve(16);
+        out.emplaceBack(std::move(name), m_value.view().trimmed().toByteArray());
+    }
+    static QByteArray lowered(QByteArrayView field)
+    {
+        QByteArray name(field.size(), Qt::Uninitialized);
+        char *to = name.data();
+        for (const char c : field)
+            *to++ = lower(c);
+        return name;
+    }
+    // The kept name `field` is, or a null view.
+    QByteArrayView keptName(QByteArrayView field) const
+    {
         // The sizes first: most names differ in length from every kept one.
         for (const QByteArrayView name : m_keep)
             if (name.size() == field.size() && sameLowered(field, name))
-                return true;
-        return false;
+                return name;
+        return {};
     }
     // Whether `field` lower-cased is `lowerName` (of the same size); ASCII only, as header names
     // are, and inline: qstrnicmp's Latin-1 folding cost more than the rest of the look-up.
