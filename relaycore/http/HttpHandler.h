@@ -49,8 +49,9 @@ public:
         (void)error;
         return {};
     }
-    // The (lower-case) names of the request headers the handler reads; the connection keeps
-    // only these and drops the rest as they are parsed. Empty (the default): every header.
+    // The (lower-case) names of the request headers the handler reads, as string literals (the
+    // headers kept share their bytes); the connection keeps only these and drops the rest as
+    // they are parsed. Empty (the default): every header.
     virtual std::span<const QByteArrayView> requestHeadersRead() const { return {}; }
     // Called on the worker thread about four times a second, for the handler's own deadlines.
     virtual void sweep(qint64 nowMs) { (void)nowMs; }

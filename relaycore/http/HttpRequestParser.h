@@ -45,7 +45,8 @@ public:
     void setHeadCheck(HeadCheck check) { m_headCheck = std::move(check); }
     // Keeps only the headers of these lower-case names in the requests (and those the parser
     // reads itself: transfer-encoding, expect); the rest are parsed, counted against the head
-    // limit and dropped without a copy. Empty (the default): every header is kept.
+    // limit and dropped without a copy. The names are string literals: the headers kept share
+    // their bytes. Empty (the default): every header is kept.
     void keepOnlyHeaders(std::span<const QByteArrayView> names);
 
     // Returns false once the input is refused; errorStatus() then says how (400, 408, 413,

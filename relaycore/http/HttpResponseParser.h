@@ -24,8 +24,9 @@ public:
     // Ready for the next response on the same connection.
     void reset();
     bool feed(const char *data, qsizetype size);
-    // Keeps only the headers of these lower-case names (the list must outlive the parser); the
-    // rest are parsed and dropped. By default every header is kept.
+    // Keeps only the headers of these lower-case names (the list must outlive the parser, and
+    // its names, string literals, every header kept: they share their bytes); the rest are
+    // parsed and dropped. By default every header is kept.
     void keepOnlyHeaders(std::span<const QByteArrayView> names) { m_header.keepOnly(names); }
     // The connection closed: completes a body that runs to EOF; false if the response was cut.
     bool feedEof();
