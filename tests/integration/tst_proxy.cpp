@@ -274,6 +274,29 @@ private Q_SLOTS:
         QCOMPARE(h->sim().stats().requests, 1);
     }
 
+    // A key passed at the head and revoked before the body arrives is refused when the body
+    // has: the key is judged again by the config of that moment (the worker's memo of its last
+    // key does not outlive the config it was found in).
+    void keyRevokedBetweenHeadAndBodyIsRefused()
+    {
+        const QByteArray body =
+            RelayHarness::chatBody(QStringLiteral("gpt-4o"), QStringLiteral("x"));
+        const qint64 before = h->sim().stats().requests;
+        TestHttpClient c(h->port());
+        c.sendRaw("POST /v1/chat/completions HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer " +
+                  key.toUtf8() + "\r\nContent-Type: application/json\r\nContent-Length: " +
+                  QByteArray::number(body.size()) + "\r\n\r\n");
+        QTest::qWait(200); // the head is read and its key passes
+        QVERIFY(h->admin().revokeKey(ApiKey::prefix(key)).ok);
+        h->reload();
+        c.sendRaw(body);
+        QVERIFY(c.waitDone());
+        QCOMPARE(c.response().status, 401);
+        QCOMPARE(c.response().json()["error"].toObject()["code"].toString(),
+                 QStringLiteral("invalid_api_key"));
+        QCOMPARE(h->sim().stats().requests, before);
+    }
+
     void modelNotAllowedIs404AndNeverForwarded()
     {
         const TestResponse r =
