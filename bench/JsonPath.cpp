@@ -1,6 +1,8 @@
 // The relay's JSON on the data path, old way (QJsonDocument) and new (simdjson on-demand, the
 // client's bytes spliced): ns per 268-byte chat request read and rewritten for the upstream,
-// and per 700-byte answer's usage read. Prints numbers; run: build/bench/json-path
+// per 700-byte answer's usage read, and per KiB of a long prompt (the agent's or RAG client's
+// 64 KiB of context, a quarter of it in two- and three-byte characters). Prints numbers; run:
+// build/bench/json-path
 #include "ingress/RequestBody.h"
 #include "metering/OpenAIAnswer.h"
 
@@ -46,29 +48,51 @@ int main()
     const int rounds = 200000;
     qint64 sink = 0;
     const QString model = QStringLiteral("gpt-4o-mini-2024-07-18");
-    const auto run = [&](auto &&read) {
-        nsPer(rounds / 10, read); // warm-up
+    const auto run = [&](auto &&read, int n) {
+        nsPer(n / 10, read); // warm-up
         double best = 1e18;
         for (int i = 0; i < 3; ++i)
-            best = std::min(best, nsPer(rounds, read));
+            best = std::min(best, nsPer(n, read));
         return best;
     };
     QByteArray error;
-    const double requestOld = run([&] {
-        const auto r = parseRequestBodyWithDom(Endpoint::Chat, request, &error);
-        sink += buildUpstreamBody(*r, model).size();
-    });
-    const double requestNew = run([&] {
-        const auto r = parseRequestBody(Endpoint::Chat, request, &error);
-        sink += buildUpstreamBody(*r, model).size();
-    });
-    const double answerOld = run([&] { sink += OpenAIAnswer::readWithDom(answer).usage.prompt; });
-    const double answerNew = run([&] { sink += OpenAIAnswer::read(answer).usage.prompt; });
+    const double requestOld = run(
+        [&] {
+            const auto r = parseRequestBodyWithDom(Endpoint::Chat, request, &error);
+            sink += buildUpstreamBody(*r, model).size();
+        },
+        rounds);
+    const double requestNew = run(
+        [&] {
+            const auto r = parseRequestBody(Endpoint::Chat, request, &error);
+            sink += buildUpstreamBody(*r, model).size();
+        },
+        rounds);
+    // A long prompt: 64 KiB of text, Latin and Cyrillic and CJK, escapes here and there.
+    QByteArray context;
+    while (context.size() < 64 * 1024)
+        context += "The keeper\u2019s log, entry " + QByteArray::number(context.size()) +
+                   ": \"calm\". Море спокойно. 灯台は静かだ. ";
+    const QByteArray longRequest = R"({"model":"gpt-4o-mini","messages":[{"role":"system",)"
+                                   R"("content":")" +
+                                   context + R"("},{"role":"user","content":"Summarise."}]})";
+    const double longNew = run(
+        [&] {
+            const auto r = parseRequestBody(Endpoint::Chat, longRequest, &error);
+            sink += r->promptChars;
+        },
+        2000);
+    const double answerOld =
+        run([&] { sink += OpenAIAnswer::readWithDom(answer).usage.prompt; }, rounds);
+    const double answerNew = run([&] { sink += OpenAIAnswer::read(answer).usage.prompt; }, rounds);
     std::printf("request %lld bytes, read + upstream body: QJsonDocument %.0f ns, on-demand + "
                 "splice %.0f ns (%.1fx)\n",
                 qlonglong(request.size()), requestOld, requestNew, requestOld / requestNew);
     std::printf("answer %lld bytes, usage/model/id read: QJsonDocument %.0f ns, on-demand %.0f ns "
                 "(%.1fx)\n",
                 qlonglong(answer.size()), answerOld, answerNew, answerOld / answerNew);
+    std::printf("long prompt %lld bytes, read (fields and prompt characters): on-demand %.0f ns, "
+                "%.0f ns per KiB\n",
+                qlonglong(longRequest.size()), longNew, longNew / (longRequest.size() / 1024.0));
     return sink == 42 ? 1 : 0;
 }

@@ -126,10 +126,22 @@ bool skip(od::value v, int depth)
 
 qint64 chars(std::string_view utf8)
 {
-    qint64 n = 0;
-    for (const char c : utf8)
-        n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-    return n;
+    // Every byte but a continuation byte (10xxxxxx) begins a character. Eight bytes at a time: a
+    // continuation byte is one whose top bit is set and whose next bit is not.
+    const char *p = utf8.data();
+    const size_t size = utf8.size();
+    qint64 continuations = 0;
+    size_t i = 0;
+    for (; i + 8 <= size; i += 8) {
+        quint64 word;
+        std::memcpy(&word, p + i, 8);
+        const quint64 tops = (word & ~(word << 1)) & 0x8080808080808080ULL;
+        // The eight top bits moved to the bottom of each byte and summed into the highest one.
+        continuations += qint64(((tops >> 7) * 0x0101010101010101ULL) >> 56);
+    }
+    for (; i < size; ++i)
+        continuations += (static_cast<unsigned char>(p[i]) & 0xC0) == 0x80;
+    return qint64(size) - continuations;
 }
 
 QByteArray quoted(const QString &text)

@@ -79,6 +79,32 @@ private Q_SLOTS:
                  QByteArray("\"\\u0001\\\"\\\\\""));
     }
 
+    // A prompt's characters, counted eight bytes at a time: the same count as Qt's for text of
+    // every length around the eight-byte steps, each kind of character at every position (one to
+    // four bytes, so a character's bytes straddle a step), and for bytes that are not UTF-8.
+    void charsCountsEveryCharacterWhereverItFalls()
+    {
+        const QList<QByteArray> kinds = {"a", "\xc3\xa9", "\xe6\xa8\xa1", "\xf0\x9f\x98\x80"};
+        for (const QByteArray &kind : kinds) {
+            for (int before = 0; before <= 17; ++before) {
+                for (int after = 0; after <= 9; ++after) {
+                    const QByteArray text = QByteArray(before, 'x') + kind + QByteArray(after, 'y');
+                    const qint64 expected = QString::fromUtf8(text).toUcs4().size();
+                    QCOMPARE(
+                        relay::json::chars(std::string_view(text.constData(), size_t(text.size()))),
+                        expected);
+                }
+            }
+        }
+        QCOMPARE(relay::json::chars({}), 0);
+        // Only continuation bytes: none begins a character, whatever the word they fall in.
+        const QByteArray tails(19, '\x80');
+        QCOMPARE(relay::json::chars(std::string_view(tails.constData(), size_t(tails.size()))), 0);
+        const QByteArray mixed = QByteArray("\xff\xbf\x7f\xc0\x40\x80\xe0\x9f\xfe\xa0", 10);
+        QCOMPARE(relay::json::chars(std::string_view(mixed.constData(), size_t(mixed.size()))),
+                 qint64(6));
+    }
+
     void validChat()
     {
         const RequestBody r = parseOk(
