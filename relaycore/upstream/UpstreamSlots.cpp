@@ -6,7 +6,7 @@ namespace relay {
 
 SlotTicket::~SlotTicket()
 {
-    if (!m_pool)
+    if (!m_pool || m_released)
         return;
     std::unique_lock lock(m_pool->m_mutex);
     m_context = nullptr;
@@ -40,14 +40,19 @@ bool SlotTicket::isGranted() const
 
 void SlotTicket::detach()
 {
+    if (m_released)
+        return;
     std::lock_guard lock(m_pool->m_mutex);
     m_context = nullptr;
 }
 
 void SlotTicket::release()
 {
+    if (m_released)
+        return;
     std::unique_lock lock(m_pool->m_mutex);
     m_context = nullptr;
+    m_released = true;
     if (m_state == State::Granted) {
         m_state = State::Released;
         lock.unlock();
@@ -113,6 +118,7 @@ std::shared_ptr<SlotTicket> UpstreamSlots::acquire(const QString &tenantId, QObj
     if (canRun) {
         takeSlotLocked(tenantId, q);
         ticket->m_state = SlotTicket::State::Granted;
+        ticket->m_grantedAtOnce = true;
         return ticket;
     }
     q.waiting.push_back(ticket);

@@ -24,6 +24,9 @@ class SlotTicket
 public:
     ~SlotTicket();
     bool isGranted() const;
+    // Whether acquire() granted the slot before it returned (no lock: set before the owner had
+    // the ticket). A slot granted later comes through onGranted.
+    bool grantedAtOnce() const { return m_grantedAtOnce; }
     bool isAttached() const;
     const QString &tenantId() const { return m_tenant; }
     // Gives the slot back early (the upstream call finished). No callback comes after this.
@@ -40,6 +43,12 @@ private:
     QObject *m_context = nullptr;      // guarded by the pool's mutex
     std::function<void()> m_onGranted; // set once; cleared under the pool's mutex
     State m_state = State::Waiting;    // guarded by the pool's mutex
+    bool m_grantedAtOnce = false;      // set by acquire() before it returns
+    // Set by release() on the owner's thread: the state is Released and the context cleared for
+    // good, so detach() and the destructor have nothing left to do and take no lock. Read by
+    // the destructor on whichever thread drops the last reference, which the reference count
+    // orders after the owner's write.
+    bool m_released = false;
 };
 
 // How a tenant takes part in an upstream's pool.

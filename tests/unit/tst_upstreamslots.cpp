@@ -68,6 +68,39 @@ private Q_SLOTS:
         QVERIFY(r.grantedOrder.isEmpty());
     }
 
+    // The owner learns from the ticket itself whether acquire() granted it there and then; a
+    // slot granted afterwards comes through the callback only. A released ticket gives its slot
+    // back once, however it is let go of after that (release again, detach, drop).
+    void grantedAtOnceAndReleasedOnce()
+    {
+        Requests r(2, 3);
+        QVERIFY(r.tickets[0]->grantedAtOnce());
+        QVERIFY(r.tickets[1]->grantedAtOnce());
+        QVERIFY(!r.tickets[2]->grantedAtOnce());
+        r.tickets[0]->release();
+        QTRY_COMPARE(r.grantedOrder, QList<int>{2});
+        QVERIFY(r.granted(2));
+        QVERIFY(!r.tickets[2]->grantedAtOnce());
+        QCOMPARE(r.pool->inFlight(), 2);
+        r.tickets[0]->release();
+        r.tickets[0]->detach();
+        r.tickets[0].reset();
+        QCOMPARE(r.pool->inFlight(), 2);
+        // A waiter that leaves by release() leaves the queue once.
+        const int waiter = r.acquire();
+        QCOMPARE(r.pool->waiting(), 1);
+        r.tickets[size_t(waiter)]->release();
+        r.tickets[size_t(waiter)]->release();
+        r.tickets[size_t(waiter)].reset();
+        QCOMPARE(r.pool->waiting(), 0);
+        QCOMPARE(r.pool->inFlight(), 2);
+        r.tickets[1].reset();
+        r.tickets[2]->release();
+        QCOMPARE(r.pool->inFlight(), 0);
+        QCoreApplication::processEvents();
+        QCOMPARE(r.grantedOrder, QList<int>{2});
+    }
+
     void waitersServedInArrivalOrder()
     {
         Requests r(2, 6);
