@@ -152,8 +152,18 @@ void BudgetTracker::unmarkRaised(const QString &tenantId, const QString &period,
 BudgetRefusal BudgetTracker::admit(const QString &tenantId, double estimateUsd,
                                    std::shared_ptr<TenantBudgetState> *held)
 {
+    return admit(state(tenantId), estimateUsd, held);
+}
+
+std::shared_ptr<TenantBudgetState> BudgetTracker::state(const QString &tenantId)
+{
+    return m_tenants.find(tenantId, true);
+}
+
+BudgetRefusal BudgetTracker::admit(const std::shared_ptr<TenantBudgetState> &s, double estimateUsd,
+                                   std::shared_ptr<TenantBudgetState> *held)
+{
     const qint64 now = m_clock.wallMs();
-    const std::shared_ptr<TenantBudgetState> s = m_tenants.find(tenantId, true);
     std::lock_guard lock(s->mutex);
     roll(*s, now);
     if (s->budget.budgetUsd && !s->budget.soft) {

@@ -103,6 +103,12 @@ public:
     // `held`, when given, gets the tenant's state for settle().
     BudgetRefusal admit(const QString &tenantId, double estimateUsd,
                         std::shared_ptr<TenantBudgetState> *held = nullptr);
+    // The same for a tenant's state found beforehand (state()): no look-up, no registry lock.
+    BudgetRefusal admit(const std::shared_ptr<TenantBudgetState> &state, double estimateUsd,
+                        std::shared_ptr<TenantBudgetState> *held = nullptr);
+    // The tenant's state, made when missing: the object configure() changes in place, until
+    // retain() forgets the tenant.
+    std::shared_ptr<TenantBudgetState> state(const QString &tenantId);
     // An admitted request ended: releases its estimate and adds its real cost and tokens.
     void settle(TenantBudgetState &held, double estimateUsd, const UsageRecord &record);
     // The same, for the record's tenant.

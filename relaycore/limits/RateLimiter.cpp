@@ -84,10 +84,19 @@ void RateLimiter::retain(const QList<QString> &tenantIds)
 
 LimitDecision RateLimiter::admit(const QString &tenantId, qint64 estimatedTokens)
 {
+    // A tenant never configured has no limits, but its requests are still counted.
+    return admit(state(tenantId), estimatedTokens);
+}
+
+std::shared_ptr<TenantLimitState> RateLimiter::state(const QString &tenantId)
+{
+    return m_tenants.find(tenantId, true);
+}
+
+LimitDecision RateLimiter::admit(std::shared_ptr<TenantLimitState> s, qint64 estimatedTokens)
+{
     const qint64 now = m_clock.monotonicMs();
     const qint64 estimate = std::max<qint64>(0, estimatedTokens);
-    // A tenant never configured has no limits, but its requests are still counted.
-    std::shared_ptr<TenantLimitState> s = m_tenants.find(tenantId, true);
     LimitDecision d;
     std::lock_guard lock(s->mutex);
     if (s->concurrency && s->inFlight >= *s->concurrency) {

@@ -72,6 +72,11 @@ public:
     // request holds one rpm token, its estimate of tpm and one concurrency place until
     // finish() — a refused request takes nothing.
     LimitDecision admit(const QString &tenantId, qint64 estimatedTokens);
+    // The same for a tenant's state found beforehand (state()): no look-up, no registry lock.
+    LimitDecision admit(std::shared_ptr<TenantLimitState> state, qint64 estimatedTokens);
+    // The tenant's state, made when missing: the object configure() changes in place, until
+    // retain() forgets the tenant.
+    std::shared_ptr<TenantLimitState> state(const QString &tenantId);
     // The admitted request ended: gives back the concurrency place and settles tpm from the
     // estimate to the tokens it really used (refund or extra charge; the bucket may go below
     // zero, which delays later requests).

@@ -1,5 +1,6 @@
 #include "Admission.h"
 
+#include "RelayContext.h"
 #include "billing/Cost.h"
 #include "billing/PriceIndex.h"
 #include "budget/BudgetTracker.h"
@@ -54,9 +55,11 @@ ApiError budgetError(BudgetRefusal refusal)
 std::variant<Reservation, ApiError> Admission::admit(const TenantConfig &tenant,
                                                      const PriceIndex &prices,
                                                      const ModelResolution &resolution,
-                                                     const UsageEstimate &estimate)
+                                                     const UsageEstimate &estimate,
+                                                     const TenantLive *live)
 {
-    LimitDecision limits = m_limiter.admit(tenant.id, estimate.tokens());
+    LimitDecision limits = live ? m_limiter.admit(live->limits, estimate.tokens())
+                                : m_limiter.admit(tenant.id, estimate.tokens());
     if (!limits.admitted()) {
         ApiError refusal = limitError(limits);
         refusal.extraHeaders.append(limits.headers);
@@ -70,7 +73,8 @@ std::variant<Reservation, ApiError> Admission::admit(const TenantConfig &tenant,
     const double cost =
         price ? usageCost(estimate.promptTokens, estimate.completionAllowance, *price) : 0;
     std::shared_ptr<TenantBudgetState> budgetHeld;
-    if (const BudgetRefusal budget = m_budgets.admit(tenant.id, cost, &budgetHeld);
+    if (const BudgetRefusal budget = live ? m_budgets.admit(live->budget, cost, &budgetHeld)
+                                          : m_budgets.admit(tenant.id, cost, &budgetHeld);
         budget != BudgetRefusal::None) {
         ApiError refusal = budgetError(budget);
         refusal.extraHeaders.append(m_limiter.release(*limits.held, estimate.tokens()));

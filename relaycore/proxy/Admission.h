@@ -15,6 +15,7 @@ class RateLimiter;
 struct ApiError;
 struct ModelResolution;
 struct TenantConfig;
+struct TenantLive;
 
 // What a request is expected to use, before it is sent: reserved from the tenant's tokens/min
 // and, priced at the chain's first target, held from its budget (interface.md §4).
@@ -41,9 +42,12 @@ public:
     {
     }
 
+    // `live`: the tenant's states in the config that authenticated it, found once per request
+    // (nullptr: looked up by the tenant's id).
     std::variant<Reservation, ApiError> admit(const TenantConfig &tenant, const PriceIndex &prices,
                                               const ModelResolution &resolution,
-                                              const UsageEstimate &estimate);
+                                              const UsageEstimate &estimate,
+                                              const TenantLive *live = nullptr);
 
 private:
     RateLimiter &m_limiter;

@@ -88,20 +88,37 @@ qint64 ProxyCall::nowMs() const
 
 void ProxyCall::start()
 {
-    m_tenantFlow = &m_admission.config->tenantFlow(m_admission.tenantId);
+    m_tenantFlow = m_admission.live ? &m_admission.live->flow->use()
+                                    : &m_admission.config->tenantFlow(m_admission.tenantId);
     // One deadline for the whole request, however many targets it waits for.
     m_queueDeadlineMs = m_handler.context().clock().monotonicMs() + m_admission.queueTimeoutMs;
     route();
 }
 
+const UpstreamLive *ProxyCall::upstreamOf(size_t index)
+{
+    if (index != m_liveIndex) {
+        m_live = m_admission.config->upstream(m_admission.resolution.chain[index].upstream->name);
+        m_liveIndex = index;
+    }
+    return m_live;
+}
+
+FlowMetrics *ProxyCall::upstreamFlowOf(size_t index)
+{
+    if (const UpstreamLive *live = upstreamOf(index))
+        return &live->flow->use();
+    return m_admission.config->upstreamFlow(m_admission.resolution.chain[index].upstream->name);
+}
+
 bool ProxyCall::admitTarget(size_t index)
 {
-    const auto circuit =
-        m_admission.config->circuitFor(m_admission.resolution.chain[index].upstream->name);
+    const UpstreamLive *live = upstreamOf(index);
+    CircuitBreaker *circuit = live ? live->circuit.get() : nullptr;
     const auto admit = circuit ? circuit->admit() : CircuitBreaker::Admit::Yes;
     if (admit == CircuitBreaker::Admit::No)
         return false;
-    m_circuit = circuit;
+    m_circuit = live ? live->circuit : nullptr;
     m_probe = admit == CircuitBreaker::Admit::Probe;
     return true;
 }
@@ -144,8 +161,8 @@ void ProxyCall::settleCircuit(CircuitOutcome outcome, const QByteArray &reason)
 
 void ProxyCall::tryTarget()
 {
-    const ResolvedTarget &t = target();
-    auto pool = m_admission.config->slotsFor(t.upstream->name);
+    const UpstreamLive *live = upstreamOf(m_targetIndex);
+    UpstreamSlots *pool = live ? live->slots.get() : nullptr;
     m_servedUpstream.clear(); // until this target serves it
     m_phase = CallPhase::WaitingForSlot;
     m_waitStartMs = m_handler.context().clock().monotonicMs();
@@ -156,7 +173,7 @@ void ProxyCall::tryTarget()
             if (attempt == m_attempt) // a grant for an earlier target is stale
                 onSlotGranted();
         });
-    if (m_ticket->isGranted())
+    if (m_ticket->grantedAtOnce())
         onSlotGranted();
 }
 
@@ -187,7 +204,7 @@ void ProxyCall::onSlotGranted()
         m_countedInFlight = true;
         m_tenantFlow->inFlight.fetch_add(1, std::memory_order_relaxed);
     }
-    m_admission.config->upstreamFlow(target().upstream->name)->queueWait.record(waited);
+    upstreamFlowOf(m_targetIndex)->queueWait.record(waited);
     forward();
 }
 
@@ -563,7 +580,7 @@ void ProxyCall::checkTimeouts(qint64 nowMs)
         if (nowMs >= m_queueDeadlineMs) {
             const qint64 waited = nowMs - m_waitStartMs;
             m_tenantFlow->queueWait.record(waited);
-            m_admission.config->upstreamFlow(target().upstream->name)->queueWait.record(waited);
+            upstreamFlowOf(m_targetIndex)->queueWait.record(waited);
             dropTicket();
             failOverloaded("Waited too long for a free upstream connection.");
         }
@@ -621,14 +638,15 @@ void ProxyCall::complete(int status, const TokenUsage &usage, bool estimated,
     r.latencyMs = context.clock().monotonicMs() - received;
     const bool targeted = m_targetIndex < m_admission.resolution.chain.size();
     UsageMeter::price(r, price());
-    // A request that never got a slot still counts for the upstream it waited for.
-    const QString flowUpstream = !m_servedUpstream.isEmpty() ? m_servedUpstream
-                                 : targeted                  ? target().upstream->name
-                                                             : QString();
+    // The upstream that served it; a request that never got a slot still counts for the one it
+    // waited for.
+    FlowMetrics *upstreamFlow =
+        targeted && (m_servedUpstream.isEmpty() || m_servedUpstream == target().upstream->name)
+            ? upstreamFlowOf(m_targetIndex)
+            : m_admission.config->upstreamFlow(m_servedUpstream);
     if (m_countedInFlight)
         m_tenantFlow->inFlight.fetch_sub(1, std::memory_order_relaxed);
-    context.usageMeter().served(std::move(r), m_admission.reservation, *m_tenantFlow,
-                                m_admission.config->upstreamFlow(flowUpstream));
+    context.usageMeter().served(std::move(r), m_admission.reservation, *m_tenantFlow, upstreamFlow);
     m_handler.callFinished(this);
 }
 

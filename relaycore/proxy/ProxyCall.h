@@ -27,8 +27,9 @@ struct AdmittedRequest
     RequestBody body;
     ModelResolution resolution;
     std::shared_ptr<const RuntimeConfig> config; // keeps resolution's pointers valid
-    qint64 queueTimeoutMs = 30'000;              // the longest wait for an upstream slot
-    Reservation reservation; // its tpm estimate, budget hold and x-ratelimit-* headers
+    const TenantLive *live = nullptr; // the tenant's, in config; nullptr: found by tenantId
+    qint64 queueTimeoutMs = 30'000;   // the longest wait for an upstream slot
+    Reservation reservation;          // its tpm estimate, budget hold and x-ratelimit-* headers
 };
 
 // Where a call stands: one state instead of a set of flags (design.md, stages 5 to 8).
@@ -113,6 +114,10 @@ private:
     void rememberResponse(const QString &responseId);
     qint64 nowMs() const;
     const ResolvedTarget &target() const { return m_admission.resolution.chain[m_targetIndex]; }
+    // The pool, circuit and figures of the chain's target `index`'s upstream (nullptr: not in
+    // this config), found once per target and kept while the request stays on it.
+    const UpstreamLive *upstreamOf(size_t index);
+    FlowMetrics *upstreamFlowOf(size_t index);
     bool waiting() const
     {
         return m_phase == CallPhase::WaitingForSlot || m_phase == CallPhase::WaitingForCircuit ||
@@ -132,6 +137,8 @@ private:
     qint64 m_waitStartMs = 0;
     qint64 m_queueDeadlineMs = 0;
     std::shared_ptr<CircuitBreaker> m_circuit; // the current target's, until it is settled
+    size_t m_liveIndex = SIZE_MAX;             // the target upstreamOf() found last
+    const UpstreamLive *m_live = nullptr;      // and what it found (in m_admission.config)
     bool m_probe = false;                      // this attempt is its circuit's half-open probe
     qint64 m_retryAtMs = 0;                    // RetryBackoff: when the retry is due
     // The retry's precise wake-up; the worker's sweep is the fallback (and what moves the

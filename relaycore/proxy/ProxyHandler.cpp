@@ -332,7 +332,9 @@ void ProxyHandler::handleProxy(HttpExchange *exchange, const QByteArray &request
     if (endpoint == Endpoint::Chat || endpoint == Endpoint::Completions ||
         endpoint == Endpoint::Responses || endpoint == Endpoint::Messages)
         estimate.completionAllowance = body->maxTokens >= 0 ? body->maxTokens : 1024;
-    auto admitted = m_context.admission().admit(*auth.tenant, config->prices, resolution, estimate);
+    const TenantLive *live = config->tenant(auth.tenant->id);
+    auto admitted =
+        m_context.admission().admit(*auth.tenant, config->prices, resolution, estimate, live);
     if (const ApiError *refusal = std::get_if<ApiError>(&admitted))
         return refuse(*refusal, body->model);
 
@@ -345,6 +347,7 @@ void ProxyHandler::handleProxy(HttpExchange *exchange, const QByteArray &request
     admission.body = std::move(*body);
     admission.resolution = std::move(resolution);
     admission.queueTimeoutMs = auth.tenant->queueTimeout();
+    admission.live = live;
     admission.config = std::move(config);
     if (estimateHere)
         return countTokensHere(exchange, std::move(admission));

@@ -19,10 +19,22 @@ QString RelayContext::healthProblem() const
     return {};
 }
 
+const TenantLive *RuntimeConfig::tenant(const QString &id) const
+{
+    const auto it = tenants.constFind(id);
+    return it != tenants.cend() ? &it.value() : nullptr;
+}
+
+const UpstreamLive *RuntimeConfig::upstream(const QString &name) const
+{
+    const auto it = upstreams.constFind(name);
+    return it != upstreams.cend() ? &it.value() : nullptr;
+}
+
 FlowMetrics &RuntimeConfig::tenantFlow(const QString &id) const
 {
-    if (const auto it = tenantFlows.constFind(id); it != tenantFlows.cend())
-        return it.value()->use();
+    if (const TenantLive *t = tenant(id))
+        return t->flow->use();
     return *metrics->tenant(id);
 }
 
@@ -30,8 +42,8 @@ FlowMetrics *RuntimeConfig::upstreamFlow(const QString &name) const
 {
     if (name.isEmpty())
         return nullptr;
-    if (const auto it = upstreamFlows.constFind(name); it != upstreamFlows.cend())
-        return &it.value()->use();
+    if (const UpstreamLive *u = upstream(name))
+        return &u->flow->use();
     return metrics->upstream(name).get();
 }
 
@@ -53,8 +65,6 @@ void RelayContext::publish(DirectorySnapshotPtr directory)
     next->directory = directory;
     next->prices = PriceIndex(*directory);
     next->metrics = &m_metrics;
-    for (const TenantConfig &t : directory->tenants)
-        next->tenantFlows.insert(t.id, m_metrics.prepareTenant(t.id));
     // Limits change in place: buckets keep their level (interface.md §4).
     for (const TenantConfig &t : directory->tenants)
         m_limiter.configure(t.id, TenantLimits{t.rpm, t.tpm, t.concurrency});
@@ -62,6 +72,9 @@ void RelayContext::publish(DirectorySnapshotPtr directory)
     for (const TenantConfig &t : directory->tenants)
         m_budgets.configure(t.id, TenantBudget{t.budgetUsd, t.softBudget, t.alertThresholds});
     m_budgets.retain(directory->tenants.keys());
+    for (const TenantConfig &t : directory->tenants)
+        next->tenants.insert(t.id, TenantLive{m_metrics.prepareTenant(t.id), m_limiter.state(t.id),
+                                              m_budgets.state(t.id)});
     const QHash<QString, QHash<QString, int>> reserved = directory->reservations();
     for (const UpstreamConfig &u : directory->upstreams) {
         // Only tenants that differ from the default (best-effort, weight 1, nothing reserved)
@@ -80,11 +93,10 @@ void RelayContext::publish(DirectorySnapshotPtr directory)
             pool = std::make_shared<UpstreamSlots>(u.name, u.maxConnections);
         // Waiting requests stay queued; a larger pool or a new tier takes effect at once.
         pool->configure(u.maxConnections, std::move(tenants));
-        next->slots.insert(u.name, pool);
         auto circuit = m_circuits.breaker(u.name);
         circuit->setSlowMs(u.slowMs);
-        next->circuits.insert(u.name, std::move(circuit));
-        next->upstreamFlows.insert(u.name, m_metrics.prepareUpstream(u.name));
+        next->upstreams.insert(
+            u.name, UpstreamLive{pool, std::move(circuit), m_metrics.prepareUpstream(u.name)});
     }
     m_config.store(std::move(next));
     m_configVersion.fetch_add(1, std::memory_order_release);
@@ -94,8 +106,8 @@ PoolFigures RelayContext::poolFigures() const
 {
     PoolFigures figures;
     const auto config = m_config.load();
-    for (auto it = config->slots.cbegin(); it != config->slots.cend(); ++it) {
-        SlotPoolSnapshot pool = it.value()->snapshot();
+    for (auto it = config->upstreams.cbegin(); it != config->upstreams.cend(); ++it) {
+        SlotPoolSnapshot pool = it.value().slots->snapshot();
         for (auto w = pool.waitingByTenant.cbegin(); w != pool.waitingByTenant.cend(); ++w)
             figures.queuedByTenant[w.key()] += w.value();
         figures.pools.insert(it.key(), std::move(pool));

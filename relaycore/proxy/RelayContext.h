@@ -25,19 +25,40 @@ class RandomSource;
 class UsageWriter;
 struct UsageRecord;
 
+// A tenant's state that every worker shares, found once per published config: its live
+// figures, and the limit and budget states (the objects the limiter and the budget tracker keep
+// and change in place when limits change).
+struct TenantLive
+{
+    std::shared_ptr<FlowMetrics> flow;
+    std::shared_ptr<TenantLimitState> limits;
+    std::shared_ptr<TenantBudgetState> budget;
+};
+
+// An upstream's, likewise: its slot pool, its circuit and its live figures.
+struct UpstreamLive
+{
+    std::shared_ptr<UpstreamSlots> slots;
+    std::shared_ptr<CircuitBreaker> circuit;
+    std::shared_ptr<FlowMetrics> flow;
+};
+
 // What the workers read per request: the tenant directory plus the live slot pool of every
-// upstream, and what metering looks up per request, resolved once here rather than under a
-// shared lock per request: the price index and every tenant's and upstream's live figures.
-// Immutable once published.
+// upstream, and what admission and metering look up per request, resolved once here rather
+// than under a shared lock per request: the price index, every tenant's limit and budget state
+// and every tenant's and upstream's live figures. A request finds its tenant's and each
+// target's in one look-up. Immutable once published.
 struct RuntimeConfig
 {
     DirectorySnapshotPtr directory;
-    QHash<QString, std::shared_ptr<UpstreamSlots>> slots;
-    QHash<QString, std::shared_ptr<CircuitBreaker>> circuits;
     PriceIndex prices;
-    QHash<QString, std::shared_ptr<FlowMetrics>> tenantFlows;   // by tenant id
-    QHash<QString, std::shared_ptr<FlowMetrics>> upstreamFlows; // by upstream name
-    MetricsRegistry *metrics = nullptr; // for a name this config does not know
+    QHash<QString, TenantLive> tenants;     // by tenant id
+    QHash<QString, UpstreamLive> upstreams; // by upstream name
+    MetricsRegistry *metrics = nullptr;     // for a name this config does not know
+
+    // nullptr for a tenant or an upstream this config does not have.
+    const TenantLive *tenant(const QString &id) const;
+    const UpstreamLive *upstream(const QString &name) const;
 
     // The live figures of a tenant or an upstream (nullptr for an empty upstream name). They
     // live as long as the engine.
@@ -46,11 +67,13 @@ struct RuntimeConfig
 
     std::shared_ptr<UpstreamSlots> slotsFor(const QString &upstream) const
     {
-        return slots.value(upstream);
+        const UpstreamLive *u = this->upstream(upstream);
+        return u ? u->slots : nullptr;
     }
     std::shared_ptr<CircuitBreaker> circuitFor(const QString &upstream) const
     {
-        return circuits.value(upstream);
+        const UpstreamLive *u = this->upstream(upstream);
+        return u ? u->circuit : nullptr;
     }
 };
 

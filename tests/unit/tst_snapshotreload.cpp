@@ -12,6 +12,8 @@
 
 #include <sys/stat.h>
 
+#include <variant>
+
 using relay::Database;
 using relay::DirectorySnapshotPtr;
 // relaycore is a static library: its migrations are linked in only when referenced, and
@@ -321,6 +323,72 @@ private Q_SLOTS:
         QCOMPARE(pool->inFlight(), 3);
         auto d = pool->acquire(&context, [] {});
         QVERIFY(!d->isGranted());
+    }
+
+    // A published config holds each tenant's limit and budget state and each upstream's pool,
+    // circuit and figures, found once: the very objects the limiter, the budget tracker and the
+    // other look-ups use, so a request admitted through them counts where the relay looks, and
+    // a limit changed at run time applies to them in place.
+    void publishResolvesEachTenantsAndUpstreamsStatesOnce()
+    {
+        QVERIFY(seed());
+        relay::ManualClock clock;
+        relay::RelayContext ctx(clock, nullptr);
+        QVERIFY(execAll(m_db.db(), {"UPDATE tenants SET rpm = 2 WHERE id = 'team-a'"}));
+        QVERIFY(bumpVersion(m_db.db()));
+        ctx.publish(load(m_db.db()));
+        const auto first = ctx.config();
+        const QString teamA = QStringLiteral("team-a");
+        const relay::TenantLive *live = first->tenant(teamA);
+        QVERIFY(live);
+        QCOMPARE(live->limits.get(), ctx.limiter().state(teamA).get());
+        QCOMPARE(live->budget.get(), ctx.budgets().state(teamA).get());
+        QCOMPARE(live->flow.get(), &first->tenantFlow(teamA));
+        QVERIFY(!first->tenant(QStringLiteral("nobody")));
+        const relay::UpstreamLive *openai = first->upstream(QStringLiteral("openai"));
+        QVERIFY(openai);
+        QCOMPARE(openai->slots, first->slotsFor(QStringLiteral("openai")));
+        QCOMPARE(openai->circuit, first->circuitFor(QStringLiteral("openai")));
+        QCOMPARE(openai->flow.get(), first->upstreamFlow(QStringLiteral("openai")));
+        QVERIFY(!first->upstream(QStringLiteral("nowhere")));
+
+        // Admitted through the config's state: the limiter, asked by name, sees the same
+        // bucket (rpm 2: one left, then none).
+        const relay::TenantConfig &tenant = first->directory->tenants.value(teamA);
+        const relay::ModelResolution resolution =
+            first->directory->resolve(QStringLiteral("gpt-4o"));
+        auto admitted = ctx.admission().admit(tenant, first->prices, resolution, {10, 0}, live);
+        QVERIFY(std::holds_alternative<relay::Reservation>(admitted));
+        QVERIFY(ctx.limiter().admit(teamA, 10).admitted());
+        QVERIFY(!ctx.limiter().admit(teamA, 10).admitted());
+        QVERIFY(std::holds_alternative<relay::ApiError>(
+            ctx.admission().admit(tenant, first->prices, resolution, {10, 0}, live)));
+
+        // rpm raised at run time: the next config holds the same state, changed in place, and
+        // the old config's view of it (a worker that has not taken the new one yet) agrees.
+        QVERIFY(execAll(m_db.db(), {"UPDATE tenants SET rpm = 600 WHERE id = 'team-a'"}));
+        QVERIFY(bumpVersion(m_db.db()));
+        ctx.publish(load(m_db.db()));
+        QCOMPARE(ctx.config()->tenant(teamA)->limits.get(), live->limits.get());
+        QCOMPARE(ctx.config()->tenant(teamA)->budget.get(), live->budget.get());
+        clock.advance(1000); // rpm 600 refills 10 a second
+        QVERIFY(std::holds_alternative<relay::Reservation>(
+            ctx.admission().admit(tenant, first->prices, resolution, {10, 0}, live)));
+
+        // A tenant removed is gone from the next config; added back, it starts afresh.
+        QVERIFY(execAll(m_db.db(), {"DELETE FROM api_keys WHERE tenant_id = 'team-a'",
+                                    "DELETE FROM tenants WHERE id = 'team-a'"}));
+        QVERIFY(bumpVersion(m_db.db()));
+        ctx.publish(load(m_db.db()));
+        QVERIFY(!ctx.config()->tenant(teamA));
+        QVERIFY(execAll(m_db.db(), {"INSERT INTO tenants (id, name, models, enabled, rpm, "
+                                    "created_at) VALUES ('team-a', 'Team A', NULL, 1, 2, 0)"}));
+        QVERIFY(bumpVersion(m_db.db()));
+        ctx.publish(load(m_db.db()));
+        const relay::TenantLive *again = ctx.config()->tenant(teamA);
+        QVERIFY(again);
+        QVERIFY(again->limits.get() != live->limits.get());
+        QCOMPARE(again->limits.get(), ctx.limiter().state(teamA).get());
     }
 
     void publishAddsAndDropsPools()
