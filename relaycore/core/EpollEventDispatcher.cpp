@@ -3,6 +3,7 @@
 #include "Clock.h"
 
 #include <QCoreApplication>
+#include <QScopeGuard>
 #include <QThread>
 #include <QTimerEvent>
 
@@ -19,6 +20,30 @@
 namespace relay {
 
 namespace {
+
+// Work left for the end of a pass (atPassEnd), on this thread, with the depth of the pass it
+// was left in: a nested pass runs only what was left in it.
+struct PassEndWork
+{
+    void (*fn)(void *);
+    void *owner;
+    int depth;
+};
+thread_local std::vector<PassEndWork> t_passEnd;
+thread_local int t_passDepth = 0; // passes of an EpollEventDispatcher running on this thread
+
+// Runs the work left in the passes from `depth` inwards, including what that work leaves.
+void runPassEnd(int depth)
+{
+    while (!t_passEnd.empty() && t_passEnd.back().depth >= depth) {
+        // Taken out before it runs: the work may leave more, or withdraw other work.
+        auto it = std::find_if(t_passEnd.begin(), t_passEnd.end(),
+                               [depth](const PassEndWork &w) { return w.depth >= depth; });
+        const PassEndWork work = *it;
+        t_passEnd.erase(it);
+        work.fn(work.owner);
+    }
+}
 
 qint64 monotonicNs()
 {
@@ -79,8 +104,26 @@ bool EpollEventDispatcher::onOwnThread(const QObject *object, const char *what) 
     return false;
 }
 
+bool EpollEventDispatcher::atPassEnd(void (*fn)(void *owner), void *owner)
+{
+    if (t_passDepth == 0)
+        return false;
+    t_passEnd.push_back({fn, owner, t_passDepth});
+    return true;
+}
+
+void EpollEventDispatcher::withdrawPassEnd(void *owner)
+{
+    std::erase_if(t_passEnd, [owner](const PassEndWork &w) { return w.owner == owner; });
+}
+
 bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
 {
+    const int depth = ++t_passDepth;
+    const auto passEnd = qScopeGuard([depth] {
+        runPassEnd(depth);
+        --t_passDepth;
+    });
     m_interrupted.store(false, std::memory_order_relaxed);
     Q_EMIT awake();
     m_postedHere = false;

@@ -47,6 +47,16 @@ public:
     // The epoll descriptor (the kernel lists what it watches in /proc/self/fdinfo/<it>).
     int epollDescriptor() const { return m_epoll; }
 
+    // Work an object of this thread leaves for the end of the pass it runs in (deleting what
+    // finished inside its own call, once that call has returned), without a posted event:
+    // fn(owner) runs when the pass of an EpollEventDispatcher now running on this thread has
+    // handled its events, before that pass returns; work left by such work runs in the same
+    // pass. False when no such pass is running on this thread (Qt's own dispatcher, or outside
+    // the event loop): the caller posts the work instead. An owner that goes before its work
+    // has run withdraws it first, on its own thread.
+    static bool atPassEnd(void (*fn)(void *owner), void *owner);
+    static void withdrawPassEnd(void *owner);
+
 private:
     // One enabled notifier; `serial` tells it from a later one at the same address.
     struct Watch

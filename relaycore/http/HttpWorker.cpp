@@ -4,6 +4,7 @@
 #include "HttpExchange.h"
 #include "HttpServer.h"
 #include "core/Clock.h"
+#include "core/EpollEventDispatcher.h"
 #include "core/PostBox.h"
 
 namespace relay {
@@ -21,6 +22,7 @@ HttpWorker::HttpWorker(int index, const ServerConfig &config, Clock &clock, Http
 HttpWorker::~HttpWorker()
 {
     m_postBox->close();
+    EpollEventDispatcher::withdrawPassEnd(this);
     stop();
 }
 
@@ -89,7 +91,12 @@ void HttpWorker::retireExchange(HttpConnection *connection, HttpExchange *exchan
     if (m_retirePosted)
         return;
     m_retirePosted = true;
-    QMetaObject::invokeMethod(this, &HttpWorker::deleteRetiredExchanges, Qt::QueuedConnection);
+    // At the end of the worker's pass (else with a posted event), with every exchange that
+    // ends in the same pass.
+    if (!EpollEventDispatcher::atPassEnd(
+            [](void *worker) { static_cast<HttpWorker *>(worker)->deleteRetiredExchanges(); },
+            this))
+        QMetaObject::invokeMethod(this, &HttpWorker::deleteRetiredExchanges, Qt::QueuedConnection);
 }
 
 void HttpWorker::deleteExchangesOf(HttpConnection *connection)

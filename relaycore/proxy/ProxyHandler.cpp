@@ -5,6 +5,7 @@
 #include "PrometheusExport.h"
 #include "ProxyCall.h"
 #include "core/Clock.h"
+#include "core/EpollEventDispatcher.h"
 #include "core/RequestId.h"
 #include "http/ApiError.h"
 #include "http/HttpExchange.h"
@@ -43,6 +44,7 @@ ProxyHandler::~ProxyHandler()
     for (ProxyCall *call : remaining)
         delete call;
     m_calls.clear();
+    EpollEventDispatcher::withdrawPassEnd(this);
     deleteFinished();
     m_spareCalls.clear();
 }
@@ -490,13 +492,17 @@ void ProxyHandler::callFinished(ProxyCall *call)
     if (m_calls.remove(call)) {
         m_context.counters().inFlight.fetch_sub(1, std::memory_order_relaxed);
         m_context.counters().requests.fetch_add(1, std::memory_order_relaxed);
-        // Possibly from inside the call's own report: it goes once that has returned. One
-        // posted event for every call that ends in the same pass of the worker.
+        // Possibly from inside the call's own report: it goes once that has returned, at the
+        // end of the worker's pass (else with a posted event), with every call that ends in
+        // the same pass.
         m_finished.push_back(call);
         if (!m_deletePosted) {
             m_deletePosted = true;
-            QMetaObject::invokeMethod(
-                m_deadlines.get(), [this] { deleteFinished(); }, Qt::QueuedConnection);
+            if (!EpollEventDispatcher::atPassEnd(
+                    [](void *handler) { static_cast<ProxyHandler *>(handler)->deleteFinished(); },
+                    this))
+                QMetaObject::invokeMethod(
+                    m_deadlines.get(), [this] { deleteFinished(); }, Qt::QueuedConnection);
         }
     }
 }

@@ -997,6 +997,55 @@ private Q_SLOTS:
         QVERIFY(aboutToBlock >= 2);
     }
 
+    // Work a handler leaves for the end of its pass (what ProxyHandler and HttpWorker delete
+    // once the call that finished has returned) runs after the handler, before the pass
+    // returns, with what that work leaves in turn; withdrawn work does not run; outside a pass
+    // of this dispatcher there is none to leave it to, and the caller is told so.
+    void workLeftForThePassEndRunsBeforeThePassReturns()
+    {
+        SocketPair pair;
+        QStringList log;
+        bool outsideRefused = false;
+        bool insideTaken = false;
+        int owners[3] = {};
+        QVERIFY(runOnEpollThread([&] {
+            outsideRefused = !EpollEventDispatcher::atPassEnd([](void *) {}, &owners[0]);
+            auto *logged = &log;
+            QSocketNotifier notifier(pair.fd[0], QSocketNotifier::Read);
+            QObject::connect(&notifier, &QSocketNotifier::activated, [&] {
+                pair.drain();
+                insideTaken = EpollEventDispatcher::atPassEnd(
+                    [](void *l) {
+                        auto *list = static_cast<QStringList *>(l);
+                        list->append(QStringLiteral("first"));
+                        // Left by work at the pass end: the same pass runs it.
+                        EpollEventDispatcher::atPassEnd(
+                            [](void *l2) {
+                                static_cast<QStringList *>(l2)->append(QStringLiteral("second"));
+                            },
+                            l);
+                    },
+                    logged);
+                EpollEventDispatcher::atPassEnd([](void *) { qFatal("withdrawn work ran"); },
+                                                &owners[1]);
+                EpollEventDispatcher::withdrawPassEnd(&owners[1]);
+                log.append(QStringLiteral("handler"));
+            });
+            pair.send();
+            while (log.isEmpty())
+                dispatcher()->processEvents(QEventLoop::WaitForMoreEvents);
+            // The pass that ran the handler has returned: its work has run.
+            log.append(QStringLiteral("returned"));
+            spinFor(50);
+        }));
+        QVERIFY(outsideRefused);
+        QVERIFY(insideTaken);
+        QCOMPARE(log, (QStringList{QStringLiteral("handler"), QStringLiteral("first"),
+                                   QStringLiteral("second"), QStringLiteral("returned")}));
+        // On a thread of Qt's own dispatcher (this one) there is no such pass either.
+        QVERIFY(!EpollEventDispatcher::atPassEnd([](void *) {}, &owners[2]));
+    }
+
     void deleteLaterRunsOnTheThread()
     {
         bool destroyed = false;
