@@ -22,8 +22,10 @@ HttpWorker::HttpWorker(int index, const ServerConfig &config, Clock &clock, Http
 HttpWorker::~HttpWorker()
 {
     m_postBox->close();
-    EpollEventDispatcher::withdrawPassEnd(this);
     stop();
+    // Last: closing the connections in stop() retires their exchanges, which leaves work for
+    // the end of the pass this destructor may run in.
+    EpollEventDispatcher::withdrawPassEnd(this);
 }
 
 bool HttpWorker::isDraining() const

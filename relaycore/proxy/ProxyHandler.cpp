@@ -44,9 +44,10 @@ ProxyHandler::~ProxyHandler()
     for (ProxyCall *call : remaining)
         delete call;
     m_calls.clear();
-    EpollEventDispatcher::withdrawPassEnd(this);
     deleteFinished();
     m_spareCalls.clear();
+    // Last, once nothing here can finish a call any more.
+    EpollEventDispatcher::withdrawPassEnd(this);
 }
 
 std::unique_ptr<UpstreamCall> ProxyHandler::takeUpstreamCall(UpstreamCallListener *listener)
