@@ -58,8 +58,9 @@ std::variant<Reservation, ApiError> Admission::admit(const TenantConfig &tenant,
                                                      const UsageEstimate &estimate,
                                                      const TenantLive *live)
 {
-    LimitDecision limits = live ? m_limiter.admit(live->limits, estimate.tokens())
-                                : m_limiter.admit(tenant.id, estimate.tokens());
+    // The tenant's states are the config's (no look-up), else found by its id.
+    LimitDecision limits =
+        m_limiter.admit(live ? live->limits : m_limiter.state(tenant.id), estimate.tokens());
     if (!limits.admitted()) {
         ApiError refusal = limitError(limits);
         refusal.extraHeaders.append(limits.headers);
@@ -73,8 +74,8 @@ std::variant<Reservation, ApiError> Admission::admit(const TenantConfig &tenant,
     const double cost =
         price ? usageCost(estimate.promptTokens, estimate.completionAllowance, *price) : 0;
     std::shared_ptr<TenantBudgetState> budgetHeld;
-    if (const BudgetRefusal budget = live ? m_budgets.admit(live->budget, cost, &budgetHeld)
-                                          : m_budgets.admit(tenant.id, cost, &budgetHeld);
+    if (const BudgetRefusal budget =
+            m_budgets.admit(live ? live->budget : m_budgets.state(tenant.id), cost, &budgetHeld);
         budget != BudgetRefusal::None) {
         ApiError refusal = budgetError(budget);
         refusal.extraHeaders.append(m_limiter.release(*limits.held, estimate.tokens()));
