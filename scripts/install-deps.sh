@@ -2,7 +2,7 @@
 # Installs what TenantRelay needs to build, test and run on Debian 12, if anything is missing.
 set -eu
 PACKAGES="cmake ninja-build g++ pkg-config qt6-base-dev qt6-charts-dev libqt6sql6-sqlite \
-libhttp-parser-dev libsqlite3-dev libsimdjson-dev qtkeychain-qt6-dev libgl-dev xvfb xauth wrk curl openssl \
+libhttp-parser-dev libsqlite3-dev libsimdjson-dev libtcmalloc-minimal4 qtkeychain-qt6-dev libgl-dev xvfb xauth wrk curl openssl \
 gnome-keyring dbus desktop-file-utils appstream"
 missing=""
 for p in $PACKAGES; do
