@@ -75,9 +75,14 @@ SlotTenant UpstreamSlots::tenantLocked(const QString &tenantId) const
     return m_tenants.value(tenantId, SlotTenant{});
 }
 
-bool UpstreamSlots::hasReservedRoomLocked(const QString &tenantId, const TenantQueue &q) const
+UpstreamSlots::TenantQueue &UpstreamSlots::queueLocked(const QString &tenantId)
 {
-    return q.inFlight < tenantLocked(tenantId).reserved;
+    TenantQueue &q = m_queues[tenantId];
+    if (!q.hasTenant) {
+        q.tenant = tenantLocked(tenantId);
+        q.hasTenant = true;
+    }
+    return q;
 }
 
 bool UpstreamSlots::waitersAheadLocked(Tier tier) const
@@ -88,9 +93,9 @@ bool UpstreamSlots::waitersAheadLocked(Tier tier) const
     return false;
 }
 
-void UpstreamSlots::takeSlotLocked(const QString &tenantId, TenantQueue &q)
+void UpstreamSlots::takeSlotLocked(TenantQueue &q)
 {
-    if (q.inFlight >= tenantLocked(tenantId).reserved)
+    if (q.inFlight >= q.tenant.reserved)
         ++m_sharedInUse;
     ++q.inFlight;
     ++m_inFlight;
@@ -109,14 +114,12 @@ std::shared_ptr<SlotTicket> UpstreamSlots::acquire(const QString &tenantId, QObj
     std::vector<std::shared_ptr<SlotTicket>> dropped;
     std::unique_lock lock(m_mutex);
     TenantQueue &q = queueLocked(tenantId);
-    const SlotTenant tenant = tenantLocked(tenantId);
     // A tenant's own requests keep their order: with some of them waiting, a new one waits too.
-    const bool canRun =
-        q.queued == 0 && m_inFlight < m_max &&
-        (hasReservedRoomLocked(tenantId, q) ||
-         (m_sharedInUse < sharedCapacityLocked() && !waitersAheadLocked(tenant.tier)));
+    const bool canRun = q.queued == 0 && m_inFlight < m_max &&
+                        (hasReservedRoomLocked(q) || (m_sharedInUse < sharedCapacityLocked() &&
+                                                      !waitersAheadLocked(q.tenant.tier)));
     if (canRun) {
-        takeSlotLocked(tenantId, q);
+        takeSlotLocked(q);
         ticket->m_state = SlotTicket::State::Granted;
         ticket->m_grantedAtOnce = true;
         return ticket;
@@ -127,7 +130,7 @@ std::shared_ptr<SlotTicket> UpstreamSlots::acquire(const QString &tenantId, QObj
     if (!q.active) {
         q.active = true;
         q.deficit = 0;
-        m_active[int(tenant.tier)].push_back(tenantId);
+        m_active[int(q.tenant.tier)].push_back(tenantId);
     }
     // Whatever made this request wait may be gone already (a waiter that left an instant ago):
     // a dispatch pass makes sure no slot stays free while someone waits.
@@ -196,7 +199,8 @@ void UpstreamSlots::configure(int maxConnections, QHash<QString, SlotTenant> ten
                 it = m_queues.erase(it);
                 continue;
             }
-            m_sharedInUse += qMax(0, it->inFlight - tenantLocked(it.key()).reserved);
+            it->tenant = tenantLocked(it.key());
+            m_sharedInUse += qMax(0, it->inFlight - it->tenant.reserved);
             ++it;
         }
         rebuildActiveLocked();
@@ -216,7 +220,7 @@ void UpstreamSlots::rebuildActiveLocked()
     for (int t = 0; t < 3; ++t) {
         for (const QString &id : previous[t]) {
             const auto it = m_queues.find(id);
-            if (it == m_queues.end() || it->queued <= 0 || int(tenantLocked(id).tier) != t)
+            if (it == m_queues.end() || it->queued <= 0 || int(it->tenant.tier) != t)
                 continue;
             m_active[t].push_back(id);
             placed.insert(id);
@@ -226,7 +230,7 @@ void UpstreamSlots::rebuildActiveLocked()
         it->active = it->queued > 0;
         if (it->active && !placed.contains(it.key())) {
             it->deficit = 0;
-            m_active[int(tenantLocked(it.key()).tier)].push_back(it.key());
+            m_active[int(it->tenant.tier)].push_back(it.key());
         }
     }
 }
@@ -238,7 +242,7 @@ void UpstreamSlots::releaseSlot(const QString &tenantId)
     {
         std::lock_guard lock(m_mutex);
         TenantQueue &q = queueLocked(tenantId);
-        if (q.inFlight > tenantLocked(tenantId).reserved)
+        if (q.inFlight > q.tenant.reserved)
             m_sharedInUse = qMax(0, m_sharedInUse - 1);
         --q.inFlight;
         --m_inFlight;
@@ -265,12 +269,12 @@ std::vector<std::shared_ptr<SlotTicket>>
 UpstreamSlots::grantWaitersLocked(std::vector<std::shared_ptr<SlotTicket>> &dropped)
 {
     std::vector<std::shared_ptr<SlotTicket>> granted;
-    auto grant = [&](const QString &tenantId, TenantQueue &q, std::shared_ptr<SlotTicket> ticket) {
+    auto grant = [&](TenantQueue &q, std::shared_ptr<SlotTicket> ticket) {
         q.waiting.pop_front();
         --q.queued;
         --m_waiting;
         ticket->m_state = SlotTicket::State::Granted;
-        takeSlotLocked(tenantId, q);
+        takeSlotLocked(q);
         granted.push_back(std::move(ticket));
     };
     auto retire = [&](std::deque<QString> &list, TenantQueue &q) {
@@ -287,11 +291,11 @@ UpstreamSlots::grantWaitersLocked(std::vector<std::shared_ptr<SlotTicket>> &drop
             for (size_t i = 0; i < list.size() && m_inFlight < m_max;) {
                 const QString id = list[i];
                 TenantQueue &q = queueLocked(id);
-                while (m_inFlight < m_max && hasReservedRoomLocked(id, q)) {
+                while (m_inFlight < m_max && hasReservedRoomLocked(q)) {
                     std::shared_ptr<SlotTicket> ticket = frontLocked(q, dropped);
                     if (!ticket)
                         break;
-                    grant(id, q, std::move(ticket));
+                    grant(q, std::move(ticket));
                     progress = true;
                 }
                 if (q.queued == 0 && frontLocked(q, dropped) == nullptr) {
@@ -316,8 +320,8 @@ UpstreamSlots::grantWaitersLocked(std::vector<std::shared_ptr<SlotTicket>> &drop
                     continue;
                 }
                 if (q.deficit <= 0)
-                    q.deficit += qMax(1, tenantLocked(id).weight);
-                grant(id, q, std::move(ticket));
+                    q.deficit += qMax(1, q.tenant.weight);
+                grant(q, std::move(ticket));
                 --q.deficit;
                 if (q.queued == 0) {
                     retire(list, q);

@@ -112,6 +112,10 @@ private:
     friend class SlotTicket;
     struct TenantQueue
     {
+        // The tenant's part in this pool: m_tenants' entry, copied when the queue is made and
+        // again by configure(), so a request finds both with one look-up.
+        SlotTenant tenant;
+        bool hasTenant = false;
         std::deque<std::weak_ptr<SlotTicket>> waiting;
         int inFlight = 0;
         int queued = 0;  // live waiting tickets
@@ -120,12 +124,15 @@ private:
     };
 
     SlotTenant tenantLocked(const QString &tenantId) const;
-    TenantQueue &queueLocked(const QString &tenantId) { return m_queues[tenantId]; }
+    TenantQueue &queueLocked(const QString &tenantId);
     int sharedCapacityLocked() const { return qMax(0, m_max - m_reservedTotal); }
-    bool hasReservedRoomLocked(const QString &tenantId, const TenantQueue &q) const;
+    static bool hasReservedRoomLocked(const TenantQueue &q)
+    {
+        return q.inFlight < q.tenant.reserved;
+    }
     // Would a request of this tier have to wait behind someone already waiting?
     bool waitersAheadLocked(Tier tier) const;
-    void takeSlotLocked(const QString &tenantId, TenantQueue &q);
+    void takeSlotLocked(TenantQueue &q);
     void releaseSlot(const QString &tenantId);
     // Hands free slots to waiters (outside any lock of the caller).
     void dispatch();

@@ -516,6 +516,32 @@ private Q_SLOTS:
         QCOMPARE(s.pool->waiting(), 1);
     }
 
+    // A reservation given or taken away while the tenant has requests in flight applies to
+    // its next request and to the slots it gives back (the pool keeps each tenant's part with
+    // its queue, refreshed by configure()).
+    void aReservationChangedWhileInFlightAppliesAtOnce()
+    {
+        Scene s(3);
+        s.acquire(QStringLiteral("prod")); // a shared slot: no reservation yet
+        s.pool->configure(3, {{QStringLiteral("prod"), dedicated(2)}});
+        // prod0 now counts against prod's reservation, so the one shared slot is free.
+        QVERIFY(s.isGranted(s.acquire(QStringLiteral("batch"))));
+        QVERIFY(s.isGranted(s.acquire(QStringLiteral("prod")))); // its second reserved slot
+        QVERIFY(!s.isGranted(s.acquire(QStringLiteral("batch"))));
+        QCOMPARE(s.inFlightOf(QStringLiteral("prod")), 2);
+
+        // The reservation taken away: prod's two requests now hold shared slots, and the one
+        // it gives back is a shared slot for the waiting batch request.
+        s.pool->configure(3, {});
+        s.release(QStringLiteral("prod0"));
+        s.deliver();
+        QCOMPARE(s.granted, QStringList{"batch1"});
+        s.release(QStringLiteral("batch0"));
+        s.deliver();
+        QVERIFY(s.isGranted(s.acquire(QStringLiteral("batch"))));
+        QCOMPARE(s.pool->inFlight(), 3);
+    }
+
     // --- tickets that go away ---
 
     void droppedWaitersAreSkipped()
