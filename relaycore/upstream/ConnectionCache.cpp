@@ -15,17 +15,25 @@ ConnectionCache::ConnectionCache(qint64 idleTimeoutMs, QObject *parent)
 
 ConnectionCache::~ConnectionCache()
 {
-    for (auto &list : m_idle)
-        qDeleteAll(list);
+    for (Idle &idle : m_idle)
+        qDeleteAll(idle.connections);
+}
+
+ConnectionCache::Idle *ConnectionCache::find(const UpstreamEndpoint &endpoint)
+{
+    for (Idle &idle : m_idle)
+        if (idle.endpoint == endpoint)
+            return &idle;
+    return nullptr;
 }
 
 UpstreamConnection *ConnectionCache::take(const UpstreamEndpoint &endpoint)
 {
-    auto it = m_idle.find(endpoint);
-    if (it == m_idle.end())
+    Idle *idle = find(endpoint);
+    if (!idle)
         return nullptr;
-    while (!it->isEmpty()) {
-        UpstreamConnection *c = it->takeLast();
+    while (!idle->connections.isEmpty()) {
+        UpstreamConnection *c = idle->connections.takeLast();
         c->setClient(nullptr);
         if (c->isOpen() && !c->hasBuffered())
             return c;
@@ -36,7 +44,10 @@ UpstreamConnection *ConnectionCache::take(const UpstreamEndpoint &endpoint)
 
 void ConnectionCache::put(UpstreamConnection *connection, qint64 nowMs)
 {
-    auto &list = m_idle[connection->endpoint()];
+    Idle *idle = find(connection->endpoint());
+    if (!idle)
+        idle = &m_idle.emplace_back(Idle{connection->endpoint(), {}});
+    QList<UpstreamConnection *> &list = idle->connections;
     if (!connection->isOpen() || list.size() >= kMaxIdlePerEndpoint) {
         connection->deleteLater();
         return;
@@ -49,8 +60,8 @@ void ConnectionCache::put(UpstreamConnection *connection, qint64 nowMs)
 
 void ConnectionCache::drop(UpstreamConnection *connection)
 {
-    auto it = m_idle.find(connection->endpoint());
-    if (it != m_idle.end() && it->removeOne(connection)) {
+    Idle *idle = find(connection->endpoint());
+    if (idle && idle->connections.removeOne(connection)) {
         connection->abort();
         connection->deleteLater();
     }
@@ -58,7 +69,8 @@ void ConnectionCache::drop(UpstreamConnection *connection)
 
 void ConnectionCache::sweep(qint64 nowMs)
 {
-    for (auto &list : m_idle) {
+    for (Idle &idle : m_idle) {
+        QList<UpstreamConnection *> &list = idle.connections;
         for (qsizetype i = list.size() - 1; i >= 0; --i) {
             if (nowMs - list[i]->idleSinceMs >= m_idleTimeoutMs) {
                 UpstreamConnection *c = list.takeAt(i);
@@ -72,8 +84,8 @@ void ConnectionCache::sweep(qint64 nowMs)
 int ConnectionCache::idleCount() const
 {
     int n = 0;
-    for (const auto &list : m_idle)
-        n += int(list.size());
+    for (const Idle &idle : m_idle)
+        n += int(idle.connections.size());
     return n;
 }
 

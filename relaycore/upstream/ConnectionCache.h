@@ -1,8 +1,9 @@
 #pragma once
 
-#include <QHash>
 #include <QList>
 #include <QObject>
+
+#include <vector>
 
 #include "UpstreamConnection.h"
 
@@ -32,8 +33,19 @@ private:
     void connectionFailed(UpstreamConnection *connection) override { drop(connection); }
     void drop(UpstreamConnection *connection);
 
+    // The idle connections to one endpoint, the last put away last.
+    struct Idle
+    {
+        UpstreamEndpoint endpoint;
+        QList<UpstreamConnection *> connections;
+    };
+    // The endpoint's entry, or nullptr. A worker talks to a handful of endpoints: a walk that
+    // compares scheme and port before the host name costs less than hashing the host name for
+    // each take and put.
+    Idle *find(const UpstreamEndpoint &endpoint);
+
     qint64 m_idleTimeoutMs;
-    QHash<UpstreamEndpoint, QList<UpstreamConnection *>> m_idle;
+    std::vector<Idle> m_idle; // an endpoint's entry stays once made
 };
 
 } // namespace relay
