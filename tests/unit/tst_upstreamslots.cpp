@@ -267,6 +267,11 @@ private Q_SLOTS:
                     Ticket t = shared->pool->acquire(&context, [] {});
                     if (abandon && !t->isGranted())
                         t->release();
+                    // As a request does before its context goes (SlotTicket::detach): the
+                    // thread granting this ticket may still hold it, and without this could
+                    // post its grant to `context` after this thread has ended and taken
+                    // `context` with it (a crash when the QThread is deleted, seen once).
+                    t->detach();
                     t.reset();
                     QCoreApplication::processEvents();
                     ++shared->rounds;
