@@ -530,16 +530,16 @@ private Q_SLOTS:
         QVERIFY(!s.isGranted(s.acquire(QStringLiteral("batch"))));
         QCOMPARE(s.inFlightOf(QStringLiteral("prod")), 2);
 
-        // The reservation taken away: prod's two requests now hold shared slots, and the one
-        // it gives back is a shared slot for the waiting batch request.
-        s.pool->configure(3, {});
+        // The reservation moved to ops, in a pool of 4: prod's two requests now hold shared
+        // slots, so with batch0 the 3 shared slots are taken. batch1 keeps waiting though a
+        // slot is free (it is ops'), and the slot prod gives back is a shared one, for batch1.
+        s.pool->configure(4, {{QStringLiteral("ops"), dedicated(1)}});
+        QVERIFY(!s.isGranted(QStringLiteral("batch1")));
+        QVERIFY(s.isGranted(s.acquire(QStringLiteral("ops"))));
         s.release(QStringLiteral("prod0"));
         s.deliver();
         QCOMPARE(s.granted, QStringList{"batch1"});
-        s.release(QStringLiteral("batch0"));
-        s.deliver();
-        QVERIFY(s.isGranted(s.acquire(QStringLiteral("batch"))));
-        QCOMPARE(s.pool->inFlight(), 3);
+        QCOMPARE(s.pool->inFlight(), 4);
     }
 
     // --- tickets that go away ---
