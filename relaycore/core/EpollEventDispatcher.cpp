@@ -1,6 +1,7 @@
 #include "EpollEventDispatcher.h"
 
 #include "Clock.h"
+#include "DirectNotifier.h"
 
 #include <QCoreApplication>
 #include <QScopeGuard>
@@ -211,9 +212,11 @@ int EpollEventDispatcher::activateNotifiers(const PendingList &pending)
                 continue;
             if (watch.pending) {
                 watch.pending = false;
-                QSocketNotifier *notifier = watch.notifier;
                 const SystemClock::Moment moment;
-                QCoreApplication::sendEvent(notifier, &event);
+                if (DirectNotifier *direct = watch.direct)
+                    direct->activate();
+                else
+                    QCoreApplication::sendEvent(watch.notifier, &event);
                 ++activated;
             }
             break;
@@ -242,7 +245,8 @@ void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
     // descriptor was closed and its number reused behind a notifier still enabled: telling
     // epoll again costs nothing in the usual case (a socket's read and write notifiers).
     const bool again = (descriptor.events & watchedEvents(notifier->type())) != 0;
-    descriptor.watches.append({notifier, ++m_serials, false});
+    descriptor.watches.append(
+        {notifier, dynamic_cast<DirectNotifier *>(notifier), ++m_serials, false});
     updateEpoll(int(fd), again);
 }
 

@@ -14,12 +14,15 @@
 
 namespace relay {
 
+class DirectNotifier;
+
 // An event dispatcher on Linux epoll, for the relay's worker threads. Qt 6.4's own dispatcher
 // hands every socket of the thread to ppoll() on each wake-up, so thousands of idle keep-alive
 // connections cost CPU on every request; here a socket is in the epoll set only while one of
-// its notifiers is enabled, and a wake-up costs what is ready. Timers live in a TimerQueue (the
-// epoll_wait timeout is the nearest deadline), posted events and wakeUp() go through an
-// eventfd. Install it with QThread::setEventDispatcher() before the thread starts.
+// its notifiers is enabled, and a wake-up costs what is ready. A DirectNotifier is called
+// straight from the pass; any other notifier gets its QEvent::SockAct as with Qt's. Timers live in
+// a TimerQueue (the epoll_wait timeout is the nearest deadline), posted events and wakeUp() go
+// through an eventfd. Install it with QThread::setEventDispatcher() before the thread starts.
 // Thread ownership: everything runs on the dispatcher's thread, except wakeUp() and
 // interrupt(), which any thread may call.
 class EpollEventDispatcher final : public QAbstractEventDispatcher
@@ -58,10 +61,12 @@ public:
     static void withdrawPassEnd(void *owner);
 
 private:
-    // One enabled notifier; `serial` tells it from a later one at the same address.
+    // One enabled notifier; `serial` tells it from a later one at the same address. `direct`:
+    // the same notifier when it is a DirectNotifier (called without an event), else null.
     struct Watch
     {
         QSocketNotifier *notifier;
+        DirectNotifier *direct;
         quint64 serial;
         bool pending;
     };

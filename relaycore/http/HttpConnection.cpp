@@ -4,6 +4,7 @@
 #include "HttpExchange.h"
 #include "HttpWorker.h"
 #include "core/Clock.h"
+#include "core/DirectNotifier.h"
 #include "core/RequestId.h"
 
 #include <QSslSocket>
@@ -92,14 +93,17 @@ HttpConnection::HttpConnection(qintptr socketDescriptor, HttpWorker *worker)
         m_valid = startTls();
         return;
     }
-    m_readNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Read, this);
-    m_writeNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Write, this);
+    m_readNotifier =
+        DirectNotifier::create<&HttpConnection::onReadable>(m_fd, QSocketNotifier::Read, this);
+    m_writeNotifier =
+        DirectNotifier::create<&HttpConnection::onWritable>(m_fd, QSocketNotifier::Write, this);
     m_writeNotifier->setEnabled(false);
-    connect(m_readNotifier, &QSocketNotifier::activated, this, [this] {
-        m_mayHaveMore = true;
-        onReadyRead();
-    });
-    connect(m_writeNotifier, &QSocketNotifier::activated, this, &HttpConnection::onWritable);
+}
+
+void HttpConnection::onReadable()
+{
+    m_mayHaveMore = true;
+    onReadyRead();
 }
 
 bool HttpConnection::startTls()

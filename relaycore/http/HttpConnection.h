@@ -47,6 +47,8 @@ private:
     bool startTls();
     // TLS: bytes QSslSocket holds, to be encrypted or sent.
     qint64 tlsQueued() const;
+    // The read notifier: the socket has bytes (or an end) to read.
+    void onReadable();
     void onReadyRead();
     // The client has shut its sending side.
     void onClientFinished();

@@ -1,5 +1,7 @@
 #include "UpstreamConnection.h"
 
+#include "core/DirectNotifier.h"
+
 #include <QSocketNotifier>
 #include <QSslSocket>
 
@@ -103,12 +105,12 @@ void UpstreamConnection::onConnected()
     ::fcntl(m_fd, F_SETFL, ::fcntl(m_fd, F_GETFL) | O_NONBLOCK);
     const int one = 1;
     ::setsockopt(m_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    m_readNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Read, this);
+    m_readNotifier =
+        DirectNotifier::create<&UpstreamConnection::onReadable>(m_fd, QSocketNotifier::Read, this);
     m_readNotifier->setEnabled(m_reading);
-    m_writeNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Write, this);
+    m_writeNotifier =
+        DirectNotifier::create<&UpstreamConnection::onWritable>(m_fd, QSocketNotifier::Write, this);
     m_writeNotifier->setEnabled(false);
-    connect(m_readNotifier, &QSocketNotifier::activated, this, &UpstreamConnection::onReadable);
-    connect(m_writeNotifier, &QSocketNotifier::activated, this, &UpstreamConnection::onWritable);
     m_ready = true;
     if (m_client)
         m_client->connectionReady(this);

@@ -10,6 +10,7 @@
 // relay's clock. No assertion depends on how fast the machine is: times are
 // only checked to be no earlier than due.
 
+#include "core/DirectNotifier.h"
 #include "core/EpollEventDispatcher.h"
 #include "http/HttpServer.h"
 #include "http/HttpWorker.h"
@@ -166,6 +167,40 @@ protected:
             return true;
         }
         return QObject::event(e);
+    }
+};
+
+// Owns DirectNotifiers: counts its calls, runs a hook on each, and counts the socket events
+// that went through QCoreApplication::notify to its notifiers (seen by an event filter).
+class DirectOwner : public QObject
+{
+public:
+    std::function<void()> onReady;
+    int calls = 0;
+    int socketEvents = 0;
+
+    relay::DirectNotifier *watch(int fd)
+    {
+        relay::DirectNotifier *notifier =
+            relay::DirectNotifier::create<&DirectOwner::ready>(fd, QSocketNotifier::Read, this);
+        notifier->installEventFilter(this);
+        return notifier;
+    }
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override
+    {
+        if (event->type() == QEvent::SockAct)
+            ++socketEvents;
+        return QObject::eventFilter(watched, event);
+    }
+
+private:
+    void ready()
+    {
+        ++calls;
+        if (onReady)
+            onReady();
     }
 };
 
@@ -471,6 +506,82 @@ private Q_SLOTS:
         }));
         QVERIFY(firstPassHandled);
         QCOMPARE(activated.size(), 1);
+    }
+
+    // The relay's own sockets: the dispatcher calls a DirectNotifier's owner itself, without a
+    // socket event through QCoreApplication::notify (an event filter sees none) or a signal.
+    void directNotifierIsCalledWithoutAnEvent()
+    {
+        SocketPair pair;
+        int calls = 0, socketEvents = -1, signals = 0;
+        QVERIFY(runOnEpollThread([&] {
+            DirectOwner owner;
+            relay::DirectNotifier *notifier = owner.watch(pair.fd[0]);
+            QObject::connect(notifier, &QSocketNotifier::activated, [&] { ++signals; });
+            owner.onReady = [&] { pair.drain(); };
+            pair.send();
+            spinUntil([&] { return owner.calls > 0; });
+            spinFor(100);
+            pair.send();
+            spinUntil([&] { return owner.calls > 1; });
+            calls = owner.calls;
+            socketEvents = owner.socketEvents;
+        }));
+        QCOMPARE(calls, 2);
+        QCOMPARE(socketEvents, 0);
+        QCOMPARE(signals, 0);
+    }
+
+    // On Qt's own dispatcher (a thread without the relay's), a DirectNotifier is called from the
+    // socket event Qt sends it.
+    void directNotifierOnQtsOwnDispatcherIsCalledFromItsEvent()
+    {
+        SocketPair pair;
+        DirectOwner owner;
+        owner.watch(pair.fd[0]);
+        owner.onReady = [&] { pair.drain(); };
+        QVERIFY(!qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance()));
+        pair.send();
+        QTRY_COMPARE(owner.calls, 1);
+        QCOMPARE(owner.socketEvents, 1);
+    }
+
+    // As with Qt's notifiers: one deleted or disabled by another's call in the same wake-up is
+    // not called, though epoll reported it ready.
+    void directNotifierDeletedOrDisabledByAnotherInTheSameWakeUpIsNotCalled_data()
+    {
+        QTest::addColumn<bool>("deleteIt");
+        QTest::newRow("deleted") << true;
+        QTest::newRow("disabled") << false;
+    }
+    void directNotifierDeletedOrDisabledByAnotherInTheSameWakeUpIsNotCalled()
+    {
+        QFETCH(bool, deleteIt);
+        SocketPair one, two;
+        int calls[2] = {0, 0};
+        QVERIFY(runOnEpollThread([&] {
+            one.send();
+            two.send();
+            DirectOwner owners[2];
+            relay::DirectNotifier *notifiers[2] = {owners[0].watch(one.fd[0]),
+                                                   owners[1].watch(two.fd[0])};
+            for (int i = 0; i < 2; ++i) {
+                owners[i].onReady = [&, i] {
+                    (i == 0 ? one : two).drain();
+                    if (relay::DirectNotifier *other = std::exchange(notifiers[1 - i], nullptr)) {
+                        if (deleteIt)
+                            delete other;
+                        else
+                            other->setEnabled(false);
+                    }
+                };
+            }
+            dispatcher()->processEvents(QEventLoop::WaitForMoreEvents);
+            spinFor(100);
+            calls[0] = owners[0].calls;
+            calls[1] = owners[1].calls;
+        }));
+        QCOMPARE(calls[0] + calls[1], 1);
     }
 
     void notifierDisabledByAnotherInTheSameWakeUpWaitsUntilEnabled()
