@@ -2,6 +2,8 @@
 
 #include "tenants/DirectorySnapshot.h"
 
+#include <QByteArray>
+
 namespace relay {
 
 // Cost in USD of a call, per million tokens: prompt × input price + completion × output price,
@@ -16,5 +18,9 @@ inline double usageCost(qint64 promptTokens, qint64 completionTokens, const Pric
             double(completionTokens) * price.outputPerMTok) /
            1'000'000.0;
 }
+
+// A cost as the x-tenantrelay-cost-usd header gives it: a plain decimal, rounded to 12 decimals,
+// without trailing zeros ("0.00022", "3", "0.000000000001").
+QByteArray costText(double usd);
 
 } // namespace relay

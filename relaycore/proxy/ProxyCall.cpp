@@ -1,6 +1,7 @@
 #include "ProxyCall.h"
 
 #include "ProxyHandler.h"
+#include "billing/Cost.h"
 #include "core/Clock.h"
 #include "http/ApiError.h"
 #include "http/HttpExchange.h"
@@ -12,8 +13,6 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
-
-#include <charconv>
 
 namespace relay {
 
@@ -34,20 +33,6 @@ QByteArray failureText(UpstreamFailure failure)
         return "malformed response";
     }
     return "failed";
-}
-
-// A cost as the x-tenantrelay-cost-usd header gives it: a plain decimal ("0.00022").
-QByteArray costText(double usd)
-{
-    char digits[400]; // room for the largest double, 309 digits, and 12 decimals
-    const char *end =
-        std::to_chars(digits, digits + sizeof digits, usd, std::chars_format::fixed, 12).ptr;
-    QByteArrayView text(digits, end - digits);
-    while (text.endsWith('0'))
-        text.chop(1);
-    if (text.endsWith('.'))
-        text.chop(1);
-    return text.toByteArray();
 }
 
 } // namespace

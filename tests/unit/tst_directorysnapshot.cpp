@@ -3,6 +3,8 @@
 
 #include <QTest>
 
+#include <charconv>
+
 using relay::DirectorySnapshot;
 using relay::ModelResolution;
 using relay::PriceConfig;
@@ -215,6 +217,63 @@ private Q_SLOTS:
         QFETCH(double, cost);
         const double got = relay::usageCost(prompt, completion, PriceConfig{{}, input, output});
         QVERIFY2(qAbs(got - cost) < 1e-12, qPrintable(QString::number(got, 'g', 17)));
+    }
+
+    void costText_data()
+    {
+        QTest::addColumn<double>("usd");
+        QTest::addColumn<QByteArray>("text");
+        QTest::newRow("gpt-4o-mini call") << 0.00045 << QByteArray("0.00045");
+        QTest::newRow("the contract's example") << 0.00022 << QByteArray("0.00022");
+        QTest::newRow("whole dollars") << 12.5 << QByteArray("12.5");
+        QTest::newRow("three dollars") << 3.0 << QByteArray("3");
+        QTest::newRow("zero") << 0.0 << QByteArray("0");
+        QTest::newRow("one picodollar") << 1e-12 << QByteArray("0.000000000001");
+        QTest::newRow("below half a picodollar") << 4e-13 << QByteArray("0");
+        QTest::newRow("a sum off in binary") << 0.1 + 0.2 << QByteArray("0.3");
+        QTest::newRow("just below a million") << 999999.25 << QByteArray("999999.25");
+        QTest::newRow("a million and more") << 2'500'000.125 << QByteArray("2500000.125");
+        QTest::newRow("twelve decimals, rounded up")
+            << 0.0000000000015 << QByteArray("0.000000000002");
+    }
+    void costText()
+    {
+        QFETCH(double, usd);
+        QFETCH(QByteArray, text);
+        QCOMPARE(relay::costText(usd), text);
+    }
+
+    // Every cost a call of up to 200k tokens each way can have at these prices prints as
+    // formatting the double in fixed notation with 12 decimals prints it (what the header gave
+    // before), and reads back within the contract's 1e-9 of the cost.
+    void costTextMatchesFixedNotation()
+    {
+        const double prices[][2] = {{0.15, 0.60}, {2.5, 10.0},  {3.0, 15.0}, {0.27, 1.10},
+                                    {15.0, 75.0}, {0.075, 0.3}, {1.1, 4.4}};
+        int mismatches = 0;
+        QByteArray first;
+        for (const auto &p : prices) {
+            for (qint64 prompt = 0; prompt <= 200'000; prompt += 997) {
+                for (qint64 completion = 0; completion <= 200'000; completion += 4999) {
+                    const double usd =
+                        relay::usageCost(prompt, completion, PriceConfig{{}, p[0], p[1]});
+                    char digits[64];
+                    const char *end = std::to_chars(digits, digits + sizeof digits, usd,
+                                                    std::chars_format::fixed, 12)
+                                          .ptr;
+                    QByteArray fixed(digits, end - digits);
+                    while (fixed.endsWith('0'))
+                        fixed.chop(1);
+                    if (fixed.endsWith('.'))
+                        fixed.chop(1);
+                    const QByteArray text = relay::costText(usd);
+                    QVERIFY(qAbs(text.toDouble() - usd) < 1e-9);
+                    if (text != fixed && mismatches++ == 0)
+                        first = text + " vs " + fixed;
+                }
+            }
+        }
+        QVERIFY2(mismatches == 0, first.constData());
     }
 
     void modelsForRestricted()
