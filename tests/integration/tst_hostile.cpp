@@ -181,7 +181,9 @@ private:
         EngineOptions options;
         options.clock = clock.get();
         options.server = server;
-        return h->start(options);
+        QFETCH_GLOBAL(bool, epoll);
+        options.server.epollDispatcher = epoll;
+        return h->start(options) && (RelayHarness::epollInstances() > 0) == epoll;
     }
     void sweep() { h->engine().sweepNow(); }
     QByteArray chat(const QString &content = QStringLiteral("hi"), bool stream = false)
@@ -190,6 +192,8 @@ private:
     }
 
 private Q_SLOTS:
+    // Every test on both of the workers' dispatchers (see tst_proxy).
+    void initTestCase_data() { RelayHarness::addDispatcherRows(); }
     void cleanup() { h.reset(); }
 
     // 1. The header timer starts at the request's first byte even when the whole header block

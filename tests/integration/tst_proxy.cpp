@@ -27,6 +27,10 @@ private:
     }
 
 private Q_SLOTS:
+    // Every test twice: the relay's workers on their epoll dispatcher, and on Qt's own
+    // (TENANTRELAY_DISPATCHER=qt), where each socket's readiness comes as Qt's event.
+    void initTestCase_data() { RelayHarness::addDispatcherRows(); }
+
     void init()
     {
         h = std::make_unique<RelayHarness>();
@@ -39,7 +43,10 @@ private Q_SLOTS:
         // Short, for the 408 test; long enough that a loaded machine does not starve a
         // pipelining client into one.
         options.server.headerTimeoutMs = 2000;
+        QFETCH_GLOBAL(bool, epoll);
+        options.server.epollDispatcher = epoll;
         QVERIFY(h->start(options));
+        QCOMPARE(RelayHarness::epollInstances() > 0, epoll);
     }
 
     void cleanup() { h.reset(); }

@@ -179,7 +179,10 @@ private:
         key = h->addTenant(QStringLiteral("team"));
         EngineOptions options;
         options.server.maxBodyBytes = 16 * 1024 * 1024;
+        QFETCH_GLOBAL(bool, epoll);
+        options.server.epollDispatcher = epoll;
         QVERIFY(h->start(options));
+        QCOMPARE(RelayHarness::epollInstances() > 0, epoll);
     }
 
     TestResponse chat(const QByteArray &body, int timeoutMs = 10'000)
@@ -189,6 +192,8 @@ private:
     }
 
 private Q_SLOTS:
+    // Every test on both of the workers' dispatchers (see tst_proxy).
+    void initTestCase_data() { RelayHarness::addDispatcherRows(); }
     void cleanup() { h.reset(); }
 
     // A request far larger than the socket's buffer, to an upstream that reads nothing for a

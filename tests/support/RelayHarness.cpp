@@ -1,5 +1,7 @@
 #include "RelayHarness.h"
 
+#include <QDir>
+#include <QFile>
 #include <QSqlQuery>
 #include <QSqlRecord>
 #include <QTest>
@@ -155,6 +157,23 @@ QList<QVariantMap> RelayHarness::queryRows(QSqlDatabase &db, const QString &sele
         rows.append(row);
     }
     return rows;
+}
+
+int RelayHarness::epollInstances()
+{
+    int count = 0;
+    const QDir fds(QStringLiteral("/proc/self/fd"));
+    for (const QString &fd : fds.entryList(QDir::Files | QDir::System))
+        if (QFile::symLinkTarget(fds.filePath(fd)).endsWith(QLatin1String("[eventpoll]")))
+            ++count;
+    return count;
+}
+
+void RelayHarness::addDispatcherRows()
+{
+    QTest::addColumn<bool>("epoll");
+    QTest::newRow("epoll dispatcher") << true;
+    QTest::newRow("Qt's dispatcher") << false;
 }
 
 } // namespace relay::test

@@ -63,6 +63,13 @@ public:
     QList<QVariantMap> usageRows();
     // Every row of a SELECT, column name → value.
     static QList<QVariantMap> queryRows(QSqlDatabase &db, const QString &select);
+    // How many epoll instances this process holds (/proc/self/fd): one per relay worker on its
+    // epoll dispatcher, none on Qt's own.
+    static int epollInstances();
+    // For suites run on both dispatchers: rows "epoll dispatcher" and "Qt's dispatcher" of a
+    // bool column "epoll", to give from initTestCase_data(); the test's relay reads it
+    // (QFETCH_GLOBAL) into ServerConfig::epollDispatcher.
+    static void addDispatcherRows();
 
 private:
     TempDb m_temp;
