@@ -5,6 +5,7 @@
 #include "HttpWorker.h"
 #include "core/Clock.h"
 #include "core/DirectNotifier.h"
+#include "core/EpollEventDispatcher.h"
 #include "core/RequestId.h"
 
 #include <QSslSocket>
@@ -252,6 +253,13 @@ void HttpConnection::onWritable()
     onBytesWritten();
 }
 
+void HttpConnection::flushAtPassEnd(void *connection)
+{
+    auto *self = static_cast<HttpConnection *>(connection);
+    self->m_flushAtPassEnd = false;
+    self->onWritable(); // what the kernel does not take waits for the write notifier
+}
+
 void HttpConnection::onBytesWritten()
 {
     if (m_lingering) {
@@ -279,6 +287,13 @@ void HttpConnection::closeSocket()
 {
     if (m_fd < 0)
         return;
+    if (m_flushAtPassEnd) {
+        // Written in this pass and closed before its end: the bytes go now, as they would have
+        // had they left at once (the kernel sends them before the close).
+        m_flushAtPassEnd = false;
+        EpollEventDispatcher::withdrawPassEnd(this);
+        flush();
+    }
     // This may run inside a notifier's own signal: they go later, silenced now.
     for (QSocketNotifier *notifier : {m_readNotifier, m_writeNotifier, m_resetNotifier}) {
         if (!notifier)
@@ -482,10 +497,25 @@ void HttpConnection::writeBytes(QByteArrayView bytes)
         return;
     m_mayOweBytes = true;
     m_lastWriteMs = m_worker->clock().monotonicMs();
+    if (m_flushAtPassEnd) { // behind bytes of this pass: they leave together
+        m_outbox.append(bytes.data(), bytes.size());
+        return;
+    }
     qsizetype sent = 0;
     if (outboxPending() == 0) {
-        // Nothing waits before it: sent at once from the caller's bytes (one system call for a
-        // whole answer); only what the kernel does not take now is copied to the outbox.
+        // Nothing waits before it. In a pass of the worker's EpollEventDispatcher the bytes
+        // leave at the pass end, with every other write of the pass (copied to the outbox
+        // meanwhile): the clients and upstreams those writes wake then run while this thread
+        // is about to wait, instead of taking the core from it halfway through its pass (at
+        // max load on two shared cores: fewer preemptions of the workers, and about 10 % less
+        // CPU per request; see the README). Otherwise they are sent at once from the caller's
+        // bytes (one system call for a whole answer); only what the kernel does not take now
+        // is copied to the outbox.
+        if (m_fd >= 0 && !m_tls && EpollEventDispatcher::atPassEnd(&flushAtPassEnd, this)) {
+            m_flushAtPassEnd = true;
+            m_outbox.append(bytes.data(), bytes.size());
+            return;
+        }
         sent = m_fd >= 0 ? sendNow(bytes.data(), bytes.size()) : -1;
         if (sent < 0) {
             // The client is gone (reset); the exchange learns it from a fresh stack.

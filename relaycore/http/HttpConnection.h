@@ -58,6 +58,8 @@ private:
     void onDisconnected();
     void onBytesWritten();
     void onWritable();
+    // The end of the worker's dispatcher pass in which answer bytes were written (writeBytes).
+    static void flushAtPassEnd(void *connection);
     // Sends what waits in m_outbox until the kernel takes no more; false if the client is gone.
     bool flush();
     // Sends from `data` until the kernel takes no more: the number of bytes sent, or -1 when the
@@ -92,6 +94,7 @@ private:
     bool m_handshaking = false;                 // TLS: until the handshake has completed
     QByteArray m_outbox; // answers written, not yet taken by the kernel from m_outboxSent on
     qsizetype m_outboxSent = 0;
+    bool m_flushAtPassEnd = false; // m_outbox leaves at the end of this pass (writeBytes)
     HttpRequestParser m_parser;
     HttpExchange *m_active = nullptr;
     QHostAddress m_peer;

@@ -1,6 +1,7 @@
 #include "UpstreamConnection.h"
 
 #include "core/DirectNotifier.h"
+#include "core/EpollEventDispatcher.h"
 
 #include <QSocketNotifier>
 #include <QSslSocket>
@@ -15,6 +16,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace relay {
 
@@ -150,9 +152,20 @@ bool UpstreamConnection::send(const QByteArray &head, const QByteArray &body)
             m_tls->write(body);
         return m_tls->state() == QAbstractSocket::ConnectedState;
     }
-    if (m_pendingSent < m_pending.size()) { // still sending an earlier request: queue behind it
-        m_pending += head;
-        m_pending += body;
+    if (m_sendAtPassEnd || m_pendingSent < m_pending.size()) {
+        // Behind an earlier request not yet sent: queued after it.
+        if (!m_passEndBody.isEmpty())
+            m_pending.append(std::exchange(m_passEndBody, QByteArray()));
+        m_pending.append(head.constData(), head.size());
+        m_pending.append(body.constData(), body.size());
+        return true;
+    }
+    if (EpollEventDispatcher::atPassEnd(&sendAtPassEnd, this)) {
+        // Copied: the caller wipes its head (the provider's key) when send() returns.
+        m_sendAtPassEnd = true;
+        m_pending.append(head.constData(), head.size());
+        m_pendingSent = 0;
+        m_passEndBody = body;
         return true;
     }
     iovec parts[2] = {{const_cast<char *>(head.constData()), size_t(head.size())},
@@ -169,8 +182,7 @@ bool UpstreamConnection::send(const QByteArray &head, const QByteArray &body)
     const qsizetype sent = n < 0 ? 0 : qsizetype(n);
     if (sent == total)
         return true;
-    m_pending.clear();
-    m_pendingSent = 0;
+    clearPending();
     if (sent < head.size()) {
         m_pending.append(head.constData() + sent, head.size() - sent);
         m_pending.append(body);
@@ -179,6 +191,53 @@ bool UpstreamConnection::send(const QByteArray &head, const QByteArray &body)
     }
     m_writeNotifier->setEnabled(true);
     return true;
+}
+
+void UpstreamConnection::sendAtPassEnd(void *connection)
+{
+    auto *self = static_cast<UpstreamConnection *>(connection);
+    self->m_sendAtPassEnd = false;
+    const QByteArray body = std::exchange(self->m_passEndBody, QByteArray());
+    if (self->m_fd < 0 || self->m_broken) { // abort() withdraws; a break read meanwhile
+        self->clearPending();
+        return;
+    }
+    const qsizetype headLeft = self->m_pending.size() - self->m_pendingSent;
+    iovec parts[2] = {{self->m_pending.data() + self->m_pendingSent, size_t(headLeft)},
+                      {const_cast<char *>(body.constData()), size_t(body.size())}};
+    ssize_t n;
+    do {
+        n = ::writev(self->m_fd, parts, body.isEmpty() ? 1 : 2);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+        self->breakWith(errno);
+        self->clearPending();
+        if (self->m_client)
+            self->m_client->connectionReadable(self); // it reads the break
+        return;
+    }
+    const qsizetype sent = n < 0 ? 0 : qsizetype(n);
+    if (sent >= headLeft + body.size()) {
+        self->clearPending();
+        return;
+    }
+    if (sent < headLeft) {
+        self->m_pendingSent += sent;
+        self->m_pending.append(body);
+    } else {
+        self->clearPending();
+        self->m_pending.append(body.constData() + (sent - headLeft),
+                               body.size() - (sent - headLeft));
+    }
+    self->m_writeNotifier->setEnabled(true);
+}
+
+void UpstreamConnection::clearPending()
+{
+    if (!m_pending.isEmpty())
+        std::memset(m_pending.data(), 0, size_t(m_pending.size()));
+    m_pending.clear();
+    m_pendingSent = 0;
 }
 
 bool UpstreamConnection::flushPending()
@@ -197,8 +256,7 @@ bool UpstreamConnection::flushPending()
         breakWith(n < 0 ? errno : EPIPE);
         return false;
     }
-    m_pending.clear();
-    m_pendingSent = 0;
+    clearPending();
     m_writeNotifier->setEnabled(false);
     return true;
 }
@@ -276,6 +334,12 @@ void UpstreamConnection::abort()
 {
     m_client = nullptr;
     m_broken = true;
+    if (m_sendAtPassEnd) { // a request cancelled in the pass it was sent in never leaves
+        m_sendAtPassEnd = false;
+        m_passEndBody = QByteArray();
+        EpollEventDispatcher::withdrawPassEnd(this);
+    }
+    clearPending();
     if (m_connecting) {
         m_connecting->disconnect(this);
         m_connecting->abort();

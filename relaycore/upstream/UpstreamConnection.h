@@ -71,7 +71,10 @@ public:
     bool hasBuffered() const;
 
     // Sends `head` followed by `body`; what the kernel does not take at once follows as the
-    // socket drains. False when the connection is broken (read() then reports it).
+    // socket drains. False when the connection is broken (read() then reports it). Plain HTTP,
+    // in a pass of the worker's EpollEventDispatcher: the request leaves at the end of the
+    // pass, with every other write of the pass (a break found then is reported through
+    // connectionReadable()); `head` is copied, `body` shared.
     bool send(const QByteArray &head, const QByteArray &body);
 
     enum class ReadResult {
@@ -96,6 +99,10 @@ private:
     void onReadable();
     void onWritable();
     bool flushPending();
+    // The end of the pass in which send() was called: writes m_pending and m_passEndBody.
+    static void sendAtPassEnd(void *connection);
+    // Empties m_pending, zeroing it first: it held a request head, with the provider's key.
+    void clearPending();
     void breakWith(int error);
 
     UpstreamEndpoint m_endpoint;
@@ -107,6 +114,8 @@ private:
     QSocketNotifier *m_writeNotifier = nullptr;
     QByteArray m_pending; // plain: request bytes the kernel has not taken yet
     qsizetype m_pendingSent = 0;
+    bool m_sendAtPassEnd = false; // plain: m_pending, then m_passEndBody, leave at the pass end
+    QByteArray m_passEndBody;
     std::unique_ptr<char[]> m_buffer;
     bool m_ready = false;
     bool m_reading = true;

@@ -6,14 +6,18 @@
 // killed or restarted inside another's event, moved to another thread); posted events, queued
 // calls, wakeUp() and interrupt() waking a blocked thread; processEvents flags; QTcpSocket and
 // QSslSocket working unchanged on it; and the relay's worker threads getting it (or Qt's own
-// with TENANTRELAY_DISPATCHER=qt); and each socket event read as one moment of the
-// relay's clock. No assertion depends on how fast the machine is: times are
-// only checked to be no earlier than due.
+// with TENANTRELAY_DISPATCHER=qt); each socket event read as one moment of the relay's
+// clock; and the relay's writes to clients and upstreams leaving at the end of the pass they
+// were made in (at once on Qt's dispatcher), whole, never for a request cancelled in that pass,
+// and still for answers whose connection closes in it. No assertion depends on how fast the machine
+// is: times are only checked to be no earlier than due.
 
 #include "core/DirectNotifier.h"
 #include "core/EpollEventDispatcher.h"
+#include "http/HttpExchange.h"
 #include "http/HttpServer.h"
 #include "http/HttpWorker.h"
+#include "upstream/UpstreamConnection.h"
 
 #include "core/Clock.h"
 
@@ -39,7 +43,11 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <vector>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -48,12 +56,14 @@ using relay::EpollEventDispatcher;
 
 namespace {
 
-// Runs `body` on a new thread whose event dispatcher is an EpollEventDispatcher; false if the
-// thread did not end within the time (a wake-up that never came).
-bool runOnEpollThread(std::function<void()> body, int timeoutMs = 60'000)
+// Runs `body` on a new thread whose event dispatcher is an EpollEventDispatcher (or, with
+// `epoll` false, Qt's own); false if the thread did not end within the time (a wake-up that
+// never came).
+bool runOnThread(std::function<void()> body, bool epoll, int timeoutMs = 60'000)
 {
     std::unique_ptr<QThread> thread(QThread::create(std::move(body)));
-    thread->setEventDispatcher(new EpollEventDispatcher);
+    if (epoll)
+        thread->setEventDispatcher(new EpollEventDispatcher);
     thread->start();
     if (!thread->wait(QDeadlineTimer(timeoutMs))) {
         thread->terminate();
@@ -61,6 +71,11 @@ bool runOnEpollThread(std::function<void()> body, int timeoutMs = 60'000)
         return false;
     }
     return true;
+}
+
+bool runOnEpollThread(std::function<void()> body, int timeoutMs = 60'000)
+{
+    return runOnThread(std::move(body), true, timeoutMs);
 }
 
 EpollEventDispatcher *dispatcher()
@@ -79,7 +94,7 @@ bool spinUntil(const std::function<bool()> &done, int timeoutMs = 20'000)
     while (!done()) {
         if (clock.hasExpired(timeoutMs))
             return false;
-        dispatcher()->processEvents(QEventLoop::WaitForMoreEvents);
+        QAbstractEventDispatcher::instance()->processEvents(QEventLoop::WaitForMoreEvents);
     }
     return true;
 }
@@ -234,6 +249,89 @@ class NullHandler : public relay::HttpHandler
 public:
     void handle(relay::HttpExchange *) override {}
 };
+
+// Hears an upstream connection: ready, and readable (a break found after a write).
+struct UpstreamHearer : relay::UpstreamConnectionClient
+{
+    int ready = 0;
+    int readable = 0;
+    void connectionReady(relay::UpstreamConnection *) override { ++ready; }
+    void connectionReadable(relay::UpstreamConnection *) override { ++readable; }
+    void connectionFailed(relay::UpstreamConnection *) override {}
+};
+
+// Whether bytes wait to be read on `fd` now (without taking them).
+bool bytesWaitOn(int fd)
+{
+    char c;
+    return ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 1;
+}
+
+// Answers each request with `answer` and, in the same call, notes whether its bytes had
+// already reached the client's socket; the exchanges it holds unanswered are answered 503
+// when it goes (as the relay's handler finishes its calls when a worker stops).
+class AnsweringHandler : public relay::HttpHandler
+{
+public:
+    std::atomic<int> clientFd{-1};
+    std::atomic<int> answeredInPass{-1}; // 1: the client could read the answer in the call
+    bool holdRequests = false;
+    std::atomic<int> held{0};
+
+    ~AnsweringHandler() override
+    {
+        for (relay::HttpExchange *exchange : m_held)
+            exchange->respond(503, {}, QByteArrayLiteral("worker stopping"));
+    }
+    void handle(relay::HttpExchange *exchange) override
+    {
+        if (holdRequests) {
+            m_held.push_back(exchange);
+            ++held;
+            return;
+        }
+        exchange->respond(200, {}, QByteArrayLiteral("answered"));
+        answeredInPass = bytesWaitOn(clientFd) ? 1 : 0;
+    }
+
+private:
+    std::vector<relay::HttpExchange *> m_held;
+};
+
+// A blocking client socket connected to loopback:`port` (-1 on failure).
+int connectTo(quint16 port)
+{
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr *>(&to), sizeof to) != 0) {
+        if (fd >= 0)
+            ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+// Reads from `fd` until `until` holds for what was read, the peer closes, or 10 s pass.
+QByteArray readFrom(int fd, const std::function<bool(const QByteArray &)> &until)
+{
+    QByteArray got;
+    QElapsedTimer clock;
+    clock.start();
+    while (!until(got) && !clock.hasExpired(10'000)) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 100) <= 0)
+            continue;
+        char buf[4096];
+        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0)
+            break;
+        got.append(buf, n);
+    }
+    return got;
+}
 
 // Busy-waits `ms` of the steady clock (no event loop turns meanwhile).
 void waitPast(qint64 ms)
@@ -1258,6 +1356,146 @@ private Q_SLOTS:
         QVERIFY2(errors.isEmpty(), qPrintable(errors.value(0).errorString()));
         QVERIFY(clientEncrypted);
         QCOMPARE(echoed, QByteArray("hello over tls"));
+    }
+
+    void upstreamRequestLeavesAtThePassEnd_data()
+    {
+        QTest::addColumn<bool>("epoll");
+        QTest::newRow("epoll dispatcher") << true;
+        QTest::newRow("Qt's dispatcher") << false;
+    }
+
+    // On a worker's EpollEventDispatcher a request handed to a plain upstream connection
+    // leaves when the pass ends, with the pass's other writes; on Qt's dispatcher at once.
+    // Either way the upstream gets exactly the head and the body, the head as it was when
+    // send() was called (the caller wipes it at once: it holds the provider's key).
+    void upstreamRequestLeavesAtThePassEnd()
+    {
+        QFETCH(bool, epoll);
+        const QByteArray head =
+            "POST /v1/chat/completions HTTP/1.1\r\nauthorization: Bearer sk-provider\r\n"
+            "content-length: 9\r\n\r\n";
+        const QByteArray body = R"({"a":"b"})";
+        int inCall = -1;
+        QByteArray received;
+        QVERIFY(runOnThread(
+            [&] {
+                QTcpServer upstream;
+                if (!upstream.listen(QHostAddress::LocalHost))
+                    return;
+                relay::UpstreamConnection connection(relay::UpstreamEndpoint{
+                    false, QStringLiteral("127.0.0.1"), upstream.serverPort()});
+                UpstreamHearer hearer;
+                connection.setClient(&hearer);
+                connection.open();
+                if (!spinUntil([&] { return hearer.ready && upstream.hasPendingConnections(); }))
+                    return;
+                std::unique_ptr<QTcpSocket> peer(upstream.nextPendingConnection());
+                QTimer::singleShot(0, [&] {
+                    QByteArray callersHead(head.constData(), head.size());
+                    if (!connection.send(callersHead, body))
+                        return;
+                    callersHead.fill('\0'); // as UpstreamCall's buffer is wiped
+                    inCall = bytesWaitOn(int(peer->socketDescriptor())) ? 1 : 0;
+                });
+                spinUntil([&] {
+                    received += peer->readAll();
+                    return received.size() >= head.size() + body.size();
+                });
+                QCOMPARE(hearer.readable, 0);
+            },
+            epoll));
+        QCOMPARE(inCall, epoll ? 0 : 1);
+        QCOMPARE(received, head + body);
+    }
+
+    // A request cancelled (abort()) in the pass it was handed over in never reaches the
+    // upstream: the upstream sees the connection close with nothing on it.
+    void upstreamRequestAbortedInItsPassNeverLeaves()
+    {
+        QByteArray received = "not read";
+        bool closed = false;
+        QVERIFY(runOnEpollThread([&] {
+            QTcpServer upstream;
+            if (!upstream.listen(QHostAddress::LocalHost))
+                return;
+            auto *connection = new relay::UpstreamConnection(
+                relay::UpstreamEndpoint{false, QStringLiteral("127.0.0.1"), upstream.serverPort()});
+            UpstreamHearer hearer;
+            connection->setClient(&hearer);
+            connection->open();
+            if (!spinUntil([&] { return hearer.ready && upstream.hasPendingConnections(); }))
+                return;
+            std::unique_ptr<QTcpSocket> peer(upstream.nextPendingConnection());
+            QTimer::singleShot(0, [&] {
+                connection->send("GET / HTTP/1.1\r\n\r\n", QByteArray());
+                connection->abort();
+                connection->deleteLater();
+            });
+            received.clear();
+            closed = spinUntil([&] {
+                received += peer->readAll();
+                return peer->state() == QAbstractSocket::UnconnectedState;
+            });
+        }));
+        QVERIFY(closed);
+        QCOMPARE(received, QByteArray());
+    }
+
+    void answerLeavesAtThePassEnd_data()
+    {
+        QTest::addColumn<bool>("epoll");
+        QTest::newRow("epoll dispatcher") << true;
+        QTest::newRow("Qt's dispatcher") << false;
+    }
+
+    // A client's answer, written by the handler, reaches the client's socket when the
+    // worker's pass ends on the epoll dispatcher (at once on Qt's), whole; and answers
+    // written as a worker stops, in the pass that then closes their connections, still go out.
+    void answerLeavesAtThePassEnd()
+    {
+        QFETCH(bool, epoll);
+        relay::ServerConfig config;
+        config.port = 0;
+        config.workers = 1;
+        config.epollDispatcher = epoll;
+        AnsweringHandler *handler = nullptr;
+        relay::HttpServer server(
+            config,
+            [&handler](relay::HttpWorker *) {
+                auto made = std::make_unique<AnsweringHandler>();
+                handler = made.get();
+                return made;
+            },
+            relay::Clock::system());
+        QString error;
+        QVERIFY2(server.start(&error), qPrintable(error));
+        QVERIFY(handler);
+        const int client = connectTo(server.serverPort());
+        QVERIFY(client >= 0);
+        handler->clientFd = client;
+        const QByteArray request = "GET /a HTTP/1.1\r\nhost: relay\r\n\r\n";
+        QVERIFY(::send(client, request.constData(), size_t(request.size()), MSG_NOSIGNAL) ==
+                request.size());
+        QTRY_VERIFY(handler->answeredInPass != -1);
+        QCOMPARE(handler->answeredInPass.load(), epoll ? 0 : 1);
+        const QByteArray answer =
+            readFrom(client, [](const QByteArray &got) { return got.endsWith("answered"); });
+        QVERIFY2(answer.startsWith("HTTP/1.1 200") && answer.endsWith("\r\n\r\nanswered"),
+                 answer.constData());
+
+        // The next request is held; stopping the worker answers it and closes the connection
+        // in one pass.
+        handler->holdRequests = true;
+        QVERIFY(::send(client, request.constData(), size_t(request.size()), MSG_NOSIGNAL) ==
+                request.size());
+        QTRY_COMPARE(handler->held.load(), 1);
+        server.stopAccepting();
+        server.stopWorkers();
+        const QByteArray last = readFrom(client, [](const QByteArray &) { return false; });
+        ::close(client);
+        QVERIFY2(last.startsWith("HTTP/1.1 503") && last.endsWith("worker stopping"),
+                 last.constData());
     }
 
     void relayWorkersRunOnEpollUnlessToldOtherwise_data()
