@@ -32,6 +32,8 @@ struct PassEndWork
 };
 thread_local std::vector<PassEndWork> t_passEnd;
 thread_local int t_passDepth = 0; // passes of an EpollEventDispatcher running on this thread
+// While a notifier is activated: more ready notifiers of the same pass come after it.
+thread_local bool t_moreReady = false;
 
 // Runs the work left in the passes from `depth` inwards, including what that work leaves.
 void runPassEnd(int depth)
@@ -111,6 +113,11 @@ bool EpollEventDispatcher::atPassEnd(void (*fn)(void *owner), void *owner)
         return false;
     t_passEnd.push_back({fn, owner, t_passDepth});
     return true;
+}
+
+bool EpollEventDispatcher::atPassEndWhileBusy(void (*fn)(void *owner), void *owner)
+{
+    return t_moreReady && atPassEnd(fn, owner);
 }
 
 void EpollEventDispatcher::withdrawPassEnd(void *owner)
@@ -202,7 +209,10 @@ int EpollEventDispatcher::activateNotifiers(const PendingList &pending)
 {
     int activated = 0;
     QEvent event(QEvent::SockAct);
-    for (const Pending &p : pending) {
+    const bool outerMoreReady = t_moreReady; // a nested pass's own list ends before the outer's
+    const auto restore = qScopeGuard([outerMoreReady] { t_moreReady = outerMoreReady; });
+    for (qsizetype i = 0; i < pending.size(); ++i) {
+        const Pending &p = pending[i];
         // Looked up again each time: an activation may disable or delete any notifier, or add
         // descriptors. A notifier gone since epoll reported it is not activated.
         if (size_t(p.fd) >= m_descriptors.size())
@@ -212,12 +222,14 @@ int EpollEventDispatcher::activateNotifiers(const PendingList &pending)
                 continue;
             if (watch.pending) {
                 watch.pending = false;
+                t_moreReady = i + 1 < pending.size();
                 const SystemClock::Moment moment;
                 if (DirectNotifier *direct = watch.direct)
                     direct->activate();
                 else
                     QCoreApplication::sendEvent(watch.notifier, &event);
                 ++activated;
+                t_moreReady = false;
             }
             break;
         }

@@ -59,6 +59,13 @@ public:
     // has run withdraws it first, on its own thread.
     static bool atPassEnd(void (*fn)(void *owner), void *owner);
     static void withdrawPassEnd(void *owner);
+    // A write to a socket, left for the end of the pass as atPassEnd() does, but only while the
+    // pass has more ready sockets to handle after the one being handled: the writes of a busy
+    // pass leave together when its work is done, and whoever they wake runs while this thread
+    // is about to wait instead of taking its core halfway through. False (write now) for the
+    // pass's last ready socket, for timers and posted events, and outside such a pass: then
+    // nothing follows the write but the pass's end, and waiting for it would only add latency.
+    static bool atPassEndWhileBusy(void (*fn)(void *owner), void *owner);
 
 private:
     // One enabled notifier; `serial` tells it from a later one at the same address. `direct`:

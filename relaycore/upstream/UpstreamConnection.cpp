@@ -160,7 +160,7 @@ bool UpstreamConnection::send(const QByteArray &head, const QByteArray &body)
         m_pending.append(body.constData(), body.size());
         return true;
     }
-    if (EpollEventDispatcher::atPassEnd(&sendAtPassEnd, this)) {
+    if (EpollEventDispatcher::atPassEndWhileBusy(&sendAtPassEnd, this)) {
         // Copied: the caller wipes its head (the provider's key) when send() returns.
         m_sendAtPassEnd = true;
         m_pending.append(head.constData(), head.size());

@@ -72,8 +72,9 @@ public:
 
     // Sends `head` followed by `body`; what the kernel does not take at once follows as the
     // socket drains. False when the connection is broken (read() then reports it). Plain HTTP,
-    // in a pass of the worker's EpollEventDispatcher: the request leaves at the end of the
-    // pass, with every other write of the pass (a break found then is reported through
+    // while the worker's EpollEventDispatcher has more ready sockets to handle in this pass
+    // (EpollEventDispatcher::atPassEndWhileBusy): the request leaves at the end of the pass,
+    // with the pass's other writes (a break found then is reported through
     // connectionReadable()); `head` is copied, `body` shared.
     bool send(const QByteArray &head, const QByteArray &body);
 

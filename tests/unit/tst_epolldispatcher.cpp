@@ -7,9 +7,9 @@
 // calls, wakeUp() and interrupt() waking a blocked thread; processEvents flags; QTcpSocket and
 // QSslSocket working unchanged on it; and the relay's worker threads getting it (or Qt's own
 // with TENANTRELAY_DISPATCHER=qt); each socket event read as one moment of the relay's
-// clock; and the relay's writes to clients and upstreams leaving at the end of the pass they
-// were made in (at once on Qt's dispatcher), whole, never for a request cancelled in that pass,
-// and still for answers whose connection closes in it. No assertion depends on how fast the machine
+// clock; and the relay's writes to clients and upstreams leaving at the end of a pass while
+// more ready sockets follow in it (at once for its last, and on Qt's dispatcher), whole, never
+// for a request cancelled in that pass. No assertion depends on how fast the machine
 // is: times are only checked to be no earlier than due.
 
 #include "core/DirectNotifier.h"
@@ -42,7 +42,9 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include <arpa/inet.h>
@@ -250,6 +252,14 @@ public:
     void handle(relay::HttpExchange *) override {}
 };
 
+// Busy-waits `ms` of the steady clock (no event loop turns meanwhile).
+void waitPast(qint64 ms)
+{
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    while (std::chrono::steady_clock::now() < until) {
+    }
+}
+
 // Hears an upstream connection: ready, and readable (a break found after a write).
 struct UpstreamHearer : relay::UpstreamConnectionClient
 {
@@ -267,14 +277,16 @@ bool bytesWaitOn(int fd)
     return ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 1;
 }
 
-// Answers each request with `answer` and, in the same call, notes whether its bytes had
-// already reached the client's socket; the exchanges it holds unanswered are answered 503
-// when it goes (as the relay's handler finishes its calls when a worker stops).
+// Answers each request and, in the same call, notes whether the answer had already reached
+// the client's socket (by the request's path: "/busy" first keeps the worker busy for 300 ms);
+// the exchanges it holds unanswered are answered 503 when it goes (as the relay's handler
+// finishes its calls when a worker stops).
 class AnsweringHandler : public relay::HttpHandler
 {
 public:
-    std::atomic<int> clientFd{-1};
-    std::atomic<int> answeredInPass{-1}; // 1: the client could read the answer in the call
+    std::map<QByteArray, int> clientFds; // path -> the client's socket, set before requests
+    std::atomic<bool> busy{false};
+    std::atomic<int> answered{0};
     bool holdRequests = false;
     std::atomic<int> held{0};
 
@@ -290,12 +302,33 @@ public:
             ++held;
             return;
         }
-        exchange->respond(200, {}, QByteArrayLiteral("answered"));
-        answeredInPass = bytesWaitOn(clientFd) ? 1 : 0;
+        const QByteArray path = exchange->request().path;
+        if (path == "/busy") {
+            busy = true;
+            waitPast(300);
+        }
+        exchange->respond(200, {}, QByteArrayLiteral("answered ") + path);
+        const auto fd = clientFds.find(path);
+        std::lock_guard lock(m_mutex);
+        m_order.push_back(path);
+        m_atOnce[path] = fd != clientFds.end() && bytesWaitOn(fd->second);
+        ++answered;
+    }
+    // The paths answered, in order, and whether each answer had reached its client at once.
+    std::vector<std::pair<QByteArray, bool>> seen()
+    {
+        std::lock_guard lock(m_mutex);
+        std::vector<std::pair<QByteArray, bool>> out;
+        for (const QByteArray &path : m_order)
+            out.emplace_back(path, m_atOnce[path]);
+        return out;
     }
 
 private:
     std::vector<relay::HttpExchange *> m_held;
+    std::mutex m_mutex;
+    std::vector<QByteArray> m_order;
+    std::map<QByteArray, bool> m_atOnce;
 };
 
 // A blocking client socket connected to loopback:`port` (-1 on failure).
@@ -331,14 +364,6 @@ QByteArray readFrom(int fd, const std::function<bool(const QByteArray &)> &until
         got.append(buf, n);
     }
     return got;
-}
-
-// Busy-waits `ms` of the steady clock (no event loop turns meanwhile).
-void waitPast(qint64 ms)
-{
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-    while (std::chrono::steady_clock::now() < until) {
-    }
 }
 
 } // namespace
@@ -1358,25 +1383,32 @@ private Q_SLOTS:
         QCOMPARE(echoed, QByteArray("hello over tls"));
     }
 
-    void upstreamRequestLeavesAtThePassEnd_data()
+    void upstreamRequestLeavesAtThePassEndWhileMoreSocketsAreReady_data()
     {
         QTest::addColumn<bool>("epoll");
-        QTest::newRow("epoll dispatcher") << true;
-        QTest::newRow("Qt's dispatcher") << false;
+        QTest::addColumn<int>("readySockets");
+        QTest::addColumn<bool>("atOnce");
+        QTest::newRow("epoll dispatcher, another socket ready after") << true << 2 << false;
+        QTest::newRow("epoll dispatcher, the pass's last ready socket") << true << 1 << true;
+        QTest::newRow("Qt's dispatcher") << false << 2 << true;
     }
 
-    // On a worker's EpollEventDispatcher a request handed to a plain upstream connection
-    // leaves when the pass ends, with the pass's other writes; on Qt's dispatcher at once.
-    // Either way the upstream gets exactly the head and the body, the head as it was when
-    // send() was called (the caller wipes it at once: it holds the provider's key).
-    void upstreamRequestLeavesAtThePassEnd()
+    // A request handed to a plain upstream connection while the worker's epoll dispatcher has
+    // more ready sockets to handle in the same pass leaves at the end of the pass; for the
+    // pass's last ready socket, and on Qt's dispatcher, at once. Either way the upstream gets
+    // exactly the head and the body, the head as it was when send() was called (the caller
+    // wipes it at once: it holds the provider's key).
+    void upstreamRequestLeavesAtThePassEndWhileMoreSocketsAreReady()
     {
         QFETCH(bool, epoll);
+        QFETCH(int, readySockets);
+        QFETCH(bool, atOnce);
         const QByteArray head =
             "POST /v1/chat/completions HTTP/1.1\r\nauthorization: Bearer sk-provider\r\n"
             "content-length: 9\r\n\r\n";
         const QByteArray body = R"({"a":"b"})";
         int inCall = -1;
+        int atLastSocket = -1;
         QByteArray received;
         QVERIFY(runOnThread(
             [&] {
@@ -1391,13 +1423,32 @@ private Q_SLOTS:
                 if (!spinUntil([&] { return hearer.ready && upstream.hasPendingConnections(); }))
                     return;
                 std::unique_ptr<QTcpSocket> peer(upstream.nextPendingConnection());
-                QTimer::singleShot(0, [&] {
-                    QByteArray callersHead(head.constData(), head.size());
-                    if (!connection.send(callersHead, body))
-                        return;
-                    callersHead.fill('\0'); // as UpstreamCall's buffer is wiped
-                    inCall = bytesWaitOn(int(peer->socketDescriptor())) ? 1 : 0;
-                });
+                const int peerFd = int(peer->socketDescriptor());
+                // Sockets that are ready together in the next pass: the first one handled sends.
+                std::vector<std::unique_ptr<SocketPair>> pairs;
+                std::vector<std::unique_ptr<QSocketNotifier>> notifiers;
+                int handled = 0;
+                for (int i = 0; i < readySockets; ++i) {
+                    pairs.push_back(std::make_unique<SocketPair>());
+                    SocketPair *pair = pairs.back().get();
+                    notifiers.push_back(
+                        std::make_unique<QSocketNotifier>(pair->fd[0], QSocketNotifier::Read));
+                    QObject::connect(
+                        notifiers.back().get(), &QSocketNotifier::activated, [&, pair] {
+                            pair->drain();
+                            if (++handled == 1) {
+                                QByteArray callersHead(head.constData(), head.size());
+                                if (!connection.send(callersHead, body))
+                                    return;
+                                callersHead.fill('\0'); // as UpstreamCall's buffer is wiped
+                                inCall = bytesWaitOn(peerFd) ? 1 : 0;
+                            }
+                            if (handled == readySockets)
+                                atLastSocket = bytesWaitOn(peerFd) ? 1 : 0;
+                        });
+                }
+                for (const auto &pair : pairs)
+                    pair->send();
                 spinUntil([&] {
                     received += peer->readAll();
                     return received.size() >= head.size() + body.size();
@@ -1405,16 +1456,18 @@ private Q_SLOTS:
                 QCOMPARE(hearer.readable, 0);
             },
             epoll));
-        QCOMPARE(inCall, epoll ? 0 : 1);
+        QCOMPARE(inCall, atOnce ? 1 : 0);
+        QCOMPARE(atLastSocket, atOnce ? 1 : 0); // still waiting while the pass handles the rest
         QCOMPARE(received, head + body);
     }
 
-    // A request cancelled (abort()) in the pass it was handed over in never reaches the
-    // upstream: the upstream sees the connection close with nothing on it.
+    // A request cancelled (abort()) in the pass it was left for never reaches the upstream:
+    // the upstream sees the connection close with nothing on it.
     void upstreamRequestAbortedInItsPassNeverLeaves()
     {
         QByteArray received = "not read";
         bool closed = false;
+        int inCall = -1;
         QVERIFY(runOnEpollThread([&] {
             QTcpServer upstream;
             if (!upstream.listen(QHostAddress::LocalHost))
@@ -1427,32 +1480,48 @@ private Q_SLOTS:
             if (!spinUntil([&] { return hearer.ready && upstream.hasPendingConnections(); }))
                 return;
             std::unique_ptr<QTcpSocket> peer(upstream.nextPendingConnection());
-            QTimer::singleShot(0, [&] {
+            SocketPair first, second; // ready together: the request waits for the pass end
+            QSocketNotifier one(first.fd[0], QSocketNotifier::Read);
+            QSocketNotifier two(second.fd[0], QSocketNotifier::Read);
+            int handled = 0;
+            const auto onReady = [&] {
+                first.drain();
+                second.drain();
+                if (++handled > 1)
+                    return;
                 connection->send("GET / HTTP/1.1\r\n\r\n", QByteArray());
+                inCall = bytesWaitOn(int(peer->socketDescriptor())) ? 1 : 0;
                 connection->abort();
                 connection->deleteLater();
-            });
+            };
+            QObject::connect(&one, &QSocketNotifier::activated, onReady);
+            QObject::connect(&two, &QSocketNotifier::activated, onReady);
+            first.send();
+            second.send();
             received.clear();
             closed = spinUntil([&] {
                 received += peer->readAll();
                 return peer->state() == QAbstractSocket::UnconnectedState;
             });
         }));
+        QCOMPARE(inCall, 0);
         QVERIFY(closed);
         QCOMPARE(received, QByteArray());
     }
 
-    void answerLeavesAtThePassEnd_data()
+    void answersOfABusyPassLeaveAtItsEnd_data()
     {
         QTest::addColumn<bool>("epoll");
         QTest::newRow("epoll dispatcher") << true;
         QTest::newRow("Qt's dispatcher") << false;
     }
 
-    // A client's answer, written by the handler, reaches the client's socket when the
-    // worker's pass ends on the epoll dispatcher (at once on Qt's), whole; and answers
-    // written as a worker stops, in the pass that then closes their connections, still go out.
-    void answerLeavesAtThePassEnd()
+    // Two clients whose requests are ready in the same pass of the worker: on the epoll
+    // dispatcher the first's answer leaves at the end of the pass (the other client still to
+    // be handled), the last's at once, as a lone request's does; on Qt's dispatcher each at
+    // once. The first asked to close: it still gets its whole answer, then the end of the
+    // connection. Answers written as a worker stops still go out.
+    void answersOfABusyPassLeaveAtItsEnd()
     {
         QFETCH(bool, epoll);
         relay::ServerConfig config;
@@ -1471,29 +1540,61 @@ private Q_SLOTS:
         QString error;
         QVERIFY2(server.start(&error), qPrintable(error));
         QVERIFY(handler);
-        const int client = connectTo(server.serverPort());
-        QVERIFY(client >= 0);
-        handler->clientFd = client;
-        const QByteArray request = "GET /a HTTP/1.1\r\nhost: relay\r\n\r\n";
-        QVERIFY(::send(client, request.constData(), size_t(request.size()), MSG_NOSIGNAL) ==
-                request.size());
-        QTRY_VERIFY(handler->answeredInPass != -1);
-        QCOMPARE(handler->answeredInPass.load(), epoll ? 0 : 1);
-        const QByteArray answer =
-            readFrom(client, [](const QByteArray &got) { return got.endsWith("answered"); });
-        QVERIFY2(answer.startsWith("HTTP/1.1 200") && answer.endsWith("\r\n\r\nanswered"),
-                 answer.constData());
+        const int busyClient = connectTo(server.serverPort());
+        const int first = connectTo(server.serverPort());
+        const int second = connectTo(server.serverPort());
+        QVERIFY(busyClient >= 0 && first >= 0 && second >= 0);
+        handler->clientFds = {{"/warm-busy", busyClient}, {"/warm-first", first},
+                              {"/warm-second", second},   {"/busy", busyClient},
+                              {"/first", first},          {"/second", second}};
+        const auto ask = [](int fd, const QByteArray &path, const QByteArray &extra = {}) {
+            const QByteArray request =
+                "GET " + path + " HTTP/1.1\r\nhost: relay\r\n" + extra + "\r\n";
+            return ::send(fd, request.constData(), size_t(request.size()), MSG_NOSIGNAL) ==
+                   request.size();
+        };
+        const auto answerTo = [](int fd, const QByteArray &path) {
+            return readFrom(
+                fd, [&](const QByteArray &got) { return got.endsWith("answered " + path); });
+        };
+        // Each connection served once, alone in its pass: answered at once. (Each answer is
+        // read only once the handler has looked for it on the client's socket.)
+        int asked = 0;
+        for (const auto &[fd, path] : {std::pair{busyClient, QByteArray("/warm-busy")},
+                                       std::pair{first, QByteArray("/warm-first")},
+                                       std::pair{second, QByteArray("/warm-second")}}) {
+            QVERIFY(ask(fd, path));
+            ++asked;
+            QTRY_COMPARE(handler->answered.load(), asked);
+            QVERIFY(answerTo(fd, path).endsWith("answered " + path));
+        }
+        QVERIFY(ask(busyClient, "/busy"));
+        QTRY_VERIFY(handler->busy.load());
+        QVERIFY(ask(first, "/first", "connection: close\r\n"));
+        QVERIFY(ask(second, "/second"));
+        QTRY_COMPARE(handler->answered.load(), 6);
+        const auto seen = handler->seen();
+        QCOMPARE(seen.size(), size_t(6));
+        QCOMPARE(seen[3], std::pair(QByteArray("/busy"), true));
+        QCOMPARE(seen[4], std::pair(QByteArray("/first"), !epoll));
+        QCOMPARE(seen[5], std::pair(QByteArray("/second"), true));
+        for (int i = 0; i < 3; ++i)
+            QVERIFY2(seen[size_t(i)].second, seen[size_t(i)].first.constData());
+        const QByteArray closing = readFrom(first, [](const QByteArray &) { return false; });
+        QVERIFY2(closing.startsWith("HTTP/1.1 200") && closing.endsWith("answered /first"),
+                 closing.constData());
+        QVERIFY(answerTo(second, "/second").endsWith("answered /second"));
+        QVERIFY(answerTo(busyClient, "/busy").endsWith("answered /busy"));
 
-        // The next request is held; stopping the worker answers it and closes the connection
-        // in one pass.
+        // The next request is held; stopping the worker answers it and closes the connection.
         handler->holdRequests = true;
-        QVERIFY(::send(client, request.constData(), size_t(request.size()), MSG_NOSIGNAL) ==
-                request.size());
+        QVERIFY(ask(second, "/held"));
         QTRY_COMPARE(handler->held.load(), 1);
         server.stopAccepting();
         server.stopWorkers();
-        const QByteArray last = readFrom(client, [](const QByteArray &) { return false; });
-        ::close(client);
+        const QByteArray last = readFrom(second, [](const QByteArray &) { return false; });
+        for (const int fd : {busyClient, first, second})
+            ::close(fd);
         QVERIFY2(last.startsWith("HTTP/1.1 503") && last.endsWith("worker stopping"),
                  last.constData());
     }
