@@ -45,6 +45,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <vector>
 
 #include <arpa/inet.h>
@@ -1517,9 +1518,9 @@ private Q_SLOTS:
     }
 
     // Two clients whose requests are ready in the same pass of the worker: on the epoll
-    // dispatcher the first's answer leaves at the end of the pass (the other client still to
-    // be handled), the last's at once, as a lone request's does; on Qt's dispatcher each at
-    // once. The first asked to close: it still gets its whole answer, then the end of the
+    // dispatcher the answer of the one handled first leaves at the end of the pass (the other
+    // still to be handled), the other's at once, as a lone request's does; on Qt's dispatcher
+    // each at once. One asked to close: it still gets its whole answer, then the end of the
     // connection. Answers written as a worker stops still go out.
     void answersOfABusyPassLeaveAtItsEnd()
     {
@@ -1576,8 +1577,12 @@ private Q_SLOTS:
         const auto seen = handler->seen();
         QCOMPARE(seen.size(), size_t(6));
         QCOMPARE(seen[3], std::pair(QByteArray("/busy"), true));
-        QCOMPARE(seen[4], std::pair(QByteArray("/first"), !epoll));
-        QCOMPARE(seen[5], std::pair(QByteArray("/second"), true));
+        // Whichever of the two the dispatcher handles first (epoll: the first ready; Qt's
+        // dispatcher has its own order) waits for the pass end on the epoll dispatcher.
+        QCOMPARE(std::set<QByteArray>({seen[4].first, seen[5].first}),
+                 std::set<QByteArray>({"/first", "/second"}));
+        QCOMPARE(seen[4].second, !epoll);
+        QCOMPARE(seen[5].second, true);
         for (int i = 0; i < 3; ++i)
             QVERIFY2(seen[size_t(i)].second, seen[size_t(i)].first.constData());
         const QByteArray closing = readFrom(first, [](const QByteArray &) { return false; });
