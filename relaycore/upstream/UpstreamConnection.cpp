@@ -168,7 +168,12 @@ bool UpstreamConnection::send(const QByteArray &head, const QByteArray &body)
         m_passEndBody = body;
         return true;
     }
-    iovec parts[2] = {{const_cast<char *>(head.constData()), size_t(head.size())},
+    return writeOrQueue(head, body);
+}
+
+bool UpstreamConnection::writeOrQueue(QByteArrayView head, const QByteArray &body)
+{
+    iovec parts[2] = {{const_cast<char *>(head.data()), size_t(head.size())},
                       {const_cast<char *>(body.constData()), size_t(body.size())}};
     const qsizetype total = head.size() + body.size();
     ssize_t n;
@@ -184,7 +189,7 @@ bool UpstreamConnection::send(const QByteArray &head, const QByteArray &body)
         return true;
     clearPending();
     if (sent < head.size()) {
-        m_pending.append(head.constData() + sent, head.size() - sent);
+        m_pending.append(head.data() + sent, head.size() - sent);
         m_pending.append(body);
     } else {
         m_pending.append(body.constData() + (sent - head.size()), total - sent);
@@ -198,45 +203,28 @@ void UpstreamConnection::sendAtPassEnd(void *connection)
     auto *self = static_cast<UpstreamConnection *>(connection);
     self->m_sendAtPassEnd = false;
     const QByteArray body = std::exchange(self->m_passEndBody, QByteArray());
-    if (self->m_fd < 0 || self->m_broken) { // abort() withdraws; a break read meanwhile
-        self->clearPending();
-        return;
-    }
-    const qsizetype headLeft = self->m_pending.size() - self->m_pendingSent;
-    iovec parts[2] = {{self->m_pending.data() + self->m_pendingSent, size_t(headLeft)},
-                      {const_cast<char *>(body.constData()), size_t(body.size())}};
-    ssize_t n;
-    do {
-        n = ::writev(self->m_fd, parts, body.isEmpty() ? 1 : 2);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-        self->breakWith(errno);
-        self->clearPending();
-        if (self->m_client)
-            self->m_client->connectionReadable(self); // it reads the break
-        return;
-    }
-    const qsizetype sent = n < 0 ? 0 : qsizetype(n);
-    if (sent >= headLeft + body.size()) {
-        self->clearPending();
-        return;
-    }
-    if (sent < headLeft) {
-        self->m_pendingSent += sent;
-        self->m_pending.append(body);
-    } else {
-        self->clearPending();
-        self->m_pending.append(body.constData() + (sent - headLeft),
-                               body.size() - (sent - headLeft));
-    }
-    self->m_writeNotifier->setEnabled(true);
+    // The head (and any request queued behind it) leaves as send() writes at once; its copy
+    // is wiped after, as it holds the provider's key.
+    QByteArray head = std::exchange(self->m_pending, QByteArray());
+    const qsizetype from = std::exchange(self->m_pendingSent, 0);
+    // abort() withdraws this; a break may have been read meanwhile.
+    const bool open = self->m_fd >= 0 && !self->m_broken;
+    const bool written = open && self->writeOrQueue(QByteArrayView(head).sliced(from), body);
+    wipe(head);
+    if (open && !written && self->m_client)
+        self->m_client->connectionReadable(self); // it reads the break
+}
+
+void UpstreamConnection::wipe(QByteArray &bytes)
+{
+    if (!bytes.isEmpty())
+        std::memset(bytes.data(), 0, size_t(bytes.size()));
+    bytes.clear();
 }
 
 void UpstreamConnection::clearPending()
 {
-    if (!m_pending.isEmpty())
-        std::memset(m_pending.data(), 0, size_t(m_pending.size()));
-    m_pending.clear();
+    wipe(m_pending);
     m_pendingSent = 0;
 }
 

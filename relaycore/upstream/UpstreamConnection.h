@@ -102,8 +102,12 @@ private:
     bool flushPending();
     // The end of the pass in which send() was called: writes m_pending and m_passEndBody.
     static void sendAtPassEnd(void *connection);
+    // Writes `head` then `body` in one writev; what the kernel does not take waits in
+    // m_pending for the write notifier. False when the connection broke.
+    bool writeOrQueue(QByteArrayView head, const QByteArray &body);
     // Empties m_pending, zeroing it first: it held a request head, with the provider's key.
     void clearPending();
+    static void wipe(QByteArray &bytes);
     void breakWith(int error);
 
     UpstreamEndpoint m_endpoint;
